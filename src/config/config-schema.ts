@@ -1,0 +1,245 @@
+// The shape of reclam.yaml (SPEC §7). Validation happens once at start-up; every problem is
+// reported with the dotted path of its key so an administrator can fix the file in one pass.
+import { z } from 'zod';
+import { parseDuration } from '../domain/duration.js';
+
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/, 'must be an e-mail address like nom@domaine.fr');
+
+const duration = z.string().refine((value) => parseDuration(value) !== null, {
+  message: 'must be a duration such as 10d (calendar days), 5bd (business days) or 48h (hours)',
+});
+
+const timezone = z.string().refine(
+  (value) => {
+    try {
+      new Intl.DateTimeFormat('fr-FR', { timeZone: value });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'must be an IANA time zone such as Europe/Paris' },
+);
+
+export const ROLES = ['pilot', 'direction', 'doctor', 'referent'] as const;
+export type Role = (typeof ROLES)[number];
+export const REQUESTER_TYPES = ['adherent', 'salarie'] as const;
+export type RequesterType = (typeof REQUESTER_TYPES)[number];
+export const CHANNELS = ['email', 'telephone', 'courrier', 'lrar', 'presentiel', 'portail', 'autre'] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+const imapSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(993),
+  secure: z.boolean().default(true),
+  user: z.string().min(1),
+  password: z.string().default(''),
+  inbox: z.string().min(1).default('INBOX'),
+  processed: z.string().min(1).default('Traitées'),
+  quarantine: z.string().min(1).default('Quarantaine'),
+  idle: z.boolean().default(true),
+  pollSeconds: z.number().positive().max(3600).default(60),
+});
+
+const smtpSchema = z.object({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).default(587),
+  secure: z.boolean().default(false),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  /** Display name used in From: for every mail the bot sends. */
+  fromName: z.string().optional(),
+  /** Seconds to wait for the SMTP server before counting the attempt as a transient failure. */
+  timeoutSeconds: z.number().positive().default(30),
+});
+
+const personSchema = z.object({
+  email,
+  name: z.string().optional(),
+  roles: z.array(z.enum(ROLES)).min(1),
+});
+
+const typologySchema = z.object({
+  key: z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _'),
+  label: z.string().min(1),
+  keywords: z.array(z.string()).default([]),
+});
+
+const categorySchema = z.object({
+  key: z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _'),
+  label: z.string().min(1),
+  confidential: z.boolean().default(false),
+  referents: z.array(email).default([]),
+  typologies: z.array(typologySchema).default([]),
+});
+
+const levelSchema = z.object({
+  level: z.number().int().min(1).max(9),
+  label: z.string().min(1),
+  ackWithin: duration,
+  resolveWithin: duration,
+});
+
+const routingRuleSchema = z.object({
+  when: z
+    .object({
+      category: z.string().optional(),
+      requester: z.enum(REQUESTER_TYPES).optional(),
+      level: z.number().int().optional(),
+      channel: z.enum(CHANNELS).optional(),
+    })
+    .default({}),
+  assign: z.array(email).min(1),
+});
+
+const budgetWindowSchema = z.object({
+  max: z.number().int().positive(),
+  within: duration,
+});
+
+export const configSchema = z
+  .object({
+    organisation: z.object({
+      name: z.string().min(1),
+      timezone: timezone.default('Europe/Paris'),
+      ticketPrefix: z
+        .string()
+        .regex(/^[A-Z][A-Z0-9]{1,9}$/, 'must be 2 to 10 upper-case letters or digits, starting with a letter')
+        .default('REC'),
+      /** Count Good Friday and 26 December as public holidays (Alsace-Moselle). */
+      alsaceMoselle: z.boolean().default(false),
+    }),
+    mailbox: z.object({
+      address: email,
+      imap: imapSchema,
+      smtp: smtpSchema,
+      plusAddressing: z.boolean().default(true),
+    }),
+    database: z
+      .object({
+        url: z
+          .string()
+          .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+          .optional(),
+        dataDir: z.string().min(1).default('./data'),
+      })
+      .default({ dataDir: './data' }),
+    security: z.object({
+      replySecret: z.string().min(16, 'must be at least 16 characters (use a long random value)'),
+      trustDmarcPass: z.boolean().default(false),
+      tokenTtlDays: z.number().int().positive().default(180),
+    }),
+    people: z.array(personSchema).min(1),
+    categories: z.array(categorySchema).min(1),
+    levels: z.array(levelSchema).min(1),
+    defaultLevel: z.number().int(),
+    routing: z.array(routingRuleSchema).default([]),
+    acknowledgement: z
+      .object({
+        /** Send the acknowledgement at all (a procedure may prefer a phone call). */
+        enabled: z.boolean().default(true),
+      })
+      .default({ enabled: true }),
+    rateLimits: z
+      .object({
+        /** Automatic mails to one outside address; past any window the bot stops and tells the pilot once. */
+        perAddress: z.array(budgetWindowSchema).default([
+          { max: 10, within: '3h' },
+          { max: 40, within: '24h' },
+        ]),
+      })
+      .default({ perAddress: [{ max: 10, within: '3h' }, { max: 40, within: '24h' }] }),
+    attachments: z
+      .object({ maxBytes: z.number().int().positive().default(25 * 1024 * 1024) })
+      .default({ maxBytes: 25 * 1024 * 1024 }),
+    outbox: z
+      .object({
+        maxAttempts: z.number().int().min(1).default(8),
+        /** First retry delay in seconds; doubles each attempt up to maxDelaySeconds. */
+        baseDelaySeconds: z.number().positive().default(30),
+        maxDelaySeconds: z.number().positive().default(3600),
+      })
+      .default({ maxAttempts: 8, baseDelaySeconds: 30, maxDelaySeconds: 3600 }),
+    effectiveness: z
+      .object({
+        enabled: z.boolean().default(true),
+        askAfterAnswer: z.boolean().default(true),
+        remindAfter: duration.default('7d'),
+        closeOnYes: z.boolean().default(true),
+      })
+      .default({ enabled: true, askAfterAnswer: true, remindAfter: '7d', closeOnYes: true }),
+    escalation: z
+      .object({
+        /** How long direction has to act once a ticket is overdue (SIM'UP: 5 days). */
+        directionWithin: duration.default('5d'),
+        workingHours: z.string().regex(/^\d{1,2}-\d{1,2}$/).default('8-18'),
+      })
+      .default({ directionWithin: '5d', workingHours: '8-18' }),
+    recurrence: z
+      .object({ threshold: z.number().int().positive().default(10), months: z.number().int().positive().default(6) })
+      .default({ threshold: 10, months: 6 }),
+    digest: z
+      .object({
+        schedule: z.string().default('0 8 1 * *'),
+        recipients: z.array(email).default([]),
+      })
+      .default({ schedule: '0 8 1 * *', recipients: [] }),
+    retention: z
+      .object({ anonymiseClosedAfter: duration.optional() })
+      .default({}),
+    log: z
+      .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+      .default({ level: 'info' }),
+  })
+  .superRefine((config, ctx) => {
+    const people = new Set(config.people.map((p) => p.email));
+    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+
+    const seenPeople = new Set<string>();
+    config.people.forEach((p, i) => {
+      if (seenPeople.has(p.email)) issue(['people', i, 'email'], `${p.email} is listed twice`);
+      seenPeople.add(p.email);
+    });
+    if (!config.people.some((p) => p.roles.includes('pilot'))) {
+      issue(['people'], 'at least one person must have the pilot role (alerts and the digest go to the pilot)');
+    }
+    const levels = new Set<number>();
+    config.levels.forEach((l, i) => {
+      if (levels.has(l.level)) issue(['levels', i, 'level'], `level ${l.level} is defined twice`);
+      levels.add(l.level);
+    });
+    if (!levels.has(config.defaultLevel)) {
+      issue(['defaultLevel'], `level ${config.defaultLevel} is not one of the levels defined under levels`);
+    }
+    const categories = new Set<string>();
+    config.categories.forEach((c, i) => {
+      if (categories.has(c.key)) issue(['categories', i, 'key'], `category ${c.key} is defined twice`);
+      categories.add(c.key);
+      c.referents.forEach((r, j) => {
+        if (!people.has(r)) issue(['categories', i, 'referents', j], `${r} is not listed under people`);
+      });
+    });
+    config.routing.forEach((rule, i) => {
+      if (rule.when.category !== undefined && !categories.has(rule.when.category)) {
+        issue(['routing', i, 'when', 'category'], `unknown category ${rule.when.category}`);
+      }
+      if (rule.when.level !== undefined && !levels.has(rule.when.level)) {
+        issue(['routing', i, 'when', 'level'], `unknown level ${rule.when.level}`);
+      }
+      rule.assign.forEach((a, j) => {
+        if (!people.has(a)) issue(['routing', i, 'assign', j], `${a} is not listed under people`);
+      });
+    });
+    if (config.people.some((p) => p.email === config.mailbox.address)) {
+      issue(['mailbox', 'address'], 'the complaint mailbox cannot also be a person (the bot would answer itself)');
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type Person = Config['people'][number];
+export type Category = Config['categories'][number];
+export type LevelConfig = Config['levels'][number];

@@ -1,0 +1,13 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    // Two cores: the end-to-end suites each start Dovecot, an SMTP receiver and a database.
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});

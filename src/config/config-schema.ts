@@ -191,53 +191,89 @@ export const configSchema = z
     retention: z
       .object({ anonymiseClosedAfter: duration.optional() })
       .default({}),
+    templates: z
+      .object({
+        /** A folder of .hbs files that replace the shipped French templates of the same name. */
+        overrideDir: z.string().optional(),
+      })
+      .default({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .default({ level: 'info' }),
   })
-  .superRefine((config, ctx) => {
-    const people = new Set(config.people.map((p) => p.email));
-    const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  // Cross-references are checked even when other keys failed (`when`), so one run lists every
+  // problem; the value may then be partly invalid, hence the guarded reads below.
+  .superRefine(checkReferences, { when: (payload) => isRecord(payload.value) });
 
-    const seenPeople = new Set<string>();
-    config.people.forEach((p, i) => {
-      if (seenPeople.has(p.email)) issue(['people', i, 'email'], `${p.email} is listed twice`);
-      seenPeople.add(p.email);
-    });
-    if (!config.people.some((p) => p.roles.includes('pilot'))) {
-      issue(['people'], 'at least one person must have the pilot role (alerts and the digest go to the pilot)');
-    }
-    const levels = new Set<number>();
-    config.levels.forEach((l, i) => {
-      if (levels.has(l.level)) issue(['levels', i, 'level'], `level ${l.level} is defined twice`);
-      levels.add(l.level);
-    });
-    if (!levels.has(config.defaultLevel)) {
-      issue(['defaultLevel'], `level ${config.defaultLevel} is not one of the levels defined under levels`);
-    }
-    const categories = new Set<string>();
-    config.categories.forEach((c, i) => {
+function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
+  if (!isRecord(config)) return;
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const people = records(config.people);
+  const emails = new Set(people.map((p) => p.email).filter(isString));
+
+  const seenPeople = new Set<string>();
+  people.forEach((p, i) => {
+    if (!isString(p.email)) return;
+    if (seenPeople.has(p.email)) issue(['people', i, 'email'], `${p.email} is listed twice`);
+    seenPeople.add(p.email);
+  });
+  if (Array.isArray(config.people) && !people.some((p) => Array.isArray(p.roles) && p.roles.includes('pilot'))) {
+    issue(['people'], 'at least one person must have the pilot role (alerts and the digest go to the pilot)');
+  }
+  const levels = new Set<number>();
+  records(config.levels).forEach((l, i) => {
+    if (typeof l.level !== 'number') return;
+    if (levels.has(l.level)) issue(['levels', i, 'level'], `level ${l.level} is defined twice`);
+    levels.add(l.level);
+  });
+  if (Array.isArray(config.levels) && typeof config.defaultLevel === 'number' && !levels.has(config.defaultLevel)) {
+    issue(['defaultLevel'], `level ${config.defaultLevel} is not one of the levels defined under levels`);
+  }
+  const categories = new Set<string>();
+  records(config.categories).forEach((c, i) => {
+    if (isString(c.key)) {
       if (categories.has(c.key)) issue(['categories', i, 'key'], `category ${c.key} is defined twice`);
       categories.add(c.key);
-      c.referents.forEach((r, j) => {
-        if (!people.has(r)) issue(['categories', i, 'referents', j], `${r} is not listed under people`);
-      });
-    });
-    config.routing.forEach((rule, i) => {
-      if (rule.when.category !== undefined && !categories.has(rule.when.category)) {
-        issue(['routing', i, 'when', 'category'], `unknown category ${rule.when.category}`);
-      }
-      if (rule.when.level !== undefined && !levels.has(rule.when.level)) {
-        issue(['routing', i, 'when', 'level'], `unknown level ${rule.when.level}`);
-      }
-      rule.assign.forEach((a, j) => {
-        if (!people.has(a)) issue(['routing', i, 'assign', j], `${a} is not listed under people`);
-      });
-    });
-    if (config.people.some((p) => p.email === config.mailbox.address)) {
-      issue(['mailbox', 'address'], 'the complaint mailbox cannot also be a person (the bot would answer itself)');
     }
+    if (!Array.isArray(config.people)) return;
+    list(c.referents).forEach((r, j) => {
+      if (isString(r) && !emails.has(r)) issue(['categories', i, 'referents', j], `${r} is not listed under people`);
+    });
   });
+  records(config.routing).forEach((rule, i) => {
+    const when = isRecord(rule.when) ? rule.when : {};
+    if (Array.isArray(config.categories) && isString(when.category) && !categories.has(when.category)) {
+      issue(['routing', i, 'when', 'category'], `unknown category ${when.category}`);
+    }
+    if (Array.isArray(config.levels) && typeof when.level === 'number' && !levels.has(when.level)) {
+      issue(['routing', i, 'when', 'level'], `unknown level ${when.level}`);
+    }
+    if (!Array.isArray(config.people)) return;
+    list(rule.assign).forEach((a, j) => {
+      if (isString(a) && !emails.has(a)) issue(['routing', i, 'assign', j], `${a} is not listed under people`);
+    });
+  });
+  const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;
+  if (isString(address) && emails.has(address)) {
+    issue(['mailbox', 'address'], 'the complaint mailbox cannot also be a person (the bot would answer itself)');
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === 'string';
+}
+
+function list(value: unknown): readonly unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function records(value: unknown): Record<string, unknown>[] {
+  return list(value).filter(isRecord);
+}
 
 export type Config = z.output<typeof configSchema>;
 export type Person = Config['people'][number];

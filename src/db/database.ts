@@ -1,0 +1,120 @@
+// Opens the database: embedded PGlite in `dataDir` when no URL is configured, PostgreSQL through
+// postgres.js otherwise. Both get the same drizzle schema and the same migrations, applied under
+// a lock (an advisory lock on PostgreSQL; the data-directory lock file on PGlite).
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.js';
+import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
+
+export type Schema = typeof schema;
+/** A drizzle database or transaction on either engine; query functions take this. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Engine = 'pglite' | 'postgres';
+
+export interface Database {
+  readonly db: Db;
+  readonly engine: Engine;
+  /** Where the data lives, for messages: the data directory or the redacted URL. */
+  readonly location: string;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** postgres:// URL; absent → embedded PGlite in dataDir. */
+  readonly url?: string | undefined;
+  readonly dataDir: string;
+  /** Largest pool for PostgreSQL. */
+  readonly maxConnections?: number;
+}
+
+const MIGRATIONS_FOLDER = resolve(dirname(fileURLToPath(import.meta.url)), '../../drizzle');
+/** Arbitrary constant shared by every reclam process: serialises migrations on one PostgreSQL. */
+const MIGRATION_LOCK_KEY = 727_100_001;
+
+/**
+ * Opens (and does not yet migrate) the configured database.
+ * @throws DatabaseLockedError when another process holds the PGlite data directory.
+ */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  return options.url ? openPostgres(options.url, options.maxConnections ?? 10) : openPglite(options.dataDir);
+}
+
+async function openPostgres(url: string, max: number): Promise<Database> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const client = postgres(url, { max, onnotice: () => undefined, connect_timeout: 10 });
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return {
+    db,
+    engine: 'postgres',
+    location: url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@'),
+    async migrate() {
+      const reserved = await client.reserve();
+      try {
+        await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
+        await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      } finally {
+        await reserved`select pg_advisory_unlock(${MIGRATION_LOCK_KEY})`.catch(() => undefined);
+        reserved.release();
+      }
+    },
+    async close() {
+      await client.end({ timeout: 5 });
+    },
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const directory = resolve(dataDir);
+  await mkdir(directory, { recursive: true });
+  const lock: DirectoryLock = await acquireDirectoryLock(directory);
+  try {
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { drizzle } = await import('drizzle-orm/pglite');
+    const { migrate } = await import('drizzle-orm/pglite/migrator');
+    const client = await PGlite.create(join(directory, 'pglite'));
+    const db = drizzle({ client, schema }) as unknown as Db;
+    return {
+      db,
+      engine: 'pglite',
+      location: directory,
+      async migrate() {
+        await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
+      },
+      async close() {
+        try {
+          await client.close();
+        } finally {
+          await lock.release();
+        }
+      },
+    };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/** True when drizzle/ exists next to the code (it must ship with the package). */
+export function migrationsPresent(): boolean {
+  return existsSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'));
+}
+
+/** Rows of a raw `db.execute()` result: PGlite returns `{ rows }`, postgres.js an array. */
+export function rowsOf<T>(result: unknown): T[] {
+  if (Array.isArray(result)) return result as T[];
+  const rows = (result as { rows?: unknown }).rows;
+  return Array.isArray(rows) ? (rows as T[]) : [];
+}
+
+/** Round-trip check used by `reclam check`. */
+export async function pingDatabase(db: Db): Promise<string> {
+  const rows = rowsOf<{ version: string }>(await db.execute(sql`select version() as version`));
+  return rows[0]?.version ?? 'unknown';
+}

@@ -1,0 +1,23 @@
+// The audit trail: one row per change, who did it and from which message.
+import type { Db } from './database.js';
+import { events } from './schema.js';
+
+export interface NewEvent {
+  readonly ticketId?: number | null;
+  readonly at: Date;
+  readonly actor: string;
+  readonly type: string;
+  readonly data?: Record<string, unknown>;
+  readonly messageId?: number | null;
+}
+
+export async function recordEvent(tx: Db, event: NewEvent): Promise<void> {
+  await tx.insert(events).values({
+    ticketId: event.ticketId ?? null,
+    at: event.at,
+    actor: event.actor,
+    type: event.type,
+    data: event.data ?? {},
+    messageId: event.messageId ?? null,
+  });
+}

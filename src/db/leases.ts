@@ -1,0 +1,32 @@
+// Named leases: with several daemons on one PostgreSQL, one holds the mailbox at a time and the
+// others take over when its lease expires.
+import { and, eq, lt, or, sql } from 'drizzle-orm';
+import type { Db } from './database.js';
+import { leases } from './schema.js';
+
+/** Takes or renews `name` for `holder` until now + ttl; returns whether `holder` holds it. */
+export async function tryAcquireLease(db: Db, name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
+  const expiresAt = new Date(now.getTime() + ttlMs);
+  const rows = await db
+    .insert(leases)
+    .values({ name, holder, expiresAt })
+    .onConflictDoUpdate({
+      target: leases.name,
+      set: { holder, expiresAt },
+      setWhere: or(eq(leases.holder, holder), lt(leases.expiresAt, now)),
+    })
+    .returning({ holder: leases.holder });
+  return rows[0]?.holder === holder;
+}
+
+export async function releaseLease(db: Db, name: string, holder: string): Promise<void> {
+  await db.delete(leases).where(and(eq(leases.name, name), eq(leases.holder, holder)));
+}
+
+export async function leaseHolder(db: Db, name: string, now: Date): Promise<string | null> {
+  const [row] = await db
+    .select({ holder: leases.holder })
+    .from(leases)
+    .where(and(eq(leases.name, name), sql`${leases.expiresAt} >= ${now}`));
+  return row?.holder ?? null;
+}

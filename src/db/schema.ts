@@ -1,0 +1,226 @@
+// The database schema, shared by embedded PGlite and PostgreSQL. drizzle-kit generates the
+// migrations in drizzle/ from this file; a test fails when the two drift apart.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+/** bytea as Uint8Array on both engines. */
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => 'bytea',
+});
+
+const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+export const TICKET_STATUSES = ['received', 'in_progress', 'answered', 'verifying', 'closed', 'rejected'] as const;
+export type TicketStatus = (typeof TICKET_STATUSES)[number];
+
+export const tickets = pgTable(
+  'tickets',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    reference: text('reference').notNull(),
+    year: smallint('year').notNull(),
+    sequence: integer('sequence').notNull(),
+    status: text('status').$type<TicketStatus>().notNull().default('received'),
+    channel: text('channel').notNull().default('email'),
+    subject: text('subject').notNull().default(''),
+    complainantEmail: text('complainant_email'),
+    complainantName: text('complainant_name').notNull().default(''),
+    /** Addresses in copy of the complaint: they may thread by subject tag too (SPEC §3). */
+    participants: text('participants').array().notNull().default(sql`'{}'::text[]`),
+    category: text('category'),
+    level: smallint('level').notNull(),
+    requester: text('requester'),
+    typology: text('typology'),
+    receivable: boolean('receivable').notNull().default(true),
+    confidential: boolean('confidential').notNull().default(false),
+    /** Qualification as decided at reception, with its evidence, for audit and learning. */
+    qualification: jsonb('qualification').$type<Record<string, unknown>>(),
+    receivedAt: instant('received_at').notNull(),
+    /** The deadline rule is stored so that a later configuration change does not move it. */
+    deadlineRule: text('deadline_rule').notNull(),
+    deadlineAt: instant('deadline_at').notNull(),
+    assigneeEmail: text('assignee_email'),
+    registeredLetter: boolean('registered_letter').notNull().default(false),
+    answeredAt: instant('answered_at'),
+    closedAt: instant('closed_at'),
+    createdAt: instant('created_at').notNull(),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('tickets_reference_key').on(t.reference),
+    index('tickets_received_at_idx').on(t.receivedAt),
+    index('tickets_status_idx').on(t.status),
+    index('tickets_complainant_idx').on(t.complainantEmail),
+  ],
+);
+
+export const MESSAGE_KINDS = ['complaint', 'follow-up', 'auto-reply', 'bounce', 'own', 'staff'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/** Every inbound mail, raw bytes kept: the full original is evidence. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: text('message_id').notNull(),
+    ticketId: bigint('ticket_id', { mode: 'number' }).references(() => tickets.id),
+    kind: text('kind').$type<MessageKind>().notNull(),
+    fromAddress: text('from_address'),
+    fromName: text('from_name').notNull().default(''),
+    subject: text('subject').notNull().default(''),
+    sentAt: instant('sent_at'),
+    receivedAt: instant('received_at').notNull(),
+    text: text('text').notNull().default(''),
+    html: text('html'),
+    raw: bytea('raw').notNull(),
+    rawSha256: text('raw_sha256').notNull(),
+    /** Where the mail came from: `imap:<mailbox>:<uidValidity>:<uid>` or `file:<name>`. */
+    source: text('source').notNull(),
+    classification: jsonb('classification').$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [uniqueIndex('messages_message_id_key').on(t.messageId), index('messages_ticket_idx').on(t.ticketId)],
+);
+
+/** Attachment contents, stored once per distinct content (SHA-256). */
+export const attachmentBlobs = pgTable('attachment_blobs', {
+  sha256: text('sha256').primaryKey(),
+  size: integer('size').notNull(),
+  content: bytea('content').notNull(),
+});
+
+export const attachments = pgTable(
+  'attachments',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    messageId: bigint('message_id', { mode: 'number' })
+      .notNull()
+      .references(() => messages.id),
+    /** Key into attachment_blobs when `stored`; the content is still in the raw message either way. */
+    sha256: text('sha256').notNull(),
+    filename: text('filename').notNull(),
+    contentType: text('content_type').notNull(),
+    size: integer('size').notNull(),
+    /** False when the attachment exceeded `attachments.maxBytes`: listed, content not kept. */
+    stored: boolean('stored').notNull().default(true),
+  },
+  (t) => [index('attachments_message_idx').on(t.messageId)],
+);
+
+/** The audit trail: every change of every ticket, kept forever. */
+export const events = pgTable(
+  'events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: bigint('ticket_id', { mode: 'number' }).references(() => tickets.id),
+    at: instant('at').notNull(),
+    /** `system`, or the e-mail address of the person who acted. */
+    actor: text('actor').notNull(),
+    type: text('type').notNull(),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
+    messageId: bigint('message_id', { mode: 'number' }).references(() => messages.id),
+  },
+  (t) => [index('events_ticket_idx').on(t.ticketId, t.at), index('events_type_at_idx').on(t.type, t.at)],
+);
+
+export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'dead'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** Transactional outbox: written with the change that causes the mail, drained by the deliverer. */
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** RFC 5322 Message-ID without brackets, fixed at enqueue time so a resend is recognisable. */
+    messageId: text('message_id').notNull(),
+    ticketId: bigint('ticket_id', { mode: 'number' }).references(() => tickets.id),
+    kind: text('kind').notNull(),
+    toAddress: text('to_address').notNull(),
+    /** Counts toward the per-address budget of automatic mails (mails to outside addresses). */
+    automatic: boolean('automatic').notNull(),
+    subject: text('subject').notNull(),
+    text: text('text').notNull(),
+    html: text('html').notNull(),
+    headers: jsonb('headers').$type<Record<string, string>>().notNull().default({}),
+    status: text('status').$type<OutboxStatus>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: instant('next_attempt_at').notNull(),
+    leaseUntil: instant('lease_until'),
+    lastError: text('last_error'),
+    createdAt: instant('created_at').notNull(),
+    sentAt: instant('sent_at'),
+  },
+  (t) => [
+    uniqueIndex('outbox_message_id_key').on(t.messageId),
+    index('outbox_due_idx').on(t.status, t.nextAttemptAt),
+    index('outbox_to_created_idx').on(t.toAddress, t.createdAt),
+    index('outbox_ticket_idx').on(t.ticketId),
+  ],
+);
+
+/** IMAP checkpoint per mailbox: mails above lastUid are new; a new uidValidity forces a resync. */
+export const mailboxCheckpoints = pgTable('mailbox_checkpoints', {
+  mailbox: text('mailbox').primaryKey(),
+  uidValidity: bigint('uid_validity', { mode: 'number' }).notNull(),
+  lastUid: bigint('last_uid', { mode: 'number' }).notNull(),
+  updatedAt: instant('updated_at').notNull(),
+});
+
+/** Mails that could not be parsed or stored, kept raw with the reason. */
+export const quarantine = pgTable(
+  'quarantine',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    rawSha256: text('raw_sha256').notNull(),
+    reason: text('reason').notNull(),
+    raw: bytea('raw').notNull(),
+    source: text('source').notNull(),
+    receivedAt: instant('received_at').notNull(),
+  },
+  (t) => [uniqueIndex('quarantine_raw_sha256_key').on(t.rawSha256)],
+);
+
+/** Scheduled work done at most once per period: unique (job, period). */
+export const jobRuns = pgTable(
+  'job_runs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    job: text('job').notNull(),
+    periodKey: text('period_key').notNull(),
+    startedAt: instant('started_at').notNull(),
+    finishedAt: instant('finished_at'),
+    result: jsonb('result').$type<Record<string, unknown>>(),
+  },
+  (t) => [uniqueIndex('job_runs_job_period_key').on(t.job, t.periodKey)],
+);
+
+/** Ticket numbers per prefix and year, allocated in the ticket's own transaction: no gaps, no duplicates. */
+export const ticketSequences = pgTable(
+  'ticket_sequences',
+  {
+    prefix: text('prefix').notNull(),
+    year: smallint('year').notNull(),
+    lastValue: integer('last_value').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.prefix, t.year] })],
+);
+
+/** Named leases (e.g. the mailbox): one daemon holds one at a time, others take over on expiry. */
+export const leases = pgTable('leases', {
+  name: text('name').primaryKey(),
+  holder: text('holder').notNull(),
+  expiresAt: instant('expires_at').notNull(),
+});

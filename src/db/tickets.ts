@@ -1,0 +1,135 @@
+// Ticket queries: reference allocation, creation, look-ups for threading and the CLI.
+import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from './database.js';
+import { events, messages, outbox, tickets, ticketSequences } from './schema.js';
+import { formatTicketReference } from '../domain/ticket-reference.js';
+
+export type TicketRow = typeof tickets.$inferSelect;
+export type NewTicket = Omit<typeof tickets.$inferInsert, 'id' | 'reference' | 'year' | 'sequence'>;
+
+/**
+ * Allocates the next number of `prefix` for `year` inside the caller's transaction. The row lock
+ * taken by the upsert serialises concurrent allocations; a rollback gives the number back, so
+ * references have neither gaps nor duplicates.
+ */
+export async function allocateTicketReference(tx: Db, prefix: string, year: number): Promise<{ reference: string; sequence: number }> {
+  const [row] = await tx
+    .insert(ticketSequences)
+    .values({ prefix, year, lastValue: 1 })
+    .onConflictDoUpdate({
+      target: [ticketSequences.prefix, ticketSequences.year],
+      set: { lastValue: sql`${ticketSequences.lastValue} + 1` },
+    })
+    .returning({ lastValue: ticketSequences.lastValue });
+  const sequence = row!.lastValue;
+  return { reference: formatTicketReference(prefix, year, sequence), sequence };
+}
+
+/** Creates a ticket with the next reference of its reception year (in the organisation's zone). */
+export async function insertTicket(tx: Db, prefix: string, year: number, values: NewTicket): Promise<TicketRow> {
+  const { reference, sequence } = await allocateTicketReference(tx, prefix, year);
+  const [row] = await tx
+    .insert(tickets)
+    .values({ ...values, reference, year, sequence })
+    .returning();
+  return row!;
+}
+
+export async function findTicketByReference(db: Db, reference: string): Promise<TicketRow | undefined> {
+  const [row] = await db.select().from(tickets).where(eq(tickets.reference, reference.toUpperCase()));
+  return row;
+}
+
+export async function findTicketById(db: Db, id: number): Promise<TicketRow | undefined> {
+  const [row] = await db.select().from(tickets).where(eq(tickets.id, id));
+  return row;
+}
+
+export async function findTicketsByReferences(db: Db, references: readonly string[]): Promise<TicketRow[]> {
+  if (references.length === 0) return [];
+  return db.select().from(tickets).where(inArray(tickets.reference, [...references]));
+}
+
+/**
+ * For the given Message-IDs: the ticket each belongs to, when it is one we sent (outbox) or a
+ * mail of that ticket (messages). Returns messageId → { reference, ours }.
+ */
+export async function ticketsByMessageIds(
+  db: Db,
+  messageIds: readonly string[],
+): Promise<Map<string, { reference: string; ours: boolean }>> {
+  const found = new Map<string, { reference: string; ours: boolean }>();
+  if (messageIds.length === 0) return found;
+  const ids = [...messageIds];
+  const sent = await db
+    .select({ messageId: outbox.messageId, reference: tickets.reference })
+    .from(outbox)
+    .innerJoin(tickets, eq(outbox.ticketId, tickets.id))
+    .where(inArray(outbox.messageId, ids));
+  for (const row of sent) found.set(row.messageId, { reference: row.reference, ours: true });
+  const received = await db
+    .select({ messageId: messages.messageId, reference: tickets.reference })
+    .from(messages)
+    .innerJoin(tickets, eq(messages.ticketId, tickets.id))
+    .where(inArray(messages.messageId, ids));
+  for (const row of received) if (!found.has(row.messageId)) found.set(row.messageId, { reference: row.reference, ours: false });
+  return found;
+}
+
+export async function updateTicket(tx: Db, id: number, values: Partial<typeof tickets.$inferInsert>): Promise<void> {
+  await tx.update(tickets).set(values).where(eq(tickets.id, id));
+}
+
+export interface TicketListFilter {
+  readonly status?: string | undefined;
+  readonly limit: number;
+}
+
+export async function listTickets(db: Db, filter: TicketListFilter): Promise<TicketRow[]> {
+  return db
+    .select()
+    .from(tickets)
+    .where(filter.status ? eq(tickets.status, filter.status as TicketRow['status']) : undefined)
+    .orderBy(desc(tickets.receivedAt), desc(tickets.id))
+    .limit(filter.limit);
+}
+
+export type EventRow = typeof events.$inferSelect;
+
+export async function ticketHistory(db: Db, ticketId: number): Promise<EventRow[]> {
+  return db.select().from(events).where(eq(events.ticketId, ticketId)).orderBy(asc(events.at), asc(events.id));
+}
+
+export async function ticketMessages(db: Db, ticketId: number) {
+  return db
+    .select({
+      id: messages.id,
+      kind: messages.kind,
+      fromAddress: messages.fromAddress,
+      fromName: messages.fromName,
+      subject: messages.subject,
+      receivedAt: messages.receivedAt,
+      text: messages.text,
+    })
+    .from(messages)
+    .where(eq(messages.ticketId, ticketId))
+    .orderBy(asc(messages.receivedAt), asc(messages.id));
+}
+
+export async function ticketOutbox(db: Db, ticketId: number) {
+  return db
+    .select({
+      id: outbox.id,
+      kind: outbox.kind,
+      toAddress: outbox.toAddress,
+      subject: outbox.subject,
+      status: outbox.status,
+      attempts: outbox.attempts,
+      createdAt: outbox.createdAt,
+      sentAt: outbox.sentAt,
+      lastError: outbox.lastError,
+    })
+    .from(outbox)
+    .where(and(eq(outbox.ticketId, ticketId)))
+    .orderBy(asc(outbox.createdAt), asc(outbox.id));
+}

@@ -27,6 +27,6 @@ export async function leaseHolder(db: Db, name: string, now: Date): Promise<stri
   const [row] = await db
     .select({ holder: leases.holder })
     .from(leases)
-    .where(and(eq(leases.name, name), sql`${leases.expiresAt} >= ${now}`));
+    .where(and(eq(leases.name, name), sql`${leases.expiresAt} >= ${now.toISOString()}::timestamptz`));
   return row?.holder ?? null;
 }

@@ -19,13 +19,15 @@ export async function insertOutbox(tx: Db, row: NewOutboxRow): Promise<OutboxRow
  * expired lease), marks them `sending` until now + leaseMs and counts the attempt.
  */
 export async function claimDueOutbox(db: Db, now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
-  const leaseUntil = new Date(now.getTime() + leaseMs);
+  // Raw SQL parameters: dates as ISO text (postgres.js does not serialise Date here).
+  const at = now.toISOString();
+  const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
   const result = await db.execute(sql`
-    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}, attempts = attempts + 1
+    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}::timestamptz, attempts = attempts + 1
     where id in (
       select id from ${outbox}
-      where (status = 'pending' and next_attempt_at <= ${now})
-         or (status = 'sending' and lease_until < ${now})
+      where (status = 'pending' and next_attempt_at <= ${at}::timestamptz)
+         or (status = 'sending' and lease_until < ${at}::timestamptz)
       order by next_attempt_at, id
       limit ${limit}
       for update skip locked

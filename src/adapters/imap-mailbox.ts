@@ -1,0 +1,136 @@
+// The only file that imports imapflow: opens the complaint inbox, makes sure the processed and
+// quarantine folders exist, fetches with BODY.PEEK (never \Seen) and reports new mail from IDLE.
+import { ImapFlow } from 'imapflow';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-schema.js';
+import type { FetchedMail, MailboxSession } from '../ports.js';
+
+export interface MailboxOptions {
+  readonly imap: Config['mailbox']['imap'];
+  readonly log: Logger;
+  /** Milliseconds before imapflow gives up connecting. */
+  readonly connectTimeoutMs?: number;
+}
+
+/** Connects, creates the processed/quarantine folders if needed and selects the inbox. */
+export async function openMailboxSession(options: MailboxOptions): Promise<MailboxSession> {
+  const { imap, log } = options;
+  const client = new ImapFlow({
+    host: imap.host,
+    port: imap.port,
+    secure: imap.secure,
+    auth: { user: imap.user, pass: imap.password },
+    logger: false,
+    disableAutoIdle: !imap.idle,
+    // Enter IDLE soon after our last command so a new complaint is seen within Dovecot's ~0.5 s.
+    autoIdleDelay: 250,
+    connectionTimeout: options.connectTimeoutMs ?? 15_000,
+    greetingTimeout: options.connectTimeoutMs ?? 15_000,
+  });
+  let news = false;
+  let closed = false;
+  let wake: (() => void) | null = null;
+  client.on('exists', () => {
+    news = true;
+    wake?.();
+  });
+  client.on('close', () => {
+    closed = true;
+    wake?.();
+  });
+  client.on('error', (error: Error) => {
+    log.warn({ err: error }, 'IMAP connection error');
+  });
+
+  await client.connect();
+  try {
+    await ensureFolders(client, [imap.processed, imap.quarantine]);
+    const mailbox = await client.mailboxOpen(imap.inbox);
+    const uidValidity = Number(mailbox.uidValidity);
+
+    return {
+      inbox: imap.inbox,
+      uidValidity,
+      get usable() {
+        return !closed && client.usable;
+      },
+      async listUids(afterUid) {
+        news = false;
+        const found = await client.search({ uid: `${afterUid + 1}:*` }, { uid: true });
+        // `N:*` also matches the highest UID when every UID is below N (RFC 3501), hence the filter.
+        return (found || []).filter((uid) => uid > afterUid).sort((a, b) => a - b);
+      },
+      async fetch(uids) {
+        if (uids.length === 0) return [];
+        const messages = await client.fetchAll(uids.join(','), { uid: true, source: true, internalDate: true }, { uid: true });
+        return messages
+          .filter((m) => m.source !== undefined)
+          .map(
+            (m): FetchedMail => ({
+              uid: m.uid,
+              raw: new Uint8Array(m.source!),
+              internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
+            }),
+          )
+          .sort((a, b) => a.uid - b.uid);
+      },
+      async move(uids, folder) {
+        if (uids.length === 0) return;
+        await client.messageMove(uids.join(','), folder, { uid: true });
+      },
+      waitForNews(timeoutMs, signal) {
+        if (closed) return Promise.resolve('closed');
+        if (signal.aborted) return Promise.resolve('aborted');
+        if (news) return Promise.resolve('news');
+        return new Promise((resolve) => {
+          const finish = (result: 'news' | 'timeout' | 'aborted' | 'closed') => {
+            clearTimeout(timer);
+            signal.removeEventListener('abort', onAbort);
+            wake = null;
+            resolve(result);
+          };
+          const onAbort = () => finish('aborted');
+          const timer = setTimeout(() => finish('timeout'), timeoutMs);
+          signal.addEventListener('abort', onAbort, { once: true });
+          wake = () => finish(closed ? 'closed' : 'news');
+        });
+      },
+      async close() {
+        if (closed) return;
+        try {
+          await client.logout();
+        } catch {
+          client.close();
+        }
+      },
+    };
+  } catch (error) {
+    client.close();
+    throw error;
+  }
+}
+
+async function ensureFolders(client: ImapFlow, folders: readonly string[]): Promise<void> {
+  const existing = new Set((await client.list()).map((m) => m.path));
+  for (const folder of folders) {
+    if (existing.has(folder)) continue;
+    try {
+      await client.mailboxCreate(folder);
+    } catch (error) {
+      // Another daemon may have created it in between.
+      const again = new Set((await client.list()).map((m) => m.path));
+      if (!again.has(folder)) throw error;
+    }
+  }
+}
+
+/** Opens and closes a session: `reclam check` uses it to give a verdict on the IMAP settings. */
+export async function probeMailbox(options: MailboxOptions): Promise<{ uidValidity: number; messages: number }> {
+  const session = await openMailboxSession(options);
+  try {
+    const uids = await session.listUids(0);
+    return { uidValidity: session.uidValidity, messages: uids.length };
+  } finally {
+    await session.close();
+  }
+}

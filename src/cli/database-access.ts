@@ -1,0 +1,36 @@
+// How a CLI command reaches the database. PostgreSQL: directly. Embedded PGlite: directly when no
+// daemon runs; through the running daemon's control socket otherwise, because PGlite is single-
+// process and its directory must never be opened twice.
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-schema.js';
+import { openDatabase } from '../db/database.js';
+import { readLockOwner } from '../db/directory-lock.js';
+import { buildDeps } from '../daemon/daemon.js';
+import { requestControl, type ControlRequest, type ControlResponse } from '../daemon/control-server.js';
+import type { Deps } from '../services/deps.js';
+import { resolve } from 'node:path';
+
+/** Opens and migrates the database, runs `work`, closes everything. */
+export async function withDatabase<T>(config: Config, log: Logger, work: (deps: Deps) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const deps = buildDeps(config, database, log);
+  try {
+    await database.migrate();
+    return await work(deps);
+  } finally {
+    deps.sender.close();
+    await database.close();
+  }
+}
+
+/**
+ * Sends the command to a daemon that holds the embedded database, when there is one;
+ * returns null when the CLI should open the database itself.
+ */
+export async function forwardToDaemon(config: Config, request: ControlRequest): Promise<ControlResponse | null> {
+  if (config.database.url) return null;
+  const dataDir = resolve(config.database.dataDir);
+  const owner = await readLockOwner(dataDir);
+  if (!owner || owner.pid === process.pid) return null;
+  return requestControl(dataDir, request);
+}

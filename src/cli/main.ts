@@ -1,0 +1,165 @@
+// The CLI's composition root: `reclam run | migrate | check | ingest | tickets | show | demo`.
+// Only this file and the daemon read the environment, load the configuration and open connections.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-schema.js';
+import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js';
+import { DatabaseLockedError } from '../db/directory-lock.js';
+import { createLogger } from '../log.js';
+import { runCheck } from './check.js';
+import { runDemo } from './demo.js';
+import { forwardToDaemon, withDatabase } from './database-access.js';
+import { ingestFiles } from '../services/ingest-files.js';
+import { listTicketsText, showTicket } from '../services/render-tickets.js';
+import { startDaemon } from '../daemon/daemon.js';
+import { serveControl } from '../daemon/control-server.js';
+
+interface GlobalOptions {
+  config?: string;
+  logLevel?: string;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command()
+    .name('reclam')
+    .description('E-mail complaint desk: every complaint mailed in becomes a ticket, acknowledged with its deadline.')
+    .addOption(new Option('-c, --config <file>', 'configuration file (default: $RECLAM_CONFIG or ./reclam.yaml)'))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .exitOverride()
+    .showHelpAfterError();
+  let exitCode = 0;
+
+  program
+    .command('run')
+    .description('run the daemon: watch the mailbox, acknowledge complaints, deliver the outbox')
+    .action(async () => {
+      const { config, log } = await load(program.opts<GlobalOptions>());
+      const daemon = await startDaemon(config, log);
+      const control = daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
+      const stop = (signal: string) => {
+        log.info({ signal }, 'stopping');
+        void control?.close();
+        void daemon.stop();
+      };
+      process.once('SIGTERM', () => stop('SIGTERM'));
+      process.once('SIGINT', () => stop('SIGINT'));
+      await daemon.stopped;
+      await control?.close();
+    });
+
+  program
+    .command('migrate')
+    .description('create or upgrade the database schema')
+    .action(async () => {
+      const { config, log } = await load(program.opts<GlobalOptions>());
+      const text = await forwardToDaemon(config, { command: 'migrate', args: [] });
+      if (text !== null) return void process.stdout.write(text.output);
+      await withDatabase(config, log, async () => undefined);
+      process.stdout.write('database schema is up to date\n');
+    });
+
+  program
+    .command('check')
+    .description('validate the configuration and try IMAP, SMTP and the database')
+    .option('--print-config', 'also print the configuration, secrets masked')
+    .action(async (options: { printConfig?: boolean }) => {
+      const { config, log, warnings } = await load(program.opts<GlobalOptions>(), 'silent');
+      if (options.printConfig) process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+      exitCode = await runCheck(config, warnings, log, process.stdout);
+    });
+
+  program
+    .command('ingest')
+    .description('feed raw .eml files through the same pipeline as the mailbox (replays, imports)')
+    .argument('<files...>', '.eml files')
+    .action(async (files: string[]) => {
+      const { config, log } = await load(program.opts<GlobalOptions>());
+      const contents = await Promise.all(files.map(async (f) => ({ name: f, raw: new Uint8Array(await readFile(f)) })));
+      const forwarded = await forwardToDaemon(config, {
+        command: 'ingest',
+        args: contents.map((c) => ({ name: c.name, base64: Buffer.from(c.raw).toString('base64') })),
+      });
+      if (forwarded !== null) {
+        process.stdout.write(forwarded.output);
+        exitCode = forwarded.exitCode;
+        return;
+      }
+      const result = await withDatabase(config, log, (deps) => ingestFiles(deps, contents, { deliver: true }));
+      process.stdout.write(result.output);
+      exitCode = result.exitCode;
+    });
+
+  program
+    .command('tickets')
+    .description('list tickets, newest first')
+    .option('--status <status>', 'only this state (received, in_progress, answered, verifying, closed, rejected)')
+    .option('--limit <n>', 'how many', '50')
+    .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
+    .action(async (options: { status?: string; limit: string; as?: string }) => {
+      const { config, log } = await load(program.opts<GlobalOptions>());
+      const args = { status: options.status, limit: Number(options.limit), viewer: options.as };
+      const forwarded = await forwardToDaemon(config, { command: 'tickets', args });
+      const text = forwarded ?? (await withDatabase(config, log, (deps) => listTicketsText(deps, args)));
+      process.stdout.write(text.output);
+      exitCode = text.exitCode;
+    });
+
+  program
+    .command('show')
+    .description('show one ticket with its messages and history')
+    .argument('<reference>', 'e.g. REC-2026-0042')
+    .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
+    .action(async (reference: string, options: { as?: string }) => {
+      const { config, log } = await load(program.opts<GlobalOptions>());
+      const args = { reference, viewer: options.as };
+      const forwarded = await forwardToDaemon(config, { command: 'show', args });
+      const text = forwarded ?? (await withDatabase(config, log, (deps) => showTicket(deps, args)));
+      process.stdout.write(text.output);
+      exitCode = text.exitCode;
+    });
+
+  program
+    .command('demo')
+    .description('run the real pipeline on embedded defaults (PGlite, a local SMTP receiver) with sample complaints')
+    .option('--dir <dir>', 'where to put the demo database and the mails sent', 'demo-output')
+    .action(async (options: { dir: string }) => {
+      const log = createLogger(program.opts<GlobalOptions>().logLevel ?? 'error');
+      exitCode = await runDemo(resolve(options.dir), log, process.stdout);
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (error) {
+    return reportError(error);
+  }
+}
+
+async function load(options: GlobalOptions, defaultLevel?: string): Promise<{ config: Config; log: Logger; warnings: readonly string[] }> {
+  const path = resolve(options.config ?? process.env.RECLAM_CONFIG ?? 'reclam.yaml');
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new ConfigError([`cannot read ${path} (give --config FILE or set RECLAM_CONFIG; examples/ has one per procedure)`], path);
+  }
+  const { config, warnings } = loadConfig(text, process.env, path);
+  const log = createLogger(options.logLevel ?? defaultLevel ?? config.log.level);
+  for (const warning of warnings) log.warn(`configuration: ${warning}`);
+  return { config, log, warnings };
+}
+
+function reportError(error: unknown): number {
+  const e = error as { code?: string; exitCode?: number; message?: string };
+  if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
+    return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 2);
+  }
+  if (error instanceof ConfigError || error instanceof DatabaseLockedError) {
+    process.stderr.write(`reclam: ${error.message}\n`);
+    return 2;
+  }
+  process.stderr.write(`reclam: ${error instanceof Error ? error.message : String(error)}\n`);
+  return 1;
+}

@@ -1,0 +1,150 @@
+// The daemon's composition root: opens the database (migrating it), connects the adapters and runs
+// two loops — the mailbox watcher (IDLE, polling as fallback, under a lease) and the outbox
+// deliverer — until stopped.
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-schema.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { releaseLease, tryAcquireLease } from '../db/leases.js';
+import { nextOutboxDueAt } from '../db/outbox.js';
+import { openMailboxSession } from '../adapters/imap-mailbox.js';
+import { parseMail } from '../adapters/mail-parser.js';
+import { createSmtpSender } from '../adapters/smtp-sender.js';
+import { createTemplateRenderer } from '../adapters/template-renderer.js';
+import { systemClock, type Clock, type MailboxSession } from '../ports.js';
+import type { Deps } from '../services/deps.js';
+import { deliverOutbox } from '../services/deliver-outbox.js';
+import { sweepMailbox } from '../services/sweep-mailbox.js';
+import { TEMPLATES_DIR } from '../paths.js';
+import { Backoff, sleep, Wakeup } from './loop.js';
+
+export interface RunningDaemon {
+  readonly deps: Deps;
+  readonly database: Database;
+  /** Stops both loops, closes IMAP, SMTP and the database. */
+  stop(): Promise<void>;
+  /** Resolves when the daemon has stopped. */
+  readonly stopped: Promise<void>;
+  /** Wakes the outbox deliverer (after mails were queued outside the loops, e.g. by `ingest`). */
+  wakeOutbox(): void;
+}
+
+export interface DaemonOptions {
+  readonly clock?: Clock;
+  /** Run the mailbox watcher (false: outbox only, e.g. `reclam ingest` with no IMAP). */
+  readonly watchMailbox?: boolean;
+}
+
+const MAILBOX_LEASE_MS = 60_000;
+/** Longest wait in IDLE before a safety sweep and a lease renewal. */
+const MAX_IDLE_WAIT_MS = 20_000;
+
+/** Builds the service dependencies for a configuration and an open database. */
+export function buildDeps(config: Config, database: Database, log: Logger, clock: Clock = systemClock): Deps {
+  return {
+    db: database.db,
+    clock,
+    log,
+    config,
+    render: createTemplateRenderer({ templatesDir: TEMPLATES_DIR, overrideDir: config.templates.overrideDir }),
+    parseMail,
+    sender: createSmtpSender(config.mailbox.smtp),
+    random: Math.random,
+  };
+}
+
+export async function startDaemon(config: Config, log: Logger, options: DaemonOptions = {}): Promise<RunningDaemon> {
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  try {
+    await database.migrate();
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const deps = buildDeps(config, database, log, options.clock);
+  const abort = new AbortController();
+  const outboxWakeup = new Wakeup();
+  const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  log.info({ engine: database.engine, holder }, 'daemon started');
+
+  const loops = [runOutboxLoop(deps, outboxWakeup, abort.signal)];
+  if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outboxWakeup.notify(), abort.signal));
+
+  const stopped = Promise.all(loops).then(async () => {
+    await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);
+    deps.sender.close();
+    await database.close();
+    log.info('daemon stopped');
+  });
+  return {
+    deps,
+    database,
+    stopped,
+    wakeOutbox: () => outboxWakeup.notify(),
+    async stop() {
+      abort.abort();
+      await stopped;
+    },
+  };
+}
+
+function leaseName(config: Config): string {
+  return `mailbox:${config.mailbox.address}`;
+}
+
+async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, signal: AbortSignal): Promise<void> {
+  const { config, log } = deps;
+  const backoff = new Backoff(60_000, deps.random);
+  while (!signal.aborted) {
+    if (!(await tryAcquireLease(deps.db, leaseName(config), holder, deps.clock.now(), MAILBOX_LEASE_MS).catch(() => false))) {
+      log.debug('mailbox held by another daemon: standing by');
+      await sleep(MAILBOX_LEASE_MS / 3, signal);
+      continue;
+    }
+    let session: MailboxSession | null = null;
+    try {
+      session = await openMailboxSession({ imap: config.mailbox.imap, log });
+      log.info({ mailbox: session.inbox, uidValidity: session.uidValidity, idle: config.mailbox.imap.idle }, 'mailbox opened');
+      const openedAt = Date.now();
+      await sweepMailbox(deps, session, { full: true, afterBatch, signal });
+      const pollMs = config.mailbox.imap.idle ? Math.min(MAX_IDLE_WAIT_MS, config.mailbox.imap.pollSeconds * 1000) : config.mailbox.imap.pollSeconds * 1000;
+      while (!signal.aborted && session.usable) {
+        const woke = await session.waitForNews(pollMs, signal);
+        if (woke === 'aborted' || woke === 'closed') break;
+        if (!(await tryAcquireLease(deps.db, leaseName(config), holder, deps.clock.now(), MAILBOX_LEASE_MS))) {
+          log.warn('mailbox lease lost to another daemon');
+          break;
+        }
+        await sweepMailbox(deps, session, { full: false, afterBatch, signal });
+        if (Date.now() - openedAt > 60_000) backoff.reset();
+      }
+      if (!signal.aborted && !session.usable) throw new Error('IMAP connection closed');
+    } catch (error) {
+      if (signal.aborted) break;
+      const delay = backoff.nextDelayMs();
+      log.error({ err: error, retryInMs: delay }, 'mailbox loop failed: reconnecting');
+      await sleep(delay, signal);
+    } finally {
+      await session?.close().catch(() => undefined);
+    }
+  }
+}
+
+async function runOutboxLoop(deps: Deps, wakeup: Wakeup, signal: AbortSignal): Promise<void> {
+  const backoff = new Backoff(60_000, deps.random);
+  while (!signal.aborted) {
+    try {
+      await deliverOutbox(deps);
+      backoff.reset();
+      const next = await nextOutboxDueAt(deps.db);
+      const untilNext = next ? next.getTime() - deps.clock.now().getTime() : 30_000;
+      await wakeup.wait(Math.min(Math.max(untilNext, 50), 30_000), signal);
+    } catch (error) {
+      if (signal.aborted) break;
+      const delay = backoff.nextDelayMs();
+      deps.log.error({ err: error, retryInMs: delay }, 'outbox loop failed');
+      await sleep(delay, signal);
+    }
+  }
+}

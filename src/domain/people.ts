@@ -1,0 +1,30 @@
+// Who is who in the procedure, and who may see what (SPEC §1, §4).
+import type { Config, Person, Role } from '../config/config-schema.js';
+
+export function findPerson(config: Pick<Config, 'people'>, address: string | null | undefined): Person | undefined {
+  if (!address) return undefined;
+  const wanted = address.toLowerCase();
+  return config.people.find((p) => p.email === wanted);
+}
+
+export function peopleWithRole(config: Pick<Config, 'people'>, role: Role): Person[] {
+  return config.people.filter((p) => p.roles.includes(role));
+}
+
+export function hasRole(person: Person | undefined, role: Role): boolean {
+  return person?.roles.includes(role) ?? false;
+}
+
+/** Whether `category` is confidential (medical): then only doctors see its content. */
+export function isConfidentialCategory(config: Pick<Config, 'categories'>, category: string | null): boolean {
+  if (category === null) return false;
+  return config.categories.find((c) => c.key === category)?.confidential ?? false;
+}
+
+/**
+ * Whether `person` may see the content (subject, text, attachments, complainant identity) of a
+ * ticket: everyone for ordinary tickets, doctors only for confidential ones.
+ */
+export function maySeeContent(ticket: { readonly confidential: boolean }, person: Person | undefined): boolean {
+  return !ticket.confidential || hasRole(person, 'doctor');
+}

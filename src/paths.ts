@@ -1,0 +1,6 @@
+// Files shipped with the package, found relative to this module (src/ or dist/ alike).
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const TEMPLATES_DIR = resolve(PACKAGE_ROOT, 'templates/fr');

@@ -1,0 +1,46 @@
+// `reclam ingest FILE.eml…`: raw mails from files through the very same pipeline as the inbox.
+import type { Deps } from './deps.js';
+import { deliverOutbox } from './deliver-outbox.js';
+import { ingestMail, type IngestOutcome } from './ingest-mail.js';
+
+/** Text for the terminal and the process exit code. */
+export interface CommandOutput {
+  readonly output: string;
+  readonly exitCode: number;
+}
+
+export async function ingestFiles(
+  deps: Deps,
+  files: readonly { name: string; raw: Uint8Array }[],
+  options: { deliver: boolean },
+): Promise<CommandOutput> {
+  const lines: string[] = [];
+  let failed = 0;
+  for (const file of files) {
+    const outcome = await ingestMail(deps, file.raw, { kind: 'file', name: file.name });
+    if (outcome.outcome === 'quarantined') failed++;
+    lines.push(`${file.name}: ${describeOutcome(outcome)}`);
+  }
+  if (options.deliver) {
+    const report = await deliverOutbox(deps);
+    lines.push(`outbox: ${report.sent} sent, ${report.retried} to retry, ${report.dead} failed`);
+  } else {
+    lines.push('outbox: queued mails are sent by the running daemon');
+  }
+  return { output: `${lines.join('\n')}\n`, exitCode: failed > 0 ? 1 : 0 };
+}
+
+export function describeOutcome(outcome: IngestOutcome): string {
+  switch (outcome.outcome) {
+    case 'ticket':
+      return `new ticket ${outcome.reference}${outcome.acknowledged ? ', acknowledgement queued' : ', no acknowledgement (budget or disabled)'}`;
+    case 'follow-up':
+      return `added to ${outcome.reference}`;
+    case 'suppressed':
+      return `${outcome.kind}, recorded without ticket or answer (${outcome.reason})`;
+    case 'duplicate':
+      return 'already recorded (same Message-ID), nothing done';
+    case 'quarantined':
+      return `quarantined: ${outcome.reason}`;
+  }
+}

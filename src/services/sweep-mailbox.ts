@@ -1,0 +1,70 @@
+// One pass over the complaint inbox: every mail above the checkpoint (or every mail, on a full
+// sweep) goes through ingestMail, then is moved to the processed or quarantine folder. A mail is
+// moved only after its transaction committed; a crash in between leaves it in the inbox, where
+// the next full sweep finds it already recorded and just moves it.
+import { recordEvent } from '../db/events.js';
+import { readCheckpoint } from '../db/mailbox-checkpoints.js';
+import type { MailboxSession } from '../ports.js';
+import type { Deps } from './deps.js';
+import { ingestMail, type IngestOutcome } from './ingest-mail.js';
+
+export interface SweepReport {
+  readonly seen: number;
+  readonly outcomes: Readonly<Record<IngestOutcome['outcome'], number>>;
+  readonly resynced: boolean;
+}
+
+export interface SweepOptions {
+  /** Look at every mail in the inbox, not only those above the checkpoint (start-up, resync). */
+  readonly full: boolean;
+  /** Mails fetched per IMAP round-trip. */
+  readonly batchSize?: number;
+  /** Called after each batch is committed and moved (the daemon wakes the outbox). */
+  readonly afterBatch?: () => void;
+  readonly signal?: AbortSignal;
+}
+
+type SweepDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'parseMail' | 'random'>;
+
+export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, options: SweepOptions): Promise<SweepReport> {
+  const { imap } = deps.config.mailbox;
+  const outcomes: Record<IngestOutcome['outcome'], number> = { ticket: 0, 'follow-up': 0, suppressed: 0, duplicate: 0, quarantined: 0 };
+  const checkpoint = await readCheckpoint(deps.db, session.inbox);
+  const resynced = checkpoint !== undefined && checkpoint.uidValidity !== session.uidValidity;
+  if (resynced) {
+    deps.log.warn({ mailbox: session.inbox, was: checkpoint.uidValidity, now: session.uidValidity }, 'UIDVALIDITY changed: resynchronising the whole inbox');
+    await recordEvent(deps.db, {
+      at: deps.clock.now(),
+      actor: 'system',
+      type: 'mailbox.resync',
+      data: { mailbox: session.inbox, previousUidValidity: checkpoint.uidValidity, uidValidity: session.uidValidity },
+    });
+  }
+  const from = options.full || resynced || !checkpoint ? 0 : checkpoint.lastUid;
+  const uids = await session.listUids(from);
+  const batchSize = options.batchSize ?? 50;
+  let seen = 0;
+  for (let i = 0; i < uids.length; i += batchSize) {
+    if (options.signal?.aborted) break;
+    const batch = await session.fetch(uids.slice(i, i + batchSize));
+    const toProcessed: number[] = [];
+    const toQuarantine: number[] = [];
+    for (const fetched of batch) {
+      const outcome = await ingestMail(deps, fetched.raw, {
+        kind: 'imap',
+        mailbox: session.inbox,
+        uidValidity: session.uidValidity,
+        uid: fetched.uid,
+        internalDate: fetched.internalDate,
+      });
+      outcomes[outcome.outcome]++;
+      seen++;
+      (outcome.outcome === 'quarantined' ? toQuarantine : toProcessed).push(fetched.uid);
+    }
+    await session.move(toProcessed, imap.processed);
+    await session.move(toQuarantine, imap.quarantine);
+    options.afterBatch?.();
+  }
+  if (seen > 0) deps.log.info({ seen, ...outcomes }, 'inbox swept');
+  return { seen, outcomes, resynced };
+}

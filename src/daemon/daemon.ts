@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { openDatabase, type Database } from '../db/database.js';
-import { releaseLease, tryAcquireLease } from '../db/leases.js';
+import { processAlive } from '../db/directory-lock.js';
+import { leaseHolder, releaseLease, takeOverLease, tryAcquireLease } from '../db/leases.js';
 import { nextOutboxDueAt } from '../db/outbox.js';
 import { openMailboxSession } from '../adapters/imap-mailbox.js';
 import { parseMail } from '../adapters/mail-parser.js';
@@ -34,6 +35,8 @@ export interface DaemonOptions {
   readonly clock?: Clock;
   /** Run the mailbox watcher (false: outbox only, e.g. `reclam ingest` with no IMAP). */
   readonly watchMailbox?: boolean;
+  /** An already open database (tests); it is migrated but left open on stop. */
+  readonly database?: Database;
 }
 
 const MAILBOX_LEASE_MS = 60_000;
@@ -55,11 +58,12 @@ export function buildDeps(config: Config, database: Database, log: Logger, clock
 }
 
 export async function startDaemon(config: Config, log: Logger, options: DaemonOptions = {}): Promise<RunningDaemon> {
-  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  const ownsDatabase = options.database === undefined;
+  const database = options.database ?? (await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }));
   try {
     await database.migrate();
   } catch (error) {
-    await database.close();
+    if (ownsDatabase) await database.close();
     throw error;
   }
   const deps = buildDeps(config, database, log, options.clock);
@@ -74,7 +78,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);
     deps.sender.close();
-    await database.close();
+    if (ownsDatabase) await database.close();
     log.info('daemon stopped');
   });
   return {
@@ -97,7 +101,7 @@ async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void
   const { config, log } = deps;
   const backoff = new Backoff(60_000, deps.random);
   while (!signal.aborted) {
-    if (!(await tryAcquireLease(deps.db, leaseName(config), holder, deps.clock.now(), MAILBOX_LEASE_MS).catch(() => false))) {
+    if (!(await acquireMailboxLease(deps, holder).catch(() => false))) {
       log.debug('mailbox held by another daemon: standing by');
       await sleep(MAILBOX_LEASE_MS / 3, signal);
       continue;
@@ -129,6 +133,23 @@ async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void
       await session?.close().catch(() => undefined);
     }
   }
+}
+
+/**
+ * Takes the mailbox lease. A lease left by a dead process of this same machine (a crash, then a
+ * restart) is taken over at once instead of waiting for it to expire.
+ */
+async function acquireMailboxLease(deps: Deps, holder: string): Promise<boolean> {
+  const name = leaseName(deps.config);
+  const now = deps.clock.now();
+  if (await tryAcquireLease(deps.db, name, holder, now, MAILBOX_LEASE_MS)) return true;
+  const current = await leaseHolder(deps.db, name, now);
+  const [host, pid] = current?.split(':') ?? [];
+  if (current && host === hostname() && pid && !processAlive(Number(pid))) {
+    deps.log.info({ previous: current }, 'taking over the mailbox lease of a process that died');
+    return takeOverLease(deps.db, name, current, holder, now, MAILBOX_LEASE_MS);
+  }
+  return false;
 }
 
 async function runOutboxLoop(deps: Deps, wakeup: Wakeup, signal: AbortSignal): Promise<void> {

@@ -69,7 +69,7 @@ export async function acquireDirectoryLock(directory: string, command = process.
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = await readLockOwner(directory);
       // Our own pid counts as alive: one process must not open the same directory twice either.
-      if (owner && isAlive(owner.pid)) throw new DatabaseLockedError(directory, owner);
+      if (owner && processAlive(owner.pid)) throw new DatabaseLockedError(directory, owner);
       await unlink(path).catch(() => undefined);
     }
   }
@@ -86,7 +86,8 @@ export async function readLockOwner(directory: string): Promise<LockOwner | null
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -30,3 +30,13 @@ export async function leaseHolder(db: Db, name: string, now: Date): Promise<stri
     .where(and(eq(leases.name, name), sql`${leases.expiresAt} >= ${now.toISOString()}::timestamptz`));
   return row?.holder ?? null;
 }
+
+/** Takes `name` from `previous` (known dead) for `holder`; false when someone else got it first. */
+export async function takeOverLease(db: Db, name: string, previous: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
+  const rows = await db
+    .update(leases)
+    .set({ holder, expiresAt: new Date(now.getTime() + ttlMs) })
+    .where(and(eq(leases.name, name), eq(leases.holder, previous)))
+    .returning({ holder: leases.holder });
+  return rows.length > 0;
+}

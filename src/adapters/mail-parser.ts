@@ -1,0 +1,394 @@
+// Turns the raw bytes of a received mail into an InboundMail, or says why it cannot be read so
+// that it goes to quarantine instead of becoming a ticket. The only module that imports
+// mailparser (in maintenance mode; postal-mime may replace it): nothing of it leaks past here.
+
+import { createHash } from 'node:crypto';
+import { TextDecoder } from 'node:util';
+import { parseAddressHeader, simpleParser, type EmailAddress, type ParsedMail, type StructuredHeader } from 'mailparser';
+import type { InboundAttachment, InboundMail, MailAddress } from '../domain/inbound-mail.js';
+
+export type ParseResult = { ok: true; mail: InboundMail } | { ok: false; reason: string };
+
+const PARSER_OPTIONS = {
+  // Every message/rfc822 part stays an attachment: a forwarded complaint is kept byte for byte,
+  // and a bounce keeps the returned original for classification.
+  ignoreEmbedded: true,
+  // message/delivery-status parts become attachments instead of being mixed into the text,
+  // so that classification can read them as the evidence of a bounce.
+  keepDeliveryStatus: true,
+  // `html` stays as sent (no `cid:` links replaced by huge data: URLs).
+  keepCidLinks: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  // attachments are hashed here with SHA-256, not with mailparser's MD5
+  checksumAlgo: false,
+} as const;
+
+/**
+ * Parses one raw RFC 5322 message (as fetched over IMAP).
+ *
+ * Never throws. `ok: false` (reason in short English, for the quarantine table) when the bytes
+ * are empty, have no header section, name no usable sender in From, Sender or Reply-To, declare a
+ * top-level `multipart/*` whose boundary is missing or never occurs, or make the parser fail.
+ * Everything else, however odd, is accepted so that a complainant's mail still becomes a ticket.
+ */
+export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  if (bytes.every((byte) => isAsciiWhitespace(byte))) return { ok: false, reason: 'empty input' };
+
+  const prepared = prepareSource(bytes);
+  if (!prepared.ok) return prepared;
+
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(prepared.source, PARSER_OPTIONS);
+  } catch (error) {
+    return { ok: false, reason: `parser error: ${error instanceof Error ? error.message : String(error)}` };
+  }
+
+  const fields = headerFields(parsed.headerLines);
+  const headers = decodedHeaders(fields);
+  const addresses = (name: string): MailAddress[] => addressList(fields.filter((field) => field.key === name).map((field) => field.text));
+
+  const contentType = (headers.get('content-type')?.[0] ?? 'text/plain').split(';')[0]!.trim().toLowerCase() || 'text/plain';
+  const returnPath = returnPathOf(headers.get('return-path')?.[0]);
+  const from = firstUsable(addresses('from')) ?? firstUsable(addresses('sender')) ?? firstUsable(addresses('reply-to')) ?? null;
+  if (from === null && !isUnsignedDeliveryReport(contentType, returnPath, headers.get('from')?.[0])) {
+    return { ok: false, reason: 'no sender address' };
+  }
+
+  if (contentType.startsWith('multipart/')) {
+    const boundary = boundaryOf(parsed);
+    if (boundary === undefined) return { ok: false, reason: 'multipart without boundary' };
+    if (!containsDelimiterLine(prepared.source.subarray(prepared.bodyOffset), boundary)) {
+      return { ok: false, reason: 'multipart boundary never occurs in the body' };
+    }
+  }
+
+  const rawSha256 = sha256Hex(bytes);
+  const ownMessageId = firstMessageId(headers.get('message-id')?.[0] ?? '');
+  const html = typeof parsed.html === 'string' ? parsed.html : null;
+
+  const mail: InboundMail = {
+    messageId: ownMessageId ?? `sha256-${rawSha256}@reclam.invalid`,
+    hasOwnMessageId: ownMessageId !== undefined,
+    inReplyTo: messageIdList(headers.get('in-reply-to') ?? []),
+    references: messageIdList(headers.get('references') ?? []),
+    from,
+    to: addresses('to').filter(isUsable),
+    cc: addresses('cc').filter(isUsable),
+    replyTo: addresses('reply-to').filter(isUsable),
+    subject: headers.get('subject')?.[0] ?? '',
+    date: parseDate(headers.get('date')?.[0]),
+    headers,
+    returnPath,
+    contentType,
+    text: withoutNul(await bodyText(parsed.text, html)),
+    html: html === null ? null : withoutNul(html),
+    attachments: parsed.attachments.map((attachment, index): InboundAttachment => ({
+      filename: withoutNul(attachment.filename?.trim() || `piece-jointe-${index + 1}`),
+      contentType: attachment.contentType.toLowerCase(),
+      size: attachment.content.length,
+      sha256: sha256Hex(attachment.content),
+      content: attachment.content,
+    })),
+    rawSha256,
+  };
+  return { ok: true, mail };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Before the parser: line endings, preamble, broken folding
+
+type PreparedSource = { ok: true; source: Buffer; bodyOffset: number } | { ok: false; reason: string };
+
+const HEADER_FIELD = /^[\x21-\x39\x3b-\x7e]+[ \t]*:/;
+const SENDER_FIELD = /^(from|sender|reply-to)[ \t]*:/i;
+
+/**
+ * Normalises what real mailboxes deliver into something the parser reads the way a human would:
+ * a UTF-8 BOM, CR-only line endings (old Mac), leading blank lines, an mbox `From ` line, one
+ * junk line in front of the headers (`---- Original email message ----`), and header lines that
+ * lost their folding whitespace (`boundary="…"` on a line of its own). Says `no header section`
+ * when the bytes do not start with a header block.
+ */
+function prepareSource(bytes: Buffer): PreparedSource {
+  let source = bytes;
+  if (source[0] === 0xef && source[1] === 0xbb && source[2] === 0xbf) source = source.subarray(3);
+  if (!source.includes(0x0a) && source.includes(0x0d)) {
+    source = Buffer.from(source.toString('latin1').replace(/\r/g, '\r\n'), 'latin1');
+  }
+
+  // Lines up to the first blank line after the headers. latin1 keeps one character per byte, so
+  // string offsets are byte offsets.
+  const text = source.subarray(0, MAX_HEAD_BYTES).toString('latin1');
+  const lines: HeadLine[] = [];
+  let started = false;
+  let bodyStart = text.length;
+  for (let start = 0; start < text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline + 1;
+    const content = text.slice(start, end).replace(/\r*\n$/, '');
+    if (content === '' && started) {
+      bodyStart = start;
+      break;
+    }
+    if (content.trim() !== '') started = true;
+    lines.push({ start, content });
+    start = end;
+  }
+
+  let first = 0;
+  while (first < lines.length && lines[first]!.content.trim() === '') first++;
+  if (first < lines.length && /^From [^\s:]+\s/.test(lines[first]!.content)) first++; // mbox separator
+  const block = lines.slice(first);
+  if (block.length === 0) return { ok: false, reason: 'no header section' };
+
+  if (!HEADER_FIELD.test(block[0]!.content)) {
+    // one junk line is tolerated, only in front of a real header block that names a sender
+    const rest = block.slice(1);
+    if (!(rest.length > 0 && HEADER_FIELD.test(rest[0]!.content) && rest.some((line) => SENDER_FIELD.test(line.content)))) {
+      return { ok: false, reason: 'no header section' };
+    }
+    block.shift();
+  }
+
+  const headStart = block[0]!.start;
+  const isBroken = (line: HeadLine): boolean => !HEADER_FIELD.test(line.content) && !/^[ \t]/.test(line.content);
+  if (!block.some(isBroken)) {
+    return { ok: true, source: headStart === 0 ? source : source.subarray(headStart), bodyOffset: bodyStart - headStart };
+  }
+  // a header line without a name cannot start a field: it continues the previous one
+  const head = Buffer.from(block.map((line, index) => (isBroken(line) ? ' ' : '') + text.slice(line.start, block[index + 1]?.start ?? bodyStart)).join(''), 'latin1');
+  return { ok: true, source: Buffer.concat([head, source.subarray(bodyStart)]), bodyOffset: head.length };
+}
+
+interface HeadLine {
+  readonly start: number;
+  readonly content: string;
+}
+
+/** mailparser's own limit for one header block (maxHeadSize). */
+const MAX_HEAD_BYTES = 1024 * 1024;
+
+function isAsciiWhitespace(byte: number): boolean {
+  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+}
+
+/** Same rule as the parser's splitter: `--boundary`, optional `--`, optional blanks, end of line. */
+function containsDelimiterLine(body: Buffer, boundary: string): boolean {
+  const escaped = boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(?:^|[\\r\\n])--${escaped}(?:--)?[ \\t]*(?:[\\r\\n]|$)`).test(body.toString('latin1'));
+}
+
+function boundaryOf(parsed: ParsedMail): string | undefined {
+  const value = parsed.headers.get('content-type') as Partial<StructuredHeader> | undefined;
+  const boundary = (value?.params as Record<string, string | undefined> | undefined)?.['boundary']?.trimEnd();
+  // the splitter ignores a non-ASCII boundary, as if it were missing
+  return boundary && /^[\x20-\x7e]+$/.test(boundary) ? boundary : undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Headers
+
+interface HeaderField {
+  readonly key: string;
+  /** Unfolded value, 8-bit bytes decoded, encoded words still encoded. */
+  readonly text: string;
+}
+
+function headerFields(lines: ParsedMail['headerLines']): HeaderField[] {
+  const fields: HeaderField[] = [];
+  for (const { key, line } of lines) {
+    const colon = line.indexOf(':');
+    if (key === '' || colon === -1) continue; // a junk line the parser kept as a nameless header
+    // the parser hands header lines over as binary strings: one character per byte
+    const unfolded = line.slice(colon + 1).replace(/\r?\n(?=[ \t])/g, '');
+    fields.push({ key, text: withoutNul(decodeRawBytes(Buffer.from(unfolded, 'latin1'))) });
+  }
+  return fields;
+}
+
+/** Header values by lower-cased name, in order, with RFC 2047 words decoded. */
+function decodedHeaders(fields: readonly HeaderField[]): Map<string, string[]> {
+  const headers = new Map<string, string[]>();
+  for (const { key, text } of fields) {
+    const value = withoutNul(repairC1(decodeEncodedWords(text))).trim();
+    const values = headers.get(key);
+    if (values === undefined) headers.set(key, [value]);
+    else values.push(value);
+  }
+  return headers;
+}
+
+const utf8Strict = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Raw 8-bit bytes: UTF-8 (RFC 6532) when they are UTF-8, even with a few broken sequences;
+ * windows-1252 (the usual undeclared charset of French mail) when no UTF-8 sequence is valid.
+ */
+function decodeRawBytes(bytes: Uint8Array): string {
+  if (bytes.every((byte) => byte < 0x80)) return Buffer.from(bytes).toString('latin1');
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    const lossy = Buffer.from(bytes).toString('utf8');
+    return /[^\x00-\x7f\ufffd]/.test(lossy) ? lossy : decodeWindows1252(bytes);
+  }
+}
+
+function decodeWithCharset(bytes: Uint8Array, charset: string): string {
+  const label = charset.split('*')[0]!.trim().toLowerCase();
+  let decoder: TextDecoder | undefined;
+  try {
+    decoder = new TextDecoder(label);
+  } catch {
+    return decodeRawBytes(bytes); // unknown or refused charset (utf-7…)
+  }
+  // WHATWG reads latin1 and us-ascii as windows-1252 too, which Node's decoder mangles (below)
+  return decoder.encoding === 'windows-1252' ? decodeWindows1252(bytes) : decoder.decode(bytes);
+}
+
+// Node 20's TextDecoder('windows-1252') drops bytes 0x80-0x9F ('\x92' decodes to ''), so the
+// C1 range, where windows-1252 puts ’ “ ” – — € œ…, is mapped here.
+const WINDOWS_1252_C1 = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+
+function decodeWindows1252(bytes: Uint8Array): string {
+  return repairC1(Buffer.from(bytes).toString('latin1'));
+}
+
+const ENCODED_WORD = /=\?([^?\s]+)\?([bBqQ])\?([^?]*)\?=/g;
+
+/**
+ * RFC 2047 encoded words. Blanks between adjacent words are dropped, and adjacent words of one
+ * charset are decoded together, since encoders split multi-byte characters across words.
+ */
+function decodeEncodedWords(value: string): string {
+  if (!value.includes('=?')) return value;
+  const parts: string[] = [];
+  let pending: { charset: string; bytes: Buffer[] } | undefined;
+  const flush = (): void => {
+    if (pending !== undefined) parts.push(decodeWithCharset(Buffer.concat(pending.bytes), pending.charset));
+    pending = undefined;
+  };
+  let last = 0;
+  for (const match of value.matchAll(ENCODED_WORD)) {
+    const [word, charset = '', encoding = '', payload = ''] = match;
+    const between = value.slice(last, match.index);
+    if (pending === undefined || between.trim() !== '') {
+      flush();
+      parts.push(between);
+    } else if (pending.charset.toLowerCase() !== charset.toLowerCase()) {
+      flush();
+    }
+    const bytes =
+      encoding.toLowerCase() === 'b'
+        ? Buffer.from(payload, 'base64')
+        : Buffer.from(payload.replace(/_/g, ' ').replace(/=([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+    if (pending === undefined) pending = { charset, bytes: [bytes] };
+    else pending.bytes.push(bytes);
+    last = match.index + word.length;
+  }
+  flush();
+  parts.push(value.slice(last));
+  return parts.join('');
+}
+
+/** C1 controls never occur in real text: they are windows-1252 bytes read as ISO-8859-1. */
+function repairC1(value: string): string {
+  return /[\u0080-\u009f]/.test(value) ? value.replace(/[\u0080-\u009f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!) : value;
+}
+
+function withoutNul(value: string): string {
+  return value.includes('\u0000') ? value.replace(/\u0000/g, '\ufffd') : value;
+}
+
+/** The first `<id>` of a header (or the bare value when it has none), without brackets. */
+function firstMessageId(value: string): string | undefined {
+  return messageIdList([value])[0];
+}
+
+function messageIdList(values: readonly string[]): string[] {
+  const ids: string[] = [];
+  for (const value of values) {
+    const bracketed = [...value.matchAll(/<([^<>]*)>/g)].map((match) => match[1]!.replace(/\s+/g, ''));
+    const found = bracketed.length > 0 ? bracketed : value.split(/[\s,]+/).filter((token) => token.includes('@'));
+    for (const id of found) if (id !== '' && !ids.includes(id)) ids.push(id);
+  }
+  return ids;
+}
+
+function returnPathOf(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const inner = /<([^<>]*)>/.exec(value)?.[1] ?? value;
+  return inner.trim().toLowerCase();
+}
+
+const ZONE = /(?:[+-]\d{2}:?\d{2}\s*(?:\(|$)|\dZ$|\b(?:UT|UTC|GMT|Z|[ECMP][SD]T)\b)/i;
+
+/** The Date header as an instant; a date without a zone is read as UTC (not as local time). */
+function parseDate(value: string | undefined): Date | null {
+  if (value === undefined || value.trim() === '') return null;
+  const date = new Date(ZONE.test(value) ? value : `${value} GMT`);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Addresses
+
+/** Every mailbox of the given header values (groups flattened), lower-cased, names decoded. */
+function addressList(values: readonly string[]): MailAddress[] {
+  if (values.length === 0) return [];
+  const flat: MailAddress[] = [];
+  const visit = (entry: EmailAddress): void => {
+    if (entry.group) entry.group.forEach(visit);
+    else if (entry.address) flat.push({ address: cleanAddress(entry.address), name: withoutNul(repairC1(entry.name ?? '')).trim() });
+  };
+  parseAddressHeader([...values]).value.forEach(visit);
+  return flat;
+}
+
+function cleanAddress(address: string): string {
+  return address.trim().replace(/^<+|>+$/g, '').toLowerCase();
+}
+
+/** `local@domain` with a plausible domain: enough to write back to, however odd the local part. */
+function isUsable(entry: MailAddress): boolean {
+  const at = entry.address.lastIndexOf('@');
+  if (at <= 0) return false;
+  const domain = entry.address.slice(at + 1);
+  return /^[^\s@<>()[\],;:"\\]+$/.test(domain) || /^\[[^\]\s]+\]$/.test(domain);
+}
+
+function firstUsable(addresses: readonly MailAddress[]): MailAddress | undefined {
+  return addresses.find(isUsable);
+}
+
+/**
+ * A delivery report from an MTA that wrote no usable From (`From: MAILER-DAEMON`, `From: <>`):
+ * kept, with `from: null`, so that classification drops it as a bounce instead of the pilot
+ * being alerted about every such report.
+ */
+function isUnsignedDeliveryReport(contentType: string, returnPath: string | null, from: string | undefined): boolean {
+  return contentType === 'multipart/report' && (returnPath === '' || /\b(?:mailer[- ]daemon|postmaster)\b/i.test(from ?? ''));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Body
+
+/** The text part; when it is blank and there is HTML, the parser's HTML-to-text conversion of it. */
+async function bodyText(text: string | undefined, html: string | null): Promise<string> {
+  const plain = repairC1(text ?? '');
+  if (plain.trim() !== '' || html === null || html.trim() === '') return plain;
+  try {
+    // a root text/html part is what mailparser converts to text; reuse its converter
+    const converted = await simpleParser(Buffer.from(`Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html}`, 'utf8'), PARSER_OPTIONS);
+    return converted.text ?? plain;
+  } catch {
+    return plain;
+  }
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

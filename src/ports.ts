@@ -50,7 +50,7 @@ export interface Renderer {
 
 export type ParseResult =
   | { readonly ok: true; readonly mail: import('./domain/inbound-mail.js').InboundMail }
-  | { readonly ok: false; readonly reason: string };
+  | { readonly ok: false; readonly reason: string; readonly preview?: { readonly from?: string; readonly subject?: string } };
 
 /** Raw RFC 5322 bytes to an InboundMail (mailparser adapter). */
 export type MailParser = (raw: Uint8Array) => Promise<ParseResult>;

@@ -7,7 +7,13 @@ import { TextDecoder } from 'node:util';
 import { parseAddressHeader, simpleParser, type EmailAddress, type ParsedMail, type StructuredHeader } from 'mailparser';
 import type { InboundAttachment, InboundMail, MailAddress } from '../domain/inbound-mail.js';
 
-export type ParseResult = { ok: true; mail: InboundMail } | { ok: false; reason: string };
+/** Decoded From and Subject of a rejected mail, when its headers could be read (for the pilot). */
+export interface HeaderPreview {
+  readonly from?: string;
+  readonly subject?: string;
+}
+
+export type ParseResult = { ok: true; mail: InboundMail } | { ok: false; reason: string; preview?: HeaderPreview };
 
 const PARSER_OPTIONS = {
   // Every message/rfc822 part stays an attachment: a forwarded complaint is kept byte for byte,
@@ -53,15 +59,19 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
   const contentType = (headers.get('content-type')?.[0] ?? 'text/plain').split(';')[0]!.trim().toLowerCase() || 'text/plain';
   const returnPath = returnPathOf(headers.get('return-path')?.[0]);
   const from = firstUsable(addresses('from')) ?? firstUsable(addresses('sender')) ?? firstUsable(addresses('reply-to')) ?? null;
+  const preview: HeaderPreview = {
+    ...(headers.get('from')?.[0] ? { from: headers.get('from')![0]!.slice(0, 200) } : {}),
+    ...(headers.get('subject')?.[0] ? { subject: headers.get('subject')![0]!.slice(0, 200) } : {}),
+  };
   if (from === null && !isUnsignedDeliveryReport(contentType, returnPath, headers.get('from')?.[0])) {
-    return { ok: false, reason: 'no sender address' };
+    return { ok: false, reason: 'no sender address', preview };
   }
 
   if (contentType.startsWith('multipart/')) {
     const boundary = boundaryOf(parsed);
-    if (boundary === undefined) return { ok: false, reason: 'multipart without boundary' };
+    if (boundary === undefined) return { ok: false, reason: 'multipart without boundary', preview };
     if (!containsDelimiterLine(prepared.source.subarray(prepared.bodyOffset), boundary)) {
-      return { ok: false, reason: 'multipart boundary never occurs in the body' };
+      return { ok: false, reason: 'multipart boundary never occurs in the body', preview };
     }
   }
 

@@ -45,12 +45,16 @@ type IngestDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'par
  */
 export async function ingestMail(deps: IngestDeps, raw: Uint8Array, source: MailSource): Promise<IngestOutcome> {
   const parsed = await deps.parseMail(raw);
-  if (!parsed.ok) return quarantineMail(deps, raw, source, parsed.reason);
+  if (!parsed.ok) return quarantineMail(deps, raw, source, parsed.reason, parsed.preview ?? {});
   try {
     return await storeMail(deps, parsed.mail, raw, source);
   } catch (error) {
     if (!isDataError(error)) throw error;
-    return quarantineMail(deps, raw, source, `database refused the content: ${errorMessage(error)}`);
+    const { from, subject } = parsed.mail;
+    return quarantineMail(deps, raw, source, `database refused the content: ${errorMessage(error)}`, {
+      ...(from ? { from: from.address } : {}),
+      subject,
+    });
   }
 }
 
@@ -293,10 +297,15 @@ async function addFollowUp(
  * Keeps a mail that cannot be processed: raw bytes and reason in the quarantine table, an event,
  * a mail to the pilot, and the checkpoint moved past it so it never blocks the mailbox.
  */
-export async function quarantineMail(deps: IngestDeps, raw: Uint8Array, source: MailSource, reason: string): Promise<IngestOutcome> {
+export async function quarantineMail(
+  deps: IngestDeps,
+  raw: Uint8Array,
+  source: MailSource,
+  reason: string,
+  headerPreview: { readonly from?: string; readonly subject?: string },
+): Promise<IngestOutcome> {
   const now = deps.clock.now();
   const rawSha256 = createHash('sha256').update(raw).digest('hex');
-  const headerPreview = previewHeaders(raw);
   await deps.db.transaction(async (tx) => {
     const fresh = await insertQuarantine(tx, { rawSha256, reason, raw, source: describeSource(source), receivedAt: now });
     if (source.kind === 'imap') await advanceCheckpoint(tx, source.mailbox, source.uidValidity, source.uid, now);
@@ -375,15 +384,6 @@ function receptionTime(mail: InboundMail, source: MailSource, now: Date): Date {
 
 export function describeSource(source: MailSource): string {
   return source.kind === 'imap' ? `imap:${source.mailbox}:${source.uidValidity}:${source.uid}` : `file:${source.name}`;
-}
-
-/** From and Subject lines read naively from raw bytes, for the pilot's quarantine alert. */
-function previewHeaders(raw: Uint8Array): { from?: string; subject?: string } {
-  const head = Buffer.from(raw.subarray(0, 16_384)).toString('latin1').split(/\r?\n\r?\n/)[0] ?? '';
-  const pick = (name: string) => new RegExp(`^${name}:[ \\t]*(.*)$`, 'im').exec(head)?.[1]?.trim().slice(0, 200);
-  const from = pick('From');
-  const subject = pick('Subject');
-  return { ...(from ? { from } : {}), ...(subject ? { subject } : {}) };
 }
 
 function formatSize(bytes: number): string {

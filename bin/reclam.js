@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// Entry point of the `reclam` command: runs the compiled CLI (npm ci builds it).
-import { main } from '../dist/cli/main.js';
-
-const code = await main(process.argv.slice(2));
-process.exitCode = code;
+// The `reclam` command: runs the compiled CLI (`npm ci` builds it through the prepare script).
+import '../dist/cli/bin.js';

@@ -8,6 +8,6 @@ export default defineConfig({
     pool: 'forks',
     // Two cores: the end-to-end suites each start Dovecot, an SMTP receiver and a database.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });

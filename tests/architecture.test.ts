@@ -1,0 +1,52 @@
+// Keeps the dependency directions of docs/architecture.md true by reading import lines:
+// domain is pure; services use ports, not adapters; only adapters import the mail libraries.
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const src = resolve(import.meta.dirname, '../src');
+
+async function sources(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? sources(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))));
+  return nested.flat();
+}
+
+async function importsOf(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  // Type-only imports carry no behaviour and vanish at compile time: they are not dependencies here.
+  return [...text.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/gm), ...text.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1]!);
+}
+
+const MAIL_LIBRARIES = ['imapflow', 'mailparser', 'nodemailer', 'handlebars', 'smtp-server'];
+
+describe('dependency directions', () => {
+  it('keeps src/domain pure: no I/O, no clients, no other layer', async () => {
+    for (const file of await sources(join(src, 'domain'))) {
+      for (const spec of await importsOf(file)) {
+        expect(spec.startsWith('./') || spec === 'zod', `${relative(src, file)} imports ${spec}`).toBe(true);
+      }
+      const text = await readFile(file, 'utf8');
+      expect(/Date\.now\(\)|process\.env|new Date\(\)/.test(text), `${relative(src, file)} reads the clock or the environment`).toBe(false);
+    }
+  });
+
+  it('lets only src/adapters import the mail and template libraries', async () => {
+    for (const file of await sources(src)) {
+      if (file.startsWith(join(src, 'adapters'))) continue;
+      for (const spec of await importsOf(file)) {
+        expect(MAIL_LIBRARIES.includes(spec), `${relative(src, file)} imports ${spec}`).toBe(false);
+      }
+    }
+  });
+
+  it('keeps services and db free of adapters, daemon and cli', async () => {
+    for (const layer of ['services', 'db']) {
+      for (const file of await sources(join(src, layer))) {
+        for (const spec of await importsOf(file)) {
+          expect(/\/(adapters|daemon|cli)\//.test(spec), `${relative(src, file)} imports ${spec}`).toBe(false);
+        }
+      }
+    }
+  });
+});

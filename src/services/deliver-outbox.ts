@@ -7,6 +7,7 @@ import { claimDueOutbox, markOutboxDead, markOutboxRetry, markOutboxSent, type O
 import { backoffDelayMs } from '../domain/backoff.js';
 import { findTicketById } from '../db/tickets.js';
 import { maySeeContent, peopleWithRole } from '../domain/people.js';
+import { maskAddresses } from '../domain/personal-data.js';
 import { classifySmtpFailure } from '../domain/smtp-failure.js';
 import type { SendResult } from '../ports.js';
 import type { Deps } from './deps.js';
@@ -68,7 +69,7 @@ async function recordResult(deps: DeliverDeps, row: OutboxRow, result: SendResul
   if (kind === 'transient' && row.attempts < maxAttempts) {
     const delay = backoffDelayMs(row.attempts, { baseMs: baseDelaySeconds * 1000, maxMs: maxDelaySeconds * 1000 }, deps.random());
     await markOutboxRetry(deps.db, row.id, new Date(now.getTime() + delay), error);
-    log.warn({ attempts: row.attempts, retryInMs: delay, error }, 'mail refused for now: will retry');
+    log.warn({ attempts: row.attempts, retryInMs: delay, error: maskAddresses(error) }, 'mail refused for now: will retry');
     return 'retried';
   }
   await deps.db.transaction(async (tx) => {
@@ -83,7 +84,8 @@ async function recordResult(deps: DeliverDeps, row: OutboxRow, result: SendResul
     // An alert about a failed alert would only fail the same way; the log and the event keep it.
     if (row.kind !== 'pilot-alert') await alertPilots(tx, deps, row, error);
   });
-  log.error({ attempts: row.attempts, error }, 'mail could not be delivered: marked dead, pilot alerted');
+  log.error({ attempts: row.attempts, error: maskAddresses(error) }, 'mail could not be delivered: marked dead, pilot alerted');
+  log.trace({ to: row.toAddress, error }, 'undeliverable mail details');
   return 'dead';
 }
 

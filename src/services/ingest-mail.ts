@@ -18,6 +18,7 @@ import {
 } from '../domain/inbound-classification.js';
 import type { InboundMail, MailAddress } from '../domain/inbound-mail.js';
 import { findPerson, isConfidentialCategory, maySeeContent, peopleWithRole } from '../domain/people.js';
+import { maskAddresses } from '../domain/personal-data.js';
 import { qualify } from '../domain/qualification.js';
 import { localDateOf } from '../domain/zoned-time.js';
 import { createHash } from 'node:crypto';
@@ -332,7 +333,7 @@ export async function quarantineMail(
       });
     }
   });
-  deps.log.warn({ reason, source: describeSource(source) }, 'mail quarantined');
+  deps.log.warn({ reason: maskAddresses(reason), source: describeSource(source) }, 'mail quarantined');
   return { outcome: 'quarantined', reason };
 }
 

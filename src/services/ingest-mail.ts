@@ -19,6 +19,7 @@ import {
 import type { InboundMail, MailAddress } from '../domain/inbound-mail.js';
 import { findPerson, isConfidentialCategory, maySeeContent, peopleWithRole } from '../domain/people.js';
 import { maskAddresses } from '../domain/personal-data.js';
+import { describeQuarantineReason } from '../domain/quarantine-reason.js';
 import { qualify } from '../domain/qualification.js';
 import { localDateOf } from '../domain/zoned-time.js';
 import { createHash } from 'node:crypto';
@@ -323,7 +324,7 @@ export async function quarantineMail(
           organisation: { name: deps.config.organisation.name },
           alert: 'quarantine',
           details: {
-            reason,
+            reason: describeQuarantineReason(reason),
             from: headerPreview.from,
             subject: headerPreview.subject,
             receivedAt: formatFrenchDateTime(now, deps.config.organisation.timezone),

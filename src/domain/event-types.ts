@@ -1,0 +1,55 @@
+// The vocabulary of the audit trail (events.type). Indicators are computed from these names:
+// change one only with a migration of the rows that carry it.
+
+export const EVENT_TYPES = {
+  /** A ticket was created. data: { channel, level, deadlineRule, deadlineAt, qualification } */
+  received: 'ticket.received',
+  /** A stranger used a ticket's subject tag; their mail became this new ticket. data: { linkedTo } */
+  linked: 'ticket.linked',
+  ackQueued: 'ack.queued',
+  ackWithheld: 'ack.withheld',
+  /** The complainant (or someone in copy) wrote again. */
+  followUp: 'ticket.follow-up',
+  /** A staff member's mail on the ticket (commands are recorded separately). */
+  staffMessage: 'ticket.staff-message',
+  /** data: { command, args } */
+  commandApplied: 'command.applied',
+  /** data: { command, reason } */
+  commandRefused: 'command.refused',
+  /** A command that failed authentication (no or bad token, forged sender). data: { claimedSender, reason } */
+  commandForged: 'command.forged',
+  /** data: { assignee, previous } */
+  assigned: 'ticket.assigned',
+  /** data: { field: category|level|requester|channel|typology, from, to } */
+  requalified: 'ticket.requalified',
+  /** data: { deadlineAt, deadlineRule } */
+  deadlineChanged: 'ticket.deadline-changed',
+  /** data: { via: 'mail' | 'lrar', tracking? } */
+  answered: 'ticket.answered',
+  /** Non receivable. data: { reason } */
+  rejected: 'ticket.rejected',
+  /** The complainant was asked whether the solution works. */
+  verifying: 'ticket.verifying',
+  /** data: { effective: boolean, source: 'complainant' | 'staff' } */
+  effectiveness: 'ticket.effectiveness',
+  closed: 'ticket.closed',
+  reopened: 'ticket.reopened',
+  /** data: { text } — internal note, corrective action, root cause, one of the 5 whys */
+  note: 'ticket.note',
+  action: 'ticket.action',
+  cause: 'ticket.cause',
+  why: 'ticket.why',
+  /** An intermediate deadline. data: { dueAt, text } */
+  milestone: 'ticket.milestone',
+  /** Overdue ticket escalated to direction. */
+  escalated: 'ticket.escalated',
+  mailAutoReply: 'mail.auto-reply',
+  mailBounce: 'mail.bounce',
+  mailOwn: 'mail.own',
+  mailQuarantined: 'mail.quarantined',
+  mailBudgetExceeded: 'mail.budget-exceeded',
+  mailboxResync: 'mailbox.resync',
+  outboxDead: 'outbox.dead',
+} as const;
+
+export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];

@@ -224,3 +224,24 @@ export const leases = pgTable('leases', {
   holder: text('holder').notNull(),
   expiresAt: instant('expires_at').notNull(),
 });
+
+/**
+ * Staff corrections of the automatic qualification (#categorie, #niveau, #demandeur, #typologie,
+ * #irrecevable): each adjusts future scores. Bounded by the qualifier (recent rows only).
+ */
+export const qualificationFeedback = pgTable(
+  'qualification_feedback',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: bigint('ticket_id', { mode: 'number' }).references(() => tickets.id),
+    /** category | level | requester | receivable | typology */
+    field: text('field').notNull(),
+    fromValue: text('from_value'),
+    toValue: text('to_value').notNull(),
+    /** The normalised terms of the complaint the correction applies to (what the qualifier learns from). */
+    terms: text('terms').array().notNull(),
+    actor: text('actor').notNull(),
+    createdAt: instant('created_at').notNull(),
+  },
+  (t) => [index('qualification_feedback_field_idx').on(t.field, t.createdAt)],
+);

@@ -45,7 +45,8 @@ export interface RenderedMail {
 
 /** Turns a named template and its data into a mail (Handlebars adapter). */
 export interface Renderer {
-  render(name: 'ack' | 'follow-up-forward' | 'pilot-alert', data: object): RenderedMail;
+  /** `name`: base name of a template in templates/fr (ack, follow-up-forward, pilot-alert, …). */
+  render(name: string, data: object): RenderedMail;
 }
 
 export type ParseResult =

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 
-export type TemplateName = 'ack' | 'follow-up-forward' | 'pilot-alert';
+/** A template's base name in templates/fr (`ack` → ack.subject.hbs, ack.text.hbs, ack.html.hbs). */
+export type TemplateName = string;
 
 export interface RenderedMail {
   /** One line, trimmed, whitespace runs (newlines included) collapsed to one space. */

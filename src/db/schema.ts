@@ -39,6 +39,11 @@ export const tickets = pgTable(
     subject: text('subject').notNull().default(''),
     complainantEmail: text('complainant_email'),
     complainantName: text('complainant_name').notNull().default(''),
+    /** Given by staff for phone, letter or in-person complaints (#tel, #entreprise). */
+    complainantPhone: text('complainant_phone'),
+    complainantCompany: text('complainant_company'),
+    /** The complaint's own words: new text, quoted history and signature removed. */
+    summary: text('summary').notNull().default(''),
     /** Addresses in copy of the complaint: they may thread by subject tag too (SPEC §3). */
     participants: text('participants').array().notNull().default(sql`'{}'::text[]`),
     category: text('category'),
@@ -55,6 +60,13 @@ export const tickets = pgTable(
     deadlineAt: instant('deadline_at').notNull(),
     assigneeEmail: text('assignee_email'),
     registeredLetter: boolean('registered_letter').notNull().default(false),
+    /** Tracking number of the registered-letter response (#lrar), required before closing an LRAR complaint. */
+    registeredLetterTracking: text('registered_letter_tracking'),
+    /** People notified at creation by routing (referents), for follow-ups when nobody took the ticket. */
+    routedTo: text('routed_to').array().notNull().default(sql`'{}'::text[]`),
+    /** Effectiveness check: null = not done, true/false = the answer (complainant OUI/NON or #efficace). */
+    effective: boolean('effective'),
+    verificationAskedAt: instant('verification_asked_at'),
     answeredAt: instant('answered_at'),
     closedAt: instant('closed_at'),
     createdAt: instant('created_at').notNull(),

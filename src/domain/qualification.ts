@@ -1,9 +1,18 @@
 // Qualification of a complaint at reception: category, level, requester type, receivability and
-// typology, each explained. Everything that decides these goes through `qualify`, so automatic
-// qualification can replace the defaults without touching the ingest path.
+// typology, each with a confidence and the phrases that decided it. Everything that decides these
+// goes through `qualify`: a weighted-cue scorer over normalised French text (french-text.ts)
+// with the rules of the configuration (qualification-rules.ts) and, as plain data, the recent
+// corrections made by staff, so that the acknowledgement can state the right deadline at once.
+import { NEGATORS, isFunctionWord, termsOfTokens, tokenizeFrench, type Token } from './french-text.js';
 import type { MailAddress } from './inbound-mail.js';
+import { NON_RECEIVABLE_KINDS, type CueMap, type NonReceivableKind, type QualificationRules } from './qualification-rules.js';
+
+export type { QualificationRules } from './qualification-rules.js';
 
 export type RequesterType = 'adherent' | 'salarie';
+
+export const QUALIFICATION_FIELDS = ['category', 'level', 'requester', 'receivable', 'typology'] as const;
+export type QualificationField = (typeof QUALIFICATION_FIELDS)[number];
 
 export interface QualificationInput {
   readonly subject: string;
@@ -12,34 +21,744 @@ export interface QualificationInput {
   readonly from: MailAddress | null;
 }
 
-export interface QualificationRules {
-  readonly defaultLevel: number;
+/**
+ * One staff correction, as the qualifier learns from it: the complaint's terms (see
+ * `contentTerms`) and the value a referent set. Values are strings: `"2"`, `"true"`, `"facturation"`.
+ */
+export interface QualificationFeedback {
+  readonly field: string;
+  readonly from: string | null;
+  readonly to: string;
+  readonly terms: readonly string[];
+  readonly actor?: string | undefined;
+  /** When it was recorded (ISO 8601), for the evidence. */
+  readonly at?: string | undefined;
+}
+
+export interface FieldConfidences {
+  readonly category: number;
+  readonly level: number;
+  readonly requester: number;
+  readonly receivable: number;
+  readonly typology: number;
 }
 
 export interface Qualification {
   readonly category: string | null;
+  /** The level the complaint's impact points to. */
   readonly level: number;
   readonly requester: RequesterType | null;
   readonly receivable: boolean;
   readonly typology: string | null;
-  /** 0 (a guess) to 1 (certain). */
+  /** 0 (a guess) to 1 (certain): the lowest of category, level and receivability. */
   readonly confidence: number;
   /** What decided each field, in words a referent understands. */
   readonly evidence: readonly string[];
+  /** 0–1 per field. */
+  readonly confidences: FieldConfidences;
+  /** Confidence under the configured threshold: staff must confirm the qualification. */
+  readonly lowConfidence: boolean;
+  /** Level to apply at reception: `level`, or the procedure's choice when the level (or receivability) is uncertain. */
+  readonly acknowledgementLevel: number;
+  /** Why it is not receivable, when it is not. */
+  readonly nonReceivableKind: NonReceivableKind | null;
 }
 
 /**
- * Qualifies a complaint. Until automatic qualification exists this applies the procedure's
- * configured default level and leaves category and requester to staff, with zero confidence.
+ * Qualifies a complaint. Pure: the text, the rules and the staff corrections given decide
+ * everything. Takes well under a millisecond on a usual mail once the rules are compiled
+ * (compilation is cached per rules object).
  */
-export function qualify(_input: QualificationInput, rules: QualificationRules): Qualification {
+export function qualify(input: QualificationInput, rules: QualificationRules | DefaultLevelOnly, feedback: readonly QualificationFeedback[] = []): Qualification {
+  if (!('categoryList' in rules)) return unqualified(rules.defaultLevel);
+  const compiled = compile(rules);
+  const subjectTokens = tokenizeFrench(input.subject);
+  const body = newTextOf(input.text);
+  const bodyTokens = tokenizeFrench(body);
+  const doc: Doc = {
+    subject: indexText(input.subject, subjectTokens, compiled),
+    body: indexText(body, bodyTokens, compiled),
+  };
+  const learned = feedback.length > 0 && rules.learning.enabled ? learnedScores(termsOfTokens([...subjectTokens, ...bodyTokens]), feedback, rules) : new Map<string, LearnedField>();
+  const evidence: string[] = [];
+
+  // Receivability
+  const complaint = scoreCues(doc, compiled.complaint, rules, 0);
+  const levelScores = new Map<string, Scored>();
+  for (const level of rules.levelNumbers) {
+    levelScores.set(String(level), scoreCues(doc, compiled.levels.get(String(level)) ?? [], rules, rules.levelBias[String(level)] ?? 0));
+  }
+  // Dysfunction cues (levels 1–2) also show a dissatisfaction with the service.
+  const dysfunction = [...levelScores.entries()].filter(([l]) => l === '1' || l === '2').reduce((sum, [, s]) => sum + s.positive, 0);
+  const kinds = NON_RECEIVABLE_KINDS.map((kind) => ({ kind, scored: scoreCues(doc, compiled.nonReceivable.get(kind) ?? [], rules, 0) }));
+  kinds.sort((a, b) => b.scored.score - a.scored.score);
+  const strongest = kinds[0]!;
+  const receivableLearned = learned.get('receivable');
+  const forComplaint = complaint.score + 0.5 * dysfunction + RECEIVABLE_MARGIN + (receivableLearned?.byValue.get('true')?.score ?? 0);
+  const against = strongest.scored.score + (receivableLearned?.byValue.get('false')?.score ?? 0);
+  const receivable = !(against >= NON_RECEIVABLE_MIN && against > forComplaint);
+  // Distance to the decision boundary (against = max(minimum, for)), in either direction.
+  const boundary = Math.max(NON_RECEIVABLE_MIN, forComplaint);
+  const receivableConfidence = sigmoid((receivable ? boundary - against : against - forComplaint) / 1.5);
+  const nonReceivableKind = receivable ? null : strongest.kind;
+  evidence.push(
+    receivable
+      ? `recevable (confiance ${percent(receivableConfidence)})${complaint.score > 0 ? ` : ${describe(complaint)}` : ' : aucun motif de non-recevabilité'}`
+      : `non recevable — ${KIND_LABELS[strongest.kind]} (confiance ${percent(receivableConfidence)}) : ${describe(strongest.scored)}`,
+  );
+
+  // Category
+  const categoryScores = new Map<string, Scored>();
+  for (const category of rules.categoryList) {
+    const claimed = { subject: new Set<number>(), body: new Set<number>() };
+    const scored = scoreCues(doc, compiled.categories.get(category.key) ?? [], rules, 0, claimed);
+    // Typology keywords count for their category where the category's own cues did not already.
+    const fromKeywords = scoreCues(doc, compiled.categoryKeywords.get(category.key) ?? [], rules, 0, claimed);
+    scored.score += fromKeywords.score;
+    scored.positive += fromKeywords.positive;
+    scored.matches.push(...fromKeywords.matches);
+    categoryScores.set(category.key, scored);
+  }
+  // A dispute with the employer or a third party is outside the service's activity: « autre ».
+  const outside = rules.fallbackCategory !== null ? categoryScores.get(rules.fallbackCategory) : undefined;
+  if (!receivable && outside && nonReceivableKind === 'thirdParty') {
+    const boost = OUTSIDE_ACTIVITY_SHARE * strongest.scored.score;
+    outside.score += boost;
+    outside.positive += boost;
+    outside.matches.push({ label: `hors de l’activité du service (${KIND_LABELS[nonReceivableKind]})`, contribution: boost });
+  }
+  applyLearned(categoryScores, learned.get('category'));
+  const categoryPick = pick(categoryScores, 2);
+  const category = categoryPick && categoryPick.score > 0 ? categoryPick.key : rules.fallbackCategory ?? categoryPick?.key ?? null;
+  const categoryConfidence = categoryPick && categoryPick.score > 0 ? categoryPick.probability : 0;
+  if (category !== null) {
+    const scored = categoryScores.get(category);
+    evidence.unshift(
+      scored && scored.score > 0
+        ? `catégorie ${category} (confiance ${percent(categoryConfidence)}) : ${describe(scored)}${runnerUp(categoryScores, category)}`
+        : `catégorie ${category} : aucun indice, catégorie par défaut`,
+    );
+  }
+
+  // Level: 1 is a dysfunction that also hit the service rendered: the dysfunction cues of level 2
+  // support it too (half), so level 1 wins as soon as the service-impact evidence outweighs half
+  // the dysfunction evidence.
+  const one = levelScores.get('1');
+  const two = levelScores.get('2');
+  if (one && two && two.positive > 0 && one.positive > 0) {
+    const support = DYSFUNCTION_SUPPORT * two.positive;
+    one.score += support;
+    one.matches.push({ label: 'dysfonctionnement (indices du niveau 2)', contribution: support });
+  }
+  applyLearned(levelScores, learned.get('level'));
+  const levelPick = pick(levelScores, 1.5);
+  let level = levelPick ? Number(levelPick.key) : rules.defaultLevel;
+  // Chosen by the biases alone (nothing in the text about an impact): a guess.
+  const anyLevelEvidence = [...levelScores.values()].some((scored) => scored.matches.length > 0);
+  let levelConfidence = anyLevelEvidence ? (levelPick?.probability ?? 0) : 0;
+  if (!receivable) {
+    level = rules.levelNumbers.length > 0 ? Math.max(...rules.levelNumbers) : rules.defaultLevel;
+    levelConfidence = receivableConfidence;
+    evidence.push(`niveau ${level} : non recevable, sans impact sur le service`);
+  } else if (levelPick) {
+    const scored = levelScores.get(levelPick.key)!;
+    evidence.push(`niveau ${level} (confiance ${percent(levelConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'aucun indice d’impact'}${runnerUp(levelScores, levelPick.key, 'niveau ')}`);
+  }
+
+  // Requester
+  const requesterScores = new Map<string, Scored>([
+    ['adherent', scoreCues(doc, compiled.adherent, rules, ADHERENT_PRIOR)],
+    ['salarie', scoreCues(doc, compiled.salarie, rules, 0)],
+  ]);
+  for (const cue of senderCues(input.from, rules)) {
+    const target = requesterScores.get(cue.value)!;
+    target.score += cue.weight;
+    target.positive += cue.weight;
+    target.matches.unshift({ label: cue.label, contribution: cue.weight });
+  }
+  applyLearned(requesterScores, learned.get('requester'));
+  const requesterPick = pick(requesterScores, 1.5)!;
+  const requester = requesterPick.key as RequesterType;
+  evidence.push(`demandeur ${requester === 'salarie' ? 'salarié' : 'adhérent'} (confiance ${percent(requesterPick.probability)}) : ${describe(requesterScores.get(requester)!) || 'par défaut'}`);
+
+  // Typology, inside the chosen category
+  let typology: string | null = null;
+  let typologyConfidence = 0;
+  const typologies = category !== null ? compiled.typologies.get(category) : undefined;
+  if (typologies && typologies.size > 0) {
+    const typologyScores = new Map<string, Scored>();
+    for (const [key, cues] of typologies) typologyScores.set(key, scoreCues(doc, cues, rules, 0));
+    applyLearned(typologyScores, learned.get('typology'));
+    const typologyPick = pick(typologyScores, 1);
+    if (typologyPick && typologyPick.score > 0) {
+      typology = typologyPick.key;
+      typologyConfidence = typologyPick.probability;
+      evidence.push(`typologie ${typology} (confiance ${percent(typologyConfidence)}) : ${describe(typologyScores.get(typology)!)}`);
+    }
+  }
+
+  // What the staff corrections added, field by field, whether or not it changed the outcome.
+  for (const field of learned.values()) evidence.push(...field.evidence);
+
+  const confidences: FieldConfidences = {
+    category: round(categoryConfidence),
+    level: round(levelConfidence),
+    requester: round(requesterPick.probability),
+    receivable: round(receivableConfidence),
+    typology: round(typologyConfidence),
+  };
+  const confidence = Math.min(confidences.category, confidences.level, confidences.receivable);
+  const { threshold, acknowledgementLevel: choice } = rules.lowConfidence;
+  const lowConfidence = confidence < threshold;
+  // The deadline depends on the level only: an uncertain category asks staff to confirm, but
+  // the acknowledgement keeps the level found when that one is sure.
+  const uncertainLevel = Math.min(confidences.level, confidences.receivable) < threshold;
+  const acknowledgementLevel = uncertainLevel ? (choice === 'most-protective' ? rules.mostProtectiveLevel : rules.defaultLevel) : level;
+  if (lowConfidence) {
+    evidence.push(
+      `confiance faible (${percent(confidence)} < ${percent(threshold)}) : qualification à confirmer` +
+        (uncertainLevel
+          ? ` ; niveau appliqué à l’accusé de réception : ${acknowledgementLevel} (${choice === 'most-protective' ? 'le plus protecteur' : 'niveau par défaut de la procédure'})`
+          : ''),
+    );
+  }
+  return {
+    category,
+    level,
+    requester,
+    receivable,
+    typology,
+    confidence,
+    evidence,
+    confidences,
+    lowConfidence,
+    acknowledgementLevel,
+    nonReceivableKind,
+  };
+}
+
+/**
+ * @deprecated The rules of the time before automatic qualification: only the default level.
+ * Callers pass `resolveQualificationRules(config)` (and the recent staff corrections) instead.
+ */
+export interface DefaultLevelOnly {
+  readonly defaultLevel: number;
+}
+
+/** What a caller that gives no rules gets: the default level, nothing decided, staff to qualify. */
+function unqualified(defaultLevel: number): Qualification {
   return {
     category: null,
-    level: rules.defaultLevel,
+    level: defaultLevel,
     requester: null,
     receivable: true,
     typology: null,
     confidence: 0,
-    evidence: [`niveau ${rules.defaultLevel} : niveau par défaut de la procédure`],
+    evidence: [`niveau ${defaultLevel} : niveau par défaut de la procédure (qualification automatique non appliquée)`],
+    confidences: { category: 0, level: 0, requester: 0, receivable: 0, typology: 0 },
+    lowConfidence: true,
+    acknowledgementLevel: defaultLevel,
+    nonReceivableKind: null,
   };
+}
+
+const ADHERENT_PRIOR = 0.5;
+const DYSFUNCTION_SUPPORT = 0.5;
+const OUTSIDE_ACTIVITY_SHARE = 1;
+/** A message is a complaint unless a non-receivable motive clearly outweighs the dissatisfaction. */
+const RECEIVABLE_MARGIN = 0.5;
+const NON_RECEIVABLE_MIN = 2;
+
+const KIND_LABELS: Readonly<Record<NonReceivableKind, string>> = {
+  request: 'simple demande (rendez-vous, document, information)',
+  thanks: 'remerciements',
+  commercial: 'sollicitation commerciale ou hameçonnage',
+  thirdParty: 'litige avec l’employeur ou un tiers',
+};
+
+// ---------------------------------------------------------------------------------------------
+// New text of a mail
+// ---------------------------------------------------------------------------------------------
+
+const CUT_MARKERS: readonly RegExp[] = [
+  /^[ \t]*-{2,}[ \t]*(message d'origine|message d’origine|original message|message transféré|message transfere|forwarded message)/im,
+  /^[ \t]*(le|on)\b[^\n]{4,200}(a écrit|a ecrit|wrote)[ \t]*:?[ \t]*$/im,
+  /^[ \t]*(de|from)[ \t]*:[^\n]*\n[ \t]*(envoyé|envoye|sent|date|à|a|to)[ \t]*:/im,
+  /^[ \t]*>/m,
+  /^[ \t]*_{5,}/m,
+  /^[ \t]*(ce (message|courriel|mail|e-mail)|les informations contenues|avertissement|disclaimer|confidentialit[ée][ \t]*:|this (e-?mail|message)|le présent (message|courriel)|pensez à l'environnement|p[ \t]+avant d'imprimer)/im,
+  /^[ \t]*envoyé depuis mon/im,
+];
+
+/** The text the complainant wrote: quoted history, disclaimers and "sent from" lines cut. */
+export function newTextOf(text: string): string {
+  let end = text.length;
+  for (const marker of CUT_MARKERS) {
+    const match = marker.exec(text);
+    // Never cut everything: a mail that starts with a quote keeps its text.
+    if (match && match.index > 0 && match.index < end) end = match.index;
+  }
+  return text.slice(0, end);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiled rules
+// ---------------------------------------------------------------------------------------------
+
+interface CompiledCue {
+  readonly phrase: string;
+  readonly weight: number;
+  /** Atom keys per word of the phrase: `s:<stem>` or `p:<prefix>`. */
+  readonly slots: readonly (readonly string[])[];
+  /** The phrase itself holds a negation ("pas eu lieu"): never cancelled by one. */
+  readonly hasNegator: boolean;
+  /** Negation before it cancels it (not for topic cues: "pas de facture" is still about invoices). */
+  readonly negatable: boolean;
+}
+
+interface Compiled {
+  readonly categories: Map<string, CompiledCue[]>;
+  /** Typology keywords, counted for their category after its own cues. */
+  readonly categoryKeywords: Map<string, CompiledCue[]>;
+  readonly levels: Map<string, CompiledCue[]>;
+  readonly complaint: CompiledCue[];
+  readonly nonReceivable: Map<NonReceivableKind, CompiledCue[]>;
+  readonly adherent: CompiledCue[];
+  readonly salarie: CompiledCue[];
+  readonly typologies: Map<string, Map<string, CompiledCue[]>>;
+  /** Prefix atoms by their first three letters. */
+  readonly prefixes: Map<string, string[]>;
+  /** Stem atoms, and their one-letter deletions (for typos): deletion → stems. */
+  readonly stems: Set<string>;
+  readonly deletions: Map<string, string[]>;
+}
+
+const COMPILED = new WeakMap<QualificationRules, Compiled>();
+
+function compile(rules: QualificationRules): Compiled {
+  const cached = COMPILED.get(rules);
+  if (cached) return cached;
+  const prefixes = new Map<string, string[]>();
+  const stems = new Set<string>();
+  const cues = (map: CueMap | undefined, negatable: boolean): CompiledCue[] =>
+    Object.entries(map ?? {})
+      .filter(([, weight]) => weight !== 0 && Number.isFinite(weight))
+      .map(([phrase, weight]) => compileCue(phrase, weight, negatable, prefixes, stems))
+      .filter((cue): cue is CompiledCue => cue !== null)
+      .sort(bySpecificity);
+
+  const categories = new Map<string, CompiledCue[]>();
+  const categoryKeywords = new Map<string, CompiledCue[]>();
+  const typologies = new Map<string, Map<string, CompiledCue[]>>();
+  for (const category of rules.categoryList) {
+    const own = cues(rules.categories[category.key], false);
+    // Typology keywords also point to their category: a little when the category has its own
+    // cues, more when it has none (a procedure's own categories, e.g. training bodies').
+    const keywordWeight = own.length > 0 ? 0.5 : 1.5;
+    const keywords: CompiledCue[] = [];
+    const byTypology = new Map<string, CompiledCue[]>();
+    for (const typology of category.typologies) {
+      const keywordCues = typology.keywords.map((k) => compileCue(k, 1, false, prefixes, stems)).filter((c): c is CompiledCue => c !== null);
+      byTypology.set(typology.key, [...keywordCues].sort(bySpecificity));
+      for (const cue of keywordCues) if (!own.some((o) => o.phrase === cue.phrase)) keywords.push({ ...cue, weight: keywordWeight });
+    }
+    categories.set(category.key, own.sort(bySpecificity));
+    categoryKeywords.set(category.key, keywords.sort(bySpecificity));
+    typologies.set(category.key, byTypology);
+  }
+  const levels = new Map<string, CompiledCue[]>();
+  for (const [level, map] of Object.entries(rules.levels)) levels.set(level, cues(map, true));
+  const nonReceivable = new Map<NonReceivableKind, CompiledCue[]>();
+  for (const kind of NON_RECEIVABLE_KINDS) nonReceivable.set(kind, cues(rules.receivable[kind], true));
+
+  const compiled: Compiled = {
+    categories,
+    categoryKeywords,
+    levels,
+    complaint: cues(rules.receivable.complaint, true),
+    nonReceivable,
+    adherent: cues(rules.requester.adherent, false),
+    salarie: cues(rules.requester.salarie, false),
+    typologies,
+    prefixes,
+    stems,
+    deletions: deletionIndex(stems),
+  };
+  COMPILED.set(rules, compiled);
+  return compiled;
+}
+
+/** Longer phrases first (they claim their words), then stronger weights. */
+function bySpecificity(a: CompiledCue, b: CompiledCue): number {
+  return b.slots.length - a.slots.length || Math.abs(b.weight) - Math.abs(a.weight);
+}
+
+function compileCue(phrase: string, weight: number, negatable: boolean, prefixes: Map<string, string[]>, stems: Set<string>): CompiledCue | null {
+  const slots: string[][] = [];
+  let hasNegator = false;
+  const addStem = (token: Token): string => {
+    if (NEGATORS.has(token.surface)) hasNegator = true;
+    stems.add(token.stem);
+    return `s:${token.stem}`;
+  };
+  const addPrefix = (word: string): string | null => {
+    const prefix = tokenizeFrench(word).map((t) => t.surface).join('');
+    if (prefix.length < 3) return null;
+    const head = prefix.slice(0, 3);
+    const list = prefixes.get(head) ?? [];
+    if (!list.includes(prefix)) list.push(prefix);
+    prefixes.set(head, list);
+    return `p:${prefix}`;
+  };
+  if (!/[|*]/.test(phrase)) {
+    // Plain phrase: tokenised exactly like a complaint, so compounds and elisions agree.
+    for (const token of tokenizeFrench(phrase)) slots.push([addStem(token)]);
+  } else {
+    for (const part of phrase.trim().split(/\s+/)) {
+      const atoms: string[] = [];
+      const alternatives = part.split('|').filter((a) => a !== '');
+      if (alternatives.length === 1 && !part.endsWith('*')) {
+        for (const token of tokenizeFrench(part)) slots.push([addStem(token)]);
+        continue;
+      }
+      for (const alternative of alternatives) {
+        if (alternative.endsWith('*')) {
+          const atom = addPrefix(alternative.slice(0, -1));
+          if (atom) atoms.push(atom);
+        } else {
+          const tokens = tokenizeFrench(alternative);
+          const last = tokens[tokens.length - 1];
+          if (last) atoms.push(addStem(last));
+        }
+      }
+      if (atoms.length > 0) slots.push(atoms);
+    }
+  }
+  if (slots.length === 0) return null;
+  return { phrase, weight, slots, hasNegator, negatable };
+}
+
+function deletionIndex(stems: ReadonlySet<string>): Map<string, string[]> {
+  const index = new Map<string, string[]>();
+  for (const stem of stems) {
+    if (stem.length < 6 || !/^[a-z]+$/.test(stem)) continue;
+    for (const variant of deletions(stem)) {
+      const list = index.get(variant) ?? [];
+      list.push(stem);
+      index.set(variant, list);
+    }
+  }
+  return index;
+}
+
+/** The word with one letter removed, except the first (typos rarely touch the first letter). */
+function deletions(word: string): string[] {
+  const out: string[] = [];
+  for (let i = 1; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+// ---------------------------------------------------------------------------------------------
+
+interface IndexedText {
+  readonly text: string;
+  readonly tokens: readonly Token[];
+  /** Positions of each atom key, ascending. */
+  readonly positions: Map<string, number[]>;
+  /** contentBefore[i]: content (non-function) words among tokens[0..i-1]. */
+  readonly contentBefore: Int32Array;
+  readonly slotCache: Map<readonly string[], readonly number[]>;
+}
+
+interface Doc {
+  readonly subject: IndexedText;
+  readonly body: IndexedText;
+}
+
+function indexText(text: string, tokens: readonly Token[], compiled: Compiled): IndexedText {
+  const positions = new Map<string, number[]>();
+  const add = (key: string, i: number) => {
+    const list = positions.get(key);
+    if (list === undefined) positions.set(key, [i]);
+    else if (list[list.length - 1] !== i) list.push(i);
+  };
+  const contentBefore = new Int32Array(tokens.length + 1);
+  tokens.forEach((token, i) => {
+    contentBefore[i + 1] = contentBefore[i]! + (isFunctionWord(token.surface) ? 0 : 1);
+    add(`s:${token.stem}`, i);
+    for (const prefix of compiled.prefixes.get(token.surface.slice(0, 3)) ?? []) {
+      if (token.surface.startsWith(prefix)) add(`p:${prefix}`, i);
+    }
+    if (!compiled.stems.has(token.stem)) for (const stem of typoMatches(token.stem, compiled)) add(`s:${stem}`, i);
+  });
+  return { text, tokens, positions, contentBefore, slotCache: new Map() };
+}
+
+/** Rule stems within one typo of `stem`: a letter missing, a letter too many, or (long words) one wrong. */
+function typoMatches(stem: string, compiled: Compiled): string[] {
+  if (stem.length < 5 || !/^[a-z]+$/.test(stem)) return [];
+  const found = new Set<string>();
+  for (const target of compiled.deletions.get(stem) ?? []) if (target.length >= 6) found.add(target); // letter missing
+  if (stem.length >= 7) {
+    for (const variant of deletions(stem)) {
+      if (compiled.stems.has(variant) && variant.length >= 6) found.add(variant); // letter too many
+      if (stem.length >= 8) for (const target of compiled.deletions.get(variant) ?? []) if (target.length >= 8) found.add(target); // one wrong
+    }
+  }
+  return [...found];
+}
+
+interface Match {
+  readonly label: string;
+  readonly contribution: number;
+}
+
+interface Scored {
+  score: number;
+  /** Sum of positive contributions only. */
+  positive: number;
+  readonly matches: Match[];
+}
+
+/**
+ * Scores one group of cues (one category, one level…). Longer phrases go first and claim the
+ * words they matched, so "salle d'attente" is not also counted as "attente" in the same group.
+ */
+function scoreCues(
+  doc: Doc,
+  cues: readonly CompiledCue[],
+  rules: QualificationRules,
+  bias: number,
+  claimed = { subject: new Set<number>(), body: new Set<number>() },
+): Scored {
+  const scored: Scored = { score: bias, positive: 0, matches: [] };
+  for (const cue of cues) {
+    const inBody = findMatches(doc.body, cue, rules, claimed.body);
+    const inSubject = findMatches(doc.subject, cue, rules, claimed.subject);
+    if (inBody.length === 0 && inSubject.length === 0) continue;
+    const repeat = inBody.length > 0 ? 1 + 0.5 * (Math.min(inBody.length, 3) - 1) : 0;
+    const contribution = cue.weight * (repeat + (inSubject.length > 0 ? rules.subjectWeight : 0));
+    scored.score += contribution;
+    if (contribution > 0) scored.positive += contribution;
+    const first = inSubject[0] ?? inBody[0]!;
+    const where = inSubject.length > 0 ? doc.subject : doc.body;
+    const snippet = where.text.slice(where.tokens[first[0]!]!.start, where.tokens[first[first.length - 1]!]!.end).replace(/\s+/g, ' ').trim();
+    const count = inBody.length + inSubject.length;
+    scored.matches.push({
+      label: `« ${snippet.length > 60 ? `${snippet.slice(0, 57)}…` : snippet} »${inSubject.length > 0 ? ' (objet)' : ''}${count > 1 ? ` ×${count}` : ''}`,
+      contribution,
+    });
+  }
+  scored.matches.sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  return scored;
+}
+
+/** Matches of `cue` in `text` avoiding `claimed` positions, which it extends; each match lists its word positions. */
+function findMatches(text: IndexedText, cue: CompiledCue, rules: QualificationRules, claimed: Set<number>): number[][] {
+  const firsts = positionsOf(text, cue.slots[0]!);
+  if (firsts.length === 0) return [];
+  const found: number[][] = [];
+  let after = -1;
+  for (const start of firsts) {
+    if (start <= after || claimed.has(start)) continue;
+    const matched = [start];
+    let current = start;
+    for (let k = 1; k < cue.slots.length; k++) {
+      const next = nextPosition(text, positionsOf(text, cue.slots[k]!), current, rules.phraseWindow);
+      if (next < 0 || claimed.has(next)) break;
+      matched.push(next);
+      current = next;
+    }
+    if (matched.length < cue.slots.length) continue;
+    if (cue.negatable && !cue.hasNegator && negated(text, start, rules.negationWindow)) continue;
+    for (const position of matched) claimed.add(position);
+    found.push(matched);
+    after = current;
+  }
+  return found;
+}
+
+const NONE: readonly number[] = [];
+
+/** Ascending positions of a word of a phrase (any of its alternatives), cached per text. */
+function positionsOf(text: IndexedText, atoms: readonly string[]): readonly number[] {
+  if (atoms.length === 1) return text.positions.get(atoms[0]!) ?? NONE;
+  const cached = text.slotCache.get(atoms);
+  if (cached) return cached;
+  let merged: number[] | null = null;
+  for (const atom of atoms) {
+    const found = text.positions.get(atom);
+    if (found) merged = merged ? [...merged, ...found] : [...found];
+  }
+  const result = merged ? merged.sort((a, b) => a - b) : NONE;
+  text.slotCache.set(atoms, result);
+  return result;
+}
+
+/** First position after `from`, in the same clause, with fewer than `window` content words in between. */
+function nextPosition(text: IndexedText, candidates: readonly number[], from: number, window: number): number {
+  const clause = text.tokens[from]!.clause;
+  for (const q of candidates) {
+    if (q <= from) continue;
+    if (text.tokens[q]!.clause !== clause) return -1;
+    if (q - from > window + 4) return -1;
+    const between = text.contentBefore[q]! - text.contentBefore[from + 1]!;
+    if (between <= window - 1) return q;
+    return -1;
+  }
+  return -1;
+}
+
+function negated(text: IndexedText, start: number, window: number): boolean {
+  const clause = text.tokens[start]!.clause;
+  let content = 0;
+  for (let i = start - 1; i >= 0 && i >= start - window - 3; i--) {
+    const token = text.tokens[i]!;
+    if (token.clause !== clause) return false;
+    if (NEGATORS.has(token.surface)) return true;
+    if (!isFunctionWord(token.surface) && ++content >= window) return false;
+  }
+  return false;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sender
+// ---------------------------------------------------------------------------------------------
+
+function senderCues(from: MailAddress | null, rules: QualificationRules): { value: RequesterType; weight: number; label: string }[] {
+  if (!from || !from.address.includes('@')) return [];
+  const [local, domain] = from.address.toLowerCase().split('@') as [string, string];
+  const cues: { value: RequesterType; weight: number; label: string }[] = [];
+  const words = new Set(tokenizeFrench(`${from.name} ${local.replace(/[._+-]/g, ' ')}`).map((t) => t.surface));
+  const companyWord = rules.requester.companyNameWords.find((w) => words.has(w));
+  if (rules.requester.personalDomains.some((pattern) => domainMatches(domain, pattern))) {
+    cues.push({ value: 'salarie', weight: rules.requester.personalDomainWeight, label: `messagerie personnelle (${domain})` });
+  } else if (rules.requester.companyMailboxes.includes(local)) {
+    cues.push({ value: 'adherent', weight: rules.requester.companyDomainWeight + 1, label: `boîte de l’entreprise (${local}@${domain})` });
+  } else {
+    cues.push({ value: 'adherent', weight: rules.requester.companyDomainWeight, label: `domaine d’entreprise (${domain})` });
+  }
+  // A company's name as the sender ("Boulangerie Morin <boulangerie.morin@orange.fr>").
+  if (companyWord && !rules.requester.companyMailboxes.includes(local)) {
+    cues.push({ value: 'adherent', weight: rules.requester.personalDomainWeight + 0.5, label: `expéditeur au nom d’une entreprise (« ${companyWord} »)` });
+  }
+  return cues;
+}
+
+/** `hotmail.*` matches hotmail.fr and hotmail.co.uk; `gmail.com` matches gmail.com only. */
+function domainMatches(domain: string, pattern: string): boolean {
+  const p = pattern.toLowerCase();
+  if (p.endsWith('.*')) return domain.startsWith(p.slice(0, -1));
+  return domain === p;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Learning from staff corrections
+// ---------------------------------------------------------------------------------------------
+
+interface LearnedField {
+  readonly byValue: Map<string, { score: number; label: string }>;
+  readonly evidence: string[];
+}
+
+/**
+ * Every correction whose complaint shares enough terms with this one (cosine similarity of the
+ * term sets ≥ `minSimilarity`) votes for its corrected value with `weight × similarity`; the
+ * votes for one value are capped at `weight`, and only the `maxExamples` most recent corrections
+ * of each field count. So staff corrections tilt close cases without ever drowning the rules.
+ */
+function learnedScores(terms: readonly string[], feedback: readonly QualificationFeedback[], rules: QualificationRules): Map<string, LearnedField> {
+  const { weight, minSimilarity, maxExamples } = rules.learning;
+  const mine = new Set(terms);
+  const out = new Map<string, LearnedField>();
+  if (mine.size === 0) return out;
+  const perField = new Map<string, number>();
+  for (const example of feedback) {
+    const used = perField.get(example.field) ?? 0;
+    if (used >= maxExamples) continue;
+    perField.set(example.field, used + 1);
+    if (example.terms.length === 0) continue;
+    let common = 0;
+    for (const term of new Set(example.terms)) if (mine.has(term)) common++;
+    const similarity = common / Math.sqrt(mine.size * new Set(example.terms).size);
+    if (similarity < minSimilarity) continue;
+    const field = out.get(example.field) ?? { byValue: new Map(), evidence: [] };
+    out.set(example.field, field);
+    const current = field.byValue.get(example.to) ?? { score: 0, label: '' };
+    const added = Math.min(weight - current.score, weight * similarity);
+    if (added <= 0) continue;
+    const who = [example.actor ? `par ${example.actor}` : '', example.at ? `le ${example.at.slice(0, 10)}` : ''].filter(Boolean).join(' ');
+    const label = `correction ${example.from ?? '∅'} → ${example.to}${who ? ` ${who}` : ''} (${percent(similarity)} de termes communs)`;
+    field.byValue.set(example.to, { score: current.score + added, label: current.label ? `${current.label} ; ${label}` : label });
+  }
+  for (const [field, learned] of out) {
+    for (const [value, { score, label }] of learned.byValue) {
+      learned.evidence.push(`appris (${FIELD_LABELS[field] ?? field} → ${value}, +${formatNumber(score)}) : ${label}`);
+    }
+  }
+  return out;
+}
+
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  category: 'catégorie',
+  level: 'niveau',
+  requester: 'demandeur',
+  receivable: 'recevabilité',
+  typology: 'typologie',
+};
+
+function applyLearned(scores: Map<string, Scored>, learned: LearnedField | undefined): void {
+  if (!learned) return;
+  for (const [value, { score, label }] of learned.byValue) {
+    const target = scores.get(value);
+    if (!target) continue;
+    target.score += score;
+    target.positive += score;
+    target.matches.unshift({ label: `appris : ${label}`, contribution: score });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decision and words
+// ---------------------------------------------------------------------------------------------
+
+/** Highest score, with its softmax probability at `temperature` (ties: first in order). */
+function pick(scores: ReadonlyMap<string, Scored>, temperature: number): { key: string; score: number; probability: number } | null {
+  let best: { key: string; score: number } | null = null;
+  for (const [key, s] of scores) if (!best || s.score > best.score) best = { key, score: s.score };
+  if (!best) return null;
+  let total = 0;
+  for (const s of scores.values()) total += Math.exp((s.score - best.score) / temperature);
+  return { ...best, probability: 1 / total };
+}
+
+function runnerUp(scores: ReadonlyMap<string, Scored>, chosen: string, prefix = ''): string {
+  let second: [string, Scored] | null = null;
+  for (const entry of scores) if (entry[0] !== chosen && (!second || entry[1].score > second[1].score)) second = entry;
+  if (!second || second[1].positive <= 0) return '';
+  return ` ; ensuite ${prefix}${second[0]} (${formatNumber(second[1].score)} contre ${formatNumber(scores.get(chosen)!.score)})`;
+}
+
+function describe(scored: Scored): string {
+  const shown = scored.matches.slice(0, 5).map((m) => `${m.label} ${m.contribution >= 0 ? '+' : '−'}${formatNumber(Math.abs(m.contribution))}`);
+  const more = scored.matches.length - shown.length;
+  return shown.join(', ') + (more > 0 ? `, et ${more} autre${more > 1 ? 's' : ''}` : '');
+}
+
+function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x));
+}
+
+function round(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+function percent(x: number): string {
+  return `${Math.round(x * 100)} %`;
+}
+
+function formatNumber(x: number): string {
+  return (Math.round(x * 10) / 10).toString().replace('.', ',');
 }

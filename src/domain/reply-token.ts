@@ -1,0 +1,67 @@
+// Signed personal reply addresses (SPEC §3): `reclamation+<token>@domain`. The token binds a
+// ticket (0 = no ticket: a person's address for logging new complaints), a person and an expiry
+// day with an HMAC under a server secret. The person is not in the token: the verifier checks it
+// against the From address, so a token leaked to someone else is useless to them.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+const MAC_LENGTH = 20; // hex characters: 80 bits
+const TOKEN = /^t([0-9a-z]+)x([0-9a-z]+)s([0-9a-f]{20})$/;
+const TOKEN_IN_TEXT = /t[0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}/g;
+const DAY_MS = 86_400_000;
+
+export interface TokenClaims {
+  /** Ticket id, or 0 for a person's own address (creating tickets). */
+  readonly ticketId: number;
+  /** Days since 1970-01-01 (UTC) after which the token is refused. */
+  readonly expiresOnDay: number;
+}
+
+export type TokenVerdict = 'valid' | 'expired' | 'invalid';
+
+/** Lower-case only: some mail systems lower-case the local part. */
+export function signReplyToken(claims: TokenClaims, person: string, secret: string): string {
+  return `t${claims.ticketId.toString(36)}x${claims.expiresOnDay.toString(36)}s${mac(claims, person, secret)}`;
+}
+
+export function readReplyToken(token: string): TokenClaims | null {
+  const match = TOKEN.exec(token.toLowerCase());
+  if (!match) return null;
+  return { ticketId: parseInt(match[1]!, 36), expiresOnDay: parseInt(match[2]!, 36) };
+}
+
+/** Checks that `token` was issued for `person` (lower-cased address) and has not expired at `now`. */
+export function verifyReplyToken(token: string, person: string, secret: string, now: Date): TokenVerdict {
+  const claims = readReplyToken(token);
+  if (!claims) return 'invalid';
+  const expected = Buffer.from(mac(claims, person, secret));
+  const given = Buffer.from(TOKEN.exec(token.toLowerCase())![3]!);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
+  return dayNumber(now) > claims.expiresOnDay ? 'expired' : 'valid';
+}
+
+/** The day number `ttlDays` after `now`, for new tokens. */
+export function expiryDay(now: Date, ttlDays: number): number {
+  return dayNumber(now) + ttlDays;
+}
+
+/** `reclamation@x.fr` + token → `reclamation+<token>@x.fr`. */
+export function personalAddress(mailbox: string, token: string): string {
+  const at = mailbox.lastIndexOf('@');
+  return `${mailbox.slice(0, at)}+${token}${mailbox.slice(at)}`;
+}
+
+/** Every token-looking string in `values` (plus-addresses, Message-IDs), in order. */
+export function tokensIn(values: readonly string[]): string[] {
+  return values.flatMap((value) => value.toLowerCase().match(TOKEN_IN_TEXT) ?? []);
+}
+
+function mac(claims: TokenClaims, person: string, secret: string): string {
+  return createHmac('sha256', secret)
+    .update(`reclam-reply:${claims.ticketId}:${person.toLowerCase()}:${claims.expiresOnDay}`)
+    .digest('hex')
+    .slice(0, MAC_LENGTH);
+}
+
+function dayNumber(instant: Date): number {
+  return Math.floor(instant.getTime() / DAY_MS);
+}

@@ -1,0 +1,118 @@
+// The one place that decides what a person may see of a ticket (SPEC §4). Every staff mail, the
+// CLI output and the digest build their ticket data through `ticketView`: a confidential
+// (medical) ticket seen by a non-doctor keeps only reference, dates, level and state.
+import type { Config, Person } from '../config/config-schema.js';
+import { deadlineSentence, formatFrenchDate, formatFrenchDateTime } from './french-date.js';
+import { parseDuration } from './duration.js';
+import { maySeeContent } from './people.js';
+
+/** What the domain needs of a ticket row. */
+export interface TicketFacts {
+  readonly reference: string;
+  readonly status: string;
+  readonly channel: string;
+  readonly subject: string;
+  readonly complainantEmail: string | null;
+  readonly complainantName: string;
+  readonly complainantPhone?: string | null;
+  readonly complainantCompany?: string | null;
+  readonly category: string | null;
+  readonly level: number;
+  readonly confidential: boolean;
+  readonly receivedAt: Date;
+  readonly deadlineRule: string;
+  readonly deadlineAt: Date;
+  readonly assigneeEmail: string | null;
+}
+
+export interface TicketView {
+  readonly reference: string;
+  /** False: a confidential ticket shown to a non-doctor — no identifying field below is set. */
+  readonly visible: boolean;
+  readonly confidential: boolean;
+  readonly receivedAt: string;
+  readonly channelLabel: string;
+  readonly level: number;
+  readonly levelLabel: string;
+  readonly deadline: { readonly sentence: string; readonly short: string };
+  readonly status: string;
+  readonly statusLabel: string;
+  readonly categoryLabel: string;
+  readonly assignee: string;
+  readonly complainant?: { readonly name: string; readonly email: string; readonly phone: string; readonly company: string };
+  readonly subject?: string;
+  readonly summary?: string;
+  readonly attachments?: readonly { readonly filename: string; readonly size: string }[];
+}
+
+export const STATUS_LABELS: Readonly<Record<string, string>> = {
+  received: 'reçue',
+  in_progress: 'en cours',
+  answered: 'répondue',
+  verifying: 'vérification d’efficacité',
+  closed: 'clôturée',
+  rejected: 'non recevable',
+};
+
+export const CHANNEL_LABELS: Readonly<Record<string, string>> = {
+  email: 'courriel',
+  telephone: 'téléphone',
+  courrier: 'courrier',
+  lrar: 'lettre recommandée',
+  presentiel: 'en présentiel',
+  portail: 'portail',
+  autre: 'autre',
+};
+
+export interface ViewExtras {
+  /** The new text of the complaint (signature and quoted history removed). */
+  readonly summary?: string;
+  readonly attachments?: readonly { readonly filename: string; readonly size: number }[];
+}
+
+/** The ticket as `viewer` may see it (`undefined` viewer: someone with no role, e.g. an export). */
+export function ticketView(ticket: TicketFacts, viewer: Person | undefined, config: Pick<Config, 'people' | 'categories' | 'levels' | 'organisation'>, extras: ViewExtras = {}): TicketView {
+  const timeZone = config.organisation.timezone;
+  const level = config.levels.find((l) => l.level === ticket.level);
+  const rule = parseDuration(ticket.deadlineRule);
+  const assignee = config.people.find((p) => p.email === ticket.assigneeEmail);
+  const base = {
+    reference: ticket.reference,
+    visible: maySeeContent(ticket, viewer),
+    confidential: ticket.confidential,
+    receivedAt: formatFrenchDateTime(ticket.receivedAt, timeZone),
+    channelLabel: CHANNEL_LABELS[ticket.channel] ?? ticket.channel,
+    level: ticket.level,
+    levelLabel: level?.label ?? '',
+    deadline: {
+      sentence: rule
+        ? deadlineSentence(ticket.deadlineAt, rule, { level: ticket.level, ...(level ? { label: level.label } : {}) }, { timeZone })
+        : formatFrenchDate(ticket.deadlineAt, timeZone),
+      short: formatFrenchDate(ticket.deadlineAt, timeZone),
+    },
+    status: ticket.status,
+    statusLabel: STATUS_LABELS[ticket.status] ?? ticket.status,
+    categoryLabel: config.categories.find((c) => c.key === ticket.category)?.label ?? 'à qualifier',
+    assignee: assignee ? (assignee.name ?? assignee.email) : (ticket.assigneeEmail ?? ''),
+  };
+  if (!base.visible) return base;
+  return {
+    ...base,
+    complainant: {
+      name: ticket.complainantName,
+      email: ticket.complainantEmail ?? '',
+      phone: ticket.complainantPhone ?? '',
+      company: ticket.complainantCompany ?? '',
+    },
+    subject: ticket.subject,
+    summary: extras.summary ?? '',
+    attachments: (extras.attachments ?? []).map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
+  };
+}
+
+/** 1 234 567 → `1,2 Mo`. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return `${bytes} o`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} Ko`;
+  return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} Mo`;
+}

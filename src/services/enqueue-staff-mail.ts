@@ -1,0 +1,47 @@
+// Mails to staff carry a personal signed reply address and the same token in their Message-ID,
+// so that a reply can be authenticated as coming from that person about that ticket (SPEC §3).
+import type { Person } from '../config/config-schema.js';
+import type { Db } from '../db/database.js';
+import { expiryDay, personalAddress, signReplyToken } from '../domain/reply-token.js';
+import type { Deps } from './deps.js';
+import { enqueueMail, type EnqueueResult } from './enqueue-mail.js';
+
+export interface StaffMailRequest {
+  readonly kind: string;
+  readonly template: string;
+  readonly data: object;
+  readonly to: Person;
+  /** The ticket the mail is about; null for mails about no ticket (help, alerts). */
+  readonly ticket: { readonly id: number; readonly reference: string } | null;
+  readonly inReplyTo?: string | null;
+}
+
+type StaffDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
+
+/** The signed token of `person` for `ticketId` (0: the person's own address), valid tokenTtlDays. */
+export function staffToken(deps: Pick<Deps, 'clock' | 'config'>, person: Person, ticketId: number): string {
+  const { security } = deps.config;
+  return signReplyToken({ ticketId, expiresOnDay: expiryDay(deps.clock.now(), security.tokenTtlDays) }, person.email, security.replySecret);
+}
+
+/** `reclamation+<token>@…` for `person` (or the plain mailbox when plus-addressing is off). */
+export function staffReplyAddress(deps: Pick<Deps, 'clock' | 'config'>, person: Person, ticketId: number): string {
+  const { mailbox } = deps.config;
+  return mailbox.plusAddressing ? personalAddress(mailbox.address, staffToken(deps, person, ticketId)) : mailbox.address;
+}
+
+export async function enqueueStaffMail(tx: Db, deps: StaffDeps, request: StaffMailRequest): Promise<EnqueueResult> {
+  const ticketId = request.ticket?.id ?? 0;
+  return enqueueMail(tx, deps, {
+    kind: request.kind,
+    template: request.template,
+    data: request.data,
+    to: request.to.email,
+    ticket: request.ticket,
+    automatic: false,
+    autoSubmitted: 'auto-generated',
+    inReplyTo: request.inReplyTo ?? null,
+    replyTo: staffReplyAddress(deps, request.to, ticketId),
+    messageIdToken: staffToken(deps, request.to, ticketId),
+  });
+}

@@ -1,0 +1,293 @@
+// A mail from a configured person (SPEC §3): commands on a ticket, a complaint logged for someone
+// (#nouvelle) or forwarded, or a plain note. Commands run only when the sender is authenticated:
+// a valid signed token for that person (and that ticket), or — if configured — a DMARC pass from
+// our own receiving server. Anything else is recorded, never executed, and the real person (the
+// configured address, not the claimed sender) is told.
+import type { Person } from '../config/config-schema.js';
+import type { Db } from '../db/database.js';
+import { recordEvent } from '../db/events.js';
+import { findTicketById, ticketHistory, type TicketRow } from '../db/tickets.js';
+import { dmarcPass } from '../domain/authentication-results.js';
+import { EVENT_TYPES } from '../domain/event-types.js';
+import { parseForwarded } from '../domain/forwarded-mail.js';
+import { formatFrenchDateTime } from '../domain/french-date.js';
+import type { InboundMail } from '../domain/inbound-mail.js';
+import { referencedMessageIds } from '../domain/inbound-classification.js';
+import { extractNewText } from '../domain/reply-text.js';
+import { readReplyToken, tokensIn, verifyReplyToken } from '../domain/reply-token.js';
+import { COMMAND_HELP, parseCommandBlock, parseNameAddress, type CommandBlock, type ParsedCommand } from '../domain/staff-command.js';
+import { ticketView } from '../domain/ticket-view.js';
+import { zonedWallTimeToInstant } from '../domain/zoned-time.js';
+import type { Deps } from './deps.js';
+import { applyCommand, normaliseChannel, type CommandResult } from './apply-command.js';
+import { enqueueStaffMail, staffReplyAddress } from './enqueue-staff-mail.js';
+import { openTicket } from './open-ticket.js';
+
+export type StaffOutcome =
+  | { readonly outcome: 'commands'; readonly reference: string | null; readonly applied: number; readonly refused: number }
+  | { readonly outcome: 'ticket'; readonly reference: string; readonly acknowledged: boolean }
+  | { readonly outcome: 'refused'; readonly reason: string }
+  | { readonly outcome: 'note'; readonly reference: string | null };
+
+export interface StaffMailInput {
+  readonly mail: InboundMail;
+  readonly person: Person;
+  readonly messageRowId: number;
+  /** The ticket the mail threads onto (by Message-ID or subject tag), if any. */
+  readonly ticket: TicketRow | undefined;
+  readonly receivedAt: Date;
+}
+
+type StaffDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'random'>;
+
+const CREATION_ONLY = new Set<ParsedCommand['name']>(['nouvelle', 'de', 'tel', 'entreprise']);
+const FORWARD_SUBJECT = /^\s*(?:(?:fwd?|tr|trans|wg)\s*:\s*)+/i;
+
+export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailInput): Promise<StaffOutcome> {
+  const { mail, person } = input;
+  const newText = extractNewText({ text: mail.text, html: mail.html });
+  const block = parseCommandBlock(newText.text);
+  const forwarded = FORWARD_SUBJECT.test(mail.subject) ? parseForwarded(mail.text, mail.html) : null;
+  const creating = block.commands.some((c) => c.name === 'nouvelle') || (forwarded !== null && !input.ticket);
+  const auth = authenticate(deps, input);
+  const ticket = input.ticket ?? (auth.ticketId > 0 ? await findTicketById(tx, auth.ticketId) : undefined);
+  const wantsAction = block.commands.length > 0 || block.unknown.length > 0 || creating;
+
+  if (!wantsAction) {
+    // A plain reply: kept as an internal note; the person is told it did not reach the complainant.
+    await recordEvent(tx, { ticketId: ticket?.id ?? null, at: deps.clock.now(), actor: person.email, type: EVENT_TYPES.staffMessage, data: { authenticated: auth.ok }, messageId: input.messageRowId });
+    if (auth.ok) {
+      const results = ticket ? [{ line: '(message sans commande)', ok: true, message: 'ajouté au dossier comme note interne ; il n’a pas été transmis au réclamant (pour lui répondre : #repondre)' }] : [];
+      await reply(tx, deps, input, ticket ?? null, results, block, { showHelp: true, status: false });
+    }
+    return { outcome: 'note', reference: ticket?.reference ?? null };
+  }
+
+  const creationAuth = auth.ok || auth.anyValidToken;
+  if (creating ? !creationAuth : !(auth.ok && (ticket === undefined || auth.ticketId === ticket.id || auth.via === 'dmarc'))) {
+    await recordForgery(tx, deps, input, ticket ?? null, block, auth.reason);
+    return { outcome: 'refused', reason: auth.reason };
+  }
+
+  if (creating) return createForSomeone(tx, deps, input, block, forwarded);
+
+  if (!ticket) {
+    await reply(tx, deps, input, null, [{ line: block.commands[0]?.line ?? '', ok: false, message: 'aucune réclamation identifiée : répondez à la notification de la réclamation, ou utilisez #nouvelle pour en enregistrer une' }], block, { showHelp: true, status: false });
+    return { outcome: 'commands', reference: null, applied: 0, refused: block.commands.length };
+  }
+  const { results, ticket: after } = await applyAll(tx, deps, input, ticket, block.commands, block.body);
+  const asked = new Set(block.commands.map((c) => c.name));
+  await reply(tx, deps, input, after, results, block, { showHelp: asked.has('aide') || block.unknown.length > 0, status: asked.has('statut') });
+  return { outcome: 'commands', reference: after.reference, applied: results.filter((r) => r.ok).length, refused: results.filter((r) => !r.ok).length };
+}
+
+async function applyAll(tx: Db, deps: StaffDeps, input: StaffMailInput, ticket: TicketRow, commands: readonly ParsedCommand[], body: string) {
+  const results: CommandResult[] = [];
+  let current = ticket;
+  for (const command of commands) {
+    if (CREATION_ONLY.has(command.name) || (command.name === 'canal' && commands.some((c) => c.name === 'nouvelle'))) continue;
+    const applied = await applyCommand(current, command, { tx, deps, person: input.person, messageRowId: input.messageRowId, body });
+    current = applied.ticket;
+    results.push(applied.result);
+  }
+  return { results, ticket: current };
+}
+
+/** #nouvelle (phone, letter, in person) or a forwarded mail: a ticket in the complainant's name. */
+async function createForSomeone(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffMailInput,
+  block: CommandBlock,
+  forwarded: ReturnType<typeof parseForwarded>,
+): Promise<StaffOutcome> {
+  const { config } = deps;
+  const arg = (name: ParsedCommand['name']) => block.commands.find((c) => c.name === name)?.args.trim() ?? '';
+  const who = parseNameAddress(arg('de'));
+  const channelArg = arg('canal');
+  const channel = channelArg ? normaliseChannel(channelArg) : forwarded ? 'email' : 'telephone';
+  const problems: string[] = [];
+  if (!forwarded && !who && !arg('de')) problems.push('indiquez le réclamant : #de Prénom Nom <adresse@exemple.fr> (ou #de Prénom Nom et #tel 06…)');
+  if (channelArg && !channel) problems.push(`canal inconnu « ${channelArg} »`);
+  const body = forwarded ? forwarded.body : block.body;
+  if (!body.trim()) problems.push('écrivez la réclamation sous les commandes');
+  if (problems.length > 0) {
+    const results = problems.map((message) => ({ line: '#nouvelle', ok: false, message }));
+    await reply(tx, deps, input, null, results, block, { showHelp: true, status: false });
+    return { outcome: 'commands', reference: null, applied: 0, refused: problems.length };
+  }
+
+  const complainant = forwarded
+    ? { address: forwarded.from.address.toLowerCase(), name: forwarded.from.name }
+    : { address: who?.address ? who.address.toLowerCase() : null, name: who?.name ?? arg('de') };
+  const receivedAt = forwarded ? forwardedDate(forwarded.date, config.organisation.timezone, input.receivedAt) : input.receivedAt;
+  const subject = forwarded ? forwarded.subject : input.mail.subject.replace(FORWARD_SUBJECT, '').trim() || 'Réclamation enregistrée par le service';
+  const opened = await openTicket(tx, deps, {
+    complainant: { ...complainant, phone: arg('tel'), company: arg('entreprise') },
+    channel: channel!,
+    subject,
+    summary: body.trim(),
+    receivedAt,
+    messageRowId: input.messageRowId,
+    complainantMessageId: null,
+    registeredLetter: channel === 'lrar',
+    participants: [],
+    actor: input.person.email,
+    attachments: input.mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+  });
+  await recordEvent(tx, {
+    ticketId: opened.ticket.id,
+    at: deps.clock.now(),
+    actor: input.person.email,
+    type: EVENT_TYPES.commandApplied,
+    data: { command: forwarded ? 'transfert' : 'nouvelle', loggedBy: input.person.email },
+    messageId: input.messageRowId,
+  });
+  const created: CommandResult = {
+    line: forwarded ? `(transfert du message de ${complainant.name || complainant.address})` : '#nouvelle',
+    ok: true,
+    message: `réclamation ${opened.ticket.reference} enregistrée au nom de ${complainant.name || complainant.address}${opened.acknowledged ? ' ; accusé de réception envoyé au réclamant' : complainant.address ? '' : ' ; pas d’adresse électronique : prévenez le réclamant par téléphone ou courrier'}`,
+  };
+  const rest = block.commands.filter((c) => c.name !== 'canal');
+  const { results, ticket } = await applyAll(tx, deps, input, opened.ticket, rest, forwarded ? '' : block.body);
+  await reply(tx, deps, input, ticket, [created, ...results], block, { showHelp: false, status: false });
+  return { outcome: 'ticket', reference: opened.ticket.reference, acknowledged: opened.acknowledged };
+}
+
+interface Authentication {
+  readonly ok: boolean;
+  readonly via: 'token' | 'dmarc' | null;
+  /** The ticket the valid token was issued for (0: the person's own address, none: -1). */
+  readonly ticketId: number;
+  readonly anyValidToken: boolean;
+  /** In French, for the forged-command alert. */
+  readonly reason: string;
+}
+
+function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
+  const { mail, person } = input;
+  const { security } = deps.config;
+  const now = deps.clock.now();
+  const addresses = [...mail.to, ...mail.cc].map((a) => a.address);
+  for (const name of ['delivered-to', 'x-original-to', 'envelope-to']) addresses.push(...(mail.headers.get(name) ?? []));
+  const tokens = tokensIn([...addresses, ...referencedMessageIds(mail)]);
+  const verdicts = tokens.map((token) => ({ token, verdict: verifyReplyToken(token, person.email, security.replySecret, now) }));
+  const valid = verdicts.filter((v) => v.verdict === 'valid').map((v) => readReplyToken(v.token)!.ticketId);
+  const forTicket = input.ticket ? valid.find((id) => id === input.ticket!.id) : valid.find((id) => id > 0);
+  if (forTicket !== undefined) return { ok: true, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
+  if (security.trustDmarcPass) {
+    const verdict = dmarcPass(mail.headers.get('authentication-results') ?? [], person.email.split('@')[1]!, security.authservId);
+    if (verdict.pass) return { ok: true, via: 'dmarc', ticketId: input.ticket?.id ?? -1, anyValidToken: valid.length > 0, reason: '' };
+  }
+  const reason =
+    valid.length > 0
+      ? 'la signature du message concernait une autre réclamation'
+      : verdicts.some((v) => v.verdict === 'expired')
+        ? 'la signature du message a expiré (la notification à laquelle il répond est trop ancienne)'
+        : tokens.length > 0
+          ? 'la signature du message n’est pas valable pour votre adresse'
+          : 'le message ne portait pas de signature (il ne répondait pas à une notification de reclam)';
+  return { ok: false, via: null, ticketId: valid[0] ?? -1, anyValidToken: valid.length > 0, reason };
+}
+
+async function recordForgery(tx: Db, deps: StaffDeps, input: StaffMailInput, ticket: TicketRow | null, block: CommandBlock, reason: string): Promise<void> {
+  const lines = [...block.commands.map((c) => c.line), ...block.unknown.map((u) => u.line)];
+  await recordEvent(tx, {
+    ticketId: ticket?.id ?? null,
+    at: deps.clock.now(),
+    actor: input.person.email,
+    type: EVENT_TYPES.commandForged,
+    data: { claimedSender: input.mail.from?.address ?? '', reason, commands: lines },
+    messageId: input.messageRowId,
+  });
+  deps.log.warn({ ticket: ticket?.reference, commands: lines.length }, 'commands without valid signature: not executed, the person is told');
+  await enqueueStaffMail(tx, deps, {
+    kind: 'forged-alert',
+    template: 'forged-alert',
+    to: input.person,
+    ticket: ticket ? { id: ticket.id, reference: ticket.reference } : null,
+    data: {
+      organisation: { name: deps.config.organisation.name },
+      recipientName: input.person.name ?? '',
+      reference: ticket?.reference ?? null,
+      claimedFrom: input.mail.from?.address ?? '',
+      receivedAt: formatFrenchDateTime(input.receivedAt, deps.config.organisation.timezone),
+      reason,
+      commands: lines,
+    },
+  });
+}
+
+async function reply(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffMailInput,
+  ticket: TicketRow | null,
+  results: readonly CommandResult[],
+  block: CommandBlock,
+  options: { showHelp: boolean; status: boolean },
+): Promise<void> {
+  const { config } = deps;
+  const view = ticket ? ticketView(ticket, input.person, config, { summary: ticket.summary }) : null;
+  const history = options.status && ticket ? await ticketHistory(tx, ticket.id) : [];
+  await enqueueStaffMail(tx, deps, {
+    kind: 'command-result',
+    template: 'command-result',
+    to: input.person,
+    ticket: ticket ? { id: ticket.id, reference: ticket.reference } : null,
+    inReplyTo: input.mail.hasOwnMessageId ? input.mail.messageId : null,
+    data: {
+      organisation: { name: config.organisation.name },
+      recipientName: input.person.name ?? '',
+      reference: ticket?.reference ?? null,
+      view,
+      results: results.map((r) => ({ line: r.line, ok: r.ok, message: r.message })),
+      unknown: block.unknown.map((u) => ({ line: u.line, suggestion: u.suggestion ? `#${u.suggestion}` : '' })),
+      showHelp: options.showHelp,
+      commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })),
+      status: options.status && ticket ? { history: history.map((e) => ({ at: formatFrenchDateTime(e.at, config.organisation.timezone), label: describeEvent(e.type, e.data, view?.visible ?? false) })) } : null,
+      personalAddress: staffReplyAddress(deps, input.person, 0),
+    },
+  });
+}
+
+function forwardedDate(date: { text: string; iso: string | null }, timeZone: string, fallback: Date): Date {
+  if (!date.iso) return fallback;
+  // A wall time without zone is read in the organisation's zone.
+  const wall = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(date.iso);
+  const parsed = wall ? zonedWallTimeToInstant(wall[1]!, Number(wall[2]), Number(wall[3]), Number(wall[4] ?? 0), 0, timeZone) : new Date(date.iso);
+  return Number.isNaN(parsed.getTime()) || parsed.getTime() > fallback.getTime() ? fallback : parsed;
+}
+
+const EVENT_LABELS: Record<string, string> = {
+  [EVENT_TYPES.received]: 'réclamation reçue',
+  [EVENT_TYPES.ackQueued]: 'accusé de réception envoyé',
+  [EVENT_TYPES.followUp]: 'nouveau message du réclamant',
+  [EVENT_TYPES.staffMessage]: 'message du service',
+  [EVENT_TYPES.assigned]: 'responsable désigné',
+  [EVENT_TYPES.requalified]: 'requalifiée',
+  [EVENT_TYPES.deadlineChanged]: 'échéance recalculée',
+  [EVENT_TYPES.answered]: 'réponse apportée',
+  [EVENT_TYPES.rejected]: 'déclarée non recevable',
+  [EVENT_TYPES.verifying]: 'vérification d’efficacité demandée',
+  [EVENT_TYPES.effectiveness]: 'efficacité évaluée',
+  [EVENT_TYPES.closed]: 'clôturée',
+  [EVENT_TYPES.reopened]: 'rouverte',
+  [EVENT_TYPES.note]: 'note interne',
+  [EVENT_TYPES.action]: 'action corrective',
+  [EVENT_TYPES.cause]: 'cause identifiée',
+  [EVENT_TYPES.why]: 'analyse des 5 pourquoi',
+  [EVENT_TYPES.milestone]: 'échéance intermédiaire',
+  [EVENT_TYPES.commandRefused]: 'commande refusée',
+  [EVENT_TYPES.commandForged]: 'commandes non signées refusées',
+};
+
+function describeEvent(type: string, data: Record<string, unknown>, visible: boolean): string {
+  const label = EVENT_LABELS[type];
+  if (!label) return type;
+  if (type === EVENT_TYPES.assigned && visible) return `${label} : ${String(data.assignee)}`;
+  if (type === EVENT_TYPES.requalified) return `${label} (${String(data.field)} : ${String(data.to)})`;
+  if ([EVENT_TYPES.note, EVENT_TYPES.action, EVENT_TYPES.cause, EVENT_TYPES.why].includes(type as never) && visible) return `${label} : ${String(data.text)}`;
+  return label;
+}
+

@@ -1,0 +1,177 @@
+// The command engine through ingestMail on both engines: signed replies, refusals and their
+// reasons, registered letters, rejection, reopening, idempotence.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { eq, sql } from 'drizzle-orm';
+import { events, outbox, qualificationFeedback, tickets } from '../../src/db/schema.js';
+import { ingestMail, type IngestOutcome } from '../../src/services/ingest-mail.js';
+import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
+import type { Deps } from '../../src/services/deps.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+import { FakeClock, rawMail, testDeps } from '../support/deps.js';
+import { testConfig } from '../support/test-config.js';
+
+let n = 0;
+const file = () => ({ kind: 'file' as const, name: `m${++n}` });
+
+describe.each(ENGINES)('staff commands on %s', (engine) => {
+  let t: TestDatabase;
+  let deps: Deps;
+  const clock = new FakeClock(new Date('2026-11-23T08:00:00Z'));
+
+  beforeAll(async () => {
+    t = await createTestDatabase(engine);
+  });
+  afterAll(async () => {
+    deps?.sender.close();
+    await t?.close();
+  });
+  beforeEach(async () => {
+    for (const table of ['qualification_feedback', 'attachments', 'events', 'outbox', 'messages', 'tickets', 'ticket_sequences']) {
+      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    }
+    clock.set('2026-11-23T08:00:00Z');
+    deps?.sender.close();
+    deps = testDeps(t.database.db, testConfig(), clock);
+  });
+
+  const person = (email: string) => deps.config.people.find((p) => p.email === email)!;
+
+  async function complaint(from = 'jean@example.test', subject = 'Accueil désagréable'): Promise<{ reference: string; id: number }> {
+    const outcome = await ingestMail(deps, rawMail({ From: from, To: 'reclamation@spst-test.fr', Subject: subject, 'Message-ID': `<c${++n}@example.test>` }, 'La secrétaire a été désagréable au téléphone.'), file());
+    if (outcome.outcome !== 'ticket') throw new Error(`expected a ticket, got ${outcome.outcome}`);
+    const [row] = await t.database.db.select().from(tickets).where(eq(tickets.reference, outcome.reference));
+    return { reference: outcome.reference, id: row!.id };
+  }
+
+  /** A signed reply from `email` about ticket `id`, as their mail client sends it. */
+  function command(email: string, ticket: { reference: string; id: number }, body: string, signed = true): Promise<IngestOutcome> {
+    return ingestMail(
+      deps,
+      rawMail(
+        {
+          From: email,
+          To: signed ? staffReplyAddress(deps, person(email), ticket.id) : 'reclamation@spst-test.fr',
+          Subject: `RE: [${ticket.reference}] Nouvelle réclamation`,
+          'Message-ID': `<s${++n}@spst-test.fr>`,
+        },
+        body,
+      ),
+      file(),
+    );
+  }
+
+  const ticketRow = async (id: number) => (await t.database.db.select().from(tickets).where(eq(tickets.id, id)))[0]!;
+  const lastReplyTo = async (email: string) => (await t.database.db.select().from(outbox).where(eq(outbox.toAddress, email))).at(-1)!;
+
+  it('refuses to close before an answer and an effectiveness check, saying why', async () => {
+    const ticket = await complaint();
+    await command('accueil@spst-test.fr', ticket, '#prendre\n#clore');
+    const reply = await lastReplyTo('accueil@spst-test.fr');
+    expect(reply.kind).toBe('command-result');
+    expect(reply.text).toContain('pas encore reçu de réponse');
+    expect((await ticketRow(ticket.id)).status).toBe('in_progress');
+    await command('accueil@spst-test.fr', ticket, '#repondre\nBonjour, c’est réglé.\nL’accueil');
+    expect((await ticketRow(ticket.id)).status).toBe('verifying');
+    await command('accueil@spst-test.fr', ticket, '#clore');
+    expect((await lastReplyTo('accueil@spst-test.fr')).text).toContain('efficacité');
+    await command('accueil@spst-test.fr', ticket, '#efficace\n#clore');
+    expect(await ticketRow(ticket.id)).toMatchObject({ status: 'closed', effective: true });
+    const closure = await lastReplyTo('jean@example.test');
+    expect(closure.kind).toBe('closure');
+  });
+
+  it('requires a registered-letter response for an LRAR complaint', async () => {
+    const ticket = await complaint();
+    await command('accueil@spst-test.fr', ticket, '#canal lrar\n#repondre\nRéponse par courriel.');
+    const reply = await lastReplyTo('accueil@spst-test.fr');
+    expect(reply.text).toContain('lettre recommandée');
+    expect((await ticketRow(ticket.id)).answeredAt).toBeNull();
+    await command('accueil@spst-test.fr', ticket, '#lrar 1A 234 567 8901 2\n#efficace\n#clore');
+    expect(await ticketRow(ticket.id)).toMatchObject({ status: 'closed', registeredLetterTracking: '1A23456789012' });
+  });
+
+  it('rejects as non receivable with the templated notice, and reopens', async () => {
+    const ticket = await complaint();
+    await command('pilote@spst-test.fr', ticket, '#irrecevable demande de rendez-vous');
+    expect(await ticketRow(ticket.id)).toMatchObject({ status: 'rejected', receivable: false });
+    const notice = await lastReplyTo('jean@example.test');
+    expect(notice.kind).toBe('rejection');
+    expect(notice.text).toContain('demande de rendez-vous');
+    await command('pilote@spst-test.fr', ticket, '#rouvrir');
+    expect(await ticketRow(ticket.id)).toMatchObject({ status: 'in_progress', receivable: true });
+    const reopened = await t.database.db.select().from(events).where(eq(events.type, 'ticket.reopened'));
+    expect(reopened).toHaveLength(1);
+  });
+
+  it('recomputes the deadline from the reception time on #niveau and tells the complainant', async () => {
+    const ticket = await complaint();
+    clock.advance(5 * 86_400_000);
+    await command('accueil@spst-test.fr', ticket, '#niveau 1');
+    const row = await ticketRow(ticket.id);
+    expect(row).toMatchObject({ level: 1, deadlineRule: '10d' });
+    // Received 2026-11-23 (Paris) + 10 calendar days, end of day — not counted from the command.
+    expect(row.deadlineAt.toISOString()).toBe('2026-12-03T22:59:59.999Z');
+    expect((await lastReplyTo('jean@example.test')).kind).toBe('level-change');
+    // The correction teaches the qualifier, with the complaint's terms.
+    const [learned] = await t.database.db.select().from(qualificationFeedback);
+    expect(learned).toMatchObject({ field: 'level', toValue: '1', actor: 'accueil@spst-test.fr', ticketId: ticket.id });
+    expect(learned!.terms.length).toBeGreaterThan(2);
+  });
+
+  it('refuses every command of a non-doctor on a medical ticket, and lets a doctor act', async () => {
+    const ticket = await complaint();
+    await command('pilote@spst-test.fr', ticket, '#assigner Dr Martin\n#categorie medicale\n#note vu avec la direction');
+    expect(await ticketRow(ticket.id)).toMatchObject({ category: 'medicale', confidential: true, assigneeEmail: 'dr.martin@spst-test.fr' });
+    const pilotReply = await lastReplyTo('pilote@spst-test.fr');
+    expect(pilotReply.text).toContain('seuls les médecins');
+    await command('accueil@spst-test.fr', ticket, '#prendre');
+    expect((await ticketRow(ticket.id)).assigneeEmail).toBe('dr.martin@spst-test.fr');
+    await command('dr.martin@spst-test.fr', ticket, '#niveau 2');
+    expect((await ticketRow(ticket.id)).level).toBe(2);
+    // Nothing the pilot received after the recategorisation names the complainant or the text.
+    for (const mail of await t.database.db.select().from(outbox).where(eq(outbox.toAddress, 'pilote@spst-test.fr'))) {
+      if (mail.id <= pilotReply.id - 1) continue;
+      expect(`${mail.subject}${mail.text}${mail.html}`).not.toContain('jean@example.test');
+      expect(`${mail.subject}${mail.text}${mail.html}`).not.toContain('désagréable');
+    }
+  });
+
+  it('answers unknown commands with a suggestion and the help', async () => {
+    const ticket = await complaint();
+    await command('accueil@spst-test.fr', ticket, '#prednre');
+    const reply = await lastReplyTo('accueil@spst-test.fr');
+    expect(reply.text).toContain('#prendre');
+    expect(reply.text).toContain('#repondre');
+    expect((await ticketRow(ticket.id)).assigneeEmail).toBeNull();
+  });
+
+  it('never applies the same reply twice', async () => {
+    const ticket = await complaint();
+    const raw = rawMail(
+      { From: 'accueil@spst-test.fr', To: staffReplyAddress(deps, person('accueil@spst-test.fr'), ticket.id), Subject: `RE: [${ticket.reference}]`, 'Message-ID': '<once@spst-test.fr>' },
+      '#note rappelé ce matin',
+    );
+    await ingestMail(deps, raw, file());
+    expect((await ingestMail(deps, raw, file())).outcome).toBe('duplicate');
+    expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.note'))).toHaveLength(1);
+  });
+
+  it('refuses a token signed for another ticket or another person', async () => {
+    const first = await complaint('a@example.test');
+    const second = await complaint('b@example.test');
+    const other = await ingestMail(
+      deps,
+      rawMail({ From: 'accueil@spst-test.fr', To: staffReplyAddress(deps, person('accueil@spst-test.fr'), first.id), Subject: `RE: [${second.reference}]`, 'Message-ID': `<x${++n}@spst-test.fr>` }, '#prendre'),
+      file(),
+    );
+    expect(other).toMatchObject({ outcome: 'staff', detail: { outcome: 'refused' } });
+    const stolen = await ingestMail(
+      deps,
+      rawMail({ From: 'dr.martin@spst-test.fr', To: staffReplyAddress(deps, person('accueil@spst-test.fr'), first.id), Subject: `RE: [${first.reference}]`, 'Message-ID': `<x${++n}@spst-test.fr>` }, '#prendre'),
+      file(),
+    );
+    expect(stolen).toMatchObject({ outcome: 'staff', detail: { outcome: 'refused' } });
+    expect((await ticketRow(first.id)).assigneeEmail).toBeNull();
+    expect((await lastReplyTo('dr.martin@spst-test.fr')).kind).toBe('forged-alert');
+  });
+});

@@ -19,6 +19,15 @@ export interface OutgoingMail {
   readonly text: string;
   readonly html: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Files sent with the mail; one with `cid` is an image the HTML shows inline (`<img src="cid:…">`). */
+  readonly attachments?: readonly MailAttachment[] | undefined;
+}
+
+export interface MailAttachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly contentBase64: string;
+  readonly cid?: string | undefined;
 }
 
 export interface SendFailure {
@@ -76,4 +85,49 @@ export interface MailboxSession {
   waitForNews(timeoutMs: number, signal: AbortSignal): Promise<'news' | 'timeout' | 'aborted' | 'closed'>;
   readonly usable: boolean;
   close(): Promise<void>;
+}
+
+/** The digest's 12-month chart: per month, tickets received and closed, by level. */
+export interface TrendChart {
+  readonly title: string;
+  /** Month labels, oldest first (« nov. 25 »). */
+  readonly months: readonly string[];
+  /** The levels, most serious first, with the label shown in the legend (« Niveau 1 »). */
+  readonly levels: readonly { readonly level: number; readonly label: string }[];
+  /** `received[m][l]`: tickets received in month m at level `levels[l]`. */
+  readonly received: readonly (readonly number[])[];
+  /** `closed[m][l]`: tickets closed in month m at level `levels[l]`. */
+  readonly closed: readonly (readonly number[])[];
+}
+
+/** Draws charts as PNG images without a browser (resvg adapter). */
+export interface ChartRenderer {
+  /** A PNG twice the nominal size (`widthPx` × `heightPx` CSS pixels), sharp on high-density screens. */
+  renderTrend(chart: TrendChart): { readonly png: Uint8Array; readonly widthPx: number; readonly heightPx: number };
+}
+
+/** One cell: text, number, local date-time (see `Workbook`), boolean, empty, or a number with its own format. */
+export type CellValue = string | number | Date | boolean | null | { readonly value: number | null; readonly format: ColumnFormat };
+
+export type ColumnFormat = 'text' | 'integer' | 'decimal' | 'percent' | 'date' | 'datetime';
+
+export interface Sheet {
+  /** At most 31 characters, no `: \ / ? * [ ]`. */
+  readonly name: string;
+  readonly columns: readonly { readonly header: string; readonly width?: number; readonly format?: ColumnFormat }[];
+  readonly rows: readonly (readonly CellValue[])[];
+}
+
+/**
+ * A spreadsheet to write. Dates are wall-clock values: a cell shows the Date's UTC fields, so
+ * callers pass local times already shifted (what the reader should see).
+ */
+export interface Workbook {
+  readonly sheets: readonly Sheet[];
+  readonly creator: string;
+}
+
+/** Writes workbooks as xlsx (exceljs adapter). */
+export interface WorkbookWriter {
+  writeXlsx(workbook: Workbook): Promise<Uint8Array>;
 }

@@ -10,6 +10,9 @@ export interface CapturedFile {
   readonly subject: string;
   readonly emlPath: string;
   readonly htmlPath: string | null;
+  /** Message-ID (without brackets) and Reply-To of the mail, so a demo can answer it. */
+  readonly messageId: string;
+  readonly replyTo: string | null;
 }
 
 export interface CaptureServer {
@@ -50,7 +53,14 @@ export async function startCaptureServer(directory: string): Promise<CaptureServ
       htmlPath = join(directory, `${base}.html`);
       await writeFile(htmlPath, parsed.mail.html);
     }
-    captured.push({ to, subject, emlPath, htmlPath });
+    captured.push({
+      to,
+      subject,
+      emlPath,
+      htmlPath,
+      messageId: parsed.ok ? parsed.mail.messageId : '',
+      replyTo: parsed.ok ? (parsed.mail.replyTo[0]?.address ?? null) : null,
+    });
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -31,6 +31,17 @@ export function createSmtpSender(smtp: Config['mailbox']['smtp']): MailSender {
           html: mail.html,
           headers: mail.headers,
           textEncoding: 'quoted-printable',
+          ...(mail.attachments?.length
+            ? {
+                attachments: mail.attachments.map((a) => ({
+                  filename: a.filename,
+                  content: a.contentBase64,
+                  encoding: 'base64',
+                  contentType: a.contentType,
+                  ...(a.cid ? { cid: a.cid } : {}),
+                })),
+              }
+            : {}),
         });
         return { ok: true, response: String(info.response ?? '') };
       } catch (error) {

@@ -57,7 +57,7 @@ type Render = (data: object, runtime?: Handlebars.RuntimeOptions) => string;
 type Compiled = Record<Part, Render>;
 type CompileOptions = NonNullable<Parameters<typeof Handlebars.compile>[1]>;
 
-const HELPERS = ['multiline', 'shorten', 'filled', 'eq', 'flag', 'fail'] as const;
+const HELPERS = ['multiline', 'shorten', 'filled', 'eq', 'flag', 'fail', 'count'] as const;
 const KNOWN_HELPERS = Object.fromEntries(HELPERS.map((helper) => [helper, true]));
 
 // strict: a field the data lacks throws instead of rendering a blank. Helper arguments are not
@@ -186,6 +186,19 @@ function registerHelpers(hb: typeof Handlebars): void {
   hb.registerHelper('flag', (value: unknown, options?: Handlebars.HelperOptions) => {
     if (typeof value !== 'boolean') throw new Error(`flag: expected true or false, got ${typeof value}${where(options)}`);
     return value;
+  });
+
+  /**
+   * `{{count results "ok" false}}`: how many items of a list have field `key` equal to `value`
+   * (e.g. "2 appliquées, 1 refusée"). A missing list, or an item without the field, throws.
+   */
+  hb.registerHelper('count', (list: unknown, key: unknown, value: unknown, options?: Handlebars.HelperOptions) => {
+    if (!Array.isArray(list)) throw new Error(`count: expected a list, got ${typeof list}${where(options)}`);
+    if (typeof key !== 'string' || value === undefined || options === undefined) throw new Error(`count: expected a field name and a value${where(options)}`);
+    return list.filter((item: unknown) => {
+      if (item === null || typeof item !== 'object' || !(key in item)) throw new Error(`count: an item has no "${key}"${where(options)}`);
+      return (item as Record<string, unknown>)[key] === value;
+    }).length;
   });
 
   /** `{{fail "unknown alert" alert}}`: makes an unexpected branch of a template throw. */

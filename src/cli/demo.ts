@@ -37,11 +37,20 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
       out.write(`\n2. The first complainant writes again about [${reference}]:\n`);
       const second = await withDatabase(config, log, (deps) => ingestFiles(deps, [{ name: 'relance.eml', raw: followUp }], { deliver: true }));
       out.write(indent(second.output));
+
+      // The doctor answers from the notification, by e-mail only: takes the ticket and responds.
+      const notice = capture.captured.find((m) => m.to === 'dr.martin@spst-demo.fr' && m.subject.includes(`[${reference}] Nouvelle réclamation`));
+      if (notice?.replyTo) {
+        out.write(`\n3. Dr Martin replies to the notification with #prendre and #repondre:\n`);
+        const answer = doctorReply(notice.replyTo, notice.messageId, notice.subject);
+        const third = await withDatabase(config, log, (deps) => ingestFiles(deps, [{ name: 'reponse-medecin.eml', raw: answer }], { deliver: true }));
+        out.write(indent(third.output));
+      }
     }
 
-    out.write('\n3. Tickets (reclam tickets):\n');
+    out.write('\n4. Tickets (reclam tickets):\n');
     out.write(indent((await withDatabase(config, log, (deps) => listTicketsText(deps, { limit: 20 }))).output));
-    out.write(`\n4. Mails the bot sent, as files (open the .eml in a mail client, the .html in a browser):\n`);
+    out.write(`\n5. Mails the bot sent, as files (open the .eml in a mail client, the .html in a browser):\n`);
     for (const mail of [...capture.captured].sort((a, b) => a.emlPath.localeCompare(b.emlPath))) {
       out.write(`   → ${mail.to}: ${mail.subject}\n     ${relative(process.cwd(), mail.emlPath)}\n`);
     }
@@ -95,6 +104,37 @@ function followUpMail(reference: string): Uint8Array {
       'Merci. Je précise que je suis disponible les mardis et jeudis matin.',
       '',
       'Jordan Martins',
+      '',
+    ].join('\r\n'),
+  );
+}
+
+function doctorReply(replyTo: string, inReplyTo: string, subject: string): Uint8Array {
+  return new TextEncoder().encode(
+    [
+      'From: Dr Martin <dr.martin@spst-demo.fr>',
+      `To: ${replyTo}`,
+      `Subject: RE: ${subject}`,
+      `In-Reply-To: <${inReplyTo}>`,
+      `References: <${inReplyTo}>`,
+      'Date: Mon, 23 Nov 2026 14:20:00 +0100',
+      'Message-ID: <demo-0006@spst-demo.fr>',
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: 8bit',
+      '',
+      '#prendre',
+      '#repondre',
+      'Monsieur Martins,',
+      '',
+      'Je vous prie de nous excuser : mon absence imprévue n’a pas été signalée à temps.',
+      'Un nouveau rendez-vous vous est proposé le jeudi 26 novembre à 9 h 00 au centre de Vierzon.',
+      '',
+      'Bien cordialement,',
+      'Dr Martin, médecin du travail',
+      '',
+      'Le lun. 23 nov. 2026 à 08:48, SPST Démo <reclamation@spst-demo.fr> a écrit :',
+      '> Nouvelle réclamation REC-2026-0001',
       '',
     ].join('\r\n'),
   );

@@ -15,6 +15,8 @@ import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
 import { startDaemon } from '../daemon/daemon.js';
 import { serveControl } from '../daemon/control-server.js';
+import { registerDigestCommands } from './digest-commands.js';
+import { registerQualifyCommand } from './qualify-command.js';
 
 interface GlobalOptions {
   config?: string;
@@ -119,6 +121,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(text.output);
       exitCode = text.exitCode;
     });
+
+  registerDigestCommands(program, { load: () => load(program.opts<GlobalOptions>()), exit: (code) => void (exitCode = code) });
+  registerQualifyCommand(program, (code) => void (exitCode = code));
 
   program
     .command('demo')

@@ -2,6 +2,8 @@
 // reported with the dotted path of its key so an administrator can fix the file in one pass.
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
+import { ACKNOWLEDGEMENT_LEVEL_CHOICES, DEFAULT_QUALIFICATION_RULES } from '../domain/qualification-rules.js';
+import { parseCronSchedule } from '../domain/period.js';
 
 const email = z
   .string()
@@ -29,6 +31,9 @@ export const ROLES = ['pilot', 'direction', 'doctor', 'referent'] as const;
 export type Role = (typeof ROLES)[number];
 export const REQUESTER_TYPES = ['adherent', 'salarie'] as const;
 export type RequesterType = (typeof REQUESTER_TYPES)[number];
+/** The monthly digest and the quarterly and annual reviews (SPEC §5). */
+export const DIGEST_REVIEWS = ['monthly', 'quarterly', 'annual'] as const;
+export type DigestReview = (typeof DIGEST_REVIEWS)[number];
 export const CHANNELS = ['email', 'telephone', 'courrier', 'lrar', 'presentiel', 'portail', 'autre'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -96,6 +101,57 @@ const routingRuleSchema = z.object({
   assign: z.array(email).min(1),
 });
 
+/** Phrase → weight (−10…10; 0 switches a built-in cue off). Syntax: docs/configuration.md#qualification. */
+const cueMapSchema = z.record(z.string().trim().min(1), z.number().min(-10).max(10));
+const { lowConfidence: defaultLowConfidence, learning: defaultLearning } = DEFAULT_QUALIFICATION_RULES;
+
+const qualificationSchema = z
+  .object({
+    /** false: start from no cue at all instead of the built-in French rules. */
+    useDefaults: z.boolean().default(true),
+    categories: z.record(z.string(), cueMapSchema).default({}),
+    levels: z.record(z.string().regex(/^\d$/, 'must be a level number'), cueMapSchema).default({}),
+    levelBias: z.record(z.string().regex(/^\d$/, 'must be a level number'), z.number().min(-10).max(10)).default({}),
+    receivable: z
+      .object({
+        complaint: cueMapSchema.optional(),
+        request: cueMapSchema.optional(),
+        thanks: cueMapSchema.optional(),
+        commercial: cueMapSchema.optional(),
+        thirdParty: cueMapSchema.optional(),
+      })
+      .default({}),
+    requester: z
+      .object({
+        adherent: cueMapSchema.optional(),
+        salarie: cueMapSchema.optional(),
+        personalDomains: z.array(z.string().trim().toLowerCase().min(3)).optional(),
+        companyMailboxes: z.array(z.string().trim().toLowerCase().min(1)).optional(),
+        companyNameWords: z.array(z.string().trim().toLowerCase().min(1)).optional(),
+        personalDomainWeight: z.number().min(0).max(10).optional(),
+        companyDomainWeight: z.number().min(0).max(10).optional(),
+      })
+      .default({}),
+    subjectWeight: z.number().min(0).max(10).optional(),
+    phraseWindow: z.number().int().min(1).max(10).optional(),
+    negationWindow: z.number().int().min(0).max(10).optional(),
+    lowConfidence: z
+      .object({
+        threshold: z.number().min(0).max(1).default(defaultLowConfidence.threshold),
+        acknowledgementLevel: z.enum(ACKNOWLEDGEMENT_LEVEL_CHOICES).default(defaultLowConfidence.acknowledgementLevel),
+      })
+      .prefault({}),
+    learning: z
+      .object({
+        enabled: z.boolean().default(defaultLearning.enabled),
+        maxExamples: z.number().int().min(0).max(10_000).default(defaultLearning.maxExamples),
+        weight: z.number().min(0).max(10).default(defaultLearning.weight),
+        minSimilarity: z.number().min(0).max(1).default(defaultLearning.minSimilarity),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 const budgetWindowSchema = z.object({
   max: z.number().int().positive(),
   within: duration,
@@ -131,6 +187,11 @@ export const configSchema = z
     security: z.object({
       replySecret: z.string().min(16, 'must be at least 16 characters (use a long random value)'),
       trustDmarcPass: z.boolean().default(false),
+      /**
+       * With trustDmarcPass: the authserv-id your receiving server writes in Authentication-Results
+       * (e.g. mx.spst.fr). Only that server's verdict is believed; anyone can write the header.
+       */
+      authservId: z.string().optional(),
       tokenTtlDays: z.number().int().positive().default(180),
     }),
     people: z.array(personSchema).min(1),
@@ -170,8 +231,16 @@ export const configSchema = z
         askAfterAnswer: z.boolean().default(true),
         remindAfter: duration.default('7d'),
         closeOnYes: z.boolean().default(true),
+        /** #clore is refused until the complainant said OUI or a referent recorded #efficace. */
+        requiredBeforeClose: z.boolean().default(true),
       })
-      .default({ enabled: true, askAfterAnswer: true, remindAfter: '7d', closeOnYes: true }),
+      .default({ enabled: true, askAfterAnswer: true, remindAfter: '7d', closeOnYes: true, requiredBeforeClose: true }),
+    notifications: z
+      .object({
+        /** Tell the complainant the new deadline when a referent changes the level (#niveau). */
+        levelChangeToComplainant: z.boolean().default(true),
+      })
+      .default({ levelChangeToComplainant: true }),
     escalation: z
       .object({
         /** How long direction has to act once a ticket is overdue (SIM'UP: 5 days). */
@@ -184,8 +253,15 @@ export const configSchema = z
       .default({ threshold: 10, months: 6 }),
     digest: z
       .object({
-        schedule: z.string().default('0 8 1 * *'),
+        schedule: z
+          .string()
+          .refine((value) => parseCronSchedule(value) !== null, {
+            message: 'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 8 1 * *"',
+          })
+          .default('0 8 1 * *'),
         recipients: z.array(email).default([]),
+        /** Which digests the schedule sends; absent: implied by the schedule's months (every month → monthly, 4 → quarterly, 1 → annual). */
+        reviews: z.array(z.enum(DIGEST_REVIEWS)).min(1).optional(),
       })
       .default({ schedule: '0 8 1 * *', recipients: [] }),
     retention: z
@@ -197,6 +273,8 @@ export const configSchema = z
         overrideDir: z.string().optional(),
       })
       .default({}),
+    /** Automatic qualification at reception: cues added to or re-weighting the built-in French rules. */
+    qualification: qualificationSchema,
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .default({ level: 'info' }),
@@ -253,6 +331,17 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
       if (isString(a) && !emails.has(a)) issue(['routing', i, 'assign', j], `${a} is not listed under people`);
     });
   });
+  const qualification = isRecord(config.qualification) ? config.qualification : {};
+  if (Array.isArray(config.categories) && isRecord(qualification.categories)) {
+    for (const key of Object.keys(qualification.categories)) {
+      if (!categories.has(key)) issue(['qualification', 'categories', key], `unknown category ${key}`);
+    }
+  }
+  if (Array.isArray(config.levels) && isRecord(qualification.levels)) {
+    for (const key of Object.keys(qualification.levels)) {
+      if (!levels.has(Number(key))) issue(['qualification', 'levels', key], `level ${key} is not one of the levels defined under levels`);
+    }
+  }
   const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;
   if (isString(address) && emails.has(address)) {
     issue(['mailbox', 'address'], 'the complaint mailbox cannot also be a person (the bot would answer itself)');

@@ -1,5 +1,5 @@
 // A local control socket in the data directory, served by a daemon that holds the embedded
-// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`) run inside the daemon instead of
+// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`) run inside the daemon instead of
 // opening PGlite a second time. One JSON request per connection, one JSON response.
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
@@ -9,15 +9,21 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { ingestFiles, type CommandOutput } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
+import { exportCommand, type ExportInput } from '../services/export-tickets.js';
+import { digestCommand, type CommandFile, type DigestCommandArgs } from '../services/send-digest.js';
 import type { RunningDaemon } from './daemon.js';
+import { digestDeps } from './digest-scheduler.js';
 
 export type ControlRequest =
   | { readonly command: 'ingest'; readonly args: readonly { name: string; base64: string }[] }
   | { readonly command: 'tickets'; readonly args: { status?: string | undefined; limit: number; viewer?: string | undefined } }
   | { readonly command: 'show'; readonly args: { reference: string; viewer?: string | undefined } }
-  | { readonly command: 'migrate'; readonly args: readonly [] };
+  | { readonly command: 'migrate'; readonly args: readonly [] }
+  | { readonly command: 'digest'; readonly args: DigestCommandArgs }
+  | { readonly command: 'export'; readonly args: ExportInput };
 
-export type ControlResponse = CommandOutput;
+/** `files`: what `digest --preview` and `export` produced, for the CLI to write. */
+export type ControlResponse = CommandOutput & { readonly files?: readonly CommandFile[] };
 
 /** Unix socket paths are limited to ~107 bytes: long data directories use a hashed path in /tmp. */
 export function controlSocketPath(dataDir: string): string {
@@ -36,13 +42,13 @@ export async function serveControl(dataDir: string, daemon: RunningDaemon, log: 
       input += chunk;
       if (!input.includes('\n')) return;
       void handle(JSON.parse(input) as ControlRequest)
-        .catch((error: unknown): CommandOutput => ({ output: `error: ${error instanceof Error ? error.message : String(error)}\n`, exitCode: 1 }))
+        .catch((error: unknown): ControlResponse => ({ output: `error: ${error instanceof Error ? error.message : String(error)}\n`, exitCode: 1 }))
         .then((response) => socket.end(`${JSON.stringify(response)}\n`));
     });
     socket.on('error', () => undefined);
   });
 
-  async function handle(request: ControlRequest): Promise<CommandOutput> {
+  async function handle(request: ControlRequest): Promise<ControlResponse> {
     log.debug({ command: request.command }, 'control request');
     switch (request.command) {
       case 'ingest': {
@@ -57,6 +63,13 @@ export async function serveControl(dataDir: string, daemon: RunningDaemon, log: 
         return showTicket(daemon.deps, request.args);
       case 'migrate':
         return { output: 'database schema is up to date (migrated by the running daemon)\n', exitCode: 0 };
+      case 'digest': {
+        const result = await digestCommand(digestDeps(daemon.deps), request.args);
+        if (result.queued) daemon.wakeOutbox();
+        return result;
+      }
+      case 'export':
+        return exportCommand(digestDeps(daemon.deps), request.args);
     }
   }
 

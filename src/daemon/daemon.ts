@@ -19,6 +19,7 @@ import { deliverOutbox } from '../services/deliver-outbox.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
 import { TEMPLATES_DIR } from '../paths.js';
 import { Backoff, sleep, Wakeup } from './loop.js';
+import { startDigestScheduler } from './digest-scheduler.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -74,6 +75,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
 
   const loops = [runOutboxLoop(deps, outboxWakeup, abort.signal)];
   if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outboxWakeup.notify(), abort.signal));
+  if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outboxWakeup.notify()));
 
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);

@@ -77,6 +77,8 @@ export const tickets = pgTable(
     index('tickets_received_at_idx').on(t.receivedAt),
     index('tickets_status_idx').on(t.status),
     index('tickets_complainant_idx').on(t.complainantEmail),
+    /** Indicators: closures and the backlog at a period's end. */
+    index('tickets_closed_at_idx').on(t.closedAt),
   ],
 );
 
@@ -104,7 +106,12 @@ export const messages = pgTable(
     source: text('source').notNull(),
     classification: jsonb('classification').$type<Record<string, unknown>>().notNull(),
   },
-  (t) => [uniqueIndex('messages_message_id_key').on(t.messageId), index('messages_ticket_idx').on(t.ticketId)],
+  (t) => [
+    uniqueIndex('messages_message_id_key').on(t.messageId),
+    index('messages_ticket_idx').on(t.ticketId),
+    /** Indicators: mails seen per period. */
+    index('messages_received_at_idx').on(t.receivedAt),
+  ],
 );
 
 /** Attachment contents, stored once per distinct content (SHA-256). */
@@ -148,6 +155,14 @@ export const events = pgTable(
   (t) => [index('events_ticket_idx').on(t.ticketId, t.at), index('events_type_at_idx').on(t.type, t.at)],
 );
 
+/** A file attached to an outgoing mail; with `cid`, an image the HTML shows inline (`<img src="cid:…">`). */
+export interface OutboxAttachment {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly contentBase64: string;
+  readonly cid?: string;
+}
+
 export const OUTBOX_STATUSES = ['pending', 'sending', 'sent', 'dead'] as const;
 export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
 
@@ -174,12 +189,16 @@ export const outbox = pgTable(
     lastError: text('last_error'),
     createdAt: instant('created_at').notNull(),
     sentAt: instant('sent_at'),
+    /** Files sent with the mail (the digest's chart, inline by `cid`, and its spreadsheet); null for most mails. */
+    attachments: jsonb('attachments').$type<OutboxAttachment[]>(),
   },
   (t) => [
     uniqueIndex('outbox_message_id_key').on(t.messageId),
     index('outbox_due_idx').on(t.status, t.nextAttemptAt),
     index('outbox_to_created_idx').on(t.toAddress, t.createdAt),
     index('outbox_ticket_idx').on(t.ticketId),
+    /** Indicators: outgoing mails sent per period. */
+    index('outbox_sent_at_idx').on(t.sentAt),
   ],
 );
 

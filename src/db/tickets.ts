@@ -133,3 +133,21 @@ export async function ticketOutbox(db: Db, ticketId: number) {
     .where(and(eq(outbox.ticketId, ticketId)))
     .orderBy(asc(outbox.createdAt), asc(outbox.id));
 }
+
+/** Message-IDs of the complainant's side of a ticket: their mails, and what we sent to them. */
+export async function threadMessageIds(db: Db, ticketId: number): Promise<{ inbound: { id: string; at: Date }[]; outbound: { id: string; at: Date }[] }> {
+  const [ticket] = await db.select({ email: tickets.complainantEmail }).from(tickets).where(eq(tickets.id, ticketId));
+  const inbound = await db
+    .select({ id: messages.messageId, at: messages.receivedAt })
+    .from(messages)
+    .where(and(eq(messages.ticketId, ticketId), inArray(messages.kind, ['complaint', 'follow-up'])))
+    .orderBy(asc(messages.receivedAt), asc(messages.id));
+  const outbound = ticket?.email
+    ? await db
+        .select({ id: outbox.messageId, at: outbox.createdAt })
+        .from(outbox)
+        .where(and(eq(outbox.ticketId, ticketId), eq(outbox.toAddress, ticket.email)))
+        .orderBy(asc(outbox.createdAt), asc(outbox.id))
+    : [];
+  return { inbound, outbound };
+}

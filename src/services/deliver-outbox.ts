@@ -40,15 +40,18 @@ export async function deliverOutbox(deps: DeliverDeps, batchSize = 20): Promise<
 
 async function send(deps: DeliverDeps, row: OutboxRow): Promise<SendResult> {
   const { config } = deps;
+  const { 'Reply-To': replyTo, ...headers } = row.headers;
   try {
     return await deps.sender.send({
       messageId: row.messageId,
       from: { name: config.mailbox.smtp.fromName ?? config.organisation.name, address: config.mailbox.address },
       to: row.toAddress,
+      replyTo,
       subject: row.subject,
       text: row.text,
       html: row.html,
-      headers: row.headers,
+      headers,
+      attachments: row.attachments ?? undefined,
     });
   } catch (error) {
     return { ok: false, message: error instanceof Error ? error.message : String(error) };

@@ -4,6 +4,7 @@
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { budgetAlertSentSince, countAutomaticSince, insertOutbox, type OutboxRow } from '../db/outbox.js';
+import type { OutboxAttachment } from '../db/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import { exhaustedWindow, windowMs, type BudgetWindow } from '../domain/mail-budget.js';
 import { formatDuration } from '../domain/duration.js';
@@ -27,6 +28,14 @@ export interface MailRequest {
   readonly inReplyTo?: string | null;
   /** RFC 3834: `auto-replied` when answering a mail, `auto-generated` otherwise. */
   readonly autoSubmitted: 'auto-replied' | 'auto-generated';
+  /** Earlier Message-IDs of the thread (without brackets), after `inReplyTo`. */
+  readonly references?: readonly string[];
+  /** Where replies should go: a staff member's signed personal address. */
+  readonly replyTo?: string | null;
+  /** A reply token carried in the Message-ID, so replies thread even when the plus-address is dropped. */
+  readonly messageIdToken?: string | null;
+  /** Files sent with the mail (the digest's inline chart and spreadsheet). */
+  readonly attachments?: readonly OutboxAttachment[];
 }
 
 export type EnqueueResult = { readonly queued: true; readonly row: OutboxRow } | { readonly queued: false; readonly reason: 'budget' };
@@ -39,10 +48,11 @@ export function ownMessageIdDomain(config: Deps['config']): string {
 }
 
 /** A fresh Message-ID (without brackets) for a mail about `reference`. */
-export function newMessageId(deps: Pick<Deps, 'config' | 'random'>, now: Date, reference: string | null): string {
+export function newMessageId(deps: Pick<Deps, 'config' | 'random'>, now: Date, reference: string | null, token?: string | null): string {
   const random = Array.from({ length: 3 }, () => Math.floor(deps.random() * 0x1_0000_0000).toString(36)).join('');
   const about = reference ? `.${reference.toLowerCase()}` : '';
-  return `rcl.${now.getTime().toString(36)}.${random}${about}@${ownMessageIdDomain(deps.config)}`;
+  const signed = token ? `.${token}` : '';
+  return `rcl.${now.getTime().toString(36)}.${random}${about}${signed}@${ownMessageIdDomain(deps.config)}`;
 }
 
 export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailRequest): Promise<EnqueueResult> {
@@ -70,12 +80,12 @@ export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailReques
     'X-Reclam-Kind': request.kind,
   };
   if (reference) headers['X-Reclam-Ticket'] = reference;
-  if (request.inReplyTo) {
-    headers['In-Reply-To'] = `<${request.inReplyTo}>`;
-    headers['References'] = `<${request.inReplyTo}>`;
-  }
+  if (request.inReplyTo) headers['In-Reply-To'] = `<${request.inReplyTo}>`;
+  const thread = [...new Set([...(request.references ?? []), ...(request.inReplyTo ? [request.inReplyTo] : [])])];
+  if (thread.length > 0) headers['References'] = thread.map((id) => `<${id}>`).join(' ');
+  if (request.replyTo) headers['Reply-To'] = request.replyTo;
   const row = await insertOutbox(tx, {
-    messageId: newMessageId(deps, now, reference),
+    messageId: newMessageId(deps, now, reference, request.messageIdToken),
     ticketId: request.ticket?.id ?? null,
     kind: request.kind,
     toAddress: to,
@@ -86,6 +96,7 @@ export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailReques
     headers,
     nextAttemptAt: now,
     createdAt: now,
+    attachments: request.attachments?.length ? [...request.attachments] : null,
   });
   return { queued: true, row };
 }

@@ -1,5 +1,6 @@
 // `reclam ingest FILE.eml…`: raw mails from files through the very same pipeline as the inbox.
 import type { Deps } from './deps.js';
+import type { StaffOutcome } from './handle-staff-mail.js';
 import { deliverOutbox } from './deliver-outbox.js';
 import { ingestMail, type IngestOutcome } from './ingest-mail.js';
 
@@ -38,9 +39,24 @@ export function describeOutcome(outcome: IngestOutcome): string {
       return `added to ${outcome.reference}`;
     case 'suppressed':
       return `${outcome.kind}, recorded without ticket or answer (${outcome.reason})`;
+    case 'staff':
+      return describeStaff(outcome.detail);
     case 'duplicate':
       return 'already recorded (same Message-ID), nothing done';
     case 'quarantined':
       return `quarantined: ${outcome.reason}`;
+  }
+}
+
+function describeStaff(detail: StaffOutcome): string {
+  switch (detail.outcome) {
+    case 'commands':
+      return `staff commands on ${detail.reference ?? 'no ticket'}: ${detail.applied} applied, ${detail.refused} refused`;
+    case 'ticket':
+      return `new ticket ${detail.reference} logged by staff${detail.acknowledged ? ', acknowledgement queued' : ''}`;
+    case 'refused':
+      return `staff commands refused, nothing executed (${detail.reason})`;
+    case 'note':
+      return `staff message kept as a note on ${detail.reference ?? 'no ticket'}`;
   }
 }

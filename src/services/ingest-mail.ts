@@ -1,15 +1,16 @@
 // One inbound mail through the pipeline: parse, classify, and in ONE transaction record the
 // message, create or update the ticket, write the audit events, queue the outgoing mails and
 // advance the mailbox checkpoint. The caller moves the mail out of the inbox only afterwards.
+import { createHash } from 'node:crypto';
+import type { Person } from '../config/config-schema.js';
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { advanceCheckpoint } from '../db/mailbox-checkpoints.js';
 import { attachMessageToTicket, insertAttachments, insertMessageOnce, insertQuarantine } from '../db/messages.js';
 import type { MessageKind } from '../db/schema.js';
-import { findTicketsByReferences, insertTicket, ticketsByMessageIds, type TicketRow } from '../db/tickets.js';
-import { computeDeadline } from '../domain/deadline.js';
-import { parseDuration } from '../domain/duration.js';
-import { deadlineSentence, formatFrenchDateTime } from '../domain/french-date.js';
+import { findTicketsByReferences, ticketsByMessageIds, updateTicket, type TicketRow } from '../db/tickets.js';
+import { EVENT_TYPES } from '../domain/event-types.js';
+import { formatFrenchDateTime } from '../domain/french-date.js';
 import {
   classifyInbound,
   referencedMessageIds,
@@ -17,14 +18,18 @@ import {
   type Classification,
 } from '../domain/inbound-classification.js';
 import type { InboundMail, MailAddress } from '../domain/inbound-mail.js';
-import { findPerson, isConfidentialCategory, maySeeContent, peopleWithRole } from '../domain/people.js';
+import { findPerson, maySeeContent, peopleWithRole } from '../domain/people.js';
 import { maskAddresses } from '../domain/personal-data.js';
 import { describeQuarantineReason } from '../domain/quarantine-reason.js';
-import { qualify } from '../domain/qualification.js';
-import { localDateOf } from '../domain/zoned-time.js';
-import { createHash } from 'node:crypto';
+import { extractNewText } from '../domain/reply-text.js';
+import { formatSize, ticketView } from '../domain/ticket-view.js';
+import { parseYesNo } from '../domain/yes-no.js';
 import type { Deps } from './deps.js';
 import { enqueueMail, ownMessageIdDomain } from './enqueue-mail.js';
+import { enqueueStaffMail } from './enqueue-staff-mail.js';
+import { handleStaffMail, type StaffOutcome } from './handle-staff-mail.js';
+import { mailComplainant } from './mail-complainant.js';
+import { openTicket } from './open-ticket.js';
 
 /** Where a raw mail came from; IMAP sources advance the checkpoint in the same transaction. */
 export type MailSource =
@@ -35,6 +40,7 @@ export type IngestOutcome =
   | { readonly outcome: 'ticket'; readonly reference: string; readonly messageId: string; readonly acknowledged: boolean }
   | { readonly outcome: 'follow-up'; readonly reference: string; readonly messageId: string }
   | { readonly outcome: 'suppressed'; readonly kind: 'auto-reply' | 'bounce' | 'own'; readonly reason: string; readonly messageId: string }
+  | { readonly outcome: 'staff'; readonly detail: StaffOutcome; readonly messageId: string }
   | { readonly outcome: 'duplicate'; readonly messageId: string }
   | { readonly outcome: 'quarantined'; readonly reason: string };
 
@@ -119,9 +125,30 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
     }
     await insertAttachments(tx, messageRowId, mail.attachments, config.attachments.maxBytes);
 
+    const person = findPerson(config, mail.from?.address);
+    if (person && (classification.kind === 'new' || classification.kind === 'follow-up')) {
+      const result = await handleStaffMail(tx, deps, { mail, person, messageRowId, ticket: followedTicket, receivedAt });
+      return { outcome: 'staff', detail: result, messageId: mail.messageId } as const;
+    }
     switch (classification.kind) {
-      case 'new':
-        return createTicket(tx, deps, mail, messageRowId, receivedAt, classification.linkedTicketReference);
+      case 'new': {
+        const newText = extractNewText({ text: mail.text, html: mail.html });
+        const opened = await openTicket(tx, deps, {
+          complainant: { address: mail.from!.address, name: mail.from!.name },
+          channel: 'email',
+          subject: mail.subject,
+          summary: newText.core || newText.text || mail.text,
+          receivedAt,
+          messageRowId,
+          complainantMessageId: mail.hasOwnMessageId ? mail.messageId : null,
+          registeredLetter: false,
+          participants: copiedAddresses(mail, config.mailbox.address),
+          actor: mail.from!.address,
+          attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+          linkedTicketReference: classification.linkedTicketReference,
+        });
+        return { outcome: 'ticket', reference: opened.ticket.reference, messageId: mail.messageId, acknowledged: opened.acknowledged } as const;
+      }
       case 'follow-up':
         return addFollowUp(tx, deps, mail, messageRowId, followedTicket!, classification.via);
       default: {
@@ -147,103 +174,6 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
   });
 }
 
-async function createTicket(
-  tx: Db,
-  deps: IngestDeps,
-  mail: InboundMail,
-  messageRowId: number,
-  receivedAt: Date,
-  linkedTicketReference: string | null,
-): Promise<IngestOutcome> {
-  const { config } = deps;
-  const now = deps.clock.now();
-  const timeZone = config.organisation.timezone;
-  const qualification = qualify({ subject: mail.subject, text: mail.text, from: mail.from }, { defaultLevel: config.defaultLevel });
-  const level = config.levels.find((l) => l.level === qualification.level) ?? config.levels.find((l) => l.level === config.defaultLevel)!;
-  const rule = parseDuration(level.resolveWithin)!;
-  const deadlineAt = computeDeadline(receivedAt, rule, { timeZone, alsaceMoselle: config.organisation.alsaceMoselle });
-  const complainant = mail.from!;
-  const year = Number(localDateOf(receivedAt, timeZone).slice(0, 4));
-
-  const ticket = await insertTicket(tx, config.organisation.ticketPrefix, year, {
-    status: 'received',
-    channel: 'email',
-    subject: mail.subject,
-    complainantEmail: complainant.address,
-    complainantName: complainant.name,
-    participants: copiedAddresses(mail, config.mailbox.address),
-    category: qualification.category,
-    level: level.level,
-    requester: qualification.requester,
-    typology: qualification.typology,
-    receivable: qualification.receivable,
-    confidential: isConfidentialCategory(config, qualification.category),
-    qualification: { ...qualification, evidence: [...qualification.evidence] },
-    receivedAt,
-    deadlineRule: level.resolveWithin,
-    deadlineAt,
-    createdAt: now,
-    updatedAt: now,
-  });
-  await attachMessageToTicket(tx, messageRowId, ticket.id);
-  await recordEvent(tx, {
-    ticketId: ticket.id,
-    at: now,
-    actor: complainant.address,
-    type: 'ticket.received',
-    data: { channel: 'email', level: level.level, deadlineRule: level.resolveWithin, deadlineAt: deadlineAt.toISOString(), qualification: { ...qualification } },
-    messageId: messageRowId,
-  });
-  if (linkedTicketReference) {
-    await recordEvent(tx, {
-      ticketId: ticket.id,
-      at: now,
-      actor: 'system',
-      type: 'ticket.linked',
-      data: { linkedTo: linkedTicketReference, why: 'subject tag used by someone who is not a participant of that ticket' },
-      messageId: messageRowId,
-    });
-  }
-
-  let acknowledged = false;
-  if (config.acknowledgement.enabled) {
-    const result = await enqueueMail(tx, deps, {
-      kind: 'ack',
-      template: 'ack',
-      to: complainant.address,
-      ticket,
-      automatic: true,
-      autoSubmitted: 'auto-replied',
-      inReplyTo: mail.hasOwnMessageId ? mail.messageId : null,
-      data: {
-        organisation: { name: config.organisation.name },
-        reference: ticket.reference,
-        originalSubject: mail.subject,
-        complainantName: complainant.name,
-        receivedAt: formatFrenchDateTime(receivedAt, timeZone),
-        deadline: {
-          sentence: deadlineSentence(deadlineAt, rule, { level: level.level, label: level.label }, { timeZone }),
-          date: deadlineAt.toISOString(),
-          rule: level.resolveWithin,
-          level: level.level,
-          levelLabel: level.label,
-        },
-        mailboxAddress: config.mailbox.address,
-      },
-    });
-    acknowledged = result.queued;
-    await recordEvent(tx, {
-      ticketId: ticket.id,
-      at: now,
-      actor: 'system',
-      type: result.queued ? 'ack.queued' : 'ack.withheld',
-      data: result.queued ? { outboxId: result.row.id, messageId: result.row.messageId } : { reason: result.reason },
-    });
-  }
-  deps.log.info({ ticket: ticket.reference, level: level.level, deadlineAt: deadlineAt.toISOString() }, 'ticket created');
-  return { outcome: 'ticket', reference: ticket.reference, messageId: mail.messageId, acknowledged };
-}
-
 async function addFollowUp(
   tx: Db,
   deps: IngestDeps,
@@ -255,44 +185,82 @@ async function addFollowUp(
   const { config } = deps;
   const now = deps.clock.now();
   const from = mail.from?.address ?? '';
-  const fromStaff = findPerson(config, from);
+  const newText = extractNewText({ text: mail.text, html: mail.html });
   await attachMessageToTicket(tx, messageRowId, ticket.id);
   await recordEvent(tx, {
     ticketId: ticket.id,
     at: now,
     actor: from,
-    type: fromStaff ? 'ticket.staff-message' : 'ticket.follow-up',
+    type: EVENT_TYPES.followUp,
     data: { via, attachments: mail.attachments.length },
     messageId: messageRowId,
   });
-  if (!fromStaff) {
-    // The complainant (or someone in copy) wrote again: whoever handles the ticket must see it.
-    const recipients = ticket.assigneeEmail ? [ticket.assigneeEmail] : peopleWithRole(config, 'pilot').map((p) => p.email);
-    for (const to of recipients) {
-      const person = findPerson(config, to);
-      await enqueueMail(tx, deps, {
-        kind: 'follow-up-forward',
-        template: 'follow-up-forward',
-        to,
-        ticket,
-        automatic: false,
-        autoSubmitted: 'auto-generated',
-        data: {
-          organisation: { name: config.organisation.name },
-          reference: ticket.reference,
-          recipientName: person?.name ?? '',
-          confidential: !maySeeContent(ticket, person),
-          complainant: { name: mail.from?.name ?? '', email: from },
-          originalSubject: mail.subject,
-          receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
-          text: mail.text,
-          attachments: mail.attachments.map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
-        },
-      });
+  // The complainant answers the effectiveness question (« Répondez OUI ou NON »).
+  if (ticket.status === 'verifying' && from === ticket.complainantEmail) {
+    const answer = parseYesNo(newText.core);
+    if (answer !== null) {
+      await recordVerificationAnswer(tx, deps, ticket, answer === 'yes', newText.core, messageRowId);
+      return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
     }
   }
-  deps.log.info({ ticket: ticket.reference, via, staff: Boolean(fromStaff) }, 'follow-up added to ticket');
+  // Whoever handles the ticket must see it: the assignee, else the routed referents, else the pilot.
+  for (const person of handlers(deps, ticket)) {
+    await enqueueStaffMail(tx, deps, {
+      kind: 'follow-up-forward',
+      template: 'follow-up-forward',
+      to: person,
+      ticket,
+      data: {
+        organisation: { name: config.organisation.name },
+        reference: ticket.reference,
+        recipientName: person.name ?? '',
+        confidential: !maySeeContent(ticket, person),
+        complainant: { name: mail.from?.name ?? '', email: from },
+        originalSubject: mail.subject,
+        receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
+        text: newText.text || mail.text,
+        attachments: mail.attachments.map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
+      },
+    });
+  }
+  deps.log.info({ ticket: ticket.reference, via }, 'follow-up added to ticket');
   return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
+}
+
+/** The people who handle a ticket: its assignee, else the referents routing named, else the pilots. */
+function handlers(deps: Pick<IngestDeps, 'config'>, ticket: TicketRow): Person[] {
+  const emails = ticket.assigneeEmail ? [ticket.assigneeEmail] : ticket.routedTo.length > 0 ? ticket.routedTo : peopleWithRole(deps.config, 'pilot').map((p) => p.email);
+  return emails.map((email) => findPerson(deps.config, email)).filter((p): p is Person => p !== undefined);
+}
+
+async function recordVerificationAnswer(tx: Db, deps: IngestDeps, ticket: TicketRow, effective: boolean, text: string, messageRowId: number): Promise<void> {
+  const { config } = deps;
+  const now = deps.clock.now();
+  const close = effective && config.effectiveness.closeOnYes;
+  await updateTicket(tx, ticket.id, {
+    effective,
+    status: close ? 'closed' : effective ? ticket.status : 'in_progress',
+    ...(close ? { closedAt: now } : {}),
+    updatedAt: now,
+  });
+  const actor = ticket.complainantEmail ?? 'complainant';
+  await recordEvent(tx, { ticketId: ticket.id, at: now, actor, type: EVENT_TYPES.effectiveness, data: { effective, source: 'complainant' }, messageId: messageRowId });
+  if (close) {
+    await recordEvent(tx, { ticketId: ticket.id, at: now, actor: 'system', type: EVENT_TYPES.closed, data: { after: 'complainant said yes' }, messageId: messageRowId });
+    if (ticket.complainantEmail) await mailComplainant(tx, deps, ticket, 'closure', {});
+  }
+  const after = { ...ticket, effective, status: close ? ('closed' as const) : effective ? ticket.status : ('in_progress' as const) };
+  for (const person of handlers(deps, ticket)) {
+    const view = ticketView(after, person, config, { summary: ticket.summary });
+    await enqueueStaffMail(tx, deps, {
+      kind: 'verification-result',
+      template: 'verification-result',
+      to: person,
+      ticket,
+      data: { organisation: { name: config.organisation.name }, recipientName: person.name ?? '', view, effective, closed: close, text: view.visible ? text : '' },
+    });
+  }
+  deps.log.info({ ticket: ticket.reference, effective, closed: close }, 'effectiveness answered by the complainant');
 }
 
 /**
@@ -388,11 +356,6 @@ export function describeSource(source: MailSource): string {
   return source.kind === 'imap' ? `imap:${source.mailbox}:${source.uidValidity}:${source.uid}` : `file:${source.name}`;
 }
 
-function formatSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} o`;
-  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} Ko`;
-  return `${(bytes / (1024 * 1024)).toFixed(1).replace('.', ',')} Mo`;
-}
 
 /**
  * SQLSTATE classes 22 (data exception) and 23 (integrity) mean this mail's content was refused;

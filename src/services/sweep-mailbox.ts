@@ -28,7 +28,7 @@ type SweepDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'pars
 
 export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, options: SweepOptions): Promise<SweepReport> {
   const { imap } = deps.config.mailbox;
-  const outcomes: Record<IngestOutcome['outcome'], number> = { ticket: 0, 'follow-up': 0, suppressed: 0, duplicate: 0, quarantined: 0 };
+  const outcomes: Record<IngestOutcome['outcome'], number> = { ticket: 0, 'follow-up': 0, staff: 0, suppressed: 0, duplicate: 0, quarantined: 0 };
   const checkpoint = await readCheckpoint(deps.db, session.inbox);
   const resynced = checkpoint !== undefined && checkpoint.uidValidity !== session.uidValidity;
   if (resynced) {

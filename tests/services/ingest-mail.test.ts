@@ -3,6 +3,8 @@ import { eq, sql } from 'drizzle-orm';
 import { events, messages, outbox, quarantine, tickets, attachments, attachmentBlobs } from '../../src/db/schema.js';
 import { readCheckpoint } from '../../src/db/mailbox-checkpoints.js';
 import { ingestMail, type IngestOutcome } from '../../src/services/ingest-mail.js';
+import { describeDuration } from '../../src/domain/deadline.js';
+import { parseDuration } from '../../src/domain/duration.js';
 import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
@@ -44,27 +46,48 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     deps = testDeps(db, testConfig(), clock);
   });
 
-  it('turns a complaint into one ticket, one event and one acknowledgement with the deadline', async () => {
-    const raw = complaint('Jean Dupont <Jean.Dupont@Example.test>', 'Attente interminable', "Bonjour,\nj'ai attendu deux heures à l'accueil.\nJean");
+  it('turns a complaint into one ticket, one acknowledgement with the qualified deadline, and notifications', async () => {
+    // The procedure's own example of level 1: the doctor absent, employees leaving without their visit.
+    const raw = complaint(
+      'Jean Dupont <Jean.Dupont@Example.test>',
+      'Visite annulée sur place',
+      "Bonjour,\nle médecin était absent le jour de la vacation et nos salariés sont repartis sans avoir eu leur visite.\nJean",
+    );
     const outcome = await ingestMail(deps, raw, file('a.eml'));
     expect(outcome).toMatchObject({ outcome: 'ticket', reference: 'REC-2026-0001', acknowledged: true });
 
     const [ticket] = await t.database.db.select().from(tickets);
-    expect(ticket).toMatchObject({ reference: 'REC-2026-0001', status: 'received', level: 3, deadlineRule: '30d', complainantEmail: 'jean.dupont@example.test' });
-    // Received (Date header, file import) 2026-11-23 09:00 Paris + 30 calendar days → 23 Dec, end of day Paris.
-    expect(ticket!.deadlineAt.toISOString()).toBe('2026-12-23T22:59:59.999Z');
+    expect(ticket).toMatchObject({ reference: 'REC-2026-0001', status: 'received', level: 1, deadlineRule: '10d', complainantEmail: 'jean.dupont@example.test' });
+    expect(ticket!.summary).toContain('repartis sans avoir eu leur visite');
+    // Received (Date header, file import) 2026-11-23 09:00 Paris + 10 calendar days → 3 Dec, end of day Paris.
+    expect(ticket!.deadlineAt.toISOString()).toBe('2026-12-03T22:59:59.999Z');
 
-    const [ack] = await t.database.db.select().from(outbox);
-    expect(ack).toMatchObject({ kind: 'ack', toAddress: 'jean.dupont@example.test', automatic: true, status: 'pending' });
-    expect(ack!.subject).toContain('[REC-2026-0001]');
-    expect(ack!.text).toContain('au plus tard le mercredi 23 décembre 2026');
-    expect(ack!.text).toContain('30 jours calendaires');
-    expect(ack!.headers['Auto-Submitted']).toBe('auto-replied');
-    expect(ack!.headers['In-Reply-To']).toMatch(/^<c\d+\.\d+@example\.test>$/);
-    expect(ack!.messageId).toMatch(/@spst-test\.fr$/);
+    const mails = await t.database.db.select().from(outbox);
+    const ack = mails.find((m) => m.kind === 'ack')!;
+    expect(ack).toMatchObject({ toAddress: 'jean.dupont@example.test', automatic: true, status: 'pending' });
+    expect(ack.subject).toContain('[REC-2026-0001]');
+    expect(ack.text).toContain('au plus tard le jeudi 3 décembre 2026');
+    expect(ack.text).toContain('10 jours calendaires');
+    expect(ack.headers['Auto-Submitted']).toBe('auto-replied');
+    expect(ack.headers['In-Reply-To']).toMatch(/^<c\d+\.\d+@example\.test>$/);
+    expect(ack.messageId).toMatch(/@spst-test\.fr$/);
+    // Staff are told, each with a personal signed reply address.
+    const notices = mails.filter((m) => m.kind === 'new-ticket');
+    expect(notices.map((m) => m.toAddress).sort()).toContain('pilote@spst-test.fr');
+    for (const notice of notices) expect(notice.headers['Reply-To']).toMatch(/^reclamation\+t[0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}@spst-test\.fr$/);
 
     const types = (await t.database.db.select().from(events)).map((e) => e.type);
     expect(types).toEqual(['ticket.received', 'ack.queued']);
+  });
+
+  it('states the deadline of whatever level the complaint is qualified at', async () => {
+    await ingestMail(deps, complaint('jeanne@example.test', 'Attente interminable', "Bonjour,\nj'ai attendu deux heures à l'accueil.\nJeanne"), file('b.eml'));
+    const [ticket] = await t.database.db.select().from(tickets);
+    const level = deps.config.levels.find((l) => l.level === ticket!.level)!;
+    expect(ticket!.deadlineRule).toBe(level.resolveWithin);
+    const ack = (await t.database.db.select().from(outbox)).find((m) => m.kind === 'ack')!;
+    expect(ack.text).toContain(`niveau ${level.level}`);
+    expect(ack.text).toContain(describeDuration(parseDuration(level.resolveWithin)!));
   });
 
   it('records the same mail twice as one ticket and says it is a duplicate', async () => {
@@ -74,7 +97,7 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     expect(first.outcome).toBe('ticket');
     expect(second.outcome).toBe('duplicate');
     expect(await count(t, 'tickets')).toBe(1);
-    expect(await count(t, 'outbox')).toBe(1);
+    expect((await t.database.db.select().from(outbox)).filter((m) => m.kind === 'ack')).toHaveLength(1);
   });
 
   it('identifies a mail without Message-ID by its content hash', async () => {
@@ -85,9 +108,10 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     expect(message!.messageId).toMatch(/^sha256-[0-9a-f]{64}@reclam\.invalid$/);
   });
 
-  it('threads a reply to our acknowledgement onto the ticket and forwards it to the pilot', async () => {
+  it('threads a reply to our acknowledgement onto the ticket and forwards it to whoever handles it', async () => {
     await ingestMail(deps, complaint('Jean <jean@example.test>', 'Accueil', 'Texte initial'), file('a'));
-    const [ack] = await t.database.db.select().from(outbox);
+    const ack = (await t.database.db.select().from(outbox)).find((m) => m.kind === 'ack')!;
+    const [created] = await t.database.db.select().from(tickets);
     const reply = rawMail(
       {
         From: 'Jean <jean@example.test>',
@@ -103,7 +127,9 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     expect(outcome).toMatchObject({ outcome: 'follow-up', reference: 'REC-2026-0001' });
     expect(await count(t, 'tickets')).toBe(1);
     const forwards = await t.database.db.select().from(outbox).where(eq(outbox.kind, 'follow-up-forward'));
-    expect(forwards.map((f) => f.toAddress)).toEqual(['pilote@spst-test.fr']);
+    // Nobody took the ticket yet: the referents routing named, else the pilot.
+    const expected = created!.routedTo.length > 0 ? created!.routedTo : ['pilote@spst-test.fr'];
+    expect(forwards.map((f) => f.toAddress).sort()).toEqual([...expected].sort());
     expect(forwards[0]!.text).toContain('le médecin était absent');
     expect(forwards[0]!.automatic).toBe(false);
   });

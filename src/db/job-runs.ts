@@ -1,0 +1,34 @@
+// Scheduled work done at most once per period: the unique (job, period_key) row is inserted in
+// the same transaction as the work's effects (e.g. the digest's outbox rows), so two daemons
+// racing for one period, or a daemon retrying after a crash, end with exactly one run.
+import { and, eq } from 'drizzle-orm';
+import type { Db } from './database.js';
+import { jobRuns } from './schema.js';
+
+export type JobRunRow = typeof jobRuns.$inferSelect;
+
+export async function findJobRun(db: Db, job: string, periodKey: string): Promise<JobRunRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(jobRuns)
+    .where(and(eq(jobRuns.job, job), eq(jobRuns.periodKey, periodKey)));
+  return row;
+}
+
+/**
+ * Claims (job, periodKey) inside the caller's transaction: the new row's id, or null when another
+ * run holds or committed it. On PostgreSQL a concurrent claim waits for the first transaction and
+ * then gets null if it committed (the id if it rolled back).
+ */
+export async function claimJobRun(tx: Db, job: string, periodKey: string, startedAt: Date): Promise<number | null> {
+  const [row] = await tx
+    .insert(jobRuns)
+    .values({ job, periodKey, startedAt })
+    .onConflictDoNothing({ target: [jobRuns.job, jobRuns.periodKey] })
+    .returning({ id: jobRuns.id });
+  return row?.id ?? null;
+}
+
+export async function finishJobRun(tx: Db, id: number, finishedAt: Date, result: Record<string, unknown>): Promise<void> {
+  await tx.update(jobRuns).set({ finishedAt, result }).where(eq(jobRuns.id, id));
+}

@@ -1,0 +1,343 @@
+// Indicator SQL on both engines, on a hand-built history whose answers are worked out below
+// (deadlines across month ends, reopened tickets, non-receivable and medical ones, tickets
+// received one second either side of midnight at the end of a month in Paris), then on a
+// generated history checked against the same definitions recomputed in JavaScript.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/db/database.js';
+import {
+  backlogAt,
+  overdueTicketsAt,
+  pipelineFigures,
+  rangeFigures,
+  ticketsReceivedIn,
+  trendByLevel,
+} from '../../src/db/indicators.js';
+import { events, messages, outbox, quarantine, tickets } from '../../src/db/schema.js';
+import { EVENT_TYPES } from '../../src/domain/event-types.js';
+import { mean, median } from '../../src/domain/indicators.js';
+import { monthPeriod, periodRange, trendMonths } from '../../src/domain/period.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+import { generateTicketHistory, insertTicketHistory } from '../support/ticket-history.js';
+
+const PARIS = 'Europe/Paris';
+const OCTOBER = periodRange(monthPeriod(2026, 10), PARIS); // 2026-09-30T22:00Z → 2026-10-31T23:00Z
+const SEPTEMBER = periodRange(monthPeriod(2026, 9), PARIS); // 2026-08-31T22:00Z → 2026-09-30T22:00Z
+const LATER = new Date('2026-11-15T00:00:00Z');
+const DIGEST_DAY = new Date('2026-11-01T07:00:00Z');
+const d = (text: string) => new Date(text);
+
+interface Spec {
+  readonly ref: string;
+  readonly received: string;
+  readonly level: number;
+  readonly category?: string;
+  readonly requester?: string;
+  readonly channel?: string;
+  readonly receivable?: boolean;
+  readonly confidential?: boolean;
+  readonly status: (typeof tickets.$inferInsert)['status'];
+  readonly deadline: string;
+  readonly answered?: string;
+  readonly closed?: string;
+  /** Life-cycle events: [type, at]. */
+  readonly events?: readonly (readonly [string, string])[];
+}
+
+/** The hand-built history; the figures expected from it are worked out in the tests. */
+const HISTORY: readonly Spec[] = [
+  // A: October, answered in 2 days (on time), closed in 4.
+  { ref: 'A', received: '2026-10-01T08:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
+    deadline: '2026-10-11T21:59:59.999Z', answered: '2026-10-03T08:00:00Z', closed: '2026-10-05T08:00:00Z', events: [['ticket.closed', '2026-10-05T08:00:00Z']] },
+  // B: 25 October, answered on 2 November (8 days, before its 9 November deadline), still open.
+  { ref: 'B', received: '2026-10-25T10:00:00Z', level: 2, category: 'generale', requester: 'salarie', channel: 'telephone', status: 'answered',
+    deadline: '2026-11-09T22:59:59.999Z', answered: '2026-11-02T10:00:00Z' },
+  // C: medical; answered late (12 days), closed in 14.
+  { ref: 'C', received: '2026-10-10T10:00:00Z', level: 3, category: 'medicale', requester: 'salarie', channel: 'email', confidential: true, status: 'closed',
+    deadline: '2026-10-20T21:59:59.999Z', answered: '2026-10-22T10:00:00Z', closed: '2026-10-24T10:00:00Z', events: [['ticket.closed', '2026-10-24T10:00:00Z']] },
+  // D: non receivable, rejected the next day.
+  { ref: 'D', received: '2026-10-15T10:00:00Z', level: 3, category: 'autre', requester: 'adherent', channel: 'courrier', receivable: false, status: 'rejected',
+    deadline: '2026-11-14T22:59:59.999Z', events: [['ticket.rejected', '2026-10-16T10:00:00Z']] },
+  // E: 31 October 23:59:59 in Paris: October. Open.
+  { ref: 'E', received: '2026-10-31T22:59:59Z', level: 2, category: 'generale', requester: 'adherent', channel: 'portail', status: 'received',
+    deadline: '2026-11-15T22:59:59.999Z' },
+  // F: 1 November 00:00:00 in Paris: November, in no October figure.
+  { ref: 'F', received: '2026-10-31T23:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'received',
+    deadline: '2026-11-11T22:59:59.999Z' },
+  // G: 30 September 23:59:59 in Paris: September. Never answered: overdue at the end of October, 31 days old.
+  { ref: 'G', received: '2026-09-30T21:59:59Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'in_progress',
+    deadline: '2026-10-10T21:59:59.999Z' },
+  // H: 1 October 00:00:00 in Paris: October. Deadline at the very end of 31 October: overdue by 1 ms at the period's end.
+  { ref: 'H', received: '2026-09-30T22:00:00Z', level: 3, category: 'generale', requester: 'adherent', channel: 'email', status: 'in_progress',
+    deadline: '2026-10-31T22:59:59.999Z' },
+  // I: September, closed in September, reopened in October and closed again in October (32 days after reception).
+  { ref: 'I', received: '2026-09-10T08:00:00Z', level: 2, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
+    deadline: '2026-09-25T21:59:59.999Z', answered: '2026-09-15T08:00:00Z', closed: '2026-10-12T08:00:00Z',
+    events: [['ticket.closed', '2026-09-20T08:00:00Z'], ['ticket.reopened', '2026-10-05T08:00:00Z'], ['ticket.closed', '2026-10-12T08:00:00Z']] },
+  // J: October, closed in October, reopened in November (closed_at cleared, as #rouvrir does).
+  { ref: 'J', received: '2026-10-02T08:00:00Z', level: 3, category: 'generale', requester: 'adherent', channel: 'email', status: 'in_progress',
+    deadline: '2026-11-01T22:59:59.999Z', answered: '2026-10-04T08:00:00Z',
+    events: [['ticket.closed', '2026-10-06T08:00:00Z'], ['ticket.reopened', '2026-11-03T08:00:00Z']] },
+  // K: closed without any event (an import): the closed_at column counts.
+  { ref: 'K', received: '2026-09-25T08:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
+    deadline: '2026-10-05T21:59:59.999Z', answered: '2026-09-26T08:00:00Z', closed: '2026-10-03T08:00:00Z' },
+  // L: September, rejected, without events.
+  { ref: 'L', received: '2026-09-15T08:00:00Z', level: 3, category: 'autre', requester: 'adherent', channel: 'email', receivable: false, status: 'rejected',
+    deadline: '2026-10-15T21:59:59.999Z' },
+  // M: October, answered and closed in November after its 30 October deadline: open and overdue at October's end.
+  { ref: 'M', received: '2026-10-20T08:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
+    deadline: '2026-10-30T22:59:59.999Z', answered: '2026-11-04T08:00:00Z', closed: '2026-11-06T08:00:00Z', events: [['ticket.closed', '2026-11-06T08:00:00Z']] },
+];
+
+async function insertHistory(db: Db): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  let sequence = 0;
+  for (const spec of HISTORY) {
+    const [row] = await db
+      .insert(tickets)
+      .values({
+        reference: `T-2026-${String(++sequence).padStart(4, '0')}-${spec.ref}`,
+        year: 2026,
+        sequence,
+        status: spec.status,
+        channel: spec.channel ?? 'email',
+        subject: spec.confidential ? 'Contestation de l’avis d’inaptitude' : `Réclamation ${spec.ref}`,
+        complainantEmail: `${spec.ref.toLowerCase()}@example.test`,
+        complainantName: `Réclamant ${spec.ref}`,
+        category: spec.category ?? null,
+        level: spec.level,
+        requester: spec.requester ?? null,
+        receivable: spec.receivable ?? true,
+        confidential: spec.confidential ?? false,
+        receivedAt: d(spec.received),
+        deadlineRule: '10d',
+        deadlineAt: d(spec.deadline),
+        answeredAt: spec.answered ? d(spec.answered) : null,
+        closedAt: spec.closed ? d(spec.closed) : null,
+        createdAt: d(spec.received),
+        updatedAt: d(spec.received),
+      })
+      .returning({ id: tickets.id });
+    ids.set(spec.ref, row!.id);
+    for (const [type, at] of spec.events ?? []) await db.insert(events).values({ ticketId: row!.id, at: d(at), actor: 'test', type });
+  }
+  // The mail pipeline in October (and one of each just outside it).
+  const message = (n: number, kind: (typeof messages.$inferInsert)['kind'], at: string) => ({
+    messageId: `m${n}@example.test`, kind, receivedAt: d(at), raw: new Uint8Array([1]), rawSha256: `m${n}`, source: 'test', classification: {},
+  });
+  await db.insert(messages).values([
+    message(1, 'complaint', '2026-10-01T08:00:00Z'),
+    message(2, 'complaint', '2026-10-20T08:00:00Z'),
+    message(3, 'follow-up', '2026-10-21T08:00:00Z'),
+    message(4, 'auto-reply', '2026-10-21T09:00:00Z'),
+    message(5, 'bounce', '2026-10-22T09:00:00Z'),
+    message(6, 'staff', '2026-10-23T09:00:00Z'),
+    message(7, 'complaint', '2026-10-31T23:00:00Z'), // November in Paris
+  ]);
+  await db.insert(quarantine).values([
+    { rawSha256: 'q1', reason: 'no header', raw: new Uint8Array([1]), source: 'test', receivedAt: d('2026-10-12T08:00:00Z') },
+    { rawSha256: 'q2', reason: 'no header', raw: new Uint8Array([1]), source: 'test', receivedAt: d('2026-09-12T08:00:00Z') },
+  ]);
+  const event = (type: string, at: string) => ({ ticketId: null, at: d(at), actor: 'system', type });
+  await db.insert(events).values([
+    event(EVENT_TYPES.received, '2026-10-01T08:00:00Z'),
+    event(EVENT_TYPES.received, '2026-10-20T08:00:00Z'),
+    event(EVENT_TYPES.received, '2026-10-31T22:59:59Z'),
+    event(EVENT_TYPES.received, '2026-10-31T23:00:00Z'),
+    event(EVENT_TYPES.commandApplied, '2026-10-03T08:00:00Z'),
+    event(EVENT_TYPES.commandApplied, '2026-10-05T08:00:00Z'),
+    event(EVENT_TYPES.commandRefused, '2026-10-06T08:00:00Z'),
+    event(EVENT_TYPES.commandForged, '2026-10-07T08:00:00Z'),
+    event(EVENT_TYPES.outboxDead, '2026-10-08T08:00:00Z'),
+    event(EVENT_TYPES.mailBudgetExceeded, '2026-10-09T08:00:00Z'),
+  ]);
+  const sent = (n: number, at: string | null, status: 'sent' | 'dead') => ({
+    messageId: `o${n}@example.test`, kind: 'ack', toAddress: 'x@example.test', automatic: true, subject: 's', text: 't', html: 'h',
+    status, nextAttemptAt: d('2026-10-01T00:00:00Z'), createdAt: d('2026-10-01T00:00:00Z'), sentAt: at ? d(at) : null,
+  });
+  await db.insert(outbox).values([sent(1, '2026-10-01T08:01:00Z', 'sent'), sent(2, '2026-10-20T08:01:00Z', 'sent'), sent(3, '2026-11-01T08:01:00Z', 'sent'), sent(4, null, 'dead')]);
+  return ids;
+}
+
+describe.each(ENGINES)('indicator SQL on %s', (engine) => {
+  let t: TestDatabase;
+  let db: Db;
+
+  beforeAll(async () => {
+    t = await createTestDatabase(engine);
+    db = t.database.db;
+    await insertHistory(db);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('counts October by reception in Paris, answers as of 15 November, closures and reopenings within October', async () => {
+    const { overall } = await rangeFigures(db, OCTOBER, LATER);
+    // Received in October: A B C D E H J M (E at 23:59:59 on the 31st, H at 00:00:00 on the 1st; not F, not G).
+    expect(overall.received).toBe(8);
+    expect(overall.nonReceivable).toBe(1); // D
+    expect(overall.receivable).toBe(7);
+    // Answered by 15 November: A (2 d), B (8 d, across the month end), C (12 d, late), J (2 d), M (15 d, late).
+    expect(overall.answered).toBe(5);
+    expect(overall.answeredReceivable).toBe(5);
+    expect(overall.onTime).toBe(3); // A, B, J
+    expect(overall.meanAnswerDays).toBeCloseTo(39 / 5, 9);
+    expect(overall.medianAnswerDays).toBeCloseTo(8, 9);
+    // Closed in October: A (4 d), C (14 d), I (again, 32 d after reception), J (4 d, reopened later), K (8 d, no event).
+    expect(overall.closed).toBe(5);
+    expect(overall.meanCloseDays).toBeCloseTo(62 / 5, 9);
+    expect(overall.medianCloseDays).toBeCloseTo(8, 9);
+    expect(overall.reopenings).toBe(1); // I on 5 October; J's is in November
+  });
+
+  it('measures answers as they stood at the given moment', async () => {
+    const { overall } = await rangeFigures(db, OCTOBER, DIGEST_DAY);
+    // On 1 November at 08:00 in Paris, B (2 Nov) and M (4 Nov) were not answered yet.
+    expect(overall.answered).toBe(3);
+    expect(overall.onTime).toBe(2);
+    expect(overall.meanAnswerDays).toBeCloseTo(16 / 3, 9);
+    expect(overall.medianAnswerDays).toBeCloseTo(2, 9);
+  });
+
+  it('splits the same figures by level, category, requester type and channel; medical tickets count', async () => {
+    const { by } = await rangeFigures(db, OCTOBER, LATER);
+    const of = (dimension: keyof typeof by, value: string | null) => by[dimension].find((g) => g.value === value)?.figures;
+    expect(of('level', '1')).toMatchObject({ received: 2, closed: 2, answered: 2, onTime: 1 }); // A, M; closed A, K
+    expect(of('level', '2')).toMatchObject({ received: 2, closed: 1, reopenings: 1 }); // B, E; I
+    expect(of('level', '3')).toMatchObject({ received: 4, nonReceivable: 1, closed: 2 }); // C D H J; C, J
+    expect(of('category', 'medicale')).toMatchObject({ received: 1, answered: 1, onTime: 0, closed: 1 });
+    expect(of('category', 'medicale')!.meanAnswerDays).toBeCloseTo(12, 9);
+    expect(of('category', 'generale')).toMatchObject({ received: 6 });
+    expect(of('category', 'autre')).toMatchObject({ received: 1, nonReceivable: 1, receivable: 0 });
+    expect(of('requester', 'salarie')).toMatchObject({ received: 2 });
+    expect(of('requester', 'adherent')).toMatchObject({ received: 6 });
+    expect(of('channel', 'email')).toMatchObject({ received: 5 });
+    expect(of('channel', 'portail')).toMatchObject({ received: 1 });
+    const sum = (dimension: keyof typeof by) => by[dimension].reduce((s, g) => s + g.figures.received, 0);
+    expect([sum('level'), sum('category'), sum('requester'), sum('channel')]).toEqual([8, 8, 8, 8]);
+  });
+
+  it('counts September on its own, with its closure of the ticket reopened in October', async () => {
+    const { overall } = await rangeFigures(db, SEPTEMBER, LATER);
+    expect(overall.received).toBe(4); // G (23:59:59 on the 30th), I, K, L
+    expect(overall.nonReceivable).toBe(1);
+    expect(overall.closed).toBe(1); // I on 20 September
+    expect(overall.meanCloseDays).toBeCloseTo(10, 9);
+    expect(overall.reopenings).toBe(0);
+  });
+
+  it('reconstructs the backlog at the end of October, with ages and overdue tickets', async () => {
+    const backlog = await backlogAt(db, OCTOBER.end);
+    // Open at 1 November 00:00 in Paris: B (6 d), E (0 d), G (31 d, overdue), H (31 d, overdue by 1 ms), M (11 d, overdue).
+    // Not: J (closed then, reopened after), I and K (closed), D and L (rejected), F (not received yet).
+    expect(backlog.overall).toEqual({ open: 5, age0to7: 2, age8to15: 1, age16to30: 0, ageOver30: 2, overdue: 3 });
+    expect(backlog.byLevel).toEqual([
+      { level: 1, figures: { open: 2, age0to7: 0, age8to15: 1, age16to30: 0, ageOver30: 1, overdue: 2 } },
+      { level: 2, figures: { open: 2, age0to7: 2, age8to15: 0, age16to30: 0, ageOver30: 0, overdue: 0 } },
+      { level: 3, figures: { open: 1, age0to7: 0, age8to15: 0, age16to30: 0, ageOver30: 1, overdue: 1 } },
+    ]);
+    const overdue = await overdueTicketsAt(db, OCTOBER.end);
+    expect(overdue.map((t) => t.reference.slice(-1))).toEqual(['G', 'M', 'H']);
+  });
+
+  it('reconstructs the backlog at the end of September from the audit trail', async () => {
+    // G (0 d) and K (closed on 3 October, without event) were open; I was closed (its reopening came later).
+    expect((await backlogAt(db, SEPTEMBER.end)).overall).toEqual({ open: 2, age0to7: 2, age8to15: 0, age16to30: 0, ageOver30: 0, overdue: 0 });
+  });
+
+  it('reports the mail pipeline of October', async () => {
+    expect(await pipelineFigures(db, OCTOBER)).toEqual({
+      mailsSeen: 7, // six messages and one quarantined, not the one of 1 November
+      complaints: 2,
+      followUps: 1,
+      staffMails: 1,
+      autoReplies: 1,
+      bounces: 1,
+      ownMails: 0,
+      quarantined: 1,
+      ticketsCreated: 3,
+      commandsApplied: 2,
+      commandsRefused: 1,
+      commandsForged: 1,
+      outgoingSent: 2,
+      outgoingFailed: 1,
+      budgetExceeded: 1,
+    });
+  });
+
+  it('gives the 12-month trend by level, closures in each month they happened', async () => {
+    const months = trendMonths(monthPeriod(2026, 10)).map((m) => periodRange(m, PARIS));
+    const points = await trendByLevel(db, months);
+    const at = (index: number, level: number) => points.find((p) => p.index === index && p.level === level) ?? { received: 0, closed: 0 };
+    expect([1, 2, 3].map((level) => at(11, level))).toMatchObject([
+      { received: 2, closed: 2 },
+      { received: 2, closed: 1 },
+      { received: 4, closed: 2 },
+    ]);
+    expect([1, 2, 3].map((level) => at(10, level))).toMatchObject([
+      { received: 2, closed: 0 },
+      { received: 1, closed: 1 },
+      { received: 1, closed: 0 },
+    ]);
+    expect(points.every((p) => p.index >= 10)).toBe(true);
+  });
+
+  it('lists the tickets received in the period with their reopenings', async () => {
+    const lines = await ticketsReceivedIn(db, OCTOBER);
+    expect(lines.map((l) => l.reference.slice(-1))).toEqual(['H', 'A', 'J', 'C', 'D', 'M', 'B', 'E']);
+    expect(lines.find((l) => l.reference.endsWith('J'))!.reopenings).toBe(1);
+    expect(lines.find((l) => l.reference.endsWith('C'))!.confidential).toBe(true);
+    expect(lines[0]!.receivedAt).toEqual(d('2026-09-30T22:00:00Z'));
+  });
+});
+
+describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
+  let t: TestDatabase;
+  const now = new Date('2026-11-01T07:00:00Z');
+  const history = generateTicketHistory({ seed: 11, count: 600, from: new Date('2026-03-01T00:00:00Z'), to: now, now });
+
+  beforeAll(async () => {
+    t = await createTestDatabase(engine);
+    await insertTicketHistory(t.database.db, history);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('agrees with the definitions recomputed from the generated rows', async () => {
+    const range = OCTOBER;
+    const inRange = (at: Date | null | undefined) => !!at && at >= range.start && at < range.end;
+    const received = history.tickets.filter((x) => inRange(x.receivedAt));
+    const answered = received.filter((x) => x.answeredAt && x.answeredAt <= now);
+    const days = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 86_400_000;
+    const closures = new Map<number, Date>();
+    for (const e of history.events) if (e.type === EVENT_TYPES.closed && inRange(e.at)) closures.set(e.ticketId!, e.at as Date);
+    const byId = new Map(history.tickets.map((x) => [x.id!, x]));
+    const closeDays = [...closures].map(([id, at]) => days(byId.get(id)!.receivedAt, at));
+
+    const { overall } = await rangeFigures(t.database.db, range, now);
+    expect(overall.received).toBe(received.length);
+    expect(overall.nonReceivable).toBe(received.filter((x) => x.receivable === false).length);
+    expect(overall.answered).toBe(answered.length);
+    expect(overall.onTime).toBe(answered.filter((x) => x.answeredAt! <= x.deadlineAt).length);
+    expect(overall.meanAnswerDays).toBeCloseTo(mean(answered.map((x) => days(x.receivedAt, x.answeredAt!)))!, 6);
+    expect(overall.medianAnswerDays).toBeCloseTo(median(answered.map((x) => days(x.receivedAt, x.answeredAt!)))!, 6);
+    expect(overall.closed).toBe(closures.size);
+    expect(overall.medianCloseDays).toBeCloseTo(median(closeDays)!, 6);
+    expect(overall.reopenings).toBe(history.events.filter((e) => e.type === EVENT_TYPES.reopened && inRange(e.at)).length);
+    expect(received.length).toBeGreaterThan(30);
+    expect(closures.size).toBeGreaterThan(30);
+
+    // The bulk insert kept the rows intact (bytea through JSON included).
+    const [message] = await t.database.db.select().from(messages).limit(1);
+    expect([...message!.raw]).toEqual([0x0a]);
+    expect(await t.database.db.$count(tickets)).toBe(history.tickets.length);
+    expect(await t.database.db.$count(events)).toBe(history.events.length);
+
+    // At the end of the history the backlog is the tickets whose current state is open.
+    const open = history.tickets.filter((x) => x.status !== 'closed' && x.status !== 'rejected' && x.receivedAt < now);
+    const backlog = await backlogAt(t.database.db, now);
+    expect(backlog.overall.open).toBe(open.length);
+    expect(backlog.overall.overdue).toBe(open.filter((x) => x.deadlineAt < now).length);
+  });
+});

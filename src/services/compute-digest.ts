@@ -7,6 +7,7 @@ import {
   backlogAt,
   overdueTicketsAt,
   pipelineFigures,
+  EMPTY_FIGURES,
   rangeFigures,
   ticketsReceivedIn,
   trendByLevel,
@@ -182,29 +183,13 @@ function orderedGroups(config: Config, dimension: Dimension, groups: readonly Gr
   for (const value of known) {
     const group = byValue.get(value);
     if (group) ordered.push(group);
-    else if (showEmpty) ordered.push({ value, figures: emptyFigures() });
+    else if (showEmpty) ordered.push({ value, figures: { ...EMPTY_FIGURES } });
     byValue.delete(value);
   }
   const rest = [...byValue.values()].sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : a.value.localeCompare(b.value)));
   return [...ordered, ...rest];
 }
 
-function emptyFigures(): TicketFigures {
-  return {
-    received: 0,
-    nonReceivable: 0,
-    receivable: 0,
-    answered: 0,
-    answeredReceivable: 0,
-    onTime: 0,
-    meanAnswerDays: null,
-    medianAnswerDays: null,
-    closed: 0,
-    meanCloseDays: null,
-    medianCloseDays: null,
-    reopenings: 0,
-  };
-}
 
 export function responseRate(f: TicketFigures): number | null {
   return rate(f.answeredReceivable, f.receivable);

@@ -87,7 +87,7 @@ describeE2E('the complaint mailbox end to end', () => {
       expect(smtp.mails.filter(to('jean@example.test'))).toHaveLength(1);
     });
 
-    it('threads a follow-up onto the ticket and forwards it to the pilot, with no second ticket', async () => {
+    it('threads a follow-up onto the ticket and forwards it to whoever handles it, with no second ticket', async () => {
       await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('Marie <marie@example.test>', 'Visite annulée', 'Le médecin était absent.'));
       const ack = await smtp.waitFor(to('marie@example.test'), 15_000);
       await appendMessage(

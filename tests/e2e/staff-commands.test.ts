@@ -135,6 +135,12 @@ describeE2E('staff act by e-mail', () => {
       expect(row).toMatchObject({ status: 'closed', effective: true });
       const history = (await t.database.db.select({ type: events.type }).from(events).where(eq(events.ticketId, row.id))).map((e) => e.type);
       expect(history).toEqual(expect.arrayContaining(['ticket.received', 'ticket.assigned', 'ticket.requalified', 'ticket.answered', 'ticket.verifying', 'ticket.effectiveness', 'ticket.closed']));
+      // PRINT_CAPTURE=1 shows the mails of this life as the SMTP receiver captured them.
+      if (process.env.PRINT_CAPTURE === '1') {
+        for (const m of smtp.mails.filter((m) => (m.parsed.subject ?? '').includes(reference))) {
+          process.stdout.write(`${m.receivedAt.toISOString()}  → ${m.envelopeTo.join(', ')}  ${m.parsed.subject}\n`);
+        }
+      }
     });
 
     it('executes nothing without the signature or with a forged sender, and tells the real person', async () => {

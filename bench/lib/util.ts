@@ -68,17 +68,26 @@ export function cpuSecondsOf(pid: number): number {
   }
 }
 
-/** CPU seconds per process name (comm), summed over live processes: postgres, dovecot's imap… */
-export function cpuByCommand(names: readonly string[]): Map<number, { comm: string; cpu: number }> {
-  const found = new Map<number, { comm: string; cpu: number }>();
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly comm: string;
+  readonly cmdline: string;
+  readonly pgrp: number;
+}
+
+/** CPU seconds of the live processes `classify` names (null = not counted), keyed by pid. */
+export function processCpu(classify: (p: ProcessInfo) => string | null): Map<number, { key: string; cpu: number }> {
+  const found = new Map<number, { key: string; cpu: number }>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      if (!names.some((n) => comm.startsWith(n))) continue;
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      found.set(Number(entry), { comm, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const key = classify({ pid: Number(entry), comm, cmdline, pgrp: Number(fields[2]) });
+      if (key === null) continue;
+      found.set(Number(entry), { key, cpu: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
     } catch {
       // exited while scanning
     }
@@ -87,15 +96,12 @@ export function cpuByCommand(names: readonly string[]): Map<number, { comm: stri
 }
 
 /**
- * CPU used by processes of the given names between two snapshots. Processes that exited in
- * between are lost (their time is not counted): take the second snapshot before closing anything.
+ * CPU used per key between two snapshots. Processes that exited in between are lost: take the
+ * second snapshot before closing anything.
  */
-export function cpuDelta(before: Map<number, { comm: string; cpu: number }>, after: Map<number, { comm: string; cpu: number }>): Record<string, number> {
+export function cpuDelta(before: Map<number, { key: string; cpu: number }>, after: Map<number, { key: string; cpu: number }>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [pid, { comm, cpu }] of after) {
-    const key = comm.startsWith('postgres') ? 'postgres' : comm.startsWith('imap') || comm.startsWith('dovecot') || comm.startsWith('lmtp') ? 'dovecot' : comm;
-    out[key] = (out[key] ?? 0) + cpu - (before.get(pid)?.cpu ?? 0);
-  }
+  for (const [pid, { key, cpu }] of after) out[key] = (out[key] ?? 0) + cpu - (before.get(pid)?.cpu ?? 0);
   for (const key of Object.keys(out)) out[key] = round(out[key]!, 2);
   return out;
 }

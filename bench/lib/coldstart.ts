@@ -1,0 +1,101 @@
+// Cold start: from spawning `reclam run` to its first IMAP command, seen by a TCP relay put
+// between the daemon and Dovecot (only in this leg, so the other legs talk to Dovecot directly).
+// First start on a fresh database (migrations included), then restarts on the migrated one.
+import net from 'node:net';
+import { createBenchDatabase, spawnDaemon, startWorld, writeConfig, type Engine } from './env.js';
+import { log, percentile, round, sleep, waitFor } from './util.js';
+
+export interface ColdStartResult {
+  readonly engine: Engine;
+  /** Seconds from spawn to the first IMAP command, first start (fresh database, migrations). */
+  readonly firstStartSeconds: number;
+  /** Median over the restarts (migrated database). */
+  readonly restartSeconds: number;
+  readonly runs: { spawnToConnectS: number; spawnToFirstCommandS: number; spawnToMailboxOpenedS: number | null; idleRssMb: number }[];
+  /** RSS once idle in IDLE with nothing to do (MB, median). */
+  readonly idleRssMb: number;
+}
+
+interface Relay {
+  readonly port: number;
+  firstConnectAt: number | null;
+  firstCommandAt: number | null;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+async function startRelay(targetPort: number): Promise<Relay> {
+  const sockets = new Set<net.Socket>();
+  const relay: Relay = {
+    port: 0,
+    firstConnectAt: null,
+    firstCommandAt: null,
+    reset() {
+      this.firstConnectAt = null;
+      this.firstCommandAt = null;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  const server = net.createServer((client) => {
+    relay.firstConnectAt ??= Date.now();
+    const upstream = net.connect({ host: '127.0.0.1', port: targetPort });
+    sockets.add(client).add(upstream);
+    client.once('data', () => {
+      relay.firstCommandAt ??= Date.now();
+    });
+    client.pipe(upstream).pipe(client);
+    const end = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  return Object.assign(relay, { port: (server.address() as net.AddressInfo).port });
+}
+
+export async function coldStartLeg(engine: Engine, restarts: number): Promise<ColdStartResult> {
+  log(`== cold start on ${engine}: 1 first start + ${restarts} restarts`);
+  const world = await startWorld();
+  const relay = await startRelay(world.dovecot.imapPort);
+  const bdb = await createBenchDatabase(engine, `coldstart_${engine}`);
+  try {
+    const configPath = await writeConfig(bdb, relay.port, world.smtp.port);
+    const runs: ColdStartResult['runs'] = [];
+    for (let i = 0; i <= restarts; i++) {
+      relay.reset();
+      const daemon = spawnDaemon(configPath);
+      try {
+        await waitFor(() => relay.firstCommandAt !== null && daemon.log.mailboxOpened !== undefined, 60_000, 'the first IMAP command');
+        await sleep(3000); // idle in IDLE
+        const rss = daemon.memory.samples.at(-1)?.rssMb ?? 0;
+        runs.push({
+          spawnToConnectS: round((relay.firstConnectAt! - daemon.spawnedAt) / 1000, 2),
+          spawnToFirstCommandS: round((relay.firstCommandAt! - daemon.spawnedAt) / 1000, 2),
+          spawnToMailboxOpenedS: daemon.log.mailboxOpened ? round((daemon.log.mailboxOpened - daemon.spawnedAt) / 1000, 2) : null,
+          idleRssMb: rss,
+        });
+      } finally {
+        await daemon.stop();
+      }
+    }
+    const result: ColdStartResult = {
+      engine,
+      firstStartSeconds: runs[0]!.spawnToFirstCommandS,
+      restartSeconds: round(percentile(runs.slice(1).map((r) => r.spawnToFirstCommandS), 50), 2),
+      runs,
+      idleRssMb: Math.round(percentile(runs.map((r) => r.idleRssMb), 50)),
+    };
+    log(`  first command after ${result.firstStartSeconds} s (fresh database), ${result.restartSeconds} s on restart; idle RSS ${result.idleRssMb} MB`);
+    return result;
+  } finally {
+    await relay.close();
+    await world.stop().catch(() => undefined);
+    await bdb.drop().catch(() => undefined);
+  }
+}

@@ -1,0 +1,312 @@
+// Leg 4: the monthly digest's indicator queries over years of history. A generated history is
+// bulk-loaded into a fresh database; then `computeDigest` (src/services/compute-digest.ts) — every
+// query the digest runs — is timed for one month, and each of its statements is timed alone and
+// explained (EXPLAIN ANALYZE, BUFFERS) into bench/plans/. Optionally, candidate indexes that are
+// NOT in the schema are created in the throwaway database and the digest timed again, to size
+// what they would bring (the schema itself is not changed here).
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { PGlite } from '@electric-sql/pglite';
+import postgres from 'postgres';
+import { openDatabase, type Db } from '../../src/db/database.js';
+import * as schema from '../../src/db/schema.js';
+import { monthPeriod } from '../../src/domain/period.js';
+import { computeDigest } from '../../src/services/compute-digest.js';
+import { testConfig } from '../../tests/support/test-config.js';
+import { createBenchDatabase, type Engine } from './env.js';
+import { loadHistory, pgliteTarget, postgresTarget, type LoadReport } from './history-loader.js';
+import { log, percentile, round } from './util.js';
+
+export interface StatementTiming {
+  readonly label: string;
+  readonly sql: string;
+  readonly ms: number;
+  /** From EXPLAIN ANALYZE. */
+  readonly executionMs: number | null;
+  readonly indexesUsed: string[];
+  readonly seqScans: string[];
+  readonly jit: boolean;
+  readonly plan: string;
+}
+
+export interface DigestTiming {
+  readonly firstMs: number;
+  readonly warmMs: number;
+  readonly runsMs: number[];
+  readonly statements: StatementTiming[];
+}
+
+export interface Trial {
+  /** What differs from the database as the application creates it. */
+  readonly name: string;
+  readonly setupSeconds: number;
+  readonly digest: DigestTiming;
+}
+
+export interface IndicatorResult {
+  readonly engine: Engine;
+  readonly tickets: number;
+  readonly load: LoadReport;
+  readonly period: string;
+  readonly asOf: string;
+  /** As the application runs it: the schema's indexes, the server's settings. */
+  readonly digest: DigestTiming;
+  /** The same digest in the throwaway database with settings, then indexes, that are NOT the application's. */
+  readonly trials: Trial[];
+  readonly databaseMb: number;
+}
+
+/** Session settings of the first trial: no JIT compilation, index access costed as on SSDs. */
+export const TRIAL_SETTINGS = { jit: 'off', random_page_cost: '1.1' } as const;
+
+/** Indexes the plans ask for (see bench/README.md); created only in the benchmark's database. */
+export const CANDIDATE_INDEXES = [
+  // the closures' `not exists (… e.ticket_id = t.id and e.type = 'ticket.closed')` and the backlog's
+  // last life-cycle event per ticket: (type, ticket_id) first, so both are index probes
+  'create index bench_events_type_ticket_idx on events (type, ticket_id, at)',
+  // the backlog's candidates: tickets still open, received before an instant (a small part of the table)
+  "create index bench_tickets_open_received_idx on tickets (received_at) where status not in ('closed', 'rejected')",
+];
+
+interface Captured {
+  readonly text: string;
+  readonly params: readonly unknown[];
+}
+
+interface Engineish {
+  readonly db: Db;
+  /** Statements sent since the last call. */
+  take(): Captured[];
+  explain(statement: Captured): Promise<string>;
+  time(statement: Captured): Promise<number>;
+  exec(text: string): Promise<void>;
+  sizeMb(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const HISTORY_FROM = new Date('2021-06-01T00:00:00Z');
+/** The digest of May 2026, as the scheduler sends it: 1 June 2026, 08:00 in Paris. */
+const AS_OF = new Date('2026-06-01T06:00:00Z');
+const PERIOD = monthPeriod(2026, 5);
+
+function labelOf(text: string, seen: Map<string, number>): string {
+  const t = text.replace(/\s+/g, ' ');
+  const name = t.includes('month_closures')
+    ? 'trendByLevel'
+    : t.includes('grouping sets ((), (level), (category)')
+      ? 'rangeFigures'
+      : t.includes('moved as') && t.includes('order by t.deadline_at')
+        ? 'overdueTicketsAt'
+        : t.includes('moved as')
+          ? 'backlogAt'
+          : /from messages where/.test(t)
+            ? 'pipelineFigures-messages'
+            : /from events where/.test(t)
+              ? 'pipelineFigures-events'
+              : t.includes('from quarantine')
+                ? 'pipelineFigures-quarantine-outbox'
+                : t.includes('"complainant_email"') && t.includes('from "tickets"')
+                  ? 'ticketsReceivedIn'
+                  : 'other';
+  const n = (seen.get(name) ?? 0) + 1;
+  seen.set(name, n);
+  const which = ['rangeFigures', 'backlogAt', 'pipelineFigures-messages', 'pipelineFigures-events', 'pipelineFigures-quarantine-outbox'].includes(name)
+    ? ` (${['current month', 'previous month', 'same month last year'][n - 1] ?? `#${n}`})`
+    : '';
+  return `${name}${which}`;
+}
+
+function planFacts(plan: string): { executionMs: number | null; indexesUsed: string[]; seqScans: string[]; jit: boolean } {
+  const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN);
+  const indexes = new Set([...plan.matchAll(/(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)/g)].map((m) => m[1]!));
+  const seq = new Set([...plan.matchAll(/Seq Scan on (\w+)/g)].map((m) => m[1]!));
+  return { executionMs: Number.isNaN(executionMs) ? null : executionMs, indexesUsed: [...indexes], seqScans: [...seq], jit: /\bJIT:/.test(plan) };
+}
+
+async function timeDigest(engine: Engineish, runs: number): Promise<DigestTiming> {
+  const deps = { db: engine.db, config: testConfig() };
+  const runsMs: number[] = [];
+  let statements: Captured[] = [];
+  for (let i = 0; i < runs; i++) {
+    engine.take();
+    const started = performance.now();
+    await computeDigest(deps, { period: PERIOD, asOf: AS_OF });
+    runsMs.push(round(performance.now() - started, 1));
+    statements = engine.take();
+  }
+  const seen = new Map<string, number>();
+  const timings: StatementTiming[] = [];
+  for (const statement of statements) {
+    const label = labelOf(statement.text, seen);
+    const ms = await engine.time(statement);
+    const plan = await engine.explain(statement);
+    timings.push({ label, sql: statement.text, ms: round(ms, 1), ...planFacts(plan), plan });
+  }
+  return { firstMs: runsMs[0]!, warmMs: round(percentile(runsMs.slice(1), 50), 1), runsMs, statements: timings };
+}
+
+async function openPostgres(url: string, settings: Record<string, string> = {}): Promise<Engineish> {
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  let captured: Captured[] = [];
+  const client = postgres(url, {
+    max: 4,
+    onnotice: () => undefined,
+    connection: settings,
+    debug: (_connection: number, text: string, params: unknown[]) => {
+      captured.push({ text, params: [...params] });
+    },
+  });
+  const plain = postgres(url, { max: 1, onnotice: () => undefined, connection: settings });
+  const db = drizzle({ client, schema }) as unknown as Db;
+  return {
+    db,
+    take() {
+      const out = captured;
+      captured = [];
+      return out;
+    },
+    async explain(s) {
+      const rows = (await plain.unsafe(`explain (analyze, buffers, verbose off) ${s.text}`, s.params as postgres.ParameterOrJSON<never>[])) as unknown as Record<string, string>[];
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    },
+    async time(s) {
+      const started = performance.now();
+      await plain.unsafe(s.text, s.params as postgres.ParameterOrJSON<never>[]);
+      return performance.now() - started;
+    },
+    async exec(text) {
+      await plain.unsafe(text);
+    },
+    async sizeMb() {
+      const [row] = (await plain.unsafe('select pg_database_size(current_database())::float8 / 1048576 as mb')) as unknown as { mb: number }[];
+      return Math.round(Number(row?.mb ?? 0));
+    },
+    async close() {
+      await client.end();
+      await plain.end();
+    },
+  };
+}
+
+async function openPglite(pg: PGlite): Promise<Engineish> {
+  const { drizzle } = await import('drizzle-orm/pglite');
+  let captured: Captured[] = [];
+  const original = pg.query.bind(pg);
+  // An own property shadowing the method: drizzle's PGlite session only calls `client.query`.
+  (pg as unknown as { query: typeof pg.query }).query = (async (text: string, params?: unknown[], options?: unknown) => {
+    captured.push({ text, params: [...(params ?? [])] });
+    return original(text, params as never, options as never);
+  }) as typeof pg.query;
+  const db = drizzle({ client: pg, schema }) as unknown as Db;
+  return {
+    db,
+    take() {
+      const out = captured;
+      captured = [];
+      return out;
+    },
+    async explain(s) {
+      const result = await original<Record<string, string>>(`explain (analyze, buffers) ${s.text}`, s.params as never);
+      return result.rows.map((r) => r['QUERY PLAN']).join('\n');
+    },
+    async time(s) {
+      const started = performance.now();
+      await original(s.text, s.params as never);
+      return performance.now() - started;
+    },
+    async exec(text) {
+      await pg.exec(text);
+    },
+    async sizeMb() {
+      const result = await original<{ mb: number }>('select pg_database_size(current_database())::float8 / 1048576 as mb');
+      return Math.round(Number(result.rows[0]?.mb ?? 0));
+    },
+    async close() {
+      await pg.close();
+    },
+  };
+}
+
+export async function indicatorLeg(engine: Engine, options: { tickets: number; seed: number; runs: number; plansDir: string; tryIndexes: boolean }): Promise<IndicatorResult> {
+  log(`== indicators on ${engine}: ${options.tickets.toLocaleString('en-US')} tickets over 5 years`);
+  const bdb = await createBenchDatabase(engine, `indicators_${engine}`);
+  let engineish: Engineish | undefined;
+  try {
+    // Schema through the application's own migrations.
+    const migrated = await openDatabase({ url: bdb.url, dataDir: bdb.dataDir });
+    await migrated.migrate();
+    await migrated.close();
+    const history = { seed: options.seed, count: options.tickets, from: HISTORY_FROM, to: AS_OF, now: AS_OF };
+    let load: LoadReport;
+    if (engine === 'postgres') {
+      const loader = postgres(bdb.url!, { max: 1, onnotice: () => undefined });
+      try {
+        load = await loadHistory(postgresTarget(loader), history);
+      } finally {
+        await loader.end();
+      }
+      engineish = await openPostgres(bdb.url!);
+    } else {
+      const { PGlite } = await import('@electric-sql/pglite');
+      const pg = await PGlite.create(join(bdb.dataDir, 'pglite'));
+      load = await loadHistory(pgliteTarget(pg), history);
+      engineish = await openPglite(pg);
+    }
+    log(`  loaded ${load.tickets.toLocaleString('en-US')} tickets, ${load.events.toLocaleString('en-US')} events, ${load.messages.toLocaleString('en-US')} messages, ${load.outbox.toLocaleString('en-US')} outbox rows in ${load.seconds} s (indexes ${load.indexSeconds} s)`);
+    const digest = await timeDigest(engineish, options.runs);
+    log(`  computeDigest(May 2026): first ${digest.firstMs} ms, warm ${digest.warmMs} ms; slowest statements: ${[...digest.statements].sort((a, b) => b.ms - a.ms).slice(0, 3).map((s) => `${s.label} ${s.ms} ms`).join(', ')}`);
+    const dir = join(options.plansDir, engine);
+    await rm(dir, { recursive: true, force: true });
+    await writePlans(dir, digest, `${engine}, ${options.tickets.toLocaleString('en-US')} tickets, as the application runs it (schema indexes, server settings)`);
+
+    const trials: Trial[] = [];
+    if (options.tryIndexes) {
+      const settingsText = Object.entries(TRIAL_SETTINGS).map(([k, v]) => `${k} = ${v}`).join(', ');
+      let started = performance.now();
+      if (engine === 'postgres') {
+        await engineish.close();
+        engineish = await openPostgres(bdb.url!, { ...TRIAL_SETTINGS });
+      } else {
+        await engineish.exec(Object.entries(TRIAL_SETTINGS).map(([k, v]) => `set ${k} = ${v};`).join(' '));
+      }
+      let setupSeconds = round((performance.now() - started) / 1000, 1);
+      const withSettings = await timeDigest(engineish, options.runs);
+      trials.push({ name: settingsText, setupSeconds, digest: withSettings });
+      log(`  with ${settingsText}: first ${withSettings.firstMs} ms, warm ${withSettings.warmMs} ms`);
+      await writePlans(join(dir, 'trial-1-settings'), withSettings, `${engine}, ${options.tickets.toLocaleString('en-US')} tickets, schema indexes, session settings ${settingsText}`);
+
+      started = performance.now();
+      for (const index of CANDIDATE_INDEXES) await engineish.exec(index);
+      await engineish.exec('analyze');
+      setupSeconds = round((performance.now() - started) / 1000, 1);
+      const withIndexes = await timeDigest(engineish, options.runs);
+      trials.push({ name: `${settingsText} + ${CANDIDATE_INDEXES.length} candidate indexes`, setupSeconds, digest: withIndexes });
+      log(`  + the candidate indexes: first ${withIndexes.firstMs} ms, warm ${withIndexes.warmMs} ms`);
+      await writePlans(join(dir, 'trial-2-settings-and-indexes'), withIndexes, `${engine}, ${options.tickets.toLocaleString('en-US')} tickets, session settings ${settingsText}, schema indexes + ${CANDIDATE_INDEXES.join('; ')}`);
+    }
+    return {
+      engine,
+      tickets: load.tickets,
+      load,
+      period: PERIOD.key,
+      asOf: AS_OF.toISOString(),
+      digest,
+      trials,
+      databaseMb: await engineish.sizeMb(),
+    };
+  } finally {
+    await engineish?.close().catch(() => undefined);
+    await bdb.drop().catch(() => undefined);
+  }
+}
+
+async function writePlans(dir: string, digest: DigestTiming, title: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const index: string[] = [`# ${title}`, `computeDigest: first ${digest.firstMs} ms, warm ${digest.warmMs} ms (runs ${digest.runsMs.join(', ')} ms)`, ''];
+  for (const [i, s] of digest.statements.entries()) {
+    const file = `${String(i + 1).padStart(2, '0')}-${s.label.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-+$/, '')}.txt`;
+    index.push(`${file}: ${s.ms} ms; indexes: ${s.indexesUsed.join(', ') || '—'}; seq scans: ${s.seqScans.join(', ') || '—'}${s.jit ? '; JIT' : ''}`);
+    await writeFile(join(dir, file), `-- ${s.label}: ${s.ms} ms (median of 3)\n-- ${title}\n\n/* SQL:\n${s.sql.trim()}\n*/\n\n${s.plan}\n`);
+  }
+  await writeFile(join(dir, 'INDEX.txt'), `${index.join('\n')}\n`);
+}

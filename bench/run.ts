@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { backlogLeg, type BacklogResult } from './lib/backlog.js';
 import { coldStartLeg, type ColdStartResult } from './lib/coldstart.js';
-import { adminUrl, ROOT } from './lib/env.js';
+import { adminUrl, cleanupAll, ROOT } from './lib/env.js';
 import { indicatorLeg, type IndicatorResult } from './lib/indicators.js';
 import { parseOptions, type BenchOptions, type Leg } from './lib/options.js';
 import { profileLeg, type ProfileResult } from './lib/profile.js';
@@ -82,6 +82,12 @@ async function waitForQuiet(seconds: number): Promise<number> {
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2), process.env);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the daemons and dropping the databases`);
+      void Promise.race([cleanupAll(), sleep(8000)]).then(() => process.exit(130));
+    });
+  }
   const started = Date.now();
   const out = resolve(ROOT, options.out);
   await mkdir(dirname(out), { recursive: true });
@@ -111,8 +117,12 @@ async function main(): Promise<void> {
     results.table = renderTable(results);
     await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
   };
+  const otherLoad: Record<string, number> = {};
+  results.machine.otherLoadBeforeLegCores = otherLoad;
   const run = async (leg: Leg, fn: () => Promise<void>) => {
     if (!options.legs.includes(leg)) return;
+    // Other engineers' test runs share the machine: wait for them before each leg, when asked.
+    otherLoad[leg] = options.waitIdleSeconds > 0 ? await waitForQuiet(options.waitIdleSeconds) : round(await busyCores(1000), 2);
     const t = Date.now();
     try {
       await fn();

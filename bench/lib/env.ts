@@ -19,6 +19,19 @@ export const STAFF = ['pilote@spst-test.fr', 'direction@spst-test.fr', 'dr.marti
 
 export type Engine = 'postgres' | 'pglite';
 
+// What an interrupted run (Ctrl-C) must not leave behind: daemon children and databases.
+const liveDaemons = new Set<ChildProcess>();
+const liveDatabases = new Set<BenchDatabase>();
+process.on('exit', () => {
+  for (const child of liveDaemons) child.kill('SIGKILL');
+});
+
+/** Kills the daemons and drops the databases still around (on SIGINT/SIGTERM). */
+export async function cleanupAll(): Promise<void> {
+  for (const child of liveDaemons) child.kill('SIGKILL');
+  await Promise.allSettled([...liveDatabases].map((d) => d.drop()));
+}
+
 export function adminUrl(): string {
   return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 }
@@ -117,7 +130,17 @@ export async function createBenchDatabase(engine: Engine, label: string): Promis
   const dir = await mkdtemp(join(tmpdir(), `reclam-bench-${label}-`));
   const dataDir = join(dir, 'data');
   if (engine === 'pglite') {
-    return { engine, dir, dataDir, drop: () => rm(dir, { recursive: true, force: true }) };
+    const bdb: BenchDatabase = {
+      engine,
+      dir,
+      dataDir,
+      async drop() {
+        liveDatabases.delete(bdb);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+    liveDatabases.add(bdb);
+    return bdb;
   }
   const name = `reclam_bench_${label.replace(/[^a-z0-9]/gi, '_').toLowerCase()}_${process.pid}`;
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
@@ -129,12 +152,13 @@ export async function createBenchDatabase(engine: Engine, label: string): Promis
   }
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
-  return {
+  const bdb: BenchDatabase = {
     engine,
     url: url.toString(),
     dir,
     dataDir,
     async drop() {
+      liveDatabases.delete(bdb);
       const cleanup = postgres(adminUrl(), { max: 1, onnotice: () => undefined });
       try {
         await cleanup.unsafe(`drop database if exists ${name} with (force)`);
@@ -144,6 +168,8 @@ export async function createBenchDatabase(engine: Engine, label: string): Promis
       await rm(dir, { recursive: true, force: true });
     },
   };
+  liveDatabases.add(bdb);
+  return bdb;
 }
 
 /** The test configuration (tests/support/test-config.ts) pointed at this world and database. */
@@ -249,8 +275,10 @@ export function spawnDaemon(configPath: string, options: SpawnOptions = {}): Dae
       memory.samples.push({ t: Date.now() - spawnedAt, rssMb: Math.round(m.rssMb) });
     }
   }, 100);
+  liveDaemons.add(child);
   const exited = new Promise<number | null>((resolveExit) => {
     child.once('exit', (code) => {
+      liveDaemons.delete(child);
       clearInterval(sampler);
       resolveExit(code);
     });

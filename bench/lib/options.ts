@@ -44,7 +44,8 @@ export const USAGE = `npm run bench -- [options]        (each option also as BEN
   --skip LIST               legs not to run
   --seed N                  generator seed (default 2026)
   --out FILE                results (default bench/results.json)
-  --wait-idle S             wait up to S seconds for other processes to leave the CPUs (default 0)
+  --wait-idle S             before each leg, wait up to S seconds for other processes to leave
+                            the CPUs (default 0: just record their load)
   --leg-timeout M           minutes before a leg gives up (default 15)
 `;
 

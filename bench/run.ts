@@ -4,14 +4,14 @@
 // daemon as a real child process against them, prints a table and writes bench/results.json.
 // `--help` lists the sizes; `--quick` checks everything in about two minutes.
 import { execFileSync } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { backlogLeg, type BacklogResult } from './lib/backlog.js';
 import { coldStartLeg, type ColdStartResult } from './lib/coldstart.js';
 import { adminUrl, cleanupAll, ROOT } from './lib/env.js';
-import { indicatorLeg, type IndicatorResult } from './lib/indicators.js';
+import { indicatorLeg, writeAllPlans, type IndicatorResult } from './lib/indicators.js';
 import { parseOptions, type BenchOptions, type Leg } from './lib/options.js';
 import { profileLeg, type ProfileResult } from './lib/profile.js';
 import { reliabilityLeg, type ReliabilityResult } from './lib/reliability.js';
@@ -81,6 +81,16 @@ async function waitForQuiet(seconds: number): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--report')) {
+    // Re-prints the table of the last run (after a change of presentation) without running anything.
+    const file = resolve(ROOT, process.argv[process.argv.indexOf('--report') + 1] ?? 'bench/results.json');
+    const last = JSON.parse(await readFile(file, 'utf8')) as Results;
+    last.table = renderTable(last);
+    await writeFile(file, `${JSON.stringify(last, null, 2)}\n`);
+    for (const result of Object.values(last.indicators)) if (result) await writeAllPlans(join(dirname(file), 'plans'), result);
+    process.stdout.write(`${last.table}\n`);
+    return;
+  }
   const options = parseOptions(process.argv.slice(2), process.env);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
@@ -91,8 +101,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const out = resolve(ROOT, options.out);
   await mkdir(dirname(out), { recursive: true });
-  const plansDir = join(ROOT, 'bench/plans');
-  const profileDir = join(ROOT, 'bench/profile');
+  // Next to the results: a --quick run with --out elsewhere leaves the full run's plans alone.
+  const plansDir = join(dirname(out), 'plans');
+  const profileDir = join(dirname(out), 'profile');
   await mkdir(profileDir, { recursive: true });
   const results: Results = {
     startedAt: new Date().toISOString(),

@@ -255,9 +255,6 @@ export async function indicatorLeg(engine: Engine, options: { tickets: number; s
     log(`  loaded ${load.tickets.toLocaleString('en-US')} tickets, ${load.events.toLocaleString('en-US')} events, ${load.messages.toLocaleString('en-US')} messages, ${load.outbox.toLocaleString('en-US')} outbox rows in ${load.seconds} s (indexes ${load.indexSeconds} s)`);
     const digest = await timeDigest(engineish, options.runs);
     log(`  computeDigest(May 2026): first ${digest.firstMs} ms, warm ${digest.warmMs} ms; slowest statements: ${[...digest.statements].sort((a, b) => b.ms - a.ms).slice(0, 3).map((s) => `${s.label} ${s.ms} ms`).join(', ')}`);
-    const dir = join(options.plansDir, engine);
-    await rm(dir, { recursive: true, force: true });
-    await writePlans(dir, digest, `${engine}, ${options.tickets.toLocaleString('en-US')} tickets, as the application runs it (schema indexes, server settings)`);
 
     const trials: Trial[] = [];
     if (options.tryIndexes) {
@@ -273,7 +270,6 @@ export async function indicatorLeg(engine: Engine, options: { tickets: number; s
       const withSettings = await timeDigest(engineish, options.runs);
       trials.push({ name: settingsText, setupSeconds, digest: withSettings });
       log(`  with ${settingsText}: first ${withSettings.firstMs} ms, warm ${withSettings.warmMs} ms`);
-      await writePlans(join(dir, 'trial-1-settings'), withSettings, `${engine}, ${options.tickets.toLocaleString('en-US')} tickets, schema indexes, session settings ${settingsText}`);
 
       started = performance.now();
       for (const index of CANDIDATE_INDEXES) await engineish.exec(index);
@@ -282,9 +278,8 @@ export async function indicatorLeg(engine: Engine, options: { tickets: number; s
       const withIndexes = await timeDigest(engineish, options.runs);
       trials.push({ name: `${settingsText} + ${CANDIDATE_INDEXES.length} candidate indexes`, setupSeconds, digest: withIndexes });
       log(`  + the candidate indexes: first ${withIndexes.firstMs} ms, warm ${withIndexes.warmMs} ms`);
-      await writePlans(join(dir, 'trial-2-settings-and-indexes'), withIndexes, `${engine}, ${options.tickets.toLocaleString('en-US')} tickets, session settings ${settingsText}, schema indexes + ${CANDIDATE_INDEXES.join('; ')}`);
     }
-    return {
+    const result: IndicatorResult = {
       engine,
       tickets: load.tickets,
       load,
@@ -294,9 +289,24 @@ export async function indicatorLeg(engine: Engine, options: { tickets: number; s
       trials,
       databaseMb: await engineish.sizeMb(),
     };
+    await writeAllPlans(options.plansDir, result);
+    return result;
   } finally {
     await engineish?.close().catch(() => undefined);
     await bdb.drop().catch(() => undefined);
+  }
+}
+
+/** plans/<engine>/ (as the application runs it) and one sub-directory per trial. */
+export async function writeAllPlans(plansDir: string, result: IndicatorResult): Promise<void> {
+  const dir = join(plansDir, result.engine);
+  await rm(dir, { recursive: true, force: true });
+  const size = `${result.engine}, ${result.tickets.toLocaleString('en-US')} tickets`;
+  await writePlans(dir, result.digest, `${size}, as the application runs it (schema indexes, server settings)`);
+  for (const [i, trial] of result.trials.entries()) {
+    const name = i === 0 ? 'trial-1-settings' : i === 1 ? 'trial-2-settings-and-indexes' : `trial-${i + 1}`;
+    const what = i === 1 ? `${trial.name}: ${CANDIDATE_INDEXES.join('; ')}` : trial.name;
+    await writePlans(join(dir, name), trial.digest, `${size}, session settings and indexes not the application's: ${what}`);
   }
 }
 

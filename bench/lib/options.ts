@@ -47,6 +47,7 @@ export const USAGE = `npm run bench -- [options]        (each option also as BEN
   --wait-idle S             before each leg, wait up to S seconds for other processes to leave
                             the CPUs (default 0: just record their load)
   --leg-timeout M           minutes before a leg gives up (default 15)
+  --report [FILE]           only re-print the table of a previous run (default bench/results.json)
 `;
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {

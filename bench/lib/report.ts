@@ -2,7 +2,7 @@
 import type { Results } from '../run.js';
 import { fmt } from './util.js';
 
-type Verdict = '✔' | '✘' | '—';
+type Verdict = string;
 
 const verdict = (ok: boolean | null): Verdict => (ok === null ? '—' : ok ? '✔' : '✘');
 
@@ -58,7 +58,7 @@ export function renderTable(r: Results): string {
     digest(ipg),
     digest(ipl),
     'PG ≤ 1 000, PGlite ≤ 3 000',
-    verdict(ipg || ipl ? (!ipg || ipg.digest.warmMs <= 1000) && (!ipl || ipl.digest.warmMs <= 3000) : null),
+    [ipg ? `PG ${verdict(ipg.digest.warmMs <= 1000)}` : '', ipl ? `PGlite ${verdict(ipl.digest.warmMs <= 3000)}` : ''].filter(Boolean).join(' · ') || '—',
   ]);
   const trial = (i: typeof ipg, k: number) => {
     const t = i?.trials[k];

@@ -48,6 +48,8 @@ const imapSchema = z.object({
   quarantine: z.string().min(1).default('Quarantaine'),
   idle: z.boolean().default(true),
   pollSeconds: z.number().positive().max(3600).default(60),
+  /** Mails fetched, recorded in one transaction and moved together. */
+  batchSize: z.number().int().min(1).max(500).default(50),
 });
 
 const smtpSchema = z.object({

@@ -113,7 +113,7 @@ async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void
       session = await openMailboxSession({ imap: config.mailbox.imap, log });
       log.info({ mailbox: session.inbox, uidValidity: session.uidValidity, idle: config.mailbox.imap.idle }, 'mailbox opened');
       const openedAt = Date.now();
-      await sweepMailbox(deps, session, { full: true, afterBatch, signal });
+      await sweepMailbox(deps, session, { full: true, afterBatch, signal, batchSize: deps.config.mailbox.imap.batchSize });
       const pollMs = config.mailbox.imap.idle ? Math.min(MAX_IDLE_WAIT_MS, config.mailbox.imap.pollSeconds * 1000) : config.mailbox.imap.pollSeconds * 1000;
       while (!signal.aborted && session.usable) {
         const woke = await session.waitForNews(pollMs, signal);
@@ -122,7 +122,7 @@ async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void
           log.warn('mailbox lease lost to another daemon');
           break;
         }
-        await sweepMailbox(deps, session, { full: false, afterBatch, signal });
+        await sweepMailbox(deps, session, { full: false, afterBatch, signal, batchSize: deps.config.mailbox.imap.batchSize });
         if (Date.now() - openedAt > 60_000) backoff.reset();
       }
       if (!signal.aborted && !session.usable) throw new Error('IMAP connection closed');

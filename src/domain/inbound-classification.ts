@@ -66,6 +66,13 @@ export function classifyInbound(mail: InboundMail, context: ClassificationContex
   return { kind: 'new', linkedTicketReference };
 }
 
+/** The Message-ID a delivery report is about, when the mail is one and says so (as `classifyInbound` reads it). */
+export function bouncedMessageId(mail: InboundMail): string | null {
+  const bounce = bounceEvidence(mail);
+  if (bounce === undefined && (autoReplyEvidence(mail) !== undefined || mail.returnPath !== '')) return null;
+  return originalMessageIdOf(mail);
+}
+
 /** Ids of In-Reply-To then References, without angle brackets, each once, in that order. */
 export function referencedMessageIds(mail: InboundMail): string[] {
   const ids: string[] = [];

@@ -3,7 +3,8 @@
 // of automatic mails.
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
-import { budgetAlertSentSince, countAutomaticSince, insertOutbox, type OutboxRow } from '../db/outbox.js';
+import { insertOutboxRows, type QueuedOutboxRow } from '../db/batch-writes.js';
+import { budgetAlertSentSince, countAutomaticSince, type NewOutboxRow } from '../db/outbox.js';
 import type { OutboxAttachment } from '../db/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import { exhaustedWindow, windowMs, type BudgetWindow } from '../domain/mail-budget.js';
@@ -38,7 +39,7 @@ export interface MailRequest {
   readonly attachments?: readonly OutboxAttachment[];
 }
 
-export type EnqueueResult = { readonly queued: true; readonly row: OutboxRow } | { readonly queued: false; readonly reason: 'budget' };
+export type EnqueueResult = { readonly queued: true; readonly row: QueuedOutboxRow } | { readonly queued: false; readonly reason: 'budget' };
 
 type EnqueueDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
 
@@ -70,6 +71,15 @@ export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailReques
     }
   }
 
+  const row = await insertOutboxRows(tx, [composeOutboxRow(deps, request, now)]);
+  return { queued: true, row: row[0]! };
+}
+
+/**
+ * The outbox row of a mail, rendered now (what is queued is what will be sent) with its Message-ID
+ * and loop-protection headers. Pure: the batch ingest composes rows before inserting them together.
+ */
+export function composeOutboxRow(deps: EnqueueDeps, request: MailRequest, now: Date): NewOutboxRow {
   const rendered = deps.render.render(request.template, request.data);
   const reference = request.ticket?.reference ?? null;
   const subject = reference && !rendered.subject.includes(subjectTag(reference)) ? `${subjectTag(reference)} ${rendered.subject}` : rendered.subject;
@@ -84,11 +94,11 @@ export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailReques
   const thread = [...new Set([...(request.references ?? []), ...(request.inReplyTo ? [request.inReplyTo] : [])])];
   if (thread.length > 0) headers['References'] = thread.map((id) => `<${id}>`).join(' ');
   if (request.replyTo) headers['Reply-To'] = request.replyTo;
-  const row = await insertOutbox(tx, {
+  return {
     messageId: newMessageId(deps, now, reference, request.messageIdToken),
     ticketId: request.ticket?.id ?? null,
     kind: request.kind,
-    toAddress: to,
+    toAddress: request.to.toLowerCase(),
     automatic: request.automatic,
     subject,
     text: rendered.text,
@@ -97,8 +107,7 @@ export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailReques
     nextAttemptAt: now,
     createdAt: now,
     attachments: request.attachments?.length ? [...request.attachments] : null,
-  });
-  return { queued: true, row };
+  };
 }
 
 async function refuseOverBudget(tx: Db, deps: EnqueueDeps, request: MailRequest, to: string, window: BudgetWindow, now: Date) {

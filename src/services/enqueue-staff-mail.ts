@@ -4,7 +4,7 @@ import type { Person } from '../config/config-schema.js';
 import type { Db } from '../db/database.js';
 import { expiryDay, personalAddress, signReplyToken } from '../domain/reply-token.js';
 import type { Deps } from './deps.js';
-import { enqueueMail, type EnqueueResult } from './enqueue-mail.js';
+import { enqueueMail, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
 
 export interface StaffMailRequest {
   readonly kind: string;
@@ -31,8 +31,13 @@ export function staffReplyAddress(deps: Pick<Deps, 'clock' | 'config'>, person: 
 }
 
 export async function enqueueStaffMail(tx: Db, deps: StaffDeps, request: StaffMailRequest): Promise<EnqueueResult> {
+  return enqueueMail(tx, deps, staffMailRequest(deps, request));
+}
+
+/** The outbox request of a staff mail: signed personal Reply-To and the token in the Message-ID. */
+export function staffMailRequest(deps: Pick<Deps, 'clock' | 'config'>, request: StaffMailRequest): MailRequest {
   const ticketId = request.ticket?.id ?? 0;
-  return enqueueMail(tx, deps, {
+  return {
     kind: request.kind,
     template: request.template,
     data: request.data,
@@ -43,5 +48,5 @@ export async function enqueueStaffMail(tx: Db, deps: StaffDeps, request: StaffMa
     inReplyTo: request.inReplyTo ?? null,
     replyTo: staffReplyAddress(deps, request.to, ticketId),
     messageIdToken: staffToken(deps, request.to, ticketId),
-  });
+  };
 }

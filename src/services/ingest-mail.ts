@@ -26,7 +26,7 @@ import { formatSize, ticketView } from '../domain/ticket-view.js';
 import { parseYesNo } from '../domain/yes-no.js';
 import type { Deps } from './deps.js';
 import { enqueueMail, ownMessageIdDomain } from './enqueue-mail.js';
-import { enqueueStaffMail } from './enqueue-staff-mail.js';
+import { enqueueStaffMail, type StaffMailRequest } from './enqueue-staff-mail.js';
 import { handleStaffMail, type StaffOutcome } from './handle-staff-mail.js';
 import { mailComplainant } from './mail-complainant.js';
 import { openTicket } from './open-ticket.js';
@@ -203,28 +203,33 @@ async function addFollowUp(
       return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
     }
   }
-  // Whoever handles the ticket must see it: the assignee, else the routed referents, else the pilot.
-  for (const person of handlers(deps, ticket)) {
-    await enqueueStaffMail(tx, deps, {
-      kind: 'follow-up-forward',
-      template: 'follow-up-forward',
-      to: person,
-      ticket,
-      data: {
-        organisation: { name: config.organisation.name },
-        reference: ticket.reference,
-        recipientName: person.name ?? '',
-        confidential: !maySeeContent(ticket, person),
-        complainant: { name: mail.from?.name ?? '', email: from },
-        originalSubject: mail.subject,
-        receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
-        text: newText.text || mail.text,
-        attachments: mail.attachments.map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
-      },
-    });
-  }
+  for (const request of followUpForwardRequests(deps, ticket, mail, newText.text)) await enqueueStaffMail(tx, deps, request);
   deps.log.info({ ticket: ticket.reference, via }, 'follow-up added to ticket');
   return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
+}
+
+/** Whoever handles the ticket must see a follow-up: the assignee, else the routed referents, else the pilot. */
+export function followUpForwardRequests(deps: Pick<IngestDeps, 'config' | 'clock'>, ticket: TicketRow, mail: InboundMail, newText: string): StaffMailRequest[] {
+  const { config } = deps;
+  const now = deps.clock.now();
+  const from = mail.from?.address ?? '';
+  return handlers(deps, ticket).map((person) => ({
+    kind: 'follow-up-forward',
+    template: 'follow-up-forward',
+    to: person,
+    ticket,
+    data: {
+      organisation: { name: config.organisation.name },
+      reference: ticket.reference,
+      recipientName: person.name ?? '',
+      confidential: !maySeeContent(ticket, person),
+      complainant: { name: mail.from?.name ?? '', email: from },
+      originalSubject: mail.subject,
+      receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
+      text: newText || mail.text,
+      attachments: mail.attachments.map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
+    },
+  }));
 }
 
 /** The people who handle a ticket: its assignee, else the referents routing named, else the pilots. */
@@ -323,7 +328,7 @@ async function ticketOfSuppressed(
   return (await findTicketsByReferences(db, [reference]))[0];
 }
 
-function messageKind(classification: Classification, mail: InboundMail, deps: IngestDeps): MessageKind {
+export function messageKind(classification: Classification, mail: InboundMail, deps: IngestDeps): MessageKind {
   switch (classification.kind) {
     case 'new':
       return 'complaint';
@@ -334,19 +339,19 @@ function messageKind(classification: Classification, mail: InboundMail, deps: In
   }
 }
 
-function participantsOf(ticket: TicketRow, staff: readonly string[]): string[] {
+export function participantsOf(ticket: TicketRow, staff: readonly string[]): string[] {
   return [...(ticket.complainantEmail ? [ticket.complainantEmail] : []), ...ticket.participants, ...staff];
 }
 
 /** Everyone the complainant put in To/Cc, except our own mailbox (and its plus-addresses). */
-function copiedAddresses(mail: InboundMail, mailbox: string): string[] {
+export function copiedAddresses(mail: InboundMail, mailbox: string): string[] {
   const [local, domain] = mailbox.split('@');
   const ours = (a: MailAddress) => a.address === mailbox || (a.address.startsWith(`${local}+`) && a.address.endsWith(`@${domain}`));
   const all = [...mail.to, ...mail.cc].filter((a) => !ours(a) && a.address !== mail.from?.address).map((a) => a.address);
   return [...new Set(all)];
 }
 
-function receptionTime(mail: InboundMail, source: MailSource, now: Date): Date {
+export function receptionTime(mail: InboundMail, source: MailSource, now: Date): Date {
   const candidate = source.kind === 'imap' ? source.internalDate : (mail.date ?? undefined);
   if (!candidate || Number.isNaN(candidate.getTime()) || candidate.getTime() > now.getTime()) return now;
   return candidate;
@@ -361,7 +366,7 @@ export function describeSource(source: MailSource): string {
  * SQLSTATE classes 22 (data exception) and 23 (integrity) mean this mail's content was refused;
  * anything else (connection lost, disk full…) is the infrastructure and must be retried.
  */
-function isDataError(error: unknown): boolean {
+export function isDataError(error: unknown): boolean {
   for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
@@ -370,7 +375,7 @@ function isDataError(error: unknown): boolean {
   return false;
 }
 
-function errorMessage(error: unknown): string {
+export function errorMessage(error: unknown): string {
   const cause = (error as { cause?: unknown }).cause;
   const source = cause instanceof Error ? cause : error;
   return source instanceof Error ? source.message : String(source);

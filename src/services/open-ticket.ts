@@ -2,26 +2,26 @@
 // by staff (#nouvelle: phone, letter, in person) or forwarded by staff. Qualifies it, computes the
 // deadline, acknowledges it when the complainant has an address, and notifies the referents the
 // routing names and the pilot — all inside the caller's transaction.
-import type { Channel } from '../config/config-schema.js';
+import type { Channel, Config } from '../config/config-schema.js';
 import type { Db } from '../db/database.js';
-import { recordEvent } from '../db/events.js';
+import { recordEvent, type NewEvent } from '../db/events.js';
 import { attachMessageToTicket } from '../db/messages.js';
-import { insertTicket, type TicketRow } from '../db/tickets.js';
+import { insertTicket, type NewTicket, type TicketRow } from '../db/tickets.js';
 import { COMMAND_HELP } from '../domain/staff-command.js';
 import { computeDeadline } from '../domain/deadline.js';
-import { parseDuration } from '../domain/duration.js';
+import { parseDuration, type Duration } from '../domain/duration.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import { deadlineSentence, formatFrenchDateTime } from '../domain/french-date.js';
 import { findPerson, isConfidentialCategory } from '../domain/people.js';
-import { qualify, type Qualification } from '../domain/qualification.js';
+import { qualify, type Qualification, type QualificationFeedback } from '../domain/qualification.js';
 import { resolveQualificationRules } from '../domain/qualification-rules.js';
 import { recentQualificationFeedback } from '../db/qualification-feedback.js';
-import { routeTicket } from '../domain/routing.js';
+import { routeTicket, type Routing } from '../domain/routing.js';
 import { ticketView } from '../domain/ticket-view.js';
 import { localDateOf } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
-import { enqueueMail } from './enqueue-mail.js';
-import { enqueueStaffMail } from './enqueue-staff-mail.js';
+import { enqueueMail, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
+import { enqueueStaffMail, type StaffMailRequest } from './enqueue-staff-mail.js';
 
 export const REPLY_MARKER = '––– Répondez au-dessus de cette ligne –––';
 
@@ -54,15 +54,45 @@ export interface OpenedTicket {
 
 type OpenDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'random'>;
 
+/** What is decided about a complaint before its ticket exists: pure, so a batch plans outside its transaction. */
+export interface TicketPlan {
+  readonly values: NewTicket;
+  readonly year: number;
+  readonly qualification: Qualification;
+  readonly level: Config['levels'][number];
+  readonly rule: Duration;
+  readonly deadlineAt: Date;
+  readonly routing: Routing;
+}
+
 export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput): Promise<OpenedTicket> {
+  const rules = resolveQualificationRules(deps.config);
+  const feedback = rules.learning.enabled ? await recentQualificationFeedback(tx, rules.learning.maxExamples) : [];
+  const plan = planTicket(deps, input, feedback);
+  const ticket = await insertTicket(tx, deps.config.organisation.ticketPrefix, plan.year, plan.values);
+  if (input.messageRowId !== null) await attachMessageToTicket(tx, input.messageRowId, ticket.id);
+  for (const event of openingEvents(deps, ticket, plan, input)) await recordEvent(tx, event);
+
+  let acknowledged = false;
+  const ack = acknowledgementRequest(deps, ticket, plan, input);
+  if (ack) {
+    const result = await enqueueMail(tx, deps, ack);
+    acknowledged = result.queued;
+    await recordEvent(tx, acknowledgementEvent(deps, ticket, result));
+  }
+  for (const request of notificationRequests(deps, ticket, plan, input)) await enqueueStaffMail(tx, deps, request);
+  logOpened(deps, ticket, plan, input);
+  return { ticket, acknowledged, qualification: plan.qualification };
+}
+
+/** Qualifies the complaint, picks its level, deadline and routing: the ticket's values, without a reference. */
+export function planTicket(deps: Pick<Deps, 'clock' | 'config'>, input: OpenTicketInput, feedback: readonly QualificationFeedback[]): TicketPlan {
   const { config } = deps;
   const now = deps.clock.now();
   const timeZone = config.organisation.timezone;
-  const rules = resolveQualificationRules(config);
-  const feedback = rules.learning.enabled ? await recentQualificationFeedback(tx, rules.learning.maxExamples) : [];
   const qualification = qualify(
     { subject: input.subject, text: input.summary, from: input.complainant.address ? { address: input.complainant.address, name: input.complainant.name } : null },
-    rules,
+    resolveQualificationRules(config),
     feedback,
   );
   // The acknowledged level: the qualified one, or the procedure's choice when qualification is unsure.
@@ -71,8 +101,7 @@ export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput)
   const rule = parseDuration(level.resolveWithin)!;
   const deadlineAt = computeDeadline(input.receivedAt, rule, { timeZone, alsaceMoselle: config.organisation.alsaceMoselle });
   const routing = routeTicket({ category: qualification.category, requester: qualification.requester, level: level.level, channel: input.channel }, config);
-
-  const ticket = await insertTicket(tx, config.organisation.ticketPrefix, Number(localDateOf(input.receivedAt, timeZone).slice(0, 4)), {
+  const values: NewTicket = {
     status: 'received',
     channel: input.channel,
     subject: input.subject,
@@ -96,18 +125,26 @@ export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput)
     routedTo: [...routing.referents],
     createdAt: now,
     updatedAt: now,
-  });
-  if (input.messageRowId !== null) await attachMessageToTicket(tx, input.messageRowId, ticket.id);
-  await recordEvent(tx, {
-    ticketId: ticket.id,
-    at: now,
-    actor: input.actor,
-    type: EVENT_TYPES.received,
-    data: { channel: input.channel, level: level.level, deadlineRule: level.resolveWithin, deadlineAt: deadlineAt.toISOString(), routedTo: routing.referents },
-    messageId: input.messageRowId,
-  });
+  };
+  return { values, year: Number(localDateOf(input.receivedAt, timeZone).slice(0, 4)), qualification, level, rule, deadlineAt, routing };
+}
+
+/** The audit events of a new ticket: received, and the link a stranger's subject tag made. */
+export function openingEvents(deps: Pick<Deps, 'clock'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): NewEvent[] {
+  const now = deps.clock.now();
+  const { level, deadlineAt, routing } = plan;
+  const events: NewEvent[] = [
+    {
+      ticketId: ticket.id,
+      at: now,
+      actor: input.actor,
+      type: EVENT_TYPES.received,
+      data: { channel: input.channel, level: level.level, deadlineRule: level.resolveWithin, deadlineAt: deadlineAt.toISOString(), routedTo: routing.referents },
+      messageId: input.messageRowId,
+    },
+  ];
   if (input.linkedTicketReference) {
-    await recordEvent(tx, {
+    events.push({
       ticketId: ticket.id,
       at: now,
       actor: 'system',
@@ -116,47 +153,60 @@ export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput)
       messageId: input.messageRowId,
     });
   }
+  return events;
+}
 
-  let acknowledged = false;
-  if (config.acknowledgement.enabled && input.complainant.address) {
-    const result = await enqueueMail(tx, deps, {
-      kind: 'ack',
-      template: 'ack',
-      to: input.complainant.address,
-      ticket,
-      automatic: true,
-      autoSubmitted: 'auto-replied',
-      inReplyTo: input.complainantMessageId,
-      data: {
-        organisation: { name: config.organisation.name },
-        reference: ticket.reference,
-        originalSubject: input.subject,
-        complainantName: input.complainant.name,
-        receivedAt: formatFrenchDateTime(input.receivedAt, timeZone),
-        deadline: {
-          sentence: deadlineSentence(deadlineAt, rule, { level: level.level, label: level.label }, { timeZone }),
-          date: deadlineAt.toISOString(),
-          rule: level.resolveWithin,
-          level: level.level,
-          levelLabel: level.label,
-        },
-        mailboxAddress: config.mailbox.address,
+/** The acknowledgement to the complainant, when enabled and the complainant has an address. */
+export function acknowledgementRequest(deps: Pick<Deps, 'config'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): MailRequest | null {
+  const { config } = deps;
+  if (!config.acknowledgement.enabled || !input.complainant.address) return null;
+  const timeZone = config.organisation.timezone;
+  const { level, rule, deadlineAt } = plan;
+  return {
+    kind: 'ack',
+    template: 'ack',
+    to: input.complainant.address,
+    ticket,
+    automatic: true,
+    autoSubmitted: 'auto-replied',
+    inReplyTo: input.complainantMessageId,
+    data: {
+      organisation: { name: config.organisation.name },
+      reference: ticket.reference,
+      originalSubject: input.subject,
+      complainantName: input.complainant.name,
+      receivedAt: formatFrenchDateTime(input.receivedAt, timeZone),
+      deadline: {
+        sentence: deadlineSentence(deadlineAt, rule, { level: level.level, label: level.label }, { timeZone }),
+        date: deadlineAt.toISOString(),
+        rule: level.resolveWithin,
+        level: level.level,
+        levelLabel: level.label,
       },
-    });
-    acknowledged = result.queued;
-    await recordEvent(tx, {
-      ticketId: ticket.id,
-      at: now,
-      actor: 'system',
-      type: result.queued ? EVENT_TYPES.ackQueued : EVENT_TYPES.ackWithheld,
-      data: result.queued ? { outboxId: result.row.id, messageId: result.row.messageId } : { reason: result.reason },
-    });
-  }
+      mailboxAddress: config.mailbox.address,
+    },
+  };
+}
 
-  for (const notified of routing.notify) {
+/** `ack.queued` (with the outbox row) or `ack.withheld` (the address's budget is spent). */
+export function acknowledgementEvent(deps: Pick<Deps, 'clock'>, ticket: TicketRow, result: EnqueueResult): NewEvent {
+  return {
+    ticketId: ticket.id,
+    at: deps.clock.now(),
+    actor: 'system',
+    type: result.queued ? EVENT_TYPES.ackQueued : EVENT_TYPES.ackWithheld,
+    data: result.queued ? { outboxId: result.row.id, messageId: result.row.messageId } : { reason: result.reason },
+  };
+}
+
+/** The `new-ticket` mails to the referents the routing names and to the pilot. */
+export function notificationRequests(deps: Pick<Deps, 'config'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): StaffMailRequest[] {
+  const { config } = deps;
+  const requests: StaffMailRequest[] = [];
+  for (const notified of plan.routing.notify) {
     const person = findPerson(config, notified.email);
     if (!person) continue;
-    await enqueueStaffMail(tx, deps, {
+    requests.push({
       kind: 'new-ticket',
       template: 'new-ticket',
       to: person,
@@ -166,15 +216,18 @@ export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput)
         recipientName: person.name ?? '',
         view: ticketView(ticket, person, config, { summary: input.summary, attachments: input.attachments }),
         reason: notified.reason,
-        lowConfidence: isLowConfidence(qualification),
-        qualificationEvidence: [...qualification.evidence],
+        lowConfidence: isLowConfidence(plan.qualification),
+        qualificationEvidence: [...plan.qualification.evidence],
         commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })),
         replyMarker: REPLY_MARKER,
       },
     });
   }
-  deps.log.info({ ticket: ticket.reference, level: level.level, channel: input.channel, notified: routing.notify.length }, 'ticket created');
-  return { ticket, acknowledged, qualification };
+  return requests;
+}
+
+export function logOpened(deps: Pick<Deps, 'log'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): void {
+  deps.log.info({ ticket: ticket.reference, level: plan.level.level, channel: input.channel, notified: plan.routing.notify.length }, 'ticket created');
 }
 
 function isLowConfidence(qualification: Qualification): boolean {

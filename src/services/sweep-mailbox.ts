@@ -1,12 +1,13 @@
 // One pass over the complaint inbox: every mail above the checkpoint (or every mail, on a full
-// sweep) goes through ingestMail, then is moved to the processed or quarantine folder. A mail is
+// sweep) goes through the pipeline a fetched batch at a time (ingestBatch), then is moved to the processed or quarantine folder. A mail is
 // moved only after its transaction committed; a crash in between leaves it in the inbox, where
 // the next full sweep finds it already recorded and just moves it.
 import { recordEvent } from '../db/events.js';
 import { readCheckpoint } from '../db/mailbox-checkpoints.js';
 import type { MailboxSession } from '../ports.js';
 import type { Deps } from './deps.js';
-import { ingestMail, type IngestOutcome } from './ingest-mail.js';
+import { ingestBatch } from './ingest-batch.js';
+import type { IngestOutcome } from './ingest-mail.js';
 
 export interface SweepReport {
   readonly seen: number;
@@ -49,18 +50,18 @@ export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, opt
     const batch = await session.fetch(uids.slice(i, i + batchSize));
     const toProcessed: number[] = [];
     const toQuarantine: number[] = [];
-    for (const fetched of batch) {
-      const outcome = await ingestMail(deps, fetched.raw, {
-        kind: 'imap',
-        mailbox: session.inbox,
-        uidValidity: session.uidValidity,
-        uid: fetched.uid,
-        internalDate: fetched.internalDate,
-      });
+    const results = await ingestBatch(
+      deps,
+      batch.map((fetched) => ({
+        raw: fetched.raw,
+        source: { kind: 'imap', mailbox: session.inbox, uidValidity: session.uidValidity, uid: fetched.uid, internalDate: fetched.internalDate },
+      })),
+    );
+    results.forEach((outcome, i) => {
       outcomes[outcome.outcome]++;
       seen++;
-      (outcome.outcome === 'quarantined' ? toQuarantine : toProcessed).push(fetched.uid);
-    }
+      (outcome.outcome === 'quarantined' ? toQuarantine : toProcessed).push(batch[i]!.uid);
+    });
     await session.move(toProcessed, imap.processed);
     await session.move(toQuarantine, imap.quarantine);
     options.afterBatch?.();

@@ -68,6 +68,8 @@ describeE2E('crash and restart of the daemon process', () => {
           smtpPort: smtp.port,
           ...(t.url ? { databaseUrl: t.url } : { dataDir: join(t.dataDir, 'child') }),
           outbox: '{ maxAttempts: 5, baseDelaySeconds: 1, maxDelaySeconds: 2 }',
+          // Several transactions, so that the kill falls between two of them.
+          batchSize: 4,
         }),
       );
       for (let i = 1; i <= COMPLAINTS; i++) {

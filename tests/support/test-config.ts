@@ -10,6 +10,8 @@ export interface TestConfigOptions {
   readonly extra?: string;
   readonly perAddress?: string;
   readonly outbox?: string;
+  /** mailbox.imap.batchSize */
+  readonly batchSize?: number;
 }
 
 export function testConfigYaml(options: TestConfigOptions = {}): string {
@@ -18,7 +20,7 @@ organisation: { name: "SPST Test", timezone: Europe/Paris, ticketPrefix: REC }
 mailbox:
   address: reclamation@spst-test.fr
   imap: { host: 127.0.0.1, port: ${options.imapPort ?? 1}, secure: false, user: reclamation, password: "secret-imap",
-          inbox: INBOX, processed: Traitées, quarantine: Quarantaine, idle: true, pollSeconds: 5 }
+          inbox: INBOX, processed: Traitées, quarantine: Quarantaine, idle: true, pollSeconds: 5${options.batchSize ? `, batchSize: ${options.batchSize}` : ''} }
   smtp: { host: 127.0.0.1, port: ${options.smtpPort ?? 1}, secure: false, timeoutSeconds: 5 }
 database: { ${options.databaseUrl ? `url: "${options.databaseUrl}"` : `dataDir: "${options.dataDir ?? './data'}"`} }
 security: { replySecret: "0123456789abcdef0123456789abcdef" }

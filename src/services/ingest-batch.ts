@@ -90,7 +90,9 @@ type Prepared =
 
 /** Ingests `items` (in mailbox order); returns one outcome per item, in the same order. */
 export async function ingestBatch(deps: BatchDeps, items: readonly RawInbound[]): Promise<IngestOutcome[]> {
-  const parsed = await Promise.all(items.map(async (item) => ({ item, result: await deps.parseMail(item.raw) })));
+  // One at a time: parsing is CPU work, and 50 parsers at once would only hold more memory.
+  const parsed: { item: RawInbound; result: Awaited<ReturnType<BatchDeps['parseMail']>> }[] = [];
+  for (const item of items) parsed.push({ item, result: await deps.parseMail(item.raw) });
   const outcomes: IngestOutcome[] = [];
   let rest = parsed;
   while (rest.length > 0) {

@@ -45,9 +45,15 @@ export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, opt
   const uids = await session.listUids(from);
   const batchSize = options.batchSize ?? 50;
   let seen = 0;
+  // The next batch is fetched while the current one is being recorded.
+  const fetchBatch = (start: number) => (start < uids.length ? session.fetch(uids.slice(start, start + batchSize)) : Promise.resolve([]));
+  let next = fetchBatch(0);
   for (let i = 0; i < uids.length; i += batchSize) {
+    const batch = await next;
     if (options.signal?.aborted) break;
-    const batch = await session.fetch(uids.slice(i, i + batchSize));
+    next = fetchBatch(i + batchSize);
+    // A failed prefetch is seen (and thrown) when its turn comes, not as an unhandled rejection now.
+    next.catch(() => undefined);
     const toProcessed: number[] = [];
     const toQuarantine: number[] = [];
     const results = await ingestBatch(
@@ -57,15 +63,16 @@ export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, opt
         source: { kind: 'imap', mailbox: session.inbox, uidValidity: session.uidValidity, uid: fetched.uid, internalDate: fetched.internalDate },
       })),
     );
-    results.forEach((outcome, i) => {
+    results.forEach((outcome, k) => {
       outcomes[outcome.outcome]++;
       seen++;
-      (outcome.outcome === 'quarantined' ? toQuarantine : toProcessed).push(batch[i]!.uid);
+      (outcome.outcome === 'quarantined' ? toQuarantine : toProcessed).push(batch[k]!.uid);
     });
     await session.move(toProcessed, imap.processed);
     await session.move(toQuarantine, imap.quarantine);
     options.afterBatch?.();
   }
+  await next.catch(() => undefined);
   if (seen > 0) deps.log.info({ seen, ...outcomes }, 'inbox swept');
   return { seen, outcomes, resynced };
 }

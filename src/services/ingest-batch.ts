@@ -133,7 +133,7 @@ async function prepare(deps: BatchDeps, items: readonly { item: RawInbound; resu
     earlier.add(mail.messageId);
     if (dependsOnBatch) return { path: 'single', item, why: 'threads onto a mail of the same batch' };
     const mailTags = subjectTicketReferences(mail.subject, config.organisation.ticketPrefix);
-    if (mailTags.some((tag) => !tickets.has(tag.toUpperCase()) && !tickets.has(tag))) return { path: 'single', item, why: 'unknown ticket reference' };
+    if (mailTags.some((tag) => !tickets.has(tag))) return { path: 'single', item, why: 'unknown ticket reference' };
 
     const sender = mail.from?.address ?? '';
     const ticketByMessageId = new Map<string, string>();
@@ -144,7 +144,7 @@ async function prepare(deps: BatchDeps, items: readonly { item: RawInbound; resu
       if (found.ours || (ticket && participantsOf(ticket, staff).includes(sender))) ticketByMessageId.set(id, found.reference);
     }
     const participantsByTicket = new Map(
-      mailTags.map((tag) => tickets.get(tag) ?? tickets.get(tag.toUpperCase())).filter((t): t is TicketRow => t !== undefined).map((t) => [t.reference, new Set(participantsOf(t, staff))]),
+      mailTags.map((tag) => tickets.get(tag)).filter((t): t is TicketRow => t !== undefined).map((t) => [t.reference, new Set(participantsOf(t, staff))]),
     );
     const classification = classifyInbound(mail, {
       mailboxAddress: config.mailbox.address,

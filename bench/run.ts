@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import postgres from 'postgres';
 import { backlogLeg, type BacklogResult } from './lib/backlog.js';
 import { coldStartLeg, type ColdStartResult } from './lib/coldstart.js';
-import { adminUrl, cleanupAll, ROOT } from './lib/env.js';
+import { adminUrl, buildDaemon, cleanupAll, ROOT } from './lib/env.js';
 import { indicatorLeg, writeAllPlans, type IndicatorResult } from './lib/indicators.js';
 import { parseOptions, type BenchOptions, type Leg } from './lib/options.js';
 import { profileLeg, type ProfileResult } from './lib/profile.js';
@@ -119,6 +119,10 @@ async function main(): Promise<void> {
     errors: {},
     table: '',
   };
+  // The daemon children run the compiled build, as in production (not src/ through tsx).
+  const build = buildDaemon();
+  results.machine.build = { seconds: round(build.seconds, 1), typeErrors: build.typeErrors.length };
+  log(`npm run build: ${round(build.seconds, 1)} s${build.typeErrors.length ? `, ${build.typeErrors.length} type errors (dist/ emitted anyway): ${build.typeErrors.slice(0, 3).join(' | ')}` : ''}`);
   const idle = options.waitIdleSeconds > 0 ? await waitForQuiet(options.waitIdleSeconds) : round(await busyCores(2000), 2);
   results.machine.otherLoadAtStartCores = idle;
   if (idle > 0.25) log(`WARNING: other processes already use ${idle} of ${os.cpus().length} cores: figures will be lower than on a quiet machine`);

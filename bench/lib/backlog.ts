@@ -71,7 +71,8 @@ export function parisYear(): number {
 export function classifier(world: World, daemonPids: () => number[], dbName: string | null): (p: ProcessInfo) => string | null {
   return (p) => {
     if (daemonPids().includes(p.pid)) return 'daemon';
-    if (p.pid === process.pid) return 'bench (receiver, polling)';
+    if (p.pid === process.pid) return 'bench (polling)';
+    if (p.pid === world.smtp.pid) return 'smtp receiver (child)';
     if (p.pgrp === world.dovecot.pid) return 'dovecot';
     if (p.comm.startsWith('postgres')) {
       if (dbName && p.cmdline.includes(dbName)) return 'postgres';
@@ -156,7 +157,7 @@ export async function backlogLeg(engine: Engine, options: BacklogOptions): Promi
     const drainSeconds = opened ? (doneAt - opened) / 1000 : Number.NaN;
     const perSecond = options.count / drainSeconds;
     const cpuSeconds = cpuDelta(cpuBefore, cpuAfter);
-    cpuSeconds['bench (receiver, polling)'] = round((benchCpu.user + benchCpu.system) / 1e6, 2);
+    cpuSeconds['bench (polling)'] = round((benchCpu.user + benchCpu.system) / 1e6, 2);
     cpuSeconds['other processes (not ours)'] = round(Math.max(0, busy - Object.values(cpuSeconds).reduce((s, v) => s + v, 0)), 2);
     const elapsed = (Date.now() - spawnedAt) / 1000;
     const machineUtilisation = round(busy / (elapsed * 2), 2);

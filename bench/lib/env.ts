@@ -1,14 +1,17 @@
-// The benchmark's world: the end-to-end tests' throwaway Dovecot and SMTP receiver, a fresh
-// PostgreSQL database or PGlite directory per leg, the generated configuration, and the daemon as
-// a real child process (`reclam run`) whose memory and CPU are read from /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
+// The benchmark's world: the end-to-end tests' throwaway Dovecot and SMTP receiver (in a child
+// process), a fresh PostgreSQL database or PGlite directory per leg, the generated configuration,
+// and the daemon as a real child process (the compiled `reclam run`) whose memory and CPU are read
+// from /proc.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { startDovecot, type DovecotServer } from '../../tests/harness/dovecot.js';
-import { startSmtpReceiver, type SmtpReceiver } from '../../tests/harness/smtp-receiver.js';
 import { testConfigYaml } from '../../tests/support/test-config.js';
+import type { ReceivedRecord } from './receiver-child.js';
 import { cpuSecondsOf, memoryOf } from './util.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -18,6 +21,23 @@ export const PROBE_USER = { name: 'probe', password: 'probe-secret' };
 export const STAFF = ['pilote@spst-test.fr', 'direction@spst-test.fr', 'dr.martin@spst-test.fr', 'accueil@spst-test.fr'];
 
 export type Engine = 'postgres' | 'pglite';
+
+/** The daemon as production runs it: the compiled CLI (`npm run build`, see `buildDaemon`). */
+export const DAEMON_ENTRY = join(ROOT, 'dist/cli/bin.js');
+
+/**
+ * Compiles src/ into dist/ (`npm run build`), once per bench run, so the daemon children run the
+ * current code without tsx. Type errors are reported but do not stop the run when tsc still
+ * emitted dist/ (others' work in progress); a missing dist/cli/bin.js does.
+ */
+export function buildDaemon(): { seconds: number; typeErrors: string[] } {
+  const started = Date.now();
+  const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
+  const typeErrors = `${result.stdout ?? ''}`.split('\n').filter((l) => /error TS\d+/.test(l));
+  if (!existsSync(DAEMON_ENTRY)) throw new Error(`npm run build did not produce ${DAEMON_ENTRY}:\n${result.stdout}${result.stderr}`);
+  return { seconds: (Date.now() - started) / 1000, typeErrors };
+}
 
 // What an interrupted run (Ctrl-C) must not leave behind: daemon children and databases.
 const liveDaemons = new Set<ChildProcess>();
@@ -37,45 +57,63 @@ export function adminUrl(): string {
 }
 
 /** One mail accepted by the SMTP receiver, reduced to what the benchmark counts. */
-export interface Received {
-  readonly at: number;
-  readonly to: string;
-  /** X-Reclam-Kind: ack, new-ticket, follow-up-forward, pilot-alert, digest… */
-  readonly kind: string;
-  readonly messageId: string;
-  readonly inReplyTo: string;
-  readonly bytes: number;
+export type Received = ReceivedRecord;
+
+/** The tests' SMTP receiver in a child process (receiver-child.ts): it scans headers, parses nothing. */
+export interface ReceiverChild {
+  readonly port: number;
+  readonly pid: number;
+  /** Called with every `mail <json>` line. */
+  onRecord(listener: (record: Received) => void): void;
+  stop(): Promise<void>;
+}
+
+export async function startReceiverChild(): Promise<ReceiverChild> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'receiver-child.ts'), '--records'], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  let listener: (record: Received) => void = () => undefined;
+  const port = await new Promise<number>((resolvePort, reject) => {
+    child.once('exit', (code) => reject(new Error(`SMTP receiver exited (${code}) before listening`)));
+    lines.on('line', (line) => {
+      if (line.startsWith('port ')) resolvePort(Number(line.slice(5)));
+      else if (line.startsWith('mail ')) listener(JSON.parse(line.slice(5)) as Received);
+    });
+  });
+  const exited = new Promise<void>((resolveExit) => child.once('exit', () => resolveExit()));
+  return {
+    port,
+    pid: child.pid ?? -1,
+    onRecord(next) {
+      listener = next;
+    },
+    async stop() {
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
 }
 
 /**
- * The SMTP receiver keeps every accepted mail, parsed, in memory; over 15 000 mails that is a lot.
- * The collector moves them every 25 ms into small records (the arrival time is the receiver's own
- * `receivedAt`, taken when the DATA was read, so the polling adds no error).
+ * The records of the mails the receiver accepted, in arrival order (`at` is the receiver's own
+ * clock when the DATA was read). `drain()` is kept for the legs' loops: records arrive on their
+ * own, every 20 ms, from the child's stdout.
  */
 export class Collector {
   readonly all: Received[] = [];
-  private readonly timer: NodeJS.Timeout;
   private listeners: (() => void)[] = [];
-  constructor(private readonly smtp: SmtpReceiver) {
-    this.timer = setInterval(() => this.drain(), 25);
+  constructor(receiver: ReceiverChild) {
+    receiver.onRecord((record) => {
+      this.all.push(record);
+      for (const l of this.listeners) l();
+    });
   }
   drain(): void {
-    if (this.smtp.mails.length === 0) return;
-    for (const m of this.smtp.mails.splice(0)) {
-      const header = (name: string) => {
-        const value = m.parsed.headers.get(name);
-        return typeof value === 'string' ? value : '';
-      };
-      this.all.push({
-        at: m.receivedAt.getTime(),
-        to: m.envelopeTo[0] ?? '',
-        kind: header('x-reclam-kind') || 'unknown',
-        messageId: (m.parsed.messageId ?? '').replace(/^<|>$/g, ''),
-        inReplyTo: (typeof m.parsed.inReplyTo === 'string' ? m.parsed.inReplyTo : '').replace(/^<|>$/g, ''),
-        bytes: m.raw.length,
-      });
-    }
-    for (const l of this.listeners) l();
+    // Records are pushed by the receiver child; nothing to pull.
   }
   onMail(listener: () => void): () => void {
     this.listeners.push(listener);
@@ -87,29 +125,28 @@ export class Collector {
     return this.all.filter((r) => r.kind === 'ack');
   }
   stop(): void {
-    clearInterval(this.timer);
-    this.drain();
+    this.listeners = [];
   }
 }
 
 export interface World {
   readonly dovecot: DovecotServer;
-  readonly smtp: SmtpReceiver;
+  readonly smtp: ReceiverChild;
   readonly collector: Collector;
   stop(): Promise<void>;
 }
 
 export async function startWorld(): Promise<World> {
   const dovecot = await startDovecot({ users: [IMAP_USER, PROBE_USER] });
-  const smtp = await startSmtpReceiver();
+  const smtp = await startReceiverChild();
   const collector = new Collector(smtp);
   return {
     dovecot,
     smtp,
     collector,
     async stop() {
-      collector.stop();
       await smtp.stop();
+      collector.stop();
       await dovecot.stop();
     },
   };
@@ -220,9 +257,14 @@ export interface SpawnOptions {
   readonly onLine?: (entry: Record<string, unknown>) => void;
 }
 
+/** DAEMON_NODE_ARGS: node flags for the daemon children (e.g. `--import ./memlog.mjs`, `--max-semi-space-size=…`). */
+function extraNodeArgs(): string[] {
+  return (process.env.DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+}
+
 export function spawnDaemon(configPath: string, options: SpawnOptions = {}): DaemonChild {
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', join(ROOT, 'src/cli/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? extraNodeArgs()), DAEMON_ENTRY, 'run', '--config', configPath, '--log-level', 'info'], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

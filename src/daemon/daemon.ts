@@ -1,13 +1,10 @@
 // The daemon's composition root: opens the database (migrating it), connects the adapters and runs
 // two loops — the mailbox watcher (IDLE, polling as fallback, under a lease) and the outbox
 // deliverer — until stopped.
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { openDatabase, type Database } from '../db/database.js';
-import { processAlive } from '../db/directory-lock.js';
-import { leaseHolder, releaseLease, takeOverLease, tryAcquireLease } from '../db/leases.js';
+import { holderIsDeadLocal, leaseHolder, newHolder, releaseLease, takeOverLease, tryAcquireLease } from '../db/leases.js';
 import { nextOutboxDueAt } from '../db/outbox.js';
 import { openMailboxSession } from '../adapters/imap-mailbox.js';
 import { parseMail } from '../adapters/mail-parser.js';
@@ -15,7 +12,7 @@ import { createSmtpSender } from '../adapters/smtp-sender.js';
 import { createTemplateRenderer } from '../adapters/template-renderer.js';
 import { systemClock, type Clock, type MailboxSession } from '../ports.js';
 import type { Deps } from '../services/deps.js';
-import { deliverOutbox } from '../services/deliver-outbox.js';
+import { deliverOutbox, takeBackOutboxClaims } from '../services/deliver-outbox.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
 import { TEMPLATES_DIR } from '../paths.js';
 import { Backoff, sleep, Wakeup } from './loop.js';
@@ -70,10 +67,10 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   const deps = buildDeps(config, database, log, options.clock);
   const abort = new AbortController();
   const outboxWakeup = new Wakeup();
-  const holder = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+  const holder = newHolder();
   log.info({ engine: database.engine, holder }, 'daemon started');
 
-  const loops = [runOutboxLoop(deps, outboxWakeup, abort.signal)];
+  const loops = [runOutboxLoop(deps, holder, outboxWakeup, abort.signal)];
   if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outboxWakeup.notify(), abort.signal));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outboxWakeup.notify()));
 
@@ -146,25 +143,38 @@ async function acquireMailboxLease(deps: Deps, holder: string): Promise<boolean>
   const now = deps.clock.now();
   if (await tryAcquireLease(deps.db, name, holder, now, MAILBOX_LEASE_MS)) return true;
   const current = await leaseHolder(deps.db, name, now);
-  const [host, pid] = current?.split(':') ?? [];
-  if (current && host === hostname() && pid && !processAlive(Number(pid))) {
+  if (current && holderIsDeadLocal(current)) {
     deps.log.info({ previous: current }, 'taking over the mailbox lease of a process that died');
     return takeOverLease(deps.db, name, current, holder, now, MAILBOX_LEASE_MS);
   }
   return false;
 }
 
-async function runOutboxLoop(deps: Deps, wakeup: Wakeup, signal: AbortSignal): Promise<void> {
+/** How often the outbox loop looks for rows claimed by a local deliverer that died meanwhile. */
+const TAKE_BACK_EVERY_MS = 60_000;
+
+async function runOutboxLoop(deps: Deps, holder: string, wakeup: Wakeup, signal: AbortSignal): Promise<void> {
   const backoff = new Backoff(60_000, deps.random);
+  // At start: the rows a killed predecessor had claimed are sent now, not after their lease.
+  let takeBack: { own: boolean } | null = { own: false };
+  let tookBackAt = 0;
   while (!signal.aborted) {
     try {
-      await deliverOutbox(deps);
+      if (takeBack || Date.now() - tookBackAt > TAKE_BACK_EVERY_MS) {
+        await takeBackOutboxClaims(deps, { holder, own: takeBack?.own ?? false });
+        takeBack = null;
+        tookBackAt = Date.now();
+      }
+      await deliverOutbox(deps, { holder });
       backoff.reset();
       const next = await nextOutboxDueAt(deps.db);
       const untilNext = next ? next.getTime() - deps.clock.now().getTime() : 30_000;
       await wakeup.wait(Math.min(Math.max(untilNext, 50), 30_000), signal);
     } catch (error) {
       if (signal.aborted) break;
+      // deliverOutbox returns only once its sends are settled: what it still holds is not in
+      // flight, so it is taken back on the next turn instead of waiting for the lease.
+      takeBack = { own: true };
       const delay = backoff.nextDelayMs();
       deps.log.error({ err: error, retryInMs: delay }, 'outbox loop failed');
       await sleep(delay, signal);

@@ -1,8 +1,30 @@
 // Named leases: with several daemons on one PostgreSQL, one holds the mailbox at a time and the
 // others take over when its lease expires.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { and, eq, lt, or, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
+import { processAlive } from './directory-lock.js';
 import { leases } from './schema.js';
+
+/** A new holder name, `host:pid:random`: unique per call, and what `holderIsDeadLocal` can check later. */
+export function newHolder(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+let thisProcess: string | undefined;
+
+/** One holder name for this process, for the callers that do not bring their own. */
+export function processHolder(): string {
+  thisProcess ??= newHolder();
+  return thisProcess;
+}
+
+/** Whether `holder` names a process of this machine that no longer runs (a crash, then a restart). */
+export function holderIsDeadLocal(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  return host === hostname() && !!pid && /^\d+$/.test(pid) && Number(pid) !== process.pid && !processAlive(Number(pid));
+}
 
 /** Takes or renews `name` for `holder` until now + ttl; returns whether `holder` holds it. */
 export async function tryAcquireLease(db: Db, name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {

@@ -1,10 +1,12 @@
 // Outbox queries. Rows are claimed with FOR UPDATE SKIP LOCKED and a lease, so several
 // deliverers (several daemons on one PostgreSQL) never send the same row at the same time, and a
-// deliverer that dies mid-send has its rows taken back when the lease expires.
-import { and, eq, gt, inArray, or, sql } from 'drizzle-orm';
+// deliverer that dies mid-send has its rows taken back when the lease expires — or at once, when
+// its claims (recorded in `leases`) are known to belong to a dead process.
+import { and, eq, getTableColumns, gt, like, or, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { rowsOf } from './database.js';
-import { events, outbox } from './schema.js';
+import { processHolder } from './leases.js';
+import { events, leases, outbox } from './schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
 export type NewOutboxRow = typeof outbox.$inferInsert;
@@ -14,46 +16,114 @@ export async function insertOutbox(tx: Db, row: NewOutboxRow): Promise<OutboxRow
   return inserted!;
 }
 
+/** Lease rows (table `leases`) that say which deliverer holds a claimed outbox row: `outbox:<id>`. */
+const CLAIM_PREFIX = 'outbox:';
+
 /**
  * Claims up to `limit` rows that are due (pending and next attempt reached, or sending with an
- * expired lease), marks them `sending` until now + leaseMs and counts the attempt.
+ * expired lease), marks them `sending` until now + leaseMs, counts the attempt and records
+ * `holder` as their claimant (a `leases` row per claimed row, written by the same statement), so
+ * that a restarted daemon can take back at once what a dead one held (`releaseOutboxClaims`).
+ * One statement.
  */
-export async function claimDueOutbox(db: Db, now: Date, leaseMs: number, limit: number): Promise<OutboxRow[]> {
+export async function claimDueOutbox(db: Db, now: Date, leaseMs: number, limit: number, holder: string = processHolder()): Promise<OutboxRow[]> {
   // Raw SQL parameters: dates as ISO text (postgres.js does not serialise Date here).
   const at = now.toISOString();
   const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
   const result = await db.execute(sql`
-    update ${outbox} set status = 'sending', lease_until = ${leaseUntil}::timestamptz, attempts = attempts + 1
-    where id in (
-      select id from ${outbox}
-      where (status = 'pending' and next_attempt_at <= ${at}::timestamptz)
-         or (status = 'sending' and lease_until < ${at}::timestamptz)
-      order by next_attempt_at, id
-      limit ${limit}
-      for update skip locked
+    with claimed as (
+      update ${outbox} set status = 'sending', lease_until = ${leaseUntil}::timestamptz, attempts = attempts + 1
+      where id in (
+        select id from ${outbox}
+        where (status = 'pending' and next_attempt_at <= ${at}::timestamptz)
+           or (status = 'sending' and lease_until < ${at}::timestamptz)
+        order by next_attempt_at, id
+        limit ${limit}
+        for update skip locked
+      )
+      returning *
+    ), owned as (
+      insert into ${leases} (name, holder, expires_at)
+      select ${CLAIM_PREFIX} || id, ${holder}, ${leaseUntil}::timestamptz from claimed
+      on conflict (name) do update set holder = excluded.holder, expires_at = excluded.expires_at
     )
-    returning id`);
-  const ids = rowsOf<{ id: number | string }>(result).map((r) => Number(r.id));
-  if (ids.length === 0) return [];
-  return db.select().from(outbox).where(inArray(outbox.id, ids)).orderBy(outbox.id);
+    select * from claimed order by id`);
+  return rowsOf<Record<string, unknown>>(result).map(outboxRowFromDriver);
 }
 
-export async function markOutboxSent(db: Db, id: number, now: Date): Promise<void> {
-  await db
-    .update(outbox)
-    .set({ status: 'sent', sentAt: now, leaseUntil: null, lastError: null })
-    .where(eq(outbox.id, id));
+/** A raw `select *` row of outbox mapped like drizzle maps it (both engines, via the columns' own decoders). */
+function outboxRowFromDriver(raw: Record<string, unknown>): OutboxRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of OUTBOX_COLUMNS) {
+    const value = raw[column.name];
+    row[key] = value === null || value === undefined ? null : column.mapFromDriverValue(value);
+  }
+  return row as OutboxRow;
+}
+const OUTBOX_COLUMNS = Object.entries(getTableColumns(outbox));
+
+/** Postgres array literal of ids, one parameter whatever the count. */
+function idArray(ids: readonly number[]): string {
+  return `{${ids.map((id) => Math.trunc(id)).join(',')}}`;
+}
+
+/**
+ * Marks rows sent at `now` and drops their claims: one statement for any number of rows. A row
+ * already `sent` (or `dead`) elsewhere keeps what it has.
+ */
+export async function markOutboxSent(db: Db, ids: readonly number[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  const list = idArray(ids);
+  await db.execute(sql`
+    with done as (
+      update ${outbox} set status = 'sent', sent_at = ${now.toISOString()}::timestamptz, lease_until = null, last_error = null
+      where id = any(${list}::bigint[]) and status in ('sending', 'pending')
+      returning id
+    )
+    delete from ${leases} where name in (select ${CLAIM_PREFIX} || id from done)`);
 }
 
 export async function markOutboxRetry(db: Db, id: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await db
-    .update(outbox)
-    .set({ status: 'pending', nextAttemptAt, leaseUntil: null, lastError: error })
-    .where(eq(outbox.id, id));
+  await db.execute(sql`
+    with retry as (
+      update ${outbox} set status = 'pending', next_attempt_at = ${nextAttemptAt.toISOString()}::timestamptz, lease_until = null, last_error = ${error}
+      where id = ${id}
+      returning id
+    )
+    delete from ${leases} where name in (select ${CLAIM_PREFIX} || id from retry)`);
 }
 
 export async function markOutboxDead(tx: Db, id: number, error: string): Promise<void> {
   await tx.update(outbox).set({ status: 'dead', leaseUntil: null, lastError: error }).where(eq(outbox.id, id));
+  await tx.delete(leases).where(eq(leases.name, `${CLAIM_PREFIX}${id}`));
+}
+
+/** Who holds claimed outbox rows now (the deliverers that have rows `sending`). */
+export async function outboxClaimHolders(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectDistinct({ holder: leases.holder })
+    .from(leases)
+    .where(like(leases.name, `${CLAIM_PREFIX}%`));
+  return rows.map((r) => r.holder);
+}
+
+/**
+ * Puts the rows claimed by `holders` back to `pending` (their attempt stays counted) without
+ * waiting for their lease: only for holders known not to be sending any more — a dead process,
+ * or this deliverer between two runs. Returns how many rows came back.
+ */
+export async function releaseOutboxClaims(db: Db, holders: readonly string[]): Promise<number> {
+  if (holders.length === 0) return 0;
+  const list = `{${holders.map((h) => `"${h.replace(/["\\]/g, '\\$&')}"`).join(',')}}`;
+  const result = await db.execute(sql`
+    with gone as (
+      delete from ${leases} where name like ${`${CLAIM_PREFIX}%`} and holder = any(${list}::text[])
+      returning substr(name, ${CLAIM_PREFIX.length + 1})::bigint as id
+    )
+    update ${outbox} set status = 'pending', lease_until = null
+    where id in (select id from gone) and status = 'sending'
+    returning id`);
+  return rowsOf(result).length;
 }
 
 /** When the next row becomes due (pending retry or expiring lease), or null when none waits. */

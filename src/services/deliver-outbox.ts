@@ -1,9 +1,18 @@
 // Drains the outbox: claims due rows, sends them with their fixed Message-ID, and records the
-// result. Transient SMTP failures are retried with backoff; permanent ones (or too many attempts)
+// result as soon as each send resolves (sent rows grouped into one UPDATE). Transient SMTP failures are retried with backoff; permanent ones (or too many attempts)
 // mark the row dead and tell the pilot.
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
-import { claimDueOutbox, markOutboxDead, markOutboxRetry, markOutboxSent, type OutboxRow } from '../db/outbox.js';
+import { holderIsDeadLocal, processHolder } from '../db/leases.js';
+import {
+  claimDueOutbox,
+  markOutboxDead,
+  markOutboxRetry,
+  markOutboxSent,
+  outboxClaimHolders,
+  releaseOutboxClaims,
+  type OutboxRow,
+} from '../db/outbox.js';
 import { backoffDelayMs } from '../domain/backoff.js';
 import { findTicketById } from '../db/tickets.js';
 import { maySeeContent, peopleWithRole } from '../domain/people.js';
@@ -19,22 +28,156 @@ export interface DeliveryReport {
   readonly dead: number;
 }
 
+export interface DeliverOptions {
+  /** Rows claimed per statement; up to 1.5 × this many sends in flight (default 20). */
+  readonly batchSize?: number;
+  /** Who claims the rows (default: this process, `processHolder()`). */
+  readonly holder?: string;
+  /**
+   * Coalescing window for marking rows sent, ms (default 10): a completed send waits at most this
+   * long (plus the statement before it) for others to share its UPDATE. It bounds what a crash
+   * re-sends: only mails accepted by SMTP within it.
+   */
+  readonly flushWindowMs?: number;
+}
+
 type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'sender' | 'random'>;
 
 /** How long a claimed row stays ours before another deliverer may take it back. */
 export const OUTBOX_LEASE_MS = 120_000;
 
-/** Sends every row due now, `batchSize` at a time, until none is left. */
-export async function deliverOutbox(deps: DeliverDeps, batchSize = 20): Promise<DeliveryReport> {
+/**
+ * Sends every row due now until none is left. Rows are claimed `batchSize` at a time and the next
+ * batch is claimed once half of the sends in flight are done, so the SMTP connections never wait
+ * for a batch's slowest mail. Each row is marked sent as soon as its send resolves, grouped with
+ * the others that completed within `flushWindowMs` (one UPDATE for all of them); refusals are
+ * recorded row by row (retry with backoff, or dead + pilot alert). Returns once every send it
+ * started is settled and recorded, even when it throws.
+ */
+export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions = {}): Promise<DeliveryReport> {
+  const batchSize = options.batchSize ?? 20;
+  const holder = options.holder ?? processHolder();
   const report = { sent: 0, retried: 0, dead: 0 };
-  for (;;) {
-    const rows = await claimDueOutbox(deps.db, deps.clock.now(), OUTBOX_LEASE_MS, batchSize);
-    if (rows.length === 0) return report;
-    const results = await Promise.all(rows.map(async (row) => ({ row, result: await send(deps, row) })));
-    for (const { row, result } of results) {
-      const outcome = await recordResult(deps, row, result);
-      report[outcome]++;
+  const marker = new SentMarker(deps, options.flushWindowMs ?? 10, (n) => (report.sent += n));
+  const inFlight = new Set<Promise<void>>();
+  let failure: { error: unknown } | null = null;
+  try {
+    for (;;) {
+      const rows = failure ? [] : await claimDueOutbox(deps.db, deps.clock.now(), OUTBOX_LEASE_MS, batchSize, holder);
+      for (const row of rows) {
+        const task: Promise<void> = (async () => {
+          const result = await send(deps, row);
+          if (result.ok) marker.add(row);
+          else report[await recordFailure(deps, row, result)]++;
+        })()
+          .catch((error: unknown) => {
+            failure ??= { error };
+          })
+          .finally(() => {
+            inFlight.delete(task);
+            // The last send out: nothing else will join the pending UPDATE, so it need not wait.
+            if (inFlight.size === 0) marker.flushSoon();
+          });
+        inFlight.add(task);
+      }
+      if (rows.length === batchSize && !failure) {
+        // More may be due: claim again once half of what is in flight is done.
+        while (inFlight.size > batchSize / 2) await Promise.race(inFlight);
+        continue;
+      }
+      // None (or fewer than asked) left: finish what is in flight, then look once more (a dead
+      // row queues a pilot alert).
+      while (inFlight.size > 0) await Promise.race(inFlight);
+      await marker.drain();
+      if (rows.length === 0 || failure) break;
     }
+  } finally {
+    while (inFlight.size > 0) await Promise.race(inFlight);
+    await marker.drain().catch((error: unknown) => {
+      failure ??= { error };
+    });
+  }
+  if (failure) throw (failure as { error: unknown }).error;
+  return report;
+}
+
+/**
+ * Puts back to `pending` the rows claimed by deliverers known not to be sending any more: dead
+ * processes of this machine (a daemon killed, then restarted) and, with `own`, this holder itself
+ * — only safe between two `deliverOutbox` runs (none of its sends is in flight then). Otherwise
+ * those rows would wait for their lease (OUTBOX_LEASE_MS). Returns how many rows came back.
+ */
+export async function takeBackOutboxClaims(deps: Pick<Deps, 'db' | 'log'>, options: { holder?: string; own?: boolean } = {}): Promise<number> {
+  const holder = options.holder ?? processHolder();
+  const holders = (await outboxClaimHolders(deps.db)).filter((h) => (options.own && h === holder) || (h !== holder && holderIsDeadLocal(h)));
+  if (holders.length === 0) return 0;
+  const count = await releaseOutboxClaims(deps.db, holders);
+  if (count > 0) deps.log.info({ rows: count, previous: holders }, 'outbox rows claimed by a stopped deliverer taken back');
+  return count;
+}
+
+/**
+ * Collects the rows whose send succeeded and marks them sent in groups: the first row waits at
+ * most `windowMs`; while one UPDATE runs, the next group gathers. Only one UPDATE at a time.
+ */
+class SentMarker {
+  private pending: OutboxRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private error: { error: unknown } | null = null;
+
+  constructor(
+    private readonly deps: DeliverDeps,
+    private readonly windowMs: number,
+    private readonly onMarked: (count: number) => void,
+  ) {}
+
+  add(row: OutboxRow): void {
+    if (this.error) throw this.error.error;
+    this.pending.push(row);
+    if (!this.timer && !this.running) this.timer = setTimeout(() => this.flush(), this.windowMs);
+  }
+
+  /** Flushes what is pending without waiting for the window (no more sends will join it). */
+  flushSoon(): void {
+    if (this.pending.length === 0 || this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.flush();
+  }
+
+  /** Waits until every row added so far is marked; throws what a flush threw. */
+  async drain(): Promise<void> {
+    for (;;) {
+      if (this.running) await this.running;
+      else if (this.pending.length > 0) this.flushSoon();
+      else break;
+    }
+    if (this.error) throw this.error.error;
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const rows = this.pending;
+    this.pending = [];
+    if (rows.length === 0) return;
+    this.running = (async () => {
+      try {
+        await markOutboxSent(
+          this.deps.db,
+          rows.map((r) => r.id),
+          this.deps.clock.now(),
+        );
+        this.onMarked(rows.length);
+        for (const row of rows) this.deps.log.info({ outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'mail sent');
+      } catch (error) {
+        // Those rows stay `sending` under their lease: they will be sent again (same Message-ID).
+        this.error ??= { error };
+      } finally {
+        this.running = null;
+        if (this.pending.length > 0 && !this.error) this.timer = setTimeout(() => this.flush(), this.windowMs);
+      }
+    })();
   }
 }
 
@@ -58,14 +201,9 @@ async function send(deps: DeliverDeps, row: OutboxRow): Promise<SendResult> {
   }
 }
 
-async function recordResult(deps: DeliverDeps, row: OutboxRow, result: SendResult): Promise<keyof DeliveryReport> {
+async function recordFailure(deps: DeliverDeps, row: OutboxRow, result: SendResult & { ok: false }): Promise<'retried' | 'dead'> {
   const now = deps.clock.now();
   const log = deps.log.child({ outboxId: row.id, kind: row.kind });
-  if (result.ok) {
-    await markOutboxSent(deps.db, row.id, now);
-    log.info({ attempts: row.attempts }, 'mail sent');
-    return 'sent';
-  }
   const error = [result.responseCode, result.message].filter(Boolean).join(' ');
   const kind = classifySmtpFailure(result);
   const { maxAttempts, baseDelaySeconds, maxDelaySeconds } = deps.config.outbox;

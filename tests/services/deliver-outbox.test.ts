@@ -2,9 +2,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { eq, sql } from 'drizzle-orm';
 import { events, outbox } from '../../src/db/schema.js';
-import { deliverOutbox } from '../../src/services/deliver-outbox.js';
+import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
+import { claimDueOutbox } from '../../src/db/outbox.js';
+import { deliverOutbox, OUTBOX_LEASE_MS, takeBackOutboxClaims } from '../../src/services/deliver-outbox.js';
 import { ingestMail } from '../../src/services/ingest-mail.js';
 import type { Deps } from '../../src/services/deps.js';
+import type { MailSender, OutgoingMail } from '../../src/ports.js';
+import { waitUntil } from '../support/wait.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
@@ -33,7 +38,7 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['events', 'outbox', 'messages', 'tickets', 'ticket_sequences']) await t.database.db.execute(sql.raw(`delete from ${table}`));
+    for (const table of ['events', 'leases', 'outbox', 'messages', 'tickets', 'ticket_sequences']) await t.database.db.execute(sql.raw(`delete from ${table}`));
     smtp.mails.length = 0;
     smtp.respondWith(null);
     deps?.sender.close();
@@ -113,5 +118,117 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     await ingestMail(deps, complaint('jean@example.test'), { kind: 'file', name: 'a' });
     const queued = (await t.database.db.select().from(outbox)).length;
     expect(await deliverOutbox(deps)).toEqual({ sent: 0, retried: queued, dead: 0 });
+  });
+
+  // Rows queued directly (not through ingest), so these tests see only the outbox.
+  const queue = async (addresses: string[]) => {
+    const now = clock.now();
+    const rows = await t.database.db
+      .insert(outbox)
+      .values(
+        addresses.map((to, i) => ({
+          messageId: `q${++n}.${i}@spst-test.fr`,
+          kind: 'ack',
+          toAddress: to,
+          automatic: true,
+          subject: `Mail ${i}`,
+          text: 'Bonjour',
+          html: '<p>Bonjour</p>',
+          headers: { 'X-Reclam-Kind': 'ack' },
+          nextAttemptAt: now,
+          createdAt: now,
+        })),
+      )
+      .returning({ id: outbox.id, to: outbox.toAddress });
+    return new Map(rows.map((r) => [r.to, r.id]));
+  };
+  const statusOf = async () =>
+    new Map((await t.database.db.select({ to: outbox.toAddress, status: outbox.status }).from(outbox)).map((r) => [r.to, r.status]));
+  /** The real SMTP sender, except that mails to `slow` wait until `release()`. */
+  const gated = (inner: MailSender, slow: string) => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sender: MailSender = {
+      async send(mail: OutgoingMail) {
+        if (mail.to === slow) await gate;
+        return inner.send(mail);
+      },
+      verify: () => inner.verify(),
+      close: () => inner.close(),
+    };
+    return { sender, release };
+  };
+
+  it('marks each row sent as soon as its send resolves, before the batch’s slowest mail', async () => {
+    const addresses = ['a@example.test', 'lent@example.test', 'b@example.test', 'c@example.test'];
+    await queue(addresses);
+    const { sender, release } = gated(deps.sender, 'lent@example.test');
+    const delivering = deliverOutbox({ ...deps, sender });
+    await waitUntil(async () => [...(await statusOf()).values()].filter((s) => s === 'sent').length === 3, 5_000, 'the three fast rows marked sent');
+    expect((await statusOf()).get('lent@example.test')).toBe('sending');
+    release();
+    expect(await delivering).toEqual({ sent: 4, retried: 0, dead: 0 });
+    expect([...(await statusOf()).values()]).toEqual(['sent', 'sent', 'sent', 'sent']);
+    // The claims recorded for a restart are gone with the rows sent.
+    const claims = await t.database.db.execute(sql`select count(*)::int as n from leases where name like 'outbox:%'`);
+    expect(JSON.stringify(claims)).toContain('"n":0');
+  });
+
+  it('keeps marking the others sent while a send in the middle fails', async () => {
+    const addresses = ['a@example.test', 'b@example.test', 'refuse@example.test', 'c@example.test', 'd@example.test'];
+    await queue(addresses);
+    smtp.respondWith((envelope) => (envelope.to.includes('refuse@example.test') ? { code: 451, message: '4.3.0 Try again later' } : null));
+    // The refused mail is also the slowest: the others must not wait for it to be recorded.
+    const { sender, release } = gated(deps.sender, 'refuse@example.test');
+    const delivering = deliverOutbox({ ...deps, sender });
+    await waitUntil(async () => [...(await statusOf()).values()].filter((s) => s === 'sent').length === 4, 5_000, 'the four accepted rows marked sent');
+    release();
+    expect(await delivering).toEqual({ sent: 4, retried: 1, dead: 0 });
+    const status = await statusOf();
+    expect(status.get('refuse@example.test')).toBe('pending');
+    expect(addresses.filter((a) => status.get(a) === 'sent')).toHaveLength(4);
+    // A send that throws is a transient failure of its own row only.
+    await queue(['e@example.test', 'boom@example.test', 'f@example.test']);
+    const throwing: MailSender = { ...deps.sender, send: (mail) => (mail.to === 'boom@example.test' ? Promise.reject(new Error('socket hang up')) : deps.sender.send(mail)) };
+    expect(await deliverOutbox({ ...deps, sender: throwing })).toEqual({ sent: 2, retried: 1, dead: 0 });
+  });
+
+  it('claims more rows while the first batch is still sending, and sends each row once', async () => {
+    const addresses = Array.from({ length: 25 }, (_, i) => `r${i}@example.test`);
+    await queue(addresses);
+    expect(await deliverOutbox(deps, { batchSize: 4, flushWindowMs: 30 })).toEqual({ sent: 25, retried: 0, dead: 0 });
+    expect(smtp.mails).toHaveLength(25);
+    expect(new Set([...(await statusOf()).values()])).toEqual(new Set(['sent']));
+  });
+
+  it('takes back at once the rows claimed by a dead local daemon, or by itself between runs, not a live one’s', async () => {
+    const ids = await queue(['mort@example.test', 'moi@example.test', 'vivant@example.test', 'ailleurs@example.test']);
+    const deadPid = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const holders = {
+      dead: `${hostname()}:${deadPid}:0badc0de`,
+      own: `${hostname()}:${process.pid}:self`,
+      live: `${hostname()}:${process.ppid}:alive`,
+      remote: `autre-machine:${deadPid}:0badc0de`,
+    };
+    // Each holder claims one row (the claim takes the oldest due row first).
+    for (const holder of [holders.dead, holders.own, holders.live, holders.remote]) {
+      expect(await claimDueOutbox(t.database.db, clock.now(), OUTBOX_LEASE_MS, 1, holder)).toHaveLength(1);
+    }
+    expect(await deliverOutbox(deps)).toEqual({ sent: 0, retried: 0, dead: 0 });
+    // A restart: the dead process's row comes back, the others stay claimed.
+    expect(await takeBackOutboxClaims(deps, { holder: holders.own })).toBe(1);
+    // Between two runs of its own deliverer, nothing of it is in flight: its own row comes back too.
+    expect(await takeBackOutboxClaims(deps, { holder: holders.own, own: true })).toBe(1);
+    expect(await deliverOutbox(deps, { holder: holders.own })).toEqual({ sent: 2, retried: 0, dead: 0 });
+    const status = await statusOf();
+    expect(status.get('mort@example.test')).toBe('sent');
+    expect(status.get('moi@example.test')).toBe('sent');
+    expect(status.get('vivant@example.test')).toBe('sending');
+    expect(status.get('ailleurs@example.test')).toBe('sending');
+    const [mort] = await t.database.db.select().from(outbox).where(eq(outbox.id, ids.get('mort@example.test')!));
+    expect(mort).toMatchObject({ attempts: 2 });
+    // The others wait for their lease, as before.
+    clock.advance(OUTBOX_LEASE_MS + 1);
+    expect(await deliverOutbox(deps)).toEqual({ sent: 2, retried: 0, dead: 0 });
   });
 });

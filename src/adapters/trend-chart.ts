@@ -2,7 +2,7 @@
 // (stacked bars by level: received dark, closed light) and rasterises it to PNG without a
 // browser, with fonts read from the machine (DejaVu or Liberation; else whatever it has).
 import { existsSync } from 'node:fs';
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
 import type { ChartRenderer, TrendChart } from '../ports.js';
 
 const WIDTH = 600;
@@ -119,6 +119,8 @@ export function createTrendChartRenderer(): ChartRenderer {
   const fontFiles = FONT_FILES.filter((file) => existsSync(file));
   return {
     renderTrend(chart) {
+      // Loaded on first use (a native module the daemon needs once a month).
+      const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
       const resvg = new Resvg(trendChartSvg(chart), {
         fitTo: { mode: 'width', value: WIDTH * SCALE },
         font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: fontFiles.length ? 'DejaVu Sans' : '' },

@@ -1,6 +1,5 @@
 // The only file that imports exceljs: writes a Workbook (ports.ts) as an .xlsx file — a bold,
 // frozen header row with a filter on each sheet, column widths and number formats.
-import ExcelJS from 'exceljs';
 import type { ColumnFormat, Workbook, WorkbookWriter } from '../ports.js';
 
 const NUMBER_FORMATS: Record<ColumnFormat, string | undefined> = {
@@ -24,6 +23,8 @@ function sheetName(name: string, taken: Set<string>): string {
 export function createXlsxWriter(): WorkbookWriter {
   return {
     async writeXlsx(spec: Workbook): Promise<Uint8Array> {
+      // Loaded on first use: exceljs weighs ~30 MB of memory, and the daemon needs it once a month.
+      const { default: ExcelJS } = await import('exceljs');
       const book = new ExcelJS.Workbook();
       book.creator = spec.creator;
       const taken = new Set<string>();

@@ -9,6 +9,7 @@
 // budget is nearly spent. Such a mail first commits the mails before it, then goes alone, and
 // the rest of the batch is looked at afresh. If the database refuses a batch's content
 // (SQLSTATE 22/23), its mails are redone one by one so only the faulty one is quarantined.
+import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../db/database.js';
 import type { NewEvent } from '../db/events.js';
 import {
@@ -196,28 +197,12 @@ async function commitGroup(deps: BatchDeps, group: readonly Extract<Prepared, { 
   const feedback: QualificationFeedback[] = complaints && rules.learning.enabled ? await recentQualificationFeedback(deps.db, rules.learning.maxExamples) : [];
 
   // The pure work (reply text, qualification, deadline, routing) before the transaction.
-  const planned: Planned[] = group.map((prepared) => {
-    const { mail, classification, item } = prepared;
-    const receivedAt = receptionTime(mail, item.source, now);
-    if (prepared.recorded || (classification.kind !== 'new' && classification.kind !== 'follow-up')) return { prepared, receivedAt, newText: null, opening: null };
-    const newText = extractNewText({ text: mail.text, html: mail.html });
-    if (classification.kind !== 'new') return { prepared, receivedAt, newText, opening: null };
-    const input: OpenTicketInput = {
-      complainant: { address: mail.from!.address, name: mail.from!.name },
-      channel: 'email',
-      subject: mail.subject,
-      summary: newText.core || newText.text || mail.text,
-      receivedAt,
-      messageRowId: null,
-      complainantMessageId: mail.hasOwnMessageId ? mail.messageId : null,
-      registeredLetter: false,
-      participants: copiedAddresses(mail, config.mailbox.address),
-      actor: mail.from!.address,
-      attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
-      linkedTicketReference: classification.linkedTicketReference,
-    };
-    return { prepared, receivedAt, newText, opening: { input, plan: planTicket(deps, input, feedback) } };
-  });
+  const planned: Planned[] = [];
+  for (const prepared of group) {
+    planned.push(plan(deps, prepared, now, feedback));
+    // Lets SMTP replies and IMAP notifications through between two mails' work (a few ms each).
+    await setImmediate();
+  }
 
   let written: Written;
   try {
@@ -230,6 +215,30 @@ async function commitGroup(deps: BatchDeps, group: readonly Extract<Prepared, { 
     return outcomes;
   }
   return planned.map((p, i) => report(deps, p, written.tickets[i]));
+}
+
+/** The pure work of one mail: its new text and, for a complaint, the ticket's qualification, deadline and routing. */
+function plan(deps: BatchDeps, prepared: Extract<Prepared, { path: 'batch' }>, now: Date, feedback: readonly QualificationFeedback[]): Planned {
+  const { mail, classification, item } = prepared;
+  const receivedAt = receptionTime(mail, item.source, now);
+  if (prepared.recorded || (classification.kind !== 'new' && classification.kind !== 'follow-up')) return { prepared, receivedAt, newText: null, opening: null };
+  const newText = extractNewText({ text: mail.text, html: mail.html });
+  if (classification.kind !== 'new') return { prepared, receivedAt, newText, opening: null };
+  const input: OpenTicketInput = {
+    complainant: { address: mail.from!.address, name: mail.from!.name },
+    channel: 'email',
+    subject: mail.subject,
+    summary: newText.core || newText.text || mail.text,
+    receivedAt,
+    messageRowId: null,
+    complainantMessageId: mail.hasOwnMessageId ? mail.messageId : null,
+    registeredLetter: false,
+    participants: copiedAddresses(mail, deps.config.mailbox.address),
+    actor: mail.from!.address,
+    attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+    linkedTicketReference: classification.linkedTicketReference,
+  };
+  return { prepared, receivedAt, newText, opening: { input, plan: planTicket(deps, input, feedback) } };
 }
 
 interface Written {
@@ -329,7 +338,11 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
   }
 
   await checkBudgets(tx, deps, mails, now);
-  const rows: NewOutboxRow[] = mails.map((request) => composeOutboxRow(deps, request, now));
+  const rows: NewOutboxRow[] = [];
+  for (const request of mails) {
+    rows.push(composeOutboxRow(deps, request, now));
+    if (rows.length % 8 === 0) await setImmediate();
+  }
   const queued = await insertOutboxRows(tx, rows);
   for (const [index, { ticket }] of acks) {
     const row = queued[index]!;

@@ -77,8 +77,12 @@ export const tickets = pgTable(
     index('tickets_received_at_idx').on(t.receivedAt),
     index('tickets_status_idx').on(t.status),
     index('tickets_complainant_idx').on(t.complainantEmail),
-    /** Indicators: closures and the backlog at a period's end. */
-    index('tickets_closed_at_idx').on(t.closedAt),
+    /** Indicators: closures in a range; the tickets closed since an instant and received before it (backlog at that instant). */
+    index('tickets_closed_at_received_at_idx').on(t.closedAt, t.receivedAt),
+    /** Indicators: the current backlog (tickets still open), by reception. */
+    index('tickets_open_received_idx')
+      .on(t.receivedAt)
+      .where(sql`${t.status} not in ('closed', 'rejected')`),
   ],
 );
 
@@ -152,7 +156,12 @@ export const events = pgTable(
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
     messageId: bigint('message_id', { mode: 'number' }).references(() => messages.id),
   },
-  (t) => [index('events_ticket_idx').on(t.ticketId, t.at), index('events_type_at_idx').on(t.type, t.at)],
+  (t) => [
+    index('events_ticket_idx').on(t.ticketId, t.at),
+    index('events_type_at_idx').on(t.type, t.at),
+    /** Indicators: « has this ticket a `ticket.closed` event », a ticket's last life-cycle event: probes by type and ticket. */
+    index('events_type_ticket_idx').on(t.type, t.ticketId, t.at),
+  ],
 );
 
 /** A file attached to an outgoing mail; with `cid`, an image the HTML shows inline (`<img src="cid:…">`). */

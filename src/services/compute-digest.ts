@@ -4,6 +4,7 @@
 // reader who is not a doctor may not see of medical tickets (SPEC §4).
 import type { Config } from '../config/config-schema.js';
 import {
+  applyIndicatorSettings,
   backlogAt,
   overdueTicketsAt,
   pipelineFigures,
@@ -93,6 +94,17 @@ async function snapshot(deps: Pick<Deps, 'db' | 'config'>, period: Period, asOf:
  * on the 1st compares October on 1 November with September as it stood on 1 October.
  */
 export async function computeDigest(deps: Pick<Deps, 'db' | 'config'>, input: { readonly period: Period; readonly asOf: Date }): Promise<DigestFigures> {
+  // One read-only transaction: every figure from the same snapshot, under the indicator settings.
+  return deps.db.transaction(
+    async (tx) => {
+      await applyIndicatorSettings(tx);
+      return computeFigures({ ...deps, db: tx }, input);
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+}
+
+async function computeFigures(deps: Pick<Deps, 'db' | 'config'>, input: { readonly period: Period; readonly asOf: Date }): Promise<DigestFigures> {
   const timeZone = deps.config.organisation.timezone;
   const current = await snapshot(deps, input.period, input.asOf);
   const lag = input.asOf.getTime() - current.range.end.getTime();

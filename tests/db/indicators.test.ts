@@ -245,6 +245,19 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
     expect((await backlogAt(db, SEPTEMBER.end)).overall).toEqual({ open: 2, age0to7: 2, age8to15: 0, age16to30: 0, ageOver30: 0, overdue: 0 });
   });
 
+  it('reconstructs the backlog in mid-October: closed, rejected and reopened since, closed before without event', async () => {
+    // Open on 16 October 00:00 UTC: C (closed on the 24th), D (received on the 15th, rejected on the 16th at 10:00), G and H.
+    // Not: I (closed again on the 12th), J (closed on the 6th, reopened in November: open now), K (closed on the 3rd without event), L.
+    const at = d('2026-10-16T00:00:00Z');
+    const backlog = await backlogAt(db, at);
+    expect(backlog.overall).toEqual({ open: 4, age0to7: 2, age8to15: 2, age16to30: 0, ageOver30: 0, overdue: 1 });
+    expect(backlog.byLevel).toEqual([
+      { level: 1, figures: { open: 1, age0to7: 0, age8to15: 1, age16to30: 0, ageOver30: 0, overdue: 1 } },
+      { level: 3, figures: { open: 3, age0to7: 2, age8to15: 1, age16to30: 0, ageOver30: 0, overdue: 0 } },
+    ]);
+    expect((await overdueTicketsAt(db, at)).map((t) => t.reference.slice(-1))).toEqual(['G']);
+  });
+
   it('reports the mail pipeline of October', async () => {
     expect(await pipelineFigures(db, OCTOBER)).toEqual({
       mailsSeen: 7, // six messages and one quarantined, not the one of 1 November
@@ -333,6 +346,34 @@ describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
     expect([...message!.raw]).toEqual([0x0a]);
     expect(await t.database.db.$count(tickets)).toBe(history.tickets.length);
     expect(await t.database.db.$count(events)).toBe(history.events.length);
+
+    // At earlier instants, the backlog is what the audit trail says: received before, and the last
+    // life-cycle event before the instant (if any) a reopening.
+    const lifecycle = new Set<string>([EVENT_TYPES.closed, EVENT_TYPES.rejected, EVENT_TYPES.reopened]);
+    for (const instant of ['2026-04-15T00:00:00Z', '2026-06-30T22:00:00Z', '2026-08-31T22:00:00Z', '2026-10-01T12:00:00Z']) {
+      const at = d(instant);
+      const openThen = history.tickets.filter((x) => {
+        if (!(x.receivedAt < at)) return false;
+        const before = history.events.filter((e) => e.ticketId === x.id && lifecycle.has(e.type) && (e.at as Date) < at);
+        const last = before.reduce<(typeof before)[number] | undefined>((a, e) => (!a || (e.at as Date) >= (a.at as Date) ? e : a), undefined);
+        return !last || last.type === EVENT_TYPES.reopened;
+      });
+      const then = await backlogAt(t.database.db, at);
+      expect(then.overall.open, instant).toBe(openThen.length);
+      expect(then.overall.overdue, instant).toBe(openThen.filter((x) => x.deadlineAt < at).length);
+      expect(then.byLevel.reduce((sum, l) => sum + l.figures.open, 0)).toBe(openThen.length);
+    }
+
+    // The trend's closures: each month's tickets with a `ticket.closed` event in it.
+    const months = trendMonths(monthPeriod(2026, 10)).map((m) => periodRange(m, PARIS));
+    const trend = await trendByLevel(t.database.db, months);
+    months.forEach((month, index) => {
+      const closedIn = new Set(history.events.filter((e) => e.type === EVENT_TYPES.closed && (e.at as Date) >= month.start && (e.at as Date) < month.end).map((e) => e.ticketId));
+      const receivedIn = history.tickets.filter((x) => x.receivedAt >= month.start && x.receivedAt < month.end);
+      const points = trend.filter((p) => p.index === index);
+      expect(points.reduce((sum, p) => sum + p.closed, 0), `closed, month ${index}`).toBe(closedIn.size);
+      expect(points.reduce((sum, p) => sum + p.received, 0), `received, month ${index}`).toBe(receivedIn.length);
+    });
 
     // At the end of the history the backlog is the tickets whose current state is open.
     const open = history.tickets.filter((x) => x.status !== 'closed' && x.status !== 'rejected' && x.receivedAt < now);

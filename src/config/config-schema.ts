@@ -225,8 +225,10 @@ export const configSchema = z
         /** First retry delay in seconds; doubles each attempt up to maxDelaySeconds. */
         baseDelaySeconds: z.number().positive().default(30),
         maxDelaySeconds: z.number().positive().default(3600),
+        /** PostgreSQL: deliver from a worker thread of the daemon (its own connections). */
+        separateThread: z.boolean().default(true),
       })
-      .default({ maxAttempts: 8, baseDelaySeconds: 30, maxDelaySeconds: 3600 }),
+      .default({ maxAttempts: 8, baseDelaySeconds: 30, maxDelaySeconds: 3600, separateThread: true }),
     effectiveness: z
       .object({
         enabled: z.boolean().default(true),

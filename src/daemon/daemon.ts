@@ -15,7 +15,10 @@ import type { Deps } from '../services/deps.js';
 import { deliverOutbox, takeBackOutboxClaims } from '../services/deliver-outbox.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
 import { TEMPLATES_DIR } from '../paths.js';
+import { Worker } from 'node:worker_threads';
 import { Backoff, sleep, Wakeup } from './loop.js';
+import { runOutboxLoop } from './outbox-loop.js';
+import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
 
 export interface RunningDaemon {
@@ -27,6 +30,8 @@ export interface RunningDaemon {
   readonly stopped: Promise<void>;
   /** Wakes the outbox deliverer (after mails were queued outside the loops, e.g. by `ingest`). */
   wakeOutbox(): void;
+  /** Whether the deliverer runs in its own thread (PostgreSQL). */
+  readonly outboxThread: boolean;
 }
 
 export interface DaemonOptions {
@@ -66,13 +71,16 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   }
   const deps = buildDeps(config, database, log, options.clock);
   const abort = new AbortController();
-  const outboxWakeup = new Wakeup();
   const holder = newHolder();
   log.info({ engine: database.engine, holder }, 'daemon started');
 
-  const loops = [runOutboxLoop(deps, holder, outboxWakeup, abort.signal)];
-  if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outboxWakeup.notify(), abort.signal));
-  if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outboxWakeup.notify()));
+  // On PostgreSQL the deliverer has its own thread (and connections); PGlite is one connection in
+  // this thread, and a test's fake clock cannot cross to another thread.
+  const threaded = database.engine === 'postgres' && config.database.url !== undefined && options.clock === undefined && config.outbox.separateThread;
+  const outbox = threaded ? runOutboxThread(deps, holder, abort.signal) : runOutboxHere(deps, holder, abort.signal);
+  const loops = [outbox.done];
+  if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal));
+  if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
 
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);
@@ -84,12 +92,49 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     deps,
     database,
     stopped,
-    wakeOutbox: () => outboxWakeup.notify(),
+    wakeOutbox: () => outbox.wake(),
+    outboxThread: threaded,
     async stop() {
       abort.abort();
       await stopped;
     },
   };
+}
+
+interface OutboxRunner {
+  readonly done: Promise<void>;
+  wake(): void;
+}
+
+function runOutboxHere(deps: Deps, holder: string, signal: AbortSignal): OutboxRunner {
+  const wakeup = new Wakeup();
+  return { done: runOutboxLoop(deps, holder, wakeup, signal), wake: () => wakeup.notify() };
+}
+
+/**
+ * The deliverer in a worker thread (outbox-worker.ts). Should the thread die, delivery goes on
+ * from this thread: nothing queued waits for a restart.
+ */
+function runOutboxThread(deps: Deps, holder: string, signal: AbortSignal): OutboxRunner {
+  const { config, log } = deps;
+  // Compiled: dist/daemon/outbox-worker.js; from the sources (tests, tsx): the .ts through tsx.
+  const fromSources = import.meta.url.endsWith('.ts');
+  const entry = new URL(`./outbox-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url);
+  const data: OutboxWorkerData = { config, holder, logLevel: log.level };
+  const worker = new Worker(entry, { workerData: data, execArgv: fromSources ? ['--import', 'tsx'] : [] });
+  let fallback: OutboxRunner | null = null;
+  const done = new Promise<void>((resolve) => {
+    worker.on('error', (error) => log.error({ err: error }, 'outbox thread failed'));
+    worker.on('exit', (code) => {
+      if (signal.aborted) return resolve();
+      log.error({ code }, 'outbox thread stopped: delivering from the main thread');
+      fallback = runOutboxHere(deps, holder, signal);
+      resolve(fallback.done);
+    });
+  });
+  signal.addEventListener('abort', () => worker.postMessage('stop'), { once: true });
+  log.info('outbox delivered from its own thread');
+  return { done, wake: () => (fallback ? fallback.wake() : worker.postMessage('wake')) };
 }
 
 function leaseName(config: Config): string {
@@ -150,34 +195,3 @@ async function acquireMailboxLease(deps: Deps, holder: string): Promise<boolean>
   return false;
 }
 
-/** How often the outbox loop looks for rows claimed by a local deliverer that died meanwhile. */
-const TAKE_BACK_EVERY_MS = 60_000;
-
-async function runOutboxLoop(deps: Deps, holder: string, wakeup: Wakeup, signal: AbortSignal): Promise<void> {
-  const backoff = new Backoff(60_000, deps.random);
-  // At start: the rows a killed predecessor had claimed are sent now, not after their lease.
-  let takeBack: { own: boolean } | null = { own: false };
-  let tookBackAt = 0;
-  while (!signal.aborted) {
-    try {
-      if (takeBack || Date.now() - tookBackAt > TAKE_BACK_EVERY_MS) {
-        await takeBackOutboxClaims(deps, { holder, own: takeBack?.own ?? false });
-        takeBack = null;
-        tookBackAt = Date.now();
-      }
-      await deliverOutbox(deps, { holder });
-      backoff.reset();
-      const next = await nextOutboxDueAt(deps.db);
-      const untilNext = next ? next.getTime() - deps.clock.now().getTime() : 30_000;
-      await wakeup.wait(Math.min(Math.max(untilNext, 50), 30_000), signal);
-    } catch (error) {
-      if (signal.aborted) break;
-      // deliverOutbox returns only once its sends are settled: what it still holds is not in
-      // flight, so it is taken back on the next turn instead of waiting for the lease.
-      takeBack = { own: true };
-      const delay = backoff.nextDelayMs();
-      deps.log.error({ err: error, retryInMs: delay }, 'outbox loop failed');
-      await sleep(delay, signal);
-    }
-  }
-}

@@ -44,7 +44,8 @@ describeE2E('the complaint mailbox end to end', () => {
       const yaml = testConfigYaml({
         imapPort: dovecot.imapPort,
         smtpPort: smtp.port,
-        dataDir: t.dataDir,
+        // On PostgreSQL the daemon delivers from its own thread, which opens the database by URL.
+        ...(t.url ? { databaseUrl: t.url } : { dataDir: t.dataDir }),
         outbox: '{ maxAttempts: 5, baseDelaySeconds: 1, maxDelaySeconds: 2 }',
       });
       const { config } = loadConfig(yaml, {}, 'e2e');
@@ -68,6 +69,8 @@ describeE2E('the complaint mailbox end to end', () => {
     });
 
     it('acknowledges a complaint once, with its reference and deadline, and files it without \\Seen', async () => {
+      // PostgreSQL: the acknowledgement leaves from the deliverer's own thread.
+      expect(daemon.outboxThread).toBe(engine === 'postgres');
       await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('Jean Dupont <jean@example.test>', 'Attente à l’accueil', 'Deux heures d’attente.'));
       const ack = await smtp.waitFor(to('jean@example.test'), 15_000);
       const [ticket] = await ticketOf('jean@example.test');

@@ -44,6 +44,7 @@ import { findPerson } from '../domain/people.js';
 import type { QualificationFeedback } from '../domain/qualification.js';
 import { resolveQualificationRules } from '../domain/qualification-rules.js';
 import { extractNewText } from '../domain/reply-text.js';
+import type { ParseResult } from '../ports.js';
 import type { Deps } from './deps.js';
 import { composeOutboxRow, ownMessageIdDomain, type MailRequest } from './enqueue-mail.js';
 import { staffMailRequest } from './enqueue-staff-mail.js';
@@ -89,10 +90,12 @@ type Prepared =
       readonly recorded: boolean;
     };
 
+type Parsed = { readonly item: RawInbound; readonly result: ParseResult };
+
 /** Ingests `items` (in mailbox order); returns one outcome per item, in the same order. */
 export async function ingestBatch(deps: BatchDeps, items: readonly RawInbound[]): Promise<IngestOutcome[]> {
   // One at a time: parsing is CPU work, and 50 parsers at once would only hold more memory.
-  const parsed: { item: RawInbound; result: Awaited<ReturnType<BatchDeps['parseMail']>> }[] = [];
+  const parsed: Parsed[] = [];
   for (const item of items) parsed.push({ item, result: await deps.parseMail(item.raw) });
   const outcomes: IngestOutcome[] = [];
   let rest = parsed;
@@ -111,12 +114,12 @@ export async function ingestBatch(deps: BatchDeps, items: readonly RawInbound[])
   return outcomes;
 }
 
-async function prepare(deps: BatchDeps, items: readonly { item: RawInbound; result: Awaited<ReturnType<BatchDeps['parseMail']>> }[]): Promise<Prepared[]> {
+async function prepare(deps: BatchDeps, items: readonly Parsed[]): Promise<Prepared[]> {
   const { config } = deps;
   const mails = items.map((p) => (p.result.ok ? p.result.mail : null));
   const ok = mails.filter((m): m is InboundMail => m !== null);
 
-  // Everything the batch threads onto, in three queries whatever its size.
+  // Everything the batch threads onto, and what it already recorded: four queries whatever its size.
   const referenced = [...new Set(ok.flatMap((m) => [...referencedMessageIds(m), ...bouncedMessageIds(m)]))];
   const byMessageId = await ticketsByMessageIds(deps.db, referenced);
   const tags = new Set(ok.flatMap((m) => subjectTicketReferences(m.subject, config.organisation.ticketPrefix)));

@@ -106,6 +106,18 @@ export function migrationsPresent(): boolean {
   return existsSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'));
 }
 
+/**
+ * How many sessions `db` can run at once: its PostgreSQL pool's size; 1 on PGlite (one embedded
+ * session) and for a transaction (bound to its connection).
+ */
+export function sessionCount(db: Db): number {
+  // drizzle keeps its client as `$client`: a postgres.js pool is a function with `reserve`.
+  const client = (db as { $client?: unknown }).$client;
+  if (typeof client !== 'function' || !('reserve' in client)) return 1;
+  const max = Number((client as { options?: { max?: unknown } }).options?.max);
+  return Number.isInteger(max) && max > 1 ? max : 1;
+}
+
 /** Rows of a raw `db.execute()` result: PGlite returns `{ rows }`, postgres.js an array. */
 export function rowsOf<T>(result: unknown): T[] {
   if (Array.isArray(result)) return result as T[];

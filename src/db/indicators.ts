@@ -7,7 +7,7 @@ import { and, asc, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import type { TimeRange } from '../domain/period.js';
 import type { Db } from './database.js';
-import { rowsOf } from './database.js';
+import { rowsOf, sessionCount } from './database.js';
 import { tickets } from './schema.js';
 
 export const DIMENSIONS = ['level', 'category', 'requester', 'channel'] as const;
@@ -57,6 +57,93 @@ export const INDICATOR_SETTINGS: Readonly<Record<string, string>> = { jit: 'off'
 export async function applyIndicatorSettings(db: Db): Promise<void> {
   const calls = Object.entries(INDICATOR_SETTINGS).map(([name, value]) => sql`set_config(${name}, ${value}, true)`);
   await db.execute(sql`select ${sql.join(calls, sql`, `)}`);
+}
+
+/** Runs one query function on a session of `withIndicatorSnapshot`, as soon as one is free. */
+export type SnapshotQuery = <T>(query: (db: Db) => Promise<T>) => Promise<T>;
+
+/**
+ * Sessions the digest's queries use at once on PostgreSQL. The pilot's server has 2 cores; a third
+ * session is meant to keep both busy while node parses a result (measured with 3: 1.46 s → 0.85 s
+ * over 1 M tickets, bench/README.md « Indicator queries »; 2 not measured). Each takes a
+ * connection from the pool while the digest runs.
+ */
+export const INDICATOR_SESSIONS = 3;
+
+const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'read only' } as const;
+
+/**
+ * Runs `work` in one read-only REPEATABLE READ transaction under INDICATOR_SETTINGS, so every
+ * figure comes from the same snapshot, its queries (given to `run`) on up to `sessions` sessions at
+ * once on PostgreSQL: the first transaction exports its snapshot (`pg_export_snapshot()`) and each
+ * other session, a transaction of its own on another pooled connection, imports it (`SET
+ * TRANSACTION SNAPSHOT`) before its first query: they all see exactly what the first one sees,
+ * whatever commits meanwhile. The other sessions join when the pool gives them a connection; the
+ * first runs queries meanwhile, and all of them if none comes (it never waits on the pool: callers
+ * each holding a first transaction could otherwise wait on one another). On PGlite (one session),
+ * inside a transaction and with `sessions` = 1 the queries run one after the other in the first
+ * transaction. Queries start in the order they are given. `work` must have every query it started
+ * ended when it returns.
+ */
+export async function withIndicatorSnapshot<T>(db: Db, sessions: number, work: (run: SnapshotQuery) => Promise<T>): Promise<T> {
+  return db.transaction(async (first) => {
+    await applyIndicatorSettings(first);
+    const queue = sessionQueue(first);
+    const others = Math.min(sessions, sessionCount(db)) - 1;
+    if (others <= 0) return work(queue.run);
+    const [exported] = rowsOf<{ id: unknown }>(await first.execute(sql`select pg_export_snapshot() as id`));
+    const snapshot = String(exported?.id);
+    // SET TRANSACTION SNAPSHOT takes no parameter: the identifier is checked before it is spliced in.
+    if (!/^[0-9A-F]+(-[0-9A-F]+)+$/i.test(snapshot)) throw new Error(`unexpected snapshot identifier ${snapshot}`);
+    let done = false;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const joined: Promise<unknown>[] = [];
+    for (let i = 0; i < others; i++) {
+      const session: Promise<unknown> = db
+        .transaction(async (other) => {
+          if (done) return;
+          joined.push(session);
+          await other.execute(sql.raw(`set transaction snapshot '${snapshot}'`));
+          await applyIndicatorSettings(other);
+          if (done) return;
+          queue.add(other);
+          await finished;
+        }, READ_ONLY_SNAPSHOT)
+        // A session that could not join only leaves its queries to the others; a query's own
+        // error reaches `work` through `run`.
+        .catch(() => undefined);
+    }
+    try {
+      return await work(queue.run);
+    } finally {
+      done = true;
+      finish();
+      await Promise.all(joined);
+    }
+  }, READ_ONLY_SNAPSHOT);
+}
+
+/** Gives each query the first free session, in the order asked. */
+function sessionQueue(first: Db): { run: SnapshotQuery; add(session: Db): void } {
+  const idle: Db[] = [first];
+  const waiting: ((session: Db) => void)[] = [];
+  const free = (session: Db) => {
+    const next = waiting.shift();
+    if (next) next(session);
+    else idle.push(session);
+  };
+  return {
+    add: free,
+    async run(query) {
+      const session = idle.shift() ?? (await new Promise<Db>((resolve) => waiting.push(resolve)));
+      try {
+        return await query(session);
+      } finally {
+        free(session);
+      }
+    },
+  };
 }
 
 const ts = (instant: Date): SQL => sql`${instant.toISOString()}::timestamptz`;
@@ -118,13 +205,13 @@ export async function rangeFigures(db: Db, range: TimeRange, asOf: Date): Promis
   // closed_at in the range with no closure event in it falls back on closed_at only when it has no
   // `ticket.closed` event at all (as closuresCte), a probe made for those few tickets only.
   // The text dimensions are grouped in the "C" collation: the same groups, cheaper sorts.
-  // PostgreSQL 15, 1 M tickets, one month (bench/plans/postgres/01-*.txt):
+  // PostgreSQL 15, 1 M tickets, one month, tables vacuumed (bench/plans/postgres/01-*.txt; 165–180 ms):
   //   GroupAggregate (grouping sets; 26 k rows)
-  //     CTE closure_events: HashAggregate <- Bitmap Heap Scan on events <- events_type_at_idx (closed, at in range)
-  //     CTE reopenings: HashAggregate <- Bitmap Heap Scan on events <- events_type_at_idx (reopened, at in range)
+  //     CTE closure_events: GroupAggregate <- Index Only Scan using events_type_ticket_idx (closed; at filtered in the index)
+  //     CTE reopenings: GroupAggregate <- Index Only Scan using events_type_ticket_idx (reopened)
   //     -> Sort -> Hash Right Join closure_events -> Hash Right Join reopenings
   //          -> Bitmap Heap Scan on tickets <- BitmapOr (tickets_received_at_idx, tickets_closed_at_received_at_idx,
-  //               tickets_pkey: id = any (closure and reopening ids))
+  //               tickets_pkey: id = any (closure and reopening ids, 17 k: ~12 ms))
   //     SubPlan, only for a closed_at in the range without closure event in it: Index Scan using events_type_ticket_idx
   const result = await db.execute(sql`
     with closure_events as (
@@ -220,13 +307,13 @@ export interface BacklogFigures {
  * to closed writes `closed_at` and a `ticket.closed` event, each rejection a `ticket.rejected`
  * event, and reopening clears `closed_at` and leaves the ticket open.
  */
-// PostgreSQL 15, 1 M tickets, a year before (bench/plans/postgres/12-*.txt; was 2 s rewinding 200 k tickets):
+// PostgreSQL 15, 1 M tickets, a year before (bench/plans/postgres/12-*.txt; 155 ms, was 2 s rewinding 200 k tickets):
 //   MixedAggregate
 //     -> Nested Loop
 //          -> HashAggregate (22 k candidates) <- Append
 //               Index Scan using tickets_open_received_idx
 //               Bitmap Heap Scan on tickets <- tickets_closed_at_received_at_idx (closed_at >= …, received_at < …)
-//               Bitmap Heap Scan on events <- events_type_at_idx (rejected, at >= …)
+//               Index Only Scan using events_type_ticket_idx (rejected, at >= …)
 //          -> Index Scan using tickets_pkey (received_at < …; CASE)
 //               SubPlan (moved since?): Index Scan using events_ticket_idx
 //               SubPlan (last life-cycle event before, 10 k tickets): Index Scan using events_type_ticket_idx
@@ -419,11 +506,11 @@ export async function trendByLevel(db: Db, ranges: readonly TimeRange[]): Promis
   // tickets closed_at in the months without closure event in them). Receptions and the closures'
   // levels come from one scan of the tickets received in the months or closed since the first
   // (a closure's ticket is one of them unless reopened and open again: looked up by id then).
-  // PostgreSQL 15, 1 M tickets, twelve months (bench/plans/postgres/17-*.txt; was 2.6 s):
+  // PostgreSQL 15, 1 M tickets, twelve months, tables vacuumed (bench/plans/postgres/17-*.txt; 420–460 ms, was 2.6 s):
   //   Sort <- Hash Full Join (received, closed)
   //     CTE recent: Bitmap Heap Scan on tickets <- BitmapOr (tickets_received_at_idx, tickets_closed_at_received_at_idx)  210 k rows
   //     closed: GroupAggregate <- Sort <- Hash Full Join (recent closed since, closure_events)
-  //       closure_events: HashAggregate <- Bitmap Heap Scan on events <- events_type_at_idx (closed, 12 months)  200 k rows
+  //       closure_events: Group <- Incremental Sort <- Index Only Scan using events_type_ticket_idx (closed, 12 months)  200 k rows
   //       SubPlans: level by tickets_pkey (reopened, open again: ~200); no closed event at all (events_type_ticket_idx)
   //     received: HashAggregate <- CTE Scan on recent
   const result = await db.execute(sql`

@@ -16,6 +16,7 @@ import { jobRuns, outbox } from '../../src/db/schema.js';
 import { monthPeriod, periodRange } from '../../src/domain/period.js';
 import type { Db } from '../../src/db/database.js';
 import type { Deps } from '../../src/services/deps.js';
+import { computeDigest } from '../../src/services/compute-digest.js';
 import { deliverOutbox } from '../../src/services/deliver-outbox.js';
 import { exportTickets } from '../../src/services/export-tickets.js';
 import { prepareDigest, sendDigest, sendDueDigests, type DigestDeps, type SendDigestResult } from '../../src/services/send-digest.js';
@@ -270,6 +271,15 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
     const subjects = (await digestRows()).map((r) => r.subject);
     expect(subjects).toContain('Revue trimestrielle des réclamations — 4e trimestre 2026');
     expect(subjects).toContain('Revue annuelle des réclamations — année 2026');
+  });
+
+  it('computes the same figures with its queries spread over sessions sharing one snapshot as in one session', async () => {
+    for (const period of [monthPeriod(2026, 10), monthPeriod(2026, 3)]) {
+      const input = { period, asOf: DIGEST_TIME };
+      const shared = await computeDigest({ db: t.database.db, config }, input);
+      expect(shared.tickets.length).toBeGreaterThan(0);
+      expect(await computeDigest({ db: t.database.db, config }, { ...input, sessions: 1 })).toEqual(shared);
+    }
   });
 
   it('previews a period and exports its tickets, as CSV and as xlsx', async () => {

@@ -4,10 +4,9 @@ import { and, eq, gt, inArray, sql } from 'drizzle-orm';
 import type { InboundAttachment } from '../domain/inbound-mail.js';
 import { formatTicketReference } from '../domain/ticket-reference.js';
 import type { Db } from './database.js';
-import type { NewEvent } from './events.js';
 import type { NewMessage } from './messages.js';
 import type { NewOutboxRow } from './outbox.js';
-import { attachmentBlobs, attachments, events, messages, outbox, tickets, ticketSequences } from './schema.js';
+import { attachmentBlobs, attachments, messages, outbox, tickets, ticketSequences } from './schema.js';
 import type { NewTicket, TicketRow } from './tickets.js';
 
 /** What an insert into the outbox brings back: not the rendered text and HTML it just sent. */
@@ -19,20 +18,6 @@ export interface QueuedOutboxRow {
 export async function insertOutboxRows(tx: Db, rows: readonly NewOutboxRow[]): Promise<QueuedOutboxRow[]> {
   if (rows.length === 0) return [];
   return tx.insert(outbox).values([...rows]).returning({ id: outbox.id, messageId: outbox.messageId });
-}
-
-export async function insertEvents(tx: Db, rows: readonly NewEvent[]): Promise<void> {
-  if (rows.length === 0) return;
-  await tx.insert(events).values(
-    rows.map((event) => ({
-      ticketId: event.ticketId ?? null,
-      at: event.at,
-      actor: event.actor,
-      type: event.type,
-      data: event.data ?? {},
-      messageId: event.messageId ?? null,
-    })),
-  );
 }
 
 /** The Message-IDs among `messageIds` that are already recorded. */

@@ -12,12 +12,20 @@ export interface NewEvent {
 }
 
 export async function recordEvent(tx: Db, event: NewEvent): Promise<void> {
-  await tx.insert(events).values({
-    ticketId: event.ticketId ?? null,
-    at: event.at,
-    actor: event.actor,
-    type: event.type,
-    data: event.data ?? {},
-    messageId: event.messageId ?? null,
-  });
+  await recordEvents(tx, [event]);
+}
+
+/** Several events in one statement. */
+export async function recordEvents(tx: Db, rows: readonly NewEvent[]): Promise<void> {
+  if (rows.length === 0) return;
+  await tx.insert(events).values(
+    rows.map((event) => ({
+      ticketId: event.ticketId ?? null,
+      at: event.at,
+      actor: event.actor,
+      type: event.type,
+      data: event.data ?? {},
+      messageId: event.messageId ?? null,
+    })),
+  );
 }

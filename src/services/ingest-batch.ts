@@ -11,13 +11,12 @@
 // (SQLSTATE 22/23), its mails are redone one by one so only the faulty one is quarantined.
 import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../db/database.js';
-import type { NewEvent } from '../db/events.js';
+import { recordEvents, type NewEvent } from '../db/events.js';
 import {
   allocateTicketReferences,
   attachmentsRows,
   countAutomaticSinceMany,
   insertAttachmentRows,
-  insertEvents,
   insertMessages,
   insertOutboxRows,
   insertTicketRows,
@@ -33,7 +32,6 @@ import { parseDuration } from '../domain/duration.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import {
   bouncedMessageId,
-  classifyInbound,
   referencedMessageIds,
   subjectTicketReferences,
   type Classification,
@@ -46,9 +44,10 @@ import { resolveQualificationRules } from '../domain/qualification-rules.js';
 import { extractNewText } from '../domain/reply-text.js';
 import type { ParseResult } from '../ports.js';
 import type { Deps } from './deps.js';
-import { composeOutboxRow, ownMessageIdDomain, type MailRequest } from './enqueue-mail.js';
+import { composeOutboxRow, type MailRequest } from './enqueue-mail.js';
 import { staffMailRequest } from './enqueue-staff-mail.js';
 import {
+  classifyFor,
   copiedAddresses,
   describeSource,
   followUpForwardRequests,
@@ -150,13 +149,7 @@ async function prepare(deps: BatchDeps, items: readonly Parsed[]): Promise<Prepa
     const participantsByTicket = new Map(
       mailTags.map((tag) => tickets.get(tag)).filter((t): t is TicketRow => t !== undefined).map((t) => [t.reference, new Set(participantsOf(t, staff))]),
     );
-    const classification = classifyInbound(mail, {
-      mailboxAddress: config.mailbox.address,
-      ownMessageIdDomain: ownMessageIdDomain(config),
-      ticketPrefix: config.organisation.ticketPrefix,
-      ticketByMessageId,
-      participantsByTicket,
-    });
+    const classification = classifyFor(config, mail, ticketByMessageId, participantsByTicket);
     const person = findPerson(config, mail.from?.address);
     const isRecorded = recorded.has(mail.messageId);
     if (!isRecorded && person && (classification.kind === 'new' || classification.kind === 'follow-up')) return { path: 'single', item, why: 'staff mail' };
@@ -351,7 +344,7 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
     const row = queued[index]!;
     events.push({ ticketId: ticket.id, at: now, actor: 'system', type: EVENT_TYPES.ackQueued, data: { outboxId: row.id, messageId: row.messageId } });
   }
-  await insertEvents(tx, events);
+  await recordEvents(tx, events);
   return { tickets: planned.map((p) => opened.get(p)) };
 }
 

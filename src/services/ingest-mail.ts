@@ -89,13 +89,7 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
     if (ticket && participantsOf(ticket, staff).includes(sender)) ticketByMessageId.set(id, found.reference);
   }
 
-  const classification = classifyInbound(mail, {
-    mailboxAddress: config.mailbox.address,
-    ownMessageIdDomain: ownMessageIdDomain(config),
-    ticketPrefix: config.organisation.ticketPrefix,
-    ticketByMessageId,
-    participantsByTicket,
-  });
+  const classification = classifyFor(config, mail, ticketByMessageId, participantsByTicket);
   const followedTicket =
     classification.kind === 'follow-up'
       ? (await findTicketsByReferences(deps.db, [classification.ticketReference]))[0]
@@ -206,6 +200,22 @@ async function addFollowUp(
   for (const request of followUpForwardRequests(deps, ticket, mail, newText.text)) await enqueueStaffMail(tx, deps, request);
   deps.log.info({ ticket: ticket.reference, via }, 'follow-up added to ticket');
   return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
+}
+
+/** `classifyInbound` with the configuration's mailbox, Message-ID domain and ticket prefix. */
+export function classifyFor(
+  config: IngestDeps['config'],
+  mail: InboundMail,
+  ticketByMessageId: ReadonlyMap<string, string>,
+  participantsByTicket: ReadonlyMap<string, ReadonlySet<string>>,
+): Classification {
+  return classifyInbound(mail, {
+    mailboxAddress: config.mailbox.address,
+    ownMessageIdDomain: ownMessageIdDomain(config),
+    ticketPrefix: config.organisation.ticketPrefix,
+    ticketByMessageId,
+    participantsByTicket,
+  });
 }
 
 /** Whoever handles the ticket must see a follow-up: the assignee, else the routed referents, else the pilot. */

@@ -53,7 +53,7 @@ import {
   followUpForwardRequests,
   ingestMail,
   isDataError,
-  messageKind,
+  messageRow,
   participantsOf,
   receptionTime,
   type IngestOutcome,
@@ -260,22 +260,8 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
 
   const messageRows: NewMessage[] = fresh.map((p) => {
     const { mail, classification, item } = p.prepared;
-    return {
-      messageId: mail.messageId,
-      kind: messageKind(classification, mail, deps),
-      fromAddress: mail.from?.address ?? null,
-      fromName: mail.from?.name ?? '',
-      subject: mail.subject,
-      sentAt: mail.date,
-      receivedAt: p.receivedAt,
-      text: mail.text,
-      html: mail.html,
-      raw: item.raw,
-      rawSha256: mail.rawSha256,
-      source: describeSource(item.source),
-      classification: { ...classification },
-      ticketId: opened.get(p)?.id ?? p.prepared.ticket?.id ?? null,
-    };
+    const ticketId = opened.get(p)?.id ?? p.prepared.ticket?.id ?? null;
+    return { ...messageRow(deps, mail, classification, item.raw, item.source, p.receivedAt), ticketId };
   });
   const messageIds = await insertMessages(tx, messageRows);
   const messageRowId = new Map(fresh.map((p, i) => [p, messageIds[i]!]));

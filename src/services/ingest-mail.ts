@@ -6,7 +6,7 @@ import type { Person } from '../config/config-schema.js';
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { advanceCheckpoint } from '../db/mailbox-checkpoints.js';
-import { attachMessageToTicket, insertAttachments, insertMessageOnce, insertQuarantine } from '../db/messages.js';
+import { attachMessageToTicket, insertAttachments, insertMessageOnce, insertQuarantine, type NewMessage } from '../db/messages.js';
 import type { MessageKind } from '../db/schema.js';
 import { findTicketsByReferences, ticketsByMessageIds, updateTicket, type TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
@@ -97,21 +97,7 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
   const bouncedTicket = await ticketOfSuppressed(deps.db, classification, referenced, byMessageId);
 
   return deps.db.transaction(async (tx) => {
-    const messageRowId = await insertMessageOnce(tx, {
-      messageId: mail.messageId,
-      kind: messageKind(classification, mail, deps),
-      fromAddress: mail.from?.address ?? null,
-      fromName: mail.from?.name ?? '',
-      subject: mail.subject,
-      sentAt: mail.date,
-      receivedAt,
-      text: mail.text,
-      html: mail.html,
-      raw,
-      rawSha256: mail.rawSha256,
-      source: describeSource(source),
-      classification: { ...classification },
-    });
+    const messageRowId = await insertMessageOnce(tx, messageRow(deps, mail, classification, raw, source, receivedAt));
     if (source.kind === 'imap') await advanceCheckpoint(tx, source.mailbox, source.uidValidity, source.uid, now);
     if (messageRowId === null) {
       deps.log.info({ source: describeSource(source) }, 'mail already recorded (same Message-ID): not processed again');
@@ -200,6 +186,32 @@ async function addFollowUp(
   for (const request of followUpForwardRequests(deps, ticket, mail, newText.text)) await enqueueStaffMail(tx, deps, request);
   deps.log.info({ ticket: ticket.reference, via }, 'follow-up added to ticket');
   return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
+}
+
+/** The `messages` row of an inbound mail: the raw bytes, what was decoded and how it was classified. */
+export function messageRow(
+  deps: Pick<IngestDeps, 'config'>,
+  mail: InboundMail,
+  classification: Classification,
+  raw: Uint8Array,
+  source: MailSource,
+  receivedAt: Date,
+): NewMessage {
+  return {
+    messageId: mail.messageId,
+    kind: messageKind(classification, mail, deps),
+    fromAddress: mail.from?.address ?? null,
+    fromName: mail.from?.name ?? '',
+    subject: mail.subject,
+    sentAt: mail.date,
+    receivedAt,
+    text: mail.text,
+    html: mail.html,
+    raw,
+    rawSha256: mail.rawSha256,
+    source: describeSource(source),
+    classification: { ...classification },
+  };
 }
 
 /** `classifyInbound` with the configuration's mailbox, Message-ID domain and ticket prefix. */
@@ -338,7 +350,7 @@ async function ticketOfSuppressed(
   return (await findTicketsByReferences(db, [reference]))[0];
 }
 
-export function messageKind(classification: Classification, mail: InboundMail, deps: IngestDeps): MessageKind {
+function messageKind(classification: Classification, mail: InboundMail, deps: Pick<IngestDeps, 'config'>): MessageKind {
   switch (classification.kind) {
     case 'new':
       return 'complaint';

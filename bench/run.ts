@@ -44,7 +44,8 @@ async function machine(): Promise<Record<string, unknown>> {
   let pg = 'unknown';
   const admin = postgres(adminUrl(), { max: 1, onnotice: () => undefined, connect_timeout: 5 });
   try {
-    const [row] = await admin`select version() as v, current_setting('shared_buffers') as sb, current_setting('synchronous_commit') as sc, current_setting('jit') as jit`;
+    const [row] =
+      await admin`select version() as v, current_setting('shared_buffers') as sb, current_setting('synchronous_commit') as sc, current_setting('jit') as jit`;
     pg = `${String(row?.v).split(',')[0]} (shared_buffers ${row?.sb}, synchronous_commit ${row?.sc}, jit ${row?.jit})`;
   } catch (error) {
     pg = `unreachable: ${(error as Error).message}`;
@@ -87,7 +88,8 @@ async function main(): Promise<void> {
     const last = JSON.parse(await readFile(file, 'utf8')) as Results;
     last.table = renderTable(last);
     await writeFile(file, `${JSON.stringify(last, null, 2)}\n`);
-    for (const result of Object.values(last.indicators)) if (result) await writeAllPlans(join(dirname(file), 'plans'), result);
+    for (const result of Object.values(last.indicators))
+      if (result) await writeAllPlans(join(dirname(file), 'plans'), result);
     process.stdout.write(`${last.table}\n`);
     return;
   }
@@ -122,10 +124,16 @@ async function main(): Promise<void> {
   // The daemon children run the compiled build, as in production (not src/ through tsx).
   const build = buildDaemon();
   results.machine.build = { seconds: round(build.seconds, 1), typeErrors: build.typeErrors.length };
-  log(`npm run build: ${round(build.seconds, 1)} s${build.typeErrors.length ? `, ${build.typeErrors.length} type errors (dist/ emitted anyway): ${build.typeErrors.slice(0, 3).join(' | ')}` : ''}`);
-  const idle = options.waitIdleSeconds > 0 ? await waitForQuiet(options.waitIdleSeconds) : round(await busyCores(2000), 2);
+  log(
+    `npm run build: ${round(build.seconds, 1)} s${build.typeErrors.length ? `, ${build.typeErrors.length} type errors (dist/ emitted anyway): ${build.typeErrors.slice(0, 3).join(' | ')}` : ''}`,
+  );
+  const idle =
+    options.waitIdleSeconds > 0 ? await waitForQuiet(options.waitIdleSeconds) : round(await busyCores(2000), 2);
   results.machine.otherLoadAtStartCores = idle;
-  if (idle > 0.25) log(`WARNING: other processes already use ${idle} of ${os.cpus().length} cores: figures will be lower than on a quiet machine`);
+  if (idle > 0.25)
+    log(
+      `WARNING: other processes already use ${idle} of ${os.cpus().length} cores: figures will be lower than on a quiet machine`,
+    );
   log(`legs: ${options.legs.join(', ')}${options.quick ? ' (quick sizes)' : ''}`);
   const save = async () => {
     results.durationSeconds = round((Date.now() - started) / 1000);
@@ -137,7 +145,8 @@ async function main(): Promise<void> {
   const run = async (leg: Leg, fn: () => Promise<void>) => {
     if (!options.legs.includes(leg)) return;
     // Other engineers' test runs share the machine: wait for them before each leg, when asked.
-    otherLoad[leg] = options.waitIdleSeconds > 0 ? await waitForQuiet(options.waitIdleSeconds) : round(await busyCores(1000), 2);
+    otherLoad[leg] =
+      options.waitIdleSeconds > 0 ? await waitForQuiet(options.waitIdleSeconds) : round(await busyCores(1000), 2);
     const t = Date.now();
     try {
       await fn();
@@ -150,29 +159,58 @@ async function main(): Promise<void> {
   };
   const timeoutMs = options.legTimeoutMinutes * 60_000;
   const latency = (engine: 'postgres' | 'pglite') =>
-    options.latency > 0 && options.latencyEngines.includes(engine) ? { count: options.latency, minGapMs: options.latencyGapMs[0], maxGapMs: options.latencyGapMs[1] } : null;
+    options.latency > 0 && options.latencyEngines.includes(engine)
+      ? { count: options.latency, minGapMs: options.latencyGapMs[0], maxGapMs: options.latencyGapMs[1] }
+      : null;
 
   await run('coldstart', async () => {
     results.coldStart.postgres = await coldStartLeg('postgres', options.coldRestarts);
     results.coldStart.pglite = await coldStartLeg('pglite', options.coldRestarts);
   });
   await run('backlog-postgres', async () => {
-    results.backlog.postgres = await backlogLeg('postgres', { count: options.backlog, seed: options.seed, timeoutMs, latency: latency('postgres') });
+    results.backlog.postgres = await backlogLeg('postgres', {
+      count: options.backlog,
+      seed: options.seed,
+      timeoutMs,
+      latency: latency('postgres'),
+    });
   });
   await run('backlog-pglite', async () => {
-    results.backlog.pglite = await backlogLeg('pglite', { count: options.backlog, seed: options.seed, timeoutMs, latency: latency('pglite') });
+    results.backlog.pglite = await backlogLeg('pglite', {
+      count: options.backlog,
+      seed: options.seed,
+      timeoutMs,
+      latency: latency('pglite'),
+    });
   });
   await run('reliability', async () => {
-    results.reliability = await reliabilityLeg({ count: options.reliabilityBacklog, seed: options.seed, kills: options.kills, timeoutMs });
+    results.reliability = await reliabilityLeg({
+      count: options.reliabilityBacklog,
+      seed: options.seed,
+      kills: options.kills,
+      timeoutMs,
+    });
   });
   await run('profile', async () => {
     results.profile = await profileLeg({ count: options.profileBacklog, seed: options.seed, outDir: profileDir });
   });
   await run('indicators-postgres', async () => {
-    results.indicators.postgres = await indicatorLeg('postgres', { tickets: options.ticketsPg, seed: options.seed, runs: options.digestRuns, plansDir, tryIndexes: options.tryIndexes });
+    results.indicators.postgres = await indicatorLeg('postgres', {
+      tickets: options.ticketsPg,
+      seed: options.seed,
+      runs: options.digestRuns,
+      plansDir,
+      tryIndexes: options.tryIndexes,
+    });
   });
   await run('indicators-pglite', async () => {
-    results.indicators.pglite = await indicatorLeg('pglite', { tickets: options.ticketsPglite, seed: options.seed, runs: options.digestRuns, plansDir, tryIndexes: options.tryIndexes });
+    results.indicators.pglite = await indicatorLeg('pglite', {
+      tickets: options.ticketsPglite,
+      seed: options.seed,
+      runs: options.digestRuns,
+      plansDir,
+      tryIndexes: options.tryIndexes,
+    });
   });
 
   await save();

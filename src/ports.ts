@@ -60,7 +60,11 @@ export interface Renderer {
 
 export type ParseResult =
   | { readonly ok: true; readonly mail: import('./domain/inbound-mail.js').InboundMail }
-  | { readonly ok: false; readonly reason: string; readonly preview?: { readonly from?: string; readonly subject?: string } };
+  | {
+      readonly ok: false;
+      readonly reason: string;
+      readonly preview?: { readonly from?: string; readonly subject?: string };
+    };
 
 /** Raw RFC 5322 bytes to an InboundMail (mailparser adapter). */
 export type MailParser = (raw: Uint8Array) => Promise<ParseResult>;
@@ -107,7 +111,13 @@ export interface ChartRenderer {
 }
 
 /** One cell: text, number, local date-time (see `Workbook`), boolean, empty, or a number with its own format. */
-export type CellValue = string | number | Date | boolean | null | { readonly value: number | null; readonly format: ColumnFormat };
+export type CellValue =
+  | string
+  | number
+  | Date
+  | boolean
+  | null
+  | { readonly value: number | null; readonly format: ColumnFormat };
 
 export type ColumnFormat = 'text' | 'integer' | 'decimal' | 'percent' | 'date' | 'datetime';
 

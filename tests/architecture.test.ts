@@ -8,27 +8,48 @@ const src = resolve(import.meta.dirname, '../src');
 
 async function sources(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const nested = await Promise.all(entries.map((e) => (e.isDirectory() ? sources(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []))));
+  const nested = await Promise.all(
+    entries.map((e) =>
+      e.isDirectory() ? sources(join(dir, e.name)) : Promise.resolve(e.name.endsWith('.ts') ? [join(dir, e.name)] : []),
+    ),
+  );
   return nested.flat();
 }
 
 async function importsOf(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8');
   // Type-only imports carry no behaviour and vanish at compile time: they are not dependencies here.
-  return [...text.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/gm), ...text.matchAll(/import\('([^']+)'\)/g)].map((m) => m[1]!);
+  return [
+    ...text.matchAll(/^\s*(?:import|export)\s(?!type\s)[^;]*?from\s+'([^']+)'/gm),
+    ...text.matchAll(/import\('([^']+)'\)/g),
+  ].map((m) => m[1]!);
 }
 
-const MAIL_LIBRARIES = ['imapflow', 'mailparser', 'nodemailer', 'handlebars', 'smtp-server', 'exceljs', '@resvg/resvg-js'];
+const MAIL_LIBRARIES = [
+  'imapflow',
+  'mailparser',
+  'nodemailer',
+  'handlebars',
+  'smtp-server',
+  'exceljs',
+  '@resvg/resvg-js',
+];
 
 describe('dependency directions', () => {
   it('keeps src/domain pure: no I/O, no clients, no other layer', async () => {
     for (const file of await sources(join(src, 'domain'))) {
       for (const spec of await importsOf(file)) {
         // Pure libraries only: validation, text parsing, hashing. Nothing that does I/O.
-        expect(spec.startsWith('./') || ['zod', 'email-reply-parser', 'sanitize-html', 'node:crypto'].includes(spec), `${relative(src, file)} imports ${spec}`).toBe(true);
+        expect(
+          spec.startsWith('./') || ['zod', 'email-reply-parser', 'sanitize-html', 'node:crypto'].includes(spec),
+          `${relative(src, file)} imports ${spec}`,
+        ).toBe(true);
       }
       const text = await readFile(file, 'utf8');
-      expect(/Date\.now\(\)|process\.env|new Date\(\)/.test(text), `${relative(src, file)} reads the clock or the environment`).toBe(false);
+      expect(
+        /Date\.now\(\)|process\.env|new Date\(\)/.test(text),
+        `${relative(src, file)} reads the clock or the environment`,
+      ).toBe(false);
     }
   });
 

@@ -4,7 +4,17 @@
 import type { ImapFlow } from 'imapflow';
 import { localDateOf } from '../../src/domain/zoned-time.js';
 import { ticketTimes, readOutcome, withDb, type Outcome } from './db-check.js';
-import { createBenchDatabase, IMAP_USER, PROBE_USER, spawnDaemon, startWorld, writeConfig, type DaemonChild, type Engine, type World } from './env.js';
+import {
+  createBenchDatabase,
+  IMAP_USER,
+  PROBE_USER,
+  spawnDaemon,
+  startWorld,
+  writeConfig,
+  type DaemonChild,
+  type Engine,
+  type World,
+} from './env.js';
 import { appendAll, close, connect, fetchBaseline, FolderCounter, idleDelay } from './imap.js';
 import { describeSizes, generateBacklog, singleComplaint, type GeneratedMail } from './mails.js';
 import { cpuDelta, log, machineBusySeconds, percentile, processCpu, round, sleep, type ProcessInfo } from './util.js';
@@ -68,7 +78,11 @@ export function parisYear(): number {
 }
 
 /** Which process a CPU second belongs to, for the leg's CPU split. */
-export function classifier(world: World, daemonPids: () => number[], dbName: string | null): (p: ProcessInfo) => string | null {
+export function classifier(
+  world: World,
+  daemonPids: () => number[],
+  dbName: string | null,
+): (p: ProcessInfo) => string | null {
   return (p) => {
     if (daemonPids().includes(p.pid)) return 'daemon';
     if (p.pid === process.pid) return 'bench (polling)';
@@ -76,20 +90,33 @@ export function classifier(world: World, daemonPids: () => number[], dbName: str
     if (p.pgrp === world.dovecot.pid) return 'dovecot';
     if (p.comm.startsWith('postgres')) {
       if (dbName && p.cmdline.includes(dbName)) return 'postgres';
-      if (/checkpointer|background writer|walwriter|autovacuum|logical replication|stats/.test(p.cmdline)) return 'postgres (shared aux)';
+      if (/checkpointer|background writer|walwriter|autovacuum|logical replication|stats/.test(p.cmdline))
+        return 'postgres (shared aux)';
     }
     return null;
   };
 }
 
-export async function prepareBacklog(world: World, count: number, seed: number, runTag: string): Promise<{ mails: GeneratedMail[]; baseline: Baseline }> {
+export async function prepareBacklog(
+  world: World,
+  count: number,
+  seed: number,
+  runTag: string,
+): Promise<{ mails: GeneratedMail[]; baseline: Baseline }> {
   const mails = generateBacklog({ count, seed, prefix: 'REC', year: parisYear(), runTag });
   log(`appending ${count} mails (${describeSizes(mails).totalMb} MB) on one IMAP connection`);
-  const append = await appendAll(world.dovecot, IMAP_USER.name, 'INBOX', mails.map((m) => m.raw));
+  const append = await appendAll(
+    world.dovecot,
+    IMAP_USER.name,
+    'INBOX',
+    mails.map((m) => m.raw),
+  );
   log(`  ${append.perSecond} APPEND/s; measuring the baselines`);
   const idle = await idleDelay(world.dovecot, PROBE_USER.name, 12);
   const fetch = await fetchBaseline(world.dovecot, IMAP_USER.name);
-  log(`  IDLE delay p50 ${idle.p50Ms} ms; FETCH ${fetch.fetchPerSecond}/s; FETCH+parse ${fetch.fetchParsePerSecond}/s (streamed ${fetch.streamedFetchParsePerSecond}/s)`);
+  log(
+    `  IDLE delay p50 ${idle.p50Ms} ms; FETCH ${fetch.fetchPerSecond}/s; FETCH+parse ${fetch.fetchParsePerSecond}/s (streamed ${fetch.streamedFetchParsePerSecond}/s)`,
+  );
   return {
     mails,
     baseline: {
@@ -130,19 +157,23 @@ export async function backlogLeg(engine: Engine, options: BacklogOptions): Promi
     const milestones: Record<string, number | null> = { inboxEmpty: null, allAcks: null, lastMail: null };
     const deadline = Date.now() + options.timeoutMs;
     for (;;) {
-      if (daemon.child.exitCode !== null) throw new Error(`daemon exited (${daemon.child.exitCode}):\n${daemon.log.tail.join('\n')}`);
+      if (daemon.child.exitCode !== null)
+        throw new Error(`daemon exited (${daemon.child.exitCode}):\n${daemon.log.tail.join('\n')}`);
       world.collector.drain();
       const now = Date.now();
       if (milestones.inboxEmpty === null && (await counter.count('INBOX')) === 0) milestones.inboxEmpty = now;
       const acks = world.collector.acks();
-      if (milestones.allAcks === null && new Set(acks.map((a) => a.messageId)).size >= expected.acks) milestones.allAcks = Math.max(...acks.map((a) => a.at));
+      if (milestones.allAcks === null && new Set(acks.map((a) => a.messageId)).size >= expected.acks)
+        milestones.allAcks = Math.max(...acks.map((a) => a.at));
       const last = world.collector.all.at(-1)?.at ?? 0;
       if (milestones.inboxEmpty !== null && milestones.allAcks !== null && now - last > 3000) {
         milestones.lastMail = last;
         break;
       }
       if (now > deadline) {
-        log(`  TIMEOUT: inbox ${await counter.count('INBOX')}, acks ${acks.length}/${expected.acks}, tickets logged ${daemon.log.ticketsCreated}`);
+        log(
+          `  TIMEOUT: inbox ${await counter.count('INBOX')}, acks ${acks.length}/${expected.acks}, tickets logged ${daemon.log.ticketsCreated}`,
+        );
         break;
       }
       await sleep(100);
@@ -158,7 +189,10 @@ export async function backlogLeg(engine: Engine, options: BacklogOptions): Promi
     const perSecond = options.count / drainSeconds;
     const cpuSeconds = cpuDelta(cpuBefore, cpuAfter);
     cpuSeconds['bench (polling)'] = round((benchCpu.user + benchCpu.system) / 1e6, 2);
-    cpuSeconds['other processes (not ours)'] = round(Math.max(0, busy - Object.values(cpuSeconds).reduce((s, v) => s + v, 0)), 2);
+    cpuSeconds['other processes (not ours)'] = round(
+      Math.max(0, busy - Object.values(cpuSeconds).reduce((s, v) => s + v, 0)),
+      2,
+    );
     const elapsed = (Date.now() - spawnedAt) / 1000;
     const machineUtilisation = round(busy / (elapsed * 2), 2);
     log(
@@ -166,7 +200,10 @@ export async function backlogLeg(engine: Engine, options: BacklogOptions): Promi
     );
     log(`  CPU s: ${JSON.stringify(cpuSeconds)}; machine busy ${Math.round(machineUtilisation * 100)} % of 2 cores`);
 
-    const latency = options.latency && daemon.child.exitCode === null ? await latencyPhase(world, daemon, options.latency, options.seed, runTag) : null;
+    const latency =
+      options.latency && daemon.child.exitCode === null
+        ? await latencyPhase(world, daemon, options.latency, options.seed, runTag)
+        : null;
 
     await daemon.stop();
     world.collector.drain();
@@ -174,15 +211,22 @@ export async function backlogLeg(engine: Engine, options: BacklogOptions): Promi
     for (const r of world.collector.all) received[r.kind] = (received[r.kind] ?? 0) + 1;
     const { outcome, times } = await withDb(bdb, async (db) => ({
       outcome: await readOutcome(db),
-      times: latency ? await ticketTimes(db, latency.mails.map((m) => m.messageId)) : new Map<string, { createdAt: number; ackSentAt: number | null }>(),
+      times: latency
+        ? await ticketTimes(
+            db,
+            latency.mails.map((m) => m.messageId),
+          )
+        : new Map<string, { createdAt: number; ackSentAt: number | null }>(),
     }));
     const latencyResult = latency ? summariseLatency(latency, times) : null;
     const problems: string[] = [];
     const expectedTickets = expected.tickets + (latency?.mails.length ?? 0);
     if (outcome.tickets !== expectedTickets) problems.push(`tickets ${outcome.tickets} ≠ ${expectedTickets}`);
     if (outcome.distinctReferences !== outcome.tickets) problems.push('duplicate references');
-    if ((outcome.messages['follow-up'] ?? 0) !== mails.filter((m) => m.kind === 'follow-up').length) problems.push(`follow-up messages ${outcome.messages['follow-up'] ?? 0}`);
-    if ((outcome.messages['auto-reply'] ?? 0) !== mails.filter((m) => m.kind === 'auto-reply').length) problems.push(`auto-reply messages ${outcome.messages['auto-reply'] ?? 0}`);
+    if ((outcome.messages['follow-up'] ?? 0) !== mails.filter((m) => m.kind === 'follow-up').length)
+      problems.push(`follow-up messages ${outcome.messages['follow-up'] ?? 0}`);
+    if ((outcome.messages['auto-reply'] ?? 0) !== mails.filter((m) => m.kind === 'auto-reply').length)
+      problems.push(`auto-reply messages ${outcome.messages['auto-reply'] ?? 0}`);
     if (outcome.acksSent !== expectedTickets) problems.push(`acks sent ${outcome.acksSent} ≠ ${expectedTickets}`);
     if (outcome.outboxNotSent !== 0) problems.push(`${outcome.outboxNotSent} outbox rows not sent`);
     if (outcome.quarantined !== 0) problems.push(`${outcome.quarantined} quarantined`);
@@ -198,7 +242,10 @@ export async function backlogLeg(engine: Engine, options: BacklogOptions): Promi
       perSecond: round(perSecond, 1),
       ratioToBaseline: round(perSecond / baseline.fetchParsePerSecond, 3),
       milestones: Object.fromEntries(
-        Object.entries({ ...milestones, lastTicketLogged: lastTicket }).map(([k, v]) => [k, v === null || !opened ? null : round((v - opened) / 1000, 2)]),
+        Object.entries({ ...milestones, lastTicketLogged: lastTicket }).map(([k, v]) => [
+          k,
+          v === null || !opened ? null : round((v - opened) / 1000, 2),
+        ]),
       ),
       peakRssMb: Math.round(peakRssMb),
       cpuSeconds,
@@ -227,7 +274,13 @@ interface LatencyRaw {
 }
 
 /** The daemon is idle in IDLE: single complaints, one APPEND each, at random intervals. */
-async function latencyPhase(world: World, daemon: DaemonChild, options: NonNullable<BacklogOptions['latency']>, seed: number, runTag: string): Promise<LatencyRaw> {
+async function latencyPhase(
+  world: World,
+  daemon: DaemonChild,
+  options: NonNullable<BacklogOptions['latency']>,
+  seed: number,
+  runTag: string,
+): Promise<LatencyRaw> {
   log(`  latency: ${options.count} single complaints, gaps ${options.minGapMs}–${options.maxGapMs} ms`);
   await sleep(2000); // back in IDLE
   const appender: ImapFlow = await connect(world.dovecot, IMAP_USER.name);
@@ -258,7 +311,10 @@ async function latencyPhase(world: World, daemon: DaemonChild, options: NonNulla
   return { mails, appendStart, ackAt: ackOf(), gaps };
 }
 
-function summariseLatency(raw: LatencyRaw, times: Map<string, { createdAt: number; ackSentAt: number | null }>): LatencyResult {
+function summariseLatency(
+  raw: LatencyRaw,
+  times: Map<string, { createdAt: number; ackSentAt: number | null }>,
+): LatencyResult {
   const samples: number[] = [];
   const toTicket: number[] = [];
   const ticketToAck: number[] = [];
@@ -287,6 +343,8 @@ function summariseLatency(raw: LatencyRaw, times: Map<string, { createdAt: numbe
     acceptedToMarkedSentP50Ms: sentToReceived.length ? round(percentile(sentToReceived, 50)) : null,
     samplesMs: samples.map((s) => Math.round(s)),
   };
-  log(`  latency p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms (APPEND→ticket p50 ${result.toTicketP50Ms} ms, ticket→ack p50 ${result.ticketToAckP50Ms} ms)`);
+  log(
+    `  latency p50 ${result.p50Ms} ms, p95 ${result.p95Ms} ms, max ${result.maxMs} ms (APPEND→ticket p50 ${result.toTicketP50Ms} ms, ticket→ack p50 ${result.ticketToAckP50Ms} ms)`,
+  );
   return result;
 }

@@ -11,7 +11,12 @@ export interface ColdStartResult {
   readonly firstStartSeconds: number;
   /** Median over the restarts (migrated database). */
   readonly restartSeconds: number;
-  readonly runs: { spawnToConnectS: number; spawnToFirstCommandS: number; spawnToMailboxOpenedS: number | null; idleRssMb: number }[];
+  readonly runs: {
+    spawnToConnectS: number;
+    spawnToFirstCommandS: number;
+    spawnToMailboxOpenedS: number | null;
+    idleRssMb: number;
+  }[];
   /** RSS once idle in IDLE with nothing to do (MB, median). */
   readonly idleRssMb: number;
 }
@@ -71,13 +76,19 @@ export async function coldStartLeg(engine: Engine, restarts: number): Promise<Co
       relay.reset();
       const daemon = spawnDaemon(configPath);
       try {
-        await waitFor(() => relay.firstCommandAt !== null && daemon.log.mailboxOpened !== undefined, 60_000, 'the first IMAP command');
+        await waitFor(
+          () => relay.firstCommandAt !== null && daemon.log.mailboxOpened !== undefined,
+          60_000,
+          'the first IMAP command',
+        );
         await sleep(3000); // idle in IDLE
         const rss = daemon.memory.samples.at(-1)?.rssMb ?? 0;
         runs.push({
           spawnToConnectS: round((relay.firstConnectAt! - daemon.spawnedAt) / 1000, 2),
           spawnToFirstCommandS: round((relay.firstCommandAt! - daemon.spawnedAt) / 1000, 2),
-          spawnToMailboxOpenedS: daemon.log.mailboxOpened ? round((daemon.log.mailboxOpened - daemon.spawnedAt) / 1000, 2) : null,
+          spawnToMailboxOpenedS: daemon.log.mailboxOpened
+            ? round((daemon.log.mailboxOpened - daemon.spawnedAt) / 1000, 2)
+            : null,
           idleRssMb: rss,
         });
       } finally {
@@ -87,11 +98,24 @@ export async function coldStartLeg(engine: Engine, restarts: number): Promise<Co
     const result: ColdStartResult = {
       engine,
       firstStartSeconds: runs[0]!.spawnToFirstCommandS,
-      restartSeconds: round(percentile(runs.slice(1).map((r) => r.spawnToFirstCommandS), 50), 2),
+      restartSeconds: round(
+        percentile(
+          runs.slice(1).map((r) => r.spawnToFirstCommandS),
+          50,
+        ),
+        2,
+      ),
       runs,
-      idleRssMb: Math.round(percentile(runs.map((r) => r.idleRssMb), 50)),
+      idleRssMb: Math.round(
+        percentile(
+          runs.map((r) => r.idleRssMb),
+          50,
+        ),
+      ),
     };
-    log(`  first command after ${result.firstStartSeconds} s (fresh database), ${result.restartSeconds} s on restart; idle RSS ${result.idleRssMb} MB`);
+    log(
+      `  first command after ${result.firstStartSeconds} s (fresh database), ${result.restartSeconds} s on restart; idle RSS ${result.idleRssMb} MB`,
+    );
     return result;
   } finally {
     await relay.close();

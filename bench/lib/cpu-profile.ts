@@ -31,9 +31,15 @@ export interface ProfileSummary {
 }
 
 const CATEGORIES: [RegExp, string][] = [
-  [/node_modules\/(mailparser|libmime|libqp|libbase64|iconv-lite|encoding-japanese|punycode|html-to-text|linkify-it|tlds|@zone-eu\/mailsplit|mailsplit|selderee|parseley|peberminta|@selderee)/, 'mail parsing (mailparser & co)'],
+  [
+    /node_modules\/(mailparser|libmime|libqp|libbase64|iconv-lite|encoding-japanese|punycode|html-to-text|linkify-it|tlds|@zone-eu\/mailsplit|mailsplit|selderee|parseley|peberminta|@selderee)/,
+    'mail parsing (mailparser & co)',
+  ],
   [/node_modules\/email-reply-parser|node_modules\/re2/, 'reply-text extraction (email-reply-parser)'],
-  [/node_modules\/(sanitize-html|htmlparser2|domhandler|domutils|dom-serializer|entities|parse-srcset|postcss|nanoid|is-plain-object|deepmerge|escape-string-regexp)/, 'HTML sanitising (sanitize-html)'],
+  [
+    /node_modules\/(sanitize-html|htmlparser2|domhandler|domutils|dom-serializer|entities|parse-srcset|postcss|nanoid|is-plain-object|deepmerge|escape-string-regexp)/,
+    'HTML sanitising (sanitize-html)',
+  ],
   [/node_modules\/handlebars/, 'templates (handlebars)'],
   [/node_modules\/drizzle-orm/, 'drizzle ORM'],
   [/node_modules\/postgres\//, 'postgres.js driver'],

@@ -26,14 +26,23 @@ export interface Outcome {
 
 export async function readOutcome(db: Db): Promise<Outcome> {
   const one = async <T>(query: ReturnType<typeof sql>): Promise<T[]> => rowsOf<T>(await db.execute(query));
-  const [counts] = await one<{ tickets: number; refs: number; events: number; quarantined: number; acks: number; unsent: number }>(sql`
+  const [counts] = await one<{
+    tickets: number;
+    refs: number;
+    events: number;
+    quarantined: number;
+    acks: number;
+    unsent: number;
+  }>(sql`
     select (select count(*)::int from tickets) as tickets,
            (select count(distinct reference)::int from tickets) as refs,
            (select count(*)::int from events) as events,
            (select count(*)::int from quarantine) as quarantined,
            (select count(*)::int from outbox where kind = 'ack' and status = 'sent') as acks,
            (select count(*)::int from outbox where status <> 'sent') as unsent`);
-  const messages = await one<{ kind: string; n: number }>(sql`select kind, count(*)::int as n from messages group by kind`);
+  const messages = await one<{ kind: string; n: number }>(
+    sql`select kind, count(*)::int as n from messages group by kind`,
+  );
   const outbox = await one<{ kind: string; n: number }>(sql`select kind, count(*)::int as n from outbox group by kind`);
   return {
     tickets: Number(counts?.tickets ?? 0),
@@ -48,7 +57,10 @@ export async function readOutcome(db: Db): Promise<Outcome> {
 }
 
 /** For each complaint Message-ID: when its ticket was created and its acknowledgement marked sent (epoch ms). */
-export async function ticketTimes(db: Db, messageIds: readonly string[]): Promise<Map<string, { createdAt: number; ackSentAt: number | null }>> {
+export async function ticketTimes(
+  db: Db,
+  messageIds: readonly string[],
+): Promise<Map<string, { createdAt: number; ackSentAt: number | null }>> {
   const found = new Map<string, { createdAt: number; ackSentAt: number | null }>();
   if (messageIds.length === 0) return found;
   const list = `{${messageIds.map((id) => `"${id.replace(/"/g, '')}"`).join(',')}}`;
@@ -59,6 +71,10 @@ export async function ticketTimes(db: Db, messageIds: readonly string[]): Promis
       from messages m join tickets t on t.id = m.ticket_id
       where m.message_id = any(${list}::text[]) and m.kind = 'complaint'`),
   );
-  for (const r of rows) found.set(r.message_id, { createdAt: Number(r.created_ms), ackSentAt: r.sent_ms === null ? null : Number(r.sent_ms) });
+  for (const r of rows)
+    found.set(r.message_id, {
+      createdAt: Number(r.created_ms),
+      ackSentAt: r.sent_ms === null ? null : Number(r.sent_ms),
+    });
   return found;
 }

@@ -18,7 +18,12 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const IMAP_USER = { name: 'reclamation', password: 'secret-imap' };
 /** A second mailbox for the IDLE probe, so the complaint inbox is left alone. */
 export const PROBE_USER = { name: 'probe', password: 'probe-secret' };
-export const STAFF = ['pilote@spst-test.fr', 'direction@spst-test.fr', 'dr.martin@spst-test.fr', 'accueil@spst-test.fr'];
+export const STAFF = [
+  'pilote@spst-test.fr',
+  'direction@spst-test.fr',
+  'dr.martin@spst-test.fr',
+  'accueil@spst-test.fr',
+];
 
 export type Engine = 'postgres' | 'pglite';
 
@@ -33,9 +38,13 @@ export const DAEMON_ENTRY = join(ROOT, 'dist/cli/bin.js');
 export function buildDaemon(): { seconds: number; typeErrors: string[] } {
   const started = Date.now();
   const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
-  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.build.json')], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const typeErrors = `${result.stdout ?? ''}`.split('\n').filter((l) => /error TS\d+/.test(l));
-  if (!existsSync(DAEMON_ENTRY)) throw new Error(`npm run build did not produce ${DAEMON_ENTRY}:\n${result.stdout}${result.stderr}`);
+  if (!existsSync(DAEMON_ENTRY))
+    throw new Error(`npm run build did not produce ${DAEMON_ENTRY}:\n${result.stdout}${result.stderr}`);
   return { seconds: (Date.now() - started) / 1000, typeErrors };
 }
 
@@ -53,7 +62,9 @@ export async function cleanupAll(): Promise<void> {
 }
 
 export function adminUrl(): string {
-  return process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  return (
+    process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+  );
 }
 
 /** One mail accepted by the SMTP receiver, reduced to what the benchmark counts. */
@@ -69,10 +80,14 @@ export interface ReceiverChild {
 }
 
 export async function startReceiverChild(): Promise<ReceiverChild> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'receiver-child.ts'), '--records'], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(import.meta.dirname, 'receiver-child.ts'), '--records'],
+    {
+      cwd: ROOT,
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: child.stdout! });
   let listener: (record: Received) => void = () => undefined;
   const port = await new Promise<number>((resolvePort, reject) => {
@@ -210,7 +225,12 @@ export async function createBenchDatabase(engine: Engine, label: string): Promis
 }
 
 /** The test configuration (tests/support/test-config.ts) pointed at this world and database. */
-export async function writeConfig(db: BenchDatabase, imapPort: number, smtpPort: number, file = 'reclam.yaml'): Promise<string> {
+export async function writeConfig(
+  db: BenchDatabase,
+  imapPort: number,
+  smtpPort: number,
+  file = 'reclam.yaml',
+): Promise<string> {
   const path = join(db.dir, file);
   await writeFile(
     path,
@@ -264,16 +284,27 @@ function extraNodeArgs(): string[] {
 
 export function spawnDaemon(configPath: string, options: SpawnOptions = {}): DaemonChild {
   const spawnedAt = Date.now();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? extraNodeArgs()), DAEMON_ENTRY, 'run', '--config', configPath, '--log-level', 'info'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log: DaemonLog = { ticketsCreated: 0, followUps: 0, suppressed: 0, quarantined: 0, mailsSent: 0, errors: [], tail: [] };
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeArgs ?? extraNodeArgs()), DAEMON_ENTRY, 'run', '--config', configPath, '--log-level', 'info'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const log: DaemonLog = {
+    ticketsCreated: 0,
+    followUps: 0,
+    suppressed: 0,
+    quarantined: 0,
+    mailsSent: 0,
+    errors: [],
+    tail: [],
+  };
   let pending = '';
   const onData = (chunk: Buffer) => {
     pending += chunk.toString('utf8');
-    let nl: number;
-    while ((nl = pending.indexOf('\n')) >= 0) {
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
       const line = pending.slice(0, nl);
       pending = pending.slice(nl + 1);
       log.tail.push(line);

@@ -15,25 +15,78 @@ import { log, round } from './util.js';
 type Columns = readonly (readonly [string, string, ('json' | 'bytes' | 'plain')?, unknown?])[];
 
 const TICKETS: Columns = [
-  ['id', 'id'], ['reference', 'reference'], ['year', 'year'], ['sequence', 'sequence'], ['status', 'status'], ['channel', 'channel'],
-  ['subject', 'subject'], ['complainant_email', 'complainantEmail'], ['complainant_name', 'complainantName'], ['summary', 'summary'],
-  ['category', 'category'], ['level', 'level'], ['requester', 'requester'], ['receivable', 'receivable'], ['confidential', 'confidential'],
-  ['received_at', 'receivedAt'], ['deadline_rule', 'deadlineRule'], ['deadline_at', 'deadlineAt'], ['assignee_email', 'assigneeEmail'],
-  ['registered_letter', 'registeredLetter'], ['effective', 'effective'], ['verification_asked_at', 'verificationAskedAt'],
-  ['answered_at', 'answeredAt'], ['closed_at', 'closedAt'], ['created_at', 'createdAt'], ['updated_at', 'updatedAt'],
+  ['id', 'id'],
+  ['reference', 'reference'],
+  ['year', 'year'],
+  ['sequence', 'sequence'],
+  ['status', 'status'],
+  ['channel', 'channel'],
+  ['subject', 'subject'],
+  ['complainant_email', 'complainantEmail'],
+  ['complainant_name', 'complainantName'],
+  ['summary', 'summary'],
+  ['category', 'category'],
+  ['level', 'level'],
+  ['requester', 'requester'],
+  ['receivable', 'receivable'],
+  ['confidential', 'confidential'],
+  ['received_at', 'receivedAt'],
+  ['deadline_rule', 'deadlineRule'],
+  ['deadline_at', 'deadlineAt'],
+  ['assignee_email', 'assigneeEmail'],
+  ['registered_letter', 'registeredLetter'],
+  ['effective', 'effective'],
+  ['verification_asked_at', 'verificationAskedAt'],
+  ['answered_at', 'answeredAt'],
+  ['closed_at', 'closedAt'],
+  ['created_at', 'createdAt'],
+  ['updated_at', 'updatedAt'],
 ];
-const EVENTS: Columns = [['ticket_id', 'ticketId'], ['at', 'at'], ['actor', 'actor'], ['type', 'type'], ['data', 'data', 'json', {}]];
+const EVENTS: Columns = [
+  ['ticket_id', 'ticketId'],
+  ['at', 'at'],
+  ['actor', 'actor'],
+  ['type', 'type'],
+  ['data', 'data', 'json', {}],
+];
 const MESSAGES: Columns = [
-  ['id', 'id'], ['message_id', 'messageId'], ['ticket_id', 'ticketId'], ['kind', 'kind'], ['from_address', 'fromAddress'], ['from_name', 'fromName', 'plain', ''],
-  ['subject', 'subject', 'plain', ''], ['received_at', 'receivedAt'], ['text', 'text', 'plain', ''], ['raw', 'raw', 'bytes'], ['raw_sha256', 'rawSha256'],
-  ['source', 'source'], ['classification', 'classification', 'json', {}],
+  ['id', 'id'],
+  ['message_id', 'messageId'],
+  ['ticket_id', 'ticketId'],
+  ['kind', 'kind'],
+  ['from_address', 'fromAddress'],
+  ['from_name', 'fromName', 'plain', ''],
+  ['subject', 'subject', 'plain', ''],
+  ['received_at', 'receivedAt'],
+  ['text', 'text', 'plain', ''],
+  ['raw', 'raw', 'bytes'],
+  ['raw_sha256', 'rawSha256'],
+  ['source', 'source'],
+  ['classification', 'classification', 'json', {}],
 ];
 const OUTBOX: Columns = [
-  ['message_id', 'messageId'], ['ticket_id', 'ticketId'], ['kind', 'kind'], ['to_address', 'toAddress'], ['automatic', 'automatic'], ['subject', 'subject'],
-  ['text', 'text'], ['html', 'html'], ['headers', 'headers', 'json', {}], ['status', 'status'], ['attempts', 'attempts', 'plain', 0],
-  ['next_attempt_at', 'nextAttemptAt'], ['created_at', 'createdAt'], ['sent_at', 'sentAt'],
+  ['message_id', 'messageId'],
+  ['ticket_id', 'ticketId'],
+  ['kind', 'kind'],
+  ['to_address', 'toAddress'],
+  ['automatic', 'automatic'],
+  ['subject', 'subject'],
+  ['text', 'text'],
+  ['html', 'html'],
+  ['headers', 'headers', 'json', {}],
+  ['status', 'status'],
+  ['attempts', 'attempts', 'plain', 0],
+  ['next_attempt_at', 'nextAttemptAt'],
+  ['created_at', 'createdAt'],
+  ['sent_at', 'sentAt'],
 ];
-const QUARANTINE: Columns = [['raw_sha256', 'rawSha256'], ['reason', 'reason'], ['raw', 'raw', 'bytes'], ['source', 'source'], ['received_at', 'receivedAt']];
+const QUARANTINE: Columns = [
+  ['raw_sha256', 'rawSha256'],
+  ['reason', 'reason'],
+  ['raw', 'raw', 'bytes'],
+  ['source', 'source'],
+  ['received_at', 'receivedAt'],
+];
 
 function field(value: unknown, kind: 'json' | 'bytes' | 'plain' | undefined, fallback: unknown): string {
   const v = value ?? fallback;
@@ -119,7 +172,8 @@ export function* copyBatches(options: HistoryOptions, batchSize: number): Genera
     const batch: TicketHistory = next.value;
     const sequences = new Map<number, number>();
     for (const t of batch.tickets) sequences.set(t.year!, Math.max(sequences.get(t.year!) ?? 0, t.sequence!));
-    const table = (name: string, columns: Columns, rows: readonly object[]) => [name, columns.map((c) => c[0]), copyText(rows, columns)] as const;
+    const table = (name: string, columns: Columns, rows: readonly object[]) =>
+      [name, columns.map((c) => c[0]), copyText(rows, columns)] as const;
     const texts = [
       table('tickets', TICKETS, batch.tickets),
       table('messages', MESSAGES, batch.messages),
@@ -146,10 +200,22 @@ export function* copyBatches(options: HistoryOptions, batchSize: number): Genera
 async function* workerBatches(options: HistoryOptions, batchSize: number, ahead = 3): AsyncGenerator<CopyBatch> {
   const url = new URL('./history-worker.ts', import.meta.url).href;
   // Worker threads do not inherit tsx's loader: register it first, then load the TypeScript module.
-  const worker = new Worker(`import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); })`, {
-    eval: true,
-    workerData: { options: { ...options, from: options.from.toISOString(), to: options.to.toISOString(), now: options.now?.toISOString() }, batchSize, ahead },
-  });
+  const worker = new Worker(
+    `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url)}); })`,
+    {
+      eval: true,
+      workerData: {
+        options: {
+          ...options,
+          from: options.from.toISOString(),
+          to: options.to.toISOString(),
+          now: options.now?.toISOString(),
+        },
+        batchSize,
+        ahead,
+      },
+    },
+  );
   const queue: (CopyBatch | null | Error)[] = [];
   let wake: (() => void) | null = null;
   worker.on('message', (message: CopyBatch | null) => {
@@ -218,11 +284,17 @@ export async function loadHistory(target: LoadTarget, options: HistoryOptions, b
   // benchmark server runs without autovacuum.
   await target.exec(`vacuum (analyze) ${TABLES.join(', ')}`);
   const analyzeSeconds = (performance.now() - a) / 1000;
-  await target.exec(`select setval(pg_get_serial_sequence('tickets', 'id'), greatest((select max(id) from tickets), 1))`);
-  await target.exec(`select setval(pg_get_serial_sequence('messages', 'id'), greatest((select max(id) from messages), 1))`);
+  await target.exec(
+    `select setval(pg_get_serial_sequence('tickets', 'id'), greatest((select max(id) from tickets), 1))`,
+  );
+  await target.exec(
+    `select setval(pg_get_serial_sequence('messages', 'id'), greatest((select max(id) from messages), 1))`,
+  );
   const prefix = options.prefix ?? 'REC';
   for (const [year, last] of maxSequence) {
-    await target.exec(`insert into ticket_sequences (prefix, year, last_value) values ('${prefix}', ${year}, ${last}) on conflict (prefix, year) do update set last_value = greatest(ticket_sequences.last_value, excluded.last_value)`);
+    await target.exec(
+      `insert into ticket_sequences (prefix, year, last_value) values ('${prefix}', ${year}, ${last}) on conflict (prefix, year) do update set last_value = greatest(ticket_sequences.last_value, excluded.last_value)`,
+    );
   }
   return {
     ...counts,

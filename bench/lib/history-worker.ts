@@ -12,7 +12,12 @@ interface Data {
 
 const data = workerData as Data;
 const { from, to, now, ...rest } = data.options;
-const options: HistoryOptions = { ...rest, from: new Date(from), to: new Date(to), ...(now ? { now: new Date(now) } : {}) };
+const options: HistoryOptions = {
+  ...rest,
+  from: new Date(from),
+  to: new Date(to),
+  ...(now ? { now: new Date(now) } : {}),
+};
 let credit = data.ahead;
 let wake: (() => void) | null = null;
 parentPort!.on('message', () => {

@@ -17,7 +17,12 @@ export async function close(client: ImapFlow): Promise<void> {
 }
 
 /** APPENDs every mail to `mailbox` over one connection, in order; returns mails/s. */
-export async function appendAll(server: DovecotServer, user: string, mailbox: string, raws: readonly Buffer[]): Promise<{ seconds: number; perSecond: number }> {
+export async function appendAll(
+  server: DovecotServer,
+  user: string,
+  mailbox: string,
+  raws: readonly Buffer[],
+): Promise<{ seconds: number; perSecond: number }> {
   const client = await connect(server, user);
   const started = performance.now();
   try {
@@ -48,8 +53,14 @@ export class FolderCounter {
  * Dovecot's APPEND → IDLE `EXISTS` delay: one connection idles on the probe user's INBOX, another
  * appends; `samples` times, at a random phase. Measured from the start of the APPEND.
  */
-export async function idleDelay(server: DovecotServer, user: string, samples: number): Promise<{ p50Ms: number; minMs: number; maxMs: number; samplesMs: number[] }> {
-  const watcher = new ImapFlow({ ...imapOptions(server, user), autoIdleDelay: 50 } as ConstructorParameters<typeof ImapFlow>[0]);
+export async function idleDelay(
+  server: DovecotServer,
+  user: string,
+  samples: number,
+): Promise<{ p50Ms: number; minMs: number; maxMs: number; samplesMs: number[] }> {
+  const watcher = new ImapFlow({ ...imapOptions(server, user), autoIdleDelay: 50 } as ConstructorParameters<
+    typeof ImapFlow
+  >[0]);
   watcher.on('error', () => undefined);
   await watcher.connect();
   await watcher.mailboxOpen('INBOX');
@@ -65,7 +76,11 @@ export async function idleDelay(server: DovecotServer, user: string, samples: nu
         onExists = () => resolve(performance.now());
       });
       const started = performance.now();
-      await appender.append('INBOX', `From: probe@example.test\r\nSubject: probe ${i}\r\nMessage-ID: <probe-${i}-${Date.now()}@example.test>\r\n\r\nprobe\r\n`, []);
+      await appender.append(
+        'INBOX',
+        `From: probe@example.test\r\nSubject: probe ${i}\r\nMessage-ID: <probe-${i}-${Date.now()}@example.test>\r\n\r\nprobe\r\n`,
+        [],
+      );
       const at = await Promise.race([seen, sleep(5000).then(() => Number.NaN)]);
       onExists = null;
       delays.push(round(at - started, 1));
@@ -75,11 +90,23 @@ export async function idleDelay(server: DovecotServer, user: string, samples: nu
     await close(watcher);
   }
   const valid = delays.filter((d) => !Number.isNaN(d));
-  return { p50Ms: round(percentile(valid, 50)), minMs: round(Math.min(...valid)), maxMs: round(Math.max(...valid)), samplesMs: delays };
+  return {
+    p50Ms: round(percentile(valid, 50)),
+    minMs: round(Math.min(...valid)),
+    maxMs: round(Math.max(...valid)),
+    samplesMs: delays,
+  };
 }
 
 /** The same options the daemon's parser adapter gives mailparser. */
-const PARSER_OPTIONS = { ignoreEmbedded: true, keepDeliveryStatus: true, keepCidLinks: true, skipTextToHtml: true, skipTextLinks: true, checksumAlgo: false } as const;
+const PARSER_OPTIONS = {
+  ignoreEmbedded: true,
+  keepDeliveryStatus: true,
+  keepCidLinks: true,
+  skipTextToHtml: true,
+  skipTextLinks: true,
+  checksumAlgo: false,
+} as const;
 
 /**
  * The ceiling of an ingest pipeline on this machine, same run: FETCH of every message of the
@@ -89,7 +116,12 @@ const PARSER_OPTIONS = { ignoreEmbedded: true, keepDeliveryStatus: true, keepCid
 export async function fetchBaseline(
   server: DovecotServer,
   user: string,
-): Promise<{ messages: number; fetchPerSecond: number; fetchParsePerSecond: number; streamedFetchParsePerSecond: number }> {
+): Promise<{
+  messages: number;
+  fetchPerSecond: number;
+  fetchParsePerSecond: number;
+  streamedFetchParsePerSecond: number;
+}> {
   const client = await connect(server, user);
   try {
     await client.mailboxOpen('INBOX', { readOnly: true });
@@ -98,7 +130,11 @@ export async function fetchBaseline(
       const started = performance.now();
       for (let i = 0; i < uids.length; i += 50) {
         const batch = uids.slice(i, i + 50);
-        const messages = await client.fetchAll(batch.join(','), { uid: true, source: true, internalDate: true }, { uid: true });
+        const messages = await client.fetchAll(
+          batch.join(','),
+          { uid: true, source: true, internalDate: true },
+          { uid: true },
+        );
         if (parse) for (const m of messages) if (m.source) await simpleParser(m.source, PARSER_OPTIONS);
       }
       return uids.length / ((performance.now() - started) / 1000);
@@ -110,7 +146,8 @@ export async function fetchBaseline(
     const fetchParsePerSecond = await pass(true);
     // One FETCH 1:* streamed (what a pipeline without batches could reach).
     const started = performance.now();
-    for await (const m of client.fetch('1:*', { uid: true, source: true })) if (m.source) await simpleParser(m.source, PARSER_OPTIONS);
+    for await (const m of client.fetch('1:*', { uid: true, source: true }))
+      if (m.source) await simpleParser(m.source, PARSER_OPTIONS);
     const streamedFetchParsePerSecond = uids.length / ((performance.now() - started) / 1000);
     return {
       messages: uids.length,

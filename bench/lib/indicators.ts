@@ -74,7 +74,9 @@ export const TRIAL_SETTINGS = { jit: 'off', random_page_cost: '1.1' } as const;
 export const CANDIDATE_INDEXES: readonly string[] = [];
 
 /** INDICATOR_SETTINGS as one statement, for timing and explaining a captured statement alone. */
-const SETTINGS_SQL = `select ${Object.entries(INDICATOR_SETTINGS).map(([k, v]) => `set_config('${k}', '${v}', true)`).join(', ')}`;
+const SETTINGS_SQL = `select ${Object.entries(INDICATOR_SETTINGS)
+  .map(([k, v]) => `set_config('${k}', '${v}', true)`)
+  .join(', ')}`;
 
 interface Captured {
   readonly text: string;
@@ -118,14 +120,29 @@ function labelOf(text: string, seen: Map<string, number>): string {
                   : 'other';
   const n = (seen.get(name) ?? 0) + 1;
   seen.set(name, n);
-  const which = ['rangeFigures', 'backlogAt', 'pipelineFigures-messages', 'pipelineFigures-events', 'pipelineFigures-quarantine-outbox'].includes(name)
+  const which = [
+    'rangeFigures',
+    'backlogAt',
+    'pipelineFigures-messages',
+    'pipelineFigures-events',
+    'pipelineFigures-quarantine-outbox',
+  ].includes(name)
     ? ` (${PERIOD_LABELS[n - 1] ?? `#${n}`})`
     : '';
   return `${name}${which}`;
 }
 
 const PERIOD_LABELS = ['current month', 'previous month', 'same month last year'];
-const KIND_ORDER = ['rangeFigures', 'backlogAt', 'pipelineFigures-messages', 'pipelineFigures-events', 'pipelineFigures-quarantine-outbox', 'overdueTicketsAt', 'trendByLevel', 'ticketsReceivedIn'];
+const KIND_ORDER = [
+  'rangeFigures',
+  'backlogAt',
+  'pipelineFigures-messages',
+  'pipelineFigures-events',
+  'pipelineFigures-quarantine-outbox',
+  'overdueTicketsAt',
+  'trendByLevel',
+  'ticketsReceivedIn',
+];
 
 /** Plans are numbered period by period (each period's statements, then the digest's own), whatever order the digest sends them in. */
 function labelRank(label: string): number {
@@ -134,11 +151,25 @@ function labelRank(label: string): number {
   return p * 100 + KIND_ORDER.indexOf(kind);
 }
 
-function planFacts(plan: string): { executionMs: number | null; indexesUsed: string[]; seqScans: string[]; jit: boolean } {
+function planFacts(plan: string): {
+  executionMs: number | null;
+  indexesUsed: string[];
+  seqScans: string[];
+  jit: boolean;
+} {
   const executionMs = Number(/Execution Time: ([\d.]+) ms/.exec(plan)?.[1] ?? Number.NaN);
-  const indexes = new Set([...plan.matchAll(/(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)/g)].map((m) => m[1]!));
+  const indexes = new Set(
+    [...plan.matchAll(/(?:Index Scan|Index Only Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)/g)].map(
+      (m) => m[1]!,
+    ),
+  );
   const seq = new Set([...plan.matchAll(/Seq Scan on (\w+)/g)].map((m) => m[1]!));
-  return { executionMs: Number.isNaN(executionMs) ? null : executionMs, indexesUsed: [...indexes], seqScans: [...seq], jit: /\bJIT:/.test(plan) };
+  return {
+    executionMs: Number.isNaN(executionMs) ? null : executionMs,
+    indexesUsed: [...indexes],
+    seqScans: [...seq],
+    jit: /\bJIT:/.test(plan),
+  };
 }
 
 async function timeDigest(engine: Engineish, runs: number): Promise<DigestTiming> {
@@ -156,7 +187,9 @@ async function timeDigest(engine: Engineish, runs: number): Promise<DigestTiming
   await computeDigest(deps, { period: PERIOD, asOf: AS_OF, sessions: 1 });
   const oneSessionMs = round(performance.now() - alone, 1);
   // The transaction's own statements (begin, settings, commit) are not indicator queries.
-  const statements = engine.take().filter((s) => !/^\s*(begin|commit|rollback|set |select set_config|select pg_export_snapshot)/i.test(s.text));
+  const statements = engine
+    .take()
+    .filter((s) => !/^\s*(begin|commit|rollback|set |select set_config|select pg_export_snapshot)/i.test(s.text));
   const seen = new Map<string, number>();
   const timings: StatementTiming[] = [];
   for (const statement of statements) {
@@ -166,7 +199,14 @@ async function timeDigest(engine: Engineish, runs: number): Promise<DigestTiming
     timings.push({ label, sql: statement.text, ms: round(ms, 1), ...planFacts(plan), plan });
   }
   timings.sort((a, b) => labelRank(a.label) - labelRank(b.label));
-  return { firstMs: runsMs[0]!, warmMs: round(percentile(runsMs.slice(1), 50), 1), runsMs, sessions: Math.min(INDICATOR_SESSIONS, sessionCount(engine.db)), oneSessionMs, statements: timings };
+  return {
+    firstMs: runsMs[0]!,
+    warmMs: round(percentile(runsMs.slice(1), 50), 1),
+    runsMs,
+    sessions: Math.min(INDICATOR_SESSIONS, sessionCount(engine.db)),
+    oneSessionMs,
+    statements: timings,
+  };
 }
 
 async function openPostgres(url: string, settings: Record<string, string> = {}): Promise<Engineish> {
@@ -193,7 +233,10 @@ async function openPostgres(url: string, settings: Record<string, string> = {}):
     async explain(s) {
       const rows = (await plain.begin(async (tx) => {
         await tx.unsafe(SETTINGS_SQL);
-        return tx.unsafe(`explain (analyze, buffers, verbose off) ${s.text}`, s.params as postgres.ParameterOrJSON<never>[]);
+        return tx.unsafe(
+          `explain (analyze, buffers, verbose off) ${s.text}`,
+          s.params as postgres.ParameterOrJSON<never>[],
+        );
       })) as unknown as Record<string, string>[];
       return rows.map((r) => r['QUERY PLAN']).join('\n');
     },
@@ -209,7 +252,9 @@ async function openPostgres(url: string, settings: Record<string, string> = {}):
       await plain.unsafe(text);
     },
     async sizeMb() {
-      const [row] = (await plain.unsafe('select pg_database_size(current_database())::float8 / 1048576 as mb')) as unknown as { mb: number }[];
+      const [row] = (await plain.unsafe(
+        'select pg_database_size(current_database())::float8 / 1048576 as mb',
+      )) as unknown as { mb: number }[];
       return Math.round(Number(row?.mb ?? 0));
     },
     async close() {
@@ -224,13 +269,19 @@ async function openPglite(pg: PGlite): Promise<Engineish> {
   let captured: Captured[] = [];
   const original = pg.query.bind(pg);
   // An own property shadowing the method: drizzle's PGlite session only calls `client.query`.
-  (pg as unknown as { query: typeof pg.query }).query = (async (text: string, params?: unknown[], options?: unknown) => {
+  (pg as unknown as { query: typeof pg.query }).query = (async (
+    text: string,
+    params?: unknown[],
+    options?: unknown,
+  ) => {
     captured.push({ text, params: [...(params ?? [])] });
     return original(text, params as never, options as never);
   }) as typeof pg.query;
   // computeDigest runs in a transaction, whose statements go through the transaction's own `query`.
   const originalTransaction = pg.transaction.bind(pg);
-  (pg as unknown as { transaction: typeof pg.transaction }).transaction = (async (callback: (tx: Transaction) => Promise<unknown>) =>
+  (pg as unknown as { transaction: typeof pg.transaction }).transaction = (async (
+    callback: (tx: Transaction) => Promise<unknown>,
+  ) =>
     originalTransaction((tx) => {
       const query = tx.query.bind(tx);
       const spy = Object.create(tx) as Transaction;
@@ -267,7 +318,9 @@ async function openPglite(pg: PGlite): Promise<Engineish> {
       await pg.exec(text);
     },
     async sizeMb() {
-      const result = await original<{ mb: number }>('select pg_database_size(current_database())::float8 / 1048576 as mb');
+      const result = await original<{ mb: number }>(
+        'select pg_database_size(current_database())::float8 / 1048576 as mb',
+      );
       return Math.round(Number(result.rows[0]?.mb ?? 0));
     },
     async close() {
@@ -276,7 +329,10 @@ async function openPglite(pg: PGlite): Promise<Engineish> {
   };
 }
 
-export async function indicatorLeg(engine: Engine, options: { tickets: number; seed: number; runs: number; plansDir: string; tryIndexes: boolean }): Promise<IndicatorResult> {
+export async function indicatorLeg(
+  engine: Engine,
+  options: { tickets: number; seed: number; runs: number; plansDir: string; tryIndexes: boolean },
+): Promise<IndicatorResult> {
   log(`== indicators on ${engine}: ${options.tickets.toLocaleString('en-US')} tickets over 5 years`);
   const bdb = await createBenchDatabase(engine, `indicators_${engine}`);
   let engineish: Engineish | undefined;
@@ -301,19 +357,35 @@ export async function indicatorLeg(engine: Engine, options: { tickets: number; s
       load = await loadHistory(pgliteTarget(pg), history);
       engineish = await openPglite(pg);
     }
-    log(`  loaded ${load.tickets.toLocaleString('en-US')} tickets, ${load.events.toLocaleString('en-US')} events, ${load.messages.toLocaleString('en-US')} messages, ${load.outbox.toLocaleString('en-US')} outbox rows in ${load.seconds} s (indexes ${load.indexSeconds} s, VACUUM (ANALYZE) ${load.analyzeSeconds} s: as autovacuum leaves a production database)`);
+    log(
+      `  loaded ${load.tickets.toLocaleString('en-US')} tickets, ${load.events.toLocaleString('en-US')} events, ${load.messages.toLocaleString('en-US')} messages, ${load.outbox.toLocaleString('en-US')} outbox rows in ${load.seconds} s (indexes ${load.indexSeconds} s, VACUUM (ANALYZE) ${load.analyzeSeconds} s: as autovacuum leaves a production database)`,
+    );
     const digest = await timeDigest(engineish, options.runs);
-    log(`  computeDigest(May 2026): first ${digest.firstMs} ms, warm ${digest.warmMs} ms (${digest.sessions} session(s); in one: ${digest.oneSessionMs} ms); slowest statements: ${[...digest.statements].sort((a, b) => b.ms - a.ms).slice(0, 3).map((s) => `${s.label} ${s.ms} ms`).join(', ')}`);
+    log(
+      `  computeDigest(May 2026): first ${digest.firstMs} ms, warm ${digest.warmMs} ms (${digest.sessions} session(s); in one: ${digest.oneSessionMs} ms); slowest statements: ${[
+        ...digest.statements,
+      ]
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3)
+        .map((s) => `${s.label} ${s.ms} ms`)
+        .join(', ')}`,
+    );
 
     const trials: Trial[] = [];
     if (options.tryIndexes) {
-      const settingsText = Object.entries(TRIAL_SETTINGS).map(([k, v]) => `${k} = ${v}`).join(', ');
+      const settingsText = Object.entries(TRIAL_SETTINGS)
+        .map(([k, v]) => `${k} = ${v}`)
+        .join(', ');
       let started = performance.now();
       if (engine === 'postgres') {
         await engineish.close();
         engineish = await openPostgres(bdb.url!, { ...TRIAL_SETTINGS });
       } else {
-        await engineish.exec(Object.entries(TRIAL_SETTINGS).map(([k, v]) => `set ${k} = ${v};`).join(' '));
+        await engineish.exec(
+          Object.entries(TRIAL_SETTINGS)
+            .map(([k, v]) => `set ${k} = ${v};`)
+            .join(' '),
+        );
       }
       let setupSeconds = round((performance.now() - started) / 1000, 1);
       const withSettings = await timeDigest(engineish, options.runs);
@@ -326,7 +398,11 @@ export async function indicatorLeg(engine: Engine, options: { tickets: number; s
         await engineish.exec('analyze');
         setupSeconds = round((performance.now() - started) / 1000, 1);
         const withIndexes = await timeDigest(engineish, options.runs);
-        trials.push({ name: `${settingsText} + ${CANDIDATE_INDEXES.length} candidate indexes`, setupSeconds, digest: withIndexes });
+        trials.push({
+          name: `${settingsText} + ${CANDIDATE_INDEXES.length} candidate indexes`,
+          setupSeconds,
+          digest: withIndexes,
+        });
         log(`  + the candidate indexes: first ${withIndexes.firstMs} ms, warm ${withIndexes.warmMs} ms`);
       }
     }
@@ -353,17 +429,28 @@ export async function writeAllPlans(plansDir: string, result: IndicatorResult): 
   const dir = join(plansDir, result.engine);
   await rm(dir, { recursive: true, force: true });
   const size = `${result.engine}, ${result.tickets.toLocaleString('en-US')} tickets`;
-  await writePlans(dir, result.digest, `${size}, as the application runs it (schema indexes, server settings, tables vacuumed and analyzed after the load)`);
+  await writePlans(
+    dir,
+    result.digest,
+    `${size}, as the application runs it (schema indexes, server settings, tables vacuumed and analyzed after the load)`,
+  );
   for (const [i, trial] of result.trials.entries()) {
     const name = i === 0 ? 'trial-1-settings' : i === 1 ? 'trial-2-settings-and-indexes' : `trial-${i + 1}`;
     const what = i === 1 ? `${trial.name}: ${CANDIDATE_INDEXES.join('; ')}` : trial.name;
-    await writePlans(join(dir, name), trial.digest, `${size}, session settings and indexes not the application's: ${what}`);
+    await writePlans(
+      join(dir, name),
+      trial.digest,
+      `${size}, session settings and indexes not the application's: ${what}`,
+    );
   }
 }
 
 async function writePlans(dir: string, digest: DigestTiming, title: string): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const sessions = (digest.sessions ?? 1) > 1 ? `, ${digest.sessions} sessions sharing one snapshot; in one session: ${digest.oneSessionMs} ms` : '';
+  const sessions =
+    (digest.sessions ?? 1) > 1
+      ? `, ${digest.sessions} sessions sharing one snapshot; in one session: ${digest.oneSessionMs} ms`
+      : '';
   const index: string[] = [
     `# ${title}`,
     `computeDigest: first ${digest.firstMs} ms, warm ${digest.warmMs} ms (runs ${digest.runsMs.join(', ')} ms${sessions})`,
@@ -372,8 +459,13 @@ async function writePlans(dir: string, digest: DigestTiming, title: string): Pro
   ];
   for (const [i, s] of digest.statements.entries()) {
     const file = `${String(i + 1).padStart(2, '0')}-${s.label.replace(/[^a-zA-Z0-9]+/g, '-').replace(/-+$/, '')}.txt`;
-    index.push(`${file}: ${s.ms} ms; indexes: ${s.indexesUsed.join(', ') || '—'}; seq scans: ${s.seqScans.join(', ') || '—'}${s.jit ? '; JIT' : ''}`);
-    await writeFile(join(dir, file), `-- ${s.label}: ${s.ms} ms (one run, alone)\n-- ${title}\n\n/* SQL:\n${s.sql.trim()}\n*/\n\n${s.plan}\n`);
+    index.push(
+      `${file}: ${s.ms} ms; indexes: ${s.indexesUsed.join(', ') || '—'}; seq scans: ${s.seqScans.join(', ') || '—'}${s.jit ? '; JIT' : ''}`,
+    );
+    await writeFile(
+      join(dir, file),
+      `-- ${s.label}: ${s.ms} ms (one run, alone)\n-- ${title}\n\n/* SQL:\n${s.sql.trim()}\n*/\n\n${s.plan}\n`,
+    );
   }
   await writeFile(join(dir, 'INDEX.txt'), `${index.join('\n')}\n`);
 }

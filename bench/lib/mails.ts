@@ -39,9 +39,66 @@ export interface BacklogOptions {
 
 const MAILBOX = 'reclamation@spst-test.fr';
 
-const FIRST = ['Marie', 'Jean', 'Nathalie', 'Karim', 'Sophie', 'Thomas', 'Isabelle', 'Mehdi', 'Claire', 'Julien', 'Fatima', 'Nicolas', 'Hélène', 'Lucas', 'Amandine', 'Gaëlle', 'Jérôme', 'Françoise', 'Loïc', 'Aurélie', 'Benoît', 'Céline', 'Stéphane', 'Inès'];
-const LAST = ['Martin', 'Bernard', 'Dubois', 'Petit', 'Durand', 'Leroy', 'Moreau', 'Benali', 'Fournier', 'Girard', 'Lambert', 'Rousseau', 'Nguyen', 'Mercier', 'Lefèvre', 'Müller', 'Faure', 'Chevalier', 'Gauthier', 'Perrin'];
-const COMPANIES = ['btp-ile-de-france.fr', 'boulangerie-dupre.fr', 'transports-leclerc.fr', 'clinique-saint-roch.fr', 'garage-moderne.fr', 'logistique-express.fr', 'mairie-exemple.fr', 'cabinet-roux-associes.fr', 'nettoyage-pro.fr', 'imprimerie-du-centre.fr'];
+const FIRST = [
+  'Marie',
+  'Jean',
+  'Nathalie',
+  'Karim',
+  'Sophie',
+  'Thomas',
+  'Isabelle',
+  'Mehdi',
+  'Claire',
+  'Julien',
+  'Fatima',
+  'Nicolas',
+  'Hélène',
+  'Lucas',
+  'Amandine',
+  'Gaëlle',
+  'Jérôme',
+  'Françoise',
+  'Loïc',
+  'Aurélie',
+  'Benoît',
+  'Céline',
+  'Stéphane',
+  'Inès',
+];
+const LAST = [
+  'Martin',
+  'Bernard',
+  'Dubois',
+  'Petit',
+  'Durand',
+  'Leroy',
+  'Moreau',
+  'Benali',
+  'Fournier',
+  'Girard',
+  'Lambert',
+  'Rousseau',
+  'Nguyen',
+  'Mercier',
+  'Lefèvre',
+  'Müller',
+  'Faure',
+  'Chevalier',
+  'Gauthier',
+  'Perrin',
+];
+const COMPANIES = [
+  'btp-ile-de-france.fr',
+  'boulangerie-dupre.fr',
+  'transports-leclerc.fr',
+  'clinique-saint-roch.fr',
+  'garage-moderne.fr',
+  'logistique-express.fr',
+  'mairie-exemple.fr',
+  'cabinet-roux-associes.fr',
+  'nettoyage-pro.fr',
+  'imprimerie-du-centre.fr',
+];
 const PERSONAL = ['gmail.com', 'orange.fr', 'free.fr', 'laposte.net', 'wanadoo.fr', 'hotmail.fr', 'sfr.fr', 'yahoo.fr'];
 
 const SUBJECTS = [
@@ -69,7 +126,14 @@ const SUBJECTS = [
   'Aménagement de poste préconisé non respecté',
 ];
 
-const OPENERS = ['Bonjour,', 'Madame, Monsieur,', 'Bonjour Madame, Monsieur,', 'Bonjour à tous,', 'Madame la Directrice,', 'Bonsoir,'];
+const OPENERS = [
+  'Bonjour,',
+  'Madame, Monsieur,',
+  'Bonjour Madame, Monsieur,',
+  'Bonjour à tous,',
+  'Madame la Directrice,',
+  'Bonsoir,',
+];
 const SENTENCES = [
   'Je vous écris pour vous faire part de mon profond mécontentement concernant le service rendu ces dernières semaines.',
   'Mon salarié s’est présenté à l’heure au centre de Montreuil et a attendu plus de deux heures avant d’être reçu.',
@@ -96,8 +160,23 @@ const SENTENCES = [
   'L’aménagement de poste préconisé (siège ergonomique, écran surélevé) n’a pas été suivi d’une visite de contrôle.',
   'Le questionnaire préalable à la visite comportait des questions très personnelles dont je ne comprends pas l’utilité.',
 ];
-const CLOSERS = ['Cordialement,', 'Bien cordialement,', 'Dans l’attente de votre retour, je vous prie d’agréer mes salutations distinguées.', 'Merci d’avance pour votre réponse.', 'Salutations,', 'Respectueusement,'];
-const ROLES = ['Responsable RH', 'Gérant', 'Assistante de direction', 'Salarié', 'Directrice administrative et financière', 'Comptable', ''];
+const CLOSERS = [
+  'Cordialement,',
+  'Bien cordialement,',
+  'Dans l’attente de votre retour, je vous prie d’agréer mes salutations distinguées.',
+  'Merci d’avance pour votre réponse.',
+  'Salutations,',
+  'Respectueusement,',
+];
+const ROLES = [
+  'Responsable RH',
+  'Gérant',
+  'Assistante de direction',
+  'Salarié',
+  'Directrice administrative et financière',
+  'Comptable',
+  '',
+];
 
 const OOO_BODIES = [
   'Bonjour,\n\nJe suis absent(e) du bureau jusqu’au 25 août inclus, sans accès à ma messagerie.\nPour toute urgence, merci de contacter le standard au 01 23 45 67 89.\n\nCordialement',
@@ -128,7 +207,15 @@ function encodeWords(text: string, encoding: 'B' | 'Q'): string {
     const body =
       encoding === 'B'
         ? bytes.toString('base64')
-        : [...bytes].map((b) => (b === 0x20 ? '_' : (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+        : [...bytes]
+            .map((b) =>
+              b === 0x20
+                ? '_'
+                : (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a)
+                  ? String.fromCharCode(b)
+                  : `=${b.toString(16).toUpperCase().padStart(2, '0')}`,
+            )
+            .join('');
     words.push(`=?UTF-8?${encoding}?${body}?=`);
     chunk = '';
   };
@@ -175,11 +262,29 @@ interface Body {
   readonly transfer: 'quoted-printable' | '8bit' | 'base64';
 }
 
-function encodeText(text: string, charset: Body['charset'], transfer: Body['transfer']): { head: string; body: string } {
+function encodeText(
+  text: string,
+  charset: Body['charset'],
+  transfer: Body['transfer'],
+): { head: string; body: string } {
   const crlf = text.replace(/\r?\n/g, '\r\n');
-  const bytes = charset === 'utf-8' ? Buffer.from(crlf, 'utf8') : Buffer.from(crlf.replace(/[’‘]/g, "'").replace(/[“”]/g, '"').replace(/œ/g, 'oe').replace(/–/g, '-').replace(/€/g, 'EUR'), 'latin1');
-  const body = transfer === 'base64' ? base64Lines(bytes) : transfer === 'quoted-printable' ? quotedPrintable(bytes) : bytes.toString('latin1');
-  return { head: `charset=${charset === 'utf-8' ? 'utf-8' : 'iso-8859-1'}\r\nContent-Transfer-Encoding: ${transfer}`, body };
+  const bytes =
+    charset === 'utf-8'
+      ? Buffer.from(crlf, 'utf8')
+      : Buffer.from(
+          crlf.replace(/[’‘]/g, "'").replace(/[“”]/g, '"').replace(/œ/g, 'oe').replace(/–/g, '-').replace(/€/g, 'EUR'),
+          'latin1',
+        );
+  const body =
+    transfer === 'base64'
+      ? base64Lines(bytes)
+      : transfer === 'quoted-printable'
+        ? quotedPrintable(bytes)
+        : bytes.toString('latin1');
+  return {
+    head: `charset=${charset === 'utf-8' ? 'utf-8' : 'iso-8859-1'}\r\nContent-Transfer-Encoding: ${transfer}`,
+    body,
+  };
 }
 
 function htmlOf(paragraphs: readonly string[]): string {
@@ -201,14 +306,34 @@ function attachmentOf(random: () => number): Attachment {
   const size = Math.round(4_000 + random() ** 2 * 60_000); // 4–64 KB, most under 20 KB
   if (random() < 0.7) {
     const header = Buffer.from('%PDF-1.4\n%âãÏÓ\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n', 'latin1');
-    const name = pick(random, ['courrier.pdf', 'facture_2026-03.pdf', 'convocation.pdf', 'avis_aptitude.pdf', 'releve_de_compte.pdf', 'Attestation employeur.pdf']);
-    return { filename: name, type: 'application/pdf', bytes: Buffer.concat([header, randomBytes(size), Buffer.from('\n%%EOF\n')]) };
+    const name = pick(random, [
+      'courrier.pdf',
+      'facture_2026-03.pdf',
+      'convocation.pdf',
+      'avis_aptitude.pdf',
+      'releve_de_compte.pdf',
+      'Attestation employeur.pdf',
+    ]);
+    return {
+      filename: name,
+      type: 'application/pdf',
+      bytes: Buffer.concat([header, randomBytes(size), Buffer.from('\n%%EOF\n')]),
+    };
   }
   const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), randomBytes(size), Buffer.from([0xff, 0xd9])]);
-  return { filename: pick(random, ['photo.jpg', 'IMG_20260312_101544.jpg', 'capture-ecran.jpg']), type: 'image/jpeg', bytes: jpeg };
+  return {
+    filename: pick(random, ['photo.jpg', 'IMG_20260312_101544.jpg', 'capture-ecran.jpg']),
+    type: 'image/jpeg',
+    bytes: jpeg,
+  };
 }
 
-function buildMime(headers: readonly string[], body: Body, attachment: Attachment | null, random: () => number): Buffer {
+function buildMime(
+  headers: readonly string[],
+  body: Body,
+  attachment: Attachment | null,
+  random: () => number,
+): Buffer {
   const boundary = () => `----=_Part_${Math.floor(random() * 1e9)}_${Math.floor(random() * 1e9)}`;
   const textPart = encodeText(body.text, body.charset, body.transfer);
   let content: { type: string; body: string };
@@ -291,7 +416,9 @@ function complaintText(random: () => number, who: { name: string }, withAttachme
   if (current.length) paragraphs.push(current.join(' '));
   if (withAttachment) paragraphs.push('Vous trouverez le document en pièce jointe.');
   const role = pick(random, ROLES);
-  paragraphs.push(`${pick(random, CLOSERS)}\n\n${who.name}${role ? `\n${role}` : ''}\nTél. 0${1 + Math.floor(random() * 7)} ${Array.from({ length: 4 }, () => String(10 + Math.floor(random() * 90))).join(' ')}`);
+  paragraphs.push(
+    `${pick(random, CLOSERS)}\n\n${who.name}${role ? `\n${role}` : ''}\nTél. 0${1 + Math.floor(random() * 7)} ${Array.from({ length: 4 }, () => String(10 + Math.floor(random() * 90))).join(' ')}`,
+  );
   return paragraphs;
 }
 
@@ -318,7 +445,13 @@ export function generateBacklog(options: BacklogOptions): GeneratedMail[] {
   if (firstComplaint > 0) [kinds[0], kinds[firstComplaint]] = [kinds[firstComplaint]!, kinds[0]!];
 
   const mails: GeneratedMail[] = [];
-  const complaints: { no: number; who: { name: string; email: string }; subject: string; messageId: string; text: string }[] = [];
+  const complaints: {
+    no: number;
+    who: { name: string; email: string };
+    subject: string;
+    messageId: string;
+    text: string;
+  }[] = [];
   let complaintNo = options.firstComplaintNo ?? 0;
   let addressNo = 0;
   for (const [index, kind] of kinds.entries()) {
@@ -339,10 +472,15 @@ export function generateBacklog(options: BacklogOptions): GeneratedMail[] {
       const headers = [
         ...base,
         fromHeader(who, random),
-        `To: Service réclamations <${MAILBOX}>`.replace('Service réclamations', encodeWords('Service réclamations', 'Q')),
+        `To: Service réclamations <${MAILBOX}>`.replace(
+          'Service réclamations',
+          encodeWords('Service réclamations', 'Q'),
+        ),
         ...cc,
         `Subject: ${random() < 0.8 ? encodeWords(subject, random() < 0.6 ? 'B' : 'Q') : subject}`,
-        ...(random() < 0.5 ? ['X-Mailer: Microsoft Outlook 16.0', 'Thread-Index: AdqB3k2mYV5yT0xhR0K2s9pAbcDEfg=='] : ['User-Agent: Mozilla Thunderbird']),
+        ...(random() < 0.5
+          ? ['X-Mailer: Microsoft Outlook 16.0', 'Thread-Index: AdqB3k2mYV5yT0xhR0K2s9pAbcDEfg==']
+          : ['User-Agent: Mozilla Thunderbird']),
       ];
       complaintNo++;
       const raw = buildMime(headers, { text, html, charset, transfer }, attachment, random);
@@ -359,8 +497,15 @@ export function generateBacklog(options: BacklogOptions): GeneratedMail[] {
         .join('\n');
       const text = `Bonjour,\n\n${pick(random, ['Je me permets de vous relancer : je n’ai toujours aucune nouvelle.', 'Je complète ma réclamation avec le document demandé.', 'Pouvez-vous me dire où en est ma demande ?', 'Merci pour votre accusé de réception. J’ajoute une précision : le problème s’est reproduit hier.'])}\n\n${pick(random, CLOSERS)}\n${original.who.name}\n\nLe ${new Date(now - 86_400_000).toLocaleDateString('fr-FR')}, ${original.who.name} a écrit :\n${quoted}`;
       const attachment = random() < 0.15 ? attachmentOf(random) : null;
-      const threading = random() < 0.5 ? [`In-Reply-To: <${original.messageId}>`, `References: <${original.messageId}>`] : [];
-      const headers = [...base, fromHeader(original.who, random), `To: ${MAILBOX}`, `Subject: ${encodeWords(`${pick(random, ['RE: ', 'Re: ', 'RE : ', 'TR: '])}[${reference}] ${original.subject}`, 'B')}`, ...threading];
+      const threading =
+        random() < 0.5 ? [`In-Reply-To: <${original.messageId}>`, `References: <${original.messageId}>`] : [];
+      const headers = [
+        ...base,
+        fromHeader(original.who, random),
+        `To: ${MAILBOX}`,
+        `Subject: ${encodeWords(`${pick(random, ['RE: ', 'Re: ', 'RE : ', 'TR: '])}[${reference}] ${original.subject}`, 'B')}`,
+        ...threading,
+      ];
       const raw = buildMime(headers, { text, html: null, charset, transfer }, attachment, random);
       mails.push({ kind, messageId, from: original.who.email, raw, reference, hasAttachment: attachment !== null });
     } else {
@@ -374,7 +519,12 @@ export function generateBacklog(options: BacklogOptions): GeneratedMail[] {
         ...(random() < 0.5 ? ['X-Auto-Response-Suppress: All', 'Precedence: bulk'] : []),
         `In-Reply-To: <${Math.floor(random() * 1e12).toString(36)}@example.invalid>`,
       ];
-      const raw = buildMime(headers, { text: pick(random, OOO_BODIES), html: null, charset: 'utf-8', transfer: 'quoted-printable' }, null, random);
+      const raw = buildMime(
+        headers,
+        { text: pick(random, OOO_BODIES), html: null, charset: 'utf-8', transfer: 'quoted-printable' },
+        null,
+        random,
+      );
       mails.push({ kind, messageId, from: who.email, raw, hasAttachment: false });
     }
   }
@@ -383,7 +533,15 @@ export function generateBacklog(options: BacklogOptions): GeneratedMail[] {
 
 /** One standalone complaint (the latency leg), unique by `n`. */
 export function singleComplaint(seed: number, runTag: string, n: number): GeneratedMail {
-  const [mail] = generateBacklog({ count: 1, seed: seed * 1000 + n, prefix: 'REC', year: 2000, runTag: `${runTag}l${n}x`, followUpShare: 0, autoReplyShare: 0 });
+  const [mail] = generateBacklog({
+    count: 1,
+    seed: seed * 1000 + n,
+    prefix: 'REC',
+    year: 2000,
+    runTag: `${runTag}l${n}x`,
+    followUpShare: 0,
+    autoReplyShare: 0,
+  });
   return mail!;
 }
 

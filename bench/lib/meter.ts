@@ -31,8 +31,20 @@ export function resetMeter(): Meter {
   return current;
 }
 
-export function snapshot(m: Meter): { statements: number; dbMs: number; transactions: number; transactionMs: number; txStatementsMs: number } {
-  return { statements: m.statements, dbMs: m.dbMs, transactions: m.transactions, transactionMs: m.transactionMs, txStatementsMs: m.txStatementsMs };
+export function snapshot(m: Meter): {
+  statements: number;
+  dbMs: number;
+  transactions: number;
+  transactionMs: number;
+  txStatementsMs: number;
+} {
+  return {
+    statements: m.statements,
+    dbMs: m.dbMs,
+    transactions: m.transactions,
+    transactionMs: m.transactionMs,
+    txStatementsMs: m.txStatementsMs,
+  };
 }
 
 let depth = 0;

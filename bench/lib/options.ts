@@ -1,5 +1,13 @@
 // Command-line flags (and BENCH_* environment variables) of `npm run bench`.
-export const LEGS = ['coldstart', 'backlog-postgres', 'backlog-pglite', 'reliability', 'profile', 'indicators-postgres', 'indicators-pglite'] as const;
+export const LEGS = [
+  'coldstart',
+  'backlog-postgres',
+  'backlog-pglite',
+  'reliability',
+  'profile',
+  'indicators-postgres',
+  'indicators-pglite',
+] as const;
 export type Leg = (typeof LEGS)[number];
 
 export interface BenchOptions {
@@ -51,8 +59,12 @@ export const USAGE = `npm run bench -- [options]        (each option also as BEN
 `;
 
 function list<T extends string>(value: string, allowed: readonly T[], what: string): T[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) if (!allowed.includes(item as T)) throw new Error(`unknown ${what} ${item} (one of ${allowed.join(', ')})`);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items)
+    if (!allowed.includes(item as T)) throw new Error(`unknown ${what} ${item} (one of ${allowed.join(', ')})`);
   return items as T[];
 }
 
@@ -78,7 +90,27 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     if (value === undefined) throw new Error(`--${name} needs a value`);
     given.set(name, value);
   }
-  const known = ['quick', 'backlog', 'latency', 'latency-gap', 'latency-engines', 'reliability-backlog', 'kills', 'profile-backlog', 'tickets-pg', 'tickets-pglite', 'digest-runs', 'no-index-trial', 'cold-restarts', 'only', 'skip', 'seed', 'out', 'wait-idle', 'leg-timeout'];
+  const known = [
+    'quick',
+    'backlog',
+    'latency',
+    'latency-gap',
+    'latency-engines',
+    'reliability-backlog',
+    'kills',
+    'profile-backlog',
+    'tickets-pg',
+    'tickets-pglite',
+    'digest-runs',
+    'no-index-trial',
+    'cold-restarts',
+    'only',
+    'skip',
+    'seed',
+    'out',
+    'wait-idle',
+    'leg-timeout',
+  ];
   for (const name of given.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
   const flag = (name: string) => ['1', 'true', 'yes'].includes(given.get(name) ?? '');
   const quick = flag('quick');
@@ -90,7 +122,11 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
   };
   const backlog = int('backlog', 5000, 300);
   const gap = (given.get('latency-gap') ?? '200-1800').split('-').map(Number);
-  let legs: Leg[] = given.has('only') ? list(given.get('only')!, LEGS, 'leg') : quick ? LEGS.filter((l) => l !== 'reliability') : [...LEGS];
+  let legs: Leg[] = given.has('only')
+    ? list(given.get('only')!, LEGS, 'leg')
+    : quick
+      ? LEGS.filter((l) => l !== 'reliability')
+      : [...LEGS];
   if (given.has('skip')) {
     const skip = list(given.get('skip')!, LEGS, 'leg');
     legs = legs.filter((l) => !skip.includes(l));

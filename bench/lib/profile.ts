@@ -152,7 +152,12 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
     const runTag = `p${Date.now().toString(36)}`;
     const { mails } = await prepareBacklog(world, options.count, options.seed, runTag);
     const { config } = loadConfig(
-      testConfigYaml({ imapPort: world.dovecot.imapPort, smtpPort: receiver.port, databaseUrl: bdb.url!, outbox: '{ maxAttempts: 5, baseDelaySeconds: 1, maxDelaySeconds: 2 }' }),
+      testConfigYaml({
+        imapPort: world.dovecot.imapPort,
+        smtpPort: receiver.port,
+        databaseUrl: bdb.url!,
+        outbox: '{ maxAttempts: 5, baseDelaySeconds: 1, maxDelaySeconds: 2 }',
+      }),
       {},
       'bench',
     );
@@ -219,7 +224,13 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
         deps,
         batch.map((fetched) => ({
           raw: fetched.raw,
-          source: { kind: 'imap', mailbox: session.inbox, uidValidity: session.uidValidity, uid: fetched.uid, internalDate: fetched.internalDate },
+          source: {
+            kind: 'imap',
+            mailbox: session.inbox,
+            uidValidity: session.uidValidity,
+            uid: fetched.uid,
+            internalDate: fetched.internalDate,
+          },
         })),
       );
       const n = Math.max(1, batch.length);
@@ -247,7 +258,8 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
       };
       // One batch is one transaction: its cost is shared by its mails, whatever their kind.
       for (let k = 0; k < batch.length; k++) addSplit(splits, 'all kinds, per mail of a batch of 50', split);
-      outcomes.forEach((outcome, k) => (outcome.outcome === 'quarantined' ? quarantined : processed).push(batch[k]!.uid));
+      for (const [k, outcome] of outcomes.entries())
+        (outcome.outcome === 'quarantined' ? quarantined : processed).push(batch[k]!.uid);
       t = performance.now();
       await session.move(processed, config.mailbox.imap.processed);
       await session.move(quarantined, config.mailbox.imap.quarantine);
@@ -258,7 +270,9 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
     await writeFile(join(options.outDir, 'profile-ingest.cpuprofile'), JSON.stringify(ingestCpu.profile));
     await session.close();
     const all = [...splits.values()].flat();
-    log(`  ingest: ${all.length} mails in ${round(ingestSeconds, 1)} s (${round(all.length / ingestSeconds, 1)}/s), ${round(ingestMeter.statements / all.length, 1)} statements/mail`);
+    log(
+      `  ingest: ${all.length} mails in ${round(ingestSeconds, 1)} s (${round(all.length / ingestSeconds, 1)}/s), ${round(ingestMeter.statements / all.length, 1)} statements/mail`,
+    );
 
     // Phase 2: deliver the outbox.
     const deliveryMeter = resetMeter();
@@ -277,7 +291,9 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
     await writeFile(join(options.outDir, 'profile-delivery.cpuprofile'), JSON.stringify(deliveryCpu.profile));
     const accepted = await receiver.count();
     if (accepted !== rows) log(`  WARNING: the receiver accepted ${accepted} mails, the outbox delivered ${rows}`);
-    log(`  delivery: ${rows} mails in ${round(deliverySeconds, 1)} s (${round(rows / deliverySeconds, 1)}/s), ${round(deliveryMeter.statements / rows, 2)} statements/mail`);
+    log(
+      `  delivery: ${rows} mails in ${round(deliverySeconds, 1)} s (${round(rows / deliverySeconds, 1)}/s), ${round(deliveryMeter.statements / rows, 2)} statements/mail`,
+    );
 
     const delivery = {
       seconds: round(deliverySeconds, 2),
@@ -292,7 +308,9 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
     };
     resetMeter();
     const micro = await dbMicro(bdb.url!, database.db);
-    log(`  DB micro: round trip ${micro.roundTripMs} ms, autocommit insert ${micro.autocommitInsertMs} ms, in a transaction ${micro.insertInTransactionMs} ms, multi-row ${micro.multiRowInsertPerRowMs} ms/row`);
+    log(
+      `  DB micro: round trip ${micro.roundTripMs} ms, autocommit insert ${micro.autocommitInsertMs} ms, in a transaction ${micro.insertInTransactionMs} ms, multi-row ${micro.multiRowInsertPerRowMs} ms/row`,
+    );
     base.sender.close();
     return {
       mails: mails.length,
@@ -319,7 +337,10 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
 
 /** The SMTP receiver in a child process (receiver-child.ts). */
 async function startReceiverChild(): Promise<{ port: number; count(): Promise<number>; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'receiver-child.ts')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'receiver-child.ts')], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! });
   const waiting: ((line: string) => void)[] = [];
   lines.on('line', (line) => waiting.shift()?.(line));
@@ -342,7 +363,9 @@ async function startReceiverChild(): Promise<{ port: number; count(): Promise<nu
 async function dbMicro(url: string, db: Db): Promise<DbMicro> {
   const client = postgres(url, { max: 1, onnotice: () => undefined });
   try {
-    await client.unsafe('create temporary table bench_micro (id bigserial primary key, at timestamptz not null, data jsonb not null)');
+    await client.unsafe(
+      'create temporary table bench_micro (id bigserial primary key, at timestamptz not null, data jsonb not null)',
+    );
     const time = async (n: number, fn: (i: number) => Promise<unknown>) => {
       const t = performance.now();
       for (let i = 0; i < n; i++) await fn(i);
@@ -352,11 +375,19 @@ async function dbMicro(url: string, db: Db): Promise<DbMicro> {
     const roundTripMs = await time(500, () => client`select 1`);
     await time(50, () => db.execute(sql`select 1`));
     const drizzleRoundTripMs = await time(500, () => db.execute(sql`select 1`));
-    const drizzleSelectMs = await time(300, (i) => findTicketsByReferences(db, [`REC-2026-${String(i + 1).padStart(4, '0')}`]));
-    const autocommitInsertMs = await time(300, (i) => client`insert into bench_micro (at, data) values (now(), ${client.json({ i })})`);
+    const drizzleSelectMs = await time(300, (i) =>
+      findTicketsByReferences(db, [`REC-2026-${String(i + 1).padStart(4, '0')}`]),
+    );
+    const autocommitInsertMs = await time(
+      300,
+      (i) => client`insert into bench_micro (at, data) values (now(), ${client.json({ i })})`,
+    );
     let insertInTransactionMs = 0;
     await client.begin(async (tx) => {
-      insertInTransactionMs = await time(300, (i) => tx`insert into bench_micro (at, data) values (now(), ${tx.json({ i })})`);
+      insertInTransactionMs = await time(
+        300,
+        (i) => tx`insert into bench_micro (at, data) values (now(), ${tx.json({ i })})`,
+      );
     });
     const rows = Array.from({ length: 100 }, (_, i) => ({ at: new Date().toISOString(), data: JSON.stringify({ i }) }));
     const multi = await time(20, () => client`insert into bench_micro ${client(rows, 'at', 'data')}`);

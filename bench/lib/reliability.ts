@@ -35,7 +35,12 @@ export interface ReliabilityResult {
   readonly problems: string[];
 }
 
-export async function reliabilityLeg(options: { count: number; seed: number; kills: number; timeoutMs: number }): Promise<ReliabilityResult> {
+export async function reliabilityLeg(options: {
+  count: number;
+  seed: number;
+  kills: number;
+  timeoutMs: number;
+}): Promise<ReliabilityResult> {
   log(`== reliability on postgres: ${options.count} mails, ${options.kills} × SIGKILL`);
   const world = await startWorld();
   const bdb = await createBenchDatabase('postgres', 'reliability');
@@ -66,7 +71,12 @@ export async function reliabilityLeg(options: { count: number; seed: number; kil
       }
       await current.kill();
       world.collector.drain();
-      kills.push({ atSeconds: round((Date.now() - started) / 1000, 1), progress: round(progress(), 3), ticketsLogged: ticketsLogged(), acksReceived: acksReceived() });
+      kills.push({
+        atSeconds: round((Date.now() - started) / 1000, 1),
+        progress: round(progress(), 3),
+        ticketsLogged: ticketsLogged(),
+        acksReceived: acksReceived(),
+      });
       log(`  SIGKILL at ${kills.at(-1)!.atSeconds} s (progress ${Math.round(progress() * 100)} %); restarting`);
       await sleep(random() * 500);
       current = spawnDaemon(configPath);
@@ -83,7 +93,9 @@ export async function reliabilityLeg(options: { count: number; seed: number; kil
         world.collector.drain();
         if (allAcksAt === null && acksReceived() >= complaints.length) allAcksAt = Date.now();
         inboxLeft = await counter.count('INBOX');
-        const [row] = rowsOf<{ left: number }>(await probe.db.execute(sql`select count(*)::int as left from outbox where status in ('pending', 'sending')`));
+        const [row] = rowsOf<{ left: number }>(
+          await probe.db.execute(sql`select count(*)::int as left from outbox where status in ('pending', 'sending')`),
+        );
         if (allAcksAt !== null && inboxLeft === 0 && Number(row?.left ?? 1) === 0) break;
         if (current.child.exitCode !== null) throw new Error(`daemon exited:\n${current.log.tail.join('\n')}`);
         if (Date.now() - started > options.timeoutMs) {
@@ -106,21 +118,26 @@ export async function reliabilityLeg(options: { count: number; seed: number; kil
     const byId = new Map<string, number>();
     for (const a of acks) byId.set(a.messageId, (byId.get(a.messageId) ?? 0) + 1);
     const staffCopies = new Map<string, number>();
-    for (const m of world.collector.all.filter((r) => r.kind !== 'ack')) staffCopies.set(m.messageId, (staffCopies.get(m.messageId) ?? 0) + 1);
+    for (const m of world.collector.all.filter((r) => r.kind !== 'ack'))
+      staffCopies.set(m.messageId, (staffCopies.get(m.messageId) ?? 0) + 1);
     const idsByComplainant = new Map<string, Set<string>>();
     for (const a of acks) idsByComplainant.set(a.to, (idsByComplainant.get(a.to) ?? new Set()).add(a.messageId));
     // A complainant who wrote twice legitimately gets two acknowledgements.
     const expectedPerComplainant = new Map<string, number>();
     for (const c of complaints) expectedPerComplainant.set(c.from, (expectedPerComplainant.get(c.from) ?? 0) + 1);
-    const complainantsWithTwoAcks = [...idsByComplainant.entries()].filter(([to, ids]) => ids.size > (expectedPerComplainant.get(to) ?? 0)).length;
+    const complainantsWithTwoAcks = [...idsByComplainant.entries()].filter(
+      ([to, ids]) => ids.size > (expectedPerComplainant.get(to) ?? 0),
+    ).length;
 
     const problems: string[] = [];
     if (outcome.tickets !== complaints.length) problems.push(`tickets ${outcome.tickets} ≠ ${complaints.length}`);
     if (outcome.distinctReferences !== outcome.tickets) problems.push('duplicate references');
-    if (Object.values(outcome.messages).reduce((s, n) => s + n, 0) !== mails.length) problems.push(`messages ${JSON.stringify(outcome.messages)} ≠ ${mails.length}`);
+    if (Object.values(outcome.messages).reduce((s, n) => s + n, 0) !== mails.length)
+      problems.push(`messages ${JSON.stringify(outcome.messages)} ≠ ${mails.length}`);
     if (outcome.acksSent !== complaints.length) problems.push(`acks sent ${outcome.acksSent} ≠ ${complaints.length}`);
     if (byId.size !== complaints.length) problems.push(`distinct acks received ${byId.size} ≠ ${complaints.length}`);
-    if (complainantsWithTwoAcks) problems.push(`${complainantsWithTwoAcks} complainants got two different acknowledgements`);
+    if (complainantsWithTwoAcks)
+      problems.push(`${complainantsWithTwoAcks} complainants got two different acknowledgements`);
     if (inboxLeft !== 0) problems.push(`${inboxLeft} mails left in the inbox`);
     if (processedFolder !== mails.length) problems.push(`Traitées holds ${processedFolder} ≠ ${mails.length}`);
     const result: ReliabilityResult = {

@@ -19,7 +19,12 @@ export function renderTable(r: Results): string {
     'baseline',
     '—',
   ]);
-  rows.push([`1. Dovecot APPEND → IDLE EXISTS, p50 / max ms`, ...both((b) => `${fmt(b.baseline.idleDelayMs.p50Ms)} / ${fmt(b.baseline.idleDelayMs.maxMs)}`), 'baseline', '—']);
+  rows.push([
+    `1. Dovecot APPEND → IDLE EXISTS, p50 / max ms`,
+    ...both((b) => `${fmt(b.baseline.idleDelayMs.p50Ms)} / ${fmt(b.baseline.idleDelayMs.maxMs)}`),
+    'baseline',
+    '—',
+  ]);
   rows.push([
     `2. backlog of ${fmt(n)} mails: first IMAP session → all ticketed, moved, acknowledged, s`,
     ...both((b) => `${fmt(b.drainSeconds, 1)} (+${fmt(b.startupSeconds, 1)} start-up)`),
@@ -35,14 +40,17 @@ export function renderTable(r: Results): string {
   rows.push([
     `2. CPU per mail during 2: daemon process / PostgreSQL backends / machine busy, ms · %`,
     ...both((b) => {
-      const per = (s: number | undefined) => (s === undefined ? '—' : fmt((s * 1000) / (b.mails.count ?? Number.NaN), 1));
+      const per = (s: number | undefined) =>
+        s === undefined ? '—' : fmt((s * 1000) / (b.mails.count ?? Number.NaN), 1);
       return `${per(b.cpuSeconds.daemon)} / ${b.engine === 'pglite' ? 'in-process' : per(b.cpuSeconds.postgres)} · ${fmt(b.machineUtilisation * 100)} %`;
     }),
     '—',
     '—',
   ]);
   const lat = (b: NonNullable<typeof pg>) =>
-    b.latency ? `${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.maxMs)}${b.latency.missing ? ` (${b.latency.missing} lost)` : ''}` : 'not run';
+    b.latency
+      ? `${fmt(b.latency.p50Ms)} / ${fmt(b.latency.p95Ms)} / ${fmt(b.latency.maxMs)}${b.latency.missing ? ` (${b.latency.missing} lost)` : ''}`
+      : 'not run';
   const latencies = [pg?.latency, pl?.latency].filter((l): l is NonNullable<typeof l> => !!l);
   rows.push([
     `3. latency of ${fmt(latencies[0]?.count ?? r.options.latency)} single complaints, APPEND → ack at SMTP, p50 / p95 / max ms`,
@@ -52,41 +60,68 @@ export function renderTable(r: Results): string {
   ]);
   const ipg = r.indicators.postgres;
   const ipl = r.indicators.pglite;
-  const digest = (i: typeof ipg) => (i ? `${fmt(i.digest.warmMs)} (first ${fmt(i.digest.firstMs)}) over ${fmt(i.tickets)} tickets` : 'not run');
+  const digest = (i: typeof ipg) =>
+    i ? `${fmt(i.digest.warmMs)} (first ${fmt(i.digest.firstMs)}) over ${fmt(i.tickets)} tickets` : 'not run';
   rows.push([
     `4. monthly digest (computeDigest, every indicator query), warm ms`,
     digest(ipg),
     digest(ipl),
     'PG ≤ 1 000, PGlite ≤ 3 000',
-    [ipg ? `PG ${verdict(ipg.digest.warmMs <= 1000)}` : '', ipl ? `PGlite ${verdict(ipl.digest.warmMs <= 3000)}` : ''].filter(Boolean).join(' · ') || '—',
+    [ipg ? `PG ${verdict(ipg.digest.warmMs <= 1000)}` : '', ipl ? `PGlite ${verdict(ipl.digest.warmMs <= 3000)}` : '']
+      .filter(Boolean)
+      .join(' · ') || '—',
   ]);
   const trial = (i: typeof ipg, k: number) => {
     const t = i?.trials[k];
     return t ? `${fmt(t.digest.warmMs)} (first ${fmt(t.digest.firstMs)})` : 'not run';
   };
-  const trialNames = ['trial: jit off, random_page_cost 1.1 (session settings)', 'trial: same + 2 candidate indexes (bench/README.md)'];
+  const trialNames = [
+    'trial: jit off, random_page_cost 1.1 (session settings)',
+    'trial: same + 2 candidate indexes (bench/README.md)',
+  ];
   trialNames.forEach((name, k) => {
-    if (ipg?.trials[k] || ipl?.trials[k]) rows.push([`4. ${name}, warm ms`, trial(ipg, k), trial(ipl, k), 'not the application’s', '—']);
+    if (ipg?.trials[k] || ipl?.trials[k])
+      rows.push([`4. ${name}, warm ms`, trial(ipg, k), trial(ipl, k), 'not the application’s', '—']);
   });
-  rows.push([`5. daemon peak RSS during 2, MB`, ...both((b) => fmt(b.peakRssMb)), 'PG ≤ 300', verdict(pg ? pg.peakRssMb <= 300 : null)]);
-  const cs = (c: (typeof r.coldStart)['postgres']) => (c ? `${fmt(c.firstStartSeconds, 2)} / ${fmt(c.restartSeconds, 2)}` : 'not run');
-  rows.push([`5. cold start → first IMAP command, s (fresh database / restart)`, cs(r.coldStart.postgres), cs(r.coldStart.pglite), '—', '—']);
+  rows.push([
+    `5. daemon peak RSS during 2, MB`,
+    ...both((b) => fmt(b.peakRssMb)),
+    'PG ≤ 300',
+    verdict(pg ? pg.peakRssMb <= 300 : null),
+  ]);
+  const cs = (c: (typeof r.coldStart)['postgres']) =>
+    c ? `${fmt(c.firstStartSeconds, 2)} / ${fmt(c.restartSeconds, 2)}` : 'not run';
+  rows.push([
+    `5. cold start → first IMAP command, s (fresh database / restart)`,
+    cs(r.coldStart.postgres),
+    cs(r.coldStart.pglite),
+    '—',
+    '—',
+  ]);
   const rel = r.reliability;
   rows.push([
     `R. ${rel?.kills.length ?? r.options.kills} × SIGKILL during a ${fmt(rel?.mails ?? r.options.reliabilityBacklog)}-mail backlog: tickets / distinct acks (expected), acks sent twice`,
-    rel ? `${fmt(rel.outcome.tickets)} / ${fmt(rel.distinctAcks)} (${fmt(rel.complaints)}), ${fmt(rel.duplicateAcks)} twice, ${fmt(rel.seconds)} s` : 'not run',
+    rel
+      ? `${fmt(rel.outcome.tickets)} / ${fmt(rel.distinctAcks)} (${fmt(rel.complaints)}), ${fmt(rel.duplicateAcks)} twice, ${fmt(rel.seconds)} s`
+      : 'not run',
     '—',
     'exact; a handful twice',
     verdict(rel ? rel.ok && rel.duplicateAcks <= 5 : null),
   ]);
 
   const header = ['measure', 'PostgreSQL 15', 'PGlite', 'target', 'met'];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i === 0 ? '---' : i === 4 ? ':-:' : '--:')).join('|')}|`];
+  const lines = [
+    `| ${header.join(' | ')} |`,
+    `|${header.map((_, i) => (i === 0 ? '---' : i === 4 ? ':-:' : '--:')).join('|')}|`,
+  ];
   for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
   const notes: string[] = [];
   for (const [engine, b] of Object.entries(r.backlog)) {
     if (b && !b.ok) notes.push(`⚠ backlog on ${engine}: ${b.problems.join('; ')}`);
-    if (b && (b.cpuSeconds['other processes (not ours)'] ?? 0) > 0.1 * b.drainSeconds) notes.push(`⚠ backlog on ${engine}: other processes used ${b.cpuSeconds['other processes (not ours)']} CPU-s meanwhile`);
+    if (b && (b.cpuSeconds['other processes (not ours)'] ?? 0) > 0.1 * b.drainSeconds)
+      notes.push(
+        `⚠ backlog on ${engine}: other processes used ${b.cpuSeconds['other processes (not ours)']} CPU-s meanwhile`,
+      );
   }
   if (rel && !rel.ok) notes.push(`⚠ reliability: ${rel.problems.join('; ')}`);
   for (const [leg, error] of Object.entries(r.errors)) notes.push(`✘ ${leg} failed: ${error.split('\n')[0]}`);

@@ -35,7 +35,12 @@ export function round(value: number, digits = 0): number {
 }
 
 /** Polls `condition` every `everyMs` until true; throws with `what` after `timeoutMs`. */
-export async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+export async function waitFor(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await condition()) return;
@@ -99,7 +104,10 @@ export function processCpu(classify: (p: ProcessInfo) => string | null): Map<num
  * CPU used per key between two snapshots. Processes that exited in between are lost: take the
  * second snapshot before closing anything.
  */
-export function cpuDelta(before: Map<number, { key: string; cpu: number }>, after: Map<number, { key: string; cpu: number }>): Record<string, number> {
+export function cpuDelta(
+  before: Map<number, { key: string; cpu: number }>,
+  after: Map<number, { key: string; cpu: number }>,
+): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [pid, { key, cpu }] of after) out[key] = (out[key] ?? 0) + cpu - (before.get(pid)?.cpu ?? 0);
   for (const key of Object.keys(out)) out[key] = round(out[key]!, 2);

@@ -62,7 +62,11 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
       },
       async fetch(uids) {
         if (uids.length === 0) return [];
-        const messages = await client.fetchAll(uids.join(','), { uid: true, source: true, internalDate: true }, { uid: true });
+        const messages = await client.fetchAll(
+          uids.join(','),
+          { uid: true, source: true, internalDate: true },
+          { uid: true },
+        );
         return messages
           .filter((m) => m.source !== undefined)
           .map(

@@ -4,7 +4,13 @@
 
 import { createHash } from 'node:crypto';
 import { TextDecoder } from 'node:util';
-import { parseAddressHeader, simpleParser, type EmailAddress, type ParsedMail, type StructuredHeader } from 'mailparser';
+import {
+  parseAddressHeader,
+  simpleParser,
+  type EmailAddress,
+  type ParsedMail,
+  type StructuredHeader,
+} from 'mailparser';
 import type { InboundAttachment, InboundMail, MailAddress } from '../domain/inbound-mail.js';
 
 /** Decoded From and Subject of a rejected mail, when its headers could be read (for the pilot). */
@@ -54,11 +60,14 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
 
   const fields = headerFields(parsed.headerLines);
   const headers = decodedHeaders(fields);
-  const addresses = (name: string): MailAddress[] => addressList(fields.filter((field) => field.key === name).map((field) => field.text));
+  const addresses = (name: string): MailAddress[] =>
+    addressList(fields.filter((field) => field.key === name).map((field) => field.text));
 
-  const contentType = (headers.get('content-type')?.[0] ?? 'text/plain').split(';')[0]!.trim().toLowerCase() || 'text/plain';
+  const contentType =
+    (headers.get('content-type')?.[0] ?? 'text/plain').split(';')[0]!.trim().toLowerCase() || 'text/plain';
   const returnPath = returnPathOf(headers.get('return-path')?.[0]);
-  const from = firstUsable(addresses('from')) ?? firstUsable(addresses('sender')) ?? firstUsable(addresses('reply-to')) ?? null;
+  const from =
+    firstUsable(addresses('from')) ?? firstUsable(addresses('sender')) ?? firstUsable(addresses('reply-to')) ?? null;
   const preview: HeaderPreview = {
     ...(headers.get('from')?.[0] ? { from: headers.get('from')![0]!.slice(0, 200) } : {}),
     ...(headers.get('subject')?.[0] ? { subject: headers.get('subject')![0]!.slice(0, 200) } : {}),
@@ -95,13 +104,15 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
     contentType,
     text: withoutNul(await bodyText(parsed.text, html)),
     html: html === null ? null : withoutNul(html),
-    attachments: parsed.attachments.map((attachment, index): InboundAttachment => ({
-      filename: withoutNul(attachment.filename?.trim() || `piece-jointe-${index + 1}`),
-      contentType: attachment.contentType.toLowerCase(),
-      size: attachment.content.length,
-      sha256: sha256Hex(attachment.content),
-      content: attachment.content,
-    })),
+    attachments: parsed.attachments.map(
+      (attachment, index): InboundAttachment => ({
+        filename: withoutNul(attachment.filename?.trim() || `piece-jointe-${index + 1}`),
+        contentType: attachment.contentType.toLowerCase(),
+        size: attachment.content.length,
+        sha256: sha256Hex(attachment.content),
+        content: attachment.content,
+      }),
+    ),
     rawSha256,
   };
   return { ok: true, mail };
@@ -157,7 +168,9 @@ function prepareSource(bytes: Buffer): PreparedSource {
   if (!HEADER_FIELD.test(block[0]!.content)) {
     // one junk line is tolerated, only in front of a real header block that names a sender
     const rest = block.slice(1);
-    if (!(rest.length > 0 && HEADER_FIELD.test(rest[0]!.content) && rest.some((line) => SENDER_FIELD.test(line.content)))) {
+    if (
+      !(rest.length > 0 && HEADER_FIELD.test(rest[0]!.content) && rest.some((line) => SENDER_FIELD.test(line.content)))
+    ) {
       return { ok: false, reason: 'no header section' };
     }
     block.shift();
@@ -166,10 +179,19 @@ function prepareSource(bytes: Buffer): PreparedSource {
   const headStart = block[0]!.start;
   const isBroken = (line: HeadLine): boolean => !HEADER_FIELD.test(line.content) && !/^[ \t]/.test(line.content);
   if (!block.some(isBroken)) {
-    return { ok: true, source: headStart === 0 ? source : source.subarray(headStart), bodyOffset: bodyStart - headStart };
+    return {
+      ok: true,
+      source: headStart === 0 ? source : source.subarray(headStart),
+      bodyOffset: bodyStart - headStart,
+    };
   }
   // a header line without a name cannot start a field: it continues the previous one
-  const head = Buffer.from(block.map((line, index) => (isBroken(line) ? ' ' : '') + text.slice(line.start, block[index + 1]?.start ?? bodyStart)).join(''), 'latin1');
+  const head = Buffer.from(
+    block
+      .map((line, index) => (isBroken(line) ? ' ' : '') + text.slice(line.start, block[index + 1]?.start ?? bodyStart))
+      .join(''),
+    'latin1',
+  );
   return { ok: true, source: Buffer.concat([head, source.subarray(bodyStart)]), bodyOffset: head.length };
 }
 
@@ -193,7 +215,7 @@ function containsDelimiterLine(body: Buffer, boundary: string): boolean {
 
 function boundaryOf(parsed: ParsedMail): string | undefined {
   const value = parsed.headers.get('content-type') as Partial<StructuredHeader> | undefined;
-  const boundary = (value?.params as Record<string, string | undefined> | undefined)?.['boundary']?.trimEnd();
+  const boundary = (value?.params as Record<string, string | undefined> | undefined)?.boundary?.trimEnd();
   // the splitter ignores a non-ASCII boundary, as if it were missing
   return boundary && /^[\x20-\x7e]+$/.test(boundary) ? boundary : undefined;
 }
@@ -261,7 +283,8 @@ function decodeWithCharset(bytes: Uint8Array, charset: string): string {
 
 // Node 20's TextDecoder('windows-1252') drops bytes 0x80-0x9F ('\x92' decodes to ''), so the
 // C1 range, where windows-1252 puts ’ “ ” – — € œ…, is mapped here.
-const WINDOWS_1252_C1 = '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+const WINDOWS_1252_C1 =
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
 
 function decodeWindows1252(bytes: Uint8Array): string {
   return repairC1(Buffer.from(bytes).toString('latin1'));
@@ -294,7 +317,12 @@ function decodeEncodedWords(value: string): string {
     const bytes =
       encoding.toLowerCase() === 'b'
         ? Buffer.from(payload, 'base64')
-        : Buffer.from(payload.replace(/_/g, ' ').replace(/=([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
+        : Buffer.from(
+            payload
+              .replace(/_/g, ' ')
+              .replace(/=([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+            'latin1',
+          );
     if (pending === undefined) pending = { charset, bytes: [bytes] };
     else pending.bytes.push(bytes);
     last = match.index + word.length;
@@ -306,7 +334,9 @@ function decodeEncodedWords(value: string): string {
 
 /** C1 controls never occur in real text: they are windows-1252 bytes read as ISO-8859-1. */
 function repairC1(value: string): string {
-  return /[\u0080-\u009f]/.test(value) ? value.replace(/[\u0080-\u009f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!) : value;
+  return /[\u0080-\u009f]/.test(value)
+    ? value.replace(/[\u0080-\u009f]/g, (char) => WINDOWS_1252_C1[char.charCodeAt(0) - 0x80]!)
+    : value;
 }
 
 function withoutNul(value: string): string {
@@ -352,14 +382,18 @@ function addressList(values: readonly string[]): MailAddress[] {
   const flat: MailAddress[] = [];
   const visit = (entry: EmailAddress): void => {
     if (entry.group) entry.group.forEach(visit);
-    else if (entry.address) flat.push({ address: cleanAddress(entry.address), name: withoutNul(repairC1(entry.name ?? '')).trim() });
+    else if (entry.address)
+      flat.push({ address: cleanAddress(entry.address), name: withoutNul(repairC1(entry.name ?? '')).trim() });
   };
   parseAddressHeader([...values]).value.forEach(visit);
   return flat;
 }
 
 function cleanAddress(address: string): string {
-  return address.trim().replace(/^<+|>+$/g, '').toLowerCase();
+  return address
+    .trim()
+    .replace(/^<+|>+$/g, '')
+    .toLowerCase();
 }
 
 /** `local@domain` with a plausible domain: enough to write back to, however odd the local part. */
@@ -380,7 +414,9 @@ function firstUsable(addresses: readonly MailAddress[]): MailAddress | undefined
  * being alerted about every such report.
  */
 function isUnsignedDeliveryReport(contentType: string, returnPath: string | null, from: string | undefined): boolean {
-  return contentType === 'multipart/report' && (returnPath === '' || /\b(?:mailer[- ]daemon|postmaster)\b/i.test(from ?? ''));
+  return (
+    contentType === 'multipart/report' && (returnPath === '' || /\b(?:mailer[- ]daemon|postmaster)\b/i.test(from ?? ''))
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,7 +428,10 @@ async function bodyText(text: string | undefined, html: string | null): Promise<
   if (plain.trim() !== '' || html === null || html.trim() === '') return plain;
   try {
     // a root text/html part is what mailparser converts to text; reuse its converter
-    const converted = await simpleParser(Buffer.from(`Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html}`, 'utf8'), PARSER_OPTIONS);
+    const converted = await simpleParser(
+      Buffer.from(`Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html}`, 'utf8'),
+      PARSER_OPTIONS,
+    );
     return converted.text ?? plain;
   } catch {
     return plain;

@@ -79,7 +79,9 @@ export function createTemplateRenderer(options: TemplateRendererOptions): Templa
     for (const path of candidates) {
       try {
         // Overrides are often edited on Windows: drop a BOM and CRLF line ends.
-        return readFileSync(path, 'utf8').replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+        return readFileSync(path, 'utf8')
+          .replace(/^\uFEFF/, '')
+          .replace(/\r\n?/g, '\n');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
@@ -155,7 +157,10 @@ function registerHelpers(hb: typeof Handlebars): void {
   /** `{{multiline text}}`: escaped text with line breaks kept as <br> (HTML templates only). */
   hb.registerHelper('multiline', (value: unknown, options?: Handlebars.HelperOptions) => {
     const text = requireString('multiline', value, options);
-    const lines = text.replace(/\r\n?/g, '\n').split('\n').map((line) => hb.escapeExpression(line));
+    const lines = text
+      .replace(/\r\n?/g, '\n')
+      .split('\n')
+      .map((line) => hb.escapeExpression(line));
     return new hb.SafeString(lines.join('<br>\n'));
   });
 
@@ -184,7 +189,8 @@ function registerHelpers(hb: typeof Handlebars): void {
 
   /** `{{#if (flag confidential)}}`: a boolean that must be given, so a forgotten flag cannot fail open. */
   hb.registerHelper('flag', (value: unknown, options?: Handlebars.HelperOptions) => {
-    if (typeof value !== 'boolean') throw new Error(`flag: expected true or false, got ${typeof value}${where(options)}`);
+    if (typeof value !== 'boolean')
+      throw new Error(`flag: expected true or false, got ${typeof value}${where(options)}`);
     return value;
   });
 
@@ -194,9 +200,11 @@ function registerHelpers(hb: typeof Handlebars): void {
    */
   hb.registerHelper('count', (list: unknown, key: unknown, value: unknown, options?: Handlebars.HelperOptions) => {
     if (!Array.isArray(list)) throw new Error(`count: expected a list, got ${typeof list}${where(options)}`);
-    if (typeof key !== 'string' || value === undefined || options === undefined) throw new Error(`count: expected a field name and a value${where(options)}`);
+    if (typeof key !== 'string' || value === undefined || options === undefined)
+      throw new Error(`count: expected a field name and a value${where(options)}`);
     return list.filter((item: unknown) => {
-      if (item === null || typeof item !== 'object' || !(key in item)) throw new Error(`count: an item has no "${key}"${where(options)}`);
+      if (item === null || typeof item !== 'object' || !(key in item))
+        throw new Error(`count: an item has no "${key}"${where(options)}`);
       return (item as Record<string, unknown>)[key] === value;
     }).length;
   });

@@ -21,11 +21,20 @@ const PALETTE = ['#b42318', '#d97706', '#2563a8', '#4d7c0f', '#7c3aed', '#0f766e
 
 function tint(hex: string, amount: number): string {
   const channels = [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
-  return `#${channels.map((c) => Math.round(c + (255 - c) * amount).toString(16).padStart(2, '0')).join('')}`;
+  return `#${channels
+    .map((c) =>
+      Math.round(c + (255 - c) * amount)
+        .toString(16)
+        .padStart(2, '0'),
+    )
+    .join('')}`;
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text.replace(
+    /[<>&"']/g,
+    (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!,
+  );
 }
 
 /** A round axis maximum ≥ `value` with about four steps: 1, 2, 2.5 or 5 × 10^k per step. */
@@ -58,14 +67,18 @@ export function trendChartSvg(chart: TrendChart): string {
   const parts: string[] = [];
 
   parts.push(`<rect x="0" y="0" width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`);
-  parts.push(`<text x="${left - 34}" y="20" font-size="14" font-weight="bold" fill="#1f2937">${escapeXml(chart.title)}</text>`);
+  parts.push(
+    `<text x="${left - 34}" y="20" font-size="14" font-weight="bold" fill="#1f2937">${escapeXml(chart.title)}</text>`,
+  );
 
   // Legend: one swatch pair per level, then how to read dark and light bars.
   let x = left - 34;
   chart.levels.forEach((level, i) => {
     const color = PALETTE[i % PALETTE.length]!;
     parts.push(`<rect x="${x}" y="31" width="10" height="10" fill="${color}"/>`);
-    parts.push(`<rect x="${x + 11}" y="31" width="10" height="10" fill="${tint(color, 0.62)}" stroke="${color}" stroke-width="0.8"/>`);
+    parts.push(
+      `<rect x="${x + 11}" y="31" width="10" height="10" fill="${tint(color, 0.62)}" stroke="${color}" stroke-width="0.8"/>`,
+    );
     parts.push(`<text x="${x + 26}" y="40" font-size="11" fill="#374151">${escapeXml(level.label)}</text>`);
     x += 26 + level.label.length * 6.6 + 14;
   });
@@ -76,8 +89,12 @@ export function trendChartSvg(chart: TrendChart): string {
   // Grid and vertical scale.
   for (let value = 0; value <= max; value += step) {
     const gy = y(value);
-    parts.push(`<line x1="${left}" y1="${gy}" x2="${WIDTH - right}" y2="${gy}" stroke="${value === 0 ? '#9ca3af' : '#e5e7eb'}" stroke-width="1"/>`);
-    parts.push(`<text x="${left - 6}" y="${gy + 4}" font-size="10" fill="#6b7280" text-anchor="end">${formatTick(value)}</text>`);
+    parts.push(
+      `<line x1="${left}" y1="${gy}" x2="${WIDTH - right}" y2="${gy}" stroke="${value === 0 ? '#9ca3af' : '#e5e7eb'}" stroke-width="1"/>`,
+    );
+    parts.push(
+      `<text x="${left - 6}" y="${gy + 4}" font-size="10" fill="#6b7280" text-anchor="end">${formatTick(value)}</text>`,
+    );
   }
 
   const group = plotWidth / months;
@@ -109,7 +126,9 @@ export function trendChartSvg(chart: TrendChart): string {
         );
       }
     }
-    parts.push(`<text x="${centre.toFixed(1)}" y="${HEIGHT - bottom + 16}" font-size="10" fill="#374151" text-anchor="middle">${escapeXml(label)}</text>`);
+    parts.push(
+      `<text x="${centre.toFixed(1)}" y="${HEIGHT - bottom + 16}" font-size="10" fill="#374151" text-anchor="middle">${escapeXml(label)}</text>`,
+    );
   });
 
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}">${parts.join('')}</svg>`;
@@ -123,7 +142,11 @@ export function createTrendChartRenderer(): ChartRenderer {
       const { Resvg } = createRequire(import.meta.url)('@resvg/resvg-js') as typeof import('@resvg/resvg-js');
       const resvg = new Resvg(trendChartSvg(chart), {
         fitTo: { mode: 'width', value: WIDTH * SCALE },
-        font: { fontFiles, loadSystemFonts: fontFiles.length === 0, defaultFontFamily: fontFiles.length ? 'DejaVu Sans' : '' },
+        font: {
+          fontFiles,
+          loadSystemFonts: fontFiles.length === 0,
+          defaultFontFamily: fontFiles.length ? 'DejaVu Sans' : '',
+        },
         background: '#ffffff',
       });
       return { png: new Uint8Array(resvg.render().asPng()), widthPx: WIDTH, heightPx: HEIGHT };

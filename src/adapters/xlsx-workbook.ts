@@ -33,12 +33,20 @@ export function createXlsxWriter(): WorkbookWriter {
         ws.columns = sheet.columns.map((column) => ({
           header: column.header,
           width: column.width ?? Math.max(10, Math.min(60, column.header.length + 2)),
-          style: NUMBER_FORMATS[column.format ?? 'text'] && column.format !== 'text' ? { numFmt: NUMBER_FORMATS[column.format ?? 'text']! } : {},
+          style:
+            NUMBER_FORMATS[column.format ?? 'text'] && column.format !== 'text'
+              ? { numFmt: NUMBER_FORMATS[column.format ?? 'text']! }
+              : {},
         }));
         for (const row of sheet.rows) {
-          const added = ws.addRow(row.map((cell) => (cell !== null && typeof cell === 'object' && !(cell instanceof Date) ? cell.value : cell)));
+          const added = ws.addRow(
+            row.map((cell) =>
+              cell !== null && typeof cell === 'object' && !(cell instanceof Date) ? cell.value : cell,
+            ),
+          );
           row.forEach((cell, i) => {
-            if (cell !== null && typeof cell === 'object' && !(cell instanceof Date)) added.getCell(i + 1).numFmt = NUMBER_FORMATS[cell.format] ?? 'General';
+            if (cell !== null && typeof cell === 'object' && !(cell instanceof Date))
+              added.getCell(i + 1).numFmt = NUMBER_FORMATS[cell.format] ?? 'General';
           });
         }
         const header = ws.getRow(1);

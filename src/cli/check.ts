@@ -10,7 +10,12 @@ import { resolve } from 'node:path';
 
 type Verdict = { ok: boolean; line: string };
 
-export async function runCheck(config: Config, warnings: readonly string[], log: Logger, out: NodeJS.WritableStream): Promise<number> {
+export async function runCheck(
+  config: Config,
+  warnings: readonly string[],
+  log: Logger,
+  out: NodeJS.WritableStream,
+): Promise<number> {
   const verdicts: Verdict[] = [];
   const print = (v: Verdict) => {
     verdicts.push(v);
@@ -44,7 +49,11 @@ async function checkDatabase(config: Config): Promise<Verdict> {
     }
   }
   try {
-    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir, maxConnections: 1 });
+    const database = await openDatabase({
+      url: config.database.url,
+      dataDir: config.database.dataDir,
+      maxConnections: 1,
+    });
     try {
       const version = await withTimeout(pingDatabase(database.db), 10_000, 'no answer within 10 s');
       return { ok: true, line: `database: ${where} (${database.location}) answers: ${version.split(',')[0]}` };
@@ -60,14 +69,20 @@ async function checkImap(config: Config, log: Logger): Promise<Verdict> {
   const { imap } = config.mailbox;
   const where = `${imap.host}:${imap.port}${imap.secure ? ' (TLS)' : ''} as ${imap.user}`;
   try {
-    const probe = await withTimeout(probeMailbox({ imap, log, connectTimeoutMs: 10_000 }), 20_000, 'no answer within 20 s');
+    const probe = await withTimeout(
+      probeMailbox({ imap, log, connectTimeoutMs: 10_000 }),
+      20_000,
+      'no answer within 20 s',
+    );
     return {
       ok: true,
       line: `IMAP ${where}: ${imap.inbox} opened (UIDVALIDITY ${probe.uidValidity}, ${probe.messages} mail(s) waiting); folders "${imap.processed}" and "${imap.quarantine}" present`,
     };
   } catch (error) {
     const e = error as { authenticationFailed?: boolean };
-    const hint = e.authenticationFailed ? 'wrong mailbox.imap.user or password' : 'check mailbox.imap.host, port and secure';
+    const hint = e.authenticationFailed
+      ? 'wrong mailbox.imap.user or password'
+      : 'check mailbox.imap.host, port and secure';
     return { ok: false, line: `IMAP ${where}: ${message(error)} — ${hint}` };
   }
 }

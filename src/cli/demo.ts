@@ -24,9 +24,13 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
 
     const samplesDir = join(PACKAGE_ROOT, 'examples/demo-mails');
     const samples = (await readdir(samplesDir)).filter((f) => f.endsWith('.eml')).sort();
-    const files = await Promise.all(samples.map(async (name) => ({ name, raw: new Uint8Array(await readFile(join(samplesDir, name))) })));
+    const files = await Promise.all(
+      samples.map(async (name) => ({ name, raw: new Uint8Array(await readFile(join(samplesDir, name))) })),
+    );
 
-    out.write(`reclam demo — ${config.organisation.name}\n\n1. ${files.length} sample mails go through the pipeline (reclam ingest):\n`);
+    out.write(
+      `reclam demo — ${config.organisation.name}\n\n1. ${files.length} sample mails go through the pipeline (reclam ingest):\n`,
+    );
     const first = await withDatabase(config, log, (deps) => ingestFiles(deps, files, { deliver: true }));
     out.write(indent(first.output));
 
@@ -35,15 +39,21 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
     if (reference) {
       const followUp = followUpMail(reference);
       out.write(`\n2. The first complainant writes again about [${reference}]:\n`);
-      const second = await withDatabase(config, log, (deps) => ingestFiles(deps, [{ name: 'relance.eml', raw: followUp }], { deliver: true }));
+      const second = await withDatabase(config, log, (deps) =>
+        ingestFiles(deps, [{ name: 'relance.eml', raw: followUp }], { deliver: true }),
+      );
       out.write(indent(second.output));
 
       // The doctor answers from the notification, by e-mail only: takes the ticket and responds.
-      const notice = capture.captured.find((m) => m.to === 'dr.martin@spst-demo.fr' && m.subject.includes(`[${reference}] Nouvelle réclamation`));
+      const notice = capture.captured.find(
+        (m) => m.to === 'dr.martin@spst-demo.fr' && m.subject.includes(`[${reference}] Nouvelle réclamation`),
+      );
       if (notice?.replyTo) {
         out.write(`\n3. Dr Martin replies to the notification with #prendre and #repondre:\n`);
         const answer = doctorReply(notice.replyTo, notice.messageId, notice.subject);
-        const third = await withDatabase(config, log, (deps) => ingestFiles(deps, [{ name: 'reponse-medecin.eml', raw: answer }], { deliver: true }));
+        const third = await withDatabase(config, log, (deps) =>
+          ingestFiles(deps, [{ name: 'reponse-medecin.eml', raw: answer }], { deliver: true }),
+        );
         out.write(indent(third.output));
       }
     }

@@ -47,7 +47,10 @@ export function registerDigestCommands(program: Command, context: CommandContext
           const result = await digestCommand(digestDeps(deps), args);
           if (!result.queued) return result;
           const report = await deliverOutbox(deps);
-          return { ...result, output: `${result.output}outbox: ${report.sent} sent, ${report.retried} to retry, ${report.dead} failed\n` };
+          return {
+            ...result,
+            output: `${result.output}outbox: ${report.sent} sent, ${report.retried} to retry, ${report.dead} failed\n`,
+          };
         }));
       await finish(response, context, options.preview ? resolve(options.preview) : null);
     });

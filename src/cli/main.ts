@@ -28,10 +28,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .name('reclam')
     .description('E-mail complaint desk: every complaint mailed in becomes a ticket, acknowledged with its deadline.')
     .addOption(new Option('-c, --config <file>', 'configuration file (default: $RECLAM_CONFIG or ./reclam.yaml)'))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']))
+    .addOption(
+      new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
+    )
     .exitOverride()
     .showHelpAfterError();
   let exitCode = 0;
+  const setExitCode = (code: number): void => {
+    exitCode = code;
+  };
 
   program
     .command('run')
@@ -39,7 +44,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async () => {
       const { config, log } = await load(program.opts<GlobalOptions>());
       const daemon = await startDaemon(config, log);
-      const control = daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
+      const control =
+        daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
       const stop = (signal: string) => {
         log.info({ signal }, 'stopping');
         void control?.close();
@@ -122,8 +128,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       exitCode = text.exitCode;
     });
 
-  registerDigestCommands(program, { load: () => load(program.opts<GlobalOptions>()), exit: (code) => void (exitCode = code) });
-  registerQualifyCommand(program, (code) => void (exitCode = code));
+  registerDigestCommands(program, { load: () => load(program.opts<GlobalOptions>()), exit: setExitCode });
+  registerQualifyCommand(program, setExitCode);
 
   program
     .command('demo')
@@ -142,13 +148,19 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function load(options: GlobalOptions, defaultLevel?: string): Promise<{ config: Config; log: Logger; warnings: readonly string[] }> {
+async function load(
+  options: GlobalOptions,
+  defaultLevel?: string,
+): Promise<{ config: Config; log: Logger; warnings: readonly string[] }> {
   const path = resolve(options.config ?? process.env.RECLAM_CONFIG ?? 'reclam.yaml');
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch {
-    throw new ConfigError([`cannot read ${path} (give --config FILE or set RECLAM_CONFIG; examples/ has one per procedure)`], path);
+    throw new ConfigError(
+      [`cannot read ${path} (give --config FILE or set RECLAM_CONFIG; examples/ has one per procedure)`],
+      path,
+    );
   }
   const { config, warnings } = loadConfig(text, process.env, path);
   const log = createLogger(options.logLevel ?? defaultLevel ?? config.log.level);

@@ -87,7 +87,10 @@ export function evaluate(items: readonly QualifyItem[], rules: QualificationRule
     results,
     accuracy,
     confusion,
-    nonReceivableRecall: { found: nonReceivable.filter((r) => !r.qualification.receivable).length, total: nonReceivable.length },
+    nonReceivableRecall: {
+      found: nonReceivable.filter((r) => !r.qualification.receivable).length,
+      total: nonReceivable.length,
+    },
     msPerMail: ms.length > 0 ? ms.reduce((a, b) => a + b, 0) / ms.length : 0,
     msMax: ms.length > 0 ? Math.max(...ms) : 0,
     lowConfidence: results.filter((r) => r.qualification.lowConfidence).length,
@@ -107,18 +110,25 @@ export function parseJsonLines(text: string, source = 'input'): QualifyItem[] {
     try {
       record = JSON.parse(line) as Record<string, unknown>;
     } catch (error) {
-      throw new Error(`${source}:${index + 1}: not a JSON object (${error instanceof Error ? error.message : String(error)})`);
+      throw new Error(
+        `${source}:${index + 1}: not a JSON object (${error instanceof Error ? error.message : String(error)})`,
+      );
     }
     const str = (key: string) => (typeof record[key] === 'string' ? (record[key] as string) : '');
     const expected: Partial<Record<EvaluatedField, string>> = {};
     for (const field of EVALUATED_FIELDS) {
       const value = record[field];
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') expected[field] = String(value);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        expected[field] = String(value);
     }
     const address = str('from_email').trim().toLowerCase();
     items.push({
       id: str('id') || `${source}:${index + 1}`,
-      input: { subject: str('subject'), text: str('body') || str('text'), from: address ? { address, name: str('from_name') } : null },
+      input: {
+        subject: str('subject'),
+        text: str('body') || str('text'),
+        from: address ? { address, name: str('from_name') } : null,
+      },
       ...(Object.keys(expected).length > 0 ? { expected } : {}),
     });
   });
@@ -129,20 +139,35 @@ export function parseJsonLines(text: string, source = 'input'): QualifyItem[] {
 export function registerQualifyCommand(program: Command, setExitCode: (code: number) => void): void {
   program
     .command('qualify')
-    .description('qualify complaints from .eml, .txt or .jsonl files (category, level, requester, receivability, typology) and, with labels, measure accuracy')
-    .argument('[files...]', '.eml (a raw mail), .txt (a text; --subject and --from optional) or .jsonl (one mail per line, labels optional)')
+    .description(
+      'qualify complaints from .eml, .txt or .jsonl files (category, level, requester, receivability, typology) and, with labels, measure accuracy',
+    )
+    .argument(
+      '[files...]',
+      '.eml (a raw mail), .txt (a text; --subject and --from optional) or .jsonl (one mail per line, labels optional)',
+    )
     .option('--subject <text>', 'subject of a .txt file', '')
     .option('--from <address>', 'sender of a .txt file')
     .option('--evidence', 'print the evidence of every item, not only of the misclassified ones')
     .option('--json', 'print one JSON object per item instead of the report')
-    .addOption(new Option('--only <half>', 'keep only the items whose numeric id is even or odd (development split)').choices(['even', 'odd']))
-    .option('--print-rules', 'print the rules in force (built-in defaults merged with the configuration) as YAML, and stop')
+    .addOption(
+      new Option('--only <half>', 'keep only the items whose numeric id is even or odd (development split)').choices([
+        'even',
+        'odd',
+      ]),
+    )
+    .option(
+      '--print-rules',
+      'print the rules in force (built-in defaults merged with the configuration) as YAML, and stop',
+    )
     .action(async (files: string[], options: QualifyOptions) => {
       const out = process.stdout;
       const configPath = program.opts<{ config?: string }>().config;
       const { rules, set, source } = await loadRules(configPath);
       if (options.printRules) {
-        out.write(`# qualification rules in force (${source}); copy what you change under \`qualification:\` in reclam.yaml\n`);
+        out.write(
+          `# qualification rules in force (${source}); copy what you change under \`qualification:\` in reclam.yaml\n`,
+        );
         out.write(toYaml(ruleSetForPrinting(set), { lineWidth: 0 }));
         return setExitCode(0);
       }
@@ -155,7 +180,8 @@ export function registerQualifyCommand(program: Command, setExitCode: (code: num
       if (options.only) items = items.filter((item) => idParity(item.id) === options.only);
       const evaluation = evaluate(items, rules);
       if (options.json) {
-        for (const r of evaluation.results) out.write(`${JSON.stringify({ id: r.item.id, ...r.qualification, ms: round(r.ms, 3) })}\n`);
+        for (const r of evaluation.results)
+          out.write(`${JSON.stringify({ id: r.item.id, ...r.qualification, ms: round(r.ms, 3) })}\n`);
         return setExitCode(0);
       }
       out.write(formatReport(evaluation, { evidence: Boolean(options.evidence), source }));
@@ -172,9 +198,15 @@ interface QualifyOptions {
   printRules?: boolean;
 }
 
-async function loadRules(configPath: string | undefined): Promise<{ rules: QualificationRules; set: QualificationRuleSet; source: string }> {
+async function loadRules(
+  configPath: string | undefined,
+): Promise<{ rules: QualificationRules; set: QualificationRuleSet; source: string }> {
   if (!configPath) {
-    return { rules: buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE), set: DEFAULT_QUALIFICATION_RULES, source: 'built-in defaults, six SPST categories' };
+    return {
+      rules: buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE),
+      set: DEFAULT_QUALIFICATION_RULES,
+      source: 'built-in defaults, six SPST categories',
+    };
   }
   const path = resolve(configPath);
   const text = await readFile(path, 'utf8');
@@ -188,7 +220,8 @@ async function loadRules(configPath: string | undefined): Promise<{ rules: Quali
 
 async function readItems(file: string, options: QualifyOptions): Promise<QualifyItem[]> {
   const extension = extname(file).toLowerCase();
-  if (extension === '.jsonl' || extension === '.ndjson') return parseJsonLines(await readFile(file, 'utf8'), basename(file));
+  if (extension === '.jsonl' || extension === '.ndjson')
+    return parseJsonLines(await readFile(file, 'utf8'), basename(file));
   if (extension === '.eml') {
     const parsed = await parseMail(new Uint8Array(await readFile(file)));
     if (!parsed.ok) throw new Error(`${file}: cannot be read as a mail (${parsed.reason})`);
@@ -207,22 +240,34 @@ function idParity(id: string): 'even' | 'odd' | null {
 }
 
 /** The human report: one line per item, then (with labels) the measures. */
-export function formatReport(evaluation: Evaluation, options: { readonly evidence: boolean; readonly source: string }): string {
+export function formatReport(
+  evaluation: Evaluation,
+  options: { readonly evidence: boolean; readonly source: string },
+): string {
   const lines: string[] = [`rules: ${options.source}`, ''];
   const labelled = Object.keys(evaluation.accuracy).length > 0;
   for (const r of evaluation.results) {
     const q = r.qualification;
-    const wrong = EVALUATED_FIELDS.filter((f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(q, f));
+    const wrong = EVALUATED_FIELDS.filter(
+      (f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(q, f),
+    );
     const mark = labelled && r.item.expected ? (wrong.length === 0 ? '✔' : '✘') : ' ';
     lines.push(
       `${mark} ${r.item.id.padEnd(10)} ${String(q.category ?? '∅').padEnd(14)} niveau ${q.level}  ${String(q.requester ?? '∅').padEnd(8)} ` +
-        `${q.receivable ? 'recevable    ' : 'non recevable'} ${String(q.typology ?? '-').padEnd(20)} confiance ${Math.round(q.confidence * 100)
+        `${q.receivable ? 'recevable    ' : 'non recevable'} ${String(q.typology ?? '-').padEnd(20)} confiance ${Math.round(
+          q.confidence * 100,
+        )
           .toString()
-          .padStart(3)} %${q.lowConfidence ? ' (à confirmer)' : ''}${wrong.length > 0 ? `   ${wrong.map((f) => `${f} ${qualifiedValue(q, f)}≠${r.item.expected![f]}`).join(', ')}` : ''}`,
+          .padStart(
+            3,
+          )} %${q.lowConfidence ? ' (à confirmer)' : ''}${wrong.length > 0 ? `   ${wrong.map((f) => `${f} ${qualifiedValue(q, f)}≠${r.item.expected![f]}`).join(', ')}` : ''}`,
     );
     if (options.evidence) for (const e of q.evidence) lines.push(`      ${e}`);
   }
-  lines.push('', `${evaluation.results.length} mail(s), ${round(evaluation.msPerMail, 3)} ms per mail on average (max ${round(evaluation.msMax, 2)} ms); ${evaluation.lowConfidence} with low confidence`);
+  lines.push(
+    '',
+    `${evaluation.results.length} mail(s), ${round(evaluation.msPerMail, 3)} ms per mail on average (max ${round(evaluation.msMax, 2)} ms); ${evaluation.lowConfidence} with low confidence`,
+  );
   if (!labelled) return `${lines.join('\n')}\n`;
 
   lines.push('', 'accuracy per field:');
@@ -231,16 +276,27 @@ export function formatReport(evaluation: Evaluation, options: { readonly evidenc
     if (a) lines.push(`  ${field.padEnd(11)} ${pct(a.correct, a.total).padStart(7)}  (${a.correct}/${a.total})`);
   }
   const recall = evaluation.nonReceivableRecall;
-  if (recall.total > 0) lines.push(`  non-receivable recall ${pct(recall.found, recall.total)}  (${recall.found}/${recall.total})`);
+  if (recall.total > 0)
+    lines.push(`  non-receivable recall ${pct(recall.found, recall.total)}  (${recall.found}/${recall.total})`);
   for (const field of EVALUATED_FIELDS) {
     const matrix = evaluation.confusion[field];
-    if (matrix) lines.push('', `confusion matrix, ${field} (rows: expected, columns: qualified):`, ...formatMatrix(matrix));
+    if (matrix)
+      lines.push('', `confusion matrix, ${field} (rows: expected, columns: qualified):`, ...formatMatrix(matrix));
   }
-  const misclassified = evaluation.results.filter((r) => EVALUATED_FIELDS.some((f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(r.qualification, f)));
+  const misclassified = evaluation.results.filter((r) =>
+    EVALUATED_FIELDS.some(
+      (f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(r.qualification, f),
+    ),
+  );
   lines.push('', `misclassified items (${misclassified.length}):`);
   for (const r of misclassified) {
-    const wrong = EVALUATED_FIELDS.filter((f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(r.qualification, f));
-    lines.push(`  ${r.item.id} — ${r.item.input.subject}`, `    ${wrong.map((f) => `${f}: qualified ${qualifiedValue(r.qualification, f)}, expected ${r.item.expected![f]}`).join('; ')}`);
+    const wrong = EVALUATED_FIELDS.filter(
+      (f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(r.qualification, f),
+    );
+    lines.push(
+      `  ${r.item.id} — ${r.item.input.subject}`,
+      `    ${wrong.map((f) => `${f}: qualified ${qualifiedValue(r.qualification, f)}, expected ${r.item.expected![f]}`).join('; ')}`,
+    );
     if (!options.evidence) for (const e of r.qualification.evidence) lines.push(`      ${e}`);
   }
   return `${lines.join('\n')}\n`;
@@ -252,7 +308,10 @@ function formatMatrix(matrix: Map<string, Map<string, number>>): string[] {
   const header = `  ${''.padEnd(width)}${values.map((v) => v.padStart(width)).join('')}`;
   const rows = values
     .filter((expected) => matrix.has(expected))
-    .map((expected) => `  ${expected.padEnd(width)}${values.map((got) => String(matrix.get(expected)?.get(got) ?? '.').padStart(width)).join('')}`);
+    .map(
+      (expected) =>
+        `  ${expected.padEnd(width)}${values.map((got) => String(matrix.get(expected)?.get(got) ?? '.').padStart(width)).join('')}`,
+    );
   return [header, ...rows];
 }
 

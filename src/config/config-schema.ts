@@ -215,9 +215,20 @@ export const configSchema = z
           { max: 40, within: '24h' },
         ]),
       })
-      .default({ perAddress: [{ max: 10, within: '3h' }, { max: 40, within: '24h' }] }),
+      .default({
+        perAddress: [
+          { max: 10, within: '3h' },
+          { max: 40, within: '24h' },
+        ],
+      }),
     attachments: z
-      .object({ maxBytes: z.number().int().positive().default(25 * 1024 * 1024) })
+      .object({
+        maxBytes: z
+          .number()
+          .int()
+          .positive()
+          .default(25 * 1024 * 1024),
+      })
       .default({ maxBytes: 25 * 1024 * 1024 }),
     outbox: z
       .object({
@@ -249,7 +260,10 @@ export const configSchema = z
       .object({
         /** How long direction has to act once a ticket is overdue (SIM'UP: 5 days). */
         directionWithin: duration.default('5d'),
-        workingHours: z.string().regex(/^\d{1,2}-\d{1,2}$/).default('8-18'),
+        workingHours: z
+          .string()
+          .regex(/^\d{1,2}-\d{1,2}$/)
+          .default('8-18'),
       })
       .default({ directionWithin: '5d', workingHours: '8-18' }),
     recurrence: z
@@ -260,7 +274,8 @@ export const configSchema = z
         schedule: z
           .string()
           .refine((value) => parseCronSchedule(value) !== null, {
-            message: 'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 8 1 * *"',
+            message:
+              'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 8 1 * *"',
           })
           .default('0 8 1 * *'),
         recipients: z.array(email).default([]),
@@ -268,9 +283,7 @@ export const configSchema = z
         reviews: z.array(z.enum(DIGEST_REVIEWS)).min(1).optional(),
       })
       .default({ schedule: '0 8 1 * *', recipients: [] }),
-    retention: z
-      .object({ anonymiseClosedAfter: duration.optional() })
-      .default({}),
+    retention: z.object({ anonymiseClosedAfter: duration.optional() }).default({}),
     templates: z
       .object({
         /** A folder of .hbs files that replace the shipped French templates of the same name. */
@@ -343,7 +356,8 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
   }
   if (Array.isArray(config.levels) && isRecord(qualification.levels)) {
     for (const key of Object.keys(qualification.levels)) {
-      if (!levels.has(Number(key))) issue(['qualification', 'levels', key], `level ${key} is not one of the levels defined under levels`);
+      if (!levels.has(Number(key)))
+        issue(['qualification', 'levels', key], `level ${key} is not one of the levels defined under levels`);
     }
   }
   const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;

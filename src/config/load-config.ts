@@ -28,7 +28,11 @@ const VARIABLE = /\$(\$)?\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
  * `${VAR}` and `${VAR:-default}` are replaced from `env`; `$${VAR}` keeps a literal `${VAR}`.
  * @throws ConfigError listing every problem with its key path.
  */
-export function loadConfig(text: string, env: Readonly<Record<string, string | undefined>>, source = 'reclam.yaml'): LoadedConfig {
+export function loadConfig(
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+  source = 'reclam.yaml',
+): LoadedConfig {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true });
@@ -48,7 +52,12 @@ export function loadConfig(text: string, env: Readonly<Record<string, string | u
   return { config: result.data, warnings: unknownKeys(configSchema, substituted, []) };
 }
 
-function substitute(value: unknown, path: (string | number)[], env: Readonly<Record<string, string | undefined>>, problems: string[]): unknown {
+function substitute(
+  value: unknown,
+  path: (string | number)[],
+  env: Readonly<Record<string, string | undefined>>,
+  problems: string[],
+): unknown {
   if (typeof value === 'string') {
     return value.replace(VARIABLE, (whole, escaped: string | undefined, name: string, fallback: string | undefined) => {
       if (escaped) return whole.slice(1);
@@ -88,7 +97,9 @@ function unknownKeys(schema: z.ZodType, value: unknown, path: (string | number)[
   if (inner instanceof z.ZodObject && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const shape = inner.shape as Record<string, z.ZodType>;
     return Object.entries(value).flatMap(([key, child]) =>
-      key in shape ? unknownKeys(shape[key]!, child, [...path, key]) : [`${formatPath([...path, key])}: unknown key, ignored`],
+      key in shape
+        ? unknownKeys(shape[key]!, child, [...path, key])
+        : [`${formatPath([...path, key])}: unknown key, ignored`],
     );
   }
   if (inner instanceof z.ZodArray && Array.isArray(value)) {

@@ -16,7 +16,10 @@ import { digestDeps } from './digest-scheduler.js';
 
 export type ControlRequest =
   | { readonly command: 'ingest'; readonly args: readonly { name: string; base64: string }[] }
-  | { readonly command: 'tickets'; readonly args: { status?: string | undefined; limit: number; viewer?: string | undefined } }
+  | {
+      readonly command: 'tickets';
+      readonly args: { status?: string | undefined; limit: number; viewer?: string | undefined };
+    }
   | { readonly command: 'show'; readonly args: { reference: string; viewer?: string | undefined } }
   | { readonly command: 'migrate'; readonly args: readonly [] }
   | { readonly command: 'digest'; readonly args: DigestCommandArgs }
@@ -32,7 +35,11 @@ export function controlSocketPath(dataDir: string): string {
   return join(tmpdir(), `reclam-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}.sock`);
 }
 
-export async function serveControl(dataDir: string, daemon: RunningDaemon, log: Logger): Promise<{ close(): Promise<void> }> {
+export async function serveControl(
+  dataDir: string,
+  daemon: RunningDaemon,
+  log: Logger,
+): Promise<{ close(): Promise<void> }> {
   const path = controlSocketPath(dataDir);
   await unlink(path).catch(() => undefined);
   const server: Server = createServer((socket) => {
@@ -42,7 +49,12 @@ export async function serveControl(dataDir: string, daemon: RunningDaemon, log: 
       input += chunk;
       if (!input.includes('\n')) return;
       void handle(JSON.parse(input) as ControlRequest)
-        .catch((error: unknown): ControlResponse => ({ output: `error: ${error instanceof Error ? error.message : String(error)}\n`, exitCode: 1 }))
+        .catch(
+          (error: unknown): ControlResponse => ({
+            output: `error: ${error instanceof Error ? error.message : String(error)}\n`,
+            exitCode: 1,
+          }),
+        )
         .then((response) => socket.end(`${JSON.stringify(response)}\n`));
     });
     socket.on('error', () => undefined);
@@ -86,7 +98,11 @@ export async function serveControl(dataDir: string, daemon: RunningDaemon, log: 
 }
 
 /** Sends one request to the daemon of `dataDir`; null when no daemon answers. */
-export function requestControl(dataDir: string, request: ControlRequest, timeoutMs = 120_000): Promise<ControlResponse | null> {
+export function requestControl(
+  dataDir: string,
+  request: ControlRequest,
+  timeoutMs = 120_000,
+): Promise<ControlResponse | null> {
   return new Promise((resolveRequest) => {
     const socket = createConnection(controlSocketPath(dataDir));
     let output = '';

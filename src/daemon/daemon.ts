@@ -4,15 +4,20 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { openDatabase, type Database } from '../db/database.js';
-import { holderIsDeadLocal, leaseHolder, newHolder, releaseLease, takeOverLease, tryAcquireLease } from '../db/leases.js';
-import { nextOutboxDueAt } from '../db/outbox.js';
+import {
+  holderIsDeadLocal,
+  leaseHolder,
+  newHolder,
+  releaseLease,
+  takeOverLease,
+  tryAcquireLease,
+} from '../db/leases.js';
 import { openMailboxSession } from '../adapters/imap-mailbox.js';
 import { parseMail } from '../adapters/mail-parser.js';
 import { createSmtpSender } from '../adapters/smtp-sender.js';
 import { createTemplateRenderer } from '../adapters/template-renderer.js';
 import { systemClock, type Clock, type MailboxSession } from '../ports.js';
 import type { Deps } from '../services/deps.js';
-import { deliverOutbox, takeBackOutboxClaims } from '../services/deliver-outbox.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
 import { TEMPLATES_DIR } from '../paths.js';
 import { Worker } from 'node:worker_threads';
@@ -62,7 +67,8 @@ export function buildDeps(config: Config, database: Database, log: Logger, clock
 
 export async function startDaemon(config: Config, log: Logger, options: DaemonOptions = {}): Promise<RunningDaemon> {
   const ownsDatabase = options.database === undefined;
-  const database = options.database ?? (await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }));
+  const database =
+    options.database ?? (await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }));
   try {
     await database.migrate();
   } catch (error) {
@@ -76,7 +82,11 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
 
   // On PostgreSQL the deliverer has its own thread (and connections); PGlite is one connection in
   // this thread, and a test's fake clock cannot cross to another thread.
-  const threaded = database.engine === 'postgres' && config.database.url !== undefined && options.clock === undefined && config.outbox.separateThread;
+  const threaded =
+    database.engine === 'postgres' &&
+    config.database.url !== undefined &&
+    options.clock === undefined &&
+    config.outbox.separateThread;
   const outbox = threaded ? runOutboxThread(deps, holder, abort.signal) : runOutboxHere(deps, holder, abort.signal);
   const loops = [outbox.done];
   if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal));
@@ -160,10 +170,20 @@ async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void
     let session: MailboxSession | null = null;
     try {
       session = await openMailboxSession({ imap: config.mailbox.imap, log });
-      log.info({ mailbox: session.inbox, uidValidity: session.uidValidity, idle: config.mailbox.imap.idle }, 'mailbox opened');
+      log.info(
+        { mailbox: session.inbox, uidValidity: session.uidValidity, idle: config.mailbox.imap.idle },
+        'mailbox opened',
+      );
       const openedAt = Date.now();
-      await sweepMailbox(deps, session, { full: true, afterBatch, signal, batchSize: deps.config.mailbox.imap.batchSize });
-      const pollMs = config.mailbox.imap.idle ? Math.min(MAX_IDLE_WAIT_MS, config.mailbox.imap.pollSeconds * 1000) : config.mailbox.imap.pollSeconds * 1000;
+      await sweepMailbox(deps, session, {
+        full: true,
+        afterBatch,
+        signal,
+        batchSize: deps.config.mailbox.imap.batchSize,
+      });
+      const pollMs = config.mailbox.imap.idle
+        ? Math.min(MAX_IDLE_WAIT_MS, config.mailbox.imap.pollSeconds * 1000)
+        : config.mailbox.imap.pollSeconds * 1000;
       while (!signal.aborted && session.usable) {
         const woke = await session.waitForNews(pollMs, signal);
         if (woke === 'aborted' || woke === 'closed') break;
@@ -171,7 +191,12 @@ async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void
           log.warn('mailbox lease lost to another daemon');
           break;
         }
-        await sweepMailbox(deps, session, { full: false, afterBatch, signal, batchSize: deps.config.mailbox.imap.batchSize });
+        await sweepMailbox(deps, session, {
+          full: false,
+          afterBatch,
+          signal,
+          batchSize: deps.config.mailbox.imap.batchSize,
+        });
         if (Date.now() - openedAt > 60_000) backoff.reset();
       }
       if (!signal.aborted && !session.usable) throw new Error('IMAP connection closed');
@@ -201,4 +226,3 @@ async function acquireMailboxLease(deps: Deps, holder: string): Promise<boolean>
   }
   return false;
 }
-

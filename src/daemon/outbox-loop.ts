@@ -9,7 +9,12 @@ import { Backoff, sleep, type Wakeup } from './loop.js';
 /** How often the outbox loop looks for rows claimed by a local deliverer that died meanwhile. */
 const TAKE_BACK_EVERY_MS = 60_000;
 
-export async function runOutboxLoop(deps: OutboxDeps, holder: string, wakeup: Wakeup, signal: AbortSignal): Promise<void> {
+export async function runOutboxLoop(
+  deps: OutboxDeps,
+  holder: string,
+  wakeup: Wakeup,
+  signal: AbortSignal,
+): Promise<void> {
   const backoff = new Backoff(60_000, deps.random);
   // At start: the rows a killed predecessor had claimed are sent now, not after their lease.
   let takeBack: { own: boolean } | null = { own: false };

@@ -34,7 +34,12 @@ const database = await openDatabase({ url: config.database.url, dataDir: config.
 const sender = createSmtpSender(config.mailbox.smtp);
 try {
   const render = createTemplateRenderer({ templatesDir: TEMPLATES_DIR, overrideDir: config.templates.overrideDir });
-  await runOutboxLoop({ db: database.db, clock: systemClock, log, config, render, sender, random: Math.random }, holder, wakeup, abort.signal);
+  await runOutboxLoop(
+    { db: database.db, clock: systemClock, log, config, render, sender, random: Math.random },
+    holder,
+    wakeup,
+    abort.signal,
+  );
 } finally {
   sender.close();
   await database.close();

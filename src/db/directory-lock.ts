@@ -35,7 +35,10 @@ export class DatabaseLockedError extends Error {
  * Takes the lock file of `directory`, removing a stale one left by a dead process.
  * @throws DatabaseLockedError when a live process holds it.
  */
-export async function acquireDirectoryLock(directory: string, command = process.argv.slice(1).join(' ')): Promise<DirectoryLock> {
+export async function acquireDirectoryLock(
+  directory: string,
+  command = process.argv.slice(1).join(' '),
+): Promise<DirectoryLock> {
   const path = join(directory, LOCK_FILE);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

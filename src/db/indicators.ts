@@ -54,7 +54,11 @@ export interface RangeFigures {
  * the digest went from 1 211 to 994 ms warm in the same benchmark run, 823 ms in another).
  * PGlite accepts all three.
  */
-export const INDICATOR_SETTINGS: Readonly<Record<string, string>> = { jit: 'off', work_mem: '32MB', random_page_cost: '1.1' };
+export const INDICATOR_SETTINGS: Readonly<Record<string, string>> = {
+  jit: 'off',
+  work_mem: '32MB',
+  random_page_cost: '1.1',
+};
 
 /** Applies INDICATOR_SETTINGS to the current transaction. */
 export async function applyIndicatorSettings(db: Db): Promise<void> {
@@ -88,7 +92,11 @@ const READ_ONLY_SNAPSHOT = { isolationLevel: 'repeatable read', accessMode: 'rea
  * transaction. Queries start in the order they are given. `work` must have every query it started
  * ended when it returns.
  */
-export async function withIndicatorSnapshot<T>(db: Db, sessions: number, work: (run: SnapshotQuery) => Promise<T>): Promise<T> {
+export async function withIndicatorSnapshot<T>(
+  db: Db,
+  sessions: number,
+  work: (run: SnapshotQuery) => Promise<T>,
+): Promise<T> {
   return db.transaction(async (first) => {
     await applyIndicatorSettings(first);
     const queue = sessionQueue(first);
@@ -201,7 +209,8 @@ export const EMPTY_FIGURES: TicketFigures = {
  * measured as it stood at the same distance from its end.
  */
 export async function rangeFigures(db: Db, range: TimeRange, asOf: Date): Promise<RangeFigures> {
-  const inRange = (column: string) => sql`(${sql.raw(column)} >= ${ts(range.start)} and ${sql.raw(column)} < ${ts(range.end)})`;
+  const inRange = (column: string) =>
+    sql`(${sql.raw(column)} >= ${ts(range.start)} and ${sql.raw(column)} < ${ts(range.end)})`;
   // The tickets concerned are read in one bitmap scan of tickets (received in the range, or whose
   // current closed_at is in it: almost every closure), not looked up one by one; only the tickets
   // closed (by event) or reopened in the range and since reopened are looked up by id. A ticket
@@ -347,7 +356,10 @@ function openAtCte(at: Date): SQL {
 }
 
 /** The backlog at `at` (a period's end), overall and by level. */
-export async function backlogAt(db: Db, at: Date): Promise<{ overall: BacklogFigures; byLevel: { level: number; figures: BacklogFigures }[] }> {
+export async function backlogAt(
+  db: Db,
+  at: Date,
+): Promise<{ overall: BacklogFigures; byLevel: { level: number; figures: BacklogFigures }[] }> {
   const result = await db.execute(sql`
     with ${openAtCte(at)}
     select grouping(level) as g_level, level,
@@ -447,7 +459,8 @@ export interface PipelineFigures {
 }
 
 export async function pipelineFigures(db: Db, range: TimeRange): Promise<PipelineFigures> {
-  const within = (column: string) => sql`${sql.raw(column)} >= ${ts(range.start)} and ${sql.raw(column)} < ${ts(range.end)}`;
+  const within = (column: string) =>
+    sql`${sql.raw(column)} >= ${ts(range.start)} and ${sql.raw(column)} < ${ts(range.end)}`;
   const kinds = rowsOf<{ kind: string; n: number }>(
     await db.execute(sql`select kind, count(*)::int as n from messages where ${within('received_at')} group by kind`),
   );
@@ -606,7 +619,10 @@ export async function ticketsReceivedIn(db: Db, range: TimeRange): Promise<Ticke
       complainantName: tickets.complainantName,
       complainantEmail: tickets.complainantEmail,
       // Qualified by hand: drizzle writes a bare "id" inside a select, which the subquery would read as events.id.
-      reopenings: sql<number>`(select count(*)::int from events e where e.ticket_id = "tickets"."id" and e.type = ${EVENT_TYPES.reopened})`.mapWith(Number),
+      reopenings:
+        sql<number>`(select count(*)::int from events e where e.ticket_id = "tickets"."id" and e.type = ${EVENT_TYPES.reopened})`.mapWith(
+          Number,
+        ),
     })
     .from(tickets)
     .where(and(gte(tickets.receivedAt, range.start), lt(tickets.receivedAt, range.end)))

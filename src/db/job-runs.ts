@@ -29,6 +29,11 @@ export async function claimJobRun(tx: Db, job: string, periodKey: string, starte
   return row?.id ?? null;
 }
 
-export async function finishJobRun(tx: Db, id: number, finishedAt: Date, result: Record<string, unknown>): Promise<void> {
+export async function finishJobRun(
+  tx: Db,
+  id: number,
+  finishedAt: Date,
+  result: Record<string, unknown>,
+): Promise<void> {
   await tx.update(jobRuns).set({ finishedAt, result }).where(eq(jobRuns.id, id));
 }

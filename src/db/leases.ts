@@ -27,7 +27,13 @@ export function holderIsDeadLocal(holder: string): boolean {
 }
 
 /** Takes or renews `name` for `holder` until now + ttl; returns whether `holder` holds it. */
-export async function tryAcquireLease(db: Db, name: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
+export async function tryAcquireLease(
+  db: Db,
+  name: string,
+  holder: string,
+  now: Date,
+  ttlMs: number,
+): Promise<boolean> {
   const expiresAt = new Date(now.getTime() + ttlMs);
   const rows = await db
     .insert(leases)
@@ -54,7 +60,14 @@ export async function leaseHolder(db: Db, name: string, now: Date): Promise<stri
 }
 
 /** Takes `name` from `previous` (known dead) for `holder`; false when someone else got it first. */
-export async function takeOverLease(db: Db, name: string, previous: string, holder: string, now: Date, ttlMs: number): Promise<boolean> {
+export async function takeOverLease(
+  db: Db,
+  name: string,
+  previous: string,
+  holder: string,
+  now: Date,
+  ttlMs: number,
+): Promise<boolean> {
   const rows = await db
     .update(leases)
     .set({ holder, expiresAt: new Date(now.getTime() + ttlMs) })

@@ -14,7 +14,13 @@ export async function readCheckpoint(db: Db, mailbox: string): Promise<Checkpoin
  * Moves the checkpoint to `uid` (never backwards within one uidValidity); a different
  * uidValidity replaces the old one, which is how a resync starts over.
  */
-export async function advanceCheckpoint(tx: Db, mailbox: string, uidValidity: number, uid: number, now: Date): Promise<void> {
+export async function advanceCheckpoint(
+  tx: Db,
+  mailbox: string,
+  uidValidity: number,
+  uid: number,
+  now: Date,
+): Promise<void> {
   await tx
     .insert(mailboxCheckpoints)
     .values({ mailbox, uidValidity, lastUid: uid, updatedAt: now })

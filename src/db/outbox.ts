@@ -26,7 +26,13 @@ const CLAIM_PREFIX = 'outbox:';
  * that a restarted daemon can take back at once what a dead one held (`releaseOutboxClaims`).
  * One statement.
  */
-export async function claimDueOutbox(db: Db, now: Date, leaseMs: number, limit: number, holder: string = processHolder()): Promise<OutboxRow[]> {
+export async function claimDueOutbox(
+  db: Db,
+  now: Date,
+  leaseMs: number,
+  limit: number,
+  holder: string = processHolder(),
+): Promise<OutboxRow[]> {
   // Raw SQL parameters: dates as ISO text (postgres.js does not serialise Date here).
   const at = now.toISOString();
   const leaseUntil = new Date(now.getTime() + leaseMs).toISOString();
@@ -130,7 +136,9 @@ export async function releaseOutboxClaims(db: Db, holders: readonly string[]): P
 export async function nextOutboxDueAt(db: Db): Promise<Date | null> {
   const [row] = await db
     .select({
-      due: sql<string | Date | null>`min(case when ${outbox.status} = 'pending' then ${outbox.nextAttemptAt} else ${outbox.leaseUntil} end)`,
+      due: sql<
+        string | Date | null
+      >`min(case when ${outbox.status} = 'pending' then ${outbox.nextAttemptAt} else ${outbox.leaseUntil} end)`,
     })
     .from(outbox)
     .where(or(eq(outbox.status, 'pending'), eq(outbox.status, 'sending')));

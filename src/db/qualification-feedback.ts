@@ -22,7 +22,10 @@ export interface QualificationFeedbackRow extends NewQualificationFeedback {
   readonly id: number;
 }
 
-export async function insertQualificationFeedback(db: Db, row: NewQualificationFeedback): Promise<QualificationFeedbackRow> {
+export async function insertQualificationFeedback(
+  db: Db,
+  row: NewQualificationFeedback,
+): Promise<QualificationFeedbackRow> {
   const [inserted] = await db
     .insert(qualificationFeedback)
     .values({
@@ -52,11 +55,17 @@ export async function recentQualificationFeedback(db: Db, perField: number): Pro
       terms: qualificationFeedback.terms,
       actor: qualificationFeedback.actor,
       createdAt: qualificationFeedback.createdAt,
-      rank: sql<number>`row_number() over (partition by ${qualificationFeedback.field} order by ${qualificationFeedback.createdAt} desc, ${qualificationFeedback.id} desc)`.as('rank'),
+      rank: sql<number>`row_number() over (partition by ${qualificationFeedback.field} order by ${qualificationFeedback.createdAt} desc, ${qualificationFeedback.id} desc)`.as(
+        'rank',
+      ),
     })
     .from(qualificationFeedback)
     .as('ranked');
-  const rows = await db.select().from(ranked).where(lte(ranked.rank, perField)).orderBy(asc(ranked.field), asc(ranked.rank));
+  const rows = await db
+    .select()
+    .from(ranked)
+    .where(lte(ranked.rank, perField))
+    .orderBy(asc(ranked.field), asc(ranked.rank));
   return rows.map((row) => ({
     field: row.field,
     from: row.fromValue,

@@ -80,9 +80,7 @@ export const tickets = pgTable(
     /** Indicators: closures in a range; the tickets closed since an instant and received before it (backlog at that instant). */
     index('tickets_closed_at_received_at_idx').on(t.closedAt, t.receivedAt),
     /** Indicators: the current backlog (tickets still open), by reception. */
-    index('tickets_open_received_idx')
-      .on(t.receivedAt)
-      .where(sql`${t.status} not in ('closed', 'rejected')`),
+    index('tickets_open_received_idx').on(t.receivedAt).where(sql`${t.status} not in ('closed', 'rejected')`),
   ],
 );
 

@@ -12,7 +12,11 @@ export type NewTicket = Omit<typeof tickets.$inferInsert, 'id' | 'reference' | '
  * taken by the upsert serialises concurrent allocations; a rollback gives the number back, so
  * references have neither gaps nor duplicates.
  */
-export async function allocateTicketReference(tx: Db, prefix: string, year: number): Promise<{ reference: string; sequence: number }> {
+export async function allocateTicketReference(
+  tx: Db,
+  prefix: string,
+  year: number,
+): Promise<{ reference: string; sequence: number }> {
   const [row] = await tx
     .insert(ticketSequences)
     .values({ prefix, year, lastValue: 1 })
@@ -47,7 +51,10 @@ export async function findTicketById(db: Db, id: number): Promise<TicketRow | un
 
 export async function findTicketsByReferences(db: Db, references: readonly string[]): Promise<TicketRow[]> {
   if (references.length === 0) return [];
-  return db.select().from(tickets).where(inArray(tickets.reference, [...references]));
+  return db
+    .select()
+    .from(tickets)
+    .where(inArray(tickets.reference, [...references]));
 }
 
 /**
@@ -72,7 +79,8 @@ export async function ticketsByMessageIds(
     .from(messages)
     .innerJoin(tickets, eq(messages.ticketId, tickets.id))
     .where(inArray(messages.messageId, ids));
-  for (const row of received) if (!found.has(row.messageId)) found.set(row.messageId, { reference: row.reference, ours: false });
+  for (const row of received)
+    if (!found.has(row.messageId)) found.set(row.messageId, { reference: row.reference, ours: false });
   return found;
 }
 
@@ -135,7 +143,10 @@ export async function ticketOutbox(db: Db, ticketId: number) {
 }
 
 /** Message-IDs of the complainant's side of a ticket: their mails, and what we sent to them. */
-export async function threadMessageIds(db: Db, ticketId: number): Promise<{ inbound: { id: string; at: Date }[]; outbound: { id: string; at: Date }[] }> {
+export async function threadMessageIds(
+  db: Db,
+  ticketId: number,
+): Promise<{ inbound: { id: string; at: Date }[]; outbound: { id: string; at: Date }[] }> {
   const [ticket] = await db.select({ email: tickets.complainantEmail }).from(tickets).where(eq(tickets.id, ticketId));
   const inbound = await db
     .select({ id: messages.messageId, at: messages.receivedAt })

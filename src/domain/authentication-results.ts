@@ -12,16 +12,22 @@ export interface DmarcVerdict {
  * @param fromDomain The domain of the From address (lower-case).
  * @param authservId The authserv-id of our receiving server; without it nothing is trusted.
  */
-export function dmarcPass(headers: readonly string[], fromDomain: string, authservId: string | undefined): DmarcVerdict {
+export function dmarcPass(
+  headers: readonly string[],
+  fromDomain: string,
+  authservId: string | undefined,
+): DmarcVerdict {
   if (!authservId) return { pass: false, reason: 'no trusted authserv-id configured' };
   const top = headers[0];
   if (!top) return { pass: false, reason: 'no Authentication-Results header' };
   const id = top.split(';')[0]!.trim().split(/\s+/)[0]!.toLowerCase();
-  if (id !== authservId.toLowerCase()) return { pass: false, reason: `Authentication-Results from ${id}, not from ${authservId}` };
+  if (id !== authservId.toLowerCase())
+    return { pass: false, reason: `Authentication-Results from ${id}, not from ${authservId}` };
   const dmarc = /\bdmarc\s*=\s*(\w+)[^;]*?header\.from\s*=\s*([^\s;]+)/i.exec(top);
   if (!dmarc) return { pass: false, reason: 'no DMARC result' };
   const [, result, domain] = dmarc;
   if (result!.toLowerCase() !== 'pass') return { pass: false, reason: `dmarc=${result}` };
-  if (domain!.toLowerCase() !== fromDomain.toLowerCase()) return { pass: false, reason: `DMARC passed for ${domain}, not ${fromDomain}` };
+  if (domain!.toLowerCase() !== fromDomain.toLowerCase())
+    return { pass: false, reason: `DMARC passed for ${domain}, not ${fromDomain}` };
   return { pass: true, reason: `dmarc=pass header.from=${domain} (${id})` };
 }

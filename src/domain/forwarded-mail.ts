@@ -23,12 +23,17 @@ export interface ForwardedMail {
 const FORWARD_SEPARATOR =
   /^\s*[-_=*]{2,}\s*(?:forwarded message|message transfere|mail transfere|message transmis|message reexpedie|original message|message d'origine|message original|mail original|weitergeleitete nachricht|ursprungliche nachricht|mensaje reenviado|messaggio inoltrato)\s*(?:[-_=*]{2,}\s*)?:?\s*$/;
 // Apple Mail.
-const FORWARD_INTRO = /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$/;
+const FORWARD_INTRO =
+  /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$/;
 // Outlook's "________________________________" above its header block.
 const RULE_LINE = /^\s*(?:_{8,}|-{8,})\s*$/;
 
 function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}+/gu, '').replace(/[\u2019\u2018`]/g, "'").toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[\u2019\u2018`]/g, "'")
+    .toLowerCase();
 }
 
 function isMarker(line: string): boolean {
@@ -59,7 +64,7 @@ export function parseForwarded(text: string, html?: string | null): ForwardedMai
 function parseForwardedText(text: string): ForwardedMail | null {
   const lines = text
     .replace(/\r\n?/g, '\n')
-    .replace(/[\u200b\u200c\u200d\u2060\ufeff]/g, '')
+    .replace(/\u200b|\u200c|\u200d|\u2060|\ufeff/g, '')
     .split('\n')
     .map((line) => line.replace(/\s+$/, ''));
   for (let index = 0; index < lines.length; index += 1) {
@@ -137,9 +142,25 @@ const MONTHS: ReadonlyMap<string, number> = new Map(
 
 // Offsets in minutes east of UTC of the zone names clients write.
 const ZONE_NAMES: ReadonlyMap<string, number> = new Map([
-  ['gmt', 0], ['utc', 0], ['ut', 0], ['z', 0], ['wet', 0], ['bst', 60], ['west', 60], ['cet', 60], ['cest', 120],
-  ['eet', 120], ['eest', 180], ['est', -300], ['edt', -240], ['cst', -360], ['cdt', -300], ['mst', -420],
-  ['mdt', -360], ['pst', -480], ['pdt', -420],
+  ['gmt', 0],
+  ['utc', 0],
+  ['ut', 0],
+  ['z', 0],
+  ['wet', 0],
+  ['bst', 60],
+  ['west', 60],
+  ['cet', 60],
+  ['cest', 120],
+  ['eet', 120],
+  ['eest', 180],
+  ['est', -300],
+  ['edt', -240],
+  ['cst', -360],
+  ['cdt', -300],
+  ['mst', -420],
+  ['mdt', -360],
+  ['pst', -480],
+  ['pdt', -420],
 ]);
 
 const TIME = /(?<![\d:])(\d{1,2})\s?(?::|h)\s?(\d{2})(?:\s?:\s?(\d{2}))?(?:\s*([ap])\.?\s?m\b\.?)?/;
@@ -166,7 +187,7 @@ export function parseHeaderDate(text: string): string | null {
     hour = (hour % 12) + (time[4] === 'p' ? 12 : 0);
   }
   if (hour > 23 || minute > 59 || second > 60) return null;
-  const datePart = folded.slice(0, time.index) + ' ' + folded.slice(time.index + time[0].length);
+  const datePart = `${folded.slice(0, time.index)} ${folded.slice(time.index + time[0].length)}`;
   const date = readDate(datePart);
   if (date === null) return null;
   const offset = readOffset(folded.slice(time.index + time[0].length));
@@ -209,7 +230,9 @@ function readDate(text: string): { year: number; month: number; day: number } | 
 
 /** Minutes east of UTC written after the time, or null when there is no zone. */
 function readOffset(text: string): number | null {
-  const named = /(?:gmt|utc|ut)\s?([+-])\s?(\d{1,2})(?::?(\d{2}))?\b/.exec(text) ?? /(?:^|[\s(])([+-])(\d{2}):?(\d{2})\b/.exec(text);
+  const named =
+    /(?:gmt|utc|ut)\s?([+-])\s?(\d{1,2})(?::?(\d{2}))?\b/.exec(text) ??
+    /(?:^|[\s(])([+-])(\d{2}):?(\d{2})\b/.exec(text);
   if (named !== null) {
     const minutes = Number(named[2]) * 60 + Number(named[3] ?? 0);
     return named[1] === '-' ? -minutes : minutes;

@@ -19,23 +19,98 @@ export interface Token {
 }
 
 const ELISION_PREFIXES: Readonly<Record<string, string>> = {
-  l: 'le', d: 'de', j: 'je', m: 'me', t: 'te', s: 'se', n: 'ne', c: 'ce', qu: 'que',
-  jusqu: 'jusque', lorsqu: 'lorsque', puisqu: 'puisque', quoiqu: 'quoique', presqu: 'presque',
+  l: 'le',
+  d: 'de',
+  j: 'je',
+  m: 'me',
+  t: 'te',
+  s: 'se',
+  n: 'ne',
+  c: 'ce',
+  qu: 'que',
+  jusqu: 'jusque',
+  lorsqu: 'lorsque',
+  puisqu: 'puisque',
+  quoiqu: 'quoique',
+  presqu: 'presque',
 };
 
 /** Text-speak and common abbreviations, on the accent-stripped lower-case word. */
 const TEXT_SPEAK: Readonly<Record<string, string>> = {
-  bjr: 'bonjour', bsr: 'bonsoir', slt: 'salut', cdt: 'cordialement', cdlt: 'cordialement', svp: 'se il vous plait', stp: 'se il te plait',
-  pr: 'pour', pk: 'pourquoi', pq: 'pourquoi', pkoi: 'pourquoi', ds: 'dans', dc: 'donc', tjrs: 'toujours', tjs: 'toujours',
-  tjr: 'toujours', bcp: 'beaucoup', rdv: 'rendezvous', rdvs: 'rendezvous', rv: 'rendezvous', qd: 'quand', qnd: 'quand', kan: 'quand',
-  tt: 'tout', ts: 'tous', pb: 'probleme', pbm: 'probleme', pbs: 'problemes', pblm: 'probleme', msg: 'message', mm: 'meme',
-  ya: 'il y a', koi: 'quoi', ke: 'que', ki: 'qui', g: 'je ai', c: 'ce est', ct: 'ce etait', jsuis: 'je suis', jsui: 'je suis',
-  chui: 'je suis', chuis: 'je suis', jai: 'je ai', jve: 'je veux', jveux: 'je veux', jpeux: 'je peux', jsais: 'je sais',
-  jcomprends: 'je comprends', jcomprend: 'je comprends', jattends: 'je attends', jtrouve: 'je trouve', jvais: 'je vais',
-  jme: 'je me', jne: 'je ne', jpense: 'je pense', jcrois: 'je crois', jdois: 'je dois', jaimerais: 'je aimerais', na: 'ne a',
-  nn: 'non', vs: 'vous', ns: 'nous', auj: 'aujourdhui', ajd: 'aujourdhui', dmd: 'demande', infos: 'informations',
-  info: 'information', mdp: 'mot de passe', pa: 'pas', jamai: 'jamais', mr: 'monsieur',
-  mme: 'madame', dr: 'docteur', medcin: 'medecin',
+  bjr: 'bonjour',
+  bsr: 'bonsoir',
+  slt: 'salut',
+  cdt: 'cordialement',
+  cdlt: 'cordialement',
+  svp: 'se il vous plait',
+  stp: 'se il te plait',
+  pr: 'pour',
+  pk: 'pourquoi',
+  pq: 'pourquoi',
+  pkoi: 'pourquoi',
+  ds: 'dans',
+  dc: 'donc',
+  tjrs: 'toujours',
+  tjs: 'toujours',
+  tjr: 'toujours',
+  bcp: 'beaucoup',
+  rdv: 'rendezvous',
+  rdvs: 'rendezvous',
+  rv: 'rendezvous',
+  qd: 'quand',
+  qnd: 'quand',
+  kan: 'quand',
+  tt: 'tout',
+  ts: 'tous',
+  pb: 'probleme',
+  pbm: 'probleme',
+  pbs: 'problemes',
+  pblm: 'probleme',
+  msg: 'message',
+  mm: 'meme',
+  ya: 'il y a',
+  koi: 'quoi',
+  ke: 'que',
+  ki: 'qui',
+  g: 'je ai',
+  c: 'ce est',
+  ct: 'ce etait',
+  jsuis: 'je suis',
+  jsui: 'je suis',
+  chui: 'je suis',
+  chuis: 'je suis',
+  jai: 'je ai',
+  jve: 'je veux',
+  jveux: 'je veux',
+  jpeux: 'je peux',
+  jsais: 'je sais',
+  jcomprends: 'je comprends',
+  jcomprend: 'je comprends',
+  jattends: 'je attends',
+  jtrouve: 'je trouve',
+  jvais: 'je vais',
+  jme: 'je me',
+  jne: 'je ne',
+  jpense: 'je pense',
+  jcrois: 'je crois',
+  jdois: 'je dois',
+  jaimerais: 'je aimerais',
+  na: 'ne a',
+  nn: 'non',
+  vs: 'vous',
+  ns: 'nous',
+  auj: 'aujourdhui',
+  ajd: 'aujourdhui',
+  dmd: 'demande',
+  infos: 'informations',
+  info: 'information',
+  mdp: 'mot de passe',
+  pa: 'pas',
+  jamai: 'jamais',
+  mr: 'monsieur',
+  mme: 'madame',
+  dr: 'docteur',
+  medcin: 'medecin',
 };
 
 /** Compounds people also write as two words: joined like their hyphenated form. */
@@ -51,7 +126,17 @@ const COMPOUNDS: ReadonlyMap<string, string> = new Map([
 ]);
 
 /** Words that negate what follows them in the same clause. `personne` is not one ("la personne"). */
-export const NEGATORS: ReadonlySet<string> = new Set(['pas', 'jamais', 'aucun', 'aucune', 'rien', 'sans', 'non', 'nullement', 'guere']);
+export const NEGATORS: ReadonlySet<string> = new Set([
+  'pas',
+  'jamais',
+  'aucun',
+  'aucune',
+  'rien',
+  'sans',
+  'non',
+  'nullement',
+  'guere',
+]);
 
 /**
  * French function words (articles, prepositions, auxiliaries…): not counted in the gap between
@@ -59,19 +144,139 @@ export const NEGATORS: ReadonlySet<string> = new Set(['pas', 'jamais', 'aucun', 
  * Possessives, pronouns and negations are NOT here: "mon employeur" and "son employeur" differ.
  */
 export const FUNCTION_WORDS: ReadonlySet<string> = new Set([
-  'le', 'la', 'les', 'un', 'une', 'des', 'du', 'de', 'au', 'aux', 'a', 'en', 'y', 'et', 'ou', 'se', 'me', 'te', 'ce', 'ne',
-  'que', 'qui', 'dont', 'cet', 'cette', 'ces', 'est', 'sont', 'ete', 'etait', 'ai', 'as', 'avons', 'avez', 'ont', 'eu', 'il',
-  'elle', 'on', 'lui', 'leur', 'par', 'pour', 'sur', 'dans', 'avec', 'chez', 'vers', 'entre', 'depuis', 'apres', 'avant',
-  'tres', 'bien', 'meme', 'tout', 'tous', 'toute', 'toutes', 'donc', 'car', 'si', 'deja', 'encore', 'aussi', 'alors', 'puis',
-  'fait', 'faire', 'etre', 'avoir', 'ca', 'cela', 'ceci', 'celle', 'celui', 'ici', 'quand', 'comme', 'mais', 'or',
+  'le',
+  'la',
+  'les',
+  'un',
+  'une',
+  'des',
+  'du',
+  'de',
+  'au',
+  'aux',
+  'a',
+  'en',
+  'y',
+  'et',
+  'ou',
+  'se',
+  'me',
+  'te',
+  'ce',
+  'ne',
+  'que',
+  'qui',
+  'dont',
+  'cet',
+  'cette',
+  'ces',
+  'est',
+  'sont',
+  'ete',
+  'etait',
+  'ai',
+  'as',
+  'avons',
+  'avez',
+  'ont',
+  'eu',
+  'il',
+  'elle',
+  'on',
+  'lui',
+  'leur',
+  'par',
+  'pour',
+  'sur',
+  'dans',
+  'avec',
+  'chez',
+  'vers',
+  'entre',
+  'depuis',
+  'apres',
+  'avant',
+  'tres',
+  'bien',
+  'meme',
+  'tout',
+  'tous',
+  'toute',
+  'toutes',
+  'donc',
+  'car',
+  'si',
+  'deja',
+  'encore',
+  'aussi',
+  'alors',
+  'puis',
+  'fait',
+  'faire',
+  'etre',
+  'avoir',
+  'ca',
+  'cela',
+  'ceci',
+  'celle',
+  'celui',
+  'ici',
+  'quand',
+  'comme',
+  'mais',
+  'or',
 ]);
 
 /** Greetings, courtesy and signature words: never evidence, never learned. */
 const COURTESY_WORDS: ReadonlySet<string> = new Set([
-  'bonjour', 'bonsoir', 'salut', 'madame', 'monsieur', 'mesdames', 'messieurs', 'cordialement', 'cordiales', 'salutations',
-  'sincere', 'sinceres', 'distinguees', 'agreer', 'veuillez', 'merci', 'remerciant', 'avance', 'bien', 'vous', 'nous', 'je',
-  'il', 'plait', 'mes', 'mon', 'ma', 'nos', 'notre', 'votre', 'vos', 'son', 'sa', 'ses', 'leurs', 'tu', 'ils', 'elles',
-  'pas', 'plus', 'non', 'oui', 'ne', 'envoye', 'depuis', 'mobile', 'iphone', 'android',
+  'bonjour',
+  'bonsoir',
+  'salut',
+  'madame',
+  'monsieur',
+  'mesdames',
+  'messieurs',
+  'cordialement',
+  'cordiales',
+  'salutations',
+  'sincere',
+  'sinceres',
+  'distinguees',
+  'agreer',
+  'veuillez',
+  'merci',
+  'remerciant',
+  'avance',
+  'bien',
+  'vous',
+  'nous',
+  'je',
+  'il',
+  'plait',
+  'mes',
+  'mon',
+  'ma',
+  'nos',
+  'notre',
+  'votre',
+  'vos',
+  'son',
+  'sa',
+  'ses',
+  'leurs',
+  'tu',
+  'ils',
+  'elles',
+  'pas',
+  'plus',
+  'non',
+  'oui',
+  'ne',
+  'envoye',
+  'depuis',
+  'mobile',
+  'iphone',
+  'android',
 ]);
 
 /**
@@ -104,14 +309,44 @@ function foldChar(c: string): string {
   if (cached !== undefined) return cached;
   let folded: string;
   switch (c) {
-    case 'œ': case 'Œ': folded = 'oe'; break;
-    case 'æ': case 'Æ': folded = 'ae'; break;
-    case '’': case '‘': case 'ʼ': case '´': case '`': folded = "'"; break;
-    case '«': case '»': case '“': case '”': case '„': folded = ' '; break;
-    case '\u00a0': case '\u202f': case '\u2009': folded = ' '; break;
-    case '‐': case '‑': case '–': case '—': folded = c === '‐' || c === '‑' ? '-' : ' '; break;
+    case 'œ':
+    case 'Œ':
+      folded = 'oe';
+      break;
+    case 'æ':
+    case 'Æ':
+      folded = 'ae';
+      break;
+    case '’':
+    case '‘':
+    case 'ʼ':
+    case '´':
+    case '`':
+      folded = "'";
+      break;
+    case '«':
+    case '»':
+    case '“':
+    case '”':
+    case '„':
+      folded = ' ';
+      break;
+    case '\u00a0':
+    case '\u202f':
+    case '\u2009':
+      folded = ' ';
+      break;
+    case '‐':
+    case '‑':
+    case '–':
+    case '—':
+      folded = c === '‐' || c === '‑' ? '-' : ' ';
+      break;
     default: {
-      const base = c.toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+      const base = c
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[\u0300-\u036f]/g, '');
       folded = base.length === 1 ? base : c.toLowerCase();
     }
   }
@@ -160,7 +395,27 @@ export function tokenizeFrench(text: string): Token[] {
 }
 
 /** Pronouns after a hyphen in an inverted question: "pourriez-vous" → "pourriez vous", "a-t-il" → "a il". */
-const INVERTED_PRONOUNS: ReadonlySet<string> = new Set(['vous', 'nous', 'il', 'elle', 'on', 'je', 'tu', 'ils', 'elles', 'ce', 'moi', 'toi', 'lui', 'les', 'le', 'la', 'leur', 'y', 'en']);
+const INVERTED_PRONOUNS: ReadonlySet<string> = new Set([
+  'vous',
+  'nous',
+  'il',
+  'elle',
+  'on',
+  'je',
+  'tu',
+  'ils',
+  'elles',
+  'ce',
+  'moi',
+  'toi',
+  'lui',
+  'les',
+  'le',
+  'la',
+  'leur',
+  'y',
+  'en',
+]);
 
 function expandWord(word: string): string[] {
   const out: string[] = [];
@@ -199,7 +454,14 @@ function joinCompounds(tokens: Token[]): Token[] {
     const b = tokens[i + 1];
     const compound = b && b.sentence === a.sentence ? COMPOUNDS.get(`${a.surface} ${b.surface}`) : undefined;
     if (compound !== undefined && b) {
-      out.push({ surface: compound, stem: stemFrench(compound), sentence: a.sentence, clause: a.clause, start: a.start, end: b.end });
+      out.push({
+        surface: compound,
+        stem: stemFrench(compound),
+        sentence: a.sentence,
+        clause: a.clause,
+        start: a.start,
+        end: b.end,
+      });
       i++;
     } else {
       out.push(a);
@@ -268,7 +530,13 @@ export function termsOfTokens(tokens: readonly Token[], max = 300): string[] {
   const seen = new Set<string>();
   for (const token of tokens) {
     if (seen.size >= max) break;
-    if (token.surface.length < 3 || FUNCTION_WORDS.has(token.surface) || COURTESY_WORDS.has(token.surface) || NEGATORS.has(token.surface)) continue;
+    if (
+      token.surface.length < 3 ||
+      FUNCTION_WORDS.has(token.surface) ||
+      COURTESY_WORDS.has(token.surface) ||
+      NEGATORS.has(token.surface)
+    )
+      continue;
     if (/^\d/.test(token.surface)) continue;
     seen.add(token.stem);
   }

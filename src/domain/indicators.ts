@@ -154,6 +154,7 @@ export function formatComparison(comparison: Comparison, unit: FigureUnit): stri
     const main = signed(frenchNumber(difference, 0), difference);
     return relative === null ? main : `${main} (${signed(frenchNumber(relative * 100, 0), relative)}${NNBSP}%)`;
   }
-  if (unit === 'rate') return `${signed(frenchNumber(difference * 100, 1), difference)}${NNBSP}pt${Math.abs(difference * 100) >= 2 ? 's' : ''}`;
+  if (unit === 'rate')
+    return `${signed(frenchNumber(difference * 100, 1), difference)}${NNBSP}pt${Math.abs(difference * 100) >= 2 ? 's' : ''}`;
   return `${signed(frenchNumber(difference, 1), difference)}${NNBSP}j`;
 }

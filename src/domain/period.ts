@@ -25,8 +25,34 @@ export interface TimeRange {
   readonly end: Date;
 }
 
-const MONTHS_FR = ['janvier', 'février', 'mars', 'avril', 'mai', 'juin', 'juillet', 'août', 'septembre', 'octobre', 'novembre', 'décembre'] as const;
-const MONTHS_SHORT_FR = ['janv.', 'févr.', 'mars', 'avr.', 'mai', 'juin', 'juil.', 'août', 'sept.', 'oct.', 'nov.', 'déc.'] as const;
+const MONTHS_FR = [
+  'janvier',
+  'février',
+  'mars',
+  'avril',
+  'mai',
+  'juin',
+  'juillet',
+  'août',
+  'septembre',
+  'octobre',
+  'novembre',
+  'décembre',
+] as const;
+const MONTHS_SHORT_FR = [
+  'janv.',
+  'févr.',
+  'mars',
+  'avr.',
+  'mai',
+  'juin',
+  'juil.',
+  'août',
+  'sept.',
+  'oct.',
+  'nov.',
+  'déc.',
+] as const;
 
 function pad(value: number, width = 2): string {
   return String(value).padStart(width, '0');
@@ -44,12 +70,18 @@ function isLocalDate(text: string): boolean {
 export function monthPeriod(year: number, month: number): Period {
   if (!Number.isInteger(month) || month < 1 || month > 12) throw new RangeError(`month must be 1–12, got ${month}`);
   const next = month === 12 ? `${pad(year + 1, 4)}-01-01` : `${pad(year, 4)}-${pad(month + 1)}-01`;
-  return { kind: 'month', key: `${pad(year, 4)}-${pad(month)}`, firstDay: `${pad(year, 4)}-${pad(month)}-01`, endDay: next };
+  return {
+    kind: 'month',
+    key: `${pad(year, 4)}-${pad(month)}`,
+    firstDay: `${pad(year, 4)}-${pad(month)}-01`,
+    endDay: next,
+  };
 }
 
 /** Quarter 1 = January–March. */
 export function quarterPeriod(year: number, quarter: number): Period {
-  if (!Number.isInteger(quarter) || quarter < 1 || quarter > 4) throw new RangeError(`quarter must be 1–4, got ${quarter}`);
+  if (!Number.isInteger(quarter) || quarter < 1 || quarter > 4)
+    throw new RangeError(`quarter must be 1–4, got ${quarter}`);
   const first = monthPeriod(year, quarter * 3 - 2);
   const last = monthPeriod(year, quarter * 3);
   return { kind: 'quarter', key: `${pad(year, 4)}-Q${quarter}`, firstDay: first.firstDay, endDay: last.endDay };
@@ -61,7 +93,8 @@ export function yearPeriod(year: number): Period {
 
 /** From `firstDay` to `lastDay`, both included (`YYYY-MM-DD`). */
 export function customPeriod(firstDay: string, lastDay: string): Period {
-  if (!isLocalDate(firstDay) || !isLocalDate(lastDay)) throw new RangeError(`not YYYY-MM-DD dates: ${firstDay}, ${lastDay}`);
+  if (!isLocalDate(firstDay) || !isLocalDate(lastDay))
+    throw new RangeError(`not YYYY-MM-DD dates: ${firstDay}, ${lastDay}`);
   if (lastDay < firstDay) throw new RangeError(`${lastDay} is before ${firstDay}`);
   return { kind: 'custom', key: `${firstDay}..${lastDay}`, firstDay, endDay: addDaysToLocalDate(lastDay, 1) };
 }
@@ -82,7 +115,8 @@ export function parsePeriod(text: string): Period | null {
   match = /^(\d{4})$/.exec(value);
   if (match) return yearPeriod(Number(match[1]));
   match = /^(\d{4}-\d{2}-\d{2})\s*(?:\.\.|\/)\s*(\d{4}-\d{2}-\d{2})$/.exec(value);
-  if (match && isLocalDate(match[1]!) && isLocalDate(match[2]!) && match[2]! >= match[1]!) return customPeriod(match[1]!, match[2]!);
+  if (match && isLocalDate(match[1]!) && isLocalDate(match[2]!) && match[2]! >= match[1]!)
+    return customPeriod(match[1]!, match[2]!);
   return null;
 }
 
@@ -179,7 +213,9 @@ export function periodLabel(period: Period): string {
       return `année ${year}`;
     case 'custom': {
       const last = lastDayOf(period);
-      return period.firstDay === last ? `le ${frenchDay(last)}` : `du ${frenchDay(period.firstDay)} au ${frenchDay(last)}`;
+      return period.firstDay === last
+        ? `le ${frenchDay(last)}`
+        : `du ${frenchDay(period.firstDay)} au ${frenchDay(last)}`;
     }
   }
 }
@@ -227,7 +263,13 @@ export interface CronSchedule {
 const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-function parseField(field: string, min: number, max: number, names: readonly string[] = [], nameBase = 0): Set<number> | null {
+function parseField(
+  field: string,
+  min: number,
+  max: number,
+  names: readonly string[] = [],
+  nameBase = 0,
+): Set<number> | null {
   const values = new Set<number>();
   const value = (text: string): number | null => {
     const named = names.indexOf(text.toLowerCase());

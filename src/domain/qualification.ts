@@ -5,7 +5,12 @@
 // corrections made by staff, so that the acknowledgement can state the right deadline at once.
 import { NEGATORS, isFunctionWord, termsOfTokens, tokenizeFrench, type Token } from './french-text.js';
 import type { MailAddress } from './inbound-mail.js';
-import { NON_RECEIVABLE_KINDS, type CueMap, type NonReceivableKind, type QualificationRules } from './qualification-rules.js';
+import {
+  NON_RECEIVABLE_KINDS,
+  type CueMap,
+  type NonReceivableKind,
+  type QualificationRules,
+} from './qualification-rules.js';
 
 export type { QualificationRules } from './qualification-rules.js';
 
@@ -69,7 +74,11 @@ export interface Qualification {
  * everything. Takes well under a millisecond on a usual mail once the rules are compiled
  * (compilation is cached per rules object).
  */
-export function qualify(input: QualificationInput, rules: QualificationRules | DefaultLevelOnly, feedback: readonly QualificationFeedback[] = []): Qualification {
+export function qualify(
+  input: QualificationInput,
+  rules: QualificationRules | DefaultLevelOnly,
+  feedback: readonly QualificationFeedback[] = [],
+): Qualification {
   if (!('categoryList' in rules)) return unqualified(rules.defaultLevel);
   const compiled = compile(rules);
   const subjectTokens = tokenizeFrench(input.subject);
@@ -79,22 +88,34 @@ export function qualify(input: QualificationInput, rules: QualificationRules | D
     subject: indexText(input.subject, subjectTokens, compiled),
     body: indexText(body, bodyTokens, compiled),
   };
-  const learned = feedback.length > 0 && rules.learning.enabled ? learnedScores(termsOfTokens([...subjectTokens, ...bodyTokens]), feedback, rules) : new Map<string, LearnedField>();
+  const learned =
+    feedback.length > 0 && rules.learning.enabled
+      ? learnedScores(termsOfTokens([...subjectTokens, ...bodyTokens]), feedback, rules)
+      : new Map<string, LearnedField>();
   const evidence: string[] = [];
 
   // Receivability
   const complaint = scoreCues(doc, compiled.complaint, rules, 0);
   const levelScores = new Map<string, Scored>();
   for (const level of rules.levelNumbers) {
-    levelScores.set(String(level), scoreCues(doc, compiled.levels.get(String(level)) ?? [], rules, rules.levelBias[String(level)] ?? 0));
+    levelScores.set(
+      String(level),
+      scoreCues(doc, compiled.levels.get(String(level)) ?? [], rules, rules.levelBias[String(level)] ?? 0),
+    );
   }
   // Dysfunction cues (levels 1–2) also show a dissatisfaction with the service.
-  const dysfunction = [...levelScores.entries()].filter(([l]) => l === '1' || l === '2').reduce((sum, [, s]) => sum + s.positive, 0);
-  const kinds = NON_RECEIVABLE_KINDS.map((kind) => ({ kind, scored: scoreCues(doc, compiled.nonReceivable.get(kind) ?? [], rules, 0) }));
+  const dysfunction = [...levelScores.entries()]
+    .filter(([l]) => l === '1' || l === '2')
+    .reduce((sum, [, s]) => sum + s.positive, 0);
+  const kinds = NON_RECEIVABLE_KINDS.map((kind) => ({
+    kind,
+    scored: scoreCues(doc, compiled.nonReceivable.get(kind) ?? [], rules, 0),
+  }));
   kinds.sort((a, b) => b.scored.score - a.scored.score);
   const strongest = kinds[0]!;
   const receivableLearned = learned.get('receivable');
-  const forComplaint = complaint.score + 0.5 * dysfunction + RECEIVABLE_MARGIN + (receivableLearned?.byValue.get('true')?.score ?? 0);
+  const forComplaint =
+    complaint.score + 0.5 * dysfunction + RECEIVABLE_MARGIN + (receivableLearned?.byValue.get('true')?.score ?? 0);
   const against = strongest.scored.score + (receivableLearned?.byValue.get('false')?.score ?? 0);
   const receivable = !(against >= NON_RECEIVABLE_MIN && against > forComplaint);
   // Distance to the decision boundary (against = max(minimum, for)), in either direction.
@@ -125,11 +146,15 @@ export function qualify(input: QualificationInput, rules: QualificationRules | D
     const boost = OUTSIDE_ACTIVITY_SHARE * strongest.scored.score;
     outside.score += boost;
     outside.positive += boost;
-    outside.matches.push({ label: `hors de l’activité du service (${KIND_LABELS[nonReceivableKind]})`, contribution: boost });
+    outside.matches.push({
+      label: `hors de l’activité du service (${KIND_LABELS[nonReceivableKind]})`,
+      contribution: boost,
+    });
   }
   applyLearned(categoryScores, learned.get('category'));
   const categoryPick = pick(categoryScores, 2);
-  const category = categoryPick && categoryPick.score > 0 ? categoryPick.key : rules.fallbackCategory ?? categoryPick?.key ?? null;
+  const category =
+    categoryPick && categoryPick.score > 0 ? categoryPick.key : (rules.fallbackCategory ?? categoryPick?.key ?? null);
   const categoryConfidence = categoryPick && categoryPick.score > 0 ? categoryPick.probability : 0;
   if (category !== null) {
     const scored = categoryScores.get(category);
@@ -162,7 +187,9 @@ export function qualify(input: QualificationInput, rules: QualificationRules | D
     evidence.push(`niveau ${level} : non recevable, sans impact sur le service`);
   } else if (levelPick) {
     const scored = levelScores.get(levelPick.key)!;
-    evidence.push(`niveau ${level} (confiance ${percent(levelConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'aucun indice d’impact'}${runnerUp(levelScores, levelPick.key, 'niveau ')}`);
+    evidence.push(
+      `niveau ${level} (confiance ${percent(levelConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'aucun indice d’impact'}${runnerUp(levelScores, levelPick.key, 'niveau ')}`,
+    );
   }
 
   // Requester
@@ -179,7 +206,9 @@ export function qualify(input: QualificationInput, rules: QualificationRules | D
   applyLearned(requesterScores, learned.get('requester'));
   const requesterPick = pick(requesterScores, 1.5)!;
   const requester = requesterPick.key as RequesterType;
-  evidence.push(`demandeur ${requester === 'salarie' ? 'salarié' : 'adhérent'} (confiance ${percent(requesterPick.probability)}) : ${describe(requesterScores.get(requester)!) || 'par défaut'}`);
+  evidence.push(
+    `demandeur ${requester === 'salarie' ? 'salarié' : 'adhérent'} (confiance ${percent(requesterPick.probability)}) : ${describe(requesterScores.get(requester)!) || 'par défaut'}`,
+  );
 
   // Typology, inside the chosen category
   let typology: string | null = null;
@@ -193,7 +222,9 @@ export function qualify(input: QualificationInput, rules: QualificationRules | D
     if (typologyPick && typologyPick.score > 0) {
       typology = typologyPick.key;
       typologyConfidence = typologyPick.probability;
-      evidence.push(`typologie ${typology} (confiance ${percent(typologyConfidence)}) : ${describe(typologyScores.get(typology)!)}`);
+      evidence.push(
+        `typologie ${typology} (confiance ${percent(typologyConfidence)}) : ${describe(typologyScores.get(typology)!)}`,
+      );
     }
   }
 
@@ -213,7 +244,11 @@ export function qualify(input: QualificationInput, rules: QualificationRules | D
   // The deadline depends on the level only: an uncertain category asks staff to confirm, but
   // the acknowledgement keeps the level found when that one is sure.
   const uncertainLevel = Math.min(confidences.level, confidences.receivable) < threshold;
-  const acknowledgementLevel = uncertainLevel ? (choice === 'most-protective' ? rules.mostProtectiveLevel : rules.defaultLevel) : level;
+  const acknowledgementLevel = uncertainLevel
+    ? choice === 'most-protective'
+      ? rules.mostProtectiveLevel
+      : rules.defaultLevel
+    : level;
   if (lowConfidence) {
     evidence.push(
       `confiance faible (${percent(confidence)} < ${percent(threshold)}) : qualification à confirmer` +
@@ -358,9 +393,12 @@ function compile(rules: QualificationRules): Compiled {
     const keywords: CompiledCue[] = [];
     const byTypology = new Map<string, CompiledCue[]>();
     for (const typology of category.typologies) {
-      const keywordCues = typology.keywords.map((k) => compileCue(k, 1, false, prefixes, stems)).filter((c): c is CompiledCue => c !== null);
+      const keywordCues = typology.keywords
+        .map((k) => compileCue(k, 1, false, prefixes, stems))
+        .filter((c): c is CompiledCue => c !== null);
       byTypology.set(typology.key, [...keywordCues].sort(bySpecificity));
-      for (const cue of keywordCues) if (!own.some((o) => o.phrase === cue.phrase)) keywords.push({ ...cue, weight: keywordWeight });
+      for (const cue of keywordCues)
+        if (!own.some((o) => o.phrase === cue.phrase)) keywords.push({ ...cue, weight: keywordWeight });
     }
     categories.set(category.key, own.sort(bySpecificity));
     categoryKeywords.set(category.key, keywords.sort(bySpecificity));
@@ -393,7 +431,13 @@ function bySpecificity(a: CompiledCue, b: CompiledCue): number {
   return b.slots.length - a.slots.length || Math.abs(b.weight) - Math.abs(a.weight);
 }
 
-function compileCue(phrase: string, weight: number, negatable: boolean, prefixes: Map<string, string[]>, stems: Set<string>): CompiledCue | null {
+function compileCue(
+  phrase: string,
+  weight: number,
+  negatable: boolean,
+  prefixes: Map<string, string[]>,
+  stems: Set<string>,
+): CompiledCue | null {
   const slots: string[][] = [];
   let hasNegator = false;
   const addStem = (token: Token): string => {
@@ -402,7 +446,9 @@ function compileCue(phrase: string, weight: number, negatable: boolean, prefixes
     return `s:${token.stem}`;
   };
   const addPrefix = (word: string): string | null => {
-    const prefix = tokenizeFrench(word).map((t) => t.surface).join('');
+    const prefix = tokenizeFrench(word)
+      .map((t) => t.surface)
+      .join('');
     if (prefix.length < 3) return null;
     const head = prefix.slice(0, 3);
     const list = prefixes.get(head) ?? [];
@@ -504,7 +550,8 @@ function typoMatches(stem: string, compiled: Compiled): string[] {
   if (stem.length >= 7) {
     for (const variant of deletions(stem)) {
       if (compiled.stems.has(variant) && variant.length >= 6) found.add(variant); // letter too many
-      if (stem.length >= 8) for (const target of compiled.deletions.get(variant) ?? []) if (target.length >= 8) found.add(target); // one wrong
+      if (stem.length >= 8)
+        for (const target of compiled.deletions.get(variant) ?? []) if (target.length >= 8) found.add(target); // one wrong
     }
   }
   return [...found];
@@ -544,7 +591,10 @@ function scoreCues(
     if (contribution > 0) scored.positive += contribution;
     const first = inSubject[0] ?? inBody[0]!;
     const where = inSubject.length > 0 ? doc.subject : doc.body;
-    const snippet = where.text.slice(where.tokens[first[0]!]!.start, where.tokens[first[first.length - 1]!]!.end).replace(/\s+/g, ' ').trim();
+    const snippet = where.text
+      .slice(where.tokens[first[0]!]!.start, where.tokens[first[first.length - 1]!]!.end)
+      .replace(/\s+/g, ' ')
+      .trim();
     const count = inBody.length + inSubject.length;
     scored.matches.push({
       label: `« ${snippet.length > 60 ? `${snippet.slice(0, 57)}…` : snippet} »${inSubject.length > 0 ? ' (objet)' : ''}${count > 1 ? ` ×${count}` : ''}`,
@@ -627,22 +677,41 @@ function negated(text: IndexedText, start: number, window: number): boolean {
 // Sender
 // ---------------------------------------------------------------------------------------------
 
-function senderCues(from: MailAddress | null, rules: QualificationRules): { value: RequesterType; weight: number; label: string }[] {
-  if (!from || !from.address.includes('@')) return [];
+function senderCues(
+  from: MailAddress | null,
+  rules: QualificationRules,
+): { value: RequesterType; weight: number; label: string }[] {
+  if (!from?.address.includes('@')) return [];
   const [local, domain] = from.address.toLowerCase().split('@') as [string, string];
   const cues: { value: RequesterType; weight: number; label: string }[] = [];
   const words = new Set(tokenizeFrench(`${from.name} ${local.replace(/[._+-]/g, ' ')}`).map((t) => t.surface));
   const companyWord = rules.requester.companyNameWords.find((w) => words.has(w));
   if (rules.requester.personalDomains.some((pattern) => domainMatches(domain, pattern))) {
-    cues.push({ value: 'salarie', weight: rules.requester.personalDomainWeight, label: `messagerie personnelle (${domain})` });
+    cues.push({
+      value: 'salarie',
+      weight: rules.requester.personalDomainWeight,
+      label: `messagerie personnelle (${domain})`,
+    });
   } else if (rules.requester.companyMailboxes.includes(local)) {
-    cues.push({ value: 'adherent', weight: rules.requester.companyDomainWeight + 1, label: `boîte de l’entreprise (${local}@${domain})` });
+    cues.push({
+      value: 'adherent',
+      weight: rules.requester.companyDomainWeight + 1,
+      label: `boîte de l’entreprise (${local}@${domain})`,
+    });
   } else {
-    cues.push({ value: 'adherent', weight: rules.requester.companyDomainWeight, label: `domaine d’entreprise (${domain})` });
+    cues.push({
+      value: 'adherent',
+      weight: rules.requester.companyDomainWeight,
+      label: `domaine d’entreprise (${domain})`,
+    });
   }
   // A company's name as the sender ("Boulangerie Morin <boulangerie.morin@orange.fr>").
   if (companyWord && !rules.requester.companyMailboxes.includes(local)) {
-    cues.push({ value: 'adherent', weight: rules.requester.personalDomainWeight + 0.5, label: `expéditeur au nom d’une entreprise (« ${companyWord} »)` });
+    cues.push({
+      value: 'adherent',
+      weight: rules.requester.personalDomainWeight + 0.5,
+      label: `expéditeur au nom d’une entreprise (« ${companyWord} »)`,
+    });
   }
   return cues;
 }
@@ -669,7 +738,11 @@ interface LearnedField {
  * votes for one value are capped at `weight`, and only the `maxExamples` most recent corrections
  * of each field count. So staff corrections tilt close cases without ever drowning the rules.
  */
-function learnedScores(terms: readonly string[], feedback: readonly QualificationFeedback[], rules: QualificationRules): Map<string, LearnedField> {
+function learnedScores(
+  terms: readonly string[],
+  feedback: readonly QualificationFeedback[],
+  rules: QualificationRules,
+): Map<string, LearnedField> {
   const { weight, minSimilarity, maxExamples } = rules.learning;
   const mine = new Set(terms);
   const out = new Map<string, LearnedField>();
@@ -689,9 +762,14 @@ function learnedScores(terms: readonly string[], feedback: readonly Qualificatio
     const current = field.byValue.get(example.to) ?? { score: 0, label: '' };
     const added = Math.min(weight - current.score, weight * similarity);
     if (added <= 0) continue;
-    const who = [example.actor ? `par ${example.actor}` : '', example.at ? `le ${example.at.slice(0, 10)}` : ''].filter(Boolean).join(' ');
+    const who = [example.actor ? `par ${example.actor}` : '', example.at ? `le ${example.at.slice(0, 10)}` : '']
+      .filter(Boolean)
+      .join(' ');
     const label = `correction ${example.from ?? '∅'} → ${example.to}${who ? ` ${who}` : ''} (${percent(similarity)} de termes communs)`;
-    field.byValue.set(example.to, { score: current.score + added, label: current.label ? `${current.label} ; ${label}` : label });
+    field.byValue.set(example.to, {
+      score: current.score + added,
+      label: current.label ? `${current.label} ; ${label}` : label,
+    });
   }
   for (const [field, learned] of out) {
     for (const [value, { score, label }] of learned.byValue) {
@@ -725,7 +803,10 @@ function applyLearned(scores: Map<string, Scored>, learned: LearnedField | undef
 // ---------------------------------------------------------------------------------------------
 
 /** Highest score, with its softmax probability at `temperature` (ties: first in order). */
-function pick(scores: ReadonlyMap<string, Scored>, temperature: number): { key: string; score: number; probability: number } | null {
+function pick(
+  scores: ReadonlyMap<string, Scored>,
+  temperature: number,
+): { key: string; score: number; probability: number } | null {
   let best: { key: string; score: number } | null = null;
   for (const [key, s] of scores) if (!best || s.score > best.score) best = { key, score: s.score };
   if (!best) return null;
@@ -742,7 +823,9 @@ function runnerUp(scores: ReadonlyMap<string, Scored>, chosen: string, prefix = 
 }
 
 function describe(scored: Scored): string {
-  const shown = scored.matches.slice(0, 5).map((m) => `${m.label} ${m.contribution >= 0 ? '+' : '−'}${formatNumber(Math.abs(m.contribution))}`);
+  const shown = scored.matches
+    .slice(0, 5)
+    .map((m) => `${m.label} ${m.contribution >= 0 ? '+' : '−'}${formatNumber(Math.abs(m.contribution))}`);
   const more = scored.matches.length - shown.length;
   return shown.join(', ') + (more > 0 ? `, et ${more} autre${more > 1 ? 's' : ''}` : '');
 }

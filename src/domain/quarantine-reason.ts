@@ -6,7 +6,10 @@ const KNOWN: readonly [RegExp, string][] = [
   [/^no header section$/, 'pas d’en-têtes de message lisibles'],
   [/^no sender address$/, 'aucune adresse d’expéditeur utilisable'],
   [/^multipart without boundary$/, 'structure MIME invalide : parties annoncées sans séparateur'],
-  [/^multipart boundary never occurs in the body$/, 'structure MIME invalide : le séparateur des parties est introuvable'],
+  [
+    /^multipart boundary never occurs in the body$/,
+    'structure MIME invalide : le séparateur des parties est introuvable',
+  ],
   [/^parser error: /, 'le message n’a pas pu être lu'],
   [/^database refused the content: /, 'la base de données a refusé son contenu'],
 ];

@@ -75,16 +75,53 @@ function rendersSameMail(lines: readonly string[], plain: string): boolean {
 // HTML to text
 
 const BLOCK_TAGS = [
-  'address', 'article', 'aside', 'blockquote', 'caption', 'center', 'dd', 'div', 'dl', 'dt', 'fieldset', 'figcaption',
-  'figure', 'footer', 'form', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'header', 'hr', 'li', 'main', 'nav', 'ol', 'p', 'pre',
-  'section', 'table', 'tbody', 'td', 'tfoot', 'th', 'thead', 'tr', 'ul',
+  'address',
+  'article',
+  'aside',
+  'blockquote',
+  'caption',
+  'center',
+  'dd',
+  'div',
+  'dl',
+  'dt',
+  'fieldset',
+  'figcaption',
+  'figure',
+  'footer',
+  'form',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'header',
+  'hr',
+  'li',
+  'main',
+  'nav',
+  'ol',
+  'p',
+  'pre',
+  'section',
+  'table',
+  'tbody',
+  'td',
+  'tfoot',
+  'th',
+  'thead',
+  'tr',
+  'ul',
 ];
 const KEPT_TAGS = [...BLOCK_TAGS, 'br', 'span'];
 // Elements whose start begins the quoted history: they and everything after them go.
-const HISTORY_START_ID = /^(?:x_)*(?:divRplyFwdMsg|appendonsend|OLK_SRC_BODY_SECTION|stopSpelling|mail-editor-reference-message-container)$/i;
+const HISTORY_START_ID =
+  /^(?:x_)*(?:divRplyFwdMsg|appendonsend|OLK_SRC_BODY_SECTION|stopSpelling|mail-editor-reference-message-container)$/i;
 const HISTORY_START_CLASS = /^(?:x_)*(?:OutlookMessageHeader)$/i;
 // Elements that hold quoted history (or its attribution line): they go, what follows stays.
-const QUOTE_CLASS = /^(?:x_)*(?:gmail_quote|gmail_quote_container|yahoo_quoted|moz-cite-prefix|moz-forward-container|protonmail_quote|zmail_extra|ms-outlook-mobile-reference-message)$/i;
+const QUOTE_CLASS =
+  /^(?:x_)*(?:gmail_quote|gmail_quote_container|yahoo_quoted|moz-cite-prefix|moz-forward-container|protonmail_quote|zmail_extra|ms-outlook-mobile-reference-message)$/i;
 const HEADER_OPENING = /^\s*\*?\s*(?:de|from|von|van|da|envoy[ée](?: le)?|sent|date|gesendet)\s*\*?\s*:/i;
 
 /**
@@ -102,7 +139,9 @@ export function htmlToText(html: string, options: { readonly dropQuotes: boolean
     allowedTags: KEPT_TAGS,
     allowedAttributes: {},
     // Outlook writes every line as a `p.MsoNormal` without margins: a line, not a paragraph.
-    transformTags: { p: (tagName, attribs) => ({ tagName: /\bMsoNormal\b/.test(attribs.class ?? '') ? 'div' : tagName, attribs }) },
+    transformTags: {
+      p: (tagName, attribs) => ({ tagName: /\bMsoNormal\b/.test(attribs.class ?? '') ? 'div' : tagName, attribs }),
+    },
     nonTextTags: ['style', 'script', 'textarea', 'option', 'noscript', 'head', 'title', 'xml'],
     exclusiveFilter: (frame) => {
       if (!options.dropQuotes) return false;
@@ -111,15 +150,22 @@ export function htmlToText(html: string, options: { readonly dropQuotes: boolean
       const historyStarts =
         HISTORY_START_ID.test(attribs.id ?? '') ||
         classes.some((name) => HISTORY_START_CLASS.test(name)) ||
-        (frame.tag === 'div' && /border-top\s*:[^;]*solid/i.test(attribs.style ?? '') && HEADER_OPENING.test(frame.text));
+        (frame.tag === 'div' &&
+          /border-top\s*:[^;]*solid/i.test(attribs.style ?? '') &&
+          HEADER_OPENING.test(frame.text));
       if (historyStarts) {
         // The output before this position is never rewritten afterwards: cutting there later is safe.
         cutAt = Math.min(cutAt, frame.tagPosition);
         quoted = true;
         return true;
       }
-      const isIndent = /border\s*:\s*none/i.test(attribs.style ?? '') && attribs.type === undefined && classes.length === 0;
-      if ((frame.tag === 'blockquote' && !isIndent) || classes.some((name) => QUOTE_CLASS.test(name)) || /^yahoo_quoted/i.test(attribs.id ?? '')) {
+      const isIndent =
+        /border\s*:\s*none/i.test(attribs.style ?? '') && attribs.type === undefined && classes.length === 0;
+      if (
+        (frame.tag === 'blockquote' && !isIndent) ||
+        classes.some((name) => QUOTE_CLASS.test(name)) ||
+        /^yahoo_quoted/i.test(attribs.id ?? '')
+      ) {
         quoted = true;
         return true;
       }
@@ -149,7 +195,11 @@ function markupToText(markup: string): string {
   for (const match of markup.matchAll(CANONICAL_TOKEN)) {
     const [, closing, tag, text] = match;
     if (text !== undefined) {
-      const decoded = text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+      const decoded = text
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&amp;/g, '&');
       if (preDepth > 0) {
         const [first, ...rest] = decoded.split('\n');
         line += first;
@@ -202,7 +252,7 @@ function withQuoted(stripped: Stripped): Stripped {
 function normaliseText(text: string): string {
   return text
     .replace(/\r\n?/g, '\n')
-    .replace(/[\u200b\u200c\u200d\u2060\ufeff]/g, '')
+    .replace(/\u200b|\u200c|\u200d|\u2060|\ufeff/g, '')
     .split('\n')
     .map((line) => line.replace(/\s+$/, ''))
     .join('\n');
@@ -214,7 +264,11 @@ function isBlank(text: string): boolean {
 
 /** Lower case without accents, apostrophes made straight: for matching only. */
 function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}+/gu, '').replace(/[\u2019\u2018`]/g, "'").toLowerCase();
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[\u2019\u2018`]/g, "'")
+    .toLowerCase();
 }
 
 const QUOTE_LINE = /^\s*>/;
@@ -269,7 +323,9 @@ const HEADER_KEYS: ReadonlyArray<readonly [HeaderKey, readonly string[]]> = [
   ['other', ['importance', 'priorite', 'pieces jointes', 'attachments', 'anlagen']],
 ];
 const KEY_BY_NAME = new Map(HEADER_KEYS.flatMap(([key, names]) => names.map((name) => [name, key] as const)));
-const HEADER_NAMES = [...KEY_BY_NAME.keys()].sort((a, b) => b.length - a.length).map((name) => name.replace(/[-]/g, '\\-'));
+const HEADER_NAMES = [...KEY_BY_NAME.keys()]
+  .sort((a, b) => b.length - a.length)
+  .map((name) => name.replace(/[-]/g, '\\-'));
 // "De : …", "*From:* …", "Envoyé le :…" — the key is matched on the folded line.
 const HEADER_LINE = new RegExp(`^\\s*\\*?\\s*(${HEADER_NAMES.join('|')})\\s*\\*?\\s*:\\s*\\*?\\s?(.*)$`);
 // A second key on the same line ("À : abc@abc.be Objet : …"): capitalised, as clients write them.
@@ -294,7 +350,10 @@ function headerLineAt(line: string): { key: HeaderKey; value: string } | null {
   if (match === null) return null;
   const key = KEY_BY_NAME.get(match[1]!)!;
   // The value is taken from the original line, after its first colon.
-  const value = line.slice(line.indexOf(':') + 1).replace(/^\s*\*?\s*/, '').trim();
+  const value = line
+    .slice(line.indexOf(':') + 1)
+    .replace(/^\s*\*?\s*/, '')
+    .trim();
   return { key, value };
 }
 
@@ -307,7 +366,11 @@ function headerLineAt(line: string): { key: HeaderKey; value: string } | null {
  * it. With `lenient` (after an explicit "Forwarded message" line), any block naming the sender is
  * accepted.
  */
-export function readHeaderBlock(lines: readonly string[], start: number, options: { readonly lenient?: boolean } = {}): HeaderBlock | null {
+export function readHeaderBlock(
+  lines: readonly string[],
+  start: number,
+  options: { readonly lenient?: boolean } = {},
+): HeaderBlock | null {
   const first = lines[start];
   if (first === undefined || headerLineAt(first) === null) return null;
   const fields: { key: HeaderKey; value: string }[] = [];
@@ -342,7 +405,12 @@ export function readHeaderBlock(lines: readonly string[], start: number, options
   const keys = new Set(fields.map((field) => field.key));
   const from = fields.find((field) => field.key === 'from');
   if (from !== undefined && options.lenient === true) return { fields, end: index };
-  if (from === undefined || !keys.has('date') || !(keys.has('to') || keys.has('cc') || keys.has('subject') || from.value.includes('@'))) return null;
+  if (
+    from === undefined ||
+    !keys.has('date') ||
+    !(keys.has('to') || keys.has('cc') || keys.has('subject') || from.value.includes('@'))
+  )
+    return null;
   return { fields, end: index };
 }
 
@@ -433,7 +501,10 @@ function introduceQuote(lines: readonly string[], quoteIndex: number, removed: S
     if (ATTRIBUTION_OPENING.test(fold(line))) first = above;
   }
   for (; first <= last; first += 1) {
-    const joined = lines.slice(first, last + 1).map((line) => line.trim()).join(' ');
+    const joined = lines
+      .slice(first, last + 1)
+      .map((line) => line.trim())
+      .join(' ');
     if (joined.length <= 400 && (isAttribution(joined, false) || TIME.test(joined) || joined.includes('@'))) {
       for (let line = first; line <= last; line += 1) removed.add(line);
       return;
@@ -452,7 +523,8 @@ const LIBRARY_MAX_LINE = 2_000;
 function libraryHistoryStart(lines: readonly string[]): number {
   const text = lines.join('\n');
   // Its regular expressions are slow on long lines; a quote header is never one.
-  if (isBlank(text) || text.length > LIBRARY_MAX_CHARS || lines.some((line) => line.length > LIBRARY_MAX_LINE)) return -1;
+  if (isBlank(text) || text.length > LIBRARY_MAX_CHARS || lines.some((line) => line.length > LIBRARY_MAX_LINE))
+    return -1;
   const fragments = new EmailReplyParser().read(text).getFragments();
   const quotedFragment = fragments.find((fragment) => fragment.isQuoted());
   if (quotedFragment === undefined) return -1;
@@ -486,7 +558,10 @@ const MOBILE_FOOTER_DEVICE =
 function isMobileFooter(line: string): boolean {
   const folded = fold(line.trim());
   if (folded.length > 160) return false;
-  return (folded.length <= 80 && MOBILE_FOOTER_ANY.test(folded)) || (MOBILE_FOOTER_START.test(folded) && MOBILE_FOOTER_DEVICE.test(folded));
+  return (
+    (folded.length <= 80 && MOBILE_FOOTER_ANY.test(folded)) ||
+    (MOBILE_FOOTER_START.test(folded) && MOBILE_FOOTER_DEVICE.test(folded))
+  );
 }
 
 // One-line eco footers, anywhere ("P Pensez à l'environnement avant d'imprimer ce message").
@@ -495,7 +570,7 @@ const ECO_FOOTER =
 // First line of a confidentiality footer.
 const DISCLAIMER_START = new RegExp(
   [
-    "^(?:avertissement|mention|clause|note)?(?: de)? ?confidentialite\\b",
+    '^(?:avertissement|mention|clause|note)?(?: de)? ?confidentialite\\b',
     '^(?:avis|mention) (?:de )?confidentialite',
     '^(?:ce|le present|cet) (?:message|courriel|e-mail|email|mail|envoi)(?: electronique)?(?:,? (?:ainsi que|et|y compris) (?:toutes |tous )?(?:ses|les) (?:pieces jointes|fichiers|annexes)(?: eventuel(?:le)?s)?,?)? (?:est|sont|peu(?:ven)?t|contient|contiennent|et)\\b.*(?:confidenti|strictement (?:prive|personnel)|usage exclusif|attention exclusive|exclusivement)',
     "^(?:les informations|l'information|le contenu)(?: contenues?)? (?:dans|de) ce (?:message|courriel|e-mail|email|mail).*(?:confidenti|exclusi|strictement)",
@@ -514,7 +589,9 @@ function isDisclaimerStart(paragraph: string): boolean {
   // response may well explain that a medical file is confidential.
   return (
     /confidenti|privileg/.test(folded) &&
-    /par erreur|in error|si vous n'etes pas (?:le|la|les|un|une) destinataire|if you are not the intended|notify the sender|avertir (?:immediatement )?l'(?:expediteur|emetteur)/.test(folded)
+    /par erreur|in error|si vous n'etes pas (?:le|la|les|un|une) destinataire|if you are not the intended|notify the sender|avertir (?:immediatement )?l'(?:expediteur|emetteur)/.test(
+      folded,
+    )
   );
 }
 
@@ -555,7 +632,10 @@ function withoutSignature(lines: readonly string[]): string[] {
     const line = body[index]!.trim();
     if (line === '' || line.length > 60 || !SIGN_OFF.test(fold(line))) continue;
     const after = body.slice(index + 1).filter((rest) => !isBlank(rest));
-    if (after.length <= SIGNATURE_MAX_LINES && after.every((rest) => rest.trim().length <= 100 && !rest.trim().startsWith('#'))) {
+    if (
+      after.length <= SIGNATURE_MAX_LINES &&
+      after.every((rest) => rest.trim().length <= 100 && !rest.trim().startsWith('#'))
+    ) {
       return body.slice(0, index);
     }
     break;

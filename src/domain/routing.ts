@@ -23,7 +23,10 @@ export interface Routing {
   readonly notify: readonly Notified[];
 }
 
-const REQUESTER_LABELS: Record<string, string> = { adherent: 'réclamation d’un adhérent', salarie: 'réclamation d’un salarié suivi' };
+const REQUESTER_LABELS: Record<string, string> = {
+  adherent: 'réclamation d’un adhérent',
+  salarie: 'réclamation d’un salarié suivi',
+};
 
 export function routeTicket(facts: RoutingFacts, config: Pick<Config, 'routing' | 'categories' | 'people'>): Routing {
   const index = config.routing.findIndex((rule) => matches(rule.when, facts));
@@ -59,7 +62,8 @@ function matches(when: Config['routing'][number]['when'], facts: RoutingFacts): 
 function describeRule(when: Config['routing'][number]['when'], config: Pick<Config, 'categories'>): string {
   const parts: string[] = [];
   if (when.requester) parts.push(REQUESTER_LABELS[when.requester] ?? when.requester);
-  if (when.category) parts.push(`catégorie ${config.categories.find((c) => c.key === when.category)?.label ?? when.category}`);
+  if (when.category)
+    parts.push(`catégorie ${config.categories.find((c) => c.key === when.category)?.label ?? when.category}`);
   if (when.level !== undefined) parts.push(`niveau ${when.level}`);
   if (when.channel) parts.push(`canal ${when.channel}`);
   return parts.length ? ` : ${parts.join(', ')}` : '';

@@ -101,7 +101,16 @@ const COMMAND_BY_KEYWORD: ReadonlyMap<string, CommandName> = new Map(
  * Case, accents, hyphens and underscores are ignored; leading `#` and trailing `.:;,!` too.
  */
 export function commandKeyword(word: string): CommandName | null {
-  return COMMAND_BY_KEYWORD.get(normaliseKeyword(word.trim().replace(/^#+/, '').replace(/[.:;,!?]+$/, ''))) ?? null;
+  return (
+    COMMAND_BY_KEYWORD.get(
+      normaliseKeyword(
+        word
+          .trim()
+          .replace(/^#+/, '')
+          .replace(/[.:;,!?]+$/, ''),
+      ),
+    ) ?? null
+  );
 }
 
 // `#` (one or more) then the keyword: a letter first, so `#1 priorité` is not a command.
@@ -172,12 +181,15 @@ function trimBlankLines(lines: readonly string[]): string[] {
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps. */
 function editDistance(a: string, b: string): number {
-  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const rows = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i += 1) {
     for (let j = 1; j <= b.length; j += 1) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
       rows[i]![j] = best;
     }
   }
@@ -210,10 +222,15 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
   {
     name: 'assigner',
     usage: '#assigner <adresse ou nom>',
-    description: "attribue la réclamation à une autre personne (qui doit pouvoir la consulter)",
+    description: 'attribue la réclamation à une autre personne (qui doit pouvoir la consulter)',
     example: '#assigner marie.durand@spst.fr',
   },
-  { name: 'categorie', usage: '#categorie <clé>', description: 'change la catégorie de la réclamation', example: '#categorie facturation' },
+  {
+    name: 'categorie',
+    usage: '#categorie <clé>',
+    description: 'change la catégorie de la réclamation',
+    example: '#categorie facturation',
+  },
   {
     name: 'niveau',
     usage: '#niveau <1-3>',
@@ -229,10 +246,16 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
   {
     name: 'canal',
     usage: '#canal <canal>',
-    description: 'indique par quel canal la réclamation est arrivée (mail, telephone, courrier, lrar, presentiel, portail…)',
+    description:
+      'indique par quel canal la réclamation est arrivée (mail, telephone, courrier, lrar, presentiel, portail…)',
     example: '#canal telephone',
   },
-  { name: 'typologie', usage: '#typologie <clé>', description: 'précise la typologie (sous-catégorie, sert au suivi des récurrences)', example: '#typologie accueil' },
+  {
+    name: 'typologie',
+    usage: '#typologie <clé>',
+    description: 'précise la typologie (sous-catégorie, sert au suivi des récurrences)',
+    example: '#typologie accueil',
+  },
   {
     name: 'irrecevable',
     usage: '#irrecevable <motif>',
@@ -245,32 +268,88 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     description: 'envoie au réclamant, comme réponse, le texte écrit sous le bloc de commandes',
     example: '#repondre\n\nMadame, suite à votre réclamation…',
   },
-  { name: 'lrar', usage: '#lrar <numéro de suivi>', description: 'enregistre une réponse envoyée par lettre recommandée', example: '#lrar 1A23456789012' },
-  { name: 'note', usage: '#note <texte>', description: 'ajoute une note interne (jamais envoyée au réclamant)', example: '#note rappelé le réclamant ce matin' },
-  { name: 'action', usage: '#action <texte>', description: 'enregistre une action corrective', example: '#action rappel des consignes d’accueil à l’équipe' },
-  { name: 'cause', usage: '#cause <texte>', description: 'enregistre la cause racine', example: '#cause planning non mis à jour' },
-  { name: 'pourquoi', usage: '#pourquoi <texte>', description: "ajoute un « pourquoi » à l'analyse des 5 pourquoi", example: '#pourquoi le logiciel ne signale pas les annulations' },
+  {
+    name: 'lrar',
+    usage: '#lrar <numéro de suivi>',
+    description: 'enregistre une réponse envoyée par lettre recommandée',
+    example: '#lrar 1A23456789012',
+  },
+  {
+    name: 'note',
+    usage: '#note <texte>',
+    description: 'ajoute une note interne (jamais envoyée au réclamant)',
+    example: '#note rappelé le réclamant ce matin',
+  },
+  {
+    name: 'action',
+    usage: '#action <texte>',
+    description: 'enregistre une action corrective',
+    example: '#action rappel des consignes d’accueil à l’équipe',
+  },
+  {
+    name: 'cause',
+    usage: '#cause <texte>',
+    description: 'enregistre la cause racine',
+    example: '#cause planning non mis à jour',
+  },
+  {
+    name: 'pourquoi',
+    usage: '#pourquoi <texte>',
+    description: "ajoute un « pourquoi » à l'analyse des 5 pourquoi",
+    example: '#pourquoi le logiciel ne signale pas les annulations',
+  },
   {
     name: 'echeance',
     usage: '#echeance <JJ/MM/AAAA> <texte>',
     description: 'inscrit une échéance intermédiaire au dossier',
     example: '#echeance 15/12/2026 former la nouvelle assistante',
   },
-  { name: 'efficace', usage: '#efficace', description: "enregistre que la vérification d'efficacité est positive", example: '#efficace' },
-  { name: 'inefficace', usage: '#inefficace', description: "enregistre que la vérification d'efficacité est négative", example: '#inefficace' },
+  {
+    name: 'efficace',
+    usage: '#efficace',
+    description: "enregistre que la vérification d'efficacité est positive",
+    example: '#efficace',
+  },
+  {
+    name: 'inefficace',
+    usage: '#inefficace',
+    description: "enregistre que la vérification d'efficacité est négative",
+    example: '#inefficace',
+  },
   { name: 'clore', usage: '#clore', description: 'clôture la réclamation', example: '#clore' },
-  { name: 'rouvrir', usage: '#rouvrir', description: 'rouvre une réclamation clôturée ou non recevable', example: '#rouvrir' },
+  {
+    name: 'rouvrir',
+    usage: '#rouvrir',
+    description: 'rouvre une réclamation clôturée ou non recevable',
+    example: '#rouvrir',
+  },
   { name: 'statut', usage: '#statut', description: 'renvoie la fiche de la réclamation', example: '#statut' },
   { name: 'aide', usage: '#aide', description: 'renvoie la liste des commandes', example: '#aide' },
   {
     name: 'nouvelle',
     usage: '#nouvelle',
-    description: 'enregistre une réclamation reçue par un autre canal (avec #de, et si besoin #canal, #tel, #entreprise) ; le texte sous les commandes est la réclamation',
+    description:
+      'enregistre une réclamation reçue par un autre canal (avec #de, et si besoin #canal, #tel, #entreprise) ; le texte sous les commandes est la réclamation',
     example: '#nouvelle\n#de Jean Dupont <jean.dupont@exemple.fr>\n#canal telephone',
   },
-  { name: 'de', usage: '#de <Nom> <adresse>', description: 'indique le réclamant d’une nouvelle réclamation', example: '#de Jean Dupont <jean.dupont@exemple.fr>' },
-  { name: 'tel', usage: '#tel <numéro>', description: 'indique le téléphone du réclamant', example: '#tel 06 12 34 56 78' },
-  { name: 'entreprise', usage: '#entreprise <nom>', description: "indique l'entreprise adhérente concernée", example: '#entreprise Boulangerie Martin' },
+  {
+    name: 'de',
+    usage: '#de <Nom> <adresse>',
+    description: 'indique le réclamant d’une nouvelle réclamation',
+    example: '#de Jean Dupont <jean.dupont@exemple.fr>',
+  },
+  {
+    name: 'tel',
+    usage: '#tel <numéro>',
+    description: 'indique le téléphone du réclamant',
+    example: '#tel 06 12 34 56 78',
+  },
+  {
+    name: 'entreprise',
+    usage: '#entreprise <nom>',
+    description: "indique l'entreprise adhérente concernée",
+    example: '#entreprise Boulangerie Martin',
+  },
 ];
 
 // JJ/MM/AAAA, JJ/MM/AA, JJ-MM-AAAA, JJ.MM.AAAA, and AAAA-MM-JJ.
@@ -319,7 +398,8 @@ function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
-const ADDRESS = /[A-Za-z0-9._%+&=~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/;
+const ADDRESS =
+  /[A-Za-z0-9._%+&=~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/;
 
 const BRACKETED_ADDRESS = new RegExp(`[<[(]\\s*(?:mailto:)?\\s*(${ADDRESS.source})`);
 
@@ -345,7 +425,12 @@ export function parseNameAddress(text: string): { name: string; address: string 
     const comment = /^\s*\((.*)\)\s*$/.exec(after);
     name = before.trim() !== '' ? before : comment !== null ? comment[1]! : '';
   }
-  name = unquote(name.trim().replace(/[,;:]+$/, '').trim());
+  name = unquote(
+    name
+      .trim()
+      .replace(/[,;:]+$/, '')
+      .trim(),
+  );
   if (name.toLowerCase() === address) name = '';
   return { name, address };
 }

@@ -39,7 +39,12 @@ export interface TicketView {
   readonly statusLabel: string;
   readonly categoryLabel: string;
   readonly assignee: string;
-  readonly complainant?: { readonly name: string; readonly email: string; readonly phone: string; readonly company: string };
+  readonly complainant?: {
+    readonly name: string;
+    readonly email: string;
+    readonly phone: string;
+    readonly company: string;
+  };
   readonly subject?: string;
   readonly summary?: string;
   readonly attachments?: readonly { readonly filename: string; readonly size: string }[];
@@ -71,7 +76,12 @@ export interface ViewExtras {
 }
 
 /** The ticket as `viewer` may see it (`undefined` viewer: someone with no role, e.g. an export). */
-export function ticketView(ticket: TicketFacts, viewer: Person | undefined, config: Pick<Config, 'people' | 'categories' | 'levels' | 'organisation'>, extras: ViewExtras = {}): TicketView {
+export function ticketView(
+  ticket: TicketFacts,
+  viewer: Person | undefined,
+  config: Pick<Config, 'people' | 'categories' | 'levels' | 'organisation'>,
+  extras: ViewExtras = {},
+): TicketView {
   const timeZone = config.organisation.timezone;
   const level = config.levels.find((l) => l.level === ticket.level);
   const rule = parseDuration(ticket.deadlineRule);
@@ -86,7 +96,12 @@ export function ticketView(ticket: TicketFacts, viewer: Person | undefined, conf
     levelLabel: level?.label ?? '',
     deadline: {
       sentence: rule
-        ? deadlineSentence(ticket.deadlineAt, rule, { level: ticket.level, ...(level ? { label: level.label } : {}) }, { timeZone })
+        ? deadlineSentence(
+            ticket.deadlineAt,
+            rule,
+            { level: ticket.level, ...(level ? { label: level.label } : {}) },
+            { timeZone },
+          )
         : formatFrenchDate(ticket.deadlineAt, timeZone),
       short: formatFrenchDate(ticket.deadlineAt, timeZone),
     },

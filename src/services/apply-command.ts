@@ -39,7 +39,11 @@ export interface CommandContext {
   readonly body: string;
 }
 
-type Handler = (ticket: TicketRow, command: ParsedCommand, context: CommandContext) => Promise<{ ticket: TicketRow; message: string }>;
+type Handler = (
+  ticket: TicketRow,
+  command: ParsedCommand,
+  context: CommandContext,
+) => Promise<{ ticket: TicketRow; message: string }>;
 
 class Refusal extends Error {}
 const refuse = (message: string): never => {
@@ -47,10 +51,21 @@ const refuse = (message: string): never => {
 };
 
 /** Applies one command; returns the ticket as it now is and the line for the staff reply. */
-export async function applyCommand(ticket: TicketRow, command: ParsedCommand, context: CommandContext): Promise<{ ticket: TicketRow; result: CommandResult }> {
+export async function applyCommand(
+  ticket: TicketRow,
+  command: ParsedCommand,
+  context: CommandContext,
+): Promise<{ ticket: TicketRow; result: CommandResult }> {
   if (ticket.confidential && !hasRole(context.person, 'doctor')) {
     await refused(context, ticket, command, 'réclamation médicale : seuls les médecins peuvent agir sur elle');
-    return { ticket, result: { line: command.line, ok: false, message: 'réclamation médicale : seuls les médecins peuvent agir sur elle' } };
+    return {
+      ticket,
+      result: {
+        line: command.line,
+        ok: false,
+        message: 'réclamation médicale : seuls les médecins peuvent agir sur elle',
+      },
+    };
   }
   const handler = HANDLERS[command.name];
   if (!handler) {
@@ -75,7 +90,12 @@ export async function applyCommand(ticket: TicketRow, command: ParsedCommand, co
   }
 }
 
-async function refused(context: CommandContext, ticket: TicketRow, command: ParsedCommand, reason: string): Promise<void> {
+async function refused(
+  context: CommandContext,
+  ticket: TicketRow,
+  command: ParsedCommand,
+  reason: string,
+): Promise<void> {
   await recordEvent(context.tx, {
     ticketId: ticket.id,
     at: context.deps.clock.now(),
@@ -92,14 +112,29 @@ async function change(context: CommandContext, ticket: TicketRow, values: Partia
   return { ...ticket, ...values, updatedAt };
 }
 
-async function event(context: CommandContext, ticket: TicketRow, type: string, data: Record<string, unknown>): Promise<void> {
-  await recordEvent(context.tx, { ticketId: ticket.id, at: context.deps.clock.now(), actor: context.person.email, type, data, messageId: context.messageRowId });
+async function event(
+  context: CommandContext,
+  ticket: TicketRow,
+  type: string,
+  data: Record<string, unknown>,
+): Promise<void> {
+  await recordEvent(context.tx, {
+    ticketId: ticket.id,
+    at: context.deps.clock.now(),
+    actor: context.person.email,
+    type,
+    data,
+    messageId: context.messageRowId,
+  });
 }
 
 const OPEN = new Set(['received', 'in_progress', 'answered', 'verifying']);
 
 function requireOpen(ticket: TicketRow): void {
-  if (!OPEN.has(ticket.status)) refuse(`la réclamation est ${ticket.status === 'closed' ? 'clôturée' : 'non recevable'} : rouvrez-la d’abord avec #rouvrir`);
+  if (!OPEN.has(ticket.status))
+    refuse(
+      `la réclamation est ${ticket.status === 'closed' ? 'clôturée' : 'non recevable'} : rouvrez-la d’abord avec #rouvrir`,
+    );
 }
 
 function startProgress(ticket: TicketRow): Partial<TicketRow> {
@@ -107,7 +142,12 @@ function startProgress(ticket: TicketRow): Partial<TicketRow> {
 }
 
 function sameWords(a: string, b: string): boolean {
-  const fold = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().trim();
+  const fold = (s: string) =>
+    s
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .toLowerCase()
+      .trim();
   return fold(a) === fold(b);
 }
 
@@ -115,7 +155,10 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   async prendre(ticket, _command, context) {
     requireOpen(ticket);
     const updated = await change(context, ticket, { assigneeEmail: context.person.email, ...startProgress(ticket) });
-    await event(context, ticket, EVENT_TYPES.assigned, { assignee: context.person.email, previous: ticket.assigneeEmail });
+    await event(context, ticket, EVENT_TYPES.assigned, {
+      assignee: context.person.email,
+      previous: ticket.assigneeEmail,
+    });
     return { ticket: updated, message: 'vous êtes maintenant responsable de la réclamation' };
   },
 
@@ -124,9 +167,11 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const wanted = command.args.replace(/[<>]/g, '').trim();
     if (!wanted) refuse('indiquez à qui : #assigner prenom.nom@domaine.fr ou #assigner Nom');
     const target =
-      findPerson(context.deps.config, wanted) ?? context.deps.config.people.find((p) => p.name !== undefined && sameWords(p.name, wanted));
+      findPerson(context.deps.config, wanted) ??
+      context.deps.config.people.find((p) => p.name !== undefined && sameWords(p.name, wanted));
     if (!target) refuse(`« ${wanted} » ne figure pas parmi les personnes de la procédure`);
-    if (!maySeeContent(ticket, target)) refuse(`${target!.name ?? target!.email} n’est pas médecin : une réclamation médicale ne peut lui être confiée`);
+    if (!maySeeContent(ticket, target))
+      refuse(`${target!.name ?? target!.email} n’est pas médecin : une réclamation médicale ne peut lui être confiée`);
     const updated = await change(context, ticket, { assigneeEmail: target!.email, ...startProgress(ticket) });
     await event(context, ticket, EVENT_TYPES.assigned, { assignee: target!.email, previous: ticket.assigneeEmail });
     if (target!.email !== context.person.email) {
@@ -147,18 +192,31 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
         },
       });
     }
-    return { ticket: updated, message: `réclamation confiée à ${target!.name ?? target!.email}${target!.email !== context.person.email ? ', qui en est informé(e)' : ''}` };
+    return {
+      ticket: updated,
+      message: `réclamation confiée à ${target!.name ?? target!.email}${target!.email !== context.person.email ? ', qui en est informé(e)' : ''}`,
+    };
   },
 
   async categorie(ticket, command, context) {
     const key = command.args.trim().toLowerCase();
     const category = context.deps.config.categories.find((c) => c.key === key || sameWords(c.label, command.args));
-    if (!category) refuse(`catégorie inconnue ; possibles : ${context.deps.config.categories.map((c) => c.key).join(', ')}`);
+    if (!category)
+      refuse(`catégorie inconnue ; possibles : ${context.deps.config.categories.map((c) => c.key).join(', ')}`);
     const confidential = isConfidentialCategory(context.deps.config, category!.key);
     const updated = await change(context, ticket, { category: category!.key, confidential });
-    await event(context, ticket, EVENT_TYPES.requalified, { field: 'category', from: ticket.category, to: category!.key });
+    await event(context, ticket, EVENT_TYPES.requalified, {
+      field: 'category',
+      from: ticket.category,
+      to: category!.key,
+    });
     await learn(context, ticket, 'category', ticket.category, category!.key);
-    const moved = confidential !== ticket.confidential ? (confidential ? ' ; elle est désormais réservée aux médecins' : ' ; elle n’est plus confidentielle') : '';
+    const moved =
+      confidential !== ticket.confidential
+        ? confidential
+          ? ' ; elle est désormais réservée aux médecins'
+          : ' ; elle n’est plus confidentielle'
+        : '';
     return { ticket: updated, message: `catégorie : ${category!.label}${moved}` };
   },
 
@@ -169,22 +227,44 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const { config } = context.deps;
     const rule = parseDuration(level!.resolveWithin)!;
     // Recomputed from the reception time, with the rule of the new level (SPEC §2).
-    const deadlineAt = computeDeadline(ticket.receivedAt, rule, { timeZone: config.organisation.timezone, alsaceMoselle: config.organisation.alsaceMoselle });
-    const updated = await change(context, ticket, { level: level!.level, deadlineRule: level!.resolveWithin, deadlineAt });
+    const deadlineAt = computeDeadline(ticket.receivedAt, rule, {
+      timeZone: config.organisation.timezone,
+      alsaceMoselle: config.organisation.alsaceMoselle,
+    });
+    const updated = await change(context, ticket, {
+      level: level!.level,
+      deadlineRule: level!.resolveWithin,
+      deadlineAt,
+    });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'level', from: ticket.level, to: level!.level });
     await learn(context, ticket, 'level', ticket.level, level!.level);
-    await event(context, ticket, EVENT_TYPES.deadlineChanged, { deadlineAt: deadlineAt.toISOString(), deadlineRule: level!.resolveWithin });
-    const sentence = deadlineSentence(deadlineAt, rule, { level: level!.level, label: level!.label }, { timeZone: config.organisation.timezone });
+    await event(context, ticket, EVENT_TYPES.deadlineChanged, {
+      deadlineAt: deadlineAt.toISOString(),
+      deadlineRule: level!.resolveWithin,
+    });
+    const sentence = deadlineSentence(
+      deadlineAt,
+      rule,
+      { level: level!.level, label: level!.label },
+      { timeZone: config.organisation.timezone },
+    );
     let told = '';
     if (config.notifications.levelChangeToComplainant && ticket.complainantEmail && OPEN.has(ticket.status)) {
       await mailComplainant(context.tx, context.deps, updated, 'level-change', { deadline: { sentence } });
       told = ' ; le réclamant est informé du nouveau délai';
     }
-    return { ticket: updated, message: `niveau ${level!.level}, échéance ${formatFrenchDate(deadlineAt, config.organisation.timezone)}${told}` };
+    return {
+      ticket: updated,
+      message: `niveau ${level!.level}, échéance ${formatFrenchDate(deadlineAt, config.organisation.timezone)}${told}`,
+    };
   },
 
   async demandeur(ticket, command, context) {
-    const value = command.args.trim().toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+    const value = command.args
+      .trim()
+      .toLowerCase()
+      .normalize('NFD')
+      .replace(/[\u0300-\u036f]/g, '');
     if (!(REQUESTER_TYPES as readonly string[]).includes(value)) refuse('demandeur : adherent ou salarie');
     const updated = await change(context, ticket, { requester: value });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'requester', from: ticket.requester, to: value });
@@ -198,13 +278,17 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const registeredLetter = value === 'lrar' ? true : ticket.registeredLetter;
     const updated = await change(context, ticket, { channel: value!, registeredLetter });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'channel', from: ticket.channel, to: value });
-    return { ticket: updated, message: `canal : ${value}${value === 'lrar' ? ' ; la réponse devra être faite par lettre recommandée (#lrar NUMÉRO)' : ''}` };
+    return {
+      ticket: updated,
+      message: `canal : ${value}${value === 'lrar' ? ' ; la réponse devra être faite par lettre recommandée (#lrar NUMÉRO)' : ''}`,
+    };
   },
 
   async typologie(ticket, command, context) {
     const key = command.args.trim().toLowerCase();
     const known = context.deps.config.categories.flatMap((c) => c.typologies.map((t) => t.key));
-    if (!key || (known.length > 0 && !known.includes(key))) refuse(known.length ? `typologie inconnue ; possibles : ${known.join(', ')}` : 'indiquez une typologie');
+    if (!key || (known.length > 0 && !known.includes(key)))
+      refuse(known.length ? `typologie inconnue ; possibles : ${known.join(', ')}` : 'indiquez une typologie');
     const updated = await change(context, ticket, { typology: key });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'typology', from: ticket.typology, to: key });
     await learn(context, ticket, 'typology', ticket.typology, key);
@@ -212,21 +296,30 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   },
 
   async irrecevable(ticket, command, context) {
-    if (ticket.status !== 'received' && ticket.status !== 'in_progress') refuse('seule une réclamation reçue ou en cours peut être déclarée non recevable');
+    if (ticket.status !== 'received' && ticket.status !== 'in_progress')
+      refuse('seule une réclamation reçue ou en cours peut être déclarée non recevable');
     const reason = command.args.trim();
     if (!reason) refuse('indiquez le motif : #irrecevable demande de rendez-vous, pas une réclamation');
     const updated = await change(context, ticket, { status: 'rejected', receivable: false });
     await event(context, ticket, EVENT_TYPES.rejected, { reason });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'receivable', from: ticket.receivable, to: false });
     await learn(context, ticket, 'receivable', ticket.receivable, false);
-    const told = ticket.complainantEmail ? (await mailComplainant(context.tx, context.deps, updated, 'rejection', { reason }), ' ; le réclamant en est informé') : '';
+    let told = '';
+    if (ticket.complainantEmail) {
+      await mailComplainant(context.tx, context.deps, updated, 'rejection', { reason });
+      told = ' ; le réclamant en est informé';
+    }
     return { ticket: updated, message: `déclarée non recevable (${reason})${told}` };
   },
 
   async repondre(ticket, _command, context) {
     requireOpen(ticket);
-    if (ticket.registeredLetter) refuse('réclamation reçue par lettre recommandée : la réponse doit être faite par lettre recommandée ; enregistrez-la avec #lrar NUMÉRO');
-    if (!ticket.complainantEmail) refuse('le réclamant n’a pas d’adresse électronique : répondez par téléphone ou courrier puis notez-le (#note)');
+    if (ticket.registeredLetter)
+      refuse(
+        'réclamation reçue par lettre recommandée : la réponse doit être faite par lettre recommandée ; enregistrez-la avec #lrar NUMÉRO',
+      );
+    if (!ticket.complainantEmail)
+      refuse('le réclamant n’a pas d’adresse électronique : répondez par téléphone ou courrier puis notez-le (#note)');
     const body = context.body.trim();
     if (!body) refuse('écrivez la réponse sous la ligne #repondre');
     const { config } = context.deps;
@@ -241,13 +334,17 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     });
     await event(context, ticket, EVENT_TYPES.answered, { via: 'mail', length: body.length });
     if (verification) await event(context, ticket, EVENT_TYPES.verifying, {});
-    return { ticket: updated, message: `réponse envoyée au réclamant${verification ? ' ; il lui est demandé si elle règle sa réclamation (OUI/NON)' : ''}` };
+    return {
+      ticket: updated,
+      message: `réponse envoyée au réclamant${verification ? ' ; il lui est demandé si elle règle sa réclamation (OUI/NON)' : ''}`,
+    };
   },
 
   async lrar(ticket, command, context) {
     requireOpen(ticket);
     const tracking = command.args.trim().replace(/\s+/g, '');
-    if (!/^[A-Za-z0-9-]{6,}$/.test(tracking)) refuse('indiquez le numéro de la lettre recommandée : #lrar 1A 234 567 8901 2');
+    if (!/^[A-Za-z0-9-]{6,}$/.test(tracking))
+      refuse('indiquez le numéro de la lettre recommandée : #lrar 1A 234 567 8901 2');
     const now = context.deps.clock.now();
     const { config } = context.deps;
     const verification = config.effectiveness.enabled;
@@ -258,13 +355,18 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
       ...(verification ? { verificationAskedAt: now } : {}),
     });
     await event(context, ticket, EVENT_TYPES.answered, { via: 'lrar', tracking });
-    return { ticket: updated, message: `réponse par lettre recommandée n° ${tracking} enregistrée${verification ? ' ; vérifiez ensuite l’efficacité (#efficace ou #inefficace)' : ''}` };
+    return {
+      ticket: updated,
+      message: `réponse par lettre recommandée n° ${tracking} enregistrée${verification ? ' ; vérifiez ensuite l’efficacité (#efficace ou #inefficace)' : ''}`,
+    };
   },
 
   note: (ticket, command, context) => noteLike(ticket, command, context, EVENT_TYPES.note, 'note interne ajoutée'),
-  action: (ticket, command, context) => noteLike(ticket, command, context, EVENT_TYPES.action, 'action corrective enregistrée'),
+  action: (ticket, command, context) =>
+    noteLike(ticket, command, context, EVENT_TYPES.action, 'action corrective enregistrée'),
   cause: (ticket, command, context) => noteLike(ticket, command, context, EVENT_TYPES.cause, 'cause enregistrée'),
-  pourquoi: (ticket, command, context) => noteLike(ticket, command, context, EVENT_TYPES.why, '« pourquoi » enregistré'),
+  pourquoi: (ticket, command, context) =>
+    noteLike(ticket, command, context, EVENT_TYPES.why, '« pourquoi » enregistré'),
 
   async echeance(ticket, command, context) {
     const parsed = parseFrenchDate(command.args);
@@ -273,7 +375,10 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const dueAt = zonedWallTimeToInstant(parsed!.date, 23, 59, 59, 999, timeZone);
     if (dueAt.getTime() < context.deps.clock.now().getTime()) refuse('cette date est déjà passée');
     await event(context, ticket, EVENT_TYPES.milestone, { dueAt: dueAt.toISOString(), text: parsed!.rest });
-    return { ticket, message: `échéance intermédiaire le ${formatFrenchDate(dueAt, timeZone)}${parsed!.rest ? ` : ${parsed!.rest}` : ''}` };
+    return {
+      ticket,
+      message: `échéance intermédiaire le ${formatFrenchDate(dueAt, timeZone)}${parsed!.rest ? ` : ${parsed!.rest}` : ''}`,
+    };
   },
 
   async efficace(ticket, _command, context) {
@@ -285,7 +390,10 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
 
   async inefficace(ticket, _command, context) {
     if (!ticket.answeredAt) refuse('la réclamation n’a pas encore reçu de réponse (#repondre ou #lrar)');
-    const updated = await change(context, ticket, { effective: false, status: ticket.status === 'closed' ? 'closed' : 'in_progress' });
+    const updated = await change(context, ticket, {
+      effective: false,
+      status: ticket.status === 'closed' ? 'closed' : 'in_progress',
+    });
     await event(context, ticket, EVENT_TYPES.effectiveness, { effective: false, source: 'staff' });
     return { ticket: updated, message: 'solution jugée inefficace : la réclamation repasse en cours de traitement' };
   },
@@ -293,7 +401,8 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   async clore(ticket, _command, context) {
     requireOpen(ticket);
     const { config } = context.deps;
-    if (ticket.registeredLetter && !ticket.registeredLetterTracking) refuse('réclamation reçue par lettre recommandée : enregistrez d’abord la réponse recommandée (#lrar NUMÉRO)');
+    if (ticket.registeredLetter && !ticket.registeredLetterTracking)
+      refuse('réclamation reçue par lettre recommandée : enregistrez d’abord la réponse recommandée (#lrar NUMÉRO)');
     if (!ticket.answeredAt) refuse('la réclamation n’a pas encore reçu de réponse (#repondre ou #lrar)');
     if (config.effectiveness.enabled && config.effectiveness.requiredBeforeClose && ticket.effective !== true) {
       refuse('l’efficacité de la solution n’est pas vérifiée : attendez le OUI du réclamant ou enregistrez #efficace');
@@ -301,13 +410,23 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const now = context.deps.clock.now();
     const updated = await change(context, ticket, { status: 'closed', closedAt: now });
     await event(context, ticket, EVENT_TYPES.closed, {});
-    const told = ticket.complainantEmail ? (await mailComplainant(context.tx, context.deps, updated, 'closure', {}), ' ; le réclamant en est informé') : '';
+    let told = '';
+    if (ticket.complainantEmail) {
+      await mailComplainant(context.tx, context.deps, updated, 'closure', {});
+      told = ' ; le réclamant en est informé';
+    }
     return { ticket: updated, message: `réclamation clôturée${told}` };
   },
 
   async rouvrir(ticket, _command, context) {
-    if (ticket.status !== 'closed' && ticket.status !== 'rejected') refuse('la réclamation n’est ni clôturée ni non recevable');
-    const updated = await change(context, ticket, { status: 'in_progress', closedAt: null, receivable: true, effective: null });
+    if (ticket.status !== 'closed' && ticket.status !== 'rejected')
+      refuse('la réclamation n’est ni clôturée ni non recevable');
+    const updated = await change(context, ticket, {
+      status: 'in_progress',
+      closedAt: null,
+      receivable: true,
+      effective: null,
+    });
     await event(context, ticket, EVENT_TYPES.reopened, { from: ticket.status });
     return { ticket: updated, message: 'réclamation rouverte (comptée comme réouverture dans les indicateurs)' };
   },
@@ -322,11 +441,30 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
 };
 
 /** A requalification by staff teaches the qualifier (bounded and explained, see domain/qualification.ts). */
-async function learn(context: CommandContext, ticket: TicketRow, field: QualificationField, from: string | number | boolean | null, to: string | number | boolean): Promise<void> {
-  await recordCorrection(context.tx, context.deps, { ticketId: ticket.id, field, from, to, actor: context.person.email, text: `${ticket.subject}\n${ticket.summary}` });
+async function learn(
+  context: CommandContext,
+  ticket: TicketRow,
+  field: QualificationField,
+  from: string | number | boolean | null,
+  to: string | number | boolean,
+): Promise<void> {
+  await recordCorrection(context.tx, context.deps, {
+    ticketId: ticket.id,
+    field,
+    from,
+    to,
+    actor: context.person.email,
+    text: `${ticket.subject}\n${ticket.summary}`,
+  });
 }
 
-async function noteLike(ticket: TicketRow, command: ParsedCommand, context: CommandContext, type: string, done: string) {
+async function noteLike(
+  ticket: TicketRow,
+  command: ParsedCommand,
+  context: CommandContext,
+  type: string,
+  done: string,
+) {
   const text = [command.args.trim(), context.body.trim()].filter(Boolean).join('\n');
   if (!text) refuse('écrivez le texte après la commande');
   await event(context, ticket, type, { text });
@@ -334,14 +472,32 @@ async function noteLike(ticket: TicketRow, command: ParsedCommand, context: Comm
 }
 
 export function normaliseChannel(text: string): (typeof CHANNELS)[number] | null {
-  const value = text.trim().toLowerCase().normalize('NFD').replace(/[\u0300-\u036f]/g, '');
+  const value = text
+    .trim()
+    .toLowerCase()
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '');
   const aliases: Record<string, (typeof CHANNELS)[number]> = {
-    mail: 'email', courriel: 'email', email: 'email', 'e-mail': 'email',
-    telephone: 'telephone', tel: 'telephone', phone: 'telephone',
-    courrier: 'courrier', lettre: 'courrier', postal: 'courrier',
-    lrar: 'lrar', recommande: 'lrar', 'lettre recommandee': 'lrar',
-    presentiel: 'presentiel', 'en personne': 'presentiel', accueil: 'presentiel', rdv: 'presentiel',
-    portail: 'portail', web: 'portail', site: 'portail',
+    mail: 'email',
+    courriel: 'email',
+    email: 'email',
+    'e-mail': 'email',
+    telephone: 'telephone',
+    tel: 'telephone',
+    phone: 'telephone',
+    courrier: 'courrier',
+    lettre: 'courrier',
+    postal: 'courrier',
+    lrar: 'lrar',
+    recommande: 'lrar',
+    'lettre recommandee': 'lrar',
+    presentiel: 'presentiel',
+    'en personne': 'presentiel',
+    accueil: 'presentiel',
+    rdv: 'presentiel',
+    portail: 'portail',
+    web: 'portail',
+    site: 'portail',
     autre: 'autre',
   };
   return aliases[value] ?? null;

@@ -91,20 +91,28 @@ export async function computeDigest(
   deps: Pick<Deps, 'db' | 'config'>,
   input: { readonly period: Period; readonly asOf: Date; readonly sessions?: number },
 ): Promise<DigestFigures> {
-  return withIndicatorSnapshot(deps.db, input.sessions ?? INDICATOR_SESSIONS, (run) => computeFigures(deps.config, run, input));
+  return withIndicatorSnapshot(deps.db, input.sessions ?? INDICATOR_SESSIONS, (run) =>
+    computeFigures(deps.config, run, input),
+  );
 }
 
-async function computeFigures(config: Config, run: SnapshotQuery, input: { readonly period: Period; readonly asOf: Date }): Promise<DigestFigures> {
+async function computeFigures(
+  config: Config,
+  run: SnapshotQuery,
+  input: { readonly period: Period; readonly asOf: Date },
+): Promise<DigestFigures> {
   const timeZone = config.organisation.timezone;
   const currentRange = periodRange(input.period, timeZone);
   const lag = input.asOf.getTime() - currentRange.end.getTime();
   const before = previousPeriod(input.period);
   // For a year, « the same period last year » is the previous one: compare with the year before instead.
   const yearAgo = samePeriodLastYear(input.period);
-  const periods = [input.period, before, yearAgo.key === before.key ? previousPeriod(yearAgo) : yearAgo].map((period) => {
-    const range = periodRange(period, timeZone);
-    return { period, range, asOf: new Date(range.end.getTime() + lag) };
-  });
+  const periods = [input.period, before, yearAgo.key === before.key ? previousPeriod(yearAgo) : yearAgo].map(
+    (period) => {
+      const range = periodRange(period, timeZone);
+      return { period, range, asOf: new Date(range.end.getTime() + lag) };
+    },
+  );
   const months = trendMonths(input.period);
   // The slowest queries first (bench/README.md), so that the last to start are short; each kind in
   // period order.
@@ -126,7 +134,15 @@ async function computeFigures(config: Config, run: SnapshotQuery, input: { reado
     snapshots.push({ ...p, figures: await figures[i]!, backlog: await backlogs[i]!, pipeline: await pipelines[i]! });
   }
   const [current, previous, lastYear] = snapshots as [PeriodSnapshot, PeriodSnapshot, PeriodSnapshot];
-  return { current, previous, lastYear, overdue: await overdue, trendMonths: months, trend: await trend, tickets: await tickets };
+  return {
+    current,
+    previous,
+    lastYear,
+    overdue: await overdue,
+    trendMonths: months,
+    trend: await trend,
+    tickets: await tickets,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,10 +215,11 @@ function orderedGroups(config: Config, dimension: Dimension, groups: readonly Gr
     else if (showEmpty) ordered.push({ value, figures: { ...EMPTY_FIGURES } });
     byValue.delete(value);
   }
-  const rest = [...byValue.values()].sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : a.value.localeCompare(b.value)));
+  const rest = [...byValue.values()].sort((a, b) =>
+    a.value === null ? 1 : b.value === null ? -1 : a.value.localeCompare(b.value),
+  );
   return [...ordered, ...rest];
 }
-
 
 export function responseRate(f: TicketFigures): number | null {
   return rate(f.answeredReceivable, f.receivable);
@@ -243,7 +260,8 @@ const OVERVIEW: readonly Indicator[] = [
     label: 'Taux de réponse',
     unit: 'rate',
     value: (s) => responseRate(s.figures.overall),
-    detail: (s) => `${formatCount(s.figures.overall.answeredReceivable)} / ${formatCount(s.figures.overall.receivable)} recevables`,
+    detail: (s) =>
+      `${formatCount(s.figures.overall.answeredReceivable)} / ${formatCount(s.figures.overall.receivable)} recevables`,
   },
   {
     label: 'Réponses dans les délais',
@@ -285,7 +303,15 @@ const PIPELINE: readonly PipelineLine[] = [
   { label: 'Envois automatiques suspendus (limite)', value: (p) => p.budgetExceeded },
 ];
 
-const GROUP_HEADERS = ['Reçues', 'Non rec.', 'Réponse', 'Délais tenus', 'Rép. moy.', 'Clôturées', 'Clôt. moy.'] as const;
+const GROUP_HEADERS = [
+  'Reçues',
+  'Non rec.',
+  'Réponse',
+  'Délais tenus',
+  'Rép. moy.',
+  'Clôturées',
+  'Clôt. moy.',
+] as const;
 
 function groupCells(f: TicketFigures): string[] {
   return [
@@ -341,7 +367,9 @@ function personLabel(config: Config, address: string | null): string {
 }
 
 function complainantLabel(t: { complainantName: string; complainantEmail: string | null }): string {
-  return [t.complainantName, t.complainantEmail && (t.complainantName ? `<${t.complainantEmail}>` : t.complainantEmail)].filter(Boolean).join(' ');
+  return [t.complainantName, t.complainantEmail && (t.complainantName ? `<${t.complainantEmail}>` : t.complainantEmail)]
+    .filter(Boolean)
+    .join(' ');
 }
 
 export interface DigestArtifacts {
@@ -355,7 +383,12 @@ export interface DigestArtifacts {
 const MAX_OVERDUE_IN_MAIL = 20;
 
 /** The template data, chart and workbook of `figures` for one audience. Pure. */
-export function digestArtifacts(config: Config, figures: DigestFigures, audience: Audience, generatedAt: Date): DigestArtifacts {
+export function digestArtifacts(
+  config: Config,
+  figures: DigestFigures,
+  audience: Audience,
+  generatedAt: Date,
+): DigestArtifacts {
   const timeZone = config.organisation.timezone;
   const { current, previous, lastYear } = figures;
   const period = current.period;
@@ -405,25 +438,39 @@ export function digestArtifacts(config: Config, figures: DigestFigures, audience
   const dimensions = (['level', 'category', 'requester', 'channel'] as const).map((dimension) => {
     const groups = orderedGroups(config, dimension, current.figures.by[dimension]);
     const rows = [
-      ...groups.map((g) => ({ label: valueLabel(config, dimension, g.value), cells: groupCells(g.figures), total: false })),
+      ...groups.map((g) => ({
+        label: valueLabel(config, dimension, g.value),
+        cells: groupCells(g.figures),
+        total: false,
+      })),
       { label: 'Total', cells: groupCells(current.figures.overall), total: true },
     ];
     return {
       title: DIMENSION_TITLES[dimension],
       headers: [...GROUP_HEADERS],
       rows,
-      textLines: textTable([DIMENSION_TITLES[dimension], ...GROUP_HEADERS], rows.map((r) => [r.label, ...r.cells])),
+      textLines: textTable(
+        [DIMENSION_TITLES[dimension], ...GROUP_HEADERS],
+        rows.map((r) => [r.label, ...r.cells]),
+      ),
     };
   });
 
   const backlogRows = [
-    ...current.backlog.byLevel.map((b) => ({ label: `Niveau ${b.level}`, cells: backlogCells(b.figures), total: false })),
+    ...current.backlog.byLevel.map((b) => ({
+      label: `Niveau ${b.level}`,
+      cells: backlogCells(b.figures),
+      total: false,
+    })),
     { label: 'Total', cells: backlogCells(current.backlog.overall), total: true },
   ];
   const backlog = {
     headers: [...BACKLOG_HEADERS],
     rows: backlogRows,
-    textLines: textTable(['Niveau', ...BACKLOG_HEADERS], backlogRows.map((r) => [r.label, ...r.cells])),
+    textLines: textTable(
+      ['Niveau', ...BACKLOG_HEADERS],
+      backlogRows.map((r) => [r.label, ...r.cells]),
+    ),
   };
 
   const end = current.range.end;
@@ -446,7 +493,10 @@ export function digestArtifacts(config: Config, figures: DigestFigures, audience
     more: Math.max(0, overdueRows.length - MAX_OVERDUE_IN_MAIL),
     textLines: overdueRows
       .slice(0, MAX_OVERDUE_IN_MAIL)
-      .map((r) => `- ${r.reference} (niveau ${r.level}) : échéance ${r.deadline}, ${r.late} de retard, suivie par ${r.assignee} — ${r.subject}${r.complainant ? ` — ${r.complainant}` : ''}`),
+      .map(
+        (r) =>
+          `- ${r.reference} (niveau ${r.level}) : échéance ${r.deadline}, ${r.late} de retard, suivie par ${r.assignee} — ${r.subject}${r.complainant ? ` — ${r.complainant}` : ''}`,
+      ),
   };
 
   const pipelineRows = PIPELINE.map((line) => ({
@@ -512,17 +562,29 @@ export function digestArtifacts(config: Config, figures: DigestFigures, audience
 function pipelineNotes(current: PipelineFigures, previous: PipelineFigures): string[] {
   const notes: string[] = [];
   if (current.mailsSeen === 0 && previous.mailsSeen > 0) {
-    notes.push('Aucun message reçu sur la période alors qu’il y en avait la période précédente : vérifiez que la boîte des réclamations est bien relevée.');
+    notes.push(
+      'Aucun message reçu sur la période alors qu’il y en avait la période précédente : vérifiez que la boîte des réclamations est bien relevée.',
+    );
   }
-  if (current.quarantined > 0) notes.push(`${formatCount(current.quarantined)} message(s) en quarantaine : à examiner (chacun a fait l’objet d’une alerte).`);
-  if (current.outgoingFailed > 0) notes.push(`${formatCount(current.outgoingFailed)} envoi(s) en échec définitif : les destinataires n’ont pas reçu le message.`);
+  if (current.quarantined > 0)
+    notes.push(
+      `${formatCount(current.quarantined)} message(s) en quarantaine : à examiner (chacun a fait l’objet d’une alerte).`,
+    );
+  if (current.outgoingFailed > 0)
+    notes.push(
+      `${formatCount(current.outgoingFailed)} envoi(s) en échec définitif : les destinataires n’ont pas reçu le message.`,
+    );
   return notes;
 }
 
 function trendChart(config: Config, figures: DigestFigures): TrendChart {
-  const levels = [...new Set([...config.levels.map((l) => l.level), ...figures.trend.map((p) => p.level)])].sort((a, b) => a - b);
+  const levels = [...new Set([...config.levels.map((l) => l.level), ...figures.trend.map((p) => p.level)])].sort(
+    (a, b) => a - b,
+  );
   const grid = (field: 'received' | 'closed') =>
-    figures.trendMonths.map((_, m) => levels.map((level) => figures.trend.find((p) => p.index === m && p.level === level)?.[field] ?? 0));
+    figures.trendMonths.map((_, m) =>
+      levels.map((level) => figures.trend.find((p) => p.index === m && p.level === level)?.[field] ?? 0),
+    );
   return {
     title: 'Réclamations reçues et clôturées par mois, par niveau',
     months: figures.trendMonths.map(shortMonthLabel),
@@ -564,7 +626,8 @@ export function ticketSheet(config: Config, lines: readonly TicketLine[], audien
     ],
     rows: lines.map((t) => {
       const visible = audience.confidentialVisible || !t.confidential;
-      const days = (to: Date | null) => (to ? Math.round(msToDays(to.getTime() - t.receivedAt.getTime()) * 10) / 10 : null);
+      const days = (to: Date | null) =>
+        to ? Math.round(msToDays(to.getTime() - t.receivedAt.getTime()) * 10) / 10 : null;
       return [
         t.reference,
         wallClock(t.receivedAt, timeZone),
@@ -647,7 +710,9 @@ function digestWorkbook(
       { header: 'Réouvertures', format: 'integer' },
     ],
     rows: [
-      ...orderedGroups(config, dimension, current.figures.by[dimension]).map((g) => groupRow(valueLabel(config, dimension, g.value), g.figures)),
+      ...orderedGroups(config, dimension, current.figures.by[dimension]).map((g) =>
+        groupRow(valueLabel(config, dimension, g.value), g.figures),
+      ),
       groupRow('Total', current.figures.overall),
     ],
   });
@@ -710,7 +775,13 @@ function digestWorkbook(
     rows: figures.trendMonths.map((month, m) => {
       const received = chart.received[m] ?? [];
       const closed = chart.closed[m] ?? [];
-      return [month.key, ...received, received.reduce((s, n) => s + n, 0), ...closed, closed.reduce((s, n) => s + n, 0)];
+      return [
+        month.key,
+        ...received,
+        received.reduce((s, n) => s + n, 0),
+        ...closed,
+        closed.reduce((s, n) => s + n, 0),
+      ];
     }),
   };
   const pipelineSheet: Sheet = {
@@ -733,8 +804,12 @@ function digestWorkbook(
     columns: [{ header: 'Définitions des indicateurs', width: 120 }],
     rows: [
       ...INDICATOR_DEFINITIONS.map((d) => [d]),
-      [`Période : ${labels.current} (du ${current.period.firstDay} au ${lastDayOf(current.period)}, fuseau ${timeZone}).`],
-      ...(audience.confidentialVisible ? [] : [['Version sans le contenu des réclamations médicales (réservé aux médecins).']]),
+      [
+        `Période : ${labels.current} (du ${current.period.firstDay} au ${lastDayOf(current.period)}, fuseau ${timeZone}).`,
+      ],
+      ...(audience.confidentialVisible
+        ? []
+        : [['Version sans le contenu des réclamations médicales (réservé aux médecins).']]),
     ],
   };
   return {

@@ -107,12 +107,18 @@ export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions =
  * — only safe between two `deliverOutbox` runs (none of its sends is in flight then). Otherwise
  * those rows would wait for their lease (OUTBOX_LEASE_MS). Returns how many rows came back.
  */
-export async function takeBackOutboxClaims(deps: Pick<Deps, 'db' | 'log'>, options: { holder?: string; own?: boolean } = {}): Promise<number> {
+export async function takeBackOutboxClaims(
+  deps: Pick<Deps, 'db' | 'log'>,
+  options: { holder?: string; own?: boolean } = {},
+): Promise<number> {
   const holder = options.holder ?? processHolder();
-  const holders = (await outboxClaimHolders(deps.db)).filter((h) => (options.own && h === holder) || (h !== holder && holderIsDeadLocal(h)));
+  const holders = (await outboxClaimHolders(deps.db)).filter(
+    (h) => (options.own && h === holder) || (h !== holder && holderIsDeadLocal(h)),
+  );
   if (holders.length === 0) return 0;
   const count = await releaseOutboxClaims(deps.db, holders);
-  if (count > 0) deps.log.info({ rows: count, previous: holders }, 'outbox rows claimed by a stopped deliverer taken back');
+  if (count > 0)
+    deps.log.info({ rows: count, previous: holders }, 'outbox rows claimed by a stopped deliverer taken back');
   return count;
 }
 
@@ -169,7 +175,8 @@ class SentMarker {
           this.deps.clock.now(),
         );
         this.onMarked(rows.length);
-        for (const row of rows) this.deps.log.info({ outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'mail sent');
+        for (const row of rows)
+          this.deps.log.info({ outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'mail sent');
       } catch (error) {
         // Those rows stay `sending` under their lease: they will be sent again (same Message-ID).
         this.error ??= { error };
@@ -201,16 +208,27 @@ async function send(deps: DeliverDeps, row: OutboxRow): Promise<SendResult> {
   }
 }
 
-async function recordFailure(deps: DeliverDeps, row: OutboxRow, result: SendResult & { ok: false }): Promise<'retried' | 'dead'> {
+async function recordFailure(
+  deps: DeliverDeps,
+  row: OutboxRow,
+  result: SendResult & { ok: false },
+): Promise<'retried' | 'dead'> {
   const now = deps.clock.now();
   const log = deps.log.child({ outboxId: row.id, kind: row.kind });
   const error = [result.responseCode, result.message].filter(Boolean).join(' ');
   const kind = classifySmtpFailure(result);
   const { maxAttempts, baseDelaySeconds, maxDelaySeconds } = deps.config.outbox;
   if (kind === 'transient' && row.attempts < maxAttempts) {
-    const delay = backoffDelayMs(row.attempts, { baseMs: baseDelaySeconds * 1000, maxMs: maxDelaySeconds * 1000 }, deps.random());
+    const delay = backoffDelayMs(
+      row.attempts,
+      { baseMs: baseDelaySeconds * 1000, maxMs: maxDelaySeconds * 1000 },
+      deps.random(),
+    );
     await markOutboxRetry(deps.db, row.id, new Date(now.getTime() + delay), error);
-    log.warn({ attempts: row.attempts, retryInMs: delay, error: maskAddresses(error) }, 'mail refused for now: will retry');
+    log.warn(
+      { attempts: row.attempts, retryInMs: delay, error: maskAddresses(error) },
+      'mail refused for now: will retry',
+    );
     return 'retried';
   }
   await deps.db.transaction(async (tx) => {
@@ -225,7 +243,10 @@ async function recordFailure(deps: DeliverDeps, row: OutboxRow, result: SendResu
     // An alert about a failed alert would only fail the same way; the log and the event keep it.
     if (row.kind !== 'pilot-alert') await alertPilots(tx, deps, row, error);
   });
-  log.error({ attempts: row.attempts, error: maskAddresses(error) }, 'mail could not be delivered: marked dead, pilot alerted');
+  log.error(
+    { attempts: row.attempts, error: maskAddresses(error) },
+    'mail could not be delivered: marked dead, pilot alerted',
+  );
   log.trace({ to: row.toAddress, error }, 'undeliverable mail details');
   return 'dead';
 }
@@ -247,7 +268,9 @@ async function alertPilots(tx: Db, deps: DeliverDeps, row: OutboxRow, error: str
         organisation: { name: deps.config.organisation.name },
         alert: 'outbox-dead',
         reference,
-        details: visible ? { to: row.toAddress, subject: row.subject, attempts: row.attempts, error } : { attempts: row.attempts, error },
+        details: visible
+          ? { to: row.toAddress, subject: row.subject, attempts: row.attempts, error }
+          : { attempts: row.attempts, error },
       },
     });
   }

@@ -39,7 +39,9 @@ export interface MailRequest {
   readonly attachments?: readonly OutboxAttachment[];
 }
 
-export type EnqueueResult = { readonly queued: true; readonly row: QueuedOutboxRow } | { readonly queued: false; readonly reason: 'budget' };
+export type EnqueueResult =
+  | { readonly queued: true; readonly row: QueuedOutboxRow }
+  | { readonly queued: false; readonly reason: 'budget' };
 
 type EnqueueDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
 
@@ -49,7 +51,12 @@ export function ownMessageIdDomain(config: Deps['config']): string {
 }
 
 /** A fresh Message-ID (without brackets) for a mail about `reference`. */
-export function newMessageId(deps: Pick<Deps, 'config' | 'random'>, now: Date, reference: string | null, token?: string | null): string {
+export function newMessageId(
+  deps: Pick<Deps, 'config' | 'random'>,
+  now: Date,
+  reference: string | null,
+  token?: string | null,
+): string {
   const random = Array.from({ length: 3 }, () => Math.floor(deps.random() * 0x1_0000_0000).toString(36)).join('');
   const about = reference ? `.${reference.toLowerCase()}` : '';
   const signed = token ? `.${token}` : '';
@@ -60,9 +67,15 @@ export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailReques
   const now = deps.clock.now();
   const to = request.to.toLowerCase();
   if (request.automatic) {
-    const windows: BudgetWindow[] = deps.config.rateLimits.perAddress.map((w) => ({ max: w.max, within: parseDuration(w.within)! }));
+    const windows: BudgetWindow[] = deps.config.rateLimits.perAddress.map((w) => ({
+      max: w.max,
+      within: parseDuration(w.within)!,
+    }));
     const usages = await Promise.all(
-      windows.map(async (window) => ({ window, used: await countAutomaticSince(tx, to, new Date(now.getTime() - windowMs(window))) })),
+      windows.map(async (window) => ({
+        window,
+        used: await countAutomaticSince(tx, to, new Date(now.getTime() - windowMs(window))),
+      })),
     );
     const exhausted = exhaustedWindow(usages);
     if (exhausted) {
@@ -82,7 +95,10 @@ export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailReques
 export function composeOutboxRow(deps: EnqueueDeps, request: MailRequest, now: Date): NewOutboxRow {
   const rendered = deps.render.render(request.template, request.data);
   const reference = request.ticket?.reference ?? null;
-  const subject = reference && !rendered.subject.includes(subjectTag(reference)) ? `${subjectTag(reference)} ${rendered.subject}` : rendered.subject;
+  const subject =
+    reference && !rendered.subject.includes(subjectTag(reference))
+      ? `${subjectTag(reference)} ${rendered.subject}`
+      : rendered.subject;
   const headers: Record<string, string> = {
     'Auto-Submitted': request.autoSubmitted,
     // Asks Exchange/Outlook not to answer with out-of-office or read receipts.
@@ -92,7 +108,7 @@ export function composeOutboxRow(deps: EnqueueDeps, request: MailRequest, now: D
   if (reference) headers['X-Reclam-Ticket'] = reference;
   if (request.inReplyTo) headers['In-Reply-To'] = `<${request.inReplyTo}>`;
   const thread = [...new Set([...(request.references ?? []), ...(request.inReplyTo ? [request.inReplyTo] : [])])];
-  if (thread.length > 0) headers['References'] = thread.map((id) => `<${id}>`).join(' ');
+  if (thread.length > 0) headers.References = thread.map((id) => `<${id}>`).join(' ');
   if (request.replyTo) headers['Reply-To'] = request.replyTo;
   return {
     messageId: newMessageId(deps, now, reference, request.messageIdToken),
@@ -110,7 +126,14 @@ export function composeOutboxRow(deps: EnqueueDeps, request: MailRequest, now: D
   };
 }
 
-async function refuseOverBudget(tx: Db, deps: EnqueueDeps, request: MailRequest, to: string, window: BudgetWindow, now: Date) {
+async function refuseOverBudget(
+  tx: Db,
+  deps: EnqueueDeps,
+  request: MailRequest,
+  to: string,
+  window: BudgetWindow,
+  now: Date,
+) {
   const since = new Date(now.getTime() - windowMs(window));
   const alreadyTold = await budgetAlertSentSince(tx, to, since);
   await recordEvent(tx, {
@@ -118,7 +141,12 @@ async function refuseOverBudget(tx: Db, deps: EnqueueDeps, request: MailRequest,
     at: now,
     actor: 'system',
     type: 'mail.budget-exceeded',
-    data: { address: to, kind: request.kind, window: `${window.max}/${formatDuration(window.within)}`, pilotAlerted: !alreadyTold },
+    data: {
+      address: to,
+      kind: request.kind,
+      window: `${window.max}/${formatDuration(window.within)}`,
+      pilotAlerted: !alreadyTold,
+    },
   });
   if (alreadyTold) return;
   for (const pilot of peopleWithRole(deps.config, 'pilot')) {

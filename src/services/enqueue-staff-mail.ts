@@ -21,13 +21,19 @@ type StaffDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
 /** The signed token of `person` for `ticketId` (0: the person's own address), valid tokenTtlDays. */
 export function staffToken(deps: Pick<Deps, 'clock' | 'config'>, person: Person, ticketId: number): string {
   const { security } = deps.config;
-  return signReplyToken({ ticketId, expiresOnDay: expiryDay(deps.clock.now(), security.tokenTtlDays) }, person.email, security.replySecret);
+  return signReplyToken(
+    { ticketId, expiresOnDay: expiryDay(deps.clock.now(), security.tokenTtlDays) },
+    person.email,
+    security.replySecret,
+  );
 }
 
 /** `reclamation+<token>@…` for `person` (or the plain mailbox when plus-addressing is off). */
 export function staffReplyAddress(deps: Pick<Deps, 'clock' | 'config'>, person: Person, ticketId: number): string {
   const { mailbox } = deps.config;
-  return mailbox.plusAddressing ? personalAddress(mailbox.address, staffToken(deps, person, ticketId)) : mailbox.address;
+  return mailbox.plusAddressing
+    ? personalAddress(mailbox.address, staffToken(deps, person, ticketId))
+    : mailbox.address;
 }
 
 export async function enqueueStaffMail(tx: Db, deps: StaffDeps, request: StaffMailRequest): Promise<EnqueueResult> {

@@ -27,14 +27,22 @@ export interface ExportResult {
 }
 
 /** @throws RangeError when `from` or `to` is not a `YYYY-MM-DD` date, or `to` is before `from`. */
-export async function exportTickets(deps: Pick<Deps, 'db' | 'config'> & { readonly workbooks: WorkbookWriter }, input: ExportInput): Promise<ExportResult> {
+export async function exportTickets(
+  deps: Pick<Deps, 'db' | 'config'> & { readonly workbooks: WorkbookWriter },
+  input: ExportInput,
+): Promise<ExportResult> {
   const period = customPeriod(input.from, input.to);
   const lines = await ticketsReceivedIn(deps.db, periodRange(period, deps.config.organisation.timezone));
   const audience = audienceOf(deps.config, input.viewer);
   const sheet = ticketSheet(deps.config, lines, audience);
   const filename = `reclamations-${input.from}_${input.to}.${input.format}`;
   if (input.format === 'csv') {
-    return { filename, content: new TextEncoder().encode(toCsv(sheet)), count: lines.length, confidentialVisible: audience.confidentialVisible };
+    return {
+      filename,
+      content: new TextEncoder().encode(toCsv(sheet)),
+      count: lines.length,
+      confidentialVisible: audience.confidentialVisible,
+    };
   }
   const notes: Sheet = {
     name: 'Définitions',
@@ -42,10 +50,15 @@ export async function exportTickets(deps: Pick<Deps, 'db' | 'config'> & { readon
     rows: [
       [`Réclamations reçues ${periodLabel(period)} (fuseau ${deps.config.organisation.timezone}).`],
       ...INDICATOR_DEFINITIONS.map((d) => [d]),
-      ...(audience.confidentialVisible ? [] : [['Export sans le contenu des réclamations médicales (réservé aux médecins).']]),
+      ...(audience.confidentialVisible
+        ? []
+        : [['Export sans le contenu des réclamations médicales (réservé aux médecins).']]),
     ],
   };
-  const content = await deps.workbooks.writeXlsx({ creator: `reclam — ${deps.config.organisation.name}`, sheets: [sheet, notes] });
+  const content = await deps.workbooks.writeXlsx({
+    creator: `reclam — ${deps.config.organisation.name}`,
+    sheets: [sheet, notes],
+  });
   return { filename, content, count: lines.length, confidentialVisible: audience.confidentialVisible };
 }
 
@@ -76,10 +89,13 @@ export async function exportCommand(
   try {
     result = await exportTickets(deps, input);
   } catch (error) {
-    if (error instanceof RangeError) return { output: `${error.message} (expected --from YYYY-MM-DD --to YYYY-MM-DD)\n`, exitCode: 2 };
+    if (error instanceof RangeError)
+      return { output: `${error.message} (expected --from YYYY-MM-DD --to YYYY-MM-DD)\n`, exitCode: 2 };
     throw error;
   }
-  const hidden = result.confidentialVisible ? '' : ', medical tickets without their content (--as a doctor’s address for theirs)';
+  const hidden = result.confidentialVisible
+    ? ''
+    : ', medical tickets without their content (--as a doctor’s address for theirs)';
   return {
     output: `${result.count} ticket(s) received from ${input.from} to ${input.to}${hidden}\n`,
     exitCode: 0,

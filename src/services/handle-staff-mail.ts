@@ -15,7 +15,13 @@ import type { InboundMail } from '../domain/inbound-mail.js';
 import { referencedMessageIds } from '../domain/inbound-classification.js';
 import { extractNewText } from '../domain/reply-text.js';
 import { readReplyToken, tokensIn, verifyReplyToken } from '../domain/reply-token.js';
-import { COMMAND_HELP, parseCommandBlock, parseNameAddress, type CommandBlock, type ParsedCommand } from '../domain/staff-command.js';
+import {
+  COMMAND_HELP,
+  parseCommandBlock,
+  parseNameAddress,
+  type CommandBlock,
+  type ParsedCommand,
+} from '../domain/staff-command.js';
 import { ticketView } from '../domain/ticket-view.js';
 import { zonedWallTimeToInstant } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
@@ -24,7 +30,12 @@ import { enqueueStaffMail, staffReplyAddress } from './enqueue-staff-mail.js';
 import { openTicket } from './open-ticket.js';
 
 export type StaffOutcome =
-  | { readonly outcome: 'commands'; readonly reference: string | null; readonly applied: number; readonly refused: number }
+  | {
+      readonly outcome: 'commands';
+      readonly reference: string | null;
+      readonly applied: number;
+      readonly refused: number;
+    }
   | { readonly outcome: 'ticket'; readonly reference: string; readonly acknowledged: boolean }
   | { readonly outcome: 'refused'; readonly reason: string }
   | { readonly outcome: 'note'; readonly reference: string | null };
@@ -55,16 +66,36 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailI
 
   if (!wantsAction) {
     // A plain reply: kept as an internal note; the person is told it did not reach the complainant.
-    await recordEvent(tx, { ticketId: ticket?.id ?? null, at: deps.clock.now(), actor: person.email, type: EVENT_TYPES.staffMessage, data: { authenticated: auth.ok }, messageId: input.messageRowId });
+    await recordEvent(tx, {
+      ticketId: ticket?.id ?? null,
+      at: deps.clock.now(),
+      actor: person.email,
+      type: EVENT_TYPES.staffMessage,
+      data: { authenticated: auth.ok },
+      messageId: input.messageRowId,
+    });
     if (auth.ok) {
-      const results = ticket ? [{ line: '(message sans commande)', ok: true, message: 'ajouté au dossier comme note interne ; il n’a pas été transmis au réclamant (pour lui répondre : #repondre)' }] : [];
+      const results = ticket
+        ? [
+            {
+              line: '(message sans commande)',
+              ok: true,
+              message:
+                'ajouté au dossier comme note interne ; il n’a pas été transmis au réclamant (pour lui répondre : #repondre)',
+            },
+          ]
+        : [];
       await reply(tx, deps, input, ticket ?? null, results, block, { showHelp: true, status: false });
     }
     return { outcome: 'note', reference: ticket?.reference ?? null };
   }
 
   const creationAuth = auth.ok || auth.anyValidToken;
-  if (creating ? !creationAuth : !(auth.ok && (ticket === undefined || auth.ticketId === ticket.id || auth.via === 'dmarc'))) {
+  if (
+    creating
+      ? !creationAuth
+      : !(auth.ok && (ticket === undefined || auth.ticketId === ticket.id || auth.via === 'dmarc'))
+  ) {
     await recordForgery(tx, deps, input, ticket ?? null, block, auth.reason);
     return { outcome: 'refused', reason: auth.reason };
   }
@@ -72,21 +103,58 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailI
   if (creating) return createForSomeone(tx, deps, input, block, forwarded);
 
   if (!ticket) {
-    await reply(tx, deps, input, null, [{ line: block.commands[0]?.line ?? '', ok: false, message: 'aucune réclamation identifiée : répondez à la notification de la réclamation, ou utilisez #nouvelle pour en enregistrer une' }], block, { showHelp: true, status: false });
+    await reply(
+      tx,
+      deps,
+      input,
+      null,
+      [
+        {
+          line: block.commands[0]?.line ?? '',
+          ok: false,
+          message:
+            'aucune réclamation identifiée : répondez à la notification de la réclamation, ou utilisez #nouvelle pour en enregistrer une',
+        },
+      ],
+      block,
+      { showHelp: true, status: false },
+    );
     return { outcome: 'commands', reference: null, applied: 0, refused: block.commands.length };
   }
   const { results, ticket: after } = await applyAll(tx, deps, input, ticket, block.commands, block.body);
   const asked = new Set(block.commands.map((c) => c.name));
-  await reply(tx, deps, input, after, results, block, { showHelp: asked.has('aide') || block.unknown.length > 0, status: asked.has('statut') });
-  return { outcome: 'commands', reference: after.reference, applied: results.filter((r) => r.ok).length, refused: results.filter((r) => !r.ok).length };
+  await reply(tx, deps, input, after, results, block, {
+    showHelp: asked.has('aide') || block.unknown.length > 0,
+    status: asked.has('statut'),
+  });
+  return {
+    outcome: 'commands',
+    reference: after.reference,
+    applied: results.filter((r) => r.ok).length,
+    refused: results.filter((r) => !r.ok).length,
+  };
 }
 
-async function applyAll(tx: Db, deps: StaffDeps, input: StaffMailInput, ticket: TicketRow, commands: readonly ParsedCommand[], body: string) {
+async function applyAll(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffMailInput,
+  ticket: TicketRow,
+  commands: readonly ParsedCommand[],
+  body: string,
+) {
   const results: CommandResult[] = [];
   let current = ticket;
   for (const command of commands) {
-    if (CREATION_ONLY.has(command.name) || (command.name === 'canal' && commands.some((c) => c.name === 'nouvelle'))) continue;
-    const applied = await applyCommand(current, command, { tx, deps, person: input.person, messageRowId: input.messageRowId, body });
+    if (CREATION_ONLY.has(command.name) || (command.name === 'canal' && commands.some((c) => c.name === 'nouvelle')))
+      continue;
+    const applied = await applyCommand(current, command, {
+      tx,
+      deps,
+      person: input.person,
+      messageRowId: input.messageRowId,
+      body,
+    });
     current = applied.ticket;
     results.push(applied.result);
   }
@@ -107,7 +175,8 @@ async function createForSomeone(
   const channelArg = arg('canal');
   const channel = channelArg ? normaliseChannel(channelArg) : forwarded ? 'email' : 'telephone';
   const problems: string[] = [];
-  if (!forwarded && !who && !arg('de')) problems.push('indiquez le réclamant : #de Prénom Nom <adresse@exemple.fr> (ou #de Prénom Nom et #tel 06…)');
+  if (!forwarded && !who && !arg('de'))
+    problems.push('indiquez le réclamant : #de Prénom Nom <adresse@exemple.fr> (ou #de Prénom Nom et #tel 06…)');
   if (channelArg && !channel) problems.push(`canal inconnu « ${channelArg} »`);
   const body = forwarded ? forwarded.body : block.body;
   if (!body.trim()) problems.push('écrivez la réclamation sous les commandes');
@@ -120,8 +189,12 @@ async function createForSomeone(
   const complainant = forwarded
     ? { address: forwarded.from.address.toLowerCase(), name: forwarded.from.name }
     : { address: who?.address ? who.address.toLowerCase() : null, name: who?.name ?? arg('de') };
-  const receivedAt = forwarded ? forwardedDate(forwarded.date, config.organisation.timezone, input.receivedAt) : input.receivedAt;
-  const subject = forwarded ? forwarded.subject : input.mail.subject.replace(FORWARD_SUBJECT, '').trim() || 'Réclamation enregistrée par le service';
+  const receivedAt = forwarded
+    ? forwardedDate(forwarded.date, config.organisation.timezone, input.receivedAt)
+    : input.receivedAt;
+  const subject = forwarded
+    ? forwarded.subject
+    : input.mail.subject.replace(FORWARD_SUBJECT, '').trim() || 'Réclamation enregistrée par le service';
   const opened = await openTicket(tx, deps, {
     complainant: { ...complainant, phone: arg('tel'), company: arg('entreprise') },
     channel: channel!,
@@ -169,15 +242,24 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
   const { security } = deps.config;
   const now = deps.clock.now();
   const addresses = [...mail.to, ...mail.cc].map((a) => a.address);
-  for (const name of ['delivered-to', 'x-original-to', 'envelope-to']) addresses.push(...(mail.headers.get(name) ?? []));
+  for (const name of ['delivered-to', 'x-original-to', 'envelope-to'])
+    addresses.push(...(mail.headers.get(name) ?? []));
   const tokens = tokensIn([...addresses, ...referencedMessageIds(mail)]);
-  const verdicts = tokens.map((token) => ({ token, verdict: verifyReplyToken(token, person.email, security.replySecret, now) }));
+  const verdicts = tokens.map((token) => ({
+    token,
+    verdict: verifyReplyToken(token, person.email, security.replySecret, now),
+  }));
   const valid = verdicts.filter((v) => v.verdict === 'valid').map((v) => readReplyToken(v.token)!.ticketId);
   const forTicket = input.ticket ? valid.find((id) => id === input.ticket!.id) : valid.find((id) => id > 0);
   if (forTicket !== undefined) return { ok: true, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
   if (security.trustDmarcPass) {
-    const verdict = dmarcPass(mail.headers.get('authentication-results') ?? [], person.email.split('@')[1]!, security.authservId);
-    if (verdict.pass) return { ok: true, via: 'dmarc', ticketId: input.ticket?.id ?? -1, anyValidToken: valid.length > 0, reason: '' };
+    const verdict = dmarcPass(
+      mail.headers.get('authentication-results') ?? [],
+      person.email.split('@')[1]!,
+      security.authservId,
+    );
+    if (verdict.pass)
+      return { ok: true, via: 'dmarc', ticketId: input.ticket?.id ?? -1, anyValidToken: valid.length > 0, reason: '' };
   }
   const reason =
     valid.length > 0
@@ -190,7 +272,14 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
   return { ok: false, via: null, ticketId: valid[0] ?? -1, anyValidToken: valid.length > 0, reason };
 }
 
-async function recordForgery(tx: Db, deps: StaffDeps, input: StaffMailInput, ticket: TicketRow | null, block: CommandBlock, reason: string): Promise<void> {
+async function recordForgery(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffMailInput,
+  ticket: TicketRow | null,
+  block: CommandBlock,
+  reason: string,
+): Promise<void> {
   const lines = [...block.commands.map((c) => c.line), ...block.unknown.map((u) => u.line)];
   await recordEvent(tx, {
     ticketId: ticket?.id ?? null,
@@ -200,7 +289,10 @@ async function recordForgery(tx: Db, deps: StaffDeps, input: StaffMailInput, tic
     data: { claimedSender: input.mail.from?.address ?? '', reason, commands: lines },
     messageId: input.messageRowId,
   });
-  deps.log.warn({ ticket: ticket?.reference, commands: lines.length }, 'commands without valid signature: not executed, the person is told');
+  deps.log.warn(
+    { ticket: ticket?.reference, commands: lines.length },
+    'commands without valid signature: not executed, the person is told',
+  );
   await enqueueStaffMail(tx, deps, {
     kind: 'forged-alert',
     template: 'forged-alert',
@@ -245,7 +337,15 @@ async function reply(
       unknown: block.unknown.map((u) => ({ line: u.line, suggestion: u.suggestion ? `#${u.suggestion}` : '' })),
       showHelp: options.showHelp,
       commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })),
-      status: options.status && ticket ? { history: history.map((e) => ({ at: formatFrenchDateTime(e.at, config.organisation.timezone), label: describeEvent(e.type, e.data, view?.visible ?? false) })) } : null,
+      status:
+        options.status && ticket
+          ? {
+              history: history.map((e) => ({
+                at: formatFrenchDateTime(e.at, config.organisation.timezone),
+                label: describeEvent(e.type, e.data, view?.visible ?? false),
+              })),
+            }
+          : null,
       personalAddress: staffReplyAddress(deps, input.person, 0),
     },
   });
@@ -255,7 +355,9 @@ function forwardedDate(date: { text: string; iso: string | null }, timeZone: str
   if (!date.iso) return fallback;
   // A wall time without zone is read in the organisation's zone.
   const wall = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(date.iso);
-  const parsed = wall ? zonedWallTimeToInstant(wall[1]!, Number(wall[2]), Number(wall[3]), Number(wall[4] ?? 0), 0, timeZone) : new Date(date.iso);
+  const parsed = wall
+    ? zonedWallTimeToInstant(wall[1]!, Number(wall[2]), Number(wall[3]), Number(wall[4] ?? 0), 0, timeZone)
+    : new Date(date.iso);
   return Number.isNaN(parsed.getTime()) || parsed.getTime() > fallback.getTime() ? fallback : parsed;
 }
 
@@ -287,7 +389,7 @@ function describeEvent(type: string, data: Record<string, unknown>, visible: boo
   if (!label) return type;
   if (type === EVENT_TYPES.assigned && visible) return `${label} : ${String(data.assignee)}`;
   if (type === EVENT_TYPES.requalified) return `${label} (${String(data.field)} : ${String(data.to)})`;
-  if ([EVENT_TYPES.note, EVENT_TYPES.action, EVENT_TYPES.cause, EVENT_TYPES.why].includes(type as never) && visible) return `${label} : ${String(data.text)}`;
+  if ([EVENT_TYPES.note, EVENT_TYPES.action, EVENT_TYPES.cause, EVENT_TYPES.why].includes(type as never) && visible)
+    return `${label} : ${String(data.text)}`;
   return label;
 }
-

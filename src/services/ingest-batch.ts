@@ -105,7 +105,10 @@ export async function ingestBatch(deps: BatchDeps, items: readonly RawInbound[])
     outcomes.push(...(await commitGroup(deps, group)));
     if (cut < 0) break;
     const single = prepared[cut]!;
-    deps.log.debug({ source: describeSource(single.item.source), why: single.path === 'single' ? single.why : '' }, 'mail ingested on its own');
+    deps.log.debug(
+      { source: describeSource(single.item.source), why: single.path === 'single' ? single.why : '' },
+      'mail ingested on its own',
+    );
     outcomes.push(await ingestMail(deps, single.item.raw, single.item.source));
     // What that mail did (a command, a new ticket…) may change how the next ones thread.
     rest = rest.slice(cut + 1);
@@ -124,7 +127,10 @@ async function prepare(deps: BatchDeps, items: readonly Parsed[]): Promise<Prepa
   const tags = new Set(ok.flatMap((m) => subjectTicketReferences(m.subject, config.organisation.ticketPrefix)));
   for (const found of byMessageId.values()) tags.add(found.reference);
   const tickets = new Map((await findTicketsByReferences(deps.db, [...tags])).map((t) => [t.reference, t]));
-  const recorded = await recordedMessageIds(deps.db, ok.map((m) => m.messageId));
+  const recorded = await recordedMessageIds(
+    deps.db,
+    ok.map((m) => m.messageId),
+  );
   const staff = config.people.map((p) => p.email);
 
   const earlier = new Set<string>();
@@ -144,21 +150,27 @@ async function prepare(deps: BatchDeps, items: readonly Parsed[]): Promise<Prepa
       const found = byMessageId.get(id);
       if (!found) continue;
       const ticket = tickets.get(found.reference);
-      if (found.ours || (ticket && participantsOf(ticket, staff).includes(sender))) ticketByMessageId.set(id, found.reference);
+      if (found.ours || (ticket && participantsOf(ticket, staff).includes(sender)))
+        ticketByMessageId.set(id, found.reference);
     }
     const participantsByTicket = new Map(
-      mailTags.map((tag) => tickets.get(tag)).filter((t): t is TicketRow => t !== undefined).map((t) => [t.reference, new Set(participantsOf(t, staff))]),
+      mailTags
+        .map((tag) => tickets.get(tag))
+        .filter((t): t is TicketRow => t !== undefined)
+        .map((t) => [t.reference, new Set(participantsOf(t, staff))]),
     );
     const classification = classifyFor(config, mail, ticketByMessageId, participantsByTicket);
     const person = findPerson(config, mail.from?.address);
     const isRecorded = recorded.has(mail.messageId);
-    if (!isRecorded && person && (classification.kind === 'new' || classification.kind === 'follow-up')) return { path: 'single', item, why: 'staff mail' };
+    if (!isRecorded && person && (classification.kind === 'new' || classification.kind === 'follow-up'))
+      return { path: 'single', item, why: 'staff mail' };
 
     let ticket: TicketRow | undefined;
     if (classification.kind === 'follow-up') {
       ticket = tickets.get(classification.ticketReference);
       if (!ticket) return { path: 'single', item, why: 'ticket not loaded' };
-      if (!isRecorded && ticket.status === 'verifying' && sender === ticket.complainantEmail) return { path: 'single', item, why: 'may answer the effectiveness question' };
+      if (!isRecorded && ticket.status === 'verifying' && sender === ticket.complainantEmail)
+        return { path: 'single', item, why: 'may answer the effectiveness question' };
     } else if (classification.kind === 'bounce' || classification.kind === 'auto-reply') {
       const ids = [...bouncedMessageIds(mail), ...ownIds];
       const reference = ids.map((id) => byMessageId.get(id)?.reference).find((r) => r !== undefined);
@@ -184,13 +196,17 @@ interface Planned {
   readonly opening: { readonly input: OpenTicketInput; readonly plan: TicketPlan } | null;
 }
 
-async function commitGroup(deps: BatchDeps, group: readonly Extract<Prepared, { path: 'batch' }>[]): Promise<IngestOutcome[]> {
+async function commitGroup(
+  deps: BatchDeps,
+  group: readonly Extract<Prepared, { path: 'batch' }>[],
+): Promise<IngestOutcome[]> {
   if (group.length === 0) return [];
   const { config } = deps;
   const now = deps.clock.now();
   const rules = resolveQualificationRules(config);
   const complaints = group.some((p) => !p.recorded && p.classification.kind === 'new');
-  const feedback: QualificationFeedback[] = complaints && rules.learning.enabled ? await recentQualificationFeedback(deps.db, rules.learning.maxExamples) : [];
+  const feedback: QualificationFeedback[] =
+    complaints && rules.learning.enabled ? await recentQualificationFeedback(deps.db, rules.learning.maxExamples) : [];
 
   // The pure work (reply text, qualification, deadline, routing) before the transaction.
   const planned: Planned[] = [];
@@ -205,7 +221,10 @@ async function commitGroup(deps: BatchDeps, group: readonly Extract<Prepared, { 
     written = await deps.db.transaction((tx) => writeGroup(tx, deps, planned, now));
   } catch (error) {
     if (!(error instanceof RedoOneByOne) && !isDataError(error)) throw error;
-    deps.log.info({ mails: group.length, why: error instanceof RedoOneByOne ? error.message : 'database refused the content' }, 'batch redone mail by mail');
+    deps.log.info(
+      { mails: group.length, why: error instanceof RedoOneByOne ? error.message : 'database refused the content' },
+      'batch redone mail by mail',
+    );
     const outcomes: IngestOutcome[] = [];
     for (const { item } of group) outcomes.push(await ingestMail(deps, item.raw, item.source));
     return outcomes;
@@ -214,10 +233,16 @@ async function commitGroup(deps: BatchDeps, group: readonly Extract<Prepared, { 
 }
 
 /** The pure work of one mail: its new text and, for a complaint, the ticket's qualification, deadline and routing. */
-function plan(deps: BatchDeps, prepared: Extract<Prepared, { path: 'batch' }>, now: Date, feedback: readonly QualificationFeedback[]): Planned {
+function plan(
+  deps: BatchDeps,
+  prepared: Extract<Prepared, { path: 'batch' }>,
+  now: Date,
+  feedback: readonly QualificationFeedback[],
+): Planned {
   const { mail, classification, item } = prepared;
   const receivedAt = receptionTime(mail, item.source, now);
-  if (prepared.recorded || (classification.kind !== 'new' && classification.kind !== 'follow-up')) return { prepared, receivedAt, newText: null, opening: null };
+  if (prepared.recorded || (classification.kind !== 'new' && classification.kind !== 'follow-up'))
+    return { prepared, receivedAt, newText: null, opening: null };
   const newText = extractNewText({ text: mail.text, html: mail.html });
   if (classification.kind !== 'new') return { prepared, receivedAt, newText, opening: null };
   const input: OpenTicketInput = {
@@ -253,7 +278,7 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
   for (const year of years) {
     const ofYear = openings.filter((p) => p.opening!.plan.year === year);
     const references = await allocateTicketReferences(tx, config.organisation.ticketPrefix, year, ofYear.length);
-    ofYear.forEach((p, i) => numbered.set(p, { ...p.opening!.plan.values, ...references[i]!, year }));
+    for (const [i, p] of ofYear.entries()) numbered.set(p, { ...p.opening!.plan.values, ...references[i]!, year });
   }
   const ticketRows = await insertTicketRows(tx, [...numbered.values()]);
   const opened = new Map<Planned, TicketRow>([...numbered.keys()].map((p, i) => [p, ticketRows[i]!]));
@@ -265,14 +290,19 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
   });
   const messageIds = await insertMessages(tx, messageRows);
   const messageRowId = new Map(fresh.map((p, i) => [p, messageIds[i]!]));
-  await insertAttachmentRows(tx, attachmentsRows(fresh.map((p) => ({ messageRowId: messageRowId.get(p)!, files: p.prepared.mail.attachments }))), config.attachments.maxBytes);
+  await insertAttachmentRows(
+    tx,
+    attachmentsRows(fresh.map((p) => ({ messageRowId: messageRowId.get(p)!, files: p.prepared.mail.attachments }))),
+    config.attachments.maxBytes,
+  );
 
   const lastUid = new Map<string, { uidValidity: number; uid: number }>();
   for (const { prepared } of planned) {
     const source = prepared.item.source;
     if (source.kind !== 'imap') continue;
     const seen = lastUid.get(source.mailbox);
-    if (!seen || seen.uidValidity !== source.uidValidity || seen.uid < source.uid) lastUid.set(source.mailbox, { uidValidity: source.uidValidity, uid: source.uid });
+    if (!seen || seen.uidValidity !== source.uidValidity || seen.uid < source.uid)
+      lastUid.set(source.mailbox, { uidValidity: source.uidValidity, uid: source.uid });
   }
   for (const [mailbox, at] of lastUid) await advanceCheckpoint(tx, mailbox, at.uidValidity, at.uid, now);
 
@@ -303,8 +333,14 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
         data: { via: classification.via, attachments: mail.attachments.length },
         messageId: id,
       });
-      mails.push(...followUpForwardRequests(deps, followed, mail, p.newText?.text ?? '').map((r) => staffMailRequest(deps, r)));
-    } else if (classification.kind === 'own' || classification.kind === 'bounce' || classification.kind === 'auto-reply') {
+      mails.push(
+        ...followUpForwardRequests(deps, followed, mail, p.newText?.text ?? '').map((r) => staffMailRequest(deps, r)),
+      );
+    } else if (
+      classification.kind === 'own' ||
+      classification.kind === 'bounce' ||
+      classification.kind === 'auto-reply'
+    ) {
       events.push({
         ticketId: p.prepared.ticket?.id ?? null,
         at: now,
@@ -312,7 +348,9 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
         type: `mail.${classification.kind}`,
         data: {
           reason: classification.reason,
-          ...(classification.kind === 'bounce' ? { originalMessageId: classification.originalMessageId, failedRecipient: classification.failedRecipient } : {}),
+          ...(classification.kind === 'bounce'
+            ? { originalMessageId: classification.originalMessageId, failedRecipient: classification.failedRecipient }
+            : {}),
         },
         messageId: id,
       });
@@ -328,7 +366,13 @@ async function writeGroup(tx: Db, deps: BatchDeps, planned: readonly Planned[], 
   const queued = await insertOutboxRows(tx, rows);
   for (const [index, { ticket }] of acks) {
     const row = queued[index]!;
-    events.push({ ticketId: ticket.id, at: now, actor: 'system', type: EVENT_TYPES.ackQueued, data: { outboxId: row.id, messageId: row.messageId } });
+    events.push({
+      ticketId: ticket.id,
+      at: now,
+      actor: 'system',
+      type: EVENT_TYPES.ackQueued,
+      data: { outboxId: row.id, messageId: row.messageId },
+    });
   }
   await recordEvents(tx, events);
   return { tickets: planned.map((p) => opened.get(p)) };
@@ -344,7 +388,11 @@ async function checkBudgets(tx: Db, deps: BatchDeps, mails: readonly MailRequest
   if (automatic.length === 0) return;
   const windows = deps.config.rateLimits.perAddress.map((w) => ({ max: w.max, within: parseDuration(w.within)! }));
   const since = windows.map((w) => new Date(now.getTime() - windowMs(w)));
-  const used = await countAutomaticSinceMany(tx, automatic.map((m) => m.to.toLowerCase()), since);
+  const used = await countAutomaticSinceMany(
+    tx,
+    automatic.map((m) => m.to.toLowerCase()),
+    since,
+  );
   const added = new Map<string, number>();
   for (const mail of automatic) {
     const to = mail.to.toLowerCase();
@@ -352,7 +400,8 @@ async function checkBudgets(tx: Db, deps: BatchDeps, mails: readonly MailRequest
   }
   for (const [to, count] of added) {
     const counts = used.get(to) ?? windows.map(() => 0);
-    if (windows.some((w, i) => counts[i]! + count > w.max)) throw new RedoOneByOne('an address reaches its automatic-mail budget');
+    if (windows.some((w, i) => counts[i]! + count > w.max))
+      throw new RedoOneByOne('an address reaches its automatic-mail budget');
   }
 }
 
@@ -360,20 +409,36 @@ async function checkBudgets(tx: Db, deps: BatchDeps, mails: readonly MailRequest
 function report(deps: BatchDeps, p: Planned, ticket: TicketRow | undefined): IngestOutcome {
   const { mail, classification, item } = p.prepared;
   if (p.prepared.recorded) {
-    deps.log.info({ source: describeSource(item.source) }, 'mail already recorded (same Message-ID): not processed again');
+    deps.log.info(
+      { source: describeSource(item.source) },
+      'mail already recorded (same Message-ID): not processed again',
+    );
     return { outcome: 'duplicate', messageId: mail.messageId };
   }
   switch (classification.kind) {
     case 'new': {
       logOpened(deps, ticket!, p.opening!.plan, p.opening!.input);
-      return { outcome: 'ticket', reference: ticket!.reference, messageId: mail.messageId, acknowledged: acknowledged(deps, p) };
+      return {
+        outcome: 'ticket',
+        reference: ticket!.reference,
+        messageId: mail.messageId,
+        acknowledged: acknowledged(deps, p),
+      };
     }
     case 'follow-up':
       deps.log.info({ ticket: p.prepared.ticket!.reference, via: classification.via }, 'follow-up added to ticket');
       return { outcome: 'follow-up', reference: p.prepared.ticket!.reference, messageId: mail.messageId };
     default:
-      deps.log.info({ kind: classification.kind, reason: classification.reason, ticket: p.prepared.ticket?.reference }, 'mail suppressed: no ticket, no answer');
-      return { outcome: 'suppressed', kind: classification.kind, reason: classification.reason, messageId: mail.messageId };
+      deps.log.info(
+        { kind: classification.kind, reason: classification.reason, ticket: p.prepared.ticket?.reference },
+        'mail suppressed: no ticket, no answer',
+      );
+      return {
+        outcome: 'suppressed',
+        kind: classification.kind,
+        reason: classification.reason,
+        messageId: mail.messageId,
+      };
   }
 }
 

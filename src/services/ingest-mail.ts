@@ -6,7 +6,13 @@ import type { Person } from '../config/config-schema.js';
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { advanceCheckpoint } from '../db/mailbox-checkpoints.js';
-import { attachMessageToTicket, insertAttachments, insertMessageOnce, insertQuarantine, type NewMessage } from '../db/messages.js';
+import {
+  attachMessageToTicket,
+  insertAttachments,
+  insertMessageOnce,
+  insertQuarantine,
+  type NewMessage,
+} from '../db/messages.js';
 import type { MessageKind } from '../db/schema.js';
 import { findTicketsByReferences, ticketsByMessageIds, updateTicket, type TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
@@ -33,13 +39,29 @@ import { openTicket } from './open-ticket.js';
 
 /** Where a raw mail came from; IMAP sources advance the checkpoint in the same transaction. */
 export type MailSource =
-  | { readonly kind: 'imap'; readonly mailbox: string; readonly uidValidity: number; readonly uid: number; readonly internalDate?: Date | undefined }
+  | {
+      readonly kind: 'imap';
+      readonly mailbox: string;
+      readonly uidValidity: number;
+      readonly uid: number;
+      readonly internalDate?: Date | undefined;
+    }
   | { readonly kind: 'file'; readonly name: string };
 
 export type IngestOutcome =
-  | { readonly outcome: 'ticket'; readonly reference: string; readonly messageId: string; readonly acknowledged: boolean }
+  | {
+      readonly outcome: 'ticket';
+      readonly reference: string;
+      readonly messageId: string;
+      readonly acknowledged: boolean;
+    }
   | { readonly outcome: 'follow-up'; readonly reference: string; readonly messageId: string }
-  | { readonly outcome: 'suppressed'; readonly kind: 'auto-reply' | 'bounce' | 'own'; readonly reason: string; readonly messageId: string }
+  | {
+      readonly outcome: 'suppressed';
+      readonly kind: 'auto-reply' | 'bounce' | 'own';
+      readonly reason: string;
+      readonly messageId: string;
+    }
   | { readonly outcome: 'staff'; readonly detail: StaffOutcome; readonly messageId: string }
   | { readonly outcome: 'duplicate'; readonly messageId: string }
   | { readonly outcome: 'quarantined'; readonly reason: string };
@@ -66,7 +88,12 @@ export async function ingestMail(deps: IngestDeps, raw: Uint8Array, source: Mail
   }
 }
 
-async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, source: MailSource): Promise<IngestOutcome> {
+async function storeMail(
+  deps: IngestDeps,
+  mail: InboundMail,
+  raw: Uint8Array,
+  source: MailSource,
+): Promise<IngestOutcome> {
   const { config } = deps;
   const now = deps.clock.now();
   const receivedAt = receptionTime(mail, source, now);
@@ -74,7 +101,10 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
   // Read-only look-ups for threading, done before the transaction to keep it short.
   const referenced = referencedMessageIds(mail);
   const byMessageId = await ticketsByMessageIds(deps.db, referenced);
-  const taggedTickets = await findTicketsByReferences(deps.db, subjectTicketReferences(mail.subject, config.organisation.ticketPrefix));
+  const taggedTickets = await findTicketsByReferences(
+    deps.db,
+    subjectTicketReferences(mail.subject, config.organisation.ticketPrefix),
+  );
   const staff = config.people.map((p) => p.email);
   const participantsByTicket = new Map(taggedTickets.map((t) => [t.reference, new Set(participantsOf(t, staff))]));
   // A mail of a ticket (rather than one we sent) threads only for that ticket's participants.
@@ -107,7 +137,13 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
 
     const person = findPerson(config, mail.from?.address);
     if (person && (classification.kind === 'new' || classification.kind === 'follow-up')) {
-      const result = await handleStaffMail(tx, deps, { mail, person, messageRowId, ticket: followedTicket, receivedAt });
+      const result = await handleStaffMail(tx, deps, {
+        mail,
+        person,
+        messageRowId,
+        ticket: followedTicket,
+        receivedAt,
+      });
       return { outcome: 'staff', detail: result, messageId: mail.messageId } as const;
     }
     switch (classification.kind) {
@@ -127,7 +163,12 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
           attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
           linkedTicketReference: classification.linkedTicketReference,
         });
-        return { outcome: 'ticket', reference: opened.ticket.reference, messageId: mail.messageId, acknowledged: opened.acknowledged } as const;
+        return {
+          outcome: 'ticket',
+          reference: opened.ticket.reference,
+          messageId: mail.messageId,
+          acknowledged: opened.acknowledged,
+        } as const;
       }
       case 'follow-up':
         return addFollowUp(tx, deps, mail, messageRowId, followedTicket!, classification.via);
@@ -147,8 +188,16 @@ async function storeMail(deps: IngestDeps, mail: InboundMail, raw: Uint8Array, s
           },
           messageId: messageRowId,
         });
-        deps.log.info({ kind: classification.kind, reason: classification.reason, ticket: ticket?.reference }, 'mail suppressed: no ticket, no answer');
-        return { outcome: 'suppressed', kind: classification.kind, reason: classification.reason, messageId: mail.messageId } as const;
+        deps.log.info(
+          { kind: classification.kind, reason: classification.reason, ticket: ticket?.reference },
+          'mail suppressed: no ticket, no answer',
+        );
+        return {
+          outcome: 'suppressed',
+          kind: classification.kind,
+          reason: classification.reason,
+          messageId: mail.messageId,
+        } as const;
       }
     }
   });
@@ -162,7 +211,6 @@ async function addFollowUp(
   ticket: TicketRow,
   via: 'message-id' | 'subject-tag',
 ): Promise<IngestOutcome> {
-  const { config } = deps;
   const now = deps.clock.now();
   const from = mail.from?.address ?? '';
   const newText = extractNewText({ text: mail.text, html: mail.html });
@@ -183,7 +231,8 @@ async function addFollowUp(
       return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
     }
   }
-  for (const request of followUpForwardRequests(deps, ticket, mail, newText.text)) await enqueueStaffMail(tx, deps, request);
+  for (const request of followUpForwardRequests(deps, ticket, mail, newText.text))
+    await enqueueStaffMail(tx, deps, request);
   deps.log.info({ ticket: ticket.reference, via }, 'follow-up added to ticket');
   return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
 }
@@ -231,7 +280,12 @@ export function classifyFor(
 }
 
 /** Whoever handles the ticket must see a follow-up: the assignee, else the routed referents, else the pilot. */
-export function followUpForwardRequests(deps: Pick<IngestDeps, 'config' | 'clock'>, ticket: TicketRow, mail: InboundMail, newText: string): StaffMailRequest[] {
+export function followUpForwardRequests(
+  deps: Pick<IngestDeps, 'config' | 'clock'>,
+  ticket: TicketRow,
+  mail: InboundMail,
+  newText: string,
+): StaffMailRequest[] {
   const { config } = deps;
   const now = deps.clock.now();
   const from = mail.from?.address ?? '';
@@ -256,11 +310,22 @@ export function followUpForwardRequests(deps: Pick<IngestDeps, 'config' | 'clock
 
 /** The people who handle a ticket: its assignee, else the referents routing named, else the pilots. */
 function handlers(deps: Pick<IngestDeps, 'config'>, ticket: TicketRow): Person[] {
-  const emails = ticket.assigneeEmail ? [ticket.assigneeEmail] : ticket.routedTo.length > 0 ? ticket.routedTo : peopleWithRole(deps.config, 'pilot').map((p) => p.email);
+  const emails = ticket.assigneeEmail
+    ? [ticket.assigneeEmail]
+    : ticket.routedTo.length > 0
+      ? ticket.routedTo
+      : peopleWithRole(deps.config, 'pilot').map((p) => p.email);
   return emails.map((email) => findPerson(deps.config, email)).filter((p): p is Person => p !== undefined);
 }
 
-async function recordVerificationAnswer(tx: Db, deps: IngestDeps, ticket: TicketRow, effective: boolean, text: string, messageRowId: number): Promise<void> {
+async function recordVerificationAnswer(
+  tx: Db,
+  deps: IngestDeps,
+  ticket: TicketRow,
+  effective: boolean,
+  text: string,
+  messageRowId: number,
+): Promise<void> {
   const { config } = deps;
   const now = deps.clock.now();
   const close = effective && config.effectiveness.closeOnYes;
@@ -271,12 +336,30 @@ async function recordVerificationAnswer(tx: Db, deps: IngestDeps, ticket: Ticket
     updatedAt: now,
   });
   const actor = ticket.complainantEmail ?? 'complainant';
-  await recordEvent(tx, { ticketId: ticket.id, at: now, actor, type: EVENT_TYPES.effectiveness, data: { effective, source: 'complainant' }, messageId: messageRowId });
+  await recordEvent(tx, {
+    ticketId: ticket.id,
+    at: now,
+    actor,
+    type: EVENT_TYPES.effectiveness,
+    data: { effective, source: 'complainant' },
+    messageId: messageRowId,
+  });
   if (close) {
-    await recordEvent(tx, { ticketId: ticket.id, at: now, actor: 'system', type: EVENT_TYPES.closed, data: { after: 'complainant said yes' }, messageId: messageRowId });
+    await recordEvent(tx, {
+      ticketId: ticket.id,
+      at: now,
+      actor: 'system',
+      type: EVENT_TYPES.closed,
+      data: { after: 'complainant said yes' },
+      messageId: messageRowId,
+    });
     if (ticket.complainantEmail) await mailComplainant(tx, deps, ticket, 'closure', {});
   }
-  const after = { ...ticket, effective, status: close ? ('closed' as const) : effective ? ticket.status : ('in_progress' as const) };
+  const after = {
+    ...ticket,
+    effective,
+    status: close ? ('closed' as const) : effective ? ticket.status : ('in_progress' as const),
+  };
   for (const person of handlers(deps, ticket)) {
     const view = ticketView(after, person, config, { summary: ticket.summary });
     await enqueueStaffMail(tx, deps, {
@@ -284,7 +367,14 @@ async function recordVerificationAnswer(tx: Db, deps: IngestDeps, ticket: Ticket
       template: 'verification-result',
       to: person,
       ticket,
-      data: { organisation: { name: config.organisation.name }, recipientName: person.name ?? '', view, effective, closed: close, text: view.visible ? text : '' },
+      data: {
+        organisation: { name: config.organisation.name },
+        recipientName: person.name ?? '',
+        view,
+        effective,
+        closed: close,
+        text: view.visible ? text : '',
+      },
     });
   }
   deps.log.info({ ticket: ticket.reference, effective, closed: close }, 'effectiveness answered by the complainant');
@@ -304,10 +394,21 @@ export async function quarantineMail(
   const now = deps.clock.now();
   const rawSha256 = createHash('sha256').update(raw).digest('hex');
   await deps.db.transaction(async (tx) => {
-    const fresh = await insertQuarantine(tx, { rawSha256, reason, raw, source: describeSource(source), receivedAt: now });
+    const fresh = await insertQuarantine(tx, {
+      rawSha256,
+      reason,
+      raw,
+      source: describeSource(source),
+      receivedAt: now,
+    });
     if (source.kind === 'imap') await advanceCheckpoint(tx, source.mailbox, source.uidValidity, source.uid, now);
     if (!fresh) return;
-    await recordEvent(tx, { at: now, actor: 'system', type: 'mail.quarantined', data: { reason, rawSha256, source: describeSource(source) } });
+    await recordEvent(tx, {
+      at: now,
+      actor: 'system',
+      type: 'mail.quarantined',
+      data: { reason, rawSha256, source: describeSource(source) },
+    });
     for (const pilot of peopleWithRole(deps.config, 'pilot')) {
       await enqueueMail(tx, deps, {
         kind: 'pilot-alert',
@@ -340,7 +441,10 @@ async function ticketOfSuppressed(
   byMessageId: ReadonlyMap<string, { reference: string; ours: boolean }>,
 ): Promise<TicketRow | undefined> {
   if (classification.kind !== 'bounce' && classification.kind !== 'auto-reply') return undefined;
-  const ids = classification.kind === 'bounce' && classification.originalMessageId ? [classification.originalMessageId, ...referenced] : referenced;
+  const ids =
+    classification.kind === 'bounce' && classification.originalMessageId
+      ? [classification.originalMessageId, ...referenced]
+      : referenced;
   let reference = ids.map((id) => byMessageId.get(id)?.reference).find((r) => r !== undefined);
   if (!reference && classification.kind === 'bounce' && classification.originalMessageId) {
     const found = await ticketsByMessageIds(db, [classification.originalMessageId]);
@@ -368,8 +472,11 @@ export function participantsOf(ticket: TicketRow, staff: readonly string[]): str
 /** Everyone the complainant put in To/Cc, except our own mailbox (and its plus-addresses). */
 export function copiedAddresses(mail: InboundMail, mailbox: string): string[] {
   const [local, domain] = mailbox.split('@');
-  const ours = (a: MailAddress) => a.address === mailbox || (a.address.startsWith(`${local}+`) && a.address.endsWith(`@${domain}`));
-  const all = [...mail.to, ...mail.cc].filter((a) => !ours(a) && a.address !== mail.from?.address).map((a) => a.address);
+  const ours = (a: MailAddress) =>
+    a.address === mailbox || (a.address.startsWith(`${local}+`) && a.address.endsWith(`@${domain}`));
+  const all = [...mail.to, ...mail.cc]
+    .filter((a) => !ours(a) && a.address !== mail.from?.address)
+    .map((a) => a.address);
   return [...new Set(all)];
 }
 
@@ -382,7 +489,6 @@ export function receptionTime(mail: InboundMail, source: MailSource, now: Date):
 export function describeSource(source: MailSource): string {
   return source.kind === 'imap' ? `imap:${source.mailbox}:${source.uidValidity}:${source.uid}` : `file:${source.name}`;
 }
-
 
 /**
  * SQLSTATE classes 22 (data exception) and 23 (integrity) mean this mail's content was refused;
@@ -402,4 +508,3 @@ export function errorMessage(error: unknown): string {
   const source = cause instanceof Error ? cause : error;
   return source instanceof Error ? source.message : String(source);
 }
-

@@ -26,7 +26,12 @@ import { enqueueStaffMail, type StaffMailRequest } from './enqueue-staff-mail.js
 export const REPLY_MARKER = '––– Répondez au-dessus de cette ligne –––';
 
 export interface OpenTicketInput {
-  readonly complainant: { readonly address: string | null; readonly name: string; readonly phone?: string; readonly company?: string };
+  readonly complainant: {
+    readonly address: string | null;
+    readonly name: string;
+    readonly phone?: string;
+    readonly company?: string;
+  };
   readonly channel: Channel;
   readonly subject: string;
   /** The complaint's own words (quoted history and signature removed): qualification and notifications. */
@@ -86,21 +91,41 @@ export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput)
 }
 
 /** Qualifies the complaint, picks its level, deadline and routing: the ticket's values, without a reference. */
-export function planTicket(deps: Pick<Deps, 'clock' | 'config'>, input: OpenTicketInput, feedback: readonly QualificationFeedback[]): TicketPlan {
+export function planTicket(
+  deps: Pick<Deps, 'clock' | 'config'>,
+  input: OpenTicketInput,
+  feedback: readonly QualificationFeedback[],
+): TicketPlan {
   const { config } = deps;
   const now = deps.clock.now();
   const timeZone = config.organisation.timezone;
   const qualification = qualify(
-    { subject: input.subject, text: input.summary, from: input.complainant.address ? { address: input.complainant.address, name: input.complainant.name } : null },
+    {
+      subject: input.subject,
+      text: input.summary,
+      from: input.complainant.address ? { address: input.complainant.address, name: input.complainant.name } : null,
+    },
     resolveQualificationRules(config),
     feedback,
   );
   // The acknowledged level: the qualified one, or the procedure's choice when qualification is unsure.
   const level =
-    config.levels.find((l) => l.level === qualification.acknowledgementLevel) ?? config.levels.find((l) => l.level === config.defaultLevel)!;
+    config.levels.find((l) => l.level === qualification.acknowledgementLevel) ??
+    config.levels.find((l) => l.level === config.defaultLevel)!;
   const rule = parseDuration(level.resolveWithin)!;
-  const deadlineAt = computeDeadline(input.receivedAt, rule, { timeZone, alsaceMoselle: config.organisation.alsaceMoselle });
-  const routing = routeTicket({ category: qualification.category, requester: qualification.requester, level: level.level, channel: input.channel }, config);
+  const deadlineAt = computeDeadline(input.receivedAt, rule, {
+    timeZone,
+    alsaceMoselle: config.organisation.alsaceMoselle,
+  });
+  const routing = routeTicket(
+    {
+      category: qualification.category,
+      requester: qualification.requester,
+      level: level.level,
+      channel: input.channel,
+    },
+    config,
+  );
   const values: NewTicket = {
     status: 'received',
     channel: input.channel,
@@ -126,11 +151,24 @@ export function planTicket(deps: Pick<Deps, 'clock' | 'config'>, input: OpenTick
     createdAt: now,
     updatedAt: now,
   };
-  return { values, year: Number(localDateOf(input.receivedAt, timeZone).slice(0, 4)), qualification, level, rule, deadlineAt, routing };
+  return {
+    values,
+    year: Number(localDateOf(input.receivedAt, timeZone).slice(0, 4)),
+    qualification,
+    level,
+    rule,
+    deadlineAt,
+    routing,
+  };
 }
 
 /** The audit events of a new ticket: received, and the link a stranger's subject tag made. */
-export function openingEvents(deps: Pick<Deps, 'clock'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): NewEvent[] {
+export function openingEvents(
+  deps: Pick<Deps, 'clock'>,
+  ticket: TicketRow,
+  plan: TicketPlan,
+  input: OpenTicketInput,
+): NewEvent[] {
   const now = deps.clock.now();
   const { level, deadlineAt, routing } = plan;
   const events: NewEvent[] = [
@@ -139,7 +177,13 @@ export function openingEvents(deps: Pick<Deps, 'clock'>, ticket: TicketRow, plan
       at: now,
       actor: input.actor,
       type: EVENT_TYPES.received,
-      data: { channel: input.channel, level: level.level, deadlineRule: level.resolveWithin, deadlineAt: deadlineAt.toISOString(), routedTo: routing.referents },
+      data: {
+        channel: input.channel,
+        level: level.level,
+        deadlineRule: level.resolveWithin,
+        deadlineAt: deadlineAt.toISOString(),
+        routedTo: routing.referents,
+      },
       messageId: input.messageRowId,
     },
   ];
@@ -149,7 +193,10 @@ export function openingEvents(deps: Pick<Deps, 'clock'>, ticket: TicketRow, plan
       at: now,
       actor: 'system',
       type: EVENT_TYPES.linked,
-      data: { linkedTo: input.linkedTicketReference, why: 'subject tag used by someone who is not a participant of that ticket' },
+      data: {
+        linkedTo: input.linkedTicketReference,
+        why: 'subject tag used by someone who is not a participant of that ticket',
+      },
       messageId: input.messageRowId,
     });
   }
@@ -157,7 +204,12 @@ export function openingEvents(deps: Pick<Deps, 'clock'>, ticket: TicketRow, plan
 }
 
 /** The acknowledgement to the complainant, when enabled and the complainant has an address. */
-export function acknowledgementRequest(deps: Pick<Deps, 'config'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): MailRequest | null {
+export function acknowledgementRequest(
+  deps: Pick<Deps, 'config'>,
+  ticket: TicketRow,
+  plan: TicketPlan,
+  input: OpenTicketInput,
+): MailRequest | null {
   const { config } = deps;
   if (!config.acknowledgement.enabled || !input.complainant.address) return null;
   const timeZone = config.organisation.timezone;
@@ -200,7 +252,12 @@ export function acknowledgementEvent(deps: Pick<Deps, 'clock'>, ticket: TicketRo
 }
 
 /** The `new-ticket` mails to the referents the routing names and to the pilot. */
-export function notificationRequests(deps: Pick<Deps, 'config'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): StaffMailRequest[] {
+export function notificationRequests(
+  deps: Pick<Deps, 'config'>,
+  ticket: TicketRow,
+  plan: TicketPlan,
+  input: OpenTicketInput,
+): StaffMailRequest[] {
   const { config } = deps;
   const requests: StaffMailRequest[] = [];
   for (const notified of plan.routing.notify) {
@@ -227,7 +284,10 @@ export function notificationRequests(deps: Pick<Deps, 'config'>, ticket: TicketR
 }
 
 export function logOpened(deps: Pick<Deps, 'log'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): void {
-  deps.log.info({ ticket: ticket.reference, level: plan.level.level, channel: input.channel, notified: plan.routing.notify.length }, 'ticket created');
+  deps.log.info(
+    { ticket: ticket.reference, level: plan.level.level, channel: input.channel, notified: plan.routing.notify.length },
+    'ticket created',
+  );
 }
 
 function isLowConfidence(qualification: Qualification): boolean {

@@ -26,7 +26,11 @@ export const MAX_TERMS_PER_CORRECTION = 300;
  * Records one correction inside the caller's transaction. Returns null, recording nothing, when
  * the value did not change or the field is not a qualification field.
  */
-export async function recordCorrection(tx: Db, deps: Pick<Deps, 'clock'>, input: CorrectionInput): Promise<QualificationFeedbackRow | null> {
+export async function recordCorrection(
+  tx: Db,
+  deps: Pick<Deps, 'clock'>,
+  input: CorrectionInput,
+): Promise<QualificationFeedbackRow | null> {
   if (!(QUALIFICATION_FIELDS as readonly string[]).includes(input.field)) return null;
   const from = input.from === null ? null : String(input.from);
   const to = String(input.to);

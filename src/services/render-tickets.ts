@@ -1,6 +1,13 @@
 // Ticket lists and histories as text for `reclam tickets` / `reclam show`. Confidential (medical)
 // tickets show only reference, dates, level and state unless the viewer is a doctor (SPEC §4).
-import { findTicketByReference, listTickets, ticketHistory, ticketMessages, ticketOutbox, type TicketRow } from '../db/tickets.js';
+import {
+  findTicketByReference,
+  listTickets,
+  ticketHistory,
+  ticketMessages,
+  ticketOutbox,
+  type TicketRow,
+} from '../db/tickets.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
 import { findPerson, maySeeContent } from '../domain/people.js';
 import type { Deps } from './deps.js';
@@ -21,7 +28,10 @@ export async function listTicketsText(
   deps: Pick<Deps, 'db' | 'config'>,
   args: { status?: string | undefined; limit: number; viewer?: string | undefined },
 ): Promise<CommandOutput> {
-  const rows = await listTickets(deps.db, { status: args.status, limit: Number.isFinite(args.limit) ? args.limit : 50 });
+  const rows = await listTickets(deps.db, {
+    status: args.status,
+    limit: Number.isFinite(args.limit) ? args.limit : 50,
+  });
   if (rows.length === 0) return { output: 'no tickets\n', exitCode: 0 };
   const viewer = findPerson(deps.config, args.viewer);
   const tz = deps.config.organisation.timezone;
@@ -33,7 +43,7 @@ export async function listTicketsText(
       `N${t.level}`,
       formatShort(t.receivedAt, tz),
       formatShort(t.deadlineAt, tz),
-      visible ? t.complainantEmail ?? '' : '—',
+      visible ? (t.complainantEmail ?? '') : '—',
       visible ? truncate(t.subject, 50) : HIDDEN,
     ];
   });
@@ -57,18 +67,24 @@ export async function showTicket(
     `  assignée à    ${ticket.assigneeEmail ?? 'personne'}`,
   ];
   if (visible) {
-    lines.push(`  réclamant     ${[ticket.complainantName, ticket.complainantEmail && `<${ticket.complainantEmail}>`].filter(Boolean).join(' ')}`);
+    lines.push(
+      `  réclamant     ${[ticket.complainantName, ticket.complainantEmail && `<${ticket.complainantEmail}>`].filter(Boolean).join(' ')}`,
+    );
     lines.push(`  objet         ${ticket.subject}`);
   } else {
     lines.push(`  contenu       ${HIDDEN}`);
   }
   lines.push('', 'Historique');
   for (const event of await ticketHistory(deps.db, ticket.id)) {
-    lines.push(`  ${formatShort(event.at, tz)}  ${event.type.padEnd(22)} ${visible ? event.actor : event.actor === 'system' ? 'system' : '—'}${describeEvent(event.data)}`);
+    lines.push(
+      `  ${formatShort(event.at, tz)}  ${event.type.padEnd(22)} ${visible ? event.actor : event.actor === 'system' ? 'system' : '—'}${describeEvent(event.data)}`,
+    );
   }
   lines.push('', 'Messages reçus');
   for (const message of await ticketMessages(deps.db, ticket.id)) {
-    lines.push(`  ${formatShort(message.receivedAt, tz)}  ${message.kind.padEnd(10)} ${visible ? `${message.fromAddress ?? ''} — ${truncate(message.subject, 60)}` : HIDDEN}`);
+    lines.push(
+      `  ${formatShort(message.receivedAt, tz)}  ${message.kind.padEnd(10)} ${visible ? `${message.fromAddress ?? ''} — ${truncate(message.subject, 60)}` : HIDDEN}`,
+    );
     if (visible) lines.push(...indent(truncate(message.text.trim(), 600)));
   }
   lines.push('', 'Messages envoyés');
@@ -99,5 +115,12 @@ function indent(text: string): string[] {
 
 function formatTable(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => [...(r[i] ?? '')].length)));
-  return `${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`;
+  return `${rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')}\n`;
 }

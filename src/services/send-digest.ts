@@ -15,7 +15,14 @@ import {
   type ReviewKind,
 } from '../domain/period.js';
 import type { ChartRenderer, RenderedMail, WorkbookWriter } from '../ports.js';
-import { audienceOf, computeDigest, digestArtifacts, responseRate, type Audience, type DigestFigures } from './compute-digest.js';
+import {
+  audienceOf,
+  computeDigest,
+  digestArtifacts,
+  responseRate,
+  type Audience,
+  type DigestFigures,
+} from './compute-digest.js';
 import type { Deps } from './deps.js';
 import { enqueueMail } from './enqueue-mail.js';
 
@@ -38,7 +45,11 @@ export interface PreparedDigest {
   readonly audience: Audience;
 }
 
-const REVIEW_KINDS: Record<'monthly' | 'quarterly' | 'annual', ReviewKind> = { monthly: 'month', quarterly: 'quarter', annual: 'year' };
+const REVIEW_KINDS: Record<'monthly' | 'quarterly' | 'annual', ReviewKind> = {
+  monthly: 'month',
+  quarterly: 'quarter',
+  annual: 'year',
+};
 
 /** The job name of a period's digest in job_runs (`digest:month`…; `digest:custom` for ranges sent by hand). */
 export function digestJob(period: Period): string {
@@ -52,7 +63,12 @@ export function configuredReviews(config: Deps['config']): ReviewKind[] {
   return [schedule ? reviewKindOfSchedule(schedule) : 'month'];
 }
 
-async function render(deps: DigestDeps, figures: DigestFigures, audience: Audience, generatedAt: Date): Promise<PreparedDigest> {
+async function render(
+  deps: DigestDeps,
+  figures: DigestFigures,
+  audience: Audience,
+  generatedAt: Date,
+): Promise<PreparedDigest> {
   const artifacts = digestArtifacts(deps.config, figures, audience, generatedAt);
   const chart = deps.charts.renderTrend(artifacts.chart);
   const xlsx = await deps.workbooks.writeXlsx(artifacts.workbook);
@@ -64,19 +80,33 @@ async function render(deps: DigestDeps, figures: DigestFigures, audience: Audien
  * The digest of `period` for `viewer` (an address; null: a reader who is not a doctor), computed
  * now: for `reclam digest --preview` and the text printed by `reclam digest`.
  */
-export async function prepareDigest(deps: DigestDeps, input: { readonly period: Period; readonly viewer?: string | null }): Promise<PreparedDigest> {
+export async function prepareDigest(
+  deps: DigestDeps,
+  input: { readonly period: Period; readonly viewer?: string | null },
+): Promise<PreparedDigest> {
   const now = deps.clock.now();
   const figures = await computeDigest(deps, { period: input.period, asOf: now });
   return render(deps, figures, audienceOf(deps.config, input.viewer), now);
 }
 
 export type SendDigestResult =
-  | { readonly sent: true; readonly period: Period; readonly recipients: readonly string[]; readonly outboxIds: readonly number[]; readonly resend: boolean }
+  | {
+      readonly sent: true;
+      readonly period: Period;
+      readonly recipients: readonly string[];
+      readonly outboxIds: readonly number[];
+      readonly resend: boolean;
+    }
   | { readonly sent: false; readonly period: Period; readonly reason: 'already-sent' | 'no-recipients' };
 
 function attachments(prepared: PreparedDigest): OutboxAttachment[] {
   return [
-    { filename: prepared.files.png, contentType: 'image/png', contentBase64: Buffer.from(prepared.png).toString('base64'), cid: prepared.files.cid },
+    {
+      filename: prepared.files.png,
+      contentType: 'image/png',
+      contentBase64: Buffer.from(prepared.png).toString('base64'),
+      cid: prepared.files.cid,
+    },
     {
       filename: prepared.files.xlsx,
       contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
@@ -101,7 +131,8 @@ export async function sendDigest(
   const recipients = [...new Set(input.recipients.map((r) => r.toLowerCase()))];
   if (recipients.length === 0) return { sent: false, period, reason: 'no-recipients' };
   // A cheap look first: the usual case at start-up is a digest already sent.
-  if (input.mode === 'scheduled' && (await findJobRun(deps.db, job, period.key))) return { sent: false, period, reason: 'already-sent' };
+  if (input.mode === 'scheduled' && (await findJobRun(deps.db, job, period.key)))
+    return { sent: false, period, reason: 'already-sent' };
 
   const now = deps.clock.now();
   const figures = await computeDigest(deps, { period, asOf: now });
@@ -173,7 +204,12 @@ export async function sendDueDigests(deps: DigestDeps): Promise<SendDigestResult
   if (config.digest.recipients.length === 0) return [];
   const schedule = parseCronSchedule(config.digest.schedule);
   if (!schedule) throw new Error(`digest.schedule is not a five-field cron expression: ${config.digest.schedule}`);
-  const due = dueDigests({ now: deps.clock.now(), timeZone: config.organisation.timezone, schedule, reviews: configuredReviews(config) });
+  const due = dueDigests({
+    now: deps.clock.now(),
+    timeZone: config.organisation.timezone,
+    schedule,
+    reviews: configuredReviews(config),
+  });
   const results: SendDigestResult[] = [];
   for (const { period } of due) {
     results.push(await sendDigest(deps, { period, recipients: config.digest.recipients, mode: 'scheduled' }));
@@ -210,17 +246,29 @@ export interface DigestCommandOutput {
 /** `reclam digest`: the work behind the command, wherever it runs (CLI or a daemon holding PGlite). */
 export async function digestCommand(deps: DigestDeps, args: DigestCommandArgs): Promise<DigestCommandOutput> {
   const period = parsePeriod(args.period);
-  if (!period) return { output: `not a period: ${args.period} (expected 2026-10, 2026-Q4, 2026 or 2026-10-01..2026-10-15)\n`, exitCode: 2 };
+  if (!period)
+    return {
+      output: `not a period: ${args.period} (expected 2026-10, 2026-Q4, 2026 or 2026-10-01..2026-10-15)\n`,
+      exitCode: 2,
+    };
   if (args.mode === 'send') {
     const recipients = args.to?.length ? args.to : deps.config.digest.recipients;
     const result = await sendDigest(deps, { period, recipients, mode: 'manual' });
-    if (!result.sent) return { output: 'no recipients: give --to EMAIL or set digest.recipients in the configuration\n', exitCode: 1 };
+    if (!result.sent)
+      return { output: 'no recipients: give --to EMAIL or set digest.recipients in the configuration\n', exitCode: 1 };
     const again = result.resend ? ' (sent again: this period had already been sent)' : '';
-    return { output: `digest for ${periodLabel(period)} queued for ${result.recipients.join(', ')}${again}\n`, exitCode: 0, queued: true };
+    return {
+      output: `digest for ${periodLabel(period)} queued for ${result.recipients.join(', ')}${again}\n`,
+      exitCode: 0,
+      queued: true,
+    };
   }
   const prepared = await prepareDigest(deps, { period, viewer: args.viewer ?? null });
-  const who = prepared.audience.confidentialVisible ? 'a doctor’s version' : 'the version for readers who are not doctors (medical content hidden; --as a doctor’s address for theirs)';
-  if (args.mode === 'text') return { output: `Subject: ${prepared.mail.subject}\n\n${prepared.mail.text}`, exitCode: 0 };
+  const who = prepared.audience.confidentialVisible
+    ? 'a doctor’s version'
+    : 'the version for readers who are not doctors (medical content hidden; --as a doctor’s address for theirs)';
+  if (args.mode === 'text')
+    return { output: `Subject: ${prepared.mail.subject}\n\n${prepared.mail.text}`, exitCode: 0 };
   // A browser cannot resolve cid: links; the preview points at the PNG written next to it.
   const html = prepared.mail.html.split(`cid:${prepared.files.cid}`).join(prepared.files.png);
   return {

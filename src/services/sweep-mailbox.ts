@@ -27,13 +27,27 @@ export interface SweepOptions {
 
 type SweepDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'parseMail' | 'random'>;
 
-export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, options: SweepOptions): Promise<SweepReport> {
+export async function sweepMailbox(
+  deps: SweepDeps,
+  session: MailboxSession,
+  options: SweepOptions,
+): Promise<SweepReport> {
   const { imap } = deps.config.mailbox;
-  const outcomes: Record<IngestOutcome['outcome'], number> = { ticket: 0, 'follow-up': 0, staff: 0, suppressed: 0, duplicate: 0, quarantined: 0 };
+  const outcomes: Record<IngestOutcome['outcome'], number> = {
+    ticket: 0,
+    'follow-up': 0,
+    staff: 0,
+    suppressed: 0,
+    duplicate: 0,
+    quarantined: 0,
+  };
   const checkpoint = await readCheckpoint(deps.db, session.inbox);
   const resynced = checkpoint !== undefined && checkpoint.uidValidity !== session.uidValidity;
   if (resynced) {
-    deps.log.warn({ mailbox: session.inbox, was: checkpoint.uidValidity, now: session.uidValidity }, 'UIDVALIDITY changed: resynchronising the whole inbox');
+    deps.log.warn(
+      { mailbox: session.inbox, was: checkpoint.uidValidity, now: session.uidValidity },
+      'UIDVALIDITY changed: resynchronising the whole inbox',
+    );
     await recordEvent(deps.db, {
       at: deps.clock.now(),
       actor: 'system',
@@ -46,7 +60,8 @@ export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, opt
   const batchSize = options.batchSize ?? 50;
   let seen = 0;
   // The next batch is fetched while the current one is being recorded.
-  const fetchBatch = (start: number) => (start < uids.length ? session.fetch(uids.slice(start, start + batchSize)) : Promise.resolve([]));
+  const fetchBatch = (start: number) =>
+    start < uids.length ? session.fetch(uids.slice(start, start + batchSize)) : Promise.resolve([]);
   let next = fetchBatch(0);
   for (let i = 0; i < uids.length; i += batchSize) {
     const batch = await next;
@@ -60,7 +75,13 @@ export async function sweepMailbox(deps: SweepDeps, session: MailboxSession, opt
       deps,
       batch.map((fetched) => ({
         raw: fetched.raw,
-        source: { kind: 'imap', mailbox: session.inbox, uidValidity: session.uidValidity, uid: fetched.uid, internalDate: fetched.internalDate },
+        source: {
+          kind: 'imap',
+          mailbox: session.inbox,
+          uidValidity: session.uidValidity,
+          uid: fetched.uid,
+          internalDate: fetched.internalDate,
+        },
       })),
     );
     results.forEach((outcome, k) => {

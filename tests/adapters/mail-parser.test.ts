@@ -42,8 +42,8 @@ describe('parseMail on reclam fixtures', () => {
   it('decodes ISO-8859-1 quoted-printable, an Outlook 0x92 in it, and a raw 8-bit Subject', async () => {
     const mail = await parsed('iso-8859-1-complaint.eml');
     expect(mail.subject).toBe('Délai de rendez-vous beaucoup trop long');
-    expect(mail.text).toContain('visite de reprise après mon arrêt maladie. L’employeur me dit que c\'est à vous');
-    expect(mail.text).toContain('qu\'une date me soit proposée rapidement ; ça devient urgent');
+    expect(mail.text).toContain("visite de reprise après mon arrêt maladie. L’employeur me dit que c'est à vous");
+    expect(mail.text).toContain("qu'une date me soit proposée rapidement ; ça devient urgent");
   });
 
   it('converts an HTML-only mail to text and keeps the HTML', async () => {
@@ -51,7 +51,7 @@ describe('parseMail on reclam fixtures', () => {
     expect(mail.subject).toBe("Contestation de l'avis d'aptitude");
     expect(mail.contentType).toBe('text/html');
     expect(mail.html).toContain('<b>5 mars</b>');
-    expect(mail.text).toContain('Je conteste l\'avis d’aptitude rendu le 5 mars');
+    expect(mail.text).toContain("Je conteste l'avis d’aptitude rendu le 5 mars");
     expect(mail.text).not.toMatch(/<\w|&rsquo;|p\{margin/);
   });
 
@@ -168,7 +168,9 @@ describe('parseMail on reclam fixtures', () => {
     expect(await rejection(loadEml('no-header.eml'))).toBe('no header section');
     expect(await rejection(loadEml('no-sender.eml'))).toBe('no sender address');
     expect(await rejection(loadEml('multipart-no-boundary.eml'))).toBe('multipart without boundary');
-    expect(await rejection(loadEml('multipart-boundary-not-in-body.eml'))).toBe('multipart boundary never occurs in the body');
+    expect(await rejection(loadEml('multipart-boundary-not-in-body.eml'))).toBe(
+      'multipart boundary never occurs in the body',
+    );
   });
 
   it('reads a Uint8Array view at an offset of a larger buffer', async () => {
@@ -183,7 +185,9 @@ describe('parseMail on reclam fixtures', () => {
     const src = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src');
     const importers = (readdirSync(src, { recursive: true }) as string[])
       .filter((file) => file.endsWith('.ts'))
-      .filter((file) => /from\s+['"]mailparser['"]|import\(\s*['"]mailparser['"]/.test(readFileSync(path.join(src, file), 'utf8')));
+      .filter((file) =>
+        /from\s+['"]mailparser['"]|import\(\s*['"]mailparser['"]/.test(readFileSync(path.join(src, file), 'utf8')),
+      );
     expect(importers).toEqual([path.join('adapters', 'mail-parser.ts')]);
   });
 });
@@ -196,9 +200,15 @@ const root = corpusRoot();
 /** Files that are not mails: expected outputs of the source projects, and body-only samples. */
 function isMessageFile(relative: string): boolean {
   const name = path.basename(relative);
-  if (/\.(?:yml|json|list|tnef|license|md|html|tsv)$/.test(name) || ['COPYING', '.gitattributes'].includes(name)) return false;
+  if (/\.(?:yml|json|list|tnef|license|md|html|tsv)$/.test(name) || ['COPYING', '.gitattributes'].includes(name))
+    return false;
   // reply-parser projects ship plain-text bodies (and their expected trimmed forms), no headers
-  if (/(?:^|\/)(?:crisp-email-reply-parser|email_reply_trimmer|github-email_reply_parser|willdurand-EmailReplyParser)\//.test(relative)) return false;
+  if (
+    /(?:^|\/)(?:crisp-email-reply-parser|email_reply_trimmer|github-email_reply_parser|willdurand-EmailReplyParser)\//.test(
+      relative,
+    )
+  )
+    return false;
   if (/_reply_text$/.test(name)) return false; // talon: expected reply text
   if (relative === path.join('html-only', 'nextcloud-mail', 'mime-html.txt')) return false; // a bare HTML body
   if (relative === path.join('misc', 'rt', 'lorem-ipsum')) return false; // a bare text body
@@ -244,7 +254,8 @@ const EXPECTED_REJECTIONS: Readonly<Record<string, string>> = {
   'malformed/zammad/mail071.box': 'multipart boundary never occurs in the body', // headers only, body cut off
 };
 
-const KNOWN_REASONS = /^(?:empty input|no header section|no sender address|multipart without boundary|multipart boundary never occurs in the body|parser error: .+)$/;
+const KNOWN_REASONS =
+  /^(?:empty input|no header section|no sender address|multipart without boundary|multipart boundary never occurs in the body|parser error: .+)$/;
 
 if (root === undefined) {
   describe('parseMail on the shared corpus', () => {
@@ -252,7 +263,17 @@ if (root === undefined) {
   });
 } else {
   describe('parseMail on the shared corpus', () => {
-    const folders = ['attachments', 'auto-replies', 'bounces', 'encodings', 'french', 'html-only', 'malformed', 'misc', 'replies-quoted'];
+    const folders = [
+      'attachments',
+      'auto-replies',
+      'bounces',
+      'encodings',
+      'french',
+      'html-only',
+      'malformed',
+      'misc',
+      'replies-quoted',
+    ];
     const results = new Map<string, ParseResult>();
     const files = folders.flatMap((folder) => corpusFiles(root, folder));
 
@@ -274,7 +295,9 @@ if (root === undefined) {
     });
 
     it('refuses body-only samples as having no header section', () => {
-      const bodies = [...results].filter(([label]) => !isMessageFile(label) && /\.txt$|_reply_text$|lorem-ipsum$/.test(label));
+      const bodies = [...results].filter(
+        ([label]) => !isMessageFile(label) && /\.txt$|_reply_text$|lorem-ipsum$/.test(label),
+      );
       expect(bodies.length).toBeGreaterThan(50);
       for (const [label, result] of bodies) {
         if (result.ok) continue; // a body sample whose first lines happen to read as headers
@@ -293,23 +316,42 @@ if (root === undefined) {
 
       const malformed = [...results].filter(([label]) => label.startsWith('malformed/') && isMessageFile(label));
       const byReason = new Map<string, number>();
-      for (const [, result] of malformed) byReason.set(result.ok ? 'parsed' : result.reason, (byReason.get(result.ok ? 'parsed' : result.reason) ?? 0) + 1);
-      console.info(`malformed/: ${malformed.length} mails: ${[...byReason].map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
+      for (const [, result] of malformed)
+        byReason.set(
+          result.ok ? 'parsed' : result.reason,
+          (byReason.get(result.ok ? 'parsed' : result.reason) ?? 0) + 1,
+        );
+      console.info(
+        `malformed/: ${malformed.length} mails: ${[...byReason].map(([reason, count]) => `${reason} ${count}`).join(', ')}`,
+      );
     });
 
     it('rejects nothing under french/, encodings/ or html-only/ but sender-less MIME samples', () => {
       const refused = [...results].filter(
-        ([label, result]) => /^(?:french|encodings|html-only)\//.test(label) && isMessageFile(label.replace(/#\d+$/, '')) && !result.ok,
+        ([label, result]) =>
+          /^(?:french|encodings|html-only)\//.test(label) && isMessageFile(label.replace(/#\d+$/, '')) && !result.ok,
       );
-      expect(refused.map(([label]) => label).sort()).toEqual(['html-only/cpython/msg_40.txt', 'html-only/nextcloud-mail/html-with-signature.txt']);
+      expect(refused.map(([label]) => label).sort()).toEqual([
+        'html-only/cpython/msg_40.txt',
+        'html-only/nextcloud-mail/html-with-signature.txt',
+      ]);
     });
 
     it('never lets U+0000 through and always fills the required fields', () => {
       for (const [label, result] of results) {
         if (!result.ok) continue;
         const { mail } = result;
-        const strings = [mail.text, mail.html ?? '', mail.subject, mail.from?.name ?? '', ...[...mail.headers.values()].flat()];
-        expect(strings.some((value) => value.includes('\u0000')), label).toBe(false);
+        const strings = [
+          mail.text,
+          mail.html ?? '',
+          mail.subject,
+          mail.from?.name ?? '',
+          ...[...mail.headers.values()].flat(),
+        ];
+        expect(
+          strings.some((value) => value.includes('\u0000')),
+          label,
+        ).toBe(false);
         expect(mail.messageId, label).not.toMatch(/[<>\s]/);
         expect(mail.from === null || mail.from.address === mail.from.address.toLowerCase(), label).toBe(true);
         expect(mail.contentType, label).toMatch(/^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$|^application-x-gzip$/);
@@ -335,11 +377,19 @@ if (root === undefined) {
       // the French Outlook complaint in windows-1258
       expect(mail('french/zammad/mail072.box').subject).toBe('Réclamation commande n° 018255977840');
       // windows-1252 encoded words: the en dash must survive
-      expect(mail('encodings/glpi/charset-evidence/02-windows1252-quoted-printable.eml').subject).toBe('Remetente inválido – teste');
+      expect(mail('encodings/glpi/charset-evidence/02-windows1252-quoted-printable.eml').subject).toBe(
+        'Remetente inválido – teste',
+      );
       // an undeclared ISO-8859-1 display name
       expect(mail('encodings/rt/new-ticket-from-iso-8859-1').from?.name).toBe('Wilhelmsen Håvard');
       // three Gmail mails in one mbox
-      expect(['french/suitenumerique-messages/messages.mbox#1', 'french/suitenumerique-messages/messages.mbox#2', 'french/suitenumerique-messages/messages.mbox#3'].map((label) => results.get(label)?.ok)).toEqual([true, true, true]);
+      expect(
+        [
+          'french/suitenumerique-messages/messages.mbox#1',
+          'french/suitenumerique-messages/messages.mbox#2',
+          'french/suitenumerique-messages/messages.mbox#3',
+        ].map((label) => results.get(label)?.ok),
+      ).toEqual([true, true, true]);
     });
   });
 }

@@ -31,7 +31,8 @@ const view = {
   level: 2,
   levelLabel: 'Impact sur l’organisation seulement',
   deadline: {
-    sentence: 'au plus tard le mardi 8 décembre 2026 — niveau 2 (Impact sur l’organisation seulement) : 15 jours calendaires',
+    sentence:
+      'au plus tard le mardi 8 décembre 2026 — niveau 2 (Impact sur l’organisation seulement) : 15 jours calendaires',
     short: 'mardi 8 décembre 2026',
   },
   status: 'received',
@@ -106,7 +107,11 @@ const commandResultData = {
   view: { ...view, status: 'in_progress', statusLabel: 'en cours', assignee: 'Dr Claire Martin' } as typeof view | null,
   results: [
     { line: '#prendre', ok: true, message: 'vous êtes maintenant responsable de la réclamation' },
-    { line: '#niveau 1', ok: true, message: 'niveau 1, échéance jeudi 3 décembre 2026 ; le réclamant est informé du nouveau délai' },
+    {
+      line: '#niveau 1',
+      ok: true,
+      message: 'niveau 1, échéance jeudi 3 décembre 2026 ; le réclamant est informé du nouveau délai',
+    },
     { line: '#clore', ok: false, message: 'la réclamation n’a pas encore reçu de réponse (#repondre ou #lrar)' },
   ],
   unknown: [{ line: '#prenre', suggestion: '#prendre' }],
@@ -151,7 +156,9 @@ const rejectionData = {
 
 const levelChangeData = {
   ...complainantData,
-  deadline: { sentence: 'au plus tard le jeudi 3 décembre 2026 — niveau 1 (Impact sur le service rendu) : 10 jours calendaires' },
+  deadline: {
+    sentence: 'au plus tard le jeudi 3 décembre 2026 — niveau 1 (Impact sur le service rendu) : 10 jours calendaires',
+  },
 };
 
 const verificationData = {
@@ -237,14 +244,21 @@ describe('new-ticket', () => {
   it('leaves out the complainant details that were not given', () => {
     const mail = renderer.render('new-ticket', {
       ...newTicketData,
-      view: { ...view, channelLabel: 'téléphone', complainant: { name: 'Jean Petit', email: '', phone: '01 60 00 00 00', company: '' } },
+      view: {
+        ...view,
+        channelLabel: 'téléphone',
+        complainant: { name: 'Jean Petit', email: '', phone: '01 60 00 00 00', company: '' },
+      },
     });
     expect(mail.text).toContain('Réclamant : Jean Petit\nTéléphone : 01 60 00 00 00\nObjet :');
     expect(mail.html).not.toContain('mailto:');
   });
 
   it('flags a confidential ticket to a doctor who may see it', () => {
-    const mail = renderer.render('new-ticket', { ...newTicketData, view: { ...view, confidential: true, categoryLabel: 'Médicale' } });
+    const mail = renderer.render('new-ticket', {
+      ...newTicketData,
+      view: { ...view, confidential: true, categoryLabel: 'Médicale' },
+    });
     expect(mail.text).toContain('Réclamation confidentielle : son contenu est réservé aux médecins du service.');
     expect(mail.text).toContain('Hélène Dupré');
   });
@@ -319,18 +333,34 @@ describe('command-result', () => {
     const ko = (line: string) => ({ line, ok: false, message: 'refusé' });
     const subject = (over: Partial<typeof commandResultData>) =>
       renderer.render('command-result', { ...commandResultData, unknown: [], ...over }).subject;
-    expect(subject({ results: [ok('#prendre'), ok('#niveau 1')] })).toBe('[REC-2026-0042] Commandes : toutes appliquées');
+    expect(subject({ results: [ok('#prendre'), ok('#niveau 1')] })).toBe(
+      '[REC-2026-0042] Commandes : toutes appliquées',
+    );
     expect(subject({ results: [ok('#prendre')] })).toBe('[REC-2026-0042] Commande appliquée');
     expect(subject({ results: [ko('#clore')] })).toBe('[REC-2026-0042] Commande refusée');
-    expect(subject({ results: [], unknown: [{ line: '#fermer', suggestion: '' }] })).toBe('[REC-2026-0042] Commande inconnue');
-    expect(subject({ results: [ok('#prendre'), ok('#note x'), ko('#clore')] })).toBe('[REC-2026-0042] Commandes : 2 appliquées, 1 refusée');
-    expect(subject({ results: [ko('#clore'), ko('#niveau 9')] })).toBe('[REC-2026-0042] Commandes : aucune appliquée, 2 refusées');
-    expect(subject({ results: [ok('#prendre')], unknown: [{ line: '#x', suggestion: '' }, { line: '#y', suggestion: '' }] })).toBe(
-      '[REC-2026-0042] Commandes : 1 appliquée, 2 inconnues',
+    expect(subject({ results: [], unknown: [{ line: '#fermer', suggestion: '' }] })).toBe(
+      '[REC-2026-0042] Commande inconnue',
     );
+    expect(subject({ results: [ok('#prendre'), ok('#note x'), ko('#clore')] })).toBe(
+      '[REC-2026-0042] Commandes : 2 appliquées, 1 refusée',
+    );
+    expect(subject({ results: [ko('#clore'), ko('#niveau 9')] })).toBe(
+      '[REC-2026-0042] Commandes : aucune appliquée, 2 refusées',
+    );
+    expect(
+      subject({
+        results: [ok('#prendre')],
+        unknown: [
+          { line: '#x', suggestion: '' },
+          { line: '#y', suggestion: '' },
+        ],
+      }),
+    ).toBe('[REC-2026-0042] Commandes : 1 appliquée, 2 inconnues');
     // #aide and #statut alone, whether or not the caller lists them among the results.
     expect(subject({ results: [ok('#aide')], showHelp: true })).toBe('[REC-2026-0042] Aide — commandes disponibles');
-    expect(subject({ results: [], showHelp: true, reference: null, view: null })).toBe('[reclam] Aide — commandes disponibles');
+    expect(subject({ results: [], showHelp: true, reference: null, view: null })).toBe(
+      '[reclam] Aide — commandes disponibles',
+    );
     expect(subject({ results: [ok('#statut')], status: { history } })).toBe('[REC-2026-0042] Statut de la réclamation');
     expect(subject({ results: [], status: { history } })).toBe('[REC-2026-0042] Statut de la réclamation');
     // Help sent because a command failed does not hide the failure.
@@ -370,7 +400,11 @@ describe('command-result', () => {
   });
 
   it('suggests #aide for an unknown command without a close match', () => {
-    const mail = renderer.render('command-result', { ...commandResultData, results: [], unknown: [{ line: '#fermer', suggestion: '' }] });
+    const mail = renderer.render('command-result', {
+      ...commandResultData,
+      results: [],
+      unknown: [{ line: '#fermer', suggestion: '' }],
+    });
     expect(mail.text).toContain('✘ #fermer — commande inconnue. Envoyez #aide pour obtenir la liste des commandes.\n');
   });
 
@@ -505,7 +539,11 @@ describe('forged-alert', () => {
   });
 
   it('has no ticket tag when the commands named no ticket', () => {
-    const mail = renderer.render('forged-alert', { ...forgedData, reference: null, commands: ['#nouvelle', '#de Jean Petit <jean@exemple.fr>'] });
+    const mail = renderer.render('forged-alert', {
+      ...forgedData,
+      reference: null,
+      commands: ['#nouvelle', '#de Jean Petit <jean@exemple.fr>'],
+    });
     expect(mail.subject).toBe('[reclam] Commandes refusées envoyées en votre nom');
     expect(mail.text).not.toContain('pour la réclamation');
   });
@@ -662,7 +700,12 @@ describe('verification-result', () => {
     });
     expect(closed.subject).toBe('[REC-2026-0042] Efficacité : le réclamant répond OUI');
     expect(closed.text).toContain('La solution est jugée efficace : la réclamation a donc été clôturée.');
-    const open = renderer.render('verification-result', { ...verificationData, effective: true, closed: false, text: 'OUI' });
+    const open = renderer.render('verification-result', {
+      ...verificationData,
+      effective: true,
+      closed: false,
+      text: 'OUI',
+    });
     expect(open.text).toContain('vous pouvez clore la réclamation en répondant à ce message avec #clore.');
   });
 
@@ -672,7 +715,9 @@ describe('verification-result', () => {
       view: { ...verificationData.view, status: 'closed', statusLabel: 'clôturée' },
       closed: true,
     });
-    expect(mail.text).toContain('mais la réclamation est déjà clôturée : rouvrez-la avec #rouvrir pour reprendre son traitement.');
+    expect(mail.text).toContain(
+      'mais la réclamation est déjà clôturée : rouvrez-la avec #rouvrir pour reprendre son traitement.',
+    );
     expect(mail.html).toContain('#rouvrir');
   });
 

@@ -93,7 +93,9 @@ describe('ack', () => {
     const originalSubject =
       'Rendez-vous\r\nannulé deux fois sans prévenir pour la visite d’information et de prévention de M. Lefèvre';
     const { subject } = renderer.render('ack', { ...ackData, originalSubject });
-    expect(subject).toMatchInlineSnapshot(`"[REC-2026-0042] Accusé de réception de votre réclamation : Rendez-vous annulé deux fois sans prévenir pour la visite…"`);
+    expect(subject).toMatchInlineSnapshot(
+      `"[REC-2026-0042] Accusé de réception de votre réclamation : Rendez-vous annulé deux fois sans prévenir pour la visite…"`,
+    );
     expect(subject).not.toMatch(/[\r\n]/);
     const shortened = subject.slice('[REC-2026-0042] Accusé de réception de votre réclamation : '.length);
     expect(shortened.endsWith('…')).toBe(true);

@@ -6,7 +6,20 @@ import type { TrendChart } from '../../src/ports.js';
 
 const chart: TrendChart = {
   title: 'Réclamations reçues et clôturées par mois, par niveau',
-  months: ['nov. 25', 'déc. 25', 'janv. 26', 'févr. 26', 'mars 26', 'avr. 26', 'mai 26', 'juin 26', 'juil. 26', 'août 26', 'sept. 26', 'oct. 26'],
+  months: [
+    'nov. 25',
+    'déc. 25',
+    'janv. 26',
+    'févr. 26',
+    'mars 26',
+    'avr. 26',
+    'mai 26',
+    'juin 26',
+    'juil. 26',
+    'août 26',
+    'sept. 26',
+    'oct. 26',
+  ],
   levels: [
     { level: 1, label: 'Niveau 1' },
     { level: 2, label: 'Niveau 2' },
@@ -47,7 +60,12 @@ describe('trend chart', () => {
   });
 
   it('escapes text and copes with an empty year', () => {
-    const empty = { ...chart, title: 'A < B & "C"', received: chart.received.map(() => [0, 0, 0]), closed: chart.closed.map(() => [0, 0, 0]) };
+    const empty = {
+      ...chart,
+      title: 'A < B & "C"',
+      received: chart.received.map(() => [0, 0, 0]),
+      closed: chart.closed.map(() => [0, 0, 0]),
+    };
     expect(trendChartSvg(empty)).toContain('A &lt; B &amp; &quot;C&quot;');
     expect(pngSize(createTrendChartRenderer().renderTrend(empty).png).width).toBe(1200);
   });

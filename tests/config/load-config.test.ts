@@ -39,8 +39,11 @@ function problemsOf(text: string, env: Record<string, string | undefined> = ENV)
 }
 
 /** minimal.yaml with `change` applied to its parsed document. */
-function minimalWith(change: (document: Record<string, any>) => void): string {
-  const document = parseYaml(example('minimal.yaml')) as Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: tests edit arbitrary paths of the parsed YAML
+type YamlDocument = Record<string, any>;
+
+function minimalWith(change: (document: YamlDocument) => void): string {
+  const document = parseYaml(example('minimal.yaml')) as YamlDocument;
   change(document);
   return stringifyYaml(document);
 }
@@ -163,8 +166,19 @@ describe('examples/', () => {
 
   it('minimal: defaults fill everything left out', () => {
     const config = loadExample('minimal.yaml');
-    expect(config.organisation).toEqual({ name: 'Mon service', timezone: 'Europe/Paris', ticketPrefix: 'REC', alsaceMoselle: false });
-    expect(config.mailbox.imap).toMatchObject({ port: 993, secure: true, inbox: 'INBOX', processed: 'Traitées', idle: true });
+    expect(config.organisation).toEqual({
+      name: 'Mon service',
+      timezone: 'Europe/Paris',
+      ticketPrefix: 'REC',
+      alsaceMoselle: false,
+    });
+    expect(config.mailbox.imap).toMatchObject({
+      port: 993,
+      secure: true,
+      inbox: 'INBOX',
+      processed: 'Traitées',
+      idle: true,
+    });
     expect(config.database).toEqual({ dataDir: './data' });
     expect(config.recurrence).toEqual({ threshold: 10, months: 6 });
   });
@@ -199,7 +213,9 @@ describe('loadConfig errors', () => {
     const text = minimalWith((d) => {
       d.people[0].roles = ['pilot', 'chef'];
     });
-    expect(problemsOf(text).problems).toEqual(['people[0].roles[1]: must be one of pilot, direction, doctor, referent']);
+    expect(problemsOf(text).problems).toEqual([
+      'people[0].roles[1]: must be one of pilot, direction, doctor, referent',
+    ]);
   });
 
   it('rejects a bad duration', () => {
@@ -267,7 +283,9 @@ describe('loadConfig errors', () => {
     const text = minimalWith((d) => {
       d.organisation.timezone = 'Europe/Lyon';
     });
-    expect(problemsOf(text).problems).toEqual(['organisation.timezone: must be an IANA time zone such as Europe/Paris']);
+    expect(problemsOf(text).problems).toEqual([
+      'organisation.timezone: must be an IANA time zone such as Europe/Paris',
+    ]);
   });
 
   it('says which required key is missing', () => {
@@ -343,14 +361,18 @@ describe('secrets', () => {
     expect(redacted.people).toEqual(config.people);
     expect(redacted.levels).toEqual(config.levels);
     const printed = JSON.stringify(redacted);
-    for (const secret of ['imap-Hunter2', 'smtp-Hunter2', 'reply-Hunter2', 'db-Hunter2']) expect(printed).not.toContain(secret);
+    for (const secret of ['imap-Hunter2', 'smtp-Hunter2', 'reply-Hunter2', 'db-Hunter2'])
+      expect(printed).not.toContain(secret);
     // The loaded configuration itself is untouched.
     expect(config.mailbox.imap.password).toBe(SECRETS.IMAP_PASSWORD);
   });
 
   it('redactConfig leaves an empty password empty', () => {
     const { config } = loadConfig(example('minimal.yaml'), { ...ENV, IMAP_PASSWORD: 'x' });
-    const redacted = redactConfig({ ...config, mailbox: { ...config.mailbox, imap: { ...config.mailbox.imap, password: '' } } }) as Config;
+    const redacted = redactConfig({
+      ...config,
+      mailbox: { ...config.mailbox, imap: { ...config.mailbox.imap, password: '' } },
+    }) as Config;
     expect(redacted.mailbox.imap.password).toBe('');
   });
 
@@ -361,11 +383,13 @@ describe('secrets', () => {
       .replace('url: "${DATABASE_URL}"', 'url: "${BAD_URL}"')
       .replace('timezone: Europe/Paris', 'timezone: "${REPLY_SECRET}"');
     const shortSecret = 'Hunter2-short';
-    const error = problemsOf(text, { ...env, BAD_URL: 'mysql://reclam:db-Hunter2-secret@db.test/reclam', REPLY_SECRET: shortSecret });
+    const error = problemsOf(text, {
+      ...env,
+      BAD_URL: 'mysql://reclam:db-Hunter2-secret@db.test/reclam',
+      REPLY_SECRET: shortSecret,
+    });
     expect(error.problems.length).toBeGreaterThanOrEqual(5);
-    expect(error.problems).toContain(
-      'security.replySecret: must be at least 16 characters (use a long random value)',
-    );
+    expect(error.problems).toContain('security.replySecret: must be at least 16 characters (use a long random value)');
     const printed = `${error.message}\n${error.problems.join('\n')}\n${String(error)}`;
     for (const secret of [...Object.values(SECRETS), 'db-Hunter2', shortSecret]) expect(printed).not.toContain(secret);
   });

@@ -48,46 +48,176 @@ interface Spec {
 /** The hand-built history; the figures expected from it are worked out in the tests. */
 const HISTORY: readonly Spec[] = [
   // A: October, answered in 2 days (on time), closed in 4.
-  { ref: 'A', received: '2026-10-01T08:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
-    deadline: '2026-10-11T21:59:59.999Z', answered: '2026-10-03T08:00:00Z', closed: '2026-10-05T08:00:00Z', events: [['ticket.closed', '2026-10-05T08:00:00Z']] },
+  {
+    ref: 'A',
+    received: '2026-10-01T08:00:00Z',
+    level: 1,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'closed',
+    deadline: '2026-10-11T21:59:59.999Z',
+    answered: '2026-10-03T08:00:00Z',
+    closed: '2026-10-05T08:00:00Z',
+    events: [['ticket.closed', '2026-10-05T08:00:00Z']],
+  },
   // B: 25 October, answered on 2 November (8 days, before its 9 November deadline), still open.
-  { ref: 'B', received: '2026-10-25T10:00:00Z', level: 2, category: 'generale', requester: 'salarie', channel: 'telephone', status: 'answered',
-    deadline: '2026-11-09T22:59:59.999Z', answered: '2026-11-02T10:00:00Z' },
+  {
+    ref: 'B',
+    received: '2026-10-25T10:00:00Z',
+    level: 2,
+    category: 'generale',
+    requester: 'salarie',
+    channel: 'telephone',
+    status: 'answered',
+    deadline: '2026-11-09T22:59:59.999Z',
+    answered: '2026-11-02T10:00:00Z',
+  },
   // C: medical; answered late (12 days), closed in 14.
-  { ref: 'C', received: '2026-10-10T10:00:00Z', level: 3, category: 'medicale', requester: 'salarie', channel: 'email', confidential: true, status: 'closed',
-    deadline: '2026-10-20T21:59:59.999Z', answered: '2026-10-22T10:00:00Z', closed: '2026-10-24T10:00:00Z', events: [['ticket.closed', '2026-10-24T10:00:00Z']] },
+  {
+    ref: 'C',
+    received: '2026-10-10T10:00:00Z',
+    level: 3,
+    category: 'medicale',
+    requester: 'salarie',
+    channel: 'email',
+    confidential: true,
+    status: 'closed',
+    deadline: '2026-10-20T21:59:59.999Z',
+    answered: '2026-10-22T10:00:00Z',
+    closed: '2026-10-24T10:00:00Z',
+    events: [['ticket.closed', '2026-10-24T10:00:00Z']],
+  },
   // D: non receivable, rejected the next day.
-  { ref: 'D', received: '2026-10-15T10:00:00Z', level: 3, category: 'autre', requester: 'adherent', channel: 'courrier', receivable: false, status: 'rejected',
-    deadline: '2026-11-14T22:59:59.999Z', events: [['ticket.rejected', '2026-10-16T10:00:00Z']] },
+  {
+    ref: 'D',
+    received: '2026-10-15T10:00:00Z',
+    level: 3,
+    category: 'autre',
+    requester: 'adherent',
+    channel: 'courrier',
+    receivable: false,
+    status: 'rejected',
+    deadline: '2026-11-14T22:59:59.999Z',
+    events: [['ticket.rejected', '2026-10-16T10:00:00Z']],
+  },
   // E: 31 October 23:59:59 in Paris: October. Open.
-  { ref: 'E', received: '2026-10-31T22:59:59Z', level: 2, category: 'generale', requester: 'adherent', channel: 'portail', status: 'received',
-    deadline: '2026-11-15T22:59:59.999Z' },
+  {
+    ref: 'E',
+    received: '2026-10-31T22:59:59Z',
+    level: 2,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'portail',
+    status: 'received',
+    deadline: '2026-11-15T22:59:59.999Z',
+  },
   // F: 1 November 00:00:00 in Paris: November, in no October figure.
-  { ref: 'F', received: '2026-10-31T23:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'received',
-    deadline: '2026-11-11T22:59:59.999Z' },
+  {
+    ref: 'F',
+    received: '2026-10-31T23:00:00Z',
+    level: 1,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'received',
+    deadline: '2026-11-11T22:59:59.999Z',
+  },
   // G: 30 September 23:59:59 in Paris: September. Never answered: overdue at the end of October, 31 days old.
-  { ref: 'G', received: '2026-09-30T21:59:59Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'in_progress',
-    deadline: '2026-10-10T21:59:59.999Z' },
+  {
+    ref: 'G',
+    received: '2026-09-30T21:59:59Z',
+    level: 1,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'in_progress',
+    deadline: '2026-10-10T21:59:59.999Z',
+  },
   // H: 1 October 00:00:00 in Paris: October. Deadline at the very end of 31 October: overdue by 1 ms at the period's end.
-  { ref: 'H', received: '2026-09-30T22:00:00Z', level: 3, category: 'generale', requester: 'adherent', channel: 'email', status: 'in_progress',
-    deadline: '2026-10-31T22:59:59.999Z' },
+  {
+    ref: 'H',
+    received: '2026-09-30T22:00:00Z',
+    level: 3,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'in_progress',
+    deadline: '2026-10-31T22:59:59.999Z',
+  },
   // I: September, closed in September, reopened in October and closed again in October (32 days after reception).
-  { ref: 'I', received: '2026-09-10T08:00:00Z', level: 2, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
-    deadline: '2026-09-25T21:59:59.999Z', answered: '2026-09-15T08:00:00Z', closed: '2026-10-12T08:00:00Z',
-    events: [['ticket.closed', '2026-09-20T08:00:00Z'], ['ticket.reopened', '2026-10-05T08:00:00Z'], ['ticket.closed', '2026-10-12T08:00:00Z']] },
+  {
+    ref: 'I',
+    received: '2026-09-10T08:00:00Z',
+    level: 2,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'closed',
+    deadline: '2026-09-25T21:59:59.999Z',
+    answered: '2026-09-15T08:00:00Z',
+    closed: '2026-10-12T08:00:00Z',
+    events: [
+      ['ticket.closed', '2026-09-20T08:00:00Z'],
+      ['ticket.reopened', '2026-10-05T08:00:00Z'],
+      ['ticket.closed', '2026-10-12T08:00:00Z'],
+    ],
+  },
   // J: October, closed in October, reopened in November (closed_at cleared, as #rouvrir does).
-  { ref: 'J', received: '2026-10-02T08:00:00Z', level: 3, category: 'generale', requester: 'adherent', channel: 'email', status: 'in_progress',
-    deadline: '2026-11-01T22:59:59.999Z', answered: '2026-10-04T08:00:00Z',
-    events: [['ticket.closed', '2026-10-06T08:00:00Z'], ['ticket.reopened', '2026-11-03T08:00:00Z']] },
+  {
+    ref: 'J',
+    received: '2026-10-02T08:00:00Z',
+    level: 3,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'in_progress',
+    deadline: '2026-11-01T22:59:59.999Z',
+    answered: '2026-10-04T08:00:00Z',
+    events: [
+      ['ticket.closed', '2026-10-06T08:00:00Z'],
+      ['ticket.reopened', '2026-11-03T08:00:00Z'],
+    ],
+  },
   // K: closed without any event (an import): the closed_at column counts.
-  { ref: 'K', received: '2026-09-25T08:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
-    deadline: '2026-10-05T21:59:59.999Z', answered: '2026-09-26T08:00:00Z', closed: '2026-10-03T08:00:00Z' },
+  {
+    ref: 'K',
+    received: '2026-09-25T08:00:00Z',
+    level: 1,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'closed',
+    deadline: '2026-10-05T21:59:59.999Z',
+    answered: '2026-09-26T08:00:00Z',
+    closed: '2026-10-03T08:00:00Z',
+  },
   // L: September, rejected, without events.
-  { ref: 'L', received: '2026-09-15T08:00:00Z', level: 3, category: 'autre', requester: 'adherent', channel: 'email', receivable: false, status: 'rejected',
-    deadline: '2026-10-15T21:59:59.999Z' },
+  {
+    ref: 'L',
+    received: '2026-09-15T08:00:00Z',
+    level: 3,
+    category: 'autre',
+    requester: 'adherent',
+    channel: 'email',
+    receivable: false,
+    status: 'rejected',
+    deadline: '2026-10-15T21:59:59.999Z',
+  },
   // M: October, answered and closed in November after its 30 October deadline: open and overdue at October's end.
-  { ref: 'M', received: '2026-10-20T08:00:00Z', level: 1, category: 'generale', requester: 'adherent', channel: 'email', status: 'closed',
-    deadline: '2026-10-30T22:59:59.999Z', answered: '2026-11-04T08:00:00Z', closed: '2026-11-06T08:00:00Z', events: [['ticket.closed', '2026-11-06T08:00:00Z']] },
+  {
+    ref: 'M',
+    received: '2026-10-20T08:00:00Z',
+    level: 1,
+    category: 'generale',
+    requester: 'adherent',
+    channel: 'email',
+    status: 'closed',
+    deadline: '2026-10-30T22:59:59.999Z',
+    answered: '2026-11-04T08:00:00Z',
+    closed: '2026-11-06T08:00:00Z',
+    events: [['ticket.closed', '2026-11-06T08:00:00Z']],
+  },
 ];
 
 async function insertHistory(db: Db): Promise<Map<string, number>> {
@@ -120,11 +250,18 @@ async function insertHistory(db: Db): Promise<Map<string, number>> {
       })
       .returning({ id: tickets.id });
     ids.set(spec.ref, row!.id);
-    for (const [type, at] of spec.events ?? []) await db.insert(events).values({ ticketId: row!.id, at: d(at), actor: 'test', type });
+    for (const [type, at] of spec.events ?? [])
+      await db.insert(events).values({ ticketId: row!.id, at: d(at), actor: 'test', type });
   }
   // The mail pipeline in October (and one of each just outside it).
   const message = (n: number, kind: (typeof messages.$inferInsert)['kind'], at: string) => ({
-    messageId: `m${n}@example.test`, kind, receivedAt: d(at), raw: new Uint8Array([1]), rawSha256: `m${n}`, source: 'test', classification: {},
+    messageId: `m${n}@example.test`,
+    kind,
+    receivedAt: d(at),
+    raw: new Uint8Array([1]),
+    rawSha256: `m${n}`,
+    source: 'test',
+    classification: {},
   });
   await db.insert(messages).values([
     message(1, 'complaint', '2026-10-01T08:00:00Z'),
@@ -136,27 +273,57 @@ async function insertHistory(db: Db): Promise<Map<string, number>> {
     message(7, 'complaint', '2026-10-31T23:00:00Z'), // November in Paris
   ]);
   await db.insert(quarantine).values([
-    { rawSha256: 'q1', reason: 'no header', raw: new Uint8Array([1]), source: 'test', receivedAt: d('2026-10-12T08:00:00Z') },
-    { rawSha256: 'q2', reason: 'no header', raw: new Uint8Array([1]), source: 'test', receivedAt: d('2026-09-12T08:00:00Z') },
+    {
+      rawSha256: 'q1',
+      reason: 'no header',
+      raw: new Uint8Array([1]),
+      source: 'test',
+      receivedAt: d('2026-10-12T08:00:00Z'),
+    },
+    {
+      rawSha256: 'q2',
+      reason: 'no header',
+      raw: new Uint8Array([1]),
+      source: 'test',
+      receivedAt: d('2026-09-12T08:00:00Z'),
+    },
   ]);
   const event = (type: string, at: string) => ({ ticketId: null, at: d(at), actor: 'system', type });
-  await db.insert(events).values([
-    event(EVENT_TYPES.received, '2026-10-01T08:00:00Z'),
-    event(EVENT_TYPES.received, '2026-10-20T08:00:00Z'),
-    event(EVENT_TYPES.received, '2026-10-31T22:59:59Z'),
-    event(EVENT_TYPES.received, '2026-10-31T23:00:00Z'),
-    event(EVENT_TYPES.commandApplied, '2026-10-03T08:00:00Z'),
-    event(EVENT_TYPES.commandApplied, '2026-10-05T08:00:00Z'),
-    event(EVENT_TYPES.commandRefused, '2026-10-06T08:00:00Z'),
-    event(EVENT_TYPES.commandForged, '2026-10-07T08:00:00Z'),
-    event(EVENT_TYPES.outboxDead, '2026-10-08T08:00:00Z'),
-    event(EVENT_TYPES.mailBudgetExceeded, '2026-10-09T08:00:00Z'),
-  ]);
+  await db
+    .insert(events)
+    .values([
+      event(EVENT_TYPES.received, '2026-10-01T08:00:00Z'),
+      event(EVENT_TYPES.received, '2026-10-20T08:00:00Z'),
+      event(EVENT_TYPES.received, '2026-10-31T22:59:59Z'),
+      event(EVENT_TYPES.received, '2026-10-31T23:00:00Z'),
+      event(EVENT_TYPES.commandApplied, '2026-10-03T08:00:00Z'),
+      event(EVENT_TYPES.commandApplied, '2026-10-05T08:00:00Z'),
+      event(EVENT_TYPES.commandRefused, '2026-10-06T08:00:00Z'),
+      event(EVENT_TYPES.commandForged, '2026-10-07T08:00:00Z'),
+      event(EVENT_TYPES.outboxDead, '2026-10-08T08:00:00Z'),
+      event(EVENT_TYPES.mailBudgetExceeded, '2026-10-09T08:00:00Z'),
+    ]);
   const sent = (n: number, at: string | null, status: 'sent' | 'dead') => ({
-    messageId: `o${n}@example.test`, kind: 'ack', toAddress: 'x@example.test', automatic: true, subject: 's', text: 't', html: 'h',
-    status, nextAttemptAt: d('2026-10-01T00:00:00Z'), createdAt: d('2026-10-01T00:00:00Z'), sentAt: at ? d(at) : null,
+    messageId: `o${n}@example.test`,
+    kind: 'ack',
+    toAddress: 'x@example.test',
+    automatic: true,
+    subject: 's',
+    text: 't',
+    html: 'h',
+    status,
+    nextAttemptAt: d('2026-10-01T00:00:00Z'),
+    createdAt: d('2026-10-01T00:00:00Z'),
+    sentAt: at ? d(at) : null,
   });
-  await db.insert(outbox).values([sent(1, '2026-10-01T08:01:00Z', 'sent'), sent(2, '2026-10-20T08:01:00Z', 'sent'), sent(3, '2026-11-01T08:01:00Z', 'sent'), sent(4, null, 'dead')]);
+  await db
+    .insert(outbox)
+    .values([
+      sent(1, '2026-10-01T08:01:00Z', 'sent'),
+      sent(2, '2026-10-20T08:01:00Z', 'sent'),
+      sent(3, '2026-11-01T08:01:00Z', 'sent'),
+      sent(4, null, 'dead'),
+    ]);
   return ids;
 }
 
@@ -203,7 +370,8 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
 
   it('splits the same figures by level, category, requester type and channel; medical tickets count', async () => {
     const { by } = await rangeFigures(db, OCTOBER, LATER);
-    const of = (dimension: keyof typeof by, value: string | null) => by[dimension].find((g) => g.value === value)?.figures;
+    const of = (dimension: keyof typeof by, value: string | null) =>
+      by[dimension].find((g) => g.value === value)?.figures;
     expect(of('level', '1')).toMatchObject({ received: 2, closed: 2, answered: 2, onTime: 1 }); // A, M; closed A, K
     expect(of('level', '2')).toMatchObject({ received: 2, closed: 1, reopenings: 1 }); // B, E; I
     expect(of('level', '3')).toMatchObject({ received: 4, nonReceivable: 1, closed: 2 }); // C D H J; C, J
@@ -244,7 +412,14 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
 
   it('reconstructs the backlog at the end of September from the audit trail', async () => {
     // G (0 d) and K (closed on 3 October, without event) were open; I was closed (its reopening came later).
-    expect((await backlogAt(db, SEPTEMBER.end)).overall).toEqual({ open: 2, age0to7: 2, age8to15: 0, age16to30: 0, ageOver30: 0, overdue: 0 });
+    expect((await backlogAt(db, SEPTEMBER.end)).overall).toEqual({
+      open: 2,
+      age0to7: 2,
+      age8to15: 0,
+      age16to30: 0,
+      ageOver30: 0,
+      overdue: 0,
+    });
   });
 
   it('reconstructs the backlog in mid-October: closed, rejected and reopened since, closed before without event', async () => {
@@ -283,7 +458,8 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   it('gives the 12-month trend by level, closures in each month they happened', async () => {
     const months = trendMonths(monthPeriod(2026, 10)).map((m) => periodRange(m, PARIS));
     const points = await trendByLevel(db, months);
-    const at = (index: number, level: number) => points.find((p) => p.index === index && p.level === level) ?? { received: 0, closed: 0 };
+    const at = (index: number, level: number) =>
+      points.find((p) => p.index === index && p.level === level) ?? { received: 0, closed: 0 };
     expect([1, 2, 3].map((level) => at(11, level))).toMatchObject([
       { received: 2, closed: 2 },
       { received: 2, closed: 1 },
@@ -318,7 +494,13 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
         const busy = pool.db.execute(sql`select pg_sleep(0.3)`);
         const seen = await withIndicatorSnapshot(pool.db, 3, async (run) => {
           // Committed by another connection once the snapshot is taken.
-          await db.insert(quarantine).values({ rawSha256: 'during', reason: 'no header', raw: new Uint8Array([1]), source: 'test', receivedAt: d('2026-10-20T08:00:00Z') });
+          await db.insert(quarantine).values({
+            rawSha256: 'during',
+            reason: 'no header',
+            raw: new Uint8Array([1]),
+            source: 'test',
+            receivedAt: d('2026-10-20T08:00:00Z'),
+          });
           return Promise.all(Array.from({ length: 8 }, () => run(sessionOf)));
         });
         await busy;
@@ -334,7 +516,13 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
 
   it('runs them one after the other when asked for one session, and always on PGlite', async () => {
     const pids = await withIndicatorSnapshot(db, engine === 'pglite' ? 3 : 1, (run) =>
-      Promise.all(Array.from({ length: 4 }, () => run(async (s) => Number(rowsOf<{ pid: number }>(await s.execute(sql`select pg_backend_pid() as pid`))[0]?.pid)))),
+      Promise.all(
+        Array.from({ length: 4 }, () =>
+          run(async (s) =>
+            Number(rowsOf<{ pid: number }>(await s.execute(sql`select pg_backend_pid() as pid`))[0]?.pid),
+          ),
+        ),
+      ),
     );
     expect(new Set(pids).size).toBe(1);
   });
@@ -360,7 +548,8 @@ describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
     const answered = received.filter((x) => x.answeredAt && x.answeredAt <= now);
     const days = (from: Date, to: Date) => (to.getTime() - from.getTime()) / 86_400_000;
     const closures = new Map<number, Date>();
-    for (const e of history.events) if (e.type === EVENT_TYPES.closed && inRange(e.at)) closures.set(e.ticketId!, e.at as Date);
+    for (const e of history.events)
+      if (e.type === EVENT_TYPES.closed && inRange(e.at)) closures.set(e.ticketId!, e.at as Date);
     const byId = new Map(history.tickets.map((x) => [x.id!, x]));
     const closeDays = [...closures].map(([id, at]) => days(byId.get(id)!.receivedAt, at));
 
@@ -373,7 +562,9 @@ describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
     expect(overall.medianAnswerDays).toBeCloseTo(median(answered.map((x) => days(x.receivedAt, x.answeredAt!)))!, 6);
     expect(overall.closed).toBe(closures.size);
     expect(overall.medianCloseDays).toBeCloseTo(median(closeDays)!, 6);
-    expect(overall.reopenings).toBe(history.events.filter((e) => e.type === EVENT_TYPES.reopened && inRange(e.at)).length);
+    expect(overall.reopenings).toBe(
+      history.events.filter((e) => e.type === EVENT_TYPES.reopened && inRange(e.at)).length,
+    );
     expect(received.length).toBeGreaterThan(30);
     expect(closures.size).toBeGreaterThan(30);
 
@@ -386,12 +577,22 @@ describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
     // At earlier instants, the backlog is what the audit trail says: received before, and the last
     // life-cycle event before the instant (if any) a reopening.
     const lifecycle = new Set<string>([EVENT_TYPES.closed, EVENT_TYPES.rejected, EVENT_TYPES.reopened]);
-    for (const instant of ['2026-04-15T00:00:00Z', '2026-06-30T22:00:00Z', '2026-08-31T22:00:00Z', '2026-10-01T12:00:00Z']) {
+    for (const instant of [
+      '2026-04-15T00:00:00Z',
+      '2026-06-30T22:00:00Z',
+      '2026-08-31T22:00:00Z',
+      '2026-10-01T12:00:00Z',
+    ]) {
       const at = d(instant);
       const openThen = history.tickets.filter((x) => {
         if (!(x.receivedAt < at)) return false;
-        const before = history.events.filter((e) => e.ticketId === x.id && lifecycle.has(e.type) && (e.at as Date) < at);
-        const last = before.reduce<(typeof before)[number] | undefined>((a, e) => (!a || (e.at as Date) >= (a.at as Date) ? e : a), undefined);
+        const before = history.events.filter(
+          (e) => e.ticketId === x.id && lifecycle.has(e.type) && (e.at as Date) < at,
+        );
+        const last = before.reduce<(typeof before)[number] | undefined>(
+          (a, e) => (!a || (e.at as Date) >= (a.at as Date) ? e : a),
+          undefined,
+        );
         return !last || last.type === EVENT_TYPES.reopened;
       });
       const then = await backlogAt(t.database.db, at);
@@ -404,11 +605,21 @@ describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
     const months = trendMonths(monthPeriod(2026, 10)).map((m) => periodRange(m, PARIS));
     const trend = await trendByLevel(t.database.db, months);
     months.forEach((month, index) => {
-      const closedIn = new Set(history.events.filter((e) => e.type === EVENT_TYPES.closed && (e.at as Date) >= month.start && (e.at as Date) < month.end).map((e) => e.ticketId));
+      const closedIn = new Set(
+        history.events
+          .filter((e) => e.type === EVENT_TYPES.closed && (e.at as Date) >= month.start && (e.at as Date) < month.end)
+          .map((e) => e.ticketId),
+      );
       const receivedIn = history.tickets.filter((x) => x.receivedAt >= month.start && x.receivedAt < month.end);
       const points = trend.filter((p) => p.index === index);
-      expect(points.reduce((sum, p) => sum + p.closed, 0), `closed, month ${index}`).toBe(closedIn.size);
-      expect(points.reduce((sum, p) => sum + p.received, 0), `received, month ${index}`).toBe(receivedIn.length);
+      expect(
+        points.reduce((sum, p) => sum + p.closed, 0),
+        `closed, month ${index}`,
+      ).toBe(closedIn.size);
+      expect(
+        points.reduce((sum, p) => sum + p.received, 0),
+        `received, month ${index}`,
+      ).toBe(receivedIn.length);
     });
 
     // At the end of the history the backlog is the tickets whose current state is open.

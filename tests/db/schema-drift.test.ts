@@ -21,7 +21,11 @@ describe('drizzle migrations', () => {
         // drizzle-kit wants paths relative to its working directory.
         `export default { dialect: 'postgresql', schema: ${JSON.stringify(relative(dir, join(root, 'src/db/schema.ts')))}, out: './drizzle' };\n`,
       );
-      const { stdout, stderr } = await promisify(execFile)(join(root, 'node_modules/.bin/drizzle-kit'), ['generate', '--config', config], { cwd: dir });
+      const { stdout, stderr } = await promisify(execFile)(
+        join(root, 'node_modules/.bin/drizzle-kit'),
+        ['generate', '--config', config],
+        { cwd: dir },
+      );
       const after = await readdir(join(dir, 'drizzle'));
       expect(after, `drizzle-kit generated a new migration:\n${stdout}${stderr}`).toEqual(before);
       // drizzle-kit exits 0 even when it fails: require its positive verdict.

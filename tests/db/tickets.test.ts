@@ -19,7 +19,12 @@ describe.each(ENGINES)('ticket references on %s', (engine) => {
     const b = await db.transaction((tx) => allocateTicketReference(tx, 'REC', 2026));
     const c = await db.transaction((tx) => allocateTicketReference(tx, 'REC', 2027));
     const other = await db.transaction((tx) => allocateTicketReference(tx, 'QUA', 2026));
-    expect([a.reference, b.reference, c.reference, other.reference]).toEqual(['REC-2026-0001', 'REC-2026-0002', 'REC-2027-0001', 'QUA-2026-0001']);
+    expect([a.reference, b.reference, c.reference, other.reference]).toEqual([
+      'REC-2026-0001',
+      'REC-2026-0002',
+      'REC-2027-0001',
+      'QUA-2026-0001',
+    ]);
   });
 
   it('gives the number back when the transaction rolls back (no gaps)', async () => {
@@ -42,15 +47,18 @@ describe.each(ENGINES)('ticket references on %s', (engine) => {
   });
 
   // PGlite is one session: concurrency is PostgreSQL's to prove.
-  if (engine === 'postgres') it('never hands out a number twice to concurrent transactions (two pools)', async () => {
-    const other = await t.reopen();
-    const allocate = (db: typeof t.database.db) =>
-      db.transaction(async (tx) => {
-        const r = await allocateTicketReference(tx, 'CONC', 2026);
-        await tx.execute(sql`select pg_sleep(0.01)`);
-        return r.sequence;
-      });
-    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => allocate(i % 2 ? other.db : t.database.db)));
-    expect([...results].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-  });
+  if (engine === 'postgres')
+    it('never hands out a number twice to concurrent transactions (two pools)', async () => {
+      const other = await t.reopen();
+      const allocate = (db: typeof t.database.db) =>
+        db.transaction(async (tx) => {
+          const r = await allocateTicketReference(tx, 'CONC', 2026);
+          await tx.execute(sql`select pg_sleep(0.01)`);
+          return r.sequence;
+        });
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) => allocate(i % 2 ? other.db : t.database.db)),
+      );
+      expect([...results].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    });
 });

@@ -44,7 +44,8 @@ describe('parseForwarded on forwards from the usual clients', () => {
       date: { text: 'lundi 23 novembre 2026 10:04', iso: '2026-11-23T10:04' },
       subject: 'Convocations envoyées en retard',
       body: 'Bonjour,\n\nPour la troisième fois, nos salariés ont reçu leur convocation la veille de la visite.\n\nPatrick Lemoine\nTransports Lemoine',
-      preface: '#canal courrier\n#entreprise Transports Lemoine\n\nReçu aussi par courrier ce jour.\n\nSophie Roux\nSecrétariat médical',
+      preface:
+        '#canal courrier\n#entreprise Transports Lemoine\n\nReçu aussi par courrier ce jour.\n\nSophie Roux\nSecrétariat médical',
     });
   });
 
@@ -79,7 +80,8 @@ describe('parseForwarded on forwards from the usual clients', () => {
   });
 
   it('Apple Mail EN quoted with ">", Outlook web with "________________________________", CRLF', () => {
-    const apple = '#nouvelle\r\n\r\n> Begin forwarded message:\r\n>\r\n> From: Jean Dupont <jean@x.fr>\r\n> Subject: Delay\r\n> Date: November 23, 2026 at 10:04:00 AM GMT+1\r\n> To: accueil@spst.fr\r\n>\r\n> Old text\r\n> second line\r\n';
+    const apple =
+      '#nouvelle\r\n\r\n> Begin forwarded message:\r\n>\r\n> From: Jean Dupont <jean@x.fr>\r\n> Subject: Delay\r\n> Date: November 23, 2026 at 10:04:00 AM GMT+1\r\n> To: accueil@spst.fr\r\n>\r\n> Old text\r\n> second line\r\n';
     expect(parseForwarded(apple)).toEqual({
       from: { name: 'Jean Dupont', address: 'jean@x.fr' },
       date: { text: 'November 23, 2026 at 10:04:00 AM GMT+1', iso: '2026-11-23T09:04:00.000Z' },
@@ -87,12 +89,20 @@ describe('parseForwarded on forwards from the usual clients', () => {
       body: 'Old text\nsecond line',
       preface: '#nouvelle',
     });
-    const outlookWeb = 'Pour info.\n\n________________________________\nDe : Jean Dupont <jean@x.fr>\nEnvoyé : mardi 24 novembre 2026 08:15\nÀ : Accueil\nObjet : TR: Retard\n\nTexte';
-    expect(parseForwarded(outlookWeb)).toMatchObject({ from: { name: 'Jean Dupont', address: 'jean@x.fr' }, date: { iso: '2026-11-24T08:15' }, subject: 'TR: Retard', body: 'Texte', preface: 'Pour info.' });
+    const outlookWeb =
+      'Pour info.\n\n________________________________\nDe : Jean Dupont <jean@x.fr>\nEnvoyé : mardi 24 novembre 2026 08:15\nÀ : Accueil\nObjet : TR: Retard\n\nTexte';
+    expect(parseForwarded(outlookWeb)).toMatchObject({
+      from: { name: 'Jean Dupont', address: 'jean@x.fr' },
+      date: { iso: '2026-11-24T08:15' },
+      subject: 'TR: Retard',
+      body: 'Texte',
+      preface: 'Pour info.',
+    });
   });
 
   it('an Outlook sender without address in the text is completed from the HTML', () => {
-    const text = 'Voir ci-dessous.\n\nDe : Jean Dupont\nEnvoyé : lundi 23 novembre 2026 10:04\nÀ : Accueil\nObjet : Retard\n\nTexte';
+    const text =
+      'Voir ci-dessous.\n\nDe : Jean Dupont\nEnvoyé : lundi 23 novembre 2026 10:04\nÀ : Accueil\nObjet : Retard\n\nTexte';
     const html =
       '<div>Voir ci-dessous.</div><div id="divRplyFwdMsg"><b>De :</b> Jean Dupont &lt;<a href="mailto:jean@x.fr">jean@x.fr</a>&gt;<br><b>Envoyé :</b> lundi 23 novembre 2026 10:04<br><b>À :</b> Accueil<br><b>Objet :</b> Retard</div><div><br></div><div>Texte</div>';
     expect(parseForwarded(text)?.from).toEqual({ name: 'Jean Dupont', address: '' });
@@ -100,8 +110,13 @@ describe('parseForwarded on forwards from the usual clients', () => {
   });
 
   it('uses the topmost forward of a forward of a forward', () => {
-    const text = '---------- Forwarded message ---------\nFrom: B <b@x.fr>\nDate: Tue, Nov 24, 2026 at 9:00 AM\nSubject: Fwd: A\n\n---------- Forwarded message ---------\nFrom: A <a@x.fr>\nDate: Mon, Nov 23, 2026 at 9:00 AM\nSubject: A\n\nTexte de A';
-    expect(parseForwarded(text)).toMatchObject({ from: { address: 'b@x.fr' }, subject: 'Fwd: A', body: expect.stringContaining('Texte de A') });
+    const text =
+      '---------- Forwarded message ---------\nFrom: B <b@x.fr>\nDate: Tue, Nov 24, 2026 at 9:00 AM\nSubject: Fwd: A\n\n---------- Forwarded message ---------\nFrom: A <a@x.fr>\nDate: Mon, Nov 23, 2026 at 9:00 AM\nSubject: A\n\nTexte de A';
+    expect(parseForwarded(text)).toMatchObject({
+      from: { address: 'b@x.fr' },
+      subject: 'Fwd: A',
+      body: expect.stringContaining('Texte de A'),
+    });
   });
 
   it('is null when nothing is forwarded', () => {
@@ -149,7 +164,14 @@ describe('parseHeaderDate', () => {
   });
 
   it('is null without a time or a valid date', () => {
-    for (const text of ['lundi 23 novembre 2026', 'hier à 10:04', '31/02/2026 10:04', '23/11/2026 25:04', '13:04 PM 23/11/2026', '']) {
+    for (const text of [
+      'lundi 23 novembre 2026',
+      'hier à 10:04',
+      '31/02/2026 10:04',
+      '23/11/2026 25:04',
+      '13:04 PM 23/11/2026',
+      '',
+    ]) {
       expect(parseHeaderDate(text), text).toBeNull();
     }
   });
@@ -160,15 +182,18 @@ const root = corpusRoot();
 describe.skipIf(root === undefined)('parseForwarded on the shared corpus', () => {
   const text = (file: string): string => Buffer.from(readCorpusFile(root!, file)).toString('utf8');
 
-  it.each(['forwarded_gmail', 'forwarded_apple', 'forwarded_message'])('email_reply_trimmer %s: preface and forwarded text as upstream expects', (name) => {
-    const forwarded = parseForwarded(text(`replies-quoted/email_reply_trimmer/emails/${name}.txt`));
-    expect(forwarded).not.toBeNull();
-    expect(forwarded!.preface).toBe(text(`replies-quoted/email_reply_trimmer/before/${name}.txt`).trim());
-    // embedded/ holds the forwarded header block and text; our body is the text after the block.
-    const embedded = text(`replies-quoted/email_reply_trimmer/embedded/${name}.txt`).replace(/^> ?/gm, '');
-    expect(embedded).toContain(forwarded!.body.split('\n')[0]);
-    expect(forwarded!.body.length).toBeGreaterThan(10);
-  });
+  it.each(['forwarded_gmail', 'forwarded_apple', 'forwarded_message'])(
+    'email_reply_trimmer %s: preface and forwarded text as upstream expects',
+    (name) => {
+      const forwarded = parseForwarded(text(`replies-quoted/email_reply_trimmer/emails/${name}.txt`));
+      expect(forwarded).not.toBeNull();
+      expect(forwarded!.preface).toBe(text(`replies-quoted/email_reply_trimmer/before/${name}.txt`).trim());
+      // embedded/ holds the forwarded header block and text; our body is the text after the block.
+      const embedded = text(`replies-quoted/email_reply_trimmer/embedded/${name}.txt`).replace(/^> ?/gm, '');
+      expect(embedded).toContain(forwarded!.body.split('\n')[0]);
+      expect(forwarded!.body.length).toBeGreaterThan(10);
+    },
+  );
 
   it('email_reply_trimmer forwarded_gmail: sender, date and subject', () => {
     expect(parseForwarded(text('replies-quoted/email_reply_trimmer/emails/forwarded_gmail.txt'))).toMatchObject({

@@ -6,20 +6,44 @@ const stems = (text: string) => tokenizeFrench(text).map((t) => t.stem);
 
 describe('normaliseFrench', () => {
   it('lower-cases and strips accents, ligatures and typographic quotes', () => {
-    expect(normaliseFrench('Médecin ÉTAIT à l’accueil, « cœur » Ça').replace(/\s+/g, ' ')).toBe("medecin etait a l'accueil, coeur ca");
+    expect(normaliseFrench('Médecin ÉTAIT à l’accueil, « cœur » Ça').replace(/\s+/g, ' ')).toBe(
+      "medecin etait a l'accueil, coeur ca",
+    );
   });
 });
 
 describe('tokenizeFrench', () => {
   it('expands elisions (l’, d’, qu’, j’, n’) and keeps aujourd’hui whole', () => {
     expect(surfaces("l'avis d’inaptitude qu'il n'a jamais reçu aujourd'hui")).toEqual([
-      'le', 'avis', 'de', 'inaptitude', 'que', 'il', 'ne', 'a', 'jamais', 'recu', 'aujourdhui',
+      'le',
+      'avis',
+      'de',
+      'inaptitude',
+      'que',
+      'il',
+      'ne',
+      'a',
+      'jamais',
+      'recu',
+      'aujourdhui',
     ]);
   });
 
   it('joins hyphenated compounds, also when a line break cuts them, and splits inverted pronouns', () => {
-    expect(surfaces('rendez-vous, pré-reprise, convo-\n   cation')).toEqual(['rendezvous', 'prereprise', 'convocation']);
-    expect(surfaces('Pourriez-vous, a-t-il, est-ce possible')).toEqual(['pourriez', 'vous', 'a', 'il', 'est', 'ce', 'possible']);
+    expect(surfaces('rendez-vous, pré-reprise, convo-\n   cation')).toEqual([
+      'rendezvous',
+      'prereprise',
+      'convocation',
+    ]);
+    expect(surfaces('Pourriez-vous, a-t-il, est-ce possible')).toEqual([
+      'pourriez',
+      'vous',
+      'a',
+      'il',
+      'est',
+      'ce',
+      'possible',
+    ]);
   });
 
   it('joins a compound written in two words like its hyphenated form', () => {
@@ -28,7 +52,24 @@ describe('tokenizeFrench', () => {
 
   it('expands text-speak', () => {
     expect(surfaces('bjr jsuis venu pr ma visite, c normal ?? jveux un rdv svp')).toEqual([
-      'bonjour', 'je', 'suis', 'venu', 'pour', 'ma', 'visite', 'ce', 'est', 'normal', 'je', 'veux', 'un', 'rendezvous', 'se', 'il', 'vous', 'plait',
+      'bonjour',
+      'je',
+      'suis',
+      'venu',
+      'pour',
+      'ma',
+      'visite',
+      'ce',
+      'est',
+      'normal',
+      'je',
+      'veux',
+      'un',
+      'rendezvous',
+      'se',
+      'il',
+      'vous',
+      'plait',
     ]);
   });
 
@@ -75,7 +116,9 @@ describe('stemFrench', () => {
 
 describe('contentTerms', () => {
   it('keeps distinct content stems, without function words, courtesy or numbers, bounded', () => {
-    const terms = contentTerms('Bonjour, la facture n° 2025-12 est en double : deux factures pour la même visite. Cordialement');
+    const terms = contentTerms(
+      'Bonjour, la facture n° 2025-12 est en double : deux factures pour la même visite. Cordialement',
+    );
     expect(terms).toEqual(['factur', 'doubl', 'deux', 'visit']);
     expect(contentTerms('un deux trois quatre cinq six sept', 3)).toHaveLength(3);
   });

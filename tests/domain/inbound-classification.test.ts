@@ -69,7 +69,11 @@ function fixture(name: string): InboundMail {
 }
 
 /** A copy of a parsed mail with some headers replaced (value) or removed (null), and other fields changed. */
-function variant(mail: InboundMail, headers: Record<string, string | null>, fields: Partial<InboundMail> = {}): InboundMail {
+function variant(
+  mail: InboundMail,
+  headers: Record<string, string | null>,
+  fields: Partial<InboundMail> = {},
+): InboundMail {
   const map = new Map(mail.headers);
   for (const [name, value] of Object.entries(headers)) {
     if (value === null) map.delete(name.toLowerCase());
@@ -85,12 +89,19 @@ describe('classifyInbound: automatic replies', () => {
     const ooo = fixture('ooo-exchange-fr.eml');
     expect(classify(ooo)).toEqual({ kind: 'auto-reply', reason: 'X-MS-Exchange-Inbox-Rules-Loop header' });
     // threaded onto our acknowledgement, it still must not become a follow-up
-    const bare = variant(ooo, { 'X-MS-Exchange-Inbox-Rules-Loop': null, 'X-Auto-Response-Suppress': null }, { returnPath: null });
+    const bare = variant(
+      ooo,
+      { 'X-MS-Exchange-Inbox-Rules-Loop': null, 'X-Auto-Response-Suppress': null },
+      { returnPath: null },
+    );
     expect(classify(bare)).toEqual({ kind: 'auto-reply', reason: 'Subject: "Réponse automatique :"' });
   });
 
   it('recognises a Gmail vacation responder by Auto-Submitted', () => {
-    expect(classify(fixture('vacation-gmail.eml'))).toEqual({ kind: 'auto-reply', reason: 'Auto-Submitted: auto-replied' });
+    expect(classify(fixture('vacation-gmail.eml'))).toEqual({
+      kind: 'auto-reply',
+      reason: 'Auto-Submitted: auto-replied',
+    });
     expect(classify(variant(fixture('vacation-gmail.eml'), { 'Auto-Submitted': 'no' })).kind).not.toBe('auto-reply');
   });
 
@@ -103,13 +114,28 @@ describe('classifyInbound: automatic replies', () => {
 
   it('counts list and bulk mail as automatic', () => {
     const newsletter = fixture('newsletter-list-id.eml');
-    expect(classify(newsletter)).toEqual({ kind: 'auto-reply', reason: 'List-Id: La lettre RH <lettre-rh.exemple-presta.fr>' });
-    expect(classify(variant(newsletter, { 'List-Id': null }))).toEqual({ kind: 'auto-reply', reason: 'List-Unsubscribe header' });
+    expect(classify(newsletter)).toEqual({
+      kind: 'auto-reply',
+      reason: 'List-Id: La lettre RH <lettre-rh.exemple-presta.fr>',
+    });
+    expect(classify(variant(newsletter, { 'List-Id': null }))).toEqual({
+      kind: 'auto-reply',
+      reason: 'List-Unsubscribe header',
+    });
     const complaint = fixture('windows-1252-complaint.eml');
-    expect(classify(variant(complaint, { Precedence: 'bulk' }))).toEqual({ kind: 'auto-reply', reason: 'Precedence: bulk' });
+    expect(classify(variant(complaint, { Precedence: 'bulk' }))).toEqual({
+      kind: 'auto-reply',
+      reason: 'Precedence: bulk',
+    });
     expect(classify(variant(complaint, { Precedence: 'first-class' })).kind).toBe('new');
-    expect(classify(variant(complaint, { 'X-Autoreply': 'yes' }))).toEqual({ kind: 'auto-reply', reason: 'X-Autoreply: yes' });
-    expect(classify(variant(complaint, { 'X-Autorespond': 'Vacation' }))).toEqual({ kind: 'auto-reply', reason: 'X-Autorespond: Vacation' });
+    expect(classify(variant(complaint, { 'X-Autoreply': 'yes' }))).toEqual({
+      kind: 'auto-reply',
+      reason: 'X-Autoreply: yes',
+    });
+    expect(classify(variant(complaint, { 'X-Autorespond': 'Vacation' }))).toEqual({
+      kind: 'auto-reply',
+      reason: 'X-Autorespond: Vacation',
+    });
     expect(classify(variant(complaint, { 'X-MS-Exchange-Generated-Message-Source': 'Mailbox Rules Agent' }))).toEqual({
       kind: 'auto-reply',
       reason: 'X-MS-Exchange-Generated-Message-Source header',
@@ -134,7 +160,7 @@ describe('classifyInbound: automatic replies', () => {
       'Auto reply: Votre réclamation',
       'Autoreply: x',
       'Out of Office: Votre réclamation',
-      'Message d\'absence',
+      "Message d'absence",
       'Abwesenheitsnotiz: Ihre Nachricht',
     ]) {
       expect(kind(fresh(subject)), subject).toBe('auto-reply');
@@ -189,7 +215,12 @@ describe('classifyInbound: bounces', () => {
       ...dsn,
       attachments: dsn.attachments.map((part) =>
         part.contentType === 'message/delivery-status'
-          ? { ...part, content: new TextEncoder().encode(Buffer.from(part.content).toString('utf8').replace('Action: failed', 'Action: delayed')) }
+          ? {
+              ...part,
+              content: new TextEncoder().encode(
+                Buffer.from(part.content).toString('utf8').replace('Action: failed', 'Action: delayed'),
+              ),
+            }
           : part,
       ),
     };
@@ -208,7 +239,11 @@ describe('classifyInbound: bounces', () => {
       originalMessageId: 'rcl.mg0xb.beef01.rec-2026-0044@spst.fr',
       failedRecipient: 'm.lambert@exemple.fr',
     });
-    const plain = variant(ndr, { 'Content-Type': 'text/plain; charset=iso-8859-1' }, { contentType: 'text/plain', attachments: [], from: { address: 'exploitation@exemple.fr', name: '' } });
+    const plain = variant(
+      ndr,
+      { 'Content-Type': 'text/plain; charset=iso-8859-1' },
+      { contentType: 'text/plain', attachments: [], from: { address: 'exploitation@exemple.fr', name: '' } },
+    );
     expect(classify(plain)).toMatchObject({
       kind: 'bounce',
       reason: 'Subject: "Non remis :"',
@@ -229,7 +264,12 @@ describe('classifyInbound: bounces', () => {
       reason: 'X-Failed-Recipients header',
       failedRecipient: 'a@exemple.fr',
     });
-    for (const subject of ['Undelivered Mail Returned to Sender', 'Delivery Status Notification (Failure)', 'Mail delivery failed: returning message to sender', 'Échec de la remise : x']) {
+    for (const subject of [
+      'Undelivered Mail Returned to Sender',
+      'Delivery Status Notification (Failure)',
+      'Mail delivery failed: returning message to sender',
+      'Échec de la remise : x',
+    ]) {
       expect(classify({ ...complaint, subject }).kind, subject).toBe('bounce');
     }
     expect(classify({ ...complaint, subject: 'Colis non remis par votre coursier' }).kind).toBe('new');
@@ -240,13 +280,19 @@ describe('classifyInbound: bounces', () => {
     expect(classify({ ...complaint, returnPath: '' })).toMatchObject({ kind: 'bounce', reason: 'Return-Path: <>' });
     // Exchange sends its out-of-office with MAIL FROM:<>: it is not a delivery failure
     expect(classify(fixture('ooo-exchange-fr.eml')).kind).toBe('auto-reply');
-    expect(classify(fixture('mailer-daemon-without-address.eml'))).toMatchObject({ kind: 'bounce', failedRecipient: 'ancien.salarie@exemple.fr' });
+    expect(classify(fixture('mailer-daemon-without-address.eml'))).toMatchObject({
+      kind: 'bounce',
+      failedRecipient: 'ancien.salarie@exemple.fr',
+    });
   });
 });
 
 describe('classifyInbound: own mail (loop protection)', () => {
   it('recognises our mailbox and its plus-addresses as sender', () => {
-    expect(classify(fixture('own-mail-loop.eml'))).toEqual({ kind: 'own', reason: 'From: reclamation@spst.fr is our mailbox' });
+    expect(classify(fixture('own-mail-loop.eml'))).toEqual({
+      kind: 'own',
+      reason: 'From: reclamation@spst.fr is our mailbox',
+    });
     const plus = { ...fixture('tag-from-participant.eml'), from: { address: 'reclamation+t4k8z1@spst.fr', name: '' } };
     expect(classify(plus).kind).toBe('own');
     const lookalike = { ...fixture('tag-from-participant.eml'), from: { address: 'reclamation-rh@spst.fr', name: '' } };
@@ -258,11 +304,19 @@ describe('classifyInbound: own mail (loop protection)', () => {
       kind: 'own',
       reason: 'X-Reclam-Ticket header with our Message-ID <rcl.mg0x4.d00d.rec-2026-0042@spst.fr>',
     });
-    expect(classify(variant(fixture('own-mail-rewritten-from.eml'), { 'X-Reclam-Ticket': null, 'Auto-Submitted': 'auto-replied' })).kind).toBe('own');
+    expect(
+      classify(
+        variant(fixture('own-mail-rewritten-from.eml'), { 'X-Reclam-Ticket': null, 'Auto-Submitted': 'auto-replied' }),
+      ).kind,
+    ).toBe('own');
   });
 
   it('does not swallow a staff reply whose mail client made a Message-ID in our domain', () => {
-    expect(classify(fixture('staff-reply-own-domain.eml'))).toEqual({ kind: 'follow-up', ticketReference: 'REC-2026-0042', via: 'message-id' });
+    expect(classify(fixture('staff-reply-own-domain.eml'))).toEqual({
+      kind: 'follow-up',
+      ticketReference: 'REC-2026-0042',
+      via: 'message-id',
+    });
   });
 
   it('decides own before bounce and automatic reply', () => {
@@ -273,15 +327,27 @@ describe('classifyInbound: own mail (loop protection)', () => {
 
 describe('classifyInbound: threading', () => {
   it('threads a reply by In-Reply-To', () => {
-    expect(classify(fixture('reply-in-reply-to.eml'))).toEqual({ kind: 'follow-up', ticketReference: 'REC-2026-0042', via: 'message-id' });
+    expect(classify(fixture('reply-in-reply-to.eml'))).toEqual({
+      kind: 'follow-up',
+      ticketReference: 'REC-2026-0042',
+      via: 'message-id',
+    });
   });
 
   it('threads a reply by References only', () => {
-    expect(classify(fixture('reply-references-only.eml'))).toEqual({ kind: 'follow-up', ticketReference: 'REC-2026-0042', via: 'message-id' });
+    expect(classify(fixture('reply-references-only.eml'))).toEqual({
+      kind: 'follow-up',
+      ticketReference: 'REC-2026-0042',
+      via: 'message-id',
+    });
   });
 
   it('threads by subject tag only for a participant of the ticket', () => {
-    expect(classify(fixture('tag-from-participant.eml'))).toEqual({ kind: 'follow-up', ticketReference: 'REC-2026-0042', via: 'subject-tag' });
+    expect(classify(fixture('tag-from-participant.eml'))).toEqual({
+      kind: 'follow-up',
+      ticketReference: 'REC-2026-0042',
+      via: 'subject-tag',
+    });
     expect(classify(fixture('tag-from-stranger.eml'))).toEqual({ kind: 'new', linkedTicketReference: 'REC-2026-0042' });
     const unknownTicket = { ...fixture('tag-from-stranger.eml'), subject: 'Re: [REC-2025-9999] ancienne réclamation' };
     expect(classify(unknownTicket)).toEqual({ kind: 'new', linkedTicketReference: null });
@@ -297,13 +363,20 @@ describe('classifyInbound: threading', () => {
 
 describe('helpers', () => {
   it('referencedMessageIds: In-Reply-To then References, each once, without brackets', () => {
-    const mail = { ...fixture('reply-in-reply-to.eml'), inReplyTo: ['<b@x>', 'a@x'], references: ['c@x', 'a@x', ' <b@x> '] };
+    const mail = {
+      ...fixture('reply-in-reply-to.eml'),
+      inReplyTo: ['<b@x>', 'a@x'],
+      references: ['c@x', 'a@x', ' <b@x> '],
+    };
     expect(referencedMessageIds(mail)).toEqual(['b@x', 'a@x', 'c@x']);
   });
 
   it('subjectTicketReferences: bracketed tags with at least 4 sequence digits', () => {
     expect(subjectTicketReferences('Re: [REC-2026-0042] Votre réclamation', 'REC')).toEqual(['REC-2026-0042']);
-    expect(subjectTicketReferences('TR: [rec-2026-12345] et [REC-2026-0042] et [REC-2026-0042]', 'REC')).toEqual(['REC-2026-12345', 'REC-2026-0042']);
+    expect(subjectTicketReferences('TR: [rec-2026-12345] et [REC-2026-0042] et [REC-2026-0042]', 'REC')).toEqual([
+      'REC-2026-12345',
+      'REC-2026-0042',
+    ]);
     expect(subjectTicketReferences('[ REC-2026-0042 ]', 'REC')).toEqual(['REC-2026-0042']);
     expect(subjectTicketReferences('[REC-2026-042] REC-2026-0042 [ABC-2026-0042] [REC-26-0042]', 'REC')).toEqual([]);
     expect(subjectTicketReferences('[A.B-2026-0001]', 'A.B')).toEqual(['A.B-2026-0001']);
@@ -320,7 +393,10 @@ describe('helpers', () => {
   });
 
   it('keeps the domain module pure: it imports only the InboundMail type module', () => {
-    const source = readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/domain/inbound-classification.ts'), 'utf8');
+    const source = readFileSync(
+      path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/domain/inbound-classification.ts'),
+      'utf8',
+    );
     const imports = [...source.matchAll(/^import\s.*?from\s+'([^']+)'/gm)].map((match) => match[1]);
     expect(imports).toEqual(['./inbound-mail.js']);
     expect(source).not.toMatch(/Date\.now|new Date\(|process\.|node:/);
@@ -333,7 +409,9 @@ describe('helpers', () => {
 const root = corpusRoot();
 
 /** Expected outputs and body-only samples in the corpus folders used here. */
-const notMail = (relative: string): boolean => /\.(?:yml|json|md|license)$/.test(relative) || /\/(?:crisp-email-reply-parser|email_reply_trimmer|willdurand-EmailReplyParser)\//.test(relative);
+const notMail = (relative: string): boolean =>
+  /\.(?:yml|json|md|license)$/.test(relative) ||
+  /\/(?:crisp-email-reply-parser|email_reply_trimmer|willdurand-EmailReplyParser)\//.test(relative);
 
 /** auto-replies/ files that are not classified auto-reply or bounce, and why that is accepted. */
 const AUTO_REPLY_EXCEPTIONS: Readonly<Record<string, { kind: Classification['kind']; why: string }>> = {
@@ -345,9 +423,18 @@ const AUTO_REPLY_EXCEPTIONS: Readonly<Record<string, { kind: Classification['kin
 
 /** bounces/ files not classified bounce, and why. */
 const BOUNCE_EXCEPTIONS: Readonly<Record<string, { kind: Classification['kind'] | 'rejected'; why: string }>> = {
-  'bounces/mimekit/disposition-notification.txt': { kind: 'auto-reply', why: 'a read receipt (MDN), which the mail contract counts as an automatic reply' },
-  'bounces/sisimai/rfc3464-04.eml': { kind: 'rejected', why: 'multipart/report whose boundary lines were stripped: quarantined by the parser' },
-  'bounces/sisimai/rfc3464-06.eml': { kind: 'rejected', why: 'multipart/report whose boundary lines were stripped: quarantined by the parser' },
+  'bounces/mimekit/disposition-notification.txt': {
+    kind: 'auto-reply',
+    why: 'a read receipt (MDN), which the mail contract counts as an automatic reply',
+  },
+  'bounces/sisimai/rfc3464-04.eml': {
+    kind: 'rejected',
+    why: 'multipart/report whose boundary lines were stripped: quarantined by the parser',
+  },
+  'bounces/sisimai/rfc3464-06.eml': {
+    kind: 'rejected',
+    why: 'multipart/report whose boundary lines were stripped: quarantined by the parser',
+  },
 };
 
 /** Ordinary mails of french/ and encodings/ that really are automatic. */
@@ -355,7 +442,10 @@ const ORDINARY_EXCEPTIONS: Readonly<Record<string, { kind: Classification['kind'
   'encodings/cpython/msg_32.txt': { kind: 'auto-reply', why: 'a freebsd-isp mailing-list post: Precedence: bulk' },
   'encodings/cpython/msg_33.txt': { kind: 'auto-reply', why: 'a freebsd-isp mailing-list post: Precedence: bulk' },
   'encodings/flanker/from-encoding.eml': { kind: 'auto-reply', why: 'an Apache new-httpd list post: Precedence: bulk' },
-  'encodings/django-mailbox/message_with_utf8_char.eml': { kind: 'auto-reply', why: 'relayed by a forwarder that added Precedence: bulk' },
+  'encodings/django-mailbox/message_with_utf8_char.eml': {
+    kind: 'auto-reply',
+    why: 'relayed by a forwarder that added Precedence: bulk',
+  },
 };
 
 const corpusContext: ClassificationContext = {
@@ -366,9 +456,13 @@ const corpusContext: ClassificationContext = {
   participantsByTicket: new Map(),
 };
 
-async function classifyCorpus(relative: string): Promise<{ label: string; kind: Classification['kind'] | 'rejected'; detail: string }[]> {
+async function classifyCorpus(
+  relative: string,
+): Promise<{ label: string; kind: Classification['kind'] | 'rejected'; detail: string }[]> {
   const bytes = readCorpusFile(root!, relative);
-  const messages = relative.endsWith('.mbox') ? splitMbox(bytes).map((message, index) => ({ label: `${relative}#${index + 1}`, bytes: message })) : [{ label: relative, bytes }];
+  const messages = relative.endsWith('.mbox')
+    ? splitMbox(bytes).map((message, index) => ({ label: `${relative}#${index + 1}`, bytes: message }))
+    : [{ label: relative, bytes }];
   const out = [];
   for (const { label, bytes: message } of messages) {
     const result = await parseMail(message);
@@ -412,7 +506,9 @@ if (root === undefined) {
     });
 
     it('leaves ordinary french/ and encodings/ mails alone', async () => {
-      const files = [...corpusFiles(root, 'french'), ...corpusFiles(root, 'encodings')].filter((file) => !notMail(file));
+      const files = [...corpusFiles(root, 'french'), ...corpusFiles(root, 'encodings')].filter(
+        (file) => !notMail(file),
+      );
       let checked = 0;
       for (const file of files) {
         for (const { label, kind, detail } of await classifyCorpus(file)) {
@@ -426,8 +522,14 @@ if (root === undefined) {
     });
 
     it('leaves the negative controls of bounce detection alone', async () => {
-      for (const file of ['misc/sisimai/is-not-bounce-01.eml', 'misc/sisimai/is-not-bounce-02-forward-as-attachment.eml']) {
-        expect((await classifyCorpus(file)).map((entry) => entry.kind), file).toEqual(['new']);
+      for (const file of [
+        'misc/sisimai/is-not-bounce-01.eml',
+        'misc/sisimai/is-not-bounce-02-forward-as-attachment.eml',
+      ]) {
+        expect(
+          (await classifyCorpus(file)).map((entry) => entry.kind),
+          file,
+        ).toEqual(['new']);
       }
     });
   });

@@ -37,13 +37,29 @@ const iso = (d: Date) => d.toISOString();
 
 describe('periods', () => {
   it('reads months, quarters (Q or T), years and ranges; refuses the rest', () => {
-    expect(parsePeriod('2026-10')).toEqual({ kind: 'month', key: '2026-10', firstDay: '2026-10-01', endDay: '2026-11-01' });
+    expect(parsePeriod('2026-10')).toEqual({
+      kind: 'month',
+      key: '2026-10',
+      firstDay: '2026-10-01',
+      endDay: '2026-11-01',
+    });
     expect(parsePeriod('2026-12')!.endDay).toBe('2027-01-01');
-    expect(parsePeriod('2026-Q4')).toEqual({ kind: 'quarter', key: '2026-Q4', firstDay: '2026-10-01', endDay: '2027-01-01' });
+    expect(parsePeriod('2026-Q4')).toEqual({
+      kind: 'quarter',
+      key: '2026-Q4',
+      firstDay: '2026-10-01',
+      endDay: '2027-01-01',
+    });
     expect(parsePeriod('2026-t1')!.key).toBe('2026-Q1');
     expect(parsePeriod('2026')).toEqual({ kind: 'year', key: '2026', firstDay: '2026-01-01', endDay: '2027-01-01' });
-    expect(parsePeriod('2026-10-01..2026-10-15')).toEqual({ kind: 'custom', key: '2026-10-01..2026-10-15', firstDay: '2026-10-01', endDay: '2026-10-16' });
-    for (const bad of ['2026-13', '2026-Q5', '26-10', '2026-02-30..2026-03-01', '2026-10-15..2026-10-01', 'octobre']) expect(parsePeriod(bad)).toBeNull();
+    expect(parsePeriod('2026-10-01..2026-10-15')).toEqual({
+      kind: 'custom',
+      key: '2026-10-01..2026-10-15',
+      firstDay: '2026-10-01',
+      endDay: '2026-10-16',
+    });
+    for (const bad of ['2026-13', '2026-Q5', '26-10', '2026-02-30..2026-03-01', '2026-10-15..2026-10-01', 'octobre'])
+      expect(parsePeriod(bad)).toBeNull();
   });
 
   it('covers local days in the organisation’s zone, across daylight-saving changes', () => {
@@ -69,7 +85,18 @@ describe('periods', () => {
   it('lists the twelve months of the trend, ending with the period’s last month', () => {
     const months = trendMonths(monthPeriod(2026, 10));
     expect(months.map((m) => m.key)).toEqual([
-      '2025-11', '2025-12', '2026-01', '2026-02', '2026-03', '2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09', '2026-10',
+      '2025-11',
+      '2025-12',
+      '2026-01',
+      '2026-02',
+      '2026-03',
+      '2026-04',
+      '2026-05',
+      '2026-06',
+      '2026-07',
+      '2026-08',
+      '2026-09',
+      '2026-10',
     ]);
     expect(trendMonths(yearPeriod(2026))[11]!.key).toBe('2026-12');
     expect(shortMonthLabel(months[0]!)).toBe('nov. 25');
@@ -112,7 +139,9 @@ describe('indicator maths', () => {
   it('compares figures as they are shown', () => {
     expect(roundAsShown(8.26, 'days')).toBe(8.3);
     expect(roundAsShown(0.87349, 'rate')).toBe(0.873);
-    expect(formatComparison(compare(roundAsShown(8.26, 'days'), roundAsShown(7.33, 'days'), 'days'), 'days')).toBe('+1,0\u202fj');
+    expect(formatComparison(compare(roundAsShown(8.26, 'days'), roundAsShown(7.33, 'days'), 'days'), 'days')).toBe(
+      '+1,0\u202fj',
+    );
   });
 
   it('formats figures the French way', () => {
@@ -123,7 +152,17 @@ describe('indicator maths', () => {
   });
 
   it('puts backlog ages in buckets of completed days', () => {
-    expect([0, 7, 7.99, 8, 15.5, 16, 30.9, 31, 400].map(ageBucket)).toEqual(['0-7', '0-7', '0-7', '8-15', '8-15', '16-30', '16-30', '31+', '31+']);
+    expect([0, 7, 7.99, 8, 15.5, 16, 30.9, 31, 400].map(ageBucket)).toEqual([
+      '0-7',
+      '0-7',
+      '0-7',
+      '8-15',
+      '8-15',
+      '16-30',
+      '16-30',
+      '31+',
+      '31+',
+    ]);
   });
 });
 
@@ -160,16 +199,36 @@ describe('digest schedule', () => {
       { kind: 'month', period: monthPeriod(2026, 10), dueAt: new Date('2026-11-01T07:00:00Z') },
     ]);
     // A daemon back on 20 November catches up October, and only October.
-    expect(dueDigests({ ...input, now: new Date('2026-11-20T10:00:00Z') }).map((d) => d.period.key)).toEqual(['2026-10']);
+    expect(dueDigests({ ...input, now: new Date('2026-11-20T10:00:00Z') }).map((d) => d.period.key)).toEqual([
+      '2026-10',
+    ]);
   });
 
   it('makes the quarterly and annual reviews due on their own first days', () => {
-    const input = { timeZone: PARIS, schedule: monthly, reviews: ['month' as const, 'quarter' as const, 'year' as const] };
-    expect(dueDigests({ ...input, now: new Date('2027-01-01T07:00:00Z') }).map((d) => d.period.key)).toEqual(['2026-12', '2026-Q4', '2026']);
-    expect(dueDigests({ ...input, now: new Date('2027-02-01T07:00:00Z') }).map((d) => d.period.key)).toEqual(['2027-01', '2026-Q4', '2026']);
+    const input = {
+      timeZone: PARIS,
+      schedule: monthly,
+      reviews: ['month' as const, 'quarter' as const, 'year' as const],
+    };
+    expect(dueDigests({ ...input, now: new Date('2027-01-01T07:00:00Z') }).map((d) => d.period.key)).toEqual([
+      '2026-12',
+      '2026-Q4',
+      '2026',
+    ]);
+    expect(dueDigests({ ...input, now: new Date('2027-02-01T07:00:00Z') }).map((d) => d.period.key)).toEqual([
+      '2027-01',
+      '2026-Q4',
+      '2026',
+    ]);
     const annual = parseCronSchedule('0 8 1 1 *')!;
-    expect(dueDigests({ timeZone: PARIS, schedule: annual, reviews: ['year'], now: new Date('2026-12-31T22:59:00Z') }).map((d) => d.period.key)).toEqual(['2025']);
+    expect(
+      dueDigests({ timeZone: PARIS, schedule: annual, reviews: ['year'], now: new Date('2026-12-31T22:59:00Z') }).map(
+        (d) => d.period.key,
+      ),
+    ).toEqual(['2025']);
     // A month under an annual schedule waits for January: only December is ever due.
-    expect(dueDigests({ timeZone: PARIS, schedule: annual, reviews: ['month'], now: new Date('2026-11-02T00:00:00Z') })).toEqual([]);
+    expect(
+      dueDigests({ timeZone: PARIS, schedule: annual, reviews: ['month'], now: new Date('2026-11-02T00:00:00Z') }),
+    ).toEqual([]);
   });
 });

@@ -5,14 +5,25 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluate, parseJsonLines, type Evaluation } from '../../src/cli/qualify-command.js';
-import { buildQualificationRules, DEFAULT_PROCEDURE, DEFAULT_QUALIFICATION_RULES } from '../../src/domain/qualification-rules.js';
+import {
+  buildQualificationRules,
+  DEFAULT_PROCEDURE,
+  DEFAULT_QUALIFICATION_RULES,
+} from '../../src/domain/qualification-rules.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const devSet = resolve(root, '../shared/data/qualification-dev.jsonl');
 const present = existsSync(devSet);
 if (!present) process.stderr.write(`[qualification] ${devSet} not found: the development-set test is skipped\n`);
 
-const TARGETS = { category: 0.85, level: 0.75, requester: 0.9, receivable: 0.9, nonReceivableRecall: 0.7, msPerMail: 5 };
+const TARGETS = {
+  category: 0.85,
+  level: 0.75,
+  requester: 0.9,
+  receivable: 0.9,
+  nonReceivableRecall: 0.7,
+  msPerMail: 5,
+};
 
 describe.skipIf(!present)('qualification on the development set (../shared/data/qualification-dev.jsonl)', () => {
   const items = present ? parseJsonLines(readFileSync(devSet, 'utf8'), 'qualification-dev.jsonl') : [];
@@ -28,12 +39,19 @@ describe.skipIf(!present)('qualification on the development set (../shared/data/
 
   it('reads the 80 labelled items', () => {
     expect(items).toHaveLength(80);
-    expect(items.every((item) => item.expected?.category && item.expected.level && item.expected.requester && item.expected.receivable)).toBe(true);
+    expect(
+      items.every(
+        (item) => item.expected?.category && item.expected.level && item.expected.requester && item.expected.receivable,
+      ),
+    ).toBe(true);
   });
 
-  it(`gets the category right ≥ ${TARGETS.category * 100} %`, () => expect(share('category')).toBeGreaterThanOrEqual(TARGETS.category));
-  it(`gets the level right ≥ ${TARGETS.level * 100} %`, () => expect(share('level')).toBeGreaterThanOrEqual(TARGETS.level));
-  it(`gets the requester right ≥ ${TARGETS.requester * 100} %`, () => expect(share('requester')).toBeGreaterThanOrEqual(TARGETS.requester));
+  it(`gets the category right ≥ ${TARGETS.category * 100} %`, () =>
+    expect(share('category')).toBeGreaterThanOrEqual(TARGETS.category));
+  it(`gets the level right ≥ ${TARGETS.level * 100} %`, () =>
+    expect(share('level')).toBeGreaterThanOrEqual(TARGETS.level));
+  it(`gets the requester right ≥ ${TARGETS.requester * 100} %`, () =>
+    expect(share('requester')).toBeGreaterThanOrEqual(TARGETS.requester));
   it(`gets receivability right ≥ ${TARGETS.receivable * 100} %, finding ≥ ${TARGETS.nonReceivableRecall * 100} % of the non-receivable`, () => {
     expect(share('receivable')).toBeGreaterThanOrEqual(TARGETS.receivable);
     const { found, total } = evaluation.nonReceivableRecall;

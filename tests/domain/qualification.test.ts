@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { qualify, newTextOf, type QualificationFeedback, type QualificationInput } from '../../src/domain/qualification.js';
+import {
+  qualify,
+  newTextOf,
+  type QualificationFeedback,
+  type QualificationInput,
+} from '../../src/domain/qualification.js';
 import {
   buildQualificationRules,
   DEFAULT_PROCEDURE,
@@ -13,24 +18,37 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { testConfigYaml } from '../support/test-config.js';
 
 const rules = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE);
-const withOverrides = (overrides: QualificationOverrides) => buildQualificationRules(mergeQualificationRules(overrides), DEFAULT_PROCEDURE);
+const withOverrides = (overrides: QualificationOverrides) =>
+  buildQualificationRules(mergeQualificationRules(overrides), DEFAULT_PROCEDURE);
 
-const mail = (subject: string, text: string, from = 'rh@entreprise-exemple.example', name = ''): QualificationInput => ({
+const mail = (
+  subject: string,
+  text: string,
+  from = 'rh@entreprise-exemple.example',
+  name = '',
+): QualificationInput => ({
   subject,
   text,
   from: { address: from, name },
 });
-const q = (subject: string, text: string, from?: string, name?: string) => qualify(mail(subject, text, from, name), rules);
+const q = (subject: string, text: string, from?: string, name?: string) =>
+  qualify(mail(subject, text, from, name), rules);
 
 describe('qualify: the procedures’ own level examples', () => {
   it('level 1: a doctor absent on the day, employees leave without their visit (CIAMT PRD-AME-004)', () => {
-    const result = q('Vacation du 12 mars', 'Le médecin était absent le jour de sa vacation, nos salariés sont repartis sans avoir eu leur visite.');
+    const result = q(
+      'Vacation du 12 mars',
+      'Le médecin était absent le jour de sa vacation, nos salariés sont repartis sans avoir eu leur visite.',
+    );
     expect(result).toMatchObject({ level: 1, category: 'medicale', requester: 'adherent', receivable: true });
     expect(result.evidence.find((e) => e.startsWith('niveau 1'))).toMatch(/médecin était absent|repartis sans/);
   });
 
   it('level 2: a secretary absent, replaced the same day, the visits done late', () => {
-    const result = q('Accueil', 'La secrétaire était absente ce matin ; une collègue l’a remplacée dans la journée et les visites ont été faites avec une heure de retard.');
+    const result = q(
+      'Accueil',
+      'La secrétaire était absente ce matin ; une collègue l’a remplacée dans la journée et les visites ont été faites avec une heure de retard.',
+    );
     expect(result.level).toBe(2);
   });
 
@@ -40,12 +58,18 @@ describe('qualify: the procedures’ own level examples', () => {
   });
 
   it('level 1 also for a deliverable that is wrong and blocks someone', () => {
-    const result = q('Avis erroné', 'L’avis d’inaptitude de Mme Roux est erroné : il porte le poste d’une autre salariée et nous ne pouvons pas engager le reclassement.');
+    const result = q(
+      'Avis erroné',
+      'L’avis d’inaptitude de Mme Roux est erroné : il porte le poste d’une autre salariée et nous ne pouvons pas engager le reclassement.',
+    );
     expect(result.level).toBe(1);
   });
 
   it('level 2, not 1, when the service was delivered after all', () => {
-    const result = q('Trois reports', 'Le rendez-vous de notre salarié a été reporté trois fois. Il a finalement eu lieu le 3 juillet et s’est bien passé.');
+    const result = q(
+      'Trois reports',
+      'Le rendez-vous de notre salarié a été reporté trois fois. Il a finalement eu lieu le 3 juillet et s’est bien passé.',
+    );
     expect(result.level).toBe(2);
   });
 });
@@ -59,72 +83,132 @@ describe('qualify: French text handling', () => {
   });
 
   it('reads text-speak and typos', () => {
-    const result = q('visite annulé', 'bjr jsuis venu pr ma visite ce matin et le medcin etait malade, personne ma prevenu. jai posé une demi journée pr rien', 'jordan.m@gmail.com');
+    const result = q(
+      'visite annulé',
+      'bjr jsuis venu pr ma visite ce matin et le medcin etait malade, personne ma prevenu. jai posé une demi journée pr rien',
+      'jordan.m@gmail.com',
+    );
     expect(result).toMatchObject({ level: 1, category: 'medicale', requester: 'salarie' });
   });
 
   it('matches a phrase spread over two lines of a hard-wrapped mail, and a word cut by a hyphen at a line end', () => {
-    const result = q('Visite', 'Bonjour, ce matin le médecin\nétait absent et nous sommes repartis sans\navoir eu notre visite. Merci de nous reconvo-\nquer.');
+    const result = q(
+      'Visite',
+      'Bonjour, ce matin le médecin\nétait absent et nous sommes repartis sans\navoir eu notre visite. Merci de nous reconvo-\nquer.',
+    );
     expect(result.level).toBe(1);
     expect(result.evidence.join(' ')).toMatch(/médecin\s+était absent/);
   });
 
   it('ignores a cue under negation ("pas de retard"), but not a cue that holds the negation itself', () => {
-    const noDelay = q('Remarque', 'Il n’y a pas eu de retard, la visite a eu lieu à l’heure. Les chaises de la salle sont inconfortables.', 'a.b@gmail.com');
+    const noDelay = q(
+      'Remarque',
+      'Il n’y a pas eu de retard, la visite a eu lieu à l’heure. Les chaises de la salle sont inconfortables.',
+      'a.b@gmail.com',
+    );
     expect(noDelay.level).toBe(3);
     const notHeld = q('Visite', 'La visite prévue hier n’a pas eu lieu et personne ne nous a prévenus.');
     expect(notHeld.level).toBe(1);
   });
 
   it('leaves quoted history and disclaimers out', () => {
-    const text = 'Merci de corriger l’adresse de notre établissement sur les convocations.\n\n-----Message d’origine-----\nDe : Service\nEnvoyé : lundi\nObjet : Cotisation\nVotre facture de cotisation est impayée, remise refusée.';
+    const text =
+      'Merci de corriger l’adresse de notre établissement sur les convocations.\n\n-----Message d’origine-----\nDe : Service\nEnvoyé : lundi\nObjet : Cotisation\nVotre facture de cotisation est impayée, remise refusée.';
     expect(newTextOf(text)).not.toMatch(/facture/);
     expect(q('Adresse', text).category).toBe('administrative');
-    const disclaimer = 'Le technicien n’est jamais venu faire les mesures de bruit.\nCe message et ses pièces jointes sont confidentiels. Le médecin, la facture et la cotisation ne sont pas concernés.';
+    const disclaimer =
+      'Le technicien n’est jamais venu faire les mesures de bruit.\nCe message et ses pièces jointes sont confidentiels. Le médecin, la facture et la cotisation ne sont pas concernés.';
     expect(q('Mesures', disclaimer).category).toBe('prevention');
   });
 });
 
 describe('qualify: receivability', () => {
   it('a plain request for an appointment or a document is not a complaint', () => {
-    const appointment = q('Rendez-vous', 'Bonjour, je souhaiterais prendre rendez-vous avec le médecin du travail. Quelles sont vos disponibilités ?', 'paul.m@orange.fr');
+    const appointment = q(
+      'Rendez-vous',
+      'Bonjour, je souhaiterais prendre rendez-vous avec le médecin du travail. Quelles sont vos disponibilités ?',
+      'paul.m@orange.fr',
+    );
     expect(appointment).toMatchObject({ receivable: false, nonReceivableKind: 'request', level: 3 });
-    const document = q('Attestation', 'Pourriez-vous nous envoyer un duplicata de l’attestation de suivi de notre salarié ? Merci.');
+    const document = q(
+      'Attestation',
+      'Pourriez-vous nous envoyer un duplicata de l’attestation de suivi de notre salarié ? Merci.',
+    );
     expect(document).toMatchObject({ receivable: false, nonReceivableKind: 'request' });
   });
 
   it('thanks are not a complaint', () => {
-    expect(q('Merci', 'Je tenais à remercier l’infirmière pour son écoute lors de ma visite. Bravo à toute l’équipe.', 'a@laposte.net')).toMatchObject({
+    expect(
+      q(
+        'Merci',
+        'Je tenais à remercier l’infirmière pour son écoute lors de ma visite. Bravo à toute l’équipe.',
+        'a@laposte.net',
+      ),
+    ).toMatchObject({
       receivable: false,
       nonReceivableKind: 'thanks',
     });
   });
 
   it('a commercial solicitation or a phishing mail is not a complaint', () => {
-    expect(q('Partenariat', 'Nous proposons aux services de santé au travail une solution innovante, sans engagement. Découvrez notre offre lors d’une démonstration.', 'contact@solutions.example').nonReceivableKind).toBe('commercial');
-    expect(q('Compte', 'Votre compte sera suspendu : cliquez sur le lien ci-dessous et confirmez vos identifiants sous 24 heures.', 'noreply@secure.example').nonReceivableKind).toBe('commercial');
+    expect(
+      q(
+        'Partenariat',
+        'Nous proposons aux services de santé au travail une solution innovante, sans engagement. Découvrez notre offre lors d’une démonstration.',
+        'contact@solutions.example',
+      ).nonReceivableKind,
+    ).toBe('commercial');
+    expect(
+      q(
+        'Compte',
+        'Votre compte sera suspendu : cliquez sur le lien ci-dessous et confirmez vos identifiants sous 24 heures.',
+        'noreply@secure.example',
+      ).nonReceivableKind,
+    ).toBe('commercial');
   });
 
   it('a dispute with the employer or a third party is not a complaint, and goes to « autre »', () => {
-    const pay = q('Heures sup', 'Mon employeur ne me paye pas mes heures supplémentaires depuis six mois. Vous pouvez l’obliger à payer ?', 'c.l@gmail.com');
-    expect(pay).toMatchObject({ receivable: false, nonReceivableKind: 'thirdParty', category: 'autre', requester: 'salarie', level: 3 });
-    expect(q('Indemnités', 'La CPAM ne me verse pas mes indemnités journalières depuis deux mois.', 'l@free.fr').receivable).toBe(false);
+    const pay = q(
+      'Heures sup',
+      'Mon employeur ne me paye pas mes heures supplémentaires depuis six mois. Vous pouvez l’obliger à payer ?',
+      'c.l@gmail.com',
+    );
+    expect(pay).toMatchObject({
+      receivable: false,
+      nonReceivableKind: 'thirdParty',
+      category: 'autre',
+      requester: 'salarie',
+      level: 3,
+    });
+    expect(
+      q('Indemnités', 'La CPAM ne me verse pas mes indemnités journalières depuis deux mois.', 'l@free.fr').receivable,
+    ).toBe(false);
   });
 
   it('a request inside a real complaint stays a complaint', () => {
-    const result = q('Visite annulée deux fois', 'Ma visite a été annulée deux fois la veille. C’est inadmissible. Pourriez-vous me proposer un rendez-vous rapidement ?', 'n.b@gmail.com');
+    const result = q(
+      'Visite annulée deux fois',
+      'Ma visite a été annulée deux fois la veille. C’est inadmissible. Pourriez-vous me proposer un rendez-vous rapidement ?',
+      'n.b@gmail.com',
+    );
     expect(result.receivable).toBe(true);
   });
 });
 
 describe('qualify: requester', () => {
   it('a personal webmail and first-person words ("mon employeur", "ma visite") → salarié', () => {
-    expect(q('Visite', 'Mon employeur m’a dit que ma visite était reportée.', 'kevin78@hotmail.fr').requester).toBe('salarie');
+    expect(q('Visite', 'Mon employeur m’a dit que ma visite était reportée.', 'kevin78@hotmail.fr').requester).toBe(
+      'salarie',
+    );
   });
 
   it('a company domain, a company mailbox, "nos salariés", a role in the signature → adhérent', () => {
-    expect(q('Visites', 'Nos salariés attendent leur convocation.', 'rh@transports-x.example').requester).toBe('adherent');
-    expect(q('Facture', 'Merci de corriger la facture.\nJ. Martin\nGérant', 'j.martin@martin-sarl.example').requester).toBe('adherent');
+    expect(q('Visites', 'Nos salariés attendent leur convocation.', 'rh@transports-x.example').requester).toBe(
+      'adherent',
+    );
+    expect(
+      q('Facture', 'Merci de corriger la facture.\nJ. Martin\nGérant', 'j.martin@martin-sarl.example').requester,
+    ).toBe('adherent');
   });
 
   it('a company writing from a personal webmail is recognised by its name', () => {
@@ -134,14 +218,29 @@ describe('qualify: requester', () => {
   });
 
   it('a lawyer acting for an employee → salarié; for the company → adhérent', () => {
-    expect(q('Visite de reprise', 'Je représente M. Perrin, salarié de la société Logis. Son employeur n’a reçu aucun avis.', 'j.caron@caron-avocats.example').requester).toBe('salarie');
-    expect(q('Visite de reprise', 'Je vous écris en qualité de conseil de la société Translog, adhérente de votre service.', 'j.a@avocats.example').requester).toBe('adherent');
+    expect(
+      q(
+        'Visite de reprise',
+        'Je représente M. Perrin, salarié de la société Logis. Son employeur n’a reçu aucun avis.',
+        'j.caron@caron-avocats.example',
+      ).requester,
+    ).toBe('salarie');
+    expect(
+      q(
+        'Visite de reprise',
+        'Je vous écris en qualité de conseil de la société Translog, adhérente de votre service.',
+        'j.a@avocats.example',
+      ).requester,
+    ).toBe('adherent');
   });
 });
 
 describe('qualify: result shape, confidence and the acknowledgement level', () => {
   it('gives every field a confidence and explains every field', () => {
-    const result = q('Facture en double', 'Vous nous avez facturé deux fois la visite de M. Durand. Merci d’établir un avoir.');
+    const result = q(
+      'Facture en double',
+      'Vous nous avez facturé deux fois la visite de M. Durand. Merci d’établir un avoir.',
+    );
     expect(result.category).toBe('facturation');
     expect(result.typology).toBe('erreur-facture');
     for (const value of Object.values(result.confidences)) expect(value).toBeGreaterThanOrEqual(0);
@@ -162,7 +261,10 @@ describe('qualify: result shape, confidence and the acknowledgement level', () =
   });
 
   it('applies its own level at reception when confident', () => {
-    const result = q('Médecin absent', 'Le médecin était absent, nos six salariés sont repartis sans avoir eu leur visite, pour rien.');
+    const result = q(
+      'Médecin absent',
+      'Le médecin était absent, nos six salariés sont repartis sans avoir eu leur visite, pour rien.',
+    );
     expect(result.lowConfidence).toBe(false);
     expect(result.acknowledgementLevel).toBe(1);
   });
@@ -171,12 +273,21 @@ describe('qualify: result shape, confidence and the acknowledgement level', () =
     const config = loadConfig(testConfigYaml(), {}, 'test').config; // generale + medicale only
     const result = qualify(mail('Facture', 'La facture de cotisation est fausse.'), resolveQualificationRules(config));
     expect(['generale', 'medicale']).toContain(result.category);
-    const oneLevel = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, { ...DEFAULT_PROCEDURE, levels: [{ level: 1, resolveWithin: '48h' }], defaultLevel: 1 });
+    const oneLevel = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, {
+      ...DEFAULT_PROCEDURE,
+      levels: [{ level: 1, resolveWithin: '48h' }],
+      defaultLevel: 1,
+    });
     expect(qualify(mail('Remise', 'Nous souhaiterions une remise.'), oneLevel).level).toBe(1);
   });
 
   it('still accepts the old rules (default level only): nothing decided, staff to qualify', () => {
-    expect(qualify(mail('x', 'y'), { defaultLevel: 2 })).toMatchObject({ category: null, level: 2, lowConfidence: true, acknowledgementLevel: 2 });
+    expect(qualify(mail('x', 'y'), { defaultLevel: 2 })).toMatchObject({
+      category: null,
+      level: 2,
+      lowConfidence: true,
+      acknowledgementLevel: 2,
+    });
   });
 
   it('stays well under 5 ms per mail', () => {
@@ -211,18 +322,26 @@ describe('qualify: rules from the configuration', () => {
     const resolved = resolveQualificationRules(config);
     expect(resolved.mostProtectiveLevel).toBe(1);
     expect(resolved.categories.medicale?.['visite de reprise']).toBe(3);
-    expect(loadConfig(testConfigYaml(), {}, 'test').config.qualification.lowConfidence.acknowledgementLevel).toBe('default');
+    expect(loadConfig(testConfigYaml(), {}, 'test').config.qualification.lowConfidence.acknowledgementLevel).toBe(
+      'default',
+    );
   });
 
   it('rejects a cue for a category or level the procedure does not have', () => {
     const yaml = `${testConfigYaml()}\nqualification:\n  categories:\n    inconnue: { mot: 1 }\n  levels:\n    "7": { mot: 1 }\n`;
-    expect(() => loadConfig(yaml, {}, 'test')).toThrow(/qualification\.categories\.inconnue: unknown category inconnue[\s\S]*qualification\.levels\.7/);
+    expect(() => loadConfig(yaml, {}, 'test')).toThrow(
+      /qualification\.categories\.inconnue: unknown category inconnue[\s\S]*qualification\.levels\.7/,
+    );
   });
 });
 
 describe('qualify: learning from staff corrections', () => {
   const complaint = mail('Badge d’accès', 'Le badge d’accès ne fonctionne plus depuis lundi, impossible d’entrer.');
-  const correction = (to: string, text = `${complaint.subject} ${complaint.text}`, field = 'category'): QualificationFeedback => ({
+  const correction = (
+    to: string,
+    text = `${complaint.subject} ${complaint.text}`,
+    field = 'category',
+  ): QualificationFeedback => ({
     field,
     from: 'generale',
     to,
@@ -236,7 +355,9 @@ describe('qualify: learning from staff corrections', () => {
     const after = qualify(complaint, rules, [correction('administrative')]);
     expect(before.category).not.toBe('administrative');
     expect(after.category).toBe('administrative');
-    expect(after.evidence.join('\n')).toMatch(/appris : correction generale → administrative par pilote@spst\.example le 2026-03-12 \(\d+ % de termes communs\)/);
+    expect(after.evidence.join('\n')).toMatch(
+      /appris : correction generale → administrative par pilote@spst\.example le 2026-03-12 \(\d+ % de termes communs\)/,
+    );
   });
 
   it('ignores corrections of unrelated complaints', () => {
@@ -256,7 +377,12 @@ describe('qualify: learning from staff corrections', () => {
 
   it('learns levels too, and can be switched off', () => {
     const text = complaint;
-    const levelFix: QualificationFeedback = { field: 'level', from: '2', to: '1', terms: contentTerms(`${text.subject} ${text.text}`) };
+    const levelFix: QualificationFeedback = {
+      field: 'level',
+      from: '2',
+      to: '1',
+      terms: contentTerms(`${text.subject} ${text.text}`),
+    };
     const boosted = qualify(text, rules, [levelFix]);
     expect(boosted.evidence.join('\n')).toMatch(/appris \(niveau → 1/);
     expect(qualify(text, withOverrides({ learning: { enabled: false } }), [levelFix])).toEqual(qualify(text, rules));
@@ -265,7 +391,9 @@ describe('qualify: learning from staff corrections', () => {
 
 describe('mergeQualificationRules', () => {
   it('re-weights a built-in cue however it is written, and removes it with weight 0', () => {
-    const merged = mergeQualificationRules({ categories: { administrative: { 'Rendez-vous': 0.5 }, facturation: { 'FACTUR*': 0 } } });
+    const merged = mergeQualificationRules({
+      categories: { administrative: { 'Rendez-vous': 0.5 }, facturation: { 'FACTUR*': 0 } },
+    });
     expect(merged.categories.administrative).toMatchObject({ 'Rendez-vous': 0.5 });
     expect(merged.categories.administrative).not.toHaveProperty('rendezvous');
     expect(merged.categories.facturation).not.toHaveProperty('factur*');

@@ -89,7 +89,9 @@ describe('extractNewText on replies from the usual clients', () => {
     expect(result.text).toBe(
       '#assign marie.durand@spst-vdl.fr\n#category accueil\n\nMarie, could you take this one? The Tours centre is yours.\n\nBest regards,\nPaul Bernard\nQuality pilot | SPST Val-de-Loire\n+33 2 47 00 00 01',
     );
-    expect(result.core).toBe('#assign marie.durand@spst-vdl.fr\n#category accueil\n\nMarie, could you take this one? The Tours centre is yours.');
+    expect(result.core).toBe(
+      '#assign marie.durand@spst-vdl.fr\n#category accueil\n\nMarie, could you take this one? The Tours centre is yours.',
+    );
   });
 
   it('Outlook "-----Message d\'origine-----" with an [mailto:] sender', () => {
@@ -102,7 +104,11 @@ describe('extractNewText on replies from the usual clients', () => {
   });
 
   it('Outlook mobile FR: the "Obtenir Outlook pour iOS" footer and the header block go', () => {
-    expect(extractNewText(replyOf('outlook-mobile-fr.txt'))).toEqual({ text: '#prendre', core: '#prendre', quoted: true });
+    expect(extractNewText(replyOf('outlook-mobile-fr.txt'))).toEqual({
+      text: '#prendre',
+      core: '#prendre',
+      quoted: true,
+    });
   });
 
   it('Gmail FR (text): the "Le lun. 23 nov. 2026 à 10:04, … <" / "…> a écrit :" header wrapped over two lines', () => {
@@ -111,7 +117,9 @@ describe('extractNewText on replies from the usual clients', () => {
     expect(result.text).toBe(
       "#typologie attente-accueil\n#echeance 15/12/2026 revoir le planning du lundi\n\nC'est noté, je m'en occupe avec l'équipe d'accueil.\n\nBien cordialement,\nHélène Petit\nResponsable de centre",
     );
-    expect(result.core).toBe("#typologie attente-accueil\n#echeance 15/12/2026 revoir le planning du lundi\n\nC'est noté, je m'en occupe avec l'équipe d'accueil.");
+    expect(result.core).toBe(
+      "#typologie attente-accueil\n#echeance 15/12/2026 revoir le planning du lundi\n\nC'est noté, je m'en occupe avec l'équipe d'accueil.",
+    );
   });
 
   it('Gmail FR (HTML): div.gmail_quote goes, an indentation blockquote (border:none) stays', () => {
@@ -121,17 +129,25 @@ describe('extractNewText on replies from the usual clients', () => {
       '#repondre\n\nBonjour Madame Garnier,\n\nVotre rendez-vous est déplacé au jeudi 3 décembre à 9 h.\n\nBien cordialement,\nHélène Petit\n\nCentre de Tours – 12 rue Nationale',
     );
     expect(result.text).not.toContain('a écrit');
-    expect(result.core).toBe('#repondre\n\nBonjour Madame Garnier,\n\nVotre rendez-vous est déplacé au jeudi 3 décembre à 9 h.');
+    expect(result.core).toBe(
+      '#repondre\n\nBonjour Madame Garnier,\n\nVotre rendez-vous est déplacé au jeudi 3 décembre à 9 h.',
+    );
   });
 
   it('Gmail EN (text and HTML): "On Mon, Nov 23, 2026 at 10:04 AM … wrote:"', () => {
     // "Thanks" closing the mail is a sign-off: gone from core.
-    expect(extractNewText(replyOf('gmail-en.txt'))).toEqual({ text: '#status\n\nThanks', core: '#status', quoted: true });
+    expect(extractNewText(replyOf('gmail-en.txt'))).toEqual({
+      text: '#status\n\nThanks',
+      core: '#status',
+      quoted: true,
+    });
     const html = extractNewText(replyOf('gmail-en.html'));
     expect(html.text).toBe(
       '#level 3\n#note the employer threatens to leave the service\n\nEscalating: this one is serious.\n\nKind regards,\nPaul\n\nPaul Bernard | Quality pilot',
     );
-    expect(html.core).toBe('#level 3\n#note the employer threatens to leave the service\n\nEscalating: this one is serious.');
+    expect(html.core).toBe(
+      '#level 3\n#note the employer threatens to leave the service\n\nEscalating: this one is serious.',
+    );
     expect(html.quoted).toBe(true);
   });
 
@@ -147,18 +163,28 @@ describe('extractNewText on replies from the usual clients', () => {
     expect(result.text).toBe(
       "#cause planning des convocations non mis à jour après l'absence d'une assistante\n#pourquoi l'absence n'a pas été signalée au secrétariat\n\n--\nAntoine Moreau\nPilote AMC – SPST Val-de-Loire",
     );
-    expect(result.core).toBe("#cause planning des convocations non mis à jour après l'absence d'une assistante\n#pourquoi l'absence n'a pas été signalée au secrétariat");
+    expect(result.core).toBe(
+      "#cause planning des convocations non mis à jour après l'absence d'une assistante\n#pourquoi l'absence n'a pas été signalée au secrétariat",
+    );
   });
 
   it('Thunderbird FR (HTML): div.moz-cite-prefix wrapped over two lines and the blockquote go; paragraphs are set off', () => {
     const result = extractNewText(replyOf('thunderbird-fr.html'));
-    expect(result.text).toBe("#rouvrir\n#note le réclamant signale que l'attente a repris\n\nMerci de regarder à nouveau.\n\n--\nAntoine Moreau\nPilote AMC");
-    expect(result.core).toBe("#rouvrir\n#note le réclamant signale que l'attente a repris\n\nMerci de regarder à nouveau.");
+    expect(result.text).toBe(
+      "#rouvrir\n#note le réclamant signale que l'attente a repris\n\nMerci de regarder à nouveau.\n\n--\nAntoine Moreau\nPilote AMC",
+    );
+    expect(result.core).toBe(
+      "#rouvrir\n#note le réclamant signale que l'attente a repris\n\nMerci de regarder à nouveau.",
+    );
     expect(result.quoted).toBe(true);
   });
 
   it('iPhone Mail FR: "Envoyé de mon iPhone" and the ">"-quoted attribution go', () => {
-    expect(extractNewText(replyOf('iphone-fr.txt'))).toEqual({ text: '#prendre\n\nJe regarde ça demain matin.', core: '#prendre\n\nJe regarde ça demain matin.', quoted: true });
+    expect(extractNewText(replyOf('iphone-fr.txt'))).toEqual({
+      text: '#prendre\n\nJe regarde ça demain matin.',
+      core: '#prendre\n\nJe regarde ça demain matin.',
+      quoted: true,
+    });
   });
 
   it('an HTML-only Outlook mail through the parser: its double-spaced converted text is replaced by the HTML reading', async () => {
@@ -166,7 +192,9 @@ describe('extractNewText on replies from the usual clients', () => {
     if (!parsed.ok) throw new Error(parsed.reason);
     expect(parsed.mail.text).toContain('#prendre\n\n#niveau 1');
     const result = extractNewText(parsed.mail);
-    expect(result.text).toBe('#prendre\n#niveau 1\n\nJe rappelle l’entreprise cet après-midi.\n\nCordialement,\nDr Claire Martin');
+    expect(result.text).toBe(
+      '#prendre\n#niveau 1\n\nJe rappelle l’entreprise cet après-midi.\n\nCordialement,\nDr Claire Martin',
+    );
     expect(result.core).toBe('#prendre\n#niveau 1\n\nJe rappelle l’entreprise cet après-midi.');
     expect(result.quoted).toBe(true);
   });
@@ -174,7 +202,9 @@ describe('extractNewText on replies from the usual clients', () => {
 
 describe('extractNewText on other layouts', () => {
   it('normalises CRLF and trims surrounding blank lines; nothing quoted', () => {
-    expect(extractNewText({ text: '\r\n\r\n#clore\r\n\r\nC\'est fait.   \r\n\r\n\r\nMerci\r\n\r\n', html: null })).toEqual({
+    expect(
+      extractNewText({ text: "\r\n\r\n#clore\r\n\r\nC'est fait.   \r\n\r\n\r\nMerci\r\n\r\n", html: null }),
+    ).toEqual({
       text: "#clore\n\nC'est fait.\n\nMerci",
       core: "#clore\n\nC'est fait.",
       quoted: false,
@@ -186,7 +216,8 @@ describe('extractNewText on other layouts', () => {
   });
 
   it('Gmail FR header wrapped over three lines', () => {
-    const text = 'Bien reçu.\n\nLe lun. 23 nov. 2026 à 10:04, "Réclamations SPST"\n<reclamation@spst.fr>\na écrit :\n\n> Texte';
+    const text =
+      'Bien reçu.\n\nLe lun. 23 nov. 2026 à 10:04, "Réclamations SPST"\n<reclamation@spst.fr>\na écrit :\n\n> Texte';
     expect(extractNewText({ text, html: null })).toMatchObject({ text: 'Bien reçu.', quoted: true });
   });
 
@@ -206,8 +237,13 @@ describe('extractNewText on other layouts', () => {
   });
 
   it('keeps inline and bottom-posted answers between quoted blocks', () => {
-    const text = 'Le 23/11/2026 à 10:04, Jean Dupont a écrit :\n> Pouvez-vous me rappeler ?\n\nOui, demain matin.\n\n> Et pour la facture ?\n\nElle est annulée.';
-    expect(extractNewText({ text, html: null })).toEqual({ text: 'Oui, demain matin.\n\nElle est annulée.', core: 'Oui, demain matin.\n\nElle est annulée.', quoted: true });
+    const text =
+      'Le 23/11/2026 à 10:04, Jean Dupont a écrit :\n> Pouvez-vous me rappeler ?\n\nOui, demain matin.\n\n> Et pour la facture ?\n\nElle est annulée.';
+    expect(extractNewText({ text, html: null })).toEqual({
+      text: 'Oui, demain matin.\n\nElle est annulée.',
+      core: 'Oui, demain matin.\n\nElle est annulée.',
+      quoted: true,
+    });
   });
 
   it('does not take prose for a quote header', () => {
@@ -222,8 +258,13 @@ describe('extractNewText on other layouts', () => {
   });
 
   it('uses email-reply-parser for quote headers of other languages', () => {
-    const polish = 'Dziękuję.\n\nW dniu 23.11.2026 o 10:04, Jan Kowalski <jan@example.pl> pisze:\nTreść poprzedniej wiadomości';
-    expect(extractNewText({ text: polish, html: null })).toEqual({ text: 'Dziękuję.', core: 'Dziękuję.', quoted: true });
+    const polish =
+      'Dziękuję.\n\nW dniu 23.11.2026 o 10:04, Jan Kowalski <jan@example.pl> pisze:\nTreść poprzedniej wiadomości';
+    expect(extractNewText({ text: polish, html: null })).toEqual({
+      text: 'Dziękuję.',
+      core: 'Dziękuję.',
+      quoted: true,
+    });
   });
 
   it('removes mobile footers and eco footers anywhere, and a confidentiality footer with what follows', () => {
@@ -239,7 +280,11 @@ describe('extractNewText on other layouts', () => {
       'Ce courriel et toutes les pièces jointes sont confidentiels et destinés exclusivement aux personnes auxquelles ils sont adressés.',
       'Toute diffusion non autorisée est interdite.',
     ].join('\n');
-    expect(extractNewText({ text, html: null })).toEqual({ text: 'Je rappelle demain.', core: 'Je rappelle demain.', quoted: false });
+    expect(extractNewText({ text, html: null })).toEqual({
+      text: 'Je rappelle demain.',
+      core: 'Je rappelle demain.',
+      quoted: false,
+    });
   });
 
   it('keeps a response that talks about confidentiality, messages or printing', () => {
@@ -286,7 +331,11 @@ describe('extractNewText on other layouts', () => {
 
   it('returns empty text for an empty mail', () => {
     expect(extractNewText({ text: '', html: null })).toEqual({ text: '', core: '', quoted: false });
-    expect(extractNewText({ text: '  \n', html: '<html><body><br></body></html>' })).toEqual({ text: '', core: '', quoted: false });
+    expect(extractNewText({ text: '  \n', html: '<html><body><br></body></html>' })).toEqual({
+      text: '',
+      core: '',
+      quoted: false,
+    });
   });
 });
 
@@ -307,8 +356,15 @@ describe('htmlToText', () => {
   });
 
   it('cuts at Hotmail hr#stopSpelling and Outlook for Mac #OLK_SRC_BODY_SECTION', () => {
-    expect(htmlToText('<div>Réponse<hr id="stopSpelling">Date: hier<br>Ancien</div>', { dropQuotes: true })).toEqual({ text: 'Réponse', quoted: true });
-    expect(htmlToText('<div>Réponse</div><span id="OLK_SRC_BODY_SECTION"><div>De : Jean</div></span><div>Ancien</div>', { dropQuotes: true })).toEqual({
+    expect(htmlToText('<div>Réponse<hr id="stopSpelling">Date: hier<br>Ancien</div>', { dropQuotes: true })).toEqual({
+      text: 'Réponse',
+      quoted: true,
+    });
+    expect(
+      htmlToText('<div>Réponse</div><span id="OLK_SRC_BODY_SECTION"><div>De : Jean</div></span><div>Ancien</div>', {
+        dropQuotes: true,
+      }),
+    ).toEqual({
       text: 'Réponse',
       quoted: true,
     });
@@ -317,7 +373,14 @@ describe('htmlToText', () => {
 
 describe('readHeaderBlock', () => {
   it('reads a block with a wrapped value and two fields on one line', () => {
-    const lines = ['De : Jean Dupont', '<jean.dupont@exemple.fr>', 'Date : 23/06/24  10:46  (GMT+01:00)', 'À : accueil@spst.fr Objet : Ma visite', '', 'Texte'];
+    const lines = [
+      'De : Jean Dupont',
+      '<jean.dupont@exemple.fr>',
+      'Date : 23/06/24  10:46  (GMT+01:00)',
+      'À : accueil@spst.fr Objet : Ma visite',
+      '',
+      'Texte',
+    ];
     expect(readHeaderBlock(lines, 0)).toEqual({
       fields: [
         { key: 'from', value: 'Jean Dupont <jean.dupont@exemple.fr>' },
@@ -363,55 +426,198 @@ function corpusInputs(root: string): string[] {
 
 /** For each file whose quoted part we looked at: what must be gone, what must stay. */
 const CHECKED: ReadonlyArray<{ file: string; gone: readonly string[]; kept?: readonly string[]; quoted?: boolean }> = [
-  { file: 'french/crisp-email-reply-parser/email_10.txt', gone: ['Company Questions', 'Etiam non sagittis'], kept: ['Fusce bibendum', 'nec nec nibh.'] },
-  { file: 'french/crisp-email-reply-parser/email_11.txt', gone: ['Company Questions', 'Etiam non sagittis'], kept: ['Fusce bibendum'] },
-  { file: 'french/crisp-email-reply-parser/email_customer_quote_header_3.txt', gone: ['Someone Somewhere', 'ici dans la description'], kept: ["je n'ai pas eu de retour"] },
-  { file: 'french/crisp-email-reply-parser/email_fr_multiline.txt', gone: ['John - Acme', 'a écrit', 'Etiam non sagittis'], kept: ['Fusce bibendum'] },
-  { file: 'french/crisp-email-reply-parser/email_french_2.txt', gone: ['Chris - Crisp', '> A'], kept: ['Fusce bibendum'] },
-  { file: 'french/crisp-email-reply-parser/email_french_dash_separator.txt', gone: ["Message d'origine", 'Abc vous a envoyé'], kept: ['Fusce bibendum'] },
-  { file: 'french/crisp-email-reply-parser/email_ios_outlook_fr.txt', gone: ['Envoyé à partir de Outlook', 'The Hiring Engine', 'Etiam non sagittis'], kept: ['Fusce bibendum'] },
-  { file: 'french/crisp-email-reply-parser/email_tricky_5_mixed_languages.txt', gone: ['Pierre Dubois', 'Hans Mueller', 'Thanks for the info'], kept: ['Fusce bibendum'] },
-  { file: 'french/willdurand-EmailReplyParser/email_zimbra_free_fr.txt', gone: ['Toby Flenderson', 'BONJOUR TEST'], kept: ['Michael Scott'] },
+  {
+    file: 'french/crisp-email-reply-parser/email_10.txt',
+    gone: ['Company Questions', 'Etiam non sagittis'],
+    kept: ['Fusce bibendum', 'nec nec nibh.'],
+  },
+  {
+    file: 'french/crisp-email-reply-parser/email_11.txt',
+    gone: ['Company Questions', 'Etiam non sagittis'],
+    kept: ['Fusce bibendum'],
+  },
+  {
+    file: 'french/crisp-email-reply-parser/email_customer_quote_header_3.txt',
+    gone: ['Someone Somewhere', 'ici dans la description'],
+    kept: ["je n'ai pas eu de retour"],
+  },
+  {
+    file: 'french/crisp-email-reply-parser/email_fr_multiline.txt',
+    gone: ['John - Acme', 'a écrit', 'Etiam non sagittis'],
+    kept: ['Fusce bibendum'],
+  },
+  {
+    file: 'french/crisp-email-reply-parser/email_french_2.txt',
+    gone: ['Chris - Crisp', '> A'],
+    kept: ['Fusce bibendum'],
+  },
+  {
+    file: 'french/crisp-email-reply-parser/email_french_dash_separator.txt',
+    gone: ["Message d'origine", 'Abc vous a envoyé'],
+    kept: ['Fusce bibendum'],
+  },
+  {
+    file: 'french/crisp-email-reply-parser/email_ios_outlook_fr.txt',
+    gone: ['Envoyé à partir de Outlook', 'The Hiring Engine', 'Etiam non sagittis'],
+    kept: ['Fusce bibendum'],
+  },
+  {
+    file: 'french/crisp-email-reply-parser/email_tricky_5_mixed_languages.txt',
+    gone: ['Pierre Dubois', 'Hans Mueller', 'Thanks for the info'],
+    kept: ['Fusce bibendum'],
+  },
+  {
+    file: 'french/willdurand-EmailReplyParser/email_zimbra_free_fr.txt',
+    gone: ['Toby Flenderson', 'BONJOUR TEST'],
+    kept: ['Michael Scott'],
+  },
   { file: 'french/willdurand-EmailReplyParser/email_issue_77.txt', gone: ['a écrit'], kept: ['Text paragraph 2'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_german_outlook.txt', gone: ['Ursprüngliche Nachricht', 'original message content'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_gmail_split_line_from.txt', gone: ['The Hiring Engine', 'wrote:', 'tracking.fake.company'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_ios_outlook.txt', gone: ['Get Outlook for iOS', 'The Hiring Engine', 'Chauffeur'] },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_german_outlook.txt',
+    gone: ['Ursprüngliche Nachricht', 'original message content'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_gmail_split_line_from.txt',
+    gone: ['The Hiring Engine', 'wrote:', 'tracking.fake.company'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_ios_outlook.txt',
+    gone: ['Get Outlook for iOS', 'The Hiring Engine', 'Chauffeur'],
+  },
   { file: 'replies-quoted/crisp-email-reply-parser/email_msn.txt', gone: ['From: The Hiring Engine', 'Hi Kevin'] },
   { file: 'replies-quoted/crisp-email-reply-parser/email_original_message.txt', gone: ['original message', 'Hi John'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_outlook_split_line_from.txt', gone: ['Human Resources', "Here's a new person"] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_reply_header.txt', gone: ['mrmister', 'Hey, Stranger'], kept: ['This is the latest reply.', 'On the other hand, it could happen TWICE!'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_tricky_14_long_quote_header.txt', gone: ['John William Smith', 'very long quote header'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_tricky_15_original_message_variations.txt', gone: ['Original Message', 'original message content'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_tricky_17_forward_header.txt', gone: ['Forwarded message', 'forwarded content'], kept: ['See the forwarded message below.'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_tricky_18_inline_reply.txt', gone: ['Jane Doe', 'option A?'], kept: ['I think option A is great.', 'Option B has some drawbacks.'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_tricky_9_nested_quotes.txt', gone: ['Jane Doe', 'Bob Smith', 'option A.'], kept: ['I agree with the points below.'] },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_tricky_1_on_false_positive.txt', gone: [], kept: ['On the surface', 'On a separate note'], quoted: false },
-  { file: 'replies-quoted/crisp-email-reply-parser/email_not_a_signature.txt', gone: [], kept: ['Registration Jun 27, 2018 github.com'], quoted: false },
-  { file: 'replies-quoted/github-email_reply_parser/email_1_2.txt', gone: ['Abhishek Kona wrote', 'What is the best way'], kept: ['You can list the keys', 'would do it.'] },
-  { file: 'replies-quoted/github-email_reply_parser/email_1_3.txt', gone: ['Russell Brown wrote', 'You can list the keys'], kept: ['Having the function would be great.'] },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_outlook_split_line_from.txt',
+    gone: ['Human Resources', "Here's a new person"],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_reply_header.txt',
+    gone: ['mrmister', 'Hey, Stranger'],
+    kept: ['This is the latest reply.', 'On the other hand, it could happen TWICE!'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_tricky_14_long_quote_header.txt',
+    gone: ['John William Smith', 'very long quote header'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_tricky_15_original_message_variations.txt',
+    gone: ['Original Message', 'original message content'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_tricky_17_forward_header.txt',
+    gone: ['Forwarded message', 'forwarded content'],
+    kept: ['See the forwarded message below.'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_tricky_18_inline_reply.txt',
+    gone: ['Jane Doe', 'option A?'],
+    kept: ['I think option A is great.', 'Option B has some drawbacks.'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_tricky_9_nested_quotes.txt',
+    gone: ['Jane Doe', 'Bob Smith', 'option A.'],
+    kept: ['I agree with the points below.'],
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_tricky_1_on_false_positive.txt',
+    gone: [],
+    kept: ['On the surface', 'On a separate note'],
+    quoted: false,
+  },
+  {
+    file: 'replies-quoted/crisp-email-reply-parser/email_not_a_signature.txt',
+    gone: [],
+    kept: ['Registration Jun 27, 2018 github.com'],
+    quoted: false,
+  },
+  {
+    file: 'replies-quoted/github-email_reply_parser/email_1_2.txt',
+    gone: ['Abhishek Kona wrote', 'What is the best way'],
+    kept: ['You can list the keys', 'would do it.'],
+  },
+  {
+    file: 'replies-quoted/github-email_reply_parser/email_1_3.txt',
+    gone: ['Russell Brown wrote', 'You can list the keys'],
+    kept: ['Having the function would be great.'],
+  },
   { file: 'replies-quoted/github-email_reply_parser/email_1_4.txt', gone: ['defunkt', 'Loader seems'] },
   { file: 'replies-quoted/github-email_reply_parser/email_1_6.txt', gone: ['Corey Donohoe', 'caching related'] },
-  { file: 'replies-quoted/github-email_reply_parser/email_1_7.txt', gone: ['Chris Wanstrath', 'Steps 0-2'], kept: [':+1:'] },
-  { file: 'replies-quoted/github-email_reply_parser/email_1_8.txt', gone: ['Example Dev', 'okay.  Well', 'Tim Haines'], kept: ['I will reply under this one', 'and under this.'] },
+  {
+    file: 'replies-quoted/github-email_reply_parser/email_1_7.txt',
+    gone: ['Chris Wanstrath', 'Steps 0-2'],
+    kept: [':+1:'],
+  },
+  {
+    file: 'replies-quoted/github-email_reply_parser/email_1_8.txt',
+    gone: ['Example Dev', 'okay.  Well', 'Tim Haines'],
+    kept: ['I will reply under this one', 'and under this.'],
+  },
   { file: 'replies-quoted/github-email_reply_parser/email_2_1.txt', gone: ['Google Apps Sync', 'Dear Google'] },
   { file: 'replies-quoted/github-email_reply_parser/email_2_2.txt', gone: ['CRM Comments', 'new comment'] },
   { file: 'replies-quoted/github-email_reply_parser/email_2_3.txt', gone: ['CRM Comments', 'new comment'] },
-  { file: 'replies-quoted/github-email_reply_parser/email_one_is_not_on.txt', gone: ['Dave Tapley', 'better query'], kept: ['One outstanding question I had:'] },
-  { file: 'replies-quoted/github-email_reply_parser/greedy_on.txt', gone: ['George Plymale', 'odd issue'], kept: ['On your remote host you can run:'] },
-  { file: 'replies-quoted/github-email_reply_parser/pathological.txt', gone: ['John Sullivan', 'ATGGAGAGAATAAAGGAATTAAG'] },
-  { file: 'replies-quoted/email_reply_trimmer/emails/embedded_email_10.txt', gone: ['Sent from Outlook Mobile', 'Arpit Jalan', 'Meta Discourse update'], kept: ['Thank you.'] },
-  { file: 'replies-quoted/email_reply_trimmer/emails/signatures.txt', gone: ['Envoyé depuis mon iPhone', 'Sent from my iPhone', 'Get Outlook for iOS', 'Sent from Yahoo Mail on Android'], quoted: false },
-  { file: 'replies-quoted/talon/standard_replies/sparrow.eml', gone: ['On Tuesday, April 3, 2012', 'bob wrote'], kept: ['Hello'] },
-  { file: 'replies-quoted/talon/reply-quotations-share-block.eml', gone: ['New Booking Inquiry', 'xxx@example.com'], kept: ['Joe XXX'] },
-  { file: 'replies-quoted/talon/reply-separated-by-hr.html', gone: ['bob@example.com', 'Subject'], kept: ['Hi\nthere\nBob'] },
+  {
+    file: 'replies-quoted/github-email_reply_parser/email_one_is_not_on.txt',
+    gone: ['Dave Tapley', 'better query'],
+    kept: ['One outstanding question I had:'],
+  },
+  {
+    file: 'replies-quoted/github-email_reply_parser/greedy_on.txt',
+    gone: ['George Plymale', 'odd issue'],
+    kept: ['On your remote host you can run:'],
+  },
+  {
+    file: 'replies-quoted/github-email_reply_parser/pathological.txt',
+    gone: ['John Sullivan', 'ATGGAGAGAATAAAGGAATTAAG'],
+  },
+  {
+    file: 'replies-quoted/email_reply_trimmer/emails/embedded_email_10.txt',
+    gone: ['Sent from Outlook Mobile', 'Arpit Jalan', 'Meta Discourse update'],
+    kept: ['Thank you.'],
+  },
+  {
+    file: 'replies-quoted/email_reply_trimmer/emails/signatures.txt',
+    gone: ['Envoyé depuis mon iPhone', 'Sent from my iPhone', 'Get Outlook for iOS', 'Sent from Yahoo Mail on Android'],
+    quoted: false,
+  },
+  {
+    file: 'replies-quoted/talon/standard_replies/sparrow.eml',
+    gone: ['On Tuesday, April 3, 2012', 'bob wrote'],
+    kept: ['Hello'],
+  },
+  {
+    file: 'replies-quoted/talon/reply-quotations-share-block.eml',
+    gone: ['New Booking Inquiry', 'xxx@example.com'],
+    kept: ['Joe XXX'],
+  },
+  {
+    file: 'replies-quoted/talon/reply-separated-by-hr.html',
+    gone: ['bob@example.com', 'Subject'],
+    kept: ['Hi\nthere\nBob'],
+  },
   { file: 'replies-quoted/talon/OLK_SRC_BODY_SECTION.html', gone: ['bob@example.com', 'Hi'], kept: ['Reply'] },
   { file: 'replies-quoted/zammad/mail005.box', gone: ['Hallo Marc', 'Martin Edenhofer'], kept: ['Grüße aus Bonn'] },
   { file: 'replies-quoted/zammad/mail007.box', gone: ['anbei wie gestern', 'Amtsgericht'], kept: ['Mfg eike'] },
   { file: 'replies-quoted/zammad/mail036.box', gone: ['Zugangsdaten', 'Martin Edenhofer'] },
-  { file: 'replies-quoted/redmine/issue_update_with_quoted_reply_above.eml', gone: ['Reply above', 'JSON api'], kept: ['An update to the issue by the sender.'] },
-  { file: 'replies-quoted/redmine/issue_update_with_multiple_quoted_reply_above.eml', gone: ['Reply above', 'JSON api'], kept: ['An update to the issue by the sender.'] },
-  { file: 'replies-quoted/redmine/ticket_reply_from_mail.eml', gone: ['Jon Smith', 'after the delimiter'], kept: ['This paragraph is before delimiter'] },
-  { file: 'replies-quoted/django-helpdesk/forwarded-message.eml', gone: ['Original Message', 'The GitHub Team'], kept: ['This is email body'] },
+  {
+    file: 'replies-quoted/redmine/issue_update_with_quoted_reply_above.eml',
+    gone: ['Reply above', 'JSON api'],
+    kept: ['An update to the issue by the sender.'],
+  },
+  {
+    file: 'replies-quoted/redmine/issue_update_with_multiple_quoted_reply_above.eml',
+    gone: ['Reply above', 'JSON api'],
+    kept: ['An update to the issue by the sender.'],
+  },
+  {
+    file: 'replies-quoted/redmine/ticket_reply_from_mail.eml',
+    gone: ['Jon Smith', 'after the delimiter'],
+    kept: ['This paragraph is before delimiter'],
+  },
+  {
+    file: 'replies-quoted/django-helpdesk/forwarded-message.eml',
+    gone: ['Original Message', 'The GitHub Team'],
+    kept: ['This is email body'],
+  },
 ];
 
 /** Replies whose whole expected new text is known. */
@@ -424,10 +630,17 @@ const EXACT: ReadonlyArray<{ file: string; text: string }> = [
     file: `french/email_reply_trimmer/emails/${name}.txt`,
     expected: `french/email_reply_trimmer/trimmed/${name}.txt`,
   })),
-].map(({ file, expected }) => ({ file, text: root === undefined ? '' : Buffer.from(readCorpusFile(root, expected)).toString('utf8').trim() }));
+].map(({ file, expected }) => ({
+  file,
+  text: root === undefined ? '' : Buffer.from(readCorpusFile(root, expected)).toString('utf8').trim(),
+}));
 
-const HELLO_REPLIES = ['android', 'apple_mail', 'gmail', 'hotmail', 'iphone', 'outlook', 'thunderbird'].map((name) => `replies-quoted/talon/standard_replies/${name}.eml`);
-const TALON_HTML = ['gmail', 'hotmail', 'ms_outlook_2003', 'ms_outlook_2007', 'ms_outlook_2010', 'thunderbird'].map((name) => `replies-quoted/talon/html_replies/${name}.html`);
+const HELLO_REPLIES = ['android', 'apple_mail', 'gmail', 'hotmail', 'iphone', 'outlook', 'thunderbird'].map(
+  (name) => `replies-quoted/talon/standard_replies/${name}.eml`,
+);
+const TALON_HTML = ['gmail', 'hotmail', 'ms_outlook_2003', 'ms_outlook_2007', 'ms_outlook_2010', 'thunderbird'].map(
+  (name) => `replies-quoted/talon/html_replies/${name}.html`,
+);
 
 /** Mails without new text (`file#n` is the n-th mail of an mbox): a forward with nothing written above it, attachments only, a forward as attachment. */
 const NO_NEW_TEXT = new Set([
@@ -441,16 +654,20 @@ describe.skipIf(root === undefined)('extractNewText on the shared corpus (replie
   it.each(CHECKED.map((entry) => [entry.file, entry] as const))('%s: the quoted part is gone', async (file, entry) => {
     const [mail] = await corpusMails(root!, file);
     const result = extractNewText(mail!);
-    for (const text of entry.gone) expect(result.text, `${file} still holds ${JSON.stringify(text)}`).not.toContain(text);
+    for (const text of entry.gone)
+      expect(result.text, `${file} still holds ${JSON.stringify(text)}`).not.toContain(text);
     for (const text of entry.kept ?? []) expect(result.text, `${file} lost ${JSON.stringify(text)}`).toContain(text);
     expect(result.quoted).toBe(entry.quoted ?? true);
     expect(result.text).not.toBe('');
   });
 
-  it.each(EXACT.map((entry) => [entry.file, entry.text] as const))('%s: gives the upstream trimmed reply', async (file, text) => {
-    const [mail] = await corpusMails(root!, file);
-    expect(extractNewText(mail!).text).toBe(text);
-  });
+  it.each(EXACT.map((entry) => [entry.file, entry.text] as const))(
+    '%s: gives the upstream trimmed reply',
+    async (file, text) => {
+      const [mail] = await corpusMails(root!, file);
+      expect(extractNewText(mail!).text).toBe(text);
+    },
+  );
 
   it.each(HELLO_REPLIES)('%s: the reply is "Hello"', async (file) => {
     const [mail] = await corpusMails(root!, file);

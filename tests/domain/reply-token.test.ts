@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { expiryDay, personalAddress, readReplyToken, signReplyToken, tokensIn, verifyReplyToken } from '../../src/domain/reply-token.js';
+import {
+  expiryDay,
+  personalAddress,
+  readReplyToken,
+  signReplyToken,
+  tokensIn,
+  verifyReplyToken,
+} from '../../src/domain/reply-token.js';
 
 const SECRET = 'a-long-server-secret-for-tests-0123456789';
 const NOW = new Date('2026-11-23T10:00:00Z');
@@ -29,6 +36,9 @@ describe('reply tokens', () => {
 
   it('builds plus-addresses and finds tokens in addresses and Message-IDs', () => {
     expect(personalAddress('reclamation@spst.fr', token)).toBe(`reclamation+${token}@spst.fr`);
-    expect(tokensIn([`reclamation+${token}@spst.fr`, `rcl.abc.${token}@spst.fr`, 'jean@example.test'])).toEqual([token, token]);
+    expect(tokensIn([`reclamation+${token}@spst.fr`, `rcl.abc.${token}@spst.fr`, 'jean@example.test'])).toEqual([
+      token,
+      token,
+    ]);
   });
 });

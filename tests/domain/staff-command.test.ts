@@ -20,24 +20,85 @@ function newTextOf(name: string): string {
   return extractNewText(name.endsWith('.html') ? { text: '', html: content } : { text: content, html: null }).text;
 }
 
-const names = (text: string): [CommandName, string][] => parseCommandBlock(text).commands.map((command) => [command.name, command.args]);
+const names = (text: string): [CommandName, string][] =>
+  parseCommandBlock(text).commands.map((command) => [command.name, command.args]);
 
 describe('parseCommandBlock on replies from the usual clients', () => {
   it.each([
-    ['outlook-desktop-fr.txt', [['prendre', ''], ['niveau', '2']]],
-    ['outlook-desktop-fr.html', [['repondre', ''], ['clore', '']]],
-    ['outlook-web-fr.html', [['note', "rappelée ce matin, elle confirme l'attente"], ['action', 'réorganiser les convocations du lundi']]],
-    ['outlook-web-en.txt', [['assigner', 'marie.durand@spst-vdl.fr'], ['categorie', 'accueil']]],
+    [
+      'outlook-desktop-fr.txt',
+      [
+        ['prendre', ''],
+        ['niveau', '2'],
+      ],
+    ],
+    [
+      'outlook-desktop-fr.html',
+      [
+        ['repondre', ''],
+        ['clore', ''],
+      ],
+    ],
+    [
+      'outlook-web-fr.html',
+      [
+        ['note', "rappelée ce matin, elle confirme l'attente"],
+        ['action', 'réorganiser les convocations du lundi'],
+      ],
+    ],
+    [
+      'outlook-web-en.txt',
+      [
+        ['assigner', 'marie.durand@spst-vdl.fr'],
+        ['categorie', 'accueil'],
+      ],
+    ],
     ['outlook-message-d-origine.txt', [['irrecevable', 'demande de devis, pas une réclamation']]],
     ['outlook-mobile-fr.txt', [['prendre', '']]],
-    ['gmail-fr.txt', [['typologie', 'attente-accueil'], ['echeance', '15/12/2026 revoir le planning du lundi']]],
+    [
+      'gmail-fr.txt',
+      [
+        ['typologie', 'attente-accueil'],
+        ['echeance', '15/12/2026 revoir le planning du lundi'],
+      ],
+    ],
     ['gmail-fr.html', [['repondre', '']]],
     ['gmail-en.txt', [['statut', '']]],
-    ['gmail-en.html', [['niveau', '3'], ['note', 'the employer threatens to leave the service']]],
-    ['apple-mail-fr.html', [['efficace', ''], ['clore', '']]],
-    ['apple-mail-fr.txt', [['efficace', ''], ['clore', '']]],
-    ['thunderbird-fr.txt', [['cause', "planning des convocations non mis à jour après l'absence d'une assistante"], ['pourquoi', "l'absence n'a pas été signalée au secrétariat"]]],
-    ['thunderbird-fr.html', [['rouvrir', ''], ['note', "le réclamant signale que l'attente a repris"]]],
+    [
+      'gmail-en.html',
+      [
+        ['niveau', '3'],
+        ['note', 'the employer threatens to leave the service'],
+      ],
+    ],
+    [
+      'apple-mail-fr.html',
+      [
+        ['efficace', ''],
+        ['clore', ''],
+      ],
+    ],
+    [
+      'apple-mail-fr.txt',
+      [
+        ['efficace', ''],
+        ['clore', ''],
+      ],
+    ],
+    [
+      'thunderbird-fr.txt',
+      [
+        ['cause', "planning des convocations non mis à jour après l'absence d'une assistante"],
+        ['pourquoi', "l'absence n'a pas été signalée au secrétariat"],
+      ],
+    ],
+    [
+      'thunderbird-fr.html',
+      [
+        ['rouvrir', ''],
+        ['note', "le réclamant signale que l'attente a repris"],
+      ],
+    ],
     ['iphone-fr.txt', [['prendre', '']]],
   ] as const)('%s', (name, expected) => {
     const block = parseCommandBlock(newTextOf(name));
@@ -70,7 +131,10 @@ describe('parseCommandBlock on replies from the usual clients', () => {
   });
 
   it('the core text gives the same commands without the signature in the body', () => {
-    const core = extractNewText({ text: readFileSync(path.join(fixtureDir, 'outlook-desktop-fr.txt'), 'utf8'), html: null }).core;
+    const core = extractNewText({
+      text: readFileSync(path.join(fixtureDir, 'outlook-desktop-fr.txt'), 'utf8'),
+      html: null,
+    }).core;
     const block = parseCommandBlock(core);
     expect(names(core)).toEqual([
       ['prendre', ''],
@@ -135,7 +199,11 @@ describe('keywords', () => {
     expect(names('#niveau: 2')).toEqual([['niveau', '2']]);
     expect(names('#niveau : 2')).toEqual([['niveau', '2']]);
     expect(names('#assigner    Marie Durand   ')).toEqual([['assigner', 'Marie Durand']]);
-    expect(parseCommandBlock('#canal telephone  ').commands[0]).toEqual({ name: 'canal', args: 'telephone', line: '#canal telephone' });
+    expect(parseCommandBlock('#canal telephone  ').commands[0]).toEqual({
+      name: 'canal',
+      args: 'telephone',
+      line: '#canal telephone',
+    });
   });
 });
 
@@ -163,12 +231,16 @@ describe('the command block', () => {
   });
 
   it('#repondre with text on its line: the text starts the body and ends the block', () => {
-    const block = parseCommandBlock('#clore\n#repondre Bonjour Madame,\nvotre rendez-vous est confirmé.\n#note pas une commande\n\nCordialement,\nDr Martin');
+    const block = parseCommandBlock(
+      '#clore\n#repondre Bonjour Madame,\nvotre rendez-vous est confirmé.\n#note pas une commande\n\nCordialement,\nDr Martin',
+    );
     expect(block.commands).toEqual([
       { name: 'clore', args: '', line: '#clore' },
       { name: 'repondre', args: '', line: '#repondre Bonjour Madame,' },
     ]);
-    expect(block.body).toBe('Bonjour Madame,\nvotre rendez-vous est confirmé.\n#note pas une commande\n\nCordialement,\nDr Martin');
+    expect(block.body).toBe(
+      'Bonjour Madame,\nvotre rendez-vous est confirmé.\n#note pas une commande\n\nCordialement,\nDr Martin',
+    );
   });
 
   it('#repondre alone may be followed by more commands, the body after the block', () => {
@@ -178,7 +250,14 @@ describe('the command block', () => {
   });
 
   it('a hashtag inside a sentence, "#1 priority", "# 1" and "# Titre" are not commands', () => {
-    for (const text of ['Voir le #clore plus bas', '#1 priority for us', '# 1 point', '# Titre du message', '#', '#42']) {
+    for (const text of [
+      'Voir le #clore plus bas',
+      '#1 priority for us',
+      '# 1 point',
+      '# Titre du message',
+      '#',
+      '#42',
+    ]) {
       expect(parseCommandBlock(text), text).toEqual({ commands: [], unknown: [], body: text });
     }
   });
@@ -199,7 +278,11 @@ describe('the command block', () => {
   });
 
   it('normalises CRLF and keeps the body otherwise as written', () => {
-    expect(parseCommandBlock('#clore\r\n\r\n  Indenté\r\nfin  \r\n')).toEqual({ commands: [{ name: 'clore', args: '', line: '#clore' }], unknown: [], body: '  Indenté\nfin' });
+    expect(parseCommandBlock('#clore\r\n\r\n  Indenté\r\nfin  \r\n')).toEqual({
+      commands: [{ name: 'clore', args: '', line: '#clore' }],
+      unknown: [],
+      body: '  Indenté\nfin',
+    });
   });
 });
 
@@ -220,7 +303,10 @@ describe('COMMAND_HELP', () => {
 
 describe('parseFrenchDate', () => {
   it('reads JJ/MM/AAAA, JJ/MM/AA, JJ-MM-AAAA, JJ.MM.AAAA and AAAA-MM-JJ at the start', () => {
-    expect(parseFrenchDate('15/12/2026 revoir le planning')).toEqual({ date: '2026-12-15', rest: 'revoir le planning' });
+    expect(parseFrenchDate('15/12/2026 revoir le planning')).toEqual({
+      date: '2026-12-15',
+      rest: 'revoir le planning',
+    });
     expect(parseFrenchDate('15/12/26 revoir')).toEqual({ date: '2026-12-15', rest: 'revoir' });
     expect(parseFrenchDate('5-1-2027')).toEqual({ date: '2027-01-05', rest: '' });
     expect(parseFrenchDate('05.01.2027 : former')).toEqual({ date: '2027-01-05', rest: 'former' });
@@ -229,7 +315,17 @@ describe('parseFrenchDate', () => {
   });
 
   it('refuses impossible dates, mixed separators and dates not at the start', () => {
-    for (const text of ['31/02/2026', '29/02/2027', '15/13/2026', '00/12/2026', '15/12-2026', 'revoir le 15/12/2026', '15/12/2026texte', '15/12', '']) {
+    for (const text of [
+      '31/02/2026',
+      '29/02/2027',
+      '15/13/2026',
+      '00/12/2026',
+      '15/12-2026',
+      'revoir le 15/12/2026',
+      '15/12/2026texte',
+      '15/12',
+      '',
+    ]) {
       expect(parseFrenchDate(text), text).toBeNull();
     }
   });
@@ -246,7 +342,10 @@ describe('parseNameAddress', () => {
     ['Jean Dupont (jean@x.fr)', { name: 'Jean Dupont', address: 'jean@x.fr' }],
     ['jean@x.fr (Jean Dupont)', { name: 'Jean Dupont', address: 'jean@x.fr' }],
     ['Jean Dupont jean@x.fr', { name: 'Jean Dupont', address: 'jean@x.fr' }],
-    ['"Jean \\"JD\\" Dupont" <jd+reclam@sous.domaine.fr>', { name: 'Jean "JD" Dupont', address: 'jd+reclam@sous.domaine.fr' }],
+    [
+      '"Jean \\"JD\\" Dupont" <jd+reclam@sous.domaine.fr>',
+      { name: 'Jean "JD" Dupont', address: 'jd+reclam@sous.domaine.fr' },
+    ],
     ['"jean@x.fr" <jean@x.fr>', { name: '', address: 'jean@x.fr' }],
   ])('%s', (text, expected) => {
     expect(parseNameAddress(text)).toEqual(expected);

@@ -17,7 +17,10 @@ const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/cli/bi
 
 async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...CLI, ...args], { cwd: root, timeout: 60_000 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...CLI, ...args], {
+      cwd: root,
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
@@ -37,7 +40,10 @@ describeE2E('the reclam command', () => {
     smtp = await startSmtpReceiver();
     dir = await mkdtemp(join(tmpdir(), 'reclam-cli-'));
     config = join(dir, 'reclam.yaml');
-    await writeFile(config, testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: join(dir, 'data') }));
+    await writeFile(
+      config,
+      testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: join(dir, 'data') }),
+    );
   });
   afterAll(async () => {
     daemon?.kill('SIGKILL');
@@ -55,7 +61,13 @@ describeE2E('the reclam command', () => {
     expect(good.code).toBe(0);
 
     const badConfig = join(dir, 'bad.yaml');
-    await writeFile(badConfig, testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: join(dir, 'data') }).replace('secret-imap', 'not-the-password-42'));
+    await writeFile(
+      badConfig,
+      testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: join(dir, 'data') }).replace(
+        'secret-imap',
+        'not-the-password-42',
+      ),
+    );
     const bad = await reclam(['check', '--config', badConfig]);
     expect(bad.stdout).toMatch(/✘ IMAP .*wrong mailbox\.imap\.user or password/);
     expect(bad.code).toBe(1);
@@ -75,7 +87,10 @@ describeE2E('the reclam command', () => {
   });
 
   it('runs tickets, show and ingest through the running daemon, and refuses a second daemon', async () => {
-    daemon = spawn(process.execPath, [...CLI, 'run', '--config', config, '--log-level', 'info'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    daemon = spawn(process.execPath, [...CLI, 'run', '--config', config, '--log-level', 'info'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let log = '';
     daemon.stderr!.on('data', (c: Buffer) => (log += c.toString()));
     await waitUntil(() => log.includes('mailbox opened'), 30_000, 'daemon up');
@@ -94,7 +109,10 @@ describeE2E('the reclam command', () => {
     const reference = /REC-\d{4}-0001/.exec(tickets.stdout)![0];
 
     const emlPath = join(dir, 'phone.eml');
-    await writeFile(emlPath, 'From: bruno@example.test\r\nTo: reclamation@spst-test.fr\r\nSubject: Facture\r\nMessage-ID: <cli-2@example.test>\r\n\r\nFacture en double.\r\n');
+    await writeFile(
+      emlPath,
+      'From: bruno@example.test\r\nTo: reclamation@spst-test.fr\r\nSubject: Facture\r\nMessage-ID: <cli-2@example.test>\r\n\r\nFacture en double.\r\n',
+    );
     const ingested = await reclam(['ingest', '--config', config, emlPath]);
     expect(ingested.stdout).toMatch(/new ticket REC-\d{4}-0002, acknowledgement queued/);
     await smtp.waitFor((m) => m.envelopeTo.includes('bruno@example.test'), 15_000);

@@ -17,10 +17,14 @@ const root = resolve(import.meta.dirname, '../..');
 const COMPLAINTS = 40;
 
 function startChild(configPath: string): { child: ChildProcess; created: () => number; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'src/cli/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'], {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(root, 'src/cli/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'],
+    {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   let created = 0;
   const read = (chunk: Buffer) => {
@@ -94,9 +98,16 @@ describeE2E('crash and restart of the daemon process', () => {
       const second = startChild(configPath);
       running = second.child;
       // Acknowledgements to the complainants (staff notifications travel too).
-      const acks = () => smtp.mails.filter((m) => m.envelopeTo[0]!.startsWith('plaignant') && /Accusé de réception/.test(m.parsed.subject ?? ''));
+      const acks = () =>
+        smtp.mails.filter(
+          (m) => m.envelopeTo[0]!.startsWith('plaignant') && /Accusé de réception/.test(m.parsed.subject ?? ''),
+        );
       const acked = () => new Set(acks().map((m) => m.envelopeTo[0])).size;
-      await waitUntil(async () => acked() === COMPLAINTS && (await listMessages(dovecot, 'reclamation', 'INBOX')).length === 0, 90_000, 'all acknowledged');
+      await waitUntil(
+        async () => acked() === COMPLAINTS && (await listMessages(dovecot, 'reclamation', 'INBOX')).length === 0,
+        90_000,
+        'all acknowledged',
+      );
       second.child.kill('SIGTERM');
       expect(await exited(second.child)).toBe(0);
 

@@ -28,7 +28,9 @@ function complaint(from: string, subject: string, body: string, headers: Record<
     'Content-Transfer-Encoding': '8bit',
     ...headers,
   };
-  return `${Object.entries(lines).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body.replace(/\n/g, '\r\n')}\r\n`;
+  return `${Object.entries(lines)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n${body.replace(/\n/g, '\r\n')}\r\n`;
 }
 
 const to = (address: string) => (m: CapturedMail) => m.envelopeTo.includes(address);
@@ -49,10 +51,13 @@ describeE2E('the complaint mailbox end to end', () => {
         outbox: '{ maxAttempts: 5, baseDelaySeconds: 1, maxDelaySeconds: 2 }',
       });
       const { config } = loadConfig(yaml, {}, 'e2e');
-      daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { database: t.database });
+      daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
+        database: t.database,
+      });
     };
     const db = () => t.database.db;
-    const ticketOf = async (address: string) => db().select().from(tickets).where(eq(tickets.complainantEmail, address));
+    const ticketOf = async (address: string) =>
+      db().select().from(tickets).where(eq(tickets.complainantEmail, address));
     const inbox = () => listMessages(dovecot, 'reclamation', 'INBOX');
 
     beforeAll(async () => {
@@ -71,10 +76,17 @@ describeE2E('the complaint mailbox end to end', () => {
     it('acknowledges a complaint once, with its reference and deadline, and files it without \\Seen', async () => {
       // PostgreSQL: the acknowledgement leaves from the deliverer's own thread.
       expect(daemon.outboxThread).toBe(engine === 'postgres');
-      await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('Jean Dupont <jean@example.test>', 'Attente à l’accueil', 'Deux heures d’attente.'));
+      await appendMessage(
+        dovecot,
+        'reclamation',
+        'INBOX',
+        complaint('Jean Dupont <jean@example.test>', 'Attente à l’accueil', 'Deux heures d’attente.'),
+      );
       const ack = await smtp.waitFor(to('jean@example.test'), 15_000);
       const [ticket] = await ticketOf('jean@example.test');
-      expect(ack.parsed.subject).toBe(`[${ticket!.reference}] Accusé de réception de votre réclamation : Attente à l’accueil`);
+      expect(ack.parsed.subject).toBe(
+        `[${ticket!.reference}] Accusé de réception de votre réclamation : Attente à l’accueil`,
+      );
       expect(ticket!.reference).toMatch(/^REC-\d{4}-\d{4}$/);
       const { level } = ticket!;
       const rule = ['', '10 jours calendaires', '15 jours calendaires', '30 jours calendaires'][level]!;
@@ -91,7 +103,12 @@ describeE2E('the complaint mailbox end to end', () => {
     });
 
     it('threads a follow-up onto the ticket and forwards it to whoever handles it, with no second ticket', async () => {
-      await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('Marie <marie@example.test>', 'Visite annulée', 'Le médecin était absent.'));
+      await appendMessage(
+        dovecot,
+        'reclamation',
+        'INBOX',
+        complaint('Marie <marie@example.test>', 'Visite annulée', 'Le médecin était absent.'),
+      );
       const ack = await smtp.waitFor(to('marie@example.test'), 15_000);
       await appendMessage(
         dovecot,
@@ -105,7 +122,10 @@ describeE2E('the complaint mailbox end to end', () => {
       const [ticket] = await ticketOf('marie@example.test');
       // Nobody took it yet: it goes to the referents routing named (the doctor, for a medical one), else the pilot.
       const handler = ticket!.routedTo[0] ?? 'pilote@spst-test.fr';
-      const forward = await smtp.waitFor((m) => to(handler)(m) && /Nouveau message du réclamant/.test(m.parsed.subject ?? ''), 15_000);
+      const forward = await smtp.waitFor(
+        (m) => to(handler)(m) && /Nouveau message du réclamant/.test(m.parsed.subject ?? ''),
+        15_000,
+      );
       // The handler may see it: a doctor for a medical complaint, anyone otherwise.
       expect(forward.parsed.text).toContain('personne ne m’a prévenue');
       expect(forward.parsed.subject).toContain(`[${ticket!.reference}]`);
@@ -119,10 +139,15 @@ describeE2E('the complaint mailbox end to end', () => {
         dovecot,
         'reclamation',
         'INBOX',
-        complaint('RH <rh@transports.example.test>', 'Réponse automatique : Absent du bureau', 'Je suis absente jusqu’au 30.', {
-          'Auto-Submitted': 'auto-replied',
-          'X-Auto-Response-Suppress': 'All',
-        }),
+        complaint(
+          'RH <rh@transports.example.test>',
+          'Réponse automatique : Absent du bureau',
+          'Je suis absente jusqu’au 30.',
+          {
+            'Auto-Submitted': 'auto-replied',
+            'X-Auto-Response-Suppress': 'All',
+          },
+        ),
       );
       await appendMessage(
         dovecot,
@@ -154,7 +179,10 @@ describeE2E('the complaint mailbox end to end', () => {
         ].join('\r\n'),
       );
       await waitUntil(async () => (await inbox()).length === 0, 15_000, 'inbox emptied');
-      const suppressed = await db().select({ type: events.type }).from(events).where(sql`${events.type} in ('mail.auto-reply', 'mail.bounce')`);
+      const suppressed = await db()
+        .select({ type: events.type })
+        .from(events)
+        .where(sql`${events.type} in ('mail.auto-reply', 'mail.bounce')`);
       expect(suppressed.map((e) => e.type).sort()).toEqual(['mail.auto-reply', 'mail.bounce']);
       expect(await ticketOf('rh@transports.example.test')).toHaveLength(0);
       await new Promise((r) => setTimeout(r, 1000));
@@ -179,11 +207,23 @@ describeE2E('the complaint mailbox end to end', () => {
         'INBOX',
         complaint('casse@example.test', 'Message cassé', 'Aucune frontière.', { 'Content-Type': 'multipart/mixed' }),
       );
-      await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('suivant@example.test', 'Après le cassé', 'Je dois être traité.'));
+      await appendMessage(
+        dovecot,
+        'reclamation',
+        'INBOX',
+        complaint('suivant@example.test', 'Après le cassé', 'Je dois être traité.'),
+      );
       await smtp.waitFor(to('suivant@example.test'), 15_000);
-      const alert = await smtp.waitFor((m) => to('pilote@spst-test.fr')(m) && (m.parsed.subject ?? '').includes('quarantaine'), 15_000);
+      const alert = await smtp.waitFor(
+        (m) => to('pilote@spst-test.fr')(m) && (m.parsed.subject ?? '').includes('quarantaine'),
+        15_000,
+      );
       expect(alert.parsed.text).toContain('Message cassé');
-      await waitUntil(async () => (await listMessages(dovecot, 'reclamation', 'Quarantaine')).length === 1, 10_000, 'quarantine folder');
+      await waitUntil(
+        async () => (await listMessages(dovecot, 'reclamation', 'Quarantaine')).length === 1,
+        10_000,
+        'quarantine folder',
+      );
       const [kept] = await db().select().from(quarantine);
       expect(kept!.reason).toMatch(/boundary/);
       expect(await ticketOf('casse@example.test')).toHaveLength(0);
@@ -211,8 +251,14 @@ describeE2E('the complaint mailbox end to end', () => {
       await smtp.waitFor(to('celine@example.test'), 15_000);
       expect(ack.parsed.subject).toContain('Délai trop long');
       expect(ack.parsed.text).toContain('Bonjour André Léger');
-      const texts = await db().select({ text: messages.text, subject: messages.subject }).from(messages).where(sql`${messages.messageId} in ('latin1-e2e@example.test', 'cp1252-e2e@example.test')`);
-      expect(texts.map((m) => m.text.trim()).sort()).toEqual(['La facture n’est pas la bonne – déjà réglée.', 'Le délai dépasse trois mois, c\'est inacceptable.']);
+      const texts = await db()
+        .select({ text: messages.text, subject: messages.subject })
+        .from(messages)
+        .where(sql`${messages.messageId} in ('latin1-e2e@example.test', 'cp1252-e2e@example.test')`);
+      expect(texts.map((m) => m.text.trim()).sort()).toEqual([
+        'La facture n’est pas la bonne – déjà réglée.',
+        "Le délai dépasse trois mois, c'est inacceptable.",
+      ]);
     });
 
     it('retries after SMTP 4xx and sends one acknowledgement; 5xx marks it dead and alerts the pilot', async () => {
@@ -226,9 +272,17 @@ describeE2E('the complaint mailbox end to end', () => {
         return null;
       });
       await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('retry@example.test', 'Réessai', 'Texte.'));
-      await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('unknown@example.test', 'Adresse morte', 'Texte.'));
+      await appendMessage(
+        dovecot,
+        'reclamation',
+        'INBOX',
+        complaint('unknown@example.test', 'Adresse morte', 'Texte.'),
+      );
       await smtp.waitFor(to('retry@example.test'), 20_000);
-      const alert = await smtp.waitFor((m) => to('pilote@spst-test.fr')(m) && /Échec définitif/.test(m.parsed.subject ?? ''), 20_000);
+      const alert = await smtp.waitFor(
+        (m) => to('pilote@spst-test.fr')(m) && /Échec définitif/.test(m.parsed.subject ?? ''),
+        20_000,
+      );
       expect(alert.parsed.text).toContain('550');
       expect(refused).toBe(2);
       await new Promise((r) => setTimeout(r, 2500));
@@ -243,9 +297,22 @@ describeE2E('the complaint mailbox end to end', () => {
       // A server migration: new UIDVALIDITY, and an already processed mail delivered again.
       await db().execute(sql`update mailbox_checkpoints set uid_validity = uid_validity + 1000`);
       const again = complaint('jean@example.test', 'Attente à l’accueil', 'Deux heures d’attente.');
-      const [original] = await db().select({ messageId: messages.messageId }).from(messages).where(eq(messages.fromAddress, 'jean@example.test'));
-      await appendMessage(dovecot, 'reclamation', 'INBOX', again.replace(/Message-ID: <[^>]+>/, `Message-ID: <${original!.messageId}>`));
-      await appendMessage(dovecot, 'reclamation', 'INBOX', complaint('nouveau@example.test', 'Après migration', 'Texte.'));
+      const [original] = await db()
+        .select({ messageId: messages.messageId })
+        .from(messages)
+        .where(eq(messages.fromAddress, 'jean@example.test'));
+      await appendMessage(
+        dovecot,
+        'reclamation',
+        'INBOX',
+        again.replace(/Message-ID: <[^>]+>/, `Message-ID: <${original!.messageId}>`),
+      );
+      await appendMessage(
+        dovecot,
+        'reclamation',
+        'INBOX',
+        complaint('nouveau@example.test', 'Après migration', 'Texte.'),
+      );
       await start();
       await smtp.waitFor(to('nouveau@example.test'), 15_000);
       await waitUntil(async () => (await inbox()).length === 0, 15_000, 'inbox emptied');

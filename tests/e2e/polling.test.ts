@@ -20,8 +20,13 @@ describeE2E('polling instead of IDLE', () => {
     dovecot = await startDovecot({ users: [{ name: 'reclamation', password: 'secret-imap' }] });
     smtp = await startSmtpReceiver();
     t = await createTestDatabase('pglite');
-    const yaml = testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: t.dataDir }).replace('idle: true, pollSeconds: 5', 'idle: false, pollSeconds: 1');
-    daemon = await startDaemon(loadConfig(yaml, {}, 'poll').config, pino({ level: 'silent' }), { database: t.database });
+    const yaml = testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: t.dataDir }).replace(
+      'idle: true, pollSeconds: 5',
+      'idle: false, pollSeconds: 1',
+    );
+    daemon = await startDaemon(loadConfig(yaml, {}, 'poll').config, pino({ level: 'silent' }), {
+      database: t.database,
+    });
   });
   afterAll(async () => {
     await daemon?.stop();
@@ -32,9 +37,18 @@ describeE2E('polling instead of IDLE', () => {
 
   it('finds a new complaint at the next poll and acknowledges it', async () => {
     await new Promise((r) => setTimeout(r, 300));
-    await appendMessage(dovecot, 'reclamation', 'INBOX', 'From: lea@example.test\r\nTo: reclamation@spst-test.fr\r\nSubject: Sans IDLE\r\nMessage-ID: <poll-1@example.test>\r\n\r\nTexte.\r\n');
+    await appendMessage(
+      dovecot,
+      'reclamation',
+      'INBOX',
+      'From: lea@example.test\r\nTo: reclamation@spst-test.fr\r\nSubject: Sans IDLE\r\nMessage-ID: <poll-1@example.test>\r\n\r\nTexte.\r\n',
+    );
     const ack = await smtp.waitFor((m) => m.envelopeTo.includes('lea@example.test'), 10_000);
     expect(ack.parsed.subject).toMatch(/^\[REC-\d{4}-0001\] Accusé de réception/);
-    await waitUntil(async () => (await listMessages(dovecot, 'reclamation', 'INBOX')).length === 0, 5_000, 'inbox emptied');
+    await waitUntil(
+      async () => (await listMessages(dovecot, 'reclamation', 'INBOX')).length === 0,
+      5_000,
+      'inbox emptied',
+    );
   });
 });

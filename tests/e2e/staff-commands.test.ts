@@ -37,9 +37,17 @@ function mail(headers: Record<string, string | undefined>, body: string): string
 }
 
 /** A reply as a mail client writes it: to the Reply-To, In-Reply-To the notification, history quoted. */
-function replyTo(notification: CapturedMail, from: string, body: string, options: { keepToken?: boolean } = {}): string {
+function replyTo(
+  notification: CapturedMail,
+  from: string,
+  body: string,
+  options: { keepToken?: boolean } = {},
+): string {
   const replyAddress = notification.parsed.replyTo?.value[0]?.address ?? 'reclamation@spst-test.fr';
-  const quoted = (notification.parsed.text ?? '').split('\n').map((l) => `> ${l}`).join('\n');
+  const quoted = (notification.parsed.text ?? '')
+    .split('\n')
+    .map((l) => `> ${l}`)
+    .join('\n');
   const keep = options.keepToken ?? true;
   return mail(
     {
@@ -62,13 +70,16 @@ describeE2E('staff act by e-mail', () => {
     let config: Config;
 
     const deliver = (raw: string) => appendMessage(dovecot, 'reclamation', 'INBOX', raw);
-    const to = (address: string, pattern?: RegExp) => (m: CapturedMail) => m.envelopeTo.includes(address) && (!pattern || pattern.test(m.parsed.subject ?? ''));
+    const to = (address: string, pattern?: RegExp) => (m: CapturedMail) =>
+      m.envelopeTo.includes(address) && (!pattern || pattern.test(m.parsed.subject ?? ''));
     /** Only mails captured after this call: answers to what the test does next. */
-    const after = () => {
+    const mailsAfter = () => {
       const mark = smtp.mails.length;
-      return (predicate: (m: CapturedMail) => boolean) => (m: CapturedMail) => smtp.mails.indexOf(m) >= mark && predicate(m);
+      return (predicate: (m: CapturedMail) => boolean) => (m: CapturedMail) =>
+        smtp.mails.indexOf(m) >= mark && predicate(m);
     };
-    const ticket = async (reference: string) => (await t.database.db.select().from(tickets).where(eq(tickets.reference, reference)))[0]!;
+    const ticket = async (reference: string) =>
+      (await t.database.db.select().from(tickets).where(eq(tickets.reference, reference)))[0]!;
 
     beforeAll(async () => {
       dovecot = await startDovecot({ users: [{ name: 'reclamation', password: 'secret-imap' }] });
@@ -81,7 +92,9 @@ describeE2E('staff act by e-mail', () => {
         extra: 'routing:\n  - { when: { category: medicale }, assign: [dr.martin@spst-test.fr] }',
       });
       config = loadConfig(yaml, {}, 'e2e').config;
-      daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), { database: t.database });
+      daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
+        database: t.database,
+      });
     });
     afterAll(async () => {
       await daemon?.stop();
@@ -91,21 +104,34 @@ describeE2E('staff act by e-mail', () => {
     });
 
     it('runs a whole ticket life by e-mail: received → taken → answered → closed', async () => {
-      await deliver(mail({ From: 'Jean Dupont <jean@example.test>', Subject: 'Attente à l’accueil' }, 'Bonjour,\nj’ai attendu deux heures à l’accueil du centre.\nJean Dupont'));
+      await deliver(
+        mail(
+          { From: 'Jean Dupont <jean@example.test>', Subject: 'Attente à l’accueil' },
+          'Bonjour,\nj’ai attendu deux heures à l’accueil du centre.\nJean Dupont',
+        ),
+      );
       const ack = await smtp.waitFor(to('jean@example.test', /Accusé de réception/), 15_000);
       const reference = /REC-\d{4}-\d{4}/.exec(ack.parsed.subject!)![0];
-      const pilotNotice = await smtp.waitFor(to('pilote@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)), 15_000);
-      expect(pilotNotice.parsed.replyTo?.value[0]?.address).toMatch(/^reclamation\+t[0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}@spst-test\.fr$/);
+      const pilotNotice = await smtp.waitFor(
+        to('pilote@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)),
+        15_000,
+      );
+      expect(pilotNotice.parsed.replyTo?.value[0]?.address).toMatch(
+        /^reclamation\+t[0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}@spst-test\.fr$/,
+      );
       expect(pilotNotice.parsed.text).toContain('Répondez au-dessus de cette ligne');
       expect(pilotNotice.parsed.text).toContain('j’ai attendu deux heures');
 
       // The pilot hands it to the reception referent, who is notified with a personal address.
-      let next = after();
+      let next = mailsAfter();
       await deliver(replyTo(pilotNotice, 'Paule Pilote <pilote@spst-test.fr>', '#assigner accueil@spst-test.fr'));
       await smtp.waitFor(next(to('pilote@spst-test.fr', /Command/)), 15_000);
-      const referentNotice = await smtp.waitFor(to('accueil@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)), 15_000);
+      const referentNotice = await smtp.waitFor(
+        to('accueil@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)),
+        15_000,
+      );
 
-      next = after();
+      next = mailsAfter();
       await deliver(
         replyTo(
           referentNotice,
@@ -125,16 +151,42 @@ describeE2E('staff act by e-mail', () => {
       const result = await smtp.waitFor(next(to('accueil@spst-test.fr', /Command/)), 15_000);
       expect(result.parsed.text).toContain('✔');
       let row = await ticket(reference);
-      expect(row).toMatchObject({ status: 'verifying', level: 1, assigneeEmail: 'accueil@spst-test.fr', deadlineRule: '10d' });
+      expect(row).toMatchObject({
+        status: 'verifying',
+        level: 1,
+        assigneeEmail: 'accueil@spst-test.fr',
+        deadlineRule: '10d',
+      });
 
       // The complainant says it works: closed, and he is told.
-      await deliver(mail({ From: 'jean@example.test', Subject: `RE: ${response.parsed.subject}`, 'In-Reply-To': response.parsed.messageId }, 'OUI, merci.\n\n> Cette réponse règle-t-elle votre réclamation ?'));
+      await deliver(
+        mail(
+          {
+            From: 'jean@example.test',
+            Subject: `RE: ${response.parsed.subject}`,
+            'In-Reply-To': response.parsed.messageId,
+          },
+          'OUI, merci.\n\n> Cette réponse règle-t-elle votre réclamation ?',
+        ),
+      );
       await smtp.waitFor(to('jean@example.test', /Clôture/), 15_000);
       await smtp.waitFor(to('accueil@spst-test.fr', /Efficacité/), 15_000);
       row = await ticket(reference);
       expect(row).toMatchObject({ status: 'closed', effective: true });
-      const history = (await t.database.db.select({ type: events.type }).from(events).where(eq(events.ticketId, row.id))).map((e) => e.type);
-      expect(history).toEqual(expect.arrayContaining(['ticket.received', 'ticket.assigned', 'ticket.requalified', 'ticket.answered', 'ticket.verifying', 'ticket.effectiveness', 'ticket.closed']));
+      const history = (
+        await t.database.db.select({ type: events.type }).from(events).where(eq(events.ticketId, row.id))
+      ).map((e) => e.type);
+      expect(history).toEqual(
+        expect.arrayContaining([
+          'ticket.received',
+          'ticket.assigned',
+          'ticket.requalified',
+          'ticket.answered',
+          'ticket.verifying',
+          'ticket.effectiveness',
+          'ticket.closed',
+        ]),
+      );
       // PRINT_CAPTURE=1 shows the mails of this life as the SMTP receiver captured them.
       if (process.env.PRINT_CAPTURE === '1') {
         for (const m of smtp.mails.filter((m) => (m.parsed.subject ?? '').includes(reference))) {
@@ -144,8 +196,13 @@ describeE2E('staff act by e-mail', () => {
     });
 
     it('executes nothing without the signature or with a forged sender, and tells the real person', async () => {
-      await deliver(mail({ From: 'paul@example.test', Subject: 'Facture en double' }, 'La facture de mars est arrivée deux fois.'));
-      const notice = await smtp.waitFor((m) => to('pilote@spst-test.fr', /Nouvelle réclamation/)(m) && (m.parsed.text ?? '').includes('deux fois'), 15_000);
+      await deliver(
+        mail({ From: 'paul@example.test', Subject: 'Facture en double' }, 'La facture de mars est arrivée deux fois.'),
+      );
+      const notice = await smtp.waitFor(
+        (m) => to('pilote@spst-test.fr', /Nouvelle réclamation/)(m) && (m.parsed.text ?? '').includes('deux fois'),
+        15_000,
+      );
       const reference = /REC-\d{4}-\d{4}/.exec(notice.parsed.subject!)![0];
 
       // The pilot's reply without token (a client that dropped everything but the subject tag).
@@ -162,8 +219,12 @@ describeE2E('staff act by e-mail', () => {
     });
 
     it('logs a phone complaint with #nouvelle and acknowledges it when there is an address', async () => {
-      const personal = staffReplyAddress({ clock: systemClock, config }, config.people.find((p) => p.email === 'pilote@spst-test.fr')!, 0);
-      const next = after();
+      const personal = staffReplyAddress(
+        { clock: systemClock, config },
+        config.people.find((p) => p.email === 'pilote@spst-test.fr')!,
+        0,
+      );
+      const next = mailsAfter();
       await deliver(
         mail(
           { From: 'Paule Pilote <pilote@spst-test.fr>', To: personal, Subject: 'Appel de Mme Curie' },
@@ -175,12 +236,22 @@ describeE2E('staff act by e-mail', () => {
       const confirmation = await smtp.waitFor(next(to('pilote@spst-test.fr', /Command/)), 15_000);
       expect(confirmation.parsed.text).toContain(reference);
       const row = await ticket(reference);
-      expect(row).toMatchObject({ channel: 'telephone', complainantEmail: 'marie@example.test', complainantName: 'Marie Curie', complainantPhone: '01 99 00 12 34', complainantCompany: 'Laboratoire Curie' });
+      expect(row).toMatchObject({
+        channel: 'telephone',
+        complainantEmail: 'marie@example.test',
+        complainantName: 'Marie Curie',
+        complainantPhone: '01 99 00 12 34',
+        complainantCompany: 'Laboratoire Curie',
+      });
       expect(row.summary).toContain('aucune convocation');
     });
 
     it('attributes a forwarded complaint to its original sender, with its date', async () => {
-      const personal = staffReplyAddress({ clock: systemClock, config }, config.people.find((p) => p.email === 'accueil@spst-test.fr')!, 0);
+      const personal = staffReplyAddress(
+        { clock: systemClock, config },
+        config.people.find((p) => p.email === 'accueil@spst-test.fr')!,
+        0,
+      );
       await deliver(
         mail(
           { From: 'Accueil <accueil@spst-test.fr>', To: personal, Subject: 'TR: Rendez-vous annulé' },
@@ -201,30 +272,54 @@ describeE2E('staff act by e-mail', () => {
       const ack = await smtp.waitFor(to('lucie.martin@example.test', /Accusé de réception/), 15_000);
       const reference = /REC-\d{4}-\d{4}/.exec(ack.parsed.subject!)![0];
       const row = await ticket(reference);
-      expect(row).toMatchObject({ complainantEmail: 'lucie.martin@example.test', complainantName: 'Lucie Martin', subject: 'Rendez-vous annulé' });
+      expect(row).toMatchObject({
+        complainantEmail: 'lucie.martin@example.test',
+        complainantName: 'Lucie Martin',
+        subject: 'Rendez-vous annulé',
+      });
       expect(row.receivedAt.toISOString()).toBe('2026-11-16T08:15:00.000Z');
       expect(row.summary).toContain('annulé la veille');
     });
 
     it('shows a medical ticket in full to the doctor only, and refuses a non-doctor’s #clore', async () => {
-      await deliver(mail({ From: 'Sonia <sonia@example.test>', Subject: 'Avis d’inaptitude' }, 'Bonjour, le médecin du travail m’a déclarée inapte sans examen lors de ma visite médicale. Mon dossier médical est incomplet.'));
+      await deliver(
+        mail(
+          { From: 'Sonia <sonia@example.test>', Subject: 'Avis d’inaptitude' },
+          'Bonjour, le médecin du travail m’a déclarée inapte sans examen lors de ma visite médicale. Mon dossier médical est incomplet.',
+        ),
+      );
       const ack = await smtp.waitFor(to('sonia@example.test', /Accusé de réception/), 15_000);
       const reference = /REC-\d{4}-\d{4}/.exec(ack.parsed.subject!)![0];
-      const pilotNotice = await smtp.waitFor(to('pilote@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)), 15_000);
+      const pilotNotice = await smtp.waitFor(
+        to('pilote@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)),
+        15_000,
+      );
       // Qualified medical at reception: the pilot's notification holds no subject, text or complainant.
       expect((await ticket(reference)).category).toBe('medicale');
-      for (const part of [pilotNotice.parsed.subject ?? '', pilotNotice.parsed.text ?? '', String(pilotNotice.parsed.html ?? '')]) {
+      for (const part of [
+        pilotNotice.parsed.subject ?? '',
+        pilotNotice.parsed.text ?? '',
+        String(pilotNotice.parsed.html ?? ''),
+      ]) {
         expect(part).not.toContain('inapte');
         expect(part).not.toContain('sonia@example.test');
         expect(part).not.toContain('Avis d’inaptitude');
       }
       expect(pilotNotice.parsed.text).toContain(reference);
-      const doctorNotice = await smtp.waitFor(to('dr.martin@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)), 15_000);
+      const doctorNotice = await smtp.waitFor(
+        to('dr.martin@spst-test.fr', new RegExp(`\\[${reference}\\] Nouvelle réclamation`)),
+        15_000,
+      );
       expect(doctorNotice.parsed.text).toContain('inapte sans examen');
       expect(doctorNotice.parsed.text).toContain('sonia@example.test');
 
       await deliver(replyTo(pilotNotice, 'pilote@spst-test.fr', '#clore\n#statut'));
-      const refusal = await smtp.waitFor((m) => to('pilote@spst-test.fr', new RegExp(`\\[${reference}\\]`))(m) && (m.parsed.text ?? '').includes('seuls les médecins'), 15_000);
+      const refusal = await smtp.waitFor(
+        (m) =>
+          to('pilote@spst-test.fr', new RegExp(`\\[${reference}\\]`))(m) &&
+          (m.parsed.text ?? '').includes('seuls les médecins'),
+        15_000,
+      );
       for (const part of [refusal.parsed.subject ?? '', refusal.parsed.text ?? '', String(refusal.parsed.html ?? '')]) {
         expect(part).not.toContain('inapte');
         expect(part).not.toContain('sonia@example.test');

@@ -392,7 +392,9 @@ async function startOnce(binary: string, dir: string, as: RunAs, users: DovecotU
     if (await imapGreets(imapPort)) break;
     if (Date.now() > deadline) {
       await killAll();
-      throw new Error(`Dovecot gave no IMAP greeting on 127.0.0.1:${imapPort} within ${START_TIMEOUT_MS} ms:\n${logTail(dir, stderr)}`);
+      throw new Error(
+        `Dovecot gave no IMAP greeting on 127.0.0.1:${imapPort} within ${START_TIMEOUT_MS} ms:\n${logTail(dir, stderr)}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -447,7 +449,8 @@ export async function startDovecot(options: { users: DovecotUser[] }): Promise<D
 
 function userOf(server: DovecotServer, user: string): DovecotUser {
   const found = server.users.find((u) => u.name === user);
-  if (!found) throw new Error(`no Dovecot user ${JSON.stringify(user)} (have: ${server.users.map((u) => u.name).join(', ')})`);
+  if (!found)
+    throw new Error(`no Dovecot user ${JSON.stringify(user)} (have: ${server.users.map((u) => u.name).join(', ')})`);
   return found;
 }
 
@@ -483,7 +486,7 @@ export async function appendMessage(
   flags?: string[],
 ): Promise<number> {
   return withImap(server, user, async (client) => {
-    let result;
+    let result: Awaited<ReturnType<typeof client.append>>;
     try {
       result = await client.append(mailbox, raw, flags ?? []);
     } catch (err) {

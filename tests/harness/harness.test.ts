@@ -20,7 +20,11 @@ const USERS = [
   { name: 'bob', password: 'bob-secret' },
 ];
 
-function rawMail(subjectHeader: string, messageId: string, body = 'Bonjour,\r\n\r\nMon colis est arrivé cassé.\r\n'): string {
+function rawMail(
+  subjectHeader: string,
+  messageId: string,
+  body = 'Bonjour,\r\n\r\nMon colis est arrivé cassé.\r\n',
+): string {
   return [
     'From: Alice Martin <alice@example.test>',
     'To: reclamation@example.test',
@@ -77,7 +81,9 @@ describeE2E('test harness: Dovecot + SMTP receiver', () => {
   beforeAll(async () => {
     const started = Date.now();
     dovecot = await startDovecot({ users: USERS });
-    console.log(`[harness] Dovecot up in ${Date.now() - started} ms (imap ${dovecot.imapPort}, lmtp ${dovecot.lmtpPort})`);
+    console.log(
+      `[harness] Dovecot up in ${Date.now() - started} ms (imap ${dovecot.imapPort}, lmtp ${dovecot.lmtpPort})`,
+    );
     receiver = await startSmtpReceiver({ deliverTo: { host: dovecot.host, lmtpPort: dovecot.lmtpPort } });
   });
 
@@ -89,7 +95,13 @@ describeE2E('test harness: Dovecot + SMTP receiver', () => {
   it('appends into INBOX and lists it back with the subject decoded', async () => {
     const encoded = `=?UTF-8?B?${Buffer.from('Réclamation été').toString('base64')}?=`;
     const uid = await appendMessage(dovecot, 'reclamation', 'INBOX', rawMail(encoded, 'encoded@example.test'));
-    const uid8bit = await appendMessage(dovecot, 'reclamation', 'INBOX', Buffer.from(rawMail('Réclamation été', '8bit@example.test')), ['\\Seen']);
+    const uid8bit = await appendMessage(
+      dovecot,
+      'reclamation',
+      'INBOX',
+      Buffer.from(rawMail('Réclamation été', '8bit@example.test')),
+      ['\\Seen'],
+    );
     expect(uid8bit).toBeGreaterThan(uid);
 
     const listed = await listMessages(dovecot, 'reclamation', 'INBOX');
@@ -114,7 +126,12 @@ describeE2E('test harness: Dovecot + SMTP receiver', () => {
     expect(await listMessages(dovecot, 'reclamation', 'Traitées')).toEqual([]);
     expect(await listMessages(dovecot, 'reclamation', 'Nulle part')).toEqual([]);
     // APPEND to a missing folder creates it (TRYCREATE)
-    const uid = await appendMessage(dovecot, 'reclamation', 'Archives/2025', rawMail('archivé', 'archive@example.test'));
+    const uid = await appendMessage(
+      dovecot,
+      'reclamation',
+      'Archives/2025',
+      rawMail('archivé', 'archive@example.test'),
+    );
     expect((await listMessages(dovecot, 'reclamation', 'Archives/2025')).map((m) => m.uid)).toEqual([uid]);
   });
 
@@ -164,7 +181,13 @@ describeE2E('test harness: Dovecot + SMTP receiver', () => {
     receiver.respondWith(() => (++calls === 1 ? { code: 451, message: '4.3.0 try later' } : null));
 
     const send = (id: string) =>
-      transport.sendMail({ from: 'reclamation@example.test', to: 'bob@example.test', subject: id, text: id, messageId: `<${id}@reclam.test>` });
+      transport.sendMail({
+        from: 'reclamation@example.test',
+        to: 'bob@example.test',
+        subject: id,
+        text: id,
+        messageId: `<${id}@reclam.test>`,
+      });
     await expect(send('refused')).rejects.toMatchObject({ responseCode: 451 });
     expect(receiver.refusals).toBe(1);
     expect(receiver.mails.length).toBe(before);
@@ -173,7 +196,10 @@ describeE2E('test harness: Dovecot + SMTP receiver', () => {
     expect(receiver.mails.length).toBe(before + 1);
 
     receiver.respondWith(() => ({ code: 550, message: '5.1.1 user unknown' }));
-    await expect(send('permanent')).rejects.toMatchObject({ responseCode: 550, response: expect.stringContaining('5.1.1 user unknown') });
+    await expect(send('permanent')).rejects.toMatchObject({
+      responseCode: 550,
+      response: expect.stringContaining('5.1.1 user unknown'),
+    });
     expect(receiver.refusals).toBe(2);
     receiver.respondWith(null);
     transport.close();
@@ -205,7 +231,12 @@ describeE2E('test harness: Dovecot + SMTP receiver', () => {
     seen = nextExists();
     const transport = nodemailer.createTransport({ host: receiver.host, port: receiver.port, secure: false });
     t0 = performance.now();
-    await transport.sendMail({ from: 'reclamation@example.test', to: 'bob@example.test', subject: 'idle smtp', text: 'x' });
+    await transport.sendMail({
+      from: 'reclamation@example.test',
+      to: 'bob@example.test',
+      subject: 'idle smtp',
+      text: 'x',
+    });
     await seen;
     console.log(`[harness] SMTP → LMTP → IDLE exists: ${(performance.now() - t0).toFixed(0)} ms`);
     transport.close();
@@ -219,7 +250,9 @@ describeE2E('test harness: Dovecot + SMTP receiver', () => {
       expect([other.imapPort, other.lmtpPort]).not.toContain(dovecot.imapPort);
       await appendMessage(other, 'bob', 'INBOX', rawMail('ailleurs', 'other@example.test'));
       expect((await listMessages(other, 'bob', 'INBOX')).map((m) => m.messageId)).toEqual(['<other@example.test>']);
-      expect((await listMessages(dovecot, 'bob', 'INBOX')).map((m) => m.messageId)).not.toContain('<other@example.test>');
+      expect((await listMessages(dovecot, 'bob', 'INBOX')).map((m) => m.messageId)).not.toContain(
+        '<other@example.test>',
+      );
     } finally {
       await other.stop();
     }

@@ -187,18 +187,18 @@ export async function startSmtpReceiver(options: SmtpReceiverOptions = {}): Prom
   const address = server.server.address();
   if (!address || typeof address !== 'object') throw new Error('smtp-server did not report its port');
 
-  const wait = <T>(
-    check: () => T | undefined,
-    timeoutMs: number,
-    what: string,
-  ): Promise<T> => {
+  const wait = <T>(check: () => T | undefined, timeoutMs: number, what: string): Promise<T> => {
     const immediate = check();
     if (immediate !== undefined) return Promise.resolve(immediate);
     if (stopped) return Promise.reject(new Error(`receiver stopped before ${what}`));
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => {
         waiters = waiters.filter((w) => w !== waiter);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${describeMails(mails)}, refusals=${refusals}`));
+        reject(
+          new Error(
+            `timed out after ${timeoutMs} ms waiting for ${what}; ${describeMails(mails)}, refusals=${refusals}`,
+          ),
+        );
       }, timeoutMs);
       const waiter: Waiter = {
         check() {

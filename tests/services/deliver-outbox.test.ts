@@ -18,7 +18,12 @@ import { testConfig } from '../support/test-config.js';
 let n = 0;
 const complaint = (from: string) =>
   rawMail(
-    { From: from, To: 'reclamation@spst-test.fr', Subject: 'Attente à l’accueil', 'Message-ID': `<d${++n}.${Date.now()}@example.test>` },
+    {
+      From: from,
+      To: 'reclamation@spst-test.fr',
+      Subject: 'Attente à l’accueil',
+      'Message-ID': `<d${++n}.${Date.now()}@example.test>`,
+    },
     'Deux heures d’attente.',
   );
 
@@ -38,11 +43,16 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['events', 'leases', 'outbox', 'messages', 'tickets', 'ticket_sequences']) await t.database.db.execute(sql.raw(`delete from ${table}`));
+    for (const table of ['events', 'leases', 'outbox', 'messages', 'tickets', 'ticket_sequences'])
+      await t.database.db.execute(sql.raw(`delete from ${table}`));
     smtp.mails.length = 0;
     smtp.respondWith(null);
     deps?.sender.close();
-    deps = testDeps(t.database.db, testConfig({ smtpPort: smtp.port, outbox: '{ maxAttempts: 4, baseDelaySeconds: 30, maxDelaySeconds: 600 }' }), clock);
+    deps = testDeps(
+      t.database.db,
+      testConfig({ smtpPort: smtp.port, outbox: '{ maxAttempts: 4, baseDelaySeconds: 30, maxDelaySeconds: 600 }' }),
+      clock,
+    );
   });
 
   it('sends the acknowledgement with the Message-ID fixed at enqueue time, multipart, in French', async () => {
@@ -65,7 +75,11 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
 
   it('retries after a 4xx refusal with backoff, then sends exactly once', async () => {
     let refusals = 0;
-    smtp.respondWith((envelope) => (envelope.to.includes('jean@example.test') && refusals++ < 2 ? { code: 451, message: '4.3.0 Try again later' } : null));
+    smtp.respondWith((envelope) =>
+      envelope.to.includes('jean@example.test') && refusals++ < 2
+        ? { code: 451, message: '4.3.0 Try again later' }
+        : null,
+    );
     await ingestMail(deps, complaint('jean@example.test'), { kind: 'file', name: 'a' });
     const staffNotices = (await t.database.db.select().from(outbox)).length - 1;
     expect(await deliverOutbox(deps)).toEqual({ sent: staffNotices, retried: 1, dead: 0 });
@@ -86,14 +100,21 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
   });
 
   it('marks a 5xx refusal dead at once and alerts the pilot, who gets the alert', async () => {
-    smtp.respondWith((envelope) => (envelope.to.includes('inconnu@example.test') ? { code: 550, message: '5.1.1 User unknown' } : null));
+    smtp.respondWith((envelope) =>
+      envelope.to.includes('inconnu@example.test') ? { code: 550, message: '5.1.1 User unknown' } : null,
+    );
     await ingestMail(deps, complaint('inconnu@example.test'), { kind: 'file', name: 'a' });
     const report = await deliverOutbox(deps);
     expect(report.dead).toBe(1);
     const rows = await t.database.db.select().from(outbox);
     expect(rows.find((r) => r.kind === 'ack')).toMatchObject({ status: 'dead', attempts: 1 });
-    expect(rows.find((r) => r.kind === 'pilot-alert')).toMatchObject({ status: 'sent', toAddress: 'pilote@spst-test.fr' });
-    const alert = smtp.mails.find((m) => m.envelopeTo.includes('pilote@spst-test.fr') && /Échec définitif/.test(m.parsed.subject ?? ''));
+    expect(rows.find((r) => r.kind === 'pilot-alert')).toMatchObject({
+      status: 'sent',
+      toAddress: 'pilote@spst-test.fr',
+    });
+    const alert = smtp.mails.find(
+      (m) => m.envelopeTo.includes('pilote@spst-test.fr') && /Échec définitif/.test(m.parsed.subject ?? ''),
+    );
     expect(alert!.parsed.subject).toContain('[REC-2026-0001]');
     expect(alert!.parsed.text).toContain('inconnu@example.test');
     expect(alert!.parsed.text).toContain('550');
@@ -102,7 +123,9 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
   });
 
   it('gives up after maxAttempts transient failures', async () => {
-    smtp.respondWith((envelope) => (envelope.to.includes('lent@example.test') ? { code: 421, message: '4.7.0 Busy' } : null));
+    smtp.respondWith((envelope) =>
+      envelope.to.includes('lent@example.test') ? { code: 421, message: '4.7.0 Busy' } : null,
+    );
     await ingestMail(deps, complaint('lent@example.test'), { kind: 'file', name: 'a' });
     for (let i = 0; i < 4; i++) {
       await deliverOutbox(deps);
@@ -143,7 +166,12 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     return new Map(rows.map((r) => [r.to, r.id]));
   };
   const statusOf = async () =>
-    new Map((await t.database.db.select({ to: outbox.toAddress, status: outbox.status }).from(outbox)).map((r) => [r.to, r.status]));
+    new Map(
+      (await t.database.db.select({ to: outbox.toAddress, status: outbox.status }).from(outbox)).map((r) => [
+        r.to,
+        r.status,
+      ]),
+    );
   /** The real SMTP sender, except that mails to `slow` wait until `release()`. */
   const gated = (inner: MailSender, slow: string) => {
     let release!: () => void;
@@ -164,7 +192,11 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     await queue(addresses);
     const { sender, release } = gated(deps.sender, 'lent@example.test');
     const delivering = deliverOutbox({ ...deps, sender });
-    await waitUntil(async () => [...(await statusOf()).values()].filter((s) => s === 'sent').length === 3, 5_000, 'the three fast rows marked sent');
+    await waitUntil(
+      async () => [...(await statusOf()).values()].filter((s) => s === 'sent').length === 3,
+      5_000,
+      'the three fast rows marked sent',
+    );
     expect((await statusOf()).get('lent@example.test')).toBe('sending');
     release();
     expect(await delivering).toEqual({ sent: 4, retried: 0, dead: 0 });
@@ -177,11 +209,17 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
   it('keeps marking the others sent while a send in the middle fails', async () => {
     const addresses = ['a@example.test', 'b@example.test', 'refuse@example.test', 'c@example.test', 'd@example.test'];
     await queue(addresses);
-    smtp.respondWith((envelope) => (envelope.to.includes('refuse@example.test') ? { code: 451, message: '4.3.0 Try again later' } : null));
+    smtp.respondWith((envelope) =>
+      envelope.to.includes('refuse@example.test') ? { code: 451, message: '4.3.0 Try again later' } : null,
+    );
     // The refused mail is also the slowest: the others must not wait for it to be recorded.
     const { sender, release } = gated(deps.sender, 'refuse@example.test');
     const delivering = deliverOutbox({ ...deps, sender });
-    await waitUntil(async () => [...(await statusOf()).values()].filter((s) => s === 'sent').length === 4, 5_000, 'the four accepted rows marked sent');
+    await waitUntil(
+      async () => [...(await statusOf()).values()].filter((s) => s === 'sent').length === 4,
+      5_000,
+      'the four accepted rows marked sent',
+    );
     release();
     expect(await delivering).toEqual({ sent: 4, retried: 1, dead: 0 });
     const status = await statusOf();
@@ -189,7 +227,11 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     expect(addresses.filter((a) => status.get(a) === 'sent')).toHaveLength(4);
     // A send that throws is a transient failure of its own row only.
     await queue(['e@example.test', 'boom@example.test', 'f@example.test']);
-    const throwing: MailSender = { ...deps.sender, send: (mail) => (mail.to === 'boom@example.test' ? Promise.reject(new Error('socket hang up')) : deps.sender.send(mail)) };
+    const throwing: MailSender = {
+      ...deps.sender,
+      send: (mail) =>
+        mail.to === 'boom@example.test' ? Promise.reject(new Error('socket hang up')) : deps.sender.send(mail),
+    };
     expect(await deliverOutbox({ ...deps, sender: throwing })).toEqual({ sent: 2, retried: 1, dead: 0 });
   });
 
@@ -225,7 +267,10 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     expect(status.get('moi@example.test')).toBe('sent');
     expect(status.get('vivant@example.test')).toBe('sending');
     expect(status.get('ailleurs@example.test')).toBe('sending');
-    const [mort] = await t.database.db.select().from(outbox).where(eq(outbox.id, ids.get('mort@example.test')!));
+    const [mort] = await t.database.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.id, ids.get('mort@example.test')!));
     expect(mort).toMatchObject({ attempts: 2 });
     // The others wait for their lease, as before.
     clock.advance(OUTBOX_LEASE_MS + 1);

@@ -19,7 +19,13 @@ import type { Deps } from '../../src/services/deps.js';
 import { computeDigest } from '../../src/services/compute-digest.js';
 import { deliverOutbox } from '../../src/services/deliver-outbox.js';
 import { exportTickets } from '../../src/services/export-tickets.js';
-import { prepareDigest, sendDigest, sendDueDigests, type DigestDeps, type SendDigestResult } from '../../src/services/send-digest.js';
+import {
+  prepareDigest,
+  sendDigest,
+  sendDueDigests,
+  type DigestDeps,
+  type SendDigestResult,
+} from '../../src/services/send-digest.js';
 import { startSmtpReceiver, type CapturedMail, type SmtpReceiver } from '../harness/smtp-receiver.js';
 import { FakeClock, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -33,7 +39,10 @@ const PILOT = 'pilote@spst-test.fr';
 const DOCTOR = 'dr.martin@spst-test.fr';
 
 function digestConfig(smtpPort: number, extra = ''): Config {
-  const yaml = testConfigYaml({ smtpPort, extra: `digest: { schedule: "0 8 1 * *", recipients: [${PILOT}, ${DOCTOR}] }\n${extra}` }).replace(
+  const yaml = testConfigYaml({
+    smtpPort,
+    extra: `digest: { schedule: "0 8 1 * *", recipients: [${PILOT}, ${DOCTOR}] }\n${extra}`,
+  }).replace(
     /categories:\n(?: {2}- .*\n)+/,
     `categories:
   - { key: generale, label: Générale, referents: [accueil@spst-test.fr] }
@@ -81,7 +90,14 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
   let config: Config;
   const clock = new FakeClock(DIGEST_TIME);
   const senders: TestDigestDeps[] = [];
-  const history = generateTicketHistory({ seed: 2026, count: 1500, from: new Date('2025-09-01T00:00:00Z'), to: DIGEST_TIME, now: DIGEST_TIME, medicalShare: 0.15 });
+  const history = generateTicketHistory({
+    seed: 2026,
+    count: 1500,
+    from: new Date('2025-09-01T00:00:00Z'),
+    to: DIGEST_TIME,
+    now: DIGEST_TIME,
+    medicalShare: 0.15,
+  });
   const medicalEmails = history.tickets.filter((x) => x.confidential).map((x) => x.complainantEmail!);
 
   const deps = () => {
@@ -112,7 +128,9 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
 
   it('mails each recipient the digest once, with the chart inline and a spreadsheet with the right figures', async () => {
     const results = await sendDueDigests(deps());
-    expect(results).toMatchObject([{ sent: true, period: { key: '2026-10' }, recipients: [PILOT, DOCTOR], resend: false }]);
+    expect(results).toMatchObject([
+      { sent: true, period: { key: '2026-10' }, recipients: [PILOT, DOCTOR], resend: false },
+    ]);
     await deliverOutbox(deps());
     const mails = await smtp.waitForCount((m) => m.parsed.subject?.includes('octobre 2026') ?? false, 2);
     expect(mails.map((m) => m.envelopeTo[0]).sort()).toEqual([DOCTOR, PILOT]);
@@ -139,8 +157,17 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
     expect(xlsx.contentType).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const book = await readWorkbook(xlsx.content);
     expect(book.worksheets.map((s) => s.name)).toEqual([
-      'Réclamations', 'Synthèse', 'Par niveau', 'Par catégorie', 'Par type de demandeur', 'Par canal',
-      'En cours fin de période', 'En retard', 'Tendance 12 mois', 'Chaîne de traitement', 'Définitions',
+      'Réclamations',
+      'Synthèse',
+      'Par niveau',
+      'Par catégorie',
+      'Par type de demandeur',
+      'Par canal',
+      'En cours fin de période',
+      'En retard',
+      'Tendance 12 mois',
+      'Chaîne de traitement',
+      'Définitions',
     ]);
     const figures = await rangeFigures(t.database.db, OCTOBER, DIGEST_TIME);
     const backlog = await backlogAt(t.database.db, OCTOBER.end);
@@ -150,7 +177,10 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
     const summary = book.getWorksheet('Synthèse')!;
     expect(rowOf(summary, 'Réclamations reçues').getCell(2).value).toBe(figures.overall.received);
     expect(rowOf(summary, 'Réclamations clôturées').getCell(2).value).toBe(figures.overall.closed);
-    expect(rowOf(summary, 'Taux de réponse').getCell(2).value).toBeCloseTo(figures.overall.answeredReceivable / figures.overall.receivable, 9);
+    expect(rowOf(summary, 'Taux de réponse').getCell(2).value).toBeCloseTo(
+      figures.overall.answeredReceivable / figures.overall.receivable,
+      9,
+    );
     expect(rowOf(summary, 'Taux de réponse').getCell(2).numFmt).toBe('0.0%');
     expect(rowOf(summary, 'Délai moyen de clôture').getCell(2).value).toBeCloseTo(figures.overall.meanCloseDays!, 9);
     expect(rowOf(summary, 'En cours en fin de période').getCell(2).value).toBe(backlog.overall.open);
@@ -191,7 +221,9 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
     const pilot = await contentOf(mails.find((m) => m.envelopeTo.includes(PILOT))!);
     const doctor = await contentOf(mails.find((m) => m.envelopeTo.includes(DOCTOR))!);
     const decoded = (s: string) => s.replace(/&#x27;|&#39;/g, '’').replace(/&amp;/g, '&');
-    const octoberMedical = history.tickets.filter((x) => x.confidential && x.receivedAt >= OCTOBER.start && x.receivedAt < OCTOBER.end);
+    const octoberMedical = history.tickets.filter(
+      (x) => x.confidential && x.receivedAt >= OCTOBER.start && x.receivedAt < OCTOBER.end,
+    );
     expect(octoberMedical.length).toBeGreaterThan(3);
     for (const subject of MEDICAL_SUBJECTS) expect(decoded(pilot)).not.toContain(subject);
     for (const email of medicalEmails) expect(pilot).not.toContain(email);
@@ -223,7 +255,10 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
       await checked;
       abort.abort();
     }
-    expect(checks.map((results) => results.map((r) => `${r.period.key}:${r.sent}`))).toEqual([['2026-11:true'], ['2026-11:false']]);
+    expect(checks.map((results) => results.map((r) => `${r.period.key}:${r.sent}`))).toEqual([
+      ['2026-11:true'],
+      ['2026-11:false'],
+    ]);
     expect(queued).toBe(1);
     expect(await digestRows()).toHaveLength(2);
     expect((await t.database.db.select().from(jobRuns)).map((r) => r.periodKey)).toEqual(['2026-11']);
@@ -232,7 +267,11 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
   it('sends once when two daemons check at the same moment', async () => {
     // Two pools on PostgreSQL (two daemons); on PGlite, two callers of the one embedded database.
     const other = engine === 'postgres' ? (await t.reopen()).db : t.database.db;
-    for (const [at, key] of [['2026-11-01T07:00:00Z', '2026-10'], ['2026-12-01T07:00:00Z', '2026-11'], ['2027-01-01T07:00:00Z', '2026-12']] as const) {
+    for (const [at, key] of [
+      ['2026-11-01T07:00:00Z', '2026-10'],
+      ['2026-12-01T07:00:00Z', '2026-11'],
+      ['2027-01-01T07:00:00Z', '2026-12'],
+    ] as const) {
       clock.set(at);
       const first = deps();
       const second = { ...digestDepsFor(other, config, clock) };
@@ -248,9 +287,15 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
   it('re-sends on demand, and a manual send counts for the schedule', async () => {
     const d = deps();
     const period = monthPeriod(2026, 10);
-    expect(await sendDigest(d, { period, recipients: [PILOT], mode: 'manual' })).toMatchObject({ sent: true, resend: false });
+    expect(await sendDigest(d, { period, recipients: [PILOT], mode: 'manual' })).toMatchObject({
+      sent: true,
+      resend: false,
+    });
     expect(await sendDueDigests(d)).toMatchObject([{ sent: false, reason: 'already-sent' }]);
-    expect(await sendDigest(d, { period, recipients: ['qualite@ailleurs.example'], mode: 'manual' })).toMatchObject({ sent: true, resend: true });
+    expect(await sendDigest(d, { period, recipients: ['qualite@ailleurs.example'], mode: 'manual' })).toMatchObject({
+      sent: true,
+      resend: true,
+    });
     expect((await digestRows()).map((r) => r.toAddress)).toEqual([PILOT, 'qualite@ailleurs.example']);
     // An address that is not a doctor (nor a known person) gets the version without medical content.
     const [, outsider] = await digestRows();
@@ -264,7 +309,13 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
   });
 
   it('sends the quarterly and annual reviews when configured', async () => {
-    const reviews = { ...config, digest: { ...config.digest, reviews: ['monthly', 'quarterly', 'annual'] as ('monthly' | 'quarterly' | 'annual')[] } };
+    const reviews = {
+      ...config,
+      digest: {
+        ...config.digest,
+        reviews: ['monthly', 'quarterly', 'annual'] as ('monthly' | 'quarterly' | 'annual')[],
+      },
+    };
     clock.set('2027-01-01T07:00:00Z');
     const results = await sendDueDigests({ ...deps(), config: reviews });
     expect(results.map((r) => `${r.period.key}:${r.sent}`)).toEqual(['2026-12:true', '2026-Q4:true', '2026:true']);

@@ -13,12 +13,28 @@ import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engin
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
 
-const TABLES = ['attachments', 'attachment_blobs', 'events', 'outbox', 'messages', 'tickets', 'quarantine', 'mailbox_checkpoints', 'ticket_sequences'];
+const TABLES = [
+  'attachments',
+  'attachment_blobs',
+  'events',
+  'outbox',
+  'messages',
+  'tickets',
+  'quarantine',
+  'mailbox_checkpoints',
+  'ticket_sequences',
+];
 
 const mail = (headers: Record<string, string>, body: string | Buffer) =>
   rawMail({ To: 'reclamation@spst-test.fr', Date: 'Mon, 23 Nov 2026 09:00:00 +0100', ...headers }, body);
 
-const imap = (uid: number): MailSource => ({ kind: 'imap', mailbox: 'INBOX', uidValidity: 7, uid, internalDate: new Date('2026-11-23T08:30:00Z') });
+const imap = (uid: number): MailSource => ({
+  kind: 'imap',
+  mailbox: 'INBOX',
+  uidValidity: 7,
+  uid,
+  internalDate: new Date('2026-11-23T08:30:00Z'),
+});
 
 /** A mailbox that exercises every path: grouped mails, and mails that must go on their own. */
 function mailbox(): Uint8Array[] {
@@ -26,35 +42,102 @@ function mailbox(): Uint8Array[] {
   return [
     // 1. a complaint with an attachment
     mail(
-      { From: 'Pierre Durand <pierre@example.test>', Subject: 'Facture contestée', 'Message-ID': '<b1@example.test>', 'MIME-Version': '1.0', 'Content-Type': 'multipart/mixed; boundary="xx"' },
+      {
+        From: 'Pierre Durand <pierre@example.test>',
+        Subject: 'Facture contestée',
+        'Message-ID': '<b1@example.test>',
+        'MIME-Version': '1.0',
+        'Content-Type': 'multipart/mixed; boundary="xx"',
+      },
       `--xx\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nBonjour, la facture de cotisation est fausse, nous avons été facturés deux fois.\r\n--xx\r\nContent-Type: application/pdf; name="devis.pdf"\r\nContent-Disposition: attachment; filename="devis.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n${pdf}\r\n--xx--\r\n`,
     ),
     // 2. a medical complaint
     mail(
-      { From: 'Marie Curie <marie@example.test>', Subject: 'Visite médicale annulée', 'Message-ID': '<b2@example.test>' },
+      {
+        From: 'Marie Curie <marie@example.test>',
+        Subject: 'Visite médicale annulée',
+        'Message-ID': '<b2@example.test>',
+      },
       "Le médecin était absent et nos salariés sont repartis sans avoir eu leur visite d'embauche.",
     ),
     // 3. a follow-up by subject tag from the complainant of the ticket that exists before the batch
-    mail({ From: 'jean@example.test', Subject: 'RE: [REC-2026-0001] Attente', 'Message-ID': '<b3@example.test>' }, 'Toujours pas de nouvelles.\n\nLe lun. 23 nov. a écrit :\n> ancien texte'),
+    mail(
+      { From: 'jean@example.test', Subject: 'RE: [REC-2026-0001] Attente', 'Message-ID': '<b3@example.test>' },
+      'Toujours pas de nouvelles.\n\nLe lun. 23 nov. a écrit :\n> ancien texte',
+    ),
     // 4. an out-of-office reply
-    mail({ From: 'absent@example.test', Subject: 'Absence du bureau', 'Message-ID': '<b4@example.test>', 'Auto-Submitted': 'auto-replied' }, 'Je suis absent.'),
+    mail(
+      {
+        From: 'absent@example.test',
+        Subject: 'Absence du bureau',
+        'Message-ID': '<b4@example.test>',
+        'Auto-Submitted': 'auto-replied',
+      },
+      'Je suis absent.',
+    ),
     // 5. the mail of the earlier ticket, delivered again
-    mail({ From: 'jean@example.test', Subject: 'Attente', 'Message-ID': '<b0@example.test>' }, "Deux heures d'attente à l'accueil."),
+    mail(
+      { From: 'jean@example.test', Subject: 'Attente', 'Message-ID': '<b0@example.test>' },
+      "Deux heures d'attente à l'accueil.",
+    ),
     // 6. a complaint
-    mail({ From: 'paul@example.test', Subject: 'Accueil désagréable', 'Message-ID': '<b7@example.test>' }, "L'accueil a été désagréable au téléphone."),
+    mail(
+      { From: 'paul@example.test', Subject: 'Accueil désagréable', 'Message-ID': '<b7@example.test>' },
+      "L'accueil a été désagréable au téléphone.",
+    ),
     // 7. Pierre uses the tag of the ticket mail 1 opens in this batch
-    mail({ From: 'pierre@example.test', Subject: 'RE: [REC-2026-0002] Facture contestée', 'Message-ID': '<b10@example.test>' }, 'Voici le bon numéro de facture : 1234.'),
+    mail(
+      {
+        From: 'pierre@example.test',
+        Subject: 'RE: [REC-2026-0002] Facture contestée',
+        'Message-ID': '<b10@example.test>',
+      },
+      'Voici le bon numéro de facture : 1234.',
+    ),
     // 8. Marie answers her own mail of this batch (In-Reply-To): threads onto the ticket mail 2 opens
-    mail({ From: 'marie@example.test', Subject: 'Re: Visite médicale annulée', 'Message-ID': '<b8@example.test>', 'In-Reply-To': '<b2@example.test>' }, 'Précision : trois salariés.'),
+    mail(
+      {
+        From: 'marie@example.test',
+        Subject: 'Re: Visite médicale annulée',
+        'Message-ID': '<b8@example.test>',
+        'In-Reply-To': '<b2@example.test>',
+      },
+      'Précision : trois salariés.',
+    ),
     // 9. a complaint, then Luc's own answer to it in the same batch
-    mail({ From: 'luc@example.test', Subject: 'Délai de rendez-vous', 'Message-ID': '<b11@example.test>' }, 'Trois mois pour un rendez-vous, ce n’est pas normal.'),
-    mail({ From: 'luc@example.test', Subject: 'Re: Délai de rendez-vous', 'Message-ID': '<b13@example.test>', 'In-Reply-To': '<b11@example.test>' }, 'J’ajoute : c’est pour une visite de reprise.'),
+    mail(
+      { From: 'luc@example.test', Subject: 'Délai de rendez-vous', 'Message-ID': '<b11@example.test>' },
+      'Trois mois pour un rendez-vous, ce n’est pas normal.',
+    ),
+    mail(
+      {
+        From: 'luc@example.test',
+        Subject: 'Re: Délai de rendez-vous',
+        'Message-ID': '<b13@example.test>',
+        'In-Reply-To': '<b11@example.test>',
+      },
+      'J’ajoute : c’est pour une visite de reprise.',
+    ),
     // 10. broken MIME
-    mail({ From: 'x@example.test', Subject: 'Cassé', 'Message-ID': '<b6@example.test>', 'Content-Type': 'multipart/mixed' }, 'pas de frontière'),
+    mail(
+      {
+        From: 'x@example.test',
+        Subject: 'Cassé',
+        'Message-ID': '<b6@example.test>',
+        'Content-Type': 'multipart/mixed',
+      },
+      'pas de frontière',
+    ),
     // 11. a staff member writing to the plain address
-    mail({ From: 'Paule Pilote <pilote@spst-test.fr>', Subject: 'Question', 'Message-ID': '<b9@example.test>' }, '#aide'),
+    mail(
+      { From: 'Paule Pilote <pilote@spst-test.fr>', Subject: 'Question', 'Message-ID': '<b9@example.test>' },
+      '#aide',
+    ),
     // 12. a last complaint, grouped again after the mails that went alone
-    mail({ From: 'anne@example.test', Subject: 'Dossier perdu', 'Message-ID': '<b12@example.test>' }, 'Mon dossier médical a été perdu.'),
+    mail(
+      { From: 'anne@example.test', Subject: 'Dossier perdu', 'Message-ID': '<b12@example.test>' },
+      'Mon dossier médical a été perdu.',
+    ),
   ];
 }
 
@@ -62,14 +145,19 @@ function mailbox(): Uint8Array[] {
 async function contents(db: Db) {
   const q = async (query: string) => rowsOf<Record<string, unknown>>(await db.execute(sql.raw(query)));
   return {
-    tickets: await q(`select reference, status, channel, subject, complainant_email, complainant_name, summary, participants, category, level, requester,
+    tickets:
+      await q(`select reference, status, channel, subject, complainant_email, complainant_name, summary, participants, category, level, requester,
       typology, receivable, confidential, qualification, received_at, deadline_rule, deadline_at, routed_to, created_at from tickets order by reference`),
-    messages: await q(`select m.message_id, m.kind, m.from_address, m.subject, m.sent_at, m.received_at, m.text, m.source, m.classification, t.reference
+    messages:
+      await q(`select m.message_id, m.kind, m.from_address, m.subject, m.sent_at, m.received_at, m.text, m.source, m.classification, t.reference
       from messages m left join tickets t on t.id = m.ticket_id order by m.message_id`),
-    attachments: await q(`select m.message_id, a.filename, a.content_type, a.size, a.stored, a.sha256 from attachments a join messages m on m.id = a.message_id order by 1, 2`),
+    attachments: await q(
+      `select m.message_id, a.filename, a.content_type, a.size, a.stored, a.sha256 from attachments a join messages m on m.id = a.message_id order by 1, 2`,
+    ),
     events: await q(`select t.reference, e.type, e.actor, e.data - 'outboxId' - 'messageId' as data, e.at, m.message_id
       from events e left join tickets t on t.id = e.ticket_id left join messages m on m.id = e.message_id order by t.reference nulls first, e.type, m.message_id nulls first, e.data::text`),
-    outbox: await q(`select t.reference, o.kind, o.to_address, o.automatic, o.subject, regexp_replace(o.text, 'reclamation\\+[0-9a-z]+@', 'reclamation+…@', 'g') as text,
+    outbox:
+      await q(`select t.reference, o.kind, o.to_address, o.automatic, o.subject, regexp_replace(o.text, 'reclamation\\+[0-9a-z]+@', 'reclamation+…@', 'g') as text,
       o.headers - 'Reply-To' as headers, o.status from outbox o left join tickets t on t.id = o.ticket_id order by t.reference nulls first, o.kind, o.to_address, o.subject`),
     quarantine: await q(`select reason, source from quarantine order by source`),
     checkpoint: await readCheckpoint(db, 'INBOX').then((c) => c && { uidValidity: c.uidValidity, lastUid: c.lastUid }),
@@ -94,12 +182,16 @@ describe.each(ENGINES)('ingestBatch on %s', (engine) => {
     await batched?.close();
   });
   beforeEach(async () => {
-    for (const t of [single, batched]) for (const table of TABLES) await t.database.db.execute(sql.raw(`delete from ${table}`));
+    for (const t of [single, batched])
+      for (const table of TABLES) await t.database.db.execute(sql.raw(`delete from ${table}`));
     clock.set('2026-11-23T08:40:00Z');
     singleDeps = testDeps(single.database.db, testConfig(), clock);
     batchDeps = testDeps(batched.database.db, testConfig(), clock);
     // The ticket that exists before the batch: REC-2026-0001, Jean's.
-    const earlier = mail({ From: 'jean@example.test', Subject: 'Attente', 'Message-ID': '<b0@example.test>' }, "Deux heures d'attente à l'accueil.");
+    const earlier = mail(
+      { From: 'jean@example.test', Subject: 'Attente', 'Message-ID': '<b0@example.test>' },
+      "Deux heures d'attente à l'accueil.",
+    );
     for (const deps of [singleDeps, batchDeps]) await ingestMail(deps, earlier, imap(1));
   });
 
@@ -108,22 +200,52 @@ describe.each(ENGINES)('ingestBatch on %s', (engine) => {
     const oneByOne: IngestOutcome[] = [];
     for (const [i, raw] of raws.entries()) oneByOne.push(await ingestMail(singleDeps, raw, imap(i + 2)));
     const whyAlone: string[] = [];
-    const log = pino({ level: 'debug' }, { write: (line: string) => void (JSON.parse(line).msg === 'mail ingested on its own' && whyAlone.push(JSON.parse(line).why)) });
-    const together = await ingestBatch({ ...batchDeps, log }, raws.map((raw, i): RawInbound => ({ raw, source: imap(i + 2) })));
+    const log = pino(
+      { level: 'debug' },
+      {
+        write: (line: string) =>
+          void (JSON.parse(line).msg === 'mail ingested on its own' && whyAlone.push(JSON.parse(line).why)),
+      },
+    );
+    const together = await ingestBatch(
+      { ...batchDeps, log },
+      raws.map((raw, i): RawInbound => ({ raw, source: imap(i + 2) })),
+    );
 
     expect(together).toEqual(oneByOne);
     expect(together.map((o) => o.outcome)).toEqual([
-      'ticket', 'ticket', 'follow-up', 'suppressed', 'duplicate', 'ticket', 'follow-up', 'follow-up', 'ticket', 'follow-up', 'quarantined', 'staff', 'ticket',
+      'ticket',
+      'ticket',
+      'follow-up',
+      'suppressed',
+      'duplicate',
+      'ticket',
+      'follow-up',
+      'follow-up',
+      'ticket',
+      'follow-up',
+      'quarantined',
+      'staff',
+      'ticket',
     ]);
     expect(together.filter((o) => o.outcome === 'ticket').map((o) => (o as { reference: string }).reference)).toEqual([
-      'REC-2026-0002', 'REC-2026-0003', 'REC-2026-0004', 'REC-2026-0005', 'REC-2026-0006',
+      'REC-2026-0002',
+      'REC-2026-0003',
+      'REC-2026-0004',
+      'REC-2026-0005',
+      'REC-2026-0006',
     ]);
     const expected = await contents(single.database.db);
     const actual = await contents(batched.database.db);
     expect(actual).toEqual(expected);
     // The comparison is about something: every kind of row is there.
     expect(expected.tickets).toHaveLength(6);
-    expect(whyAlone).toEqual(['unknown ticket reference', 'threads onto a mail of the same batch', 'unparseable', 'staff mail']);
+    expect(whyAlone).toEqual([
+      'unknown ticket reference',
+      'threads onto a mail of the same batch',
+      'unparseable',
+      'staff mail',
+    ]);
     expect(expected.attachments).toHaveLength(1);
     expect(expected.quarantine).toHaveLength(1);
     expect(expected.outbox.filter((o) => o.kind === 'ack')).toHaveLength(6);
@@ -135,10 +257,18 @@ describe.each(ENGINES)('ingestBatch on %s', (engine) => {
     const config = testConfig({ perAddress: '[{ max: 2, within: 3h }]' });
     singleDeps = testDeps(single.database.db, config, clock);
     batchDeps = testDeps(batched.database.db, config, clock);
-    const raws = [1, 2, 3, 4].map((i) => mail({ From: 'loop@example.test', Subject: `Réclamation ${i}`, 'Message-ID': `<loop${i}@example.test>` }, 'Texte'));
+    const raws = [1, 2, 3, 4].map((i) =>
+      mail(
+        { From: 'loop@example.test', Subject: `Réclamation ${i}`, 'Message-ID': `<loop${i}@example.test>` },
+        'Texte',
+      ),
+    );
     const oneByOne: IngestOutcome[] = [];
     for (const [i, raw] of raws.entries()) oneByOne.push(await ingestMail(singleDeps, raw, imap(i + 2)));
-    const together = await ingestBatch(batchDeps, raws.map((raw, i) => ({ raw, source: imap(i + 2) })));
+    const together = await ingestBatch(
+      batchDeps,
+      raws.map((raw, i) => ({ raw, source: imap(i + 2) })),
+    );
     expect(together).toEqual(oneByOne);
     expect(together.map((o) => o.outcome === 'ticket' && o.acknowledged)).toEqual([true, true, false, false]);
     expect(await contents(batched.database.db)).toEqual(await contents(single.database.db));
@@ -151,15 +281,25 @@ describe.each(ENGINES)('ingestBatch on %s', (engine) => {
       sql.raw(`create or replace function refuse_poison() returns trigger language plpgsql as $$
         begin if new.subject = 'poison' then raise exception 'poisoned content' using errcode = '22023'; end if; return new; end $$`),
     );
-    await db.execute(sql.raw(`create trigger refuse_poison before insert on messages for each row execute function refuse_poison()`));
+    await db.execute(
+      sql.raw(`create trigger refuse_poison before insert on messages for each row execute function refuse_poison()`),
+    );
     try {
       const raws = ['Première', 'poison', 'Troisième'].map((subject, i) =>
-        mail({ From: `p${i}@example.test`, Subject: subject, 'Message-ID': `<p${i}@example.test>` }, "Une réclamation sur l'accueil."),
+        mail(
+          { From: `p${i}@example.test`, Subject: subject, 'Message-ID': `<p${i}@example.test>` },
+          "Une réclamation sur l'accueil.",
+        ),
       );
-      const outcomes = await ingestBatch(batchDeps, raws.map((raw, i) => ({ raw, source: imap(i + 2) })));
+      const outcomes = await ingestBatch(
+        batchDeps,
+        raws.map((raw, i) => ({ raw, source: imap(i + 2) })),
+      );
       expect(outcomes.map((o) => o.outcome)).toEqual(['ticket', 'quarantined', 'ticket']);
       expect(outcomes[1]).toMatchObject({ reason: expect.stringContaining('poisoned content') });
-      const references = rowsOf<{ reference: string }>(await db.execute(sql.raw(`select reference from tickets order by reference`))).map((r) => r.reference);
+      const references = rowsOf<{ reference: string }>(
+        await db.execute(sql.raw(`select reference from tickets order by reference`)),
+      ).map((r) => r.reference);
       // No number lost to the rolled-back batch.
       expect(references).toEqual(['REC-2026-0001', 'REC-2026-0002', 'REC-2026-0003']);
       expect(await readCheckpoint(db, 'INBOX')).toMatchObject({ lastUid: 4 });

@@ -39,7 +39,17 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
   });
   beforeEach(async () => {
     const db = t.database.db;
-    for (const table of ['attachments', 'attachment_blobs', 'events', 'outbox', 'messages', 'tickets', 'quarantine', 'mailbox_checkpoints', 'ticket_sequences']) {
+    for (const table of [
+      'attachments',
+      'attachment_blobs',
+      'events',
+      'outbox',
+      'messages',
+      'tickets',
+      'quarantine',
+      'mailbox_checkpoints',
+      'ticket_sequences',
+    ]) {
       await db.execute(sql.raw(`delete from ${table}`));
     }
     clock.set('2026-11-23T08:00:00Z');
@@ -51,13 +61,19 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     const raw = complaint(
       'Jean Dupont <Jean.Dupont@Example.test>',
       'Visite annulée sur place',
-      "Bonjour,\nle médecin était absent le jour de la vacation et nos salariés sont repartis sans avoir eu leur visite.\nJean",
+      'Bonjour,\nle médecin était absent le jour de la vacation et nos salariés sont repartis sans avoir eu leur visite.\nJean',
     );
     const outcome = await ingestMail(deps, raw, file('a.eml'));
     expect(outcome).toMatchObject({ outcome: 'ticket', reference: 'REC-2026-0001', acknowledged: true });
 
     const [ticket] = await t.database.db.select().from(tickets);
-    expect(ticket).toMatchObject({ reference: 'REC-2026-0001', status: 'received', level: 1, deadlineRule: '10d', complainantEmail: 'jean.dupont@example.test' });
+    expect(ticket).toMatchObject({
+      reference: 'REC-2026-0001',
+      status: 'received',
+      level: 1,
+      deadlineRule: '10d',
+      complainantEmail: 'jean.dupont@example.test',
+    });
     expect(ticket!.summary).toContain('repartis sans avoir eu leur visite');
     // Received (Date header, file import) 2026-11-23 09:00 Paris + 10 calendar days → 3 Dec, end of day Paris.
     expect(ticket!.deadlineAt.toISOString()).toBe('2026-12-03T22:59:59.999Z');
@@ -74,14 +90,23 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     // Staff are told, each with a personal signed reply address.
     const notices = mails.filter((m) => m.kind === 'new-ticket');
     expect(notices.map((m) => m.toAddress).sort()).toContain('pilote@spst-test.fr');
-    for (const notice of notices) expect(notice.headers['Reply-To']).toMatch(/^reclamation\+t[0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}@spst-test\.fr$/);
+    for (const notice of notices)
+      expect(notice.headers['Reply-To']).toMatch(/^reclamation\+t[0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}@spst-test\.fr$/);
 
     const types = (await t.database.db.select().from(events)).map((e) => e.type);
     expect(types).toEqual(['ticket.received', 'ack.queued']);
   });
 
   it('states the deadline of whatever level the complaint is qualified at', async () => {
-    await ingestMail(deps, complaint('jeanne@example.test', 'Attente interminable', "Bonjour,\nj'ai attendu deux heures à l'accueil.\nJeanne"), file('b.eml'));
+    await ingestMail(
+      deps,
+      complaint(
+        'jeanne@example.test',
+        'Attente interminable',
+        "Bonjour,\nj'ai attendu deux heures à l'accueil.\nJeanne",
+      ),
+      file('b.eml'),
+    );
     const [ticket] = await t.database.db.select().from(tickets);
     const level = deps.config.levels.find((l) => l.level === ticket!.level)!;
     expect(ticket!.deadlineRule).toBe(level.resolveWithin);
@@ -101,7 +126,15 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
   });
 
   it('identifies a mail without Message-ID by its content hash', async () => {
-    const raw = rawMail({ From: 'b@example.test', To: 'reclamation@spst-test.fr', Subject: 'Sans identifiant', Date: 'Mon, 23 Nov 2026 09:00:00 +0100' }, 'Texte');
+    const raw = rawMail(
+      {
+        From: 'b@example.test',
+        To: 'reclamation@spst-test.fr',
+        Subject: 'Sans identifiant',
+        Date: 'Mon, 23 Nov 2026 09:00:00 +0100',
+      },
+      'Texte',
+    );
     expect((await ingestMail(deps, raw, file('x'))).outcome).toBe('ticket');
     expect((await ingestMail(deps, raw, file('y'))).outcome).toBe('duplicate');
     const [message] = await t.database.db.select().from(messages);
@@ -135,10 +168,25 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
   });
 
   it('threads by subject tag only for participants; a stranger starts a new, linked ticket', async () => {
-    await ingestMail(deps, complaint('jean@example.test', 'Accueil', 'Texte', { Cc: 'collegue@example.test' }), file('a'));
+    await ingestMail(
+      deps,
+      complaint('jean@example.test', 'Accueil', 'Texte', { Cc: 'collegue@example.test' }),
+      file('a'),
+    );
     const tagged = (from: string, id: string) =>
-      rawMail({ From: from, To: 'reclamation@spst-test.fr', Subject: 'Re: [REC-2026-0001] suite', 'Message-ID': `<${id}@example.test>` }, 'Suite');
-    expect(await ingestMail(deps, tagged('collegue@example.test', 't1'), file('t1'))).toMatchObject({ outcome: 'follow-up', reference: 'REC-2026-0001' });
+      rawMail(
+        {
+          From: from,
+          To: 'reclamation@spst-test.fr',
+          Subject: 'Re: [REC-2026-0001] suite',
+          'Message-ID': `<${id}@example.test>`,
+        },
+        'Suite',
+      );
+    expect(await ingestMail(deps, tagged('collegue@example.test', 't1'), file('t1'))).toMatchObject({
+      outcome: 'follow-up',
+      reference: 'REC-2026-0001',
+    });
     const stranger = await ingestMail(deps, tagged('intrus@example.test', 't2'), file('t2'));
     expect(stranger).toMatchObject({ outcome: 'ticket', reference: 'REC-2026-0002' });
     const linked = await t.database.db.select().from(events).where(eq(events.type, 'ticket.linked'));
@@ -147,7 +195,13 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
 
   it('records auto-replies and bounces without ticket or answer', async () => {
     const ooo = rawMail(
-      { From: 'rh@example.test', To: 'reclamation@spst-test.fr', Subject: 'Réponse automatique : absent', 'Message-ID': '<ooo@example.test>', 'Auto-Submitted': 'auto-replied' },
+      {
+        From: 'rh@example.test',
+        To: 'reclamation@spst-test.fr',
+        Subject: 'Réponse automatique : absent',
+        'Message-ID': '<ooo@example.test>',
+        'Auto-Submitted': 'auto-replied',
+      },
       'Je suis absent.',
     );
     const bounce = rawMail(
@@ -171,7 +225,13 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
 
   it('never answers its own mails coming back', async () => {
     const own = rawMail(
-      { From: 'SPST Test <reclamation@spst-test.fr>', To: 'reclamation@spst-test.fr', Subject: '[REC-2026-0009] Accusé', 'Message-ID': '<rcl.abc.def@spst-test.fr>', 'Auto-Submitted': 'auto-replied' },
+      {
+        From: 'SPST Test <reclamation@spst-test.fr>',
+        To: 'reclamation@spst-test.fr',
+        Subject: '[REC-2026-0009] Accusé',
+        'Message-ID': '<rcl.abc.def@spst-test.fr>',
+        'Auto-Submitted': 'auto-replied',
+      },
       'Boucle',
     );
     expect(await ingestMail(deps, own, file('own'))).toMatchObject({ outcome: 'suppressed', kind: 'own' });
@@ -180,7 +240,13 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
 
   it('quarantines a mail that cannot be parsed, alerts the pilot, and keeps the raw bytes', async () => {
     const broken = rawMail(
-      { From: 'x@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cassé', 'Message-ID': '<broken@example.test>', 'Content-Type': 'multipart/mixed' },
+      {
+        From: 'x@example.test',
+        To: 'reclamation@spst-test.fr',
+        Subject: 'Cassé',
+        'Message-ID': '<broken@example.test>',
+        'Content-Type': 'multipart/mixed',
+      },
       'pas de frontière',
     );
     const outcome = await ingestMail(deps, broken, { kind: 'imap', mailbox: 'INBOX', uidValidity: 5, uid: 9 });
@@ -200,7 +266,15 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
   it('keeps windows-1252 text intact (’ and é)', async () => {
     const body = Buffer.from('Bonjour, la facture n\x92est pas conforme : d\xe9j\xe0 pay\xe9e.\n', 'latin1');
     const raw = rawMail(
-      { From: 'c@example.test', To: 'reclamation@spst-test.fr', Subject: '=?windows-1252?Q?Facture_d=92avril?=', 'Message-ID': '<w1252@example.test>', 'MIME-Version': '1.0', 'Content-Type': 'text/plain; charset=windows-1252', 'Content-Transfer-Encoding': '8bit' },
+      {
+        From: 'c@example.test',
+        To: 'reclamation@spst-test.fr',
+        Subject: '=?windows-1252?Q?Facture_d=92avril?=',
+        'Message-ID': '<w1252@example.test>',
+        'MIME-Version': '1.0',
+        'Content-Type': 'text/plain; charset=windows-1252',
+        'Content-Transfer-Encoding': '8bit',
+      },
       body,
     );
     await ingestMail(deps, raw, file('w'));
@@ -215,7 +289,14 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     const part = (name: string) =>
       `--${boundary}\r\nContent-Type: application/pdf; name="${name}"\r\nContent-Disposition: attachment; filename="${name}"\r\nContent-Transfer-Encoding: base64\r\n\r\n${Buffer.from('%PDF-1.4 same').toString('base64')}\r\n`;
     const raw = rawMail(
-      { From: 'd@example.test', To: 'reclamation@spst-test.fr', Subject: 'Pièces', 'Message-ID': '<att@example.test>', 'MIME-Version': '1.0', 'Content-Type': `multipart/mixed; boundary="${boundary}"` },
+      {
+        From: 'd@example.test',
+        To: 'reclamation@spst-test.fr',
+        Subject: 'Pièces',
+        'Message-ID': '<att@example.test>',
+        'MIME-Version': '1.0',
+        'Content-Type': `multipart/mixed; boundary="${boundary}"`,
+      },
       `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nVoir pièces jointes.\r\n${part('a.pdf')}${part('b.pdf')}--${boundary}--\r\n`,
     );
     await ingestMail(deps, raw, file('att'));
@@ -226,7 +307,8 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
   it('stops automatic mails to one address past the budget and tells the pilot once', async () => {
     deps = testDeps(t.database.db, testConfig({ perAddress: '[{ max: 2, within: 3h }]' }), clock);
     const outcomes: IngestOutcome[] = [];
-    for (let i = 0; i < 4; i++) outcomes.push(await ingestMail(deps, complaint('loop@example.test', `Réclamation ${i}`, 'Texte'), file(`l${i}`)));
+    for (let i = 0; i < 4; i++)
+      outcomes.push(await ingestMail(deps, complaint('loop@example.test', `Réclamation ${i}`, 'Texte'), file(`l${i}`)));
     expect(outcomes.map((o) => o.outcome === 'ticket' && o.acknowledged)).toEqual([true, true, false, false]);
     const rows = await t.database.db.select().from(outbox);
     expect(rows.filter((r) => r.kind === 'ack')).toHaveLength(2);
@@ -238,7 +320,12 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
   });
 
   it('advances the IMAP checkpoint in the same transaction as the ticket', async () => {
-    await ingestMail(deps, complaint('e@example.test', 'Checkpoint', 'Texte'), { kind: 'imap', mailbox: 'INBOX', uidValidity: 77, uid: 12 });
+    await ingestMail(deps, complaint('e@example.test', 'Checkpoint', 'Texte'), {
+      kind: 'imap',
+      mailbox: 'INBOX',
+      uidValidity: 77,
+      uid: 12,
+    });
     expect(await readCheckpoint(t.database.db, 'INBOX')).toMatchObject({ uidValidity: 77, lastUid: 12 });
   });
 });

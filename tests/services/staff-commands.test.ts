@@ -26,7 +26,15 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['qualification_feedback', 'attachments', 'events', 'outbox', 'messages', 'tickets', 'ticket_sequences']) {
+    for (const table of [
+      'qualification_feedback',
+      'attachments',
+      'events',
+      'outbox',
+      'messages',
+      'tickets',
+      'ticket_sequences',
+    ]) {
       await t.database.db.execute(sql.raw(`delete from ${table}`));
     }
     clock.set('2026-11-23T08:00:00Z');
@@ -36,15 +44,30 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
 
   const person = (email: string) => deps.config.people.find((p) => p.email === email)!;
 
-  async function complaint(from = 'jean@example.test', subject = 'Accueil désagréable'): Promise<{ reference: string; id: number }> {
-    const outcome = await ingestMail(deps, rawMail({ From: from, To: 'reclamation@spst-test.fr', Subject: subject, 'Message-ID': `<c${++n}@example.test>` }, 'La secrétaire a été désagréable au téléphone.'), file());
+  async function complaint(
+    from = 'jean@example.test',
+    subject = 'Accueil désagréable',
+  ): Promise<{ reference: string; id: number }> {
+    const outcome = await ingestMail(
+      deps,
+      rawMail(
+        { From: from, To: 'reclamation@spst-test.fr', Subject: subject, 'Message-ID': `<c${++n}@example.test>` },
+        'La secrétaire a été désagréable au téléphone.',
+      ),
+      file(),
+    );
     if (outcome.outcome !== 'ticket') throw new Error(`expected a ticket, got ${outcome.outcome}`);
     const [row] = await t.database.db.select().from(tickets).where(eq(tickets.reference, outcome.reference));
     return { reference: outcome.reference, id: row!.id };
   }
 
   /** A signed reply from `email` about ticket `id`, as their mail client sends it. */
-  function command(email: string, ticket: { reference: string; id: number }, body: string, signed = true): Promise<IngestOutcome> {
+  function command(
+    email: string,
+    ticket: { reference: string; id: number },
+    body: string,
+    signed = true,
+  ): Promise<IngestOutcome> {
     return ingestMail(
       deps,
       rawMail(
@@ -61,7 +84,8 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
   }
 
   const ticketRow = async (id: number) => (await t.database.db.select().from(tickets).where(eq(tickets.id, id)))[0]!;
-  const lastReplyTo = async (email: string) => (await t.database.db.select().from(outbox).where(eq(outbox.toAddress, email))).at(-1)!;
+  const lastReplyTo = async (email: string) =>
+    (await t.database.db.select().from(outbox).where(eq(outbox.toAddress, email))).at(-1)!;
 
   it('refuses to close before an answer and an effectiveness check, saying why', async () => {
     const ticket = await complaint();
@@ -120,8 +144,16 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
 
   it('refuses every command of a non-doctor on a medical ticket, and lets a doctor act', async () => {
     const ticket = await complaint();
-    await command('pilote@spst-test.fr', ticket, '#assigner Dr Martin\n#categorie medicale\n#note vu avec la direction');
-    expect(await ticketRow(ticket.id)).toMatchObject({ category: 'medicale', confidential: true, assigneeEmail: 'dr.martin@spst-test.fr' });
+    await command(
+      'pilote@spst-test.fr',
+      ticket,
+      '#assigner Dr Martin\n#categorie medicale\n#note vu avec la direction',
+    );
+    expect(await ticketRow(ticket.id)).toMatchObject({
+      category: 'medicale',
+      confidential: true,
+      assigneeEmail: 'dr.martin@spst-test.fr',
+    });
     const pilotReply = await lastReplyTo('pilote@spst-test.fr');
     expect(pilotReply.text).toContain('seuls les médecins');
     await command('accueil@spst-test.fr', ticket, '#prendre');
@@ -148,7 +180,12 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
   it('never applies the same reply twice', async () => {
     const ticket = await complaint();
     const raw = rawMail(
-      { From: 'accueil@spst-test.fr', To: staffReplyAddress(deps, person('accueil@spst-test.fr'), ticket.id), Subject: `RE: [${ticket.reference}]`, 'Message-ID': '<once@spst-test.fr>' },
+      {
+        From: 'accueil@spst-test.fr',
+        To: staffReplyAddress(deps, person('accueil@spst-test.fr'), ticket.id),
+        Subject: `RE: [${ticket.reference}]`,
+        'Message-ID': '<once@spst-test.fr>',
+      },
       '#note rappelé ce matin',
     );
     await ingestMail(deps, raw, file());
@@ -161,13 +198,29 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     const second = await complaint('b@example.test');
     const other = await ingestMail(
       deps,
-      rawMail({ From: 'accueil@spst-test.fr', To: staffReplyAddress(deps, person('accueil@spst-test.fr'), first.id), Subject: `RE: [${second.reference}]`, 'Message-ID': `<x${++n}@spst-test.fr>` }, '#prendre'),
+      rawMail(
+        {
+          From: 'accueil@spst-test.fr',
+          To: staffReplyAddress(deps, person('accueil@spst-test.fr'), first.id),
+          Subject: `RE: [${second.reference}]`,
+          'Message-ID': `<x${++n}@spst-test.fr>`,
+        },
+        '#prendre',
+      ),
       file(),
     );
     expect(other).toMatchObject({ outcome: 'staff', detail: { outcome: 'refused' } });
     const stolen = await ingestMail(
       deps,
-      rawMail({ From: 'dr.martin@spst-test.fr', To: staffReplyAddress(deps, person('accueil@spst-test.fr'), first.id), Subject: `RE: [${first.reference}]`, 'Message-ID': `<x${++n}@spst-test.fr>` }, '#prendre'),
+      rawMail(
+        {
+          From: 'dr.martin@spst-test.fr',
+          To: staffReplyAddress(deps, person('accueil@spst-test.fr'), first.id),
+          Subject: `RE: [${first.reference}]`,
+          'Message-ID': `<x${++n}@spst-test.fr>`,
+        },
+        '#prendre',
+      ),
       file(),
     );
     expect(stolen).toMatchObject({ outcome: 'staff', detail: { outcome: 'refused' } });

@@ -50,6 +50,13 @@ export function rawMail(headers: Record<string, string>, body: string | Buffer):
     .map(([k, v]) => `${k}: ${v}`)
     .join('\r\n');
   const hasType = Object.keys(headers).some((k) => k.toLowerCase() === 'content-type');
-  const defaults = hasType ? '' : '\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit';
-  return new Uint8Array(Buffer.concat([Buffer.from(`${head}${defaults}\r\n\r\n`), typeof body === 'string' ? Buffer.from(body.replace(/\r?\n/g, '\r\n')) : body]));
+  const defaults = hasType
+    ? ''
+    : '\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit';
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from(`${head}${defaults}\r\n\r\n`),
+      typeof body === 'string' ? Buffer.from(body.replace(/\r?\n/g, '\r\n')) : body,
+    ]),
+  );
 }

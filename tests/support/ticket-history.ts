@@ -4,7 +4,14 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../../src/db/database.js';
 import { rowsOf } from '../../src/db/database.js';
-import { events, messages, outbox, quarantine, tickets, ticketSequences } from '../../src/db/schema.js';
+import {
+  type events,
+  type messages,
+  type outbox,
+  quarantine,
+  type tickets,
+  ticketSequences,
+} from '../../src/db/schema.js';
 import { computeDeadline } from '../../src/domain/deadline.js';
 import { parseDuration } from '../../src/domain/duration.js';
 import { EVENT_TYPES } from '../../src/domain/event-types.js';
@@ -60,11 +67,35 @@ export const MEDICAL_SUBJECTS = [
 ] as const;
 
 const SUBJECTS: Record<string, readonly string[]> = {
-  generale: ['Attente trop longue à l’accueil', 'Impossible de joindre le standard', 'Rendez-vous annulé au dernier moment', 'Accueil désagréable au centre de Montreuil'],
-  administrative: ['Convocation envoyée à la mauvaise adresse', 'Attestation de suivi non reçue', 'Erreur dans la liste des salariés déclarés', 'Changement de SIRET non pris en compte'],
-  facturation: ['Cotisation facturée deux fois', 'Facture pour un salarié parti', 'Demande de remise sur la cotisation', 'Relance de paiement injustifiée'],
-  prevention: ['Fiche d’entreprise non réalisée', 'Étude de poste toujours en attente', 'Intervention de l’ergonome reportée', 'Action de sensibilisation annulée'],
-  autre: ['Site internet indisponible', 'Questionnaire de satisfaction trop long', 'Portail adhérent : mot de passe refusé'],
+  generale: [
+    'Attente trop longue à l’accueil',
+    'Impossible de joindre le standard',
+    'Rendez-vous annulé au dernier moment',
+    'Accueil désagréable au centre de Montreuil',
+  ],
+  administrative: [
+    'Convocation envoyée à la mauvaise adresse',
+    'Attestation de suivi non reçue',
+    'Erreur dans la liste des salariés déclarés',
+    'Changement de SIRET non pris en compte',
+  ],
+  facturation: [
+    'Cotisation facturée deux fois',
+    'Facture pour un salarié parti',
+    'Demande de remise sur la cotisation',
+    'Relance de paiement injustifiée',
+  ],
+  prevention: [
+    'Fiche d’entreprise non réalisée',
+    'Étude de poste toujours en attente',
+    'Intervention de l’ergonome reportée',
+    'Action de sensibilisation annulée',
+  ],
+  autre: [
+    'Site internet indisponible',
+    'Questionnaire de satisfaction trop long',
+    'Portail adhérent : mot de passe refusé',
+  ],
 };
 
 const CATEGORY_WEIGHTS: readonly [string, number][] = [
@@ -82,9 +113,48 @@ const CHANNEL_WEIGHTS: readonly [string, number][] = [
   ['presentiel', 0.05],
   ['lrar', 0.03],
 ];
-const FIRST_NAMES = ['Marie', 'Jean', 'Nathalie', 'Karim', 'Sophie', 'Thomas', 'Isabelle', 'Mehdi', 'Claire', 'Julien', 'Fatima', 'Nicolas', 'Hélène', 'Lucas', 'Amandine'];
-const LAST_NAMES = ['Martin', 'Bernard', 'Dubois', 'Petit', 'Durand', 'Leroy', 'Moreau', 'Benali', 'Fournier', 'Girard', 'Lambert', 'Rousseau', 'Nguyen', 'Mercier'];
-const COMPANIES = ['btp-ile-de-france', 'boulangerie-dupre', 'transports-leclerc', 'clinique-saint-roch', 'garage-moderne', 'logistique-express', 'mairie-exemple'];
+const FIRST_NAMES = [
+  'Marie',
+  'Jean',
+  'Nathalie',
+  'Karim',
+  'Sophie',
+  'Thomas',
+  'Isabelle',
+  'Mehdi',
+  'Claire',
+  'Julien',
+  'Fatima',
+  'Nicolas',
+  'Hélène',
+  'Lucas',
+  'Amandine',
+];
+const LAST_NAMES = [
+  'Martin',
+  'Bernard',
+  'Dubois',
+  'Petit',
+  'Durand',
+  'Leroy',
+  'Moreau',
+  'Benali',
+  'Fournier',
+  'Girard',
+  'Lambert',
+  'Rousseau',
+  'Nguyen',
+  'Mercier',
+];
+const COMPANIES = [
+  'btp-ile-de-france',
+  'boulangerie-dupre',
+  'transports-leclerc',
+  'clinique-saint-roch',
+  'garage-moderne',
+  'logistique-express',
+  'mairie-exemple',
+];
 const REFERENTS = ['accueil@spst-test.fr', 'pilote@spst-test.fr', 'direction@spst-test.fr'];
 
 const DAY = 86_400_000;
@@ -121,7 +191,10 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
   const weighted = (list: readonly (readonly [string, number])[]): string => {
     const total = list.reduce((s, [, w]) => s + w, 0);
     let r = random() * total;
-    for (const [value, weight] of list) if ((r -= weight) < 0) return value;
+    for (const [value, weight] of list) {
+      r -= weight;
+      if (r < 0) return value;
+    }
     return list[list.length - 1]![0];
   };
   const normal = () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
@@ -132,11 +205,13 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
   const nonReceivableShare = options.nonReceivableShare ?? 0.06;
   const reopenShare = options.reopenShare ?? 0.05;
   const withMail = options.withMail ?? true;
-  const levels = (options.levels ?? [
-    { level: 1, resolveWithin: '10d', weight: 0.15 },
-    { level: 2, resolveWithin: '15d', weight: 0.35 },
-    { level: 3, resolveWithin: '30d', weight: 0.5 },
-  ]).map((l) => ({ ...l, rule: parseDuration(l.resolveWithin)! }));
+  const levels = (
+    options.levels ?? [
+      { level: 1, resolveWithin: '10d', weight: 0.15 },
+      { level: 2, resolveWithin: '15d', weight: 0.35 },
+      { level: 3, resolveWithin: '30d', weight: 0.5 },
+    ]
+  ).map((l) => ({ ...l, rule: parseDuration(l.resolveWithin)! }));
   const levelWeights = levels.map((l) => [String(l.level), l.weight] as const);
 
   // Reception times: office hours on working days most of the time.
@@ -155,7 +230,13 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
   const deadlines = new Map<string, Date>();
   const sequences = new Map<number, number>();
   let messageNo = 0;
-  const event = (ticketId: number | null, at: number, type: string, actor = 'system', data: Record<string, unknown> = {}) => {
+  const event = (
+    ticketId: number | null,
+    at: number,
+    type: string,
+    actor = 'system',
+    data: Record<string, unknown> = {},
+  ) => {
     if (at <= now.getTime()) history.events.push({ ticketId, at: new Date(at), actor, type, data });
   };
   const message = (ticketId: number | null, at: number, kind: NewMessage['kind'], from: string, subject: string) => {
@@ -192,10 +273,14 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
       const channel = weighted(CHANNEL_WEIGHTS);
       const first = pick(FIRST_NAMES);
       const last = pick(LAST_NAMES);
-      const complainantEmail = `${first.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}.${last.toLowerCase()}.${id}@${pick(COMPANIES)}.fr`;
+      const complainantEmail = `${first
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/[^a-z]/g, '')}.${last.toLowerCase()}.${id}@${pick(COMPANIES)}.fr`;
       const subject = medical ? pick(MEDICAL_SUBJECTS) : pick(SUBJECTS[category]!);
       // Day rules depend only on the local reception date: computed once per date and level.
-      const deadlineKey = level.rule.unit === 'h' ? null : `${localWallTimeOf(receivedAt, timeZone).localDate}|${level.level}`;
+      const deadlineKey =
+        level.rule.unit === 'h' ? null : `${localWallTimeOf(receivedAt, timeZone).localDate}|${level.level}`;
       let deadlineAt = deadlineKey ? deadlines.get(deadlineKey) : undefined;
       if (!deadlineAt) {
         deadlineAt = computeDeadline(receivedAt, level.rule, { timeZone, alsaceMoselle: false });
@@ -228,14 +313,19 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
         updatedAt: receivedAt,
       };
       history.tickets.push(ticket);
-      event(id, receivedMs, EVENT_TYPES.received, channel === 'email' ? complainantEmail : assignee, { channel, level: level.level });
+      event(id, receivedMs, EVENT_TYPES.received, channel === 'email' ? complainantEmail : assignee, {
+        channel,
+        level: level.level,
+      });
       if (withMail && channel === 'email') {
         message(id, receivedMs, 'complaint', complainantEmail, subject);
         history.outbox.push(outboxRow(options.seed, id, 'ack', complainantEmail, receivedMs + 60_000, now.getTime()));
         if (random() < 0.08) {
           // The complainant's out-of-office answered our acknowledgement.
           message(null, receivedMs + 120_000, 'auto-reply', complainantEmail, `Réponse automatique : ${subject}`);
-          event(null, receivedMs + 120_000, EVENT_TYPES.mailAutoReply, 'system', { reason: 'Auto-Submitted: auto-replied' });
+          event(null, receivedMs + 120_000, EVENT_TYPES.mailAutoReply, 'system', {
+            reason: 'Auto-Submitted: auto-replied',
+          });
         }
       }
       const assignedMs = receivedMs + (0.05 + random()) * DAY;
@@ -269,17 +359,29 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
       if (answeredMs > now.getTime()) return;
       Object.assign(ticket, { status: 'answered', answeredAt: new Date(answeredMs), updatedAt: new Date(answeredMs) });
       event(id, answeredMs, EVENT_TYPES.answered, assignee, { via: channel === 'lrar' ? 'lrar' : 'mail' });
-      event(id, answeredMs, EVENT_TYPES.commandApplied, assignee, { command: channel === 'lrar' ? 'lrar' : 'repondre' });
-      if (withMail && channel === 'email') history.outbox.push(outboxRow(options.seed, id, 'response', complainantEmail, answeredMs + 30_000, now.getTime()));
+      event(id, answeredMs, EVENT_TYPES.commandApplied, assignee, {
+        command: channel === 'lrar' ? 'lrar' : 'repondre',
+      });
+      if (withMail && channel === 'email')
+        history.outbox.push(
+          outboxRow(options.seed, id, 'response', complainantEmail, answeredMs + 30_000, now.getTime()),
+        );
 
       const verifyingMs = answeredMs + 0.1 * DAY;
       if (verifyingMs > now.getTime()) return;
-      Object.assign(ticket, { status: 'verifying', verificationAskedAt: new Date(verifyingMs), updatedAt: new Date(verifyingMs) });
+      Object.assign(ticket, {
+        status: 'verifying',
+        verificationAskedAt: new Date(verifyingMs),
+        updatedAt: new Date(verifyingMs),
+      });
       event(id, verifyingMs, EVENT_TYPES.verifying);
       const effectiveMs = verifyingMs + (1 + random() * 8) * DAY;
       if (effectiveMs > now.getTime()) return;
       const effective = random() < 0.86;
-      event(id, effectiveMs, EVENT_TYPES.effectiveness, effective ? complainantEmail : assignee, { effective, source: effective ? 'complainant' : 'staff' });
+      event(id, effectiveMs, EVENT_TYPES.effectiveness, effective ? complainantEmail : assignee, {
+        effective,
+        source: effective ? 'complainant' : 'staff',
+      });
       ticket.effective = effective;
       let closedMs = effectiveMs + random() * 2 * DAY;
       if (closedMs > now.getTime()) return;
@@ -290,12 +392,22 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
       if (random() < reopenShare) {
         const reopenedMs = closedMs + (1 + random() * 20) * DAY;
         if (reopenedMs > now.getTime()) return;
-        Object.assign(ticket, { status: 'in_progress', closedAt: null, effective: null, updatedAt: new Date(reopenedMs) });
+        Object.assign(ticket, {
+          status: 'in_progress',
+          closedAt: null,
+          effective: null,
+          updatedAt: new Date(reopenedMs),
+        });
         event(id, reopenedMs, EVENT_TYPES.reopened, assignee, { from: 'closed' });
         event(id, reopenedMs, EVENT_TYPES.commandApplied, assignee, { command: 'rouvrir' });
         closedMs = reopenedMs + (2 + random() * 15) * DAY;
         if (closedMs > now.getTime()) return;
-        Object.assign(ticket, { status: 'closed', closedAt: new Date(closedMs), effective: true, updatedAt: new Date(closedMs) });
+        Object.assign(ticket, {
+          status: 'closed',
+          closedAt: new Date(closedMs),
+          effective: true,
+          updatedAt: new Date(closedMs),
+        });
         event(id, closedMs, EVENT_TYPES.closed, assignee);
         event(id, closedMs, EVENT_TYPES.commandApplied, assignee, { command: 'clore' });
       }
@@ -317,7 +429,13 @@ export function* ticketHistoryBatches(options: HistoryOptions, batchSize = 10_00
         message(null, at, 'bounce', 'mailer-daemon@example.test', 'Undelivered Mail Returned to Sender');
         event(null, at, EVENT_TYPES.mailBounce, 'system', { reason: 'multipart/report' });
       } else {
-        history.quarantine.push({ rawSha256: `gen-q-${options.seed}-${i}`, reason: 'no header', raw: new Uint8Array([0x0a]), source: 'file:generated', receivedAt: new Date(at) });
+        history.quarantine.push({
+          rawSha256: `gen-q-${options.seed}-${i}`,
+          reason: 'no header',
+          raw: new Uint8Array([0x0a]),
+          source: 'file:generated',
+          receivedAt: new Date(at),
+        });
         event(null, at, EVENT_TYPES.mailQuarantined, 'system', { reason: 'no header' });
       }
     }
@@ -346,7 +464,9 @@ function outboxRow(seed: number, ticketId: number, kind: string, to: string, at:
 }
 
 async function maxId(db: Db, table: 'tickets' | 'messages'): Promise<number> {
-  const [row] = rowsOf<{ max: number | string | null }>(await db.execute(sql.raw(`select max(id) as max from ${table}`)));
+  const [row] = rowsOf<{ max: number | string | null }>(
+    await db.execute(sql.raw(`select max(id) as max from ${table}`)),
+  );
   return Number(row?.max ?? 0);
 }
 
@@ -354,29 +474,70 @@ async function maxId(db: Db, table: 'tickets' | 'messages'): Promise<number> {
 type JsonColumns = readonly (readonly [column: string, key: string, type: string, fallback?: unknown])[];
 
 const TICKET_COLUMNS: JsonColumns = [
-  ['id', 'id', 'bigint'], ['reference', 'reference', 'text'], ['year', 'year', 'smallint'], ['sequence', 'sequence', 'integer'],
-  ['status', 'status', 'text'], ['channel', 'channel', 'text'], ['subject', 'subject', 'text'], ['complainant_email', 'complainantEmail', 'text'],
-  ['complainant_name', 'complainantName', 'text'], ['summary', 'summary', 'text'], ['category', 'category', 'text'], ['level', 'level', 'smallint'],
-  ['requester', 'requester', 'text'], ['receivable', 'receivable', 'boolean'], ['confidential', 'confidential', 'boolean'],
-  ['received_at', 'receivedAt', 'timestamptz'], ['deadline_rule', 'deadlineRule', 'text'], ['deadline_at', 'deadlineAt', 'timestamptz'],
-  ['assignee_email', 'assigneeEmail', 'text'], ['registered_letter', 'registeredLetter', 'boolean'], ['effective', 'effective', 'boolean'],
-  ['verification_asked_at', 'verificationAskedAt', 'timestamptz'], ['answered_at', 'answeredAt', 'timestamptz'], ['closed_at', 'closedAt', 'timestamptz'],
-  ['created_at', 'createdAt', 'timestamptz'], ['updated_at', 'updatedAt', 'timestamptz'],
+  ['id', 'id', 'bigint'],
+  ['reference', 'reference', 'text'],
+  ['year', 'year', 'smallint'],
+  ['sequence', 'sequence', 'integer'],
+  ['status', 'status', 'text'],
+  ['channel', 'channel', 'text'],
+  ['subject', 'subject', 'text'],
+  ['complainant_email', 'complainantEmail', 'text'],
+  ['complainant_name', 'complainantName', 'text'],
+  ['summary', 'summary', 'text'],
+  ['category', 'category', 'text'],
+  ['level', 'level', 'smallint'],
+  ['requester', 'requester', 'text'],
+  ['receivable', 'receivable', 'boolean'],
+  ['confidential', 'confidential', 'boolean'],
+  ['received_at', 'receivedAt', 'timestamptz'],
+  ['deadline_rule', 'deadlineRule', 'text'],
+  ['deadline_at', 'deadlineAt', 'timestamptz'],
+  ['assignee_email', 'assigneeEmail', 'text'],
+  ['registered_letter', 'registeredLetter', 'boolean'],
+  ['effective', 'effective', 'boolean'],
+  ['verification_asked_at', 'verificationAskedAt', 'timestamptz'],
+  ['answered_at', 'answeredAt', 'timestamptz'],
+  ['closed_at', 'closedAt', 'timestamptz'],
+  ['created_at', 'createdAt', 'timestamptz'],
+  ['updated_at', 'updatedAt', 'timestamptz'],
 ];
 const EVENT_COLUMNS: JsonColumns = [
-  ['ticket_id', 'ticketId', 'bigint'], ['at', 'at', 'timestamptz'], ['actor', 'actor', 'text'], ['type', 'type', 'text'], ['data', 'data', 'jsonb', {}],
+  ['ticket_id', 'ticketId', 'bigint'],
+  ['at', 'at', 'timestamptz'],
+  ['actor', 'actor', 'text'],
+  ['type', 'type', 'text'],
+  ['data', 'data', 'jsonb', {}],
 ];
 const MESSAGE_COLUMNS: JsonColumns = [
-  ['id', 'id', 'bigint'], ['message_id', 'messageId', 'text'], ['ticket_id', 'ticketId', 'bigint'], ['kind', 'kind', 'text'],
-  ['from_address', 'fromAddress', 'text'], ['from_name', 'fromName', 'text', ''], ['subject', 'subject', 'text', ''],
-  ['received_at', 'receivedAt', 'timestamptz'], ['text', 'text', 'text', ''], ['raw', 'raw', 'bytea'], ['raw_sha256', 'rawSha256', 'text'],
-  ['source', 'source', 'text'], ['classification', 'classification', 'jsonb', {}],
+  ['id', 'id', 'bigint'],
+  ['message_id', 'messageId', 'text'],
+  ['ticket_id', 'ticketId', 'bigint'],
+  ['kind', 'kind', 'text'],
+  ['from_address', 'fromAddress', 'text'],
+  ['from_name', 'fromName', 'text', ''],
+  ['subject', 'subject', 'text', ''],
+  ['received_at', 'receivedAt', 'timestamptz'],
+  ['text', 'text', 'text', ''],
+  ['raw', 'raw', 'bytea'],
+  ['raw_sha256', 'rawSha256', 'text'],
+  ['source', 'source', 'text'],
+  ['classification', 'classification', 'jsonb', {}],
 ];
 const OUTBOX_COLUMNS: JsonColumns = [
-  ['message_id', 'messageId', 'text'], ['ticket_id', 'ticketId', 'bigint'], ['kind', 'kind', 'text'], ['to_address', 'toAddress', 'text'],
-  ['automatic', 'automatic', 'boolean'], ['subject', 'subject', 'text'], ['text', 'text', 'text'], ['html', 'html', 'text'],
-  ['headers', 'headers', 'jsonb', {}], ['status', 'status', 'text'], ['attempts', 'attempts', 'integer', 0],
-  ['next_attempt_at', 'nextAttemptAt', 'timestamptz'], ['created_at', 'createdAt', 'timestamptz'], ['sent_at', 'sentAt', 'timestamptz'],
+  ['message_id', 'messageId', 'text'],
+  ['ticket_id', 'ticketId', 'bigint'],
+  ['kind', 'kind', 'text'],
+  ['to_address', 'toAddress', 'text'],
+  ['automatic', 'automatic', 'boolean'],
+  ['subject', 'subject', 'text'],
+  ['text', 'text', 'text'],
+  ['html', 'html', 'text'],
+  ['headers', 'headers', 'jsonb', {}],
+  ['status', 'status', 'text'],
+  ['attempts', 'attempts', 'integer', 0],
+  ['next_attempt_at', 'nextAttemptAt', 'timestamptz'],
+  ['created_at', 'createdAt', 'timestamptz'],
+  ['sent_at', 'sentAt', 'timestamptz'],
 ];
 
 /**
@@ -391,14 +552,19 @@ async function insertAsJson(db: Db, table: string, columns: JsonColumns, rows: r
         columns.map(([column, key, type, fallback]) => {
           const value = (row as Record<string, unknown>)[key] ?? fallback ?? null;
           // bytea from JSON text: PostgreSQL's hex input format.
-          return [column, type === 'bytea' && value instanceof Uint8Array ? `\\x${Buffer.from(value).toString('hex')}` : value];
+          return [
+            column,
+            type === 'bytea' && value instanceof Uint8Array ? `\\x${Buffer.from(value).toString('hex')}` : value,
+          ];
         }),
       ),
     ),
   );
   const names = columns.map(([column]) => column).join(', ');
   const types = columns.map(([column, , type]) => `${column} ${type}`).join(', ');
-  await db.execute(sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(names)} from json_to_recordset(${json}::json) as x(${sql.raw(types)})`);
+  await db.execute(
+    sql`insert into ${sql.raw(table)} (${sql.raw(names)}) select ${sql.raw(names)} from json_to_recordset(${json}::json) as x(${sql.raw(types)})`,
+  );
 }
 
 async function chunked<T>(rows: readonly T[], size: number, insert: (chunk: T[]) => Promise<unknown>): Promise<void> {
@@ -411,32 +577,70 @@ async function chunked<T>(rows: readonly T[], size: number, insert: (chunk: T[])
  * past the existing rows and the id sequences and ticket_sequences moved past them. Meant for a
  * table without tickets of the same prefix and years.
  */
-export async function insertTicketHistory(db: Db, history: TicketHistory, options: InsertOptions = {}): Promise<Required<Omit<InsertOptions, 'chunkSize'>>> {
+export async function insertTicketHistory(
+  db: Db,
+  history: TicketHistory,
+  options: InsertOptions = {},
+): Promise<Required<Omit<InsertOptions, 'chunkSize'>>> {
   const size = options.chunkSize ?? 1000;
   const ticketBase = options.ticketIdOffset ?? (await maxId(db, 'tickets'));
   const messageBase = options.messageIdOffset ?? (await maxId(db, 'messages'));
   const shift = (id: number | null | undefined) => (id === null || id === undefined ? null : id + ticketBase);
-  await chunked(history.tickets, size * 5, (chunk) => insertAsJson(db, 'tickets', TICKET_COLUMNS, chunk.map((t) => ({ ...t, id: shift(t.id)! }))));
-  await chunked(history.messages, size * 5, (chunk) =>
-    insertAsJson(db, 'messages', MESSAGE_COLUMNS, chunk.map((m) => ({ ...m, id: messageBase + m.id!, ticketId: shift(m.ticketId) }))),
+  await chunked(history.tickets, size * 5, (chunk) =>
+    insertAsJson(
+      db,
+      'tickets',
+      TICKET_COLUMNS,
+      chunk.map((t) => ({ ...t, id: shift(t.id)! })),
+    ),
   );
-  await chunked(history.events, size * 10, (chunk) => insertAsJson(db, 'events', EVENT_COLUMNS, chunk.map((e) => ({ ...e, ticketId: shift(e.ticketId) }))));
-  await chunked(history.outbox, size * 5, (chunk) => insertAsJson(db, 'outbox', OUTBOX_COLUMNS, chunk.map((o) => ({ ...o, ticketId: shift(o.ticketId) }))));
+  await chunked(history.messages, size * 5, (chunk) =>
+    insertAsJson(
+      db,
+      'messages',
+      MESSAGE_COLUMNS,
+      chunk.map((m) => ({ ...m, id: messageBase + m.id!, ticketId: shift(m.ticketId) })),
+    ),
+  );
+  await chunked(history.events, size * 10, (chunk) =>
+    insertAsJson(
+      db,
+      'events',
+      EVENT_COLUMNS,
+      chunk.map((e) => ({ ...e, ticketId: shift(e.ticketId) })),
+    ),
+  );
+  await chunked(history.outbox, size * 5, (chunk) =>
+    insertAsJson(
+      db,
+      'outbox',
+      OUTBOX_COLUMNS,
+      chunk.map((o) => ({ ...o, ticketId: shift(o.ticketId) })),
+    ),
+  );
   await chunked(history.quarantine, size, (chunk) => db.insert(quarantine).values(chunk));
-  await db.execute(sql`select setval(pg_get_serial_sequence('tickets', 'id'), greatest((select max(id) from tickets), 1))`);
-  await db.execute(sql`select setval(pg_get_serial_sequence('messages', 'id'), greatest((select max(id) from messages), 1))`);
+  await db.execute(
+    sql`select setval(pg_get_serial_sequence('tickets', 'id'), greatest((select max(id) from tickets), 1))`,
+  );
+  await db.execute(
+    sql`select setval(pg_get_serial_sequence('messages', 'id'), greatest((select max(id) from messages), 1))`,
+  );
   const perYear = new Map<string, { prefix: string; year: number; lastValue: number }>();
   for (const t of history.tickets) {
     const prefix = t.reference!.split('-')[0]!;
     const key = `${prefix}-${t.year}`;
     const current = perYear.get(key);
-    if (!current || current.lastValue < t.sequence!) perYear.set(key, { prefix, year: t.year!, lastValue: t.sequence! });
+    if (!current || current.lastValue < t.sequence!)
+      perYear.set(key, { prefix, year: t.year!, lastValue: t.sequence! });
   }
   for (const row of perYear.values()) {
     await db
       .insert(ticketSequences)
       .values(row)
-      .onConflictDoUpdate({ target: [ticketSequences.prefix, ticketSequences.year], set: { lastValue: sql`greatest(${ticketSequences.lastValue}, ${row.lastValue})` } });
+      .onConflictDoUpdate({
+        target: [ticketSequences.prefix, ticketSequences.year],
+        set: { lastValue: sql`greatest(${ticketSequences.lastValue}, ${row.lastValue})` },
+      });
   }
   return { ticketIdOffset: ticketBase, messageIdOffset: messageBase };
 }

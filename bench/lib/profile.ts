@@ -1,5 +1,5 @@
 // Where the time goes, per mail, on PostgreSQL. The backlog is ingested IN THIS PROCESS with the
-// daemon's own pieces (buildDeps, openMailboxSession, ingestBatch — the loop of sweepMailbox
+// daemon's own pieces (buildDeps, openMailboxSession, ingestMails — the loop of sweepMailbox
 // repeated here so each batch can be measured), then the outbox is delivered with deliverOutbox.
 // Wrapped, not changed: the parser, the renderer, the SMTP sender, the IMAP session and every SQL
 // statement (meter.ts); a V8 CPU profile splits the rest. Two phases, so that the SMTP receiver
@@ -18,8 +18,7 @@ import { openDatabase, type Db } from '../../src/db/database.js';
 import { findTicketsByReferences } from '../../src/db/tickets.js';
 import type { Deps } from '../../src/services/deps.js';
 import { deliverOutbox } from '../../src/services/deliver-outbox.js';
-import { ingestBatch } from '../../src/services/ingest-batch.js';
-import type { IngestOutcome } from '../../src/services/ingest-mail.js';
+import { ingestMails, type IngestOutcome } from '../../src/services/ingest-mail.js';
 import { testConfigYaml } from '../../tests/support/test-config.js';
 import { CpuProfiler, type ProfileSummary } from './cpu-profile.js';
 import { createBenchDatabase, ROOT, startWorld } from './env.js';
@@ -105,7 +104,7 @@ const INCLUSIVE = [
   'storeMail',
   'openTicket',
   'enqueueMail',
-  'ingestBatch',
+  'ingestMails',
   'ingestMail',
   'deliverOutbox',
   'recordResult',
@@ -220,7 +219,7 @@ export async function profileLeg(options: { count: number; seed: number; outDir:
       const before = snapshot(ingestMeter);
       const before2 = { ...timers };
       const t0 = performance.now();
-      const outcomes: IngestOutcome[] = await ingestBatch(
+      const outcomes: IngestOutcome[] = await ingestMails(
         deps,
         batch.map((fetched) => ({
           raw: fetched.raw,

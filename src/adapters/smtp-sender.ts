@@ -24,7 +24,10 @@ export function createSmtpSender(smtp: Config['mailbox']['smtp']): MailSender {
         const info = await transport.sendMail({
           messageId: `<${mail.messageId}>`,
           from: { name: mail.from.name, address: mail.from.address },
-          to: mail.to,
+          // One recipient, never a list: the address was checked when queued, and the envelope is
+          // given so that nodemailer does not read commas or groups into it.
+          to: { name: '', address: mail.to },
+          envelope: { from: mail.from.address, to: [mail.to] },
           ...(mail.replyTo ? { replyTo: mail.replyTo } : {}),
           subject: mail.subject,
           text: mail.text,

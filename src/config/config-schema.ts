@@ -3,7 +3,9 @@
 import { z } from 'zod';
 import { parseDuration } from '../domain/duration.js';
 import { ACKNOWLEDGEMENT_LEVEL_CHOICES, DEFAULT_QUALIFICATION_RULES } from '../domain/qualification-rules.js';
+import { ROLES, type Person } from '../domain/people.js';
 import { parseCronSchedule } from '../domain/period.js';
+import { CHANNELS, REQUESTER_TYPES } from '../domain/ticket.js';
 
 const email = z
   .string()
@@ -27,15 +29,9 @@ const timezone = z.string().refine(
   { message: 'must be an IANA time zone such as Europe/Paris' },
 );
 
-export const ROLES = ['pilot', 'direction', 'doctor', 'referent'] as const;
-export type Role = (typeof ROLES)[number];
-export const REQUESTER_TYPES = ['adherent', 'salarie'] as const;
-export type RequesterType = (typeof REQUESTER_TYPES)[number];
 /** The monthly digest and the quarterly and annual reviews (SPEC §5). */
 export const DIGEST_REVIEWS = ['monthly', 'quarterly', 'annual'] as const;
 export type DigestReview = (typeof DIGEST_REVIEWS)[number];
-export const CHANNELS = ['email', 'telephone', 'courrier', 'lrar', 'presentiel', 'portail', 'autre'] as const;
-export type Channel = (typeof CHANNELS)[number];
 
 const imapSchema = z.object({
   host: z.string().min(1),
@@ -68,7 +64,7 @@ const personSchema = z.object({
   email,
   name: z.string().optional(),
   roles: z.array(z.enum(ROLES)).min(1),
-});
+}) satisfies z.ZodType<Person>;
 
 const typologySchema = z.object({
   key: z.string().regex(/^[a-z0-9_-]+$/, 'must be lower-case letters, digits, - or _'),
@@ -383,6 +379,5 @@ function records(value: unknown): Record<string, unknown>[] {
 }
 
 export type Config = z.output<typeof configSchema>;
-export type Person = Config['people'][number];
 export type Category = Config['categories'][number];
 export type LevelConfig = Config['levels'][number];

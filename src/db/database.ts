@@ -130,3 +130,16 @@ export async function pingDatabase(db: Db): Promise<string> {
   const rows = rowsOf<{ version: string }>(await db.execute(sql`select version() as version`));
   return rows[0]?.version ?? 'unknown';
 }
+
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity) mean the content was refused; anything
+ * else (connection lost, disk full…) is the infrastructure and must be retried.
+ */
+export function isDataError(error: unknown): boolean {
+  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}

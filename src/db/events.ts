@@ -1,15 +1,7 @@
 // The audit trail: one row per change, who did it and from which message.
+import type { NewEvent } from '../domain/event-types.js';
 import type { Db } from './database.js';
 import { events } from './schema.js';
-
-export interface NewEvent {
-  readonly ticketId?: number | null;
-  readonly at: Date;
-  readonly actor: string;
-  readonly type: string;
-  readonly data?: Record<string, unknown>;
-  readonly messageId?: number | null;
-}
 
 export async function recordEvent(tx: Db, event: NewEvent): Promise<void> {
   await recordEvents(tx, [event]);

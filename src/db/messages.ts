@@ -1,46 +1,80 @@
-// Inbound messages, their attachments (content-addressed) and the quarantine.
-import { eq, sql } from 'drizzle-orm';
+// Inbound messages, their attachments (content-addressed) and the quarantine. Every write takes
+// a list: the ingest writes a fetched batch of mails with one statement per table.
+import { inArray, sql } from 'drizzle-orm';
+import type { RecordedMail } from '../domain/inbound-plan.js';
 import type { Db } from './database.js';
 import { attachmentBlobs, attachments, messages, quarantine } from './schema.js';
-import type { InboundAttachment } from '../domain/inbound-mail.js';
 
 export type NewMessage = typeof messages.$inferInsert;
 
 /**
- * Records an inbound mail once: returns its id, or null when a mail with the same Message-ID was
- * already recorded (a re-delivery or a re-fetch after a crash).
+ * Records inbound mails; returns the id of each in the order given, or null for a mail whose
+ * Message-ID was recorded meanwhile (a concurrent ingest of the same mail).
  */
-export async function insertMessageOnce(tx: Db, values: NewMessage): Promise<number | null> {
-  const [row] = await tx
+export async function insertMessages(tx: Db, rows: readonly NewMessage[]): Promise<(number | null)[]> {
+  if (rows.length === 0) return [];
+  const inserted = await tx
     .insert(messages)
-    .values(values)
+    .values([...rows])
     .onConflictDoNothing({ target: messages.messageId })
-    .returning({ id: messages.id });
-  return row?.id ?? null;
+    .returning({ id: messages.id, messageId: messages.messageId });
+  const ids = new Map(inserted.map((r) => [r.messageId, r.id]));
+  return rows.map((r) => ids.get(r.messageId) ?? null);
 }
 
-export async function attachMessageToTicket(tx: Db, messageId: number, ticketId: number): Promise<void> {
-  await tx.update(messages).set({ ticketId }).where(eq(messages.id, messageId));
+/** What is already recorded of these Message-IDs: enough to tell a re-delivery from a reused id. */
+export async function recordedMessages(db: Db, messageIds: readonly string[]): Promise<Map<string, RecordedMail>> {
+  if (messageIds.length === 0) return new Map();
+  const rows = await db
+    .select({
+      messageId: messages.messageId,
+      rawSha256: messages.rawSha256,
+      fromAddress: messages.fromAddress,
+      subject: messages.subject,
+      text: messages.text,
+    })
+    .from(messages)
+    .where(inArray(messages.messageId, [...new Set(messageIds)]));
+  return new Map(rows.map((r) => [r.messageId, r]));
 }
 
-/** Stores attachments; contents above `maxBytes` are listed but not kept apart from the raw mail. */
-export async function insertAttachments(
+/** Sets the ticket of several messages in one statement. */
+export async function attachMessagesToTickets(
   tx: Db,
-  messageId: number,
-  files: readonly InboundAttachment[],
-  maxBytes: number,
+  pairs: readonly { readonly messageRowId: number; readonly ticketId: number }[],
 ): Promise<void> {
+  if (pairs.length === 0) return;
+  const messageIds = `{${pairs.map((p) => Math.trunc(p.messageRowId)).join(',')}}`;
+  const ticketIds = `{${pairs.map((p) => Math.trunc(p.ticketId)).join(',')}}`;
+  await tx.execute(sql`
+    update ${messages} set ticket_id = pairs.ticket_id
+    from (select unnest(${messageIds}::bigint[]) as message_id, unnest(${ticketIds}::bigint[]) as ticket_id) as pairs
+    where ${messages.id} = pairs.message_id`);
+}
+
+export interface NewAttachmentRow {
+  readonly messageRowId: number;
+  readonly sha256: string;
+  readonly filename: string;
+  readonly contentType: string;
+  readonly size: number;
+  readonly content: Uint8Array;
+}
+
+/** Attachments of several messages; contents above `maxBytes` are listed but not kept apart from the raw mail. */
+export async function insertAttachments(tx: Db, files: readonly NewAttachmentRow[], maxBytes: number): Promise<void> {
   if (files.length === 0) return;
-  const kept = files.filter((f) => f.size <= maxBytes);
-  if (kept.length > 0) {
+  const blobs = new Map<string, NewAttachmentRow>();
+  for (const f of files) if (f.size <= maxBytes && !blobs.has(f.sha256)) blobs.set(f.sha256, f);
+  if (blobs.size > 0) {
     await tx
       .insert(attachmentBlobs)
-      .values(kept.map((f) => ({ sha256: f.sha256, size: f.size, content: f.content })))
+      .values([...blobs.values()].map((f) => ({ sha256: f.sha256, size: f.size, content: f.content })))
       .onConflictDoNothing();
   }
   await tx.insert(attachments).values(
     files.map((f) => ({
-      messageId,
+      messageId: f.messageRowId,
       sha256: f.sha256,
       filename: f.filename,
       contentType: f.contentType,
@@ -50,20 +84,16 @@ export async function insertAttachments(
   );
 }
 
-export async function messageAttachments(db: Db, messageId: number) {
-  return db.select().from(attachments).where(eq(attachments.messageId, messageId));
-}
+export type NewQuarantine = typeof quarantine.$inferInsert;
 
-/** Keeps an unprocessable mail; returns false when the same bytes were already quarantined. */
-export async function insertQuarantine(tx: Db, values: typeof quarantine.$inferInsert): Promise<boolean> {
-  const rows = await tx.insert(quarantine).values(values).onConflictDoNothing().returning({ id: quarantine.id });
-  return rows.length > 0;
-}
-
-export async function countMessagesByKind(db: Db): Promise<Record<string, number>> {
-  const rows = await db
-    .select({ kind: messages.kind, count: sql<number>`count(*)::int` })
-    .from(messages)
-    .groupBy(messages.kind);
-  return Object.fromEntries(rows.map((r) => [r.kind, Number(r.count)]));
+/** Keeps unprocessable mails; returns, for each, false when the same bytes were already quarantined. */
+export async function insertQuarantine(tx: Db, rows: readonly NewQuarantine[]): Promise<boolean[]> {
+  if (rows.length === 0) return [];
+  const inserted = await tx
+    .insert(quarantine)
+    .values([...rows])
+    .onConflictDoNothing()
+    .returning({ rawSha256: quarantine.rawSha256 });
+  const fresh = new Set(inserted.map((r) => r.rawSha256));
+  return rows.map((r) => fresh.has(r.rawSha256));
 }

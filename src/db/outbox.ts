@@ -2,7 +2,7 @@
 // deliverers (several daemons on one PostgreSQL) never send the same row at the same time, and a
 // deliverer that dies mid-send has its rows taken back when the lease expires — or at once, when
 // its claims (recorded in `leases`) are known to belong to a dead process.
-import { and, eq, getTableColumns, gt, like, or, sql } from 'drizzle-orm';
+import { and, eq, getTableColumns, gt, inArray, like, or, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { rowsOf } from './database.js';
 import { processHolder } from './leases.js';
@@ -11,9 +11,19 @@ import { events, leases, outbox } from './schema.js';
 export type OutboxRow = typeof outbox.$inferSelect;
 export type NewOutboxRow = typeof outbox.$inferInsert;
 
-export async function insertOutbox(tx: Db, row: NewOutboxRow): Promise<OutboxRow> {
-  const [inserted] = await tx.insert(outbox).values(row).returning();
-  return inserted!;
+/** What an insert into the outbox brings back: not the rendered text and HTML it just stored. */
+export interface QueuedOutboxRow {
+  readonly id: number;
+  readonly messageId: string;
+}
+
+/** Queues mails in one statement; returns their ids and Message-IDs in the order given. */
+export async function insertOutboxRows(tx: Db, rows: readonly NewOutboxRow[]): Promise<QueuedOutboxRow[]> {
+  if (rows.length === 0) return [];
+  return tx
+    .insert(outbox)
+    .values([...rows])
+    .returning({ id: outbox.id, messageId: outbox.messageId });
 }
 
 /** Lease rows (table `leases`) that say which deliverer holds a claimed outbox row: `outbox:<id>`. */
@@ -145,36 +155,51 @@ export async function nextOutboxDueAt(db: Db): Promise<Date | null> {
   return row?.due ? new Date(row.due) : null;
 }
 
-/** Automatic mails queued to `address` since `since` (the per-address budget). */
-export async function countAutomaticSince(db: Db, address: string, since: Date): Promise<number> {
-  const [row] = await db
-    .select({ count: sql<number>`count(*)::int` })
+/**
+ * Automatic mails queued to each address since each instant of `since` (the per-address budget),
+ * for several addresses in one statement: address → count per instant, in order.
+ */
+export async function countAutomaticSince(
+  tx: Db,
+  addresses: readonly string[],
+  since: readonly Date[],
+): Promise<Map<string, number[]>> {
+  const counts = new Map<string, number[]>();
+  if (addresses.length === 0 || since.length === 0) return counts;
+  const earliest = new Date(Math.min(...since.map((d) => d.getTime())));
+  const rows = await tx
+    .select({ address: outbox.toAddress, createdAt: outbox.createdAt })
     .from(outbox)
-    .where(and(eq(outbox.toAddress, address), eq(outbox.automatic, true), gt(outbox.createdAt, since)));
-  return Number(row?.count ?? 0);
+    .where(
+      and(
+        inArray(outbox.toAddress, [...new Set(addresses)]),
+        eq(outbox.automatic, true),
+        gt(outbox.createdAt, earliest),
+      ),
+    );
+  for (const row of rows) {
+    const perWindow = counts.get(row.address) ?? since.map(() => 0);
+    since.forEach((instant, i) => {
+      if (row.createdAt.getTime() > instant.getTime()) perWindow[i]!++;
+    });
+    counts.set(row.address, perWindow);
+  }
+  return counts;
 }
 
-/** Whether the pilot was already told that `address` exhausted its budget since `since`. */
-export async function budgetAlertSentSince(db: Db, address: string, since: Date): Promise<boolean> {
-  const [row] = await db
-    .select({ id: events.id })
+/** The addresses among `addresses` whose exhausted budget the pilot was told about since `since`. */
+export async function budgetAlertsSentSince(db: Db, addresses: readonly string[], since: Date): Promise<Set<string>> {
+  if (addresses.length === 0) return new Set();
+  const rows = await db
+    .select({ address: sql<string>`${events.data}->>'address'` })
     .from(events)
     .where(
       and(
         eq(events.type, 'mail.budget-exceeded'),
         gt(events.at, since),
-        sql`${events.data}->>'address' = ${address}`,
+        inArray(sql`${events.data}->>'address'`, [...new Set(addresses)]),
         sql`(${events.data}->>'pilotAlerted')::boolean`,
       ),
-    )
-    .limit(1);
-  return row !== undefined;
-}
-
-export async function outboxCounts(db: Db): Promise<Record<string, number>> {
-  const rows = await db
-    .select({ status: outbox.status, count: sql<number>`count(*)::int` })
-    .from(outbox)
-    .groupBy(outbox.status);
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.count)]));
+    );
+  return new Set(rows.map((r) => r.address));
 }

@@ -16,6 +16,7 @@ import {
   timestamp,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import type { TicketStatus } from '../domain/ticket.js';
 
 /** bytea as Uint8Array on both engines. */
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
@@ -23,9 +24,6 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 });
 
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
-
-export const TICKET_STATUSES = ['received', 'in_progress', 'answered', 'verifying', 'closed', 'rejected'] as const;
-export type TicketStatus = (typeof TICKET_STATUSES)[number];
 
 export const tickets = pgTable(
   'tickets',

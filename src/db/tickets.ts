@@ -8,35 +8,57 @@ export type TicketRow = typeof tickets.$inferSelect;
 export type NewTicket = Omit<typeof tickets.$inferInsert, 'id' | 'reference' | 'year' | 'sequence'>;
 
 /**
- * Allocates the next number of `prefix` for `year` inside the caller's transaction. The row lock
- * taken by the upsert serialises concurrent allocations; a rollback gives the number back, so
- * references have neither gaps nor duplicates.
+ * Allocates `count` consecutive numbers of `prefix` for `year` in one statement, inside the
+ * caller's transaction. The row lock taken by the upsert serialises concurrent allocations; a
+ * rollback gives the numbers back, so references have neither gaps nor duplicates.
  */
+export async function allocateTicketReferences(
+  tx: Db,
+  prefix: string,
+  year: number,
+  count: number,
+): Promise<{ reference: string; sequence: number }[]> {
+  if (count === 0) return [];
+  const [row] = await tx
+    .insert(ticketSequences)
+    .values({ prefix, year, lastValue: count })
+    .onConflictDoUpdate({
+      target: [ticketSequences.prefix, ticketSequences.year],
+      set: { lastValue: sql`${ticketSequences.lastValue} + ${count}` },
+    })
+    .returning({ lastValue: ticketSequences.lastValue });
+  const first = row!.lastValue - count + 1;
+  return Array.from({ length: count }, (_, i) => ({
+    reference: formatTicketReference(prefix, year, first + i),
+    sequence: first + i,
+  }));
+}
+
+/** One number (see `allocateTicketReferences`). */
 export async function allocateTicketReference(
   tx: Db,
   prefix: string,
   year: number,
 ): Promise<{ reference: string; sequence: number }> {
-  const [row] = await tx
-    .insert(ticketSequences)
-    .values({ prefix, year, lastValue: 1 })
-    .onConflictDoUpdate({
-      target: [ticketSequences.prefix, ticketSequences.year],
-      set: { lastValue: sql`${ticketSequences.lastValue} + 1` },
-    })
-    .returning({ lastValue: ticketSequences.lastValue });
-  const sequence = row!.lastValue;
-  return { reference: formatTicketReference(prefix, year, sequence), sequence };
+  const [allocated] = await allocateTicketReferences(tx, prefix, year, 1);
+  return allocated!;
 }
 
-/** Creates a ticket with the next reference of its reception year (in the organisation's zone). */
-export async function insertTicket(tx: Db, prefix: string, year: number, values: NewTicket): Promise<TicketRow> {
-  const { reference, sequence } = await allocateTicketReference(tx, prefix, year);
-  const [row] = await tx
+export type NumberedTicket = NewTicket & {
+  readonly reference: string;
+  readonly year: number;
+  readonly sequence: number;
+};
+
+/** Inserts tickets (references already allocated); returns the full rows in the order given. */
+export async function insertTickets(tx: Db, rows: readonly NumberedTicket[]): Promise<TicketRow[]> {
+  if (rows.length === 0) return [];
+  const inserted = await tx
     .insert(tickets)
-    .values({ ...values, reference, year, sequence })
+    .values([...rows])
     .returning();
-  return row!;
+  const byReference = new Map(inserted.map((t) => [t.reference, t]));
+  return rows.map((r) => byReference.get(r.reference)!);
 }
 
 export async function findTicketByReference(db: Db, reference: string): Promise<TicketRow | undefined> {

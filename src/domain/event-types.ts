@@ -47,9 +47,25 @@ export const EVENT_TYPES = {
   mailBounce: 'mail.bounce',
   mailOwn: 'mail.own',
   mailQuarantined: 'mail.quarantined',
+  /** A mail under a Message-ID already recorded for another mail. data: { messageId, storedAs } */
+  mailMessageIdReused: 'mail.message-id-reused',
   mailBudgetExceeded: 'mail.budget-exceeded',
+  /** A mail not queued: its recipient is not exactly one valid address. data: { kind, length } */
+  mailAddressRefused: 'mail.address-refused',
   mailboxResync: 'mailbox.resync',
   outboxDead: 'outbox.dead',
 } as const;
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
+
+/** One change of the audit trail, as written (db/events.ts stores it). */
+export interface NewEvent {
+  readonly ticketId?: number | null;
+  readonly at: Date;
+  /** An address, or `system`. */
+  readonly actor: string;
+  readonly type: EventType;
+  readonly data?: Record<string, unknown>;
+  /** The inbound message (messages.id) that caused it. */
+  readonly messageId?: number | null;
+}

@@ -1,5 +1,16 @@
 // Who is who in the procedure, and who may see what (SPEC §1, §4).
-import type { Config, Person, Role } from '../config/config-schema.js';
+import type { Config } from '../config/config-schema.js';
+
+export const ROLES = ['pilot', 'direction', 'doctor', 'referent'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A person of the procedure (`people` in the configuration). */
+export interface Person {
+  /** Lower-cased address. */
+  readonly email: string;
+  readonly name?: string | undefined;
+  readonly roles: readonly Role[];
+}
 
 export function findPerson(config: Pick<Config, 'people'>, address: string | null | undefined): Person | undefined {
   if (!address) return undefined;
@@ -27,4 +38,17 @@ export function isConfidentialCategory(config: Pick<Config, 'categories'>, categ
  */
 export function maySeeContent(ticket: { readonly confidential: boolean }, person: Person | undefined): boolean {
   return !ticket.confidential || hasRole(person, 'doctor');
+}
+
+/** The people who handle a ticket: its assignee, else the referents routing named, else the pilots. */
+export function handlersOf(
+  config: Pick<Config, 'people'>,
+  ticket: { readonly assigneeEmail: string | null; readonly routedTo: readonly string[] },
+): Person[] {
+  const emails = ticket.assigneeEmail
+    ? [ticket.assigneeEmail]
+    : ticket.routedTo.length > 0
+      ? ticket.routedTo
+      : peopleWithRole(config, 'pilot').map((p) => p.email);
+  return emails.map((email) => findPerson(config, email)).filter((p): p is Person => p !== undefined);
 }

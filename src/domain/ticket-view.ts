@@ -1,7 +1,8 @@
 // The one place that decides what a person may see of a ticket (SPEC §4). Every staff mail, the
 // CLI output and the digest build their ticket data through `ticketView`: a confidential
 // (medical) ticket seen by a non-doctor keeps only reference, dates, level and state.
-import type { Config, Person } from '../config/config-schema.js';
+import type { Config } from '../config/config-schema.js';
+import type { Person } from './people.js';
 import { deadlineSentence, formatFrenchDate, formatFrenchDateTime } from './french-date.js';
 import { parseDuration } from './duration.js';
 import { maySeeContent } from './people.js';

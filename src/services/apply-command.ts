@@ -1,14 +1,14 @@
 // What each staff command does to a ticket (SPEC §2, §3). Every change is an event; every mail to
 // the complainant goes through the outbox in the same transaction. A command that cannot apply
 // says why in French, for the one reply the staff member gets.
-import type { Person } from '../config/config-schema.js';
-import { CHANNELS, REQUESTER_TYPES } from '../config/config-schema.js';
+import type { Person } from '../domain/people.js';
+import { CHANNELS, REQUESTER_TYPES } from '../domain/ticket.js';
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { updateTicket, type TicketRow } from '../db/tickets.js';
 import { computeDeadline } from '../domain/deadline.js';
 import { parseDuration } from '../domain/duration.js';
-import { EVENT_TYPES } from '../domain/event-types.js';
+import { EVENT_TYPES, type EventType } from '../domain/event-types.js';
 import { deadlineSentence, formatFrenchDate } from '../domain/french-date.js';
 import { findPerson, hasRole, isConfidentialCategory, maySeeContent } from '../domain/people.js';
 import type { ParsedCommand } from '../domain/staff-command.js';
@@ -115,7 +115,7 @@ async function change(context: CommandContext, ticket: TicketRow, values: Partia
 async function event(
   context: CommandContext,
   ticket: TicketRow,
-  type: string,
+  type: EventType,
   data: Record<string, unknown>,
 ): Promise<void> {
   await recordEvent(context.tx, {
@@ -462,7 +462,7 @@ async function noteLike(
   ticket: TicketRow,
   command: ParsedCommand,
   context: CommandContext,
-  type: string,
+  type: EventType,
   done: string,
 ) {
   const text = [command.args.trim(), context.body.trim()].filter(Boolean).join('\n');

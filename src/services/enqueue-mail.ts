@@ -1,14 +1,22 @@
-// Puts one mail in the outbox inside the caller's transaction: rendered now (what is queued is
-// what will be sent), a Message-ID fixed now, loop-protection headers, and the per-address budget
-// of automatic mails.
+// Puts mails in the outbox inside the caller's transaction: rendered now (what is queued is what
+// will be sent), a Message-ID fixed now, loop-protection headers, one valid recipient, and the
+// per-address budget of automatic mails. Takes a list: the ingest queues a whole batch's mails
+// with one budget query and one insert.
+import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../db/database.js';
-import { recordEvent } from '../db/events.js';
-import { insertOutboxRows, type QueuedOutboxRow } from '../db/batch-writes.js';
-import { budgetAlertSentSince, countAutomaticSince, type NewOutboxRow } from '../db/outbox.js';
+import { recordEvents } from '../db/events.js';
+import {
+  budgetAlertsSentSince,
+  countAutomaticSince,
+  insertOutboxRows,
+  type NewOutboxRow,
+  type QueuedOutboxRow,
+} from '../db/outbox.js';
 import type { OutboxAttachment } from '../db/schema.js';
-import { parseDuration } from '../domain/duration.js';
-import { exhaustedWindow, windowMs, type BudgetWindow } from '../domain/mail-budget.js';
-import { formatDuration } from '../domain/duration.js';
+import { formatDuration, parseDuration } from '../domain/duration.js';
+import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
+import { windowMs, type BudgetWindow } from '../domain/mail-budget.js';
+import { singleAddress } from '../domain/mail-address.js';
 import { peopleWithRole } from '../domain/people.js';
 import { subjectTag } from '../domain/ticket-reference.js';
 import type { Renderer } from '../ports.js';
@@ -41,7 +49,8 @@ export interface MailRequest {
 
 export type EnqueueResult =
   | { readonly queued: true; readonly row: QueuedOutboxRow }
-  | { readonly queued: false; readonly reason: 'budget' };
+  /** `budget`: the address's automatic-mail budget is spent; `address`: not exactly one valid address. */
+  | { readonly queued: false; readonly reason: 'budget' | 'address' };
 
 type EnqueueDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
 
@@ -64,28 +73,85 @@ export function newMessageId(
 }
 
 export async function enqueueMail(tx: Db, deps: EnqueueDeps, request: MailRequest): Promise<EnqueueResult> {
-  const now = deps.clock.now();
-  const to = request.to.toLowerCase();
-  if (request.automatic) {
-    const windows: BudgetWindow[] = deps.config.rateLimits.perAddress.map((w) => ({
-      max: w.max,
-      within: parseDuration(w.within)!,
-    }));
-    const usages = await Promise.all(
-      windows.map(async (window) => ({
-        window,
-        used: await countAutomaticSince(tx, to, new Date(now.getTime() - windowMs(window))),
-      })),
-    );
-    const exhausted = exhaustedWindow(usages);
-    if (exhausted) {
-      await refuseOverBudget(tx, deps, request, to, exhausted, now);
-      return { queued: false, reason: 'budget' };
-    }
-  }
+  const [result] = await queueMails(tx, deps, [request]);
+  return result!;
+}
 
-  const row = await insertOutboxRows(tx, [composeOutboxRow(deps, request, now)]);
-  return { queued: true, row: row[0]! };
+/**
+ * Queues `requests` in order; returns what became of each. A mail whose recipient is not exactly
+ * one valid address is not queued (an event, and the pilot told); an automatic mail past its
+ * address's budget is not queued either (an event, and the pilot told once per window). The
+ * budget counts the mails of the list before it, as if they had been queued one by one.
+ */
+export async function queueMails(
+  tx: Db,
+  deps: EnqueueDeps,
+  requests: readonly MailRequest[],
+): Promise<EnqueueResult[]> {
+  if (requests.length === 0) return [];
+  const now = deps.clock.now();
+  const addresses = requests.map((r) => singleAddress(r.to));
+  const overBudget = await spentBudgets(tx, deps, requests, addresses, now);
+
+  const accepted: number[] = [];
+  const rows: NewOutboxRow[] = [];
+  for (const [i, request] of requests.entries()) {
+    const to = addresses[i] ?? null;
+    if (to === null || overBudget.has(i)) continue;
+    accepted.push(i);
+    rows.push(composeOutboxRow(deps, { ...request, to }, now));
+    // Rendering takes a few ms: lets SMTP replies and IMAP notifications through meanwhile.
+    if (rows.length % 8 === 0) await setImmediate();
+  }
+  const queued = await insertOutboxRows(tx, rows);
+  const results: EnqueueResult[] = requests.map((_, i) => ({
+    queued: false,
+    reason: addresses[i] === null ? 'address' : 'budget',
+  }));
+  for (const [k, i] of accepted.entries()) results[i] = { queued: true, row: queued[k]! };
+
+  const unusable = requests.filter((_, i) => addresses[i] === null);
+  if (unusable.length > 0) await refuseUnusableAddresses(tx, deps, unusable, now);
+  if (overBudget.size > 0) await refuseOverBudget(tx, deps, requests, addresses, overBudget, now);
+  return results;
+}
+
+/** The automatic mails of `requests` that would go past a budget window: index → that window. */
+async function spentBudgets(
+  tx: Db,
+  deps: EnqueueDeps,
+  requests: readonly MailRequest[],
+  addresses: readonly (string | null)[],
+  now: Date,
+): Promise<Map<number, BudgetWindow>> {
+  const spent = new Map<number, BudgetWindow>();
+  const automatic = [...requests.keys()].filter((i) => requests[i]!.automatic && addresses[i] !== null);
+  if (automatic.length === 0) return spent;
+  const windows = budgetWindows(deps);
+  const since = windows.map((w) => new Date(now.getTime() - windowMs(w)));
+  const used = await countAutomaticSince(
+    tx,
+    automatic.map((i) => addresses[i]!),
+    since,
+  );
+  for (const i of automatic) {
+    const to = addresses[i]!;
+    const counts = used.get(to) ?? windows.map(() => 0);
+    const exhausted = windows.find((w, k) => counts[k]! >= w.max);
+    if (exhausted) {
+      spent.set(i, exhausted);
+      continue;
+    }
+    used.set(
+      to,
+      counts.map((c) => c + 1),
+    );
+  }
+  return spent;
+}
+
+function budgetWindows(deps: EnqueueDeps): BudgetWindow[] {
+  return deps.config.rateLimits.perAddress.map((w) => ({ max: w.max, within: parseDuration(w.within)! }));
 }
 
 /**
@@ -126,45 +192,107 @@ export function composeOutboxRow(deps: EnqueueDeps, request: MailRequest, now: D
   };
 }
 
+/** The French name of an outgoing mail's kind, for the pilot. */
+const KIND_LABELS: Readonly<Record<string, string>> = {
+  ack: 'accusé de réception',
+  response: 'réponse au réclamant',
+  rejection: 'avis de non-recevabilité',
+  closure: 'avis de clôture',
+  'level-change': 'nouveau délai de traitement',
+};
+
+async function refuseUnusableAddresses(
+  tx: Db,
+  deps: EnqueueDeps,
+  refused: readonly MailRequest[],
+  now: Date,
+): Promise<void> {
+  // The refused text is hostile input: it is neither logged nor quoted, only its length.
+  await recordEvents(
+    tx,
+    refused.map((request) => ({
+      ticketId: request.ticket?.id ?? null,
+      at: now,
+      actor: 'system',
+      type: EVENT_TYPES.mailAddressRefused,
+      data: { kind: request.kind, length: request.to.length },
+    })),
+  );
+  const alerts = refused.flatMap((request) =>
+    peopleWithRole(deps.config, 'pilot').map(
+      (pilot): MailRequest => ({
+        kind: 'pilot-alert',
+        template: 'pilot-alert',
+        to: pilot.email,
+        ticket: request.ticket ?? null,
+        automatic: false,
+        autoSubmitted: 'auto-generated',
+        data: {
+          organisation: { name: deps.config.organisation.name },
+          alert: 'unusable-address',
+          reference: request.ticket?.reference,
+          details: { kind: KIND_LABELS[request.kind] ?? request.kind },
+        },
+      }),
+    ),
+  );
+  await queueMails(tx, deps, alerts);
+}
+
 async function refuseOverBudget(
   tx: Db,
   deps: EnqueueDeps,
-  request: MailRequest,
-  to: string,
-  window: BudgetWindow,
+  requests: readonly MailRequest[],
+  addresses: readonly (string | null)[],
+  spent: ReadonlyMap<number, BudgetWindow>,
   now: Date,
-) {
-  const since = new Date(now.getTime() - windowMs(window));
-  const alreadyTold = await budgetAlertSentSince(tx, to, since);
-  await recordEvent(tx, {
-    ticketId: request.ticket?.id ?? null,
-    at: now,
-    actor: 'system',
-    type: 'mail.budget-exceeded',
-    data: {
-      address: to,
-      kind: request.kind,
-      window: `${window.max}/${formatDuration(window.within)}`,
-      pilotAlerted: !alreadyTold,
-    },
-  });
-  if (alreadyTold) return;
-  for (const pilot of peopleWithRole(deps.config, 'pilot')) {
-    await enqueueMail(tx, deps, {
-      kind: 'pilot-alert',
-      template: 'pilot-alert',
-      to: pilot.email,
-      ticket: request.ticket ?? null,
-      automatic: false,
-      autoSubmitted: 'auto-generated',
+): Promise<void> {
+  const told = new Set<string>();
+  for (const window of new Set(spent.values())) {
+    const to = [...spent].filter(([, w]) => w === window).map(([i]) => addresses[i]!);
+    for (const address of await budgetAlertsSentSince(tx, to, new Date(now.getTime() - windowMs(window))))
+      told.add(`${address} ${formatDuration(window.within)}`);
+  }
+  const events: NewEvent[] = [];
+  const alerts: MailRequest[] = [];
+  for (const [i, window] of spent) {
+    const request = requests[i]!;
+    const to = addresses[i]!;
+    const key = `${to} ${formatDuration(window.within)}`;
+    const alerting = !told.has(key);
+    told.add(key);
+    events.push({
+      ticketId: request.ticket?.id ?? null,
+      at: now,
+      actor: 'system',
+      type: EVENT_TYPES.mailBudgetExceeded,
       data: {
-        organisation: { name: deps.config.organisation.name },
-        alert: 'budget-exceeded',
-        reference: request.ticket?.reference,
-        details: { address: to, window: describeWindow(window) },
+        address: to,
+        kind: request.kind,
+        window: `${window.max}/${formatDuration(window.within)}`,
+        pilotAlerted: alerting,
       },
     });
+    if (!alerting) continue;
+    for (const pilot of peopleWithRole(deps.config, 'pilot')) {
+      alerts.push({
+        kind: 'pilot-alert',
+        template: 'pilot-alert',
+        to: pilot.email,
+        ticket: request.ticket ?? null,
+        automatic: false,
+        autoSubmitted: 'auto-generated',
+        data: {
+          organisation: { name: deps.config.organisation.name },
+          alert: 'budget-exceeded',
+          reference: request.ticket?.reference,
+          details: { address: to, window: describeWindow(window) },
+        },
+      });
+    }
   }
+  await recordEvents(tx, events);
+  await queueMails(tx, deps, alerts);
 }
 
 function describeWindow(window: BudgetWindow): string {

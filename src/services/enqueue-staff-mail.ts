@@ -1,6 +1,6 @@
 // Mails to staff carry a personal signed reply address and the same token in their Message-ID,
 // so that a reply can be authenticated as coming from that person about that ticket (SPEC §3).
-import type { Person } from '../config/config-schema.js';
+import type { Person } from '../domain/people.js';
 import type { Db } from '../db/database.js';
 import { expiryDay, personalAddress, signReplyToken } from '../domain/reply-token.js';
 import type { Deps } from './deps.js';

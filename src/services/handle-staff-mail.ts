@@ -3,7 +3,7 @@
 // a valid signed token for that person (and that ticket), or — if configured — a DMARC pass from
 // our own receiving server. Anything else is recorded, never executed, and the real person (the
 // configured address, not the claimed sender) is told.
-import type { Person } from '../config/config-schema.js';
+import type { Person } from '../domain/people.js';
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { findTicketById, ticketHistory, type TicketRow } from '../db/tickets.js';

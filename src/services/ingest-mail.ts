@@ -1,52 +1,50 @@
-// One inbound mail through the pipeline: parse, classify, and in ONE transaction record the
-// message, create or update the ticket, write the audit events, queue the outgoing mails and
-// advance the mailbox checkpoint. The caller moves the mail out of the inbox only afterwards.
+// Received mails through the pipeline: parse each once, load the threading context of the list,
+// plan what each mail does (domain/inbound-plan.ts), and write the plans in ONE transaction — the
+// messages, tickets, audit events, outgoing mails and the mailbox checkpoint, one statement per
+// table. A mail whose outcome depends on the ones before it (a staff command, an answer to the
+// effectiveness question, a reply to a mail of the same list…) is written on its own once they
+// are committed. One mail is a list of one. The caller moves mails out of the inbox only afterwards.
 import { createHash } from 'node:crypto';
-import type { Person } from '../config/config-schema.js';
+import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../db/database.js';
-import { recordEvent } from '../db/events.js';
+import { isDataError } from '../db/database.js';
+import { loadInboundContext } from '../db/inbound-context.js';
 import { advanceCheckpoint } from '../db/mailbox-checkpoints.js';
-import {
-  attachMessageToTicket,
-  insertAttachments,
-  insertMessageOnce,
-  insertQuarantine,
-  type NewMessage,
-} from '../db/messages.js';
-import type { MessageKind } from '../db/schema.js';
-import { findTicketsByReferences, ticketsByMessageIds, updateTicket, type TicketRow } from '../db/tickets.js';
+import { insertAttachments, insertMessages, insertQuarantine, type NewMessage } from '../db/messages.js';
+import { recentQualificationFeedback } from '../db/qualification-feedback.js';
+import type { TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
 import {
-  classifyInbound,
-  referencedMessageIds,
-  subjectTicketReferences,
-  type Classification,
-} from '../domain/inbound-classification.js';
-import type { InboundMail, MailAddress } from '../domain/inbound-mail.js';
-import { findPerson, maySeeContent, peopleWithRole } from '../domain/people.js';
+  describeSource,
+  inboundContextKeys,
+  planInbound,
+  type InboundAction,
+  type InboundPlan,
+  type MailSource,
+  type ParsedInbound,
+  type StoredMail,
+} from '../domain/inbound-plan.js';
+import { peopleWithRole } from '../domain/people.js';
 import { maskAddresses } from '../domain/personal-data.js';
+import type { QualificationFeedback } from '../domain/qualification.js';
+import { resolveQualificationRules } from '../domain/qualification-rules.js';
 import { describeQuarantineReason } from '../domain/quarantine-reason.js';
-import { extractNewText } from '../domain/reply-text.js';
-import { formatSize, ticketView } from '../domain/ticket-view.js';
-import { parseYesNo } from '../domain/yes-no.js';
+import { planTicket } from '../domain/ticket-plan.js';
 import type { Deps } from './deps.js';
-import { enqueueMail, ownMessageIdDomain } from './enqueue-mail.js';
-import { enqueueStaffMail, type StaffMailRequest } from './enqueue-staff-mail.js';
+import { ownMessageIdDomain } from './enqueue-mail.js';
+import { staffMailRequest } from './enqueue-staff-mail.js';
+import { followUpForwardRequests } from './follow-up-forward.js';
 import { handleStaffMail, type StaffOutcome } from './handle-staff-mail.js';
-import { mailComplainant } from './mail-complainant.js';
-import { openTicket } from './open-ticket.js';
+import { Effects, insertOpenings, logOpened, type Opening } from './open-ticket.js';
+import { recordVerificationAnswer } from './record-verification-answer.js';
 
-/** Where a raw mail came from; IMAP sources advance the checkpoint in the same transaction. */
-export type MailSource =
-  | {
-      readonly kind: 'imap';
-      readonly mailbox: string;
-      readonly uidValidity: number;
-      readonly uid: number;
-      readonly internalDate?: Date | undefined;
-    }
-  | { readonly kind: 'file'; readonly name: string };
+export type { MailSource };
+
+export interface RawInbound {
+  readonly raw: Uint8Array;
+  readonly source: MailSource;
+}
 
 export type IngestOutcome =
   | {
@@ -68,316 +66,371 @@ export type IngestOutcome =
 
 type IngestDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'parseMail' | 'random'>;
 
-/**
- * Ingests one raw mail. Mails that cannot be parsed, or whose content the database refuses, are
- * quarantined (kept raw, pilot told); infrastructure failures (database unreachable…) are thrown
- * so the caller retries later with the mail still in the inbox.
- */
+/** A mail parsed once, with its raw bytes for storage. */
+type Parsed = ParsedInbound & { readonly raw: Uint8Array };
+
+/** Ingests one raw mail: a list of one (see `ingestMails`). */
 export async function ingestMail(deps: IngestDeps, raw: Uint8Array, source: MailSource): Promise<IngestOutcome> {
-  const parsed = await deps.parseMail(raw);
-  if (!parsed.ok) return quarantineMail(deps, raw, source, parsed.reason, parsed.preview ?? {});
+  const [outcome] = await ingestMails(deps, [{ raw, source }]);
+  return outcome!;
+}
+
+/**
+ * Ingests mails in order; returns the outcome of each. Mails that cannot be parsed, or whose
+ * content the database refuses, are quarantined (kept raw, pilot told); infrastructure failures
+ * (database unreachable…) are thrown so the caller retries later with the mails still in the inbox.
+ */
+export async function ingestMails(deps: IngestDeps, items: readonly RawInbound[]): Promise<IngestOutcome[]> {
+  const parsed: Parsed[] = [];
+  for (const { raw, source } of items) {
+    const result = await deps.parseMail(raw);
+    parsed.push(
+      result.ok
+        ? { ok: true, mail: result.mail, source, raw }
+        : { ok: false, reason: result.reason, preview: result.preview ?? {}, source, raw },
+    );
+  }
+  return ingestParsed(deps, parsed);
+}
+
+async function ingestParsed(deps: IngestDeps, parsed: readonly Parsed[]): Promise<IngestOutcome[]> {
+  const outcomes: IngestOutcome[] = [];
+  let rest = parsed;
+  // Why the next mail must go on its own: it was found while planning the mails before it.
+  let nextAlone: string | null = null;
+  while (rest.length > 0) {
+    const plans = await plan(deps, rest);
+    const alone = nextAlone ?? plans[0]!.alone;
+    let size: number;
+    if (alone !== null) {
+      deps.log.debug({ source: describeSource(rest[0]!.source), why: alone }, 'mail ingested on its own');
+      size = 1;
+      nextAlone = null;
+    } else {
+      const last = plans[plans.length - 1]!;
+      size = last.alone === null ? plans.length : plans.length - 1;
+      nextAlone = last.alone;
+    }
+    outcomes.push(...(await writeGroup(deps, rest.slice(0, size), plans.slice(0, size))));
+    rest = rest.slice(size);
+  }
+  return outcomes;
+}
+
+async function plan(deps: IngestDeps, mails: readonly Parsed[]): Promise<InboundPlan<TicketRow>[]> {
+  const { config } = deps;
+  const ok = mails.flatMap((p) => (p.ok ? [p.mail] : []));
+  const context = await loadInboundContext(deps.db, inboundContextKeys(ok, config.organisation.ticketPrefix));
+  return planInbound(mails, context, { config, now: deps.clock.now(), ownMessageIdDomain: ownMessageIdDomain(config) });
+}
+
+/** Thrown inside a group's transaction to redo its mails one by one (rolled back first). */
+class RedoOneByOne extends Error {}
+
+/** A planned mail whose qualification is done: the pure work is over before the transaction. */
+interface Ready {
+  readonly parsed: Parsed;
+  readonly action: InboundAction<TicketRow>;
+  readonly opening: Opening | null;
+}
+
+async function writeGroup(
+  deps: IngestDeps,
+  group: readonly Parsed[],
+  plans: readonly InboundPlan<TicketRow>[],
+): Promise<IngestOutcome[]> {
+  const first = plans[0]!.action;
+  if (first.kind === 'quarantine') {
+    const { raw, source } = group[0]!;
+    return [await quarantineMail(deps, raw, source, first.reason, first.preview)];
+  }
+  const now = deps.clock.now();
+  const ready = await qualifyComplaints(deps, group, plans, now);
   try {
-    return await storeMail(deps, parsed.mail, raw, source);
+    return await deps.db.transaction((tx) => writeReady(tx, deps, ready, now));
   } catch (error) {
-    if (!isDataError(error)) throw error;
-    const { from, subject } = parsed.mail;
-    return quarantineMail(deps, raw, source, `database refused the content: ${errorMessage(error)}`, {
-      ...(from ? { from: from.address } : {}),
-      subject,
-    });
+    const redo = error instanceof RedoOneByOne;
+    if (!redo && !isDataError(error)) throw error;
+    if (group.length > 1) {
+      deps.log.info(
+        { mails: group.length, why: redo ? error.message : 'database refused the content' },
+        'batch redone mail by mail',
+      );
+      const outcomes: IngestOutcome[] = [];
+      for (const parsed of group) outcomes.push(...(await ingestParsed(deps, [parsed])));
+      return outcomes;
+    }
+    const { raw, source } = group[0]!;
+    if (redo) return [await recordedMeanwhile(deps, group[0]!, now)];
+    const mail = group[0]!.ok ? group[0]!.mail : null;
+    return [
+      await quarantineMail(deps, raw, source, `database refused the content: ${errorMessage(error)}`, {
+        ...(mail?.from ? { from: mail.from.address } : {}),
+        ...(mail ? { subject: mail.subject } : {}),
+      }),
+    ];
   }
 }
 
-async function storeMail(
+/** Qualification, deadline and routing of the group's complaints (pure, a few ms each). */
+async function qualifyComplaints(
   deps: IngestDeps,
-  mail: InboundMail,
-  raw: Uint8Array,
-  source: MailSource,
-): Promise<IngestOutcome> {
+  group: readonly Parsed[],
+  plans: readonly InboundPlan<TicketRow>[],
+  now: Date,
+): Promise<Ready[]> {
+  const rules = resolveQualificationRules(deps.config);
+  const complaints = plans.some((p) => p.action.kind === 'complaint');
+  const feedback: readonly QualificationFeedback[] =
+    complaints && rules.learning.enabled ? await recentQualificationFeedback(deps.db, rules.learning.maxExamples) : [];
+  const ready: Ready[] = [];
+  for (const [i, { action }] of plans.entries()) {
+    const opening =
+      action.kind === 'complaint'
+        ? { input: action.input, plan: planTicket(deps.config, action.input, feedback, now) }
+        : null;
+    ready.push({ parsed: group[i]!, action, opening });
+    // Lets SMTP replies and IMAP notifications through between two mails' work.
+    if (opening) await setImmediate();
+  }
+  return ready;
+}
+
+async function writeReady(tx: Db, deps: IngestDeps, ready: readonly Ready[], now: Date): Promise<IngestOutcome[]> {
   const { config } = deps;
-  const now = deps.clock.now();
-  const receivedAt = receptionTime(mail, source, now);
-
-  // Read-only look-ups for threading, done before the transaction to keep it short.
-  const referenced = referencedMessageIds(mail);
-  const byMessageId = await ticketsByMessageIds(deps.db, referenced);
-  const taggedTickets = await findTicketsByReferences(
-    deps.db,
-    subjectTicketReferences(mail.subject, config.organisation.ticketPrefix),
+  const stored = ready.filter((r) => storedOf(r.action) !== null);
+  const messageIds = await insertMessages(
+    tx,
+    stored.map((r) => messageRow(r.parsed as Extract<Parsed, { ok: true }>, storedOf(r.action)!, ticketOf(r.action))),
   );
-  const staff = config.people.map((p) => p.email);
-  const participantsByTicket = new Map(taggedTickets.map((t) => [t.reference, new Set(participantsOf(t, staff))]));
-  // A mail of a ticket (rather than one we sent) threads only for that ticket's participants.
-  const ticketByMessageId = new Map<string, string>();
-  for (const [id, found] of byMessageId) {
-    if (found.ours) ticketByMessageId.set(id, found.reference);
-  }
-  const sender = mail.from?.address ?? '';
-  for (const [id, found] of byMessageId) {
-    if (found.ours || ticketByMessageId.has(id)) continue;
-    const [ticket] = await findTicketsByReferences(deps.db, [found.reference]);
-    if (ticket && participantsOf(ticket, staff).includes(sender)) ticketByMessageId.set(id, found.reference);
-  }
+  if (messageIds.some((id) => id === null)) throw new RedoOneByOne('a mail was recorded meanwhile');
+  const rowId = new Map(stored.map((r, i) => [r, messageIds[i]!]));
+  await insertAttachments(
+    tx,
+    stored.flatMap((r) =>
+      (r.parsed as Extract<Parsed, { ok: true }>).mail.attachments.map((a) => ({
+        messageRowId: rowId.get(r)!,
+        sha256: a.sha256,
+        filename: a.filename,
+        contentType: a.contentType,
+        size: a.size,
+        content: a.content,
+      })),
+    ),
+    config.attachments.maxBytes,
+  );
+  await advanceCheckpoints(
+    tx,
+    ready.map((r) => r.parsed.source),
+    now,
+  );
 
-  const classification = classifyFor(config, mail, ticketByMessageId, participantsByTicket);
-  const followedTicket =
-    classification.kind === 'follow-up'
-      ? (await findTicketsByReferences(deps.db, [classification.ticketReference]))[0]
-      : undefined;
-  const bouncedTicket = await ticketOfSuppressed(deps.db, classification, referenced, byMessageId);
+  const openings = stored.filter((r) => r.opening !== null);
+  const opened = await insertOpenings(
+    tx,
+    deps,
+    openings.map((r) => ({ ...r.opening!, input: { ...r.opening!.input, messageRowId: rowId.get(r)! } })),
+  );
+  const ticketOfOpening = new Map(openings.map((r, i) => [r, opened[i]!]));
 
-  return deps.db.transaction(async (tx) => {
-    const messageRowId = await insertMessageOnce(tx, messageRow(deps, mail, classification, raw, source, receivedAt));
-    if (source.kind === 'imap') await advanceCheckpoint(tx, source.mailbox, source.uidValidity, source.uid, now);
-    if (messageRowId === null) {
-      deps.log.info({ source: describeSource(source) }, 'mail already recorded (same Message-ID): not processed again');
-      return { outcome: 'duplicate', messageId: mail.messageId } as const;
-    }
-    await insertAttachments(tx, messageRowId, mail.attachments, config.attachments.maxBytes);
-
-    const person = findPerson(config, mail.from?.address);
-    if (person && (classification.kind === 'new' || classification.kind === 'follow-up')) {
-      const result = await handleStaffMail(tx, deps, {
-        mail,
-        person,
-        messageRowId,
-        ticket: followedTicket,
-        receivedAt,
+  const effects = new Effects();
+  const outcomes: IngestOutcome[] = [];
+  const staffOutcomes = new Map<Ready, IngestOutcome>();
+  for (const r of stored) {
+    const id = rowId.get(r)!;
+    const { mail } = r.parsed as Extract<Parsed, { ok: true }>;
+    const storedMail = storedOf(r.action)!;
+    if (storedMail.reusedMessageId !== null) {
+      effects.events.push({
+        ticketId: null,
+        at: now,
+        actor: 'system',
+        type: EVENT_TYPES.mailMessageIdReused,
+        data: { messageId: storedMail.reusedMessageId, storedAs: storedMail.messageId },
+        messageId: id,
       });
-      return { outcome: 'staff', detail: result, messageId: mail.messageId } as const;
     }
-    switch (classification.kind) {
-      case 'new': {
-        const newText = extractNewText({ text: mail.text, html: mail.html });
-        const opened = await openTicket(tx, deps, {
-          complainant: { address: mail.from!.address, name: mail.from!.name },
-          channel: 'email',
-          subject: mail.subject,
-          summary: newText.core || newText.text || mail.text,
-          receivedAt,
-          messageRowId,
-          complainantMessageId: mail.hasOwnMessageId ? mail.messageId : null,
-          registeredLetter: false,
-          participants: copiedAddresses(mail, config.mailbox.address),
-          actor: mail.from!.address,
-          attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
-          linkedTicketReference: classification.linkedTicketReference,
-        });
-        return {
-          outcome: 'ticket',
-          reference: opened.ticket.reference,
-          messageId: mail.messageId,
-          acknowledged: opened.acknowledged,
-        } as const;
+    const { action } = r;
+    switch (action.kind) {
+      case 'complaint': {
+        const ticket = ticketOfOpening.get(r)!;
+        effects.addOpening(deps, ticket, { ...r.opening!, input: { ...r.opening!.input, messageRowId: id } });
+        break;
       }
       case 'follow-up':
-        return addFollowUp(tx, deps, mail, messageRowId, followedTicket!, classification.via);
-      default: {
-        const ticket = bouncedTicket;
-        if (ticket) await attachMessageToTicket(tx, messageRowId, ticket.id);
-        await recordEvent(tx, {
-          ticketId: ticket?.id ?? null,
+        effects.events.push({
+          ticketId: action.ticket.id,
+          at: now,
+          actor: mail.from?.address ?? '',
+          type: EVENT_TYPES.followUp,
+          data: { via: action.via, attachments: mail.attachments.length },
+          messageId: id,
+        });
+        for (const request of followUpForwardRequests(deps, action.ticket, mail, action.newText))
+          effects.mail(staffMailRequest(deps, request));
+        break;
+      case 'verification-answer':
+        effects.events.push({
+          ticketId: action.ticket.id,
+          at: now,
+          actor: mail.from?.address ?? '',
+          type: EVENT_TYPES.followUp,
+          data: { via: followUpVia(action.stored), attachments: mail.attachments.length },
+          messageId: id,
+        });
+        await recordVerificationAnswer(tx, deps, action.ticket, action.effective, action.text, id);
+        break;
+      case 'suppressed': {
+        const { classification } = action;
+        effects.events.push({
+          ticketId: action.ticket?.id ?? null,
           at: now,
           actor: 'system',
-          type: `mail.${classification.kind}`,
+          type: SUPPRESSED_EVENT[classification.kind],
           data: {
             reason: classification.reason,
             ...(classification.kind === 'bounce'
               ? { originalMessageId: classification.originalMessageId, failedRecipient: classification.failedRecipient }
               : {}),
           },
-          messageId: messageRowId,
+          messageId: id,
         });
-        deps.log.info(
-          { kind: classification.kind, reason: classification.reason, ticket: ticket?.reference },
-          'mail suppressed: no ticket, no answer',
-        );
-        return {
-          outcome: 'suppressed',
-          kind: classification.kind,
-          reason: classification.reason,
-          messageId: mail.messageId,
-        } as const;
+        break;
+      }
+      case 'staff': {
+        const detail = await handleStaffMail(tx, deps, {
+          mail,
+          person: action.person,
+          messageRowId: id,
+          ticket: action.ticket,
+          receivedAt: action.stored.receivedAt,
+        });
+        staffOutcomes.set(r, { outcome: 'staff', detail, messageId: mail.messageId });
+        break;
       }
     }
-  });
-}
+  }
+  const acknowledged = await effects.write(tx, deps);
 
-async function addFollowUp(
-  tx: Db,
-  deps: IngestDeps,
-  mail: InboundMail,
-  messageRowId: number,
-  ticket: TicketRow,
-  via: 'message-id' | 'subject-tag',
-): Promise<IngestOutcome> {
-  const now = deps.clock.now();
-  const from = mail.from?.address ?? '';
-  const newText = extractNewText({ text: mail.text, html: mail.html });
-  await attachMessageToTicket(tx, messageRowId, ticket.id);
-  await recordEvent(tx, {
-    ticketId: ticket.id,
-    at: now,
-    actor: from,
-    type: EVENT_TYPES.followUp,
-    data: { via, attachments: mail.attachments.length },
-    messageId: messageRowId,
-  });
-  // The complainant answers the effectiveness question (« Répondez OUI ou NON »).
-  if (ticket.status === 'verifying' && from === ticket.complainantEmail) {
-    const answer = parseYesNo(newText.core);
-    if (answer !== null) {
-      await recordVerificationAnswer(tx, deps, ticket, answer === 'yes', newText.core, messageRowId);
-      return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
+  for (const r of ready) {
+    const { action } = r;
+    const messageId = r.parsed.ok ? r.parsed.mail.messageId : '';
+    switch (action.kind) {
+      case 'duplicate':
+        deps.log.info(
+          { source: describeSource(r.parsed.source) },
+          'mail already recorded (same Message-ID): not processed again',
+        );
+        outcomes.push({ outcome: 'duplicate', messageId });
+        break;
+      case 'complaint': {
+        const ticket = ticketOfOpening.get(r)!;
+        logOpened(deps, ticket, r.opening!);
+        outcomes.push({
+          outcome: 'ticket',
+          reference: ticket.reference,
+          messageId,
+          acknowledged: acknowledged.get(ticket.id) ?? false,
+        });
+        break;
+      }
+      case 'follow-up':
+        deps.log.info({ ticket: action.ticket.reference, via: action.via }, 'follow-up added to ticket');
+        outcomes.push({ outcome: 'follow-up', reference: action.ticket.reference, messageId });
+        break;
+      case 'verification-answer':
+        outcomes.push({ outcome: 'follow-up', reference: action.ticket.reference, messageId });
+        break;
+      case 'suppressed':
+        deps.log.info(
+          { kind: action.classification.kind, reason: action.classification.reason, ticket: action.ticket?.reference },
+          'mail suppressed: no ticket, no answer',
+        );
+        outcomes.push({
+          outcome: 'suppressed',
+          kind: action.classification.kind,
+          reason: action.classification.reason,
+          messageId,
+        });
+        break;
+      case 'staff':
+        outcomes.push(staffOutcomes.get(r)!);
+        break;
+      case 'quarantine':
+        throw new Error('a quarantined mail is written on its own');
     }
   }
-  for (const request of followUpForwardRequests(deps, ticket, mail, newText.text))
-    await enqueueStaffMail(tx, deps, request);
-  deps.log.info({ ticket: ticket.reference, via }, 'follow-up added to ticket');
-  return { outcome: 'follow-up', reference: ticket.reference, messageId: mail.messageId };
+  return outcomes;
+}
+
+const SUPPRESSED_EVENT = {
+  own: EVENT_TYPES.mailOwn,
+  bounce: EVENT_TYPES.mailBounce,
+  'auto-reply': EVENT_TYPES.mailAutoReply,
+} as const;
+
+function storedOf(action: InboundAction<TicketRow>): StoredMail | null {
+  return 'stored' in action ? action.stored : null;
+}
+
+/** The ticket a stored mail belongs to from the start (a complaint's is attached once opened). */
+function ticketOf(action: InboundAction<TicketRow>): number | null {
+  switch (action.kind) {
+    case 'follow-up':
+    case 'verification-answer':
+      return action.ticket.id;
+    case 'suppressed':
+      return action.ticket?.id ?? null;
+    default:
+      return null;
+  }
+}
+
+function followUpVia(stored: StoredMail): 'message-id' | 'subject-tag' {
+  return stored.classification.kind === 'follow-up' ? stored.classification.via : 'message-id';
 }
 
 /** The `messages` row of an inbound mail: the raw bytes, what was decoded and how it was classified. */
-export function messageRow(
-  deps: Pick<IngestDeps, 'config'>,
-  mail: InboundMail,
-  classification: Classification,
-  raw: Uint8Array,
-  source: MailSource,
-  receivedAt: Date,
-): NewMessage {
+function messageRow(parsed: Extract<Parsed, { ok: true }>, stored: StoredMail, ticketId: number | null): NewMessage {
+  const { mail, raw, source } = parsed;
   return {
-    messageId: mail.messageId,
-    kind: messageKind(classification, mail, deps),
+    messageId: stored.messageId,
+    ticketId,
+    kind: stored.kind,
     fromAddress: mail.from?.address ?? null,
     fromName: mail.from?.name ?? '',
     subject: mail.subject,
     sentAt: mail.date,
-    receivedAt,
+    receivedAt: stored.receivedAt,
     text: mail.text,
     html: mail.html,
     raw,
     rawSha256: mail.rawSha256,
     source: describeSource(source),
-    classification: { ...classification },
+    classification: { ...stored.classification },
   };
 }
 
-/** `classifyInbound` with the configuration's mailbox, Message-ID domain and ticket prefix. */
-export function classifyFor(
-  config: IngestDeps['config'],
-  mail: InboundMail,
-  ticketByMessageId: ReadonlyMap<string, string>,
-  participantsByTicket: ReadonlyMap<string, ReadonlySet<string>>,
-): Classification {
-  return classifyInbound(mail, {
-    mailboxAddress: config.mailbox.address,
-    ownMessageIdDomain: ownMessageIdDomain(config),
-    ticketPrefix: config.organisation.ticketPrefix,
-    ticketByMessageId,
-    participantsByTicket,
-  });
-}
-
-/** Whoever handles the ticket must see a follow-up: the assignee, else the routed referents, else the pilot. */
-export function followUpForwardRequests(
-  deps: Pick<IngestDeps, 'config' | 'clock'>,
-  ticket: TicketRow,
-  mail: InboundMail,
-  newText: string,
-): StaffMailRequest[] {
-  const { config } = deps;
-  const now = deps.clock.now();
-  const from = mail.from?.address ?? '';
-  return handlers(deps, ticket).map((person) => ({
-    kind: 'follow-up-forward',
-    template: 'follow-up-forward',
-    to: person,
-    ticket,
-    data: {
-      organisation: { name: config.organisation.name },
-      reference: ticket.reference,
-      recipientName: person.name ?? '',
-      confidential: !maySeeContent(ticket, person),
-      complainant: { name: mail.from?.name ?? '', email: from },
-      originalSubject: mail.subject,
-      receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
-      text: newText || mail.text,
-      attachments: mail.attachments.map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
-    },
-  }));
-}
-
-/** The people who handle a ticket: its assignee, else the referents routing named, else the pilots. */
-function handlers(deps: Pick<IngestDeps, 'config'>, ticket: TicketRow): Person[] {
-  const emails = ticket.assigneeEmail
-    ? [ticket.assigneeEmail]
-    : ticket.routedTo.length > 0
-      ? ticket.routedTo
-      : peopleWithRole(deps.config, 'pilot').map((p) => p.email);
-  return emails.map((email) => findPerson(deps.config, email)).filter((p): p is Person => p !== undefined);
-}
-
-async function recordVerificationAnswer(
-  tx: Db,
-  deps: IngestDeps,
-  ticket: TicketRow,
-  effective: boolean,
-  text: string,
-  messageRowId: number,
-): Promise<void> {
-  const { config } = deps;
-  const now = deps.clock.now();
-  const close = effective && config.effectiveness.closeOnYes;
-  await updateTicket(tx, ticket.id, {
-    effective,
-    status: close ? 'closed' : effective ? ticket.status : 'in_progress',
-    ...(close ? { closedAt: now } : {}),
-    updatedAt: now,
-  });
-  const actor = ticket.complainantEmail ?? 'complainant';
-  await recordEvent(tx, {
-    ticketId: ticket.id,
-    at: now,
-    actor,
-    type: EVENT_TYPES.effectiveness,
-    data: { effective, source: 'complainant' },
-    messageId: messageRowId,
-  });
-  if (close) {
-    await recordEvent(tx, {
-      ticketId: ticket.id,
-      at: now,
-      actor: 'system',
-      type: EVENT_TYPES.closed,
-      data: { after: 'complainant said yes' },
-      messageId: messageRowId,
-    });
-    if (ticket.complainantEmail) await mailComplainant(tx, deps, ticket, 'closure', {});
+/** The checkpoint of each IMAP mailbox moves to the highest UID of the list. */
+async function advanceCheckpoints(tx: Db, sources: readonly MailSource[], now: Date): Promise<void> {
+  const last = new Map<string, { uidValidity: number; uid: number }>();
+  for (const source of sources) {
+    if (source.kind !== 'imap') continue;
+    const seen = last.get(source.mailbox);
+    if (!seen || seen.uidValidity !== source.uidValidity || seen.uid < source.uid)
+      last.set(source.mailbox, { uidValidity: source.uidValidity, uid: source.uid });
   }
-  const after = {
-    ...ticket,
-    effective,
-    status: close ? ('closed' as const) : effective ? ticket.status : ('in_progress' as const),
-  };
-  for (const person of handlers(deps, ticket)) {
-    const view = ticketView(after, person, config, { summary: ticket.summary });
-    await enqueueStaffMail(tx, deps, {
-      kind: 'verification-result',
-      template: 'verification-result',
-      to: person,
-      ticket,
-      data: {
-        organisation: { name: config.organisation.name },
-        recipientName: person.name ?? '',
-        view,
-        effective,
-        closed: close,
-        text: view.visible ? text : '',
-      },
-    });
-  }
-  deps.log.info({ ticket: ticket.reference, effective, closed: close }, 'effectiveness answered by the complainant');
+  for (const [mailbox, at] of last) await advanceCheckpoint(tx, mailbox, at.uidValidity, at.uid, now);
+}
+
+/** The mail was recorded by someone else between our look-up and our insert: it is a duplicate. */
+async function recordedMeanwhile(deps: IngestDeps, parsed: Parsed, now: Date): Promise<IngestOutcome> {
+  await deps.db.transaction((tx) => advanceCheckpoints(tx, [parsed.source], now));
+  deps.log.info(
+    { source: describeSource(parsed.source) },
+    'mail already recorded (same Message-ID): not processed again',
+  );
+  return { outcome: 'duplicate', messageId: parsed.ok ? parsed.mail.messageId : '' };
 }
 
 /**
@@ -394,23 +447,20 @@ export async function quarantineMail(
   const now = deps.clock.now();
   const rawSha256 = createHash('sha256').update(raw).digest('hex');
   await deps.db.transaction(async (tx) => {
-    const fresh = await insertQuarantine(tx, {
-      rawSha256,
-      reason,
-      raw,
-      source: describeSource(source),
-      receivedAt: now,
-    });
-    if (source.kind === 'imap') await advanceCheckpoint(tx, source.mailbox, source.uidValidity, source.uid, now);
+    const [fresh] = await insertQuarantine(tx, [
+      { rawSha256, reason, raw, source: describeSource(source), receivedAt: now },
+    ]);
+    await advanceCheckpoints(tx, [source], now);
     if (!fresh) return;
-    await recordEvent(tx, {
+    const effects = new Effects();
+    effects.events.push({
       at: now,
       actor: 'system',
-      type: 'mail.quarantined',
+      type: EVENT_TYPES.mailQuarantined,
       data: { reason, rawSha256, source: describeSource(source) },
     });
     for (const pilot of peopleWithRole(deps.config, 'pilot')) {
-      await enqueueMail(tx, deps, {
+      effects.mail({
         kind: 'pilot-alert',
         template: 'pilot-alert',
         to: pilot.email,
@@ -429,78 +479,10 @@ export async function quarantineMail(
         },
       });
     }
+    await effects.write(tx, deps);
   });
   deps.log.warn({ reason: maskAddresses(reason), source: describeSource(source) }, 'mail quarantined');
   return { outcome: 'quarantined', reason };
-}
-
-async function ticketOfSuppressed(
-  db: Db,
-  classification: Classification,
-  referenced: readonly string[],
-  byMessageId: ReadonlyMap<string, { reference: string; ours: boolean }>,
-): Promise<TicketRow | undefined> {
-  if (classification.kind !== 'bounce' && classification.kind !== 'auto-reply') return undefined;
-  const ids =
-    classification.kind === 'bounce' && classification.originalMessageId
-      ? [classification.originalMessageId, ...referenced]
-      : referenced;
-  let reference = ids.map((id) => byMessageId.get(id)?.reference).find((r) => r !== undefined);
-  if (!reference && classification.kind === 'bounce' && classification.originalMessageId) {
-    const found = await ticketsByMessageIds(db, [classification.originalMessageId]);
-    reference = found.get(classification.originalMessageId)?.reference;
-  }
-  if (!reference) return undefined;
-  return (await findTicketsByReferences(db, [reference]))[0];
-}
-
-function messageKind(classification: Classification, mail: InboundMail, deps: Pick<IngestDeps, 'config'>): MessageKind {
-  switch (classification.kind) {
-    case 'new':
-      return 'complaint';
-    case 'follow-up':
-      return findPerson(deps.config, mail.from?.address) ? 'staff' : 'follow-up';
-    default:
-      return classification.kind;
-  }
-}
-
-export function participantsOf(ticket: TicketRow, staff: readonly string[]): string[] {
-  return [...(ticket.complainantEmail ? [ticket.complainantEmail] : []), ...ticket.participants, ...staff];
-}
-
-/** Everyone the complainant put in To/Cc, except our own mailbox (and its plus-addresses). */
-export function copiedAddresses(mail: InboundMail, mailbox: string): string[] {
-  const [local, domain] = mailbox.split('@');
-  const ours = (a: MailAddress) =>
-    a.address === mailbox || (a.address.startsWith(`${local}+`) && a.address.endsWith(`@${domain}`));
-  const all = [...mail.to, ...mail.cc]
-    .filter((a) => !ours(a) && a.address !== mail.from?.address)
-    .map((a) => a.address);
-  return [...new Set(all)];
-}
-
-export function receptionTime(mail: InboundMail, source: MailSource, now: Date): Date {
-  const candidate = source.kind === 'imap' ? source.internalDate : (mail.date ?? undefined);
-  if (!candidate || Number.isNaN(candidate.getTime()) || candidate.getTime() > now.getTime()) return now;
-  return candidate;
-}
-
-export function describeSource(source: MailSource): string {
-  return source.kind === 'imap' ? `imap:${source.mailbox}:${source.uidValidity}:${source.uid}` : `file:${source.name}`;
-}
-
-/**
- * SQLSTATE classes 22 (data exception) and 23 (integrity) mean this mail's content was refused;
- * anything else (connection lost, disk full…) is the infrastructure and must be retried.
- */
-export function isDataError(error: unknown): boolean {
-  for (let current: unknown = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code)) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }
 
 export function errorMessage(error: unknown): string {

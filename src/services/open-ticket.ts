@@ -1,55 +1,26 @@
-// Opening a ticket, whichever way the complaint came: a mail to reclamation@, a complaint logged
-// by staff (#nouvelle: phone, letter, in person) or forwarded by staff. Qualifies it, computes the
-// deadline, acknowledges it when the complainant has an address, and notifies the referents the
-// routing names and the pilot — all inside the caller's transaction.
-import type { Channel, Config } from '../config/config-schema.js';
+// Opening tickets, whichever way the complaints came: mails to reclamation@, complaints logged by
+// staff (#nouvelle: phone, letter, in person) or forwarded by staff. The plan (qualification,
+// deadline, routing) is pure (domain/ticket-plan.ts); here the tickets are numbered and written,
+// and their audit events, acknowledgements and staff notifications prepared — all inside the
+// caller's transaction, for a list of tickets at once.
 import type { Db } from '../db/database.js';
-import { recordEvent, type NewEvent } from '../db/events.js';
-import { attachMessageToTicket } from '../db/messages.js';
-import { insertTicket, type NewTicket, type TicketRow } from '../db/tickets.js';
-import { COMMAND_HELP } from '../domain/staff-command.js';
-import { computeDeadline } from '../domain/deadline.js';
-import { parseDuration, type Duration } from '../domain/duration.js';
-import { EVENT_TYPES } from '../domain/event-types.js';
-import { deadlineSentence, formatFrenchDateTime } from '../domain/french-date.js';
-import { findPerson, isConfidentialCategory } from '../domain/people.js';
-import { qualify, type Qualification, type QualificationFeedback } from '../domain/qualification.js';
-import { resolveQualificationRules } from '../domain/qualification-rules.js';
+import { recordEvents } from '../db/events.js';
+import { attachMessagesToTickets } from '../db/messages.js';
 import { recentQualificationFeedback } from '../db/qualification-feedback.js';
-import { routeTicket, type Routing } from '../domain/routing.js';
+import { allocateTicketReferences, insertTickets, type NumberedTicket, type TicketRow } from '../db/tickets.js';
+import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
+import { deadlineSentence, formatFrenchDateTime } from '../domain/french-date.js';
+import { findPerson } from '../domain/people.js';
+import type { Qualification } from '../domain/qualification.js';
+import { resolveQualificationRules } from '../domain/qualification-rules.js';
+import { COMMAND_HELP } from '../domain/staff-command.js';
+import { isLowConfidence, planTicket, type OpenTicketInput, type TicketPlan } from '../domain/ticket-plan.js';
 import { ticketView } from '../domain/ticket-view.js';
-import { localDateOf } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
-import { enqueueMail, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
-import { enqueueStaffMail, type StaffMailRequest } from './enqueue-staff-mail.js';
+import { queueMails, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
+import { staffMailRequest } from './enqueue-staff-mail.js';
 
 export const REPLY_MARKER = '––– Répondez au-dessus de cette ligne –––';
-
-export interface OpenTicketInput {
-  readonly complainant: {
-    readonly address: string | null;
-    readonly name: string;
-    readonly phone?: string;
-    readonly company?: string;
-  };
-  readonly channel: Channel;
-  readonly subject: string;
-  /** The complaint's own words (quoted history and signature removed): qualification and notifications. */
-  readonly summary: string;
-  readonly receivedAt: Date;
-  /** The recorded inbound message the ticket starts from, if any. */
-  readonly messageRowId: number | null;
-  /** The complainant's Message-ID, so the acknowledgement threads under their mail. */
-  readonly complainantMessageId: string | null;
-  readonly registeredLetter: boolean;
-  /** People in copy, who may write into the ticket too. */
-  readonly participants: readonly string[];
-  /** The complainant, or the staff member who logged the complaint. */
-  readonly actor: string;
-  readonly attachments: readonly { readonly filename: string; readonly size: number }[];
-  /** A ticket whose subject tag a stranger used: recorded as a link. */
-  readonly linkedTicketReference?: string | null;
-}
 
 export interface OpenedTicket {
   readonly ticket: TicketRow;
@@ -59,116 +30,98 @@ export interface OpenedTicket {
 
 type OpenDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'random'>;
 
-/** What is decided about a complaint before its ticket exists: pure, so a batch plans outside its transaction. */
-export interface TicketPlan {
-  readonly values: NewTicket;
-  readonly year: number;
-  readonly qualification: Qualification;
-  readonly level: Config['levels'][number];
-  readonly rule: Duration;
-  readonly deadlineAt: Date;
-  readonly routing: Routing;
+/** One complaint to open: what was said, and what was decided about it. */
+export interface Opening {
+  readonly input: OpenTicketInput;
+  readonly plan: TicketPlan;
 }
 
+/** Opens one ticket (a complaint logged or forwarded by staff): its mails and events are written too. */
 export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput): Promise<OpenedTicket> {
   const rules = resolveQualificationRules(deps.config);
   const feedback = rules.learning.enabled ? await recentQualificationFeedback(tx, rules.learning.maxExamples) : [];
-  const plan = planTicket(deps, input, feedback);
-  const ticket = await insertTicket(tx, deps.config.organisation.ticketPrefix, plan.year, plan.values);
-  if (input.messageRowId !== null) await attachMessageToTicket(tx, input.messageRowId, ticket.id);
-  for (const event of openingEvents(deps, ticket, plan, input)) await recordEvent(tx, event);
-
-  let acknowledged = false;
-  const ack = acknowledgementRequest(deps, ticket, plan, input);
-  if (ack) {
-    const result = await enqueueMail(tx, deps, ack);
-    acknowledged = result.queued;
-    await recordEvent(tx, acknowledgementEvent(deps, ticket, result));
-  }
-  for (const request of notificationRequests(deps, ticket, plan, input)) await enqueueStaffMail(tx, deps, request);
-  logOpened(deps, ticket, plan, input);
-  return { ticket, acknowledged, qualification: plan.qualification };
+  const opening: Opening = { input, plan: planTicket(deps.config, input, feedback, deps.clock.now()) };
+  const [ticket] = await insertOpenings(tx, deps, [opening]);
+  const effects = new Effects();
+  effects.addOpening(deps, ticket!, opening);
+  const acknowledged = await effects.write(tx, deps);
+  logOpened(deps, ticket!, opening);
+  return {
+    ticket: ticket!,
+    acknowledged: acknowledged.get(ticket!.id) ?? false,
+    qualification: opening.plan.qualification,
+  };
 }
 
-/** Qualifies the complaint, picks its level, deadline and routing: the ticket's values, without a reference. */
-export function planTicket(
-  deps: Pick<Deps, 'clock' | 'config'>,
-  input: OpenTicketInput,
-  feedback: readonly QualificationFeedback[],
-): TicketPlan {
-  const { config } = deps;
-  const now = deps.clock.now();
-  const timeZone = config.organisation.timezone;
-  const qualification = qualify(
-    {
-      subject: input.subject,
-      text: input.summary,
-      from: input.complainant.address ? { address: input.complainant.address, name: input.complainant.name } : null,
-    },
-    resolveQualificationRules(config),
-    feedback,
+/**
+ * Numbers and inserts the tickets of `openings` (one sequence statement per reception year, in
+ * the order given), and attaches the messages they start from. Returns the rows in that order.
+ */
+export async function insertOpenings(
+  tx: Db,
+  deps: Pick<Deps, 'config'>,
+  openings: readonly Opening[],
+): Promise<TicketRow[]> {
+  const prefix = deps.config.organisation.ticketPrefix;
+  const numbered: NumberedTicket[] = new Array(openings.length);
+  for (const year of new Set(openings.map((o) => o.plan.year))) {
+    const indexes = [...openings.keys()].filter((i) => openings[i]!.plan.year === year);
+    const references = await allocateTicketReferences(tx, prefix, year, indexes.length);
+    indexes.forEach((index, k) => {
+      numbered[index] = { ...openings[index]!.plan.values, ...references[k]!, year };
+    });
+  }
+  const rows = await insertTickets(tx, numbered);
+  await attachMessagesToTickets(
+    tx,
+    openings.flatMap((o, i) =>
+      o.input.messageRowId === null ? [] : [{ messageRowId: o.input.messageRowId, ticketId: rows[i]!.id }],
+    ),
   );
-  // The acknowledged level: the qualified one, or the procedure's choice when qualification is unsure.
-  const level =
-    config.levels.find((l) => l.level === qualification.acknowledgementLevel) ??
-    config.levels.find((l) => l.level === config.defaultLevel)!;
-  const rule = parseDuration(level.resolveWithin)!;
-  const deadlineAt = computeDeadline(input.receivedAt, rule, {
-    timeZone,
-    alsaceMoselle: config.organisation.alsaceMoselle,
-  });
-  const routing = routeTicket(
-    {
-      category: qualification.category,
-      requester: qualification.requester,
-      level: level.level,
-      channel: input.channel,
-    },
-    config,
-  );
-  const values: NewTicket = {
-    status: 'received',
-    channel: input.channel,
-    subject: input.subject,
-    complainantEmail: input.complainant.address,
-    complainantName: input.complainant.name,
-    complainantPhone: input.complainant.phone || null,
-    complainantCompany: input.complainant.company || null,
-    summary: input.summary,
-    participants: [...input.participants],
-    category: qualification.category,
-    level: level.level,
-    requester: qualification.requester,
-    typology: qualification.typology,
-    receivable: qualification.receivable,
-    confidential: isConfidentialCategory(config, qualification.category),
-    qualification: { ...qualification, evidence: [...qualification.evidence] },
-    receivedAt: input.receivedAt,
-    deadlineRule: level.resolveWithin,
-    deadlineAt,
-    registeredLetter: input.registeredLetter,
-    routedTo: [...routing.referents],
-    createdAt: now,
-    updatedAt: now,
-  };
-  return {
-    values,
-    year: Number(localDateOf(input.receivedAt, timeZone).slice(0, 4)),
-    qualification,
-    level,
-    rule,
-    deadlineAt,
-    routing,
-  };
+  return rows;
+}
+
+/**
+ * The audit events and outgoing mails of a transaction, written together at its end: one budget
+ * query, one insert for the mails, one for the events. An acknowledgement's event says whether it
+ * was queued or withheld.
+ */
+export class Effects {
+  readonly events: NewEvent[] = [];
+  private readonly mails: { readonly request: MailRequest; readonly ackOf: TicketRow | null }[] = [];
+
+  mail(request: MailRequest): void {
+    this.mails.push({ request, ackOf: null });
+  }
+
+  /** The events, acknowledgement and notifications of a new ticket. */
+  addOpening(deps: Pick<Deps, 'clock' | 'config'>, ticket: TicketRow, opening: Opening): void {
+    this.events.push(...openingEvents(deps, ticket, opening));
+    const ack = acknowledgementRequest(deps, ticket, opening);
+    if (ack) this.mails.push({ request: ack, ackOf: ticket });
+    for (const request of notificationRequests(deps, ticket, opening)) this.mail(staffMailRequest(deps, request));
+  }
+
+  /** Writes everything; returns, by ticket id, whether its acknowledgement was queued. */
+  async write(tx: Db, deps: Pick<Deps, 'clock' | 'config' | 'render' | 'random'>): Promise<Map<number, boolean>> {
+    const results = await queueMails(
+      tx,
+      deps,
+      this.mails.map((m) => m.request),
+    );
+    const acknowledged = new Map<number, boolean>();
+    for (const [i, { ackOf }] of this.mails.entries()) {
+      if (!ackOf) continue;
+      this.events.push(acknowledgementEvent(deps, ackOf, results[i]!));
+      acknowledged.set(ackOf.id, results[i]!.queued);
+    }
+    await recordEvents(tx, this.events);
+    return acknowledged;
+  }
 }
 
 /** The audit events of a new ticket: received, and the link a stranger's subject tag made. */
-export function openingEvents(
-  deps: Pick<Deps, 'clock'>,
-  ticket: TicketRow,
-  plan: TicketPlan,
-  input: OpenTicketInput,
-): NewEvent[] {
+function openingEvents(deps: Pick<Deps, 'clock'>, ticket: TicketRow, { input, plan }: Opening): NewEvent[] {
   const now = deps.clock.now();
   const { level, deadlineAt, routing } = plan;
   const events: NewEvent[] = [
@@ -203,21 +156,24 @@ export function openingEvents(
   return events;
 }
 
-/** The acknowledgement to the complainant, when enabled and the complainant has an address. */
-export function acknowledgementRequest(
+/**
+ * The acknowledgement to the complainant, when enabled and the complainant gave an address. An
+ * address we must not write to (several addresses, bad syntax) is kept empty: `queueMails`
+ * refuses it and tells the pilot; the ticket stands.
+ */
+function acknowledgementRequest(
   deps: Pick<Deps, 'config'>,
   ticket: TicketRow,
-  plan: TicketPlan,
-  input: OpenTicketInput,
+  { input, plan }: Opening,
 ): MailRequest | null {
   const { config } = deps;
-  if (!config.acknowledgement.enabled || !input.complainant.address) return null;
+  if (!config.acknowledgement.enabled || (!input.complainant.address && !input.unusableAddress)) return null;
   const timeZone = config.organisation.timezone;
   const { level, rule, deadlineAt } = plan;
   return {
     kind: 'ack',
     template: 'ack',
-    to: input.complainant.address,
+    to: input.complainant.address ?? '',
     ticket,
     automatic: true,
     autoSubmitted: 'auto-replied',
@@ -240,8 +196,8 @@ export function acknowledgementRequest(
   };
 }
 
-/** `ack.queued` (with the outbox row) or `ack.withheld` (the address's budget is spent). */
-export function acknowledgementEvent(deps: Pick<Deps, 'clock'>, ticket: TicketRow, result: EnqueueResult): NewEvent {
+/** `ack.queued` (with the outbox row) or `ack.withheld` (budget spent, or no usable address). */
+function acknowledgementEvent(deps: Pick<Deps, 'clock'>, ticket: TicketRow, result: EnqueueResult): NewEvent {
   return {
     ticketId: ticket.id,
     at: deps.clock.now(),
@@ -252,45 +208,35 @@ export function acknowledgementEvent(deps: Pick<Deps, 'clock'>, ticket: TicketRo
 }
 
 /** The `new-ticket` mails to the referents the routing names and to the pilot. */
-export function notificationRequests(
-  deps: Pick<Deps, 'config'>,
-  ticket: TicketRow,
-  plan: TicketPlan,
-  input: OpenTicketInput,
-): StaffMailRequest[] {
+function notificationRequests(deps: Pick<Deps, 'config'>, ticket: TicketRow, { input, plan }: Opening) {
   const { config } = deps;
-  const requests: StaffMailRequest[] = [];
-  for (const notified of plan.routing.notify) {
+  return plan.routing.notify.flatMap((notified) => {
     const person = findPerson(config, notified.email);
-    if (!person) continue;
-    requests.push({
-      kind: 'new-ticket',
-      template: 'new-ticket',
-      to: person,
-      ticket,
-      data: {
-        organisation: { name: config.organisation.name },
-        recipientName: person.name ?? '',
-        view: ticketView(ticket, person, config, { summary: input.summary, attachments: input.attachments }),
-        reason: notified.reason,
-        lowConfidence: isLowConfidence(plan.qualification),
-        qualificationEvidence: [...plan.qualification.evidence],
-        commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })),
-        replyMarker: REPLY_MARKER,
+    if (!person) return [];
+    return [
+      {
+        kind: 'new-ticket',
+        template: 'new-ticket',
+        to: person,
+        ticket,
+        data: {
+          organisation: { name: config.organisation.name },
+          recipientName: person.name ?? '',
+          view: ticketView(ticket, person, config, { summary: input.summary, attachments: input.attachments }),
+          reason: notified.reason,
+          lowConfidence: isLowConfidence(plan.qualification),
+          qualificationEvidence: [...plan.qualification.evidence],
+          commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })),
+          replyMarker: REPLY_MARKER,
+        },
       },
-    });
-  }
-  return requests;
+    ];
+  });
 }
 
-export function logOpened(deps: Pick<Deps, 'log'>, ticket: TicketRow, plan: TicketPlan, input: OpenTicketInput): void {
+export function logOpened(deps: Pick<Deps, 'log'>, ticket: TicketRow, { input, plan }: Opening): void {
   deps.log.info(
     { ticket: ticket.reference, level: plan.level.level, channel: input.channel, notified: plan.routing.notify.length },
     'ticket created',
   );
-}
-
-function isLowConfidence(qualification: Qualification): boolean {
-  const flagged = (qualification as { lowConfidence?: unknown }).lowConfidence;
-  return typeof flagged === 'boolean' ? flagged : qualification.confidence < 0.5;
 }

@@ -1,13 +1,12 @@
 // One pass over the complaint inbox: every mail above the checkpoint (or every mail, on a full
-// sweep) goes through the pipeline a fetched batch at a time (ingestBatch), then is moved to the processed or quarantine folder. A mail is
+// sweep) goes through the pipeline a fetched batch at a time (ingestMails), then is moved to the processed or quarantine folder. A mail is
 // moved only after its transaction committed; a crash in between leaves it in the inbox, where
 // the next full sweep finds it already recorded and just moves it.
 import { recordEvent } from '../db/events.js';
 import { readCheckpoint } from '../db/mailbox-checkpoints.js';
 import type { MailboxSession } from '../ports.js';
 import type { Deps } from './deps.js';
-import { ingestBatch } from './ingest-batch.js';
-import type { IngestOutcome } from './ingest-mail.js';
+import { ingestMails, type IngestOutcome } from './ingest-mail.js';
 
 export interface SweepReport {
   readonly seen: number;
@@ -71,7 +70,7 @@ export async function sweepMailbox(
     next.catch(() => undefined);
     const toProcessed: number[] = [];
     const toQuarantine: number[] = [];
-    const results = await ingestBatch(
+    const results = await ingestMails(
       deps,
       batch.map((fetched) => ({
         raw: fetched.raw,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimDueOutbox, insertOutbox, markOutboxRetry, nextOutboxDueAt } from '../../src/db/outbox.js';
+import { claimDueOutbox, insertOutboxRows, markOutboxRetry, nextOutboxDueAt } from '../../src/db/outbox.js';
 import { tryAcquireLease } from '../../src/db/leases.js';
 import { advanceCheckpoint, readCheckpoint } from '../../src/db/mailbox-checkpoints.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -28,8 +28,8 @@ describe.each(ENGINES)('outbox, leases and checkpoints on %s', (engine) => {
 
   it('claims due rows once, and takes them back when the lease expires', async () => {
     const db = t.database.db;
-    for (let i = 1; i <= 3; i++) await insertOutbox(db, row(i));
-    await insertOutbox(db, row(4, new Date(T0.getTime() + 60_000)));
+    for (let i = 1; i <= 3; i++) await insertOutboxRows(db, [row(i)]);
+    await insertOutboxRows(db, [row(4, new Date(T0.getTime() + 60_000))]);
     const first = await claimDueOutbox(db, T0, 30_000, 10);
     expect(first.map((r) => r.messageId)).toEqual(['m1@test', 'm2@test', 'm3@test']);
     expect(first.every((r) => r.status === 'sending' && r.attempts === 1)).toBe(true);
@@ -47,7 +47,7 @@ describe.each(ENGINES)('outbox, leases and checkpoints on %s', (engine) => {
   if (engine === 'postgres')
     it('gives disjoint rows to concurrent deliverers (SKIP LOCKED)', async () => {
       const other = await t.reopen();
-      for (let i = 100; i < 160; i++) await insertOutbox(t.database.db, row(i, new Date('2026-01-01T00:00:00Z')));
+      for (let i = 100; i < 160; i++) await insertOutboxRows(t.database.db, [row(i, new Date('2026-01-01T00:00:00Z'))]);
       const now = new Date('2026-01-01T00:00:01Z');
       const batches = await Promise.all(
         Array.from({ length: 6 }, (_, i) => claimDueOutbox(i % 2 ? other.db : t.database.db, now, 60_000, 10)),

@@ -6,8 +6,13 @@ import { pino } from 'pino';
 import type { Db } from '../../src/db/database.js';
 import { rowsOf } from '../../src/db/database.js';
 import { readCheckpoint } from '../../src/db/mailbox-checkpoints.js';
-import { ingestBatch, type RawInbound } from '../../src/services/ingest-batch.js';
-import { ingestMail, type IngestOutcome, type MailSource } from '../../src/services/ingest-mail.js';
+import {
+  ingestMail,
+  ingestMails,
+  type IngestOutcome,
+  type MailSource,
+  type RawInbound,
+} from '../../src/services/ingest-mail.js';
 import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
@@ -164,7 +169,7 @@ async function contents(db: Db) {
   };
 }
 
-describe.each(ENGINES)('ingestBatch on %s', (engine) => {
+describe.each(ENGINES)('ingestMails (a fetched batch) on %s', (engine) => {
   let single: TestDatabase;
   let batched: TestDatabase;
   const clock = new FakeClock(new Date('2026-11-23T08:40:00Z'));
@@ -207,7 +212,7 @@ describe.each(ENGINES)('ingestBatch on %s', (engine) => {
           void (JSON.parse(line).msg === 'mail ingested on its own' && whyAlone.push(JSON.parse(line).why)),
       },
     );
-    const together = await ingestBatch(
+    const together = await ingestMails(
       { ...batchDeps, log },
       raws.map((raw, i): RawInbound => ({ raw, source: imap(i + 2) })),
     );
@@ -265,7 +270,7 @@ describe.each(ENGINES)('ingestBatch on %s', (engine) => {
     );
     const oneByOne: IngestOutcome[] = [];
     for (const [i, raw] of raws.entries()) oneByOne.push(await ingestMail(singleDeps, raw, imap(i + 2)));
-    const together = await ingestBatch(
+    const together = await ingestMails(
       batchDeps,
       raws.map((raw, i) => ({ raw, source: imap(i + 2) })),
     );
@@ -291,7 +296,7 @@ describe.each(ENGINES)('ingestBatch on %s', (engine) => {
           "Une réclamation sur l'accueil.",
         ),
       );
-      const outcomes = await ingestBatch(
+      const outcomes = await ingestMails(
         batchDeps,
         raws.map((raw, i) => ({ raw, source: imap(i + 2) })),
       );

@@ -1,9 +1,10 @@
 // Runs database tests on both engines: embedded PGlite always, PostgreSQL when TEST_DATABASE_URL
 // is set (a fresh database is created for the run and dropped afterwards).
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
+import { inject } from 'vitest';
 import { openDatabase, type Database, type Engine } from '../../src/db/database.js';
 
 export interface TestDatabase {
@@ -22,10 +23,12 @@ if (!process.env.TEST_DATABASE_URL && !process.env.RECLAM_QUIET_SKIPS) {
   process.stderr.write('[db] TEST_DATABASE_URL not set: database tests run on PGlite only\n');
 }
 
-/** A fresh, migrated database on `engine`. */
+/** A fresh, migrated database on `engine`, copied from the run's template. */
 export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reclam-db-'));
   if (engine === 'pglite') {
+    // A copy of the run's migrated template (tests/support/global-setup.ts); migrate() then only checks.
+    await cp(inject('pgliteTemplate'), dataDir, { recursive: true });
     const database = await openDatabase({ dataDir });
     await database.migrate();
     return {
@@ -42,7 +45,8 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   const adminUrl = process.env.TEST_DATABASE_URL!;
   const name = `reclam_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => undefined });
-  await admin.unsafe(`create database ${name}`);
+  const template = inject('postgresTemplate');
+  await admin.unsafe(`create database ${name}${template ? ` template ${template}` : ''}`);
   await admin.end();
   const url = new URL(adminUrl);
   url.pathname = `/${name}`;

@@ -9,6 +9,7 @@ import { updateTicket, type TicketRow } from '../db/tickets.js';
 import { computeDeadline } from '../domain/deadline.js';
 import { parseDuration } from '../domain/duration.js';
 import { EVENT_TYPES, type EventType } from '../domain/event-types.js';
+import { changeTicket, isOpen, notOpenRefusal, type LifeCycleChange } from '../domain/ticket-life-cycle.js';
 import { deadlineSentence, formatFrenchDate } from '../domain/french-date.js';
 import { findPerson, hasRole, isConfidentialCategory, maySeeContent } from '../domain/people.js';
 import type { ParsedCommand } from '../domain/staff-command.js';
@@ -128,17 +129,25 @@ async function event(
   });
 }
 
-const OPEN = new Set(['received', 'in_progress', 'answered', 'verifying']);
-
-function requireOpen(ticket: TicketRow): void {
-  if (!OPEN.has(ticket.status))
-    refuse(
-      `la réclamation est ${ticket.status === 'closed' ? 'clôturée' : 'non recevable'} : rouvrez-la d’abord avec #rouvrir`,
-    );
+/** The change of the life cycle, or the refusal (thrown) that the staff member reads. */
+function planChange(context: CommandContext, ticket: TicketRow, wanted: LifeCycleChange): LifeCycleApplied {
+  const outcome = changeTicket(ticket, wanted, context.deps.clock.now());
+  if (!outcome.ok) return refuse(outcome.refusal);
+  return outcome;
 }
 
-function startProgress(ticket: TicketRow): Partial<TicketRow> {
-  return ticket.status === 'received' ? { status: 'in_progress' } : {};
+type LifeCycleApplied = Extract<ReturnType<typeof changeTicket>, { ok: true }>;
+
+/** Writes what a life-cycle change sets and records. */
+async function applyChange(context: CommandContext, ticket: TicketRow, applied: LifeCycleApplied): Promise<TicketRow> {
+  const updated = await change(context, ticket, applied.patch);
+  for (const e of applied.events) await event(context, ticket, e.type, e.data);
+  return updated;
+}
+
+function requireOpen(ticket: TicketRow): void {
+  const closed = notOpenRefusal(ticket);
+  if (closed) refuse(closed);
 }
 
 function sameWords(a: string, b: string): boolean {
@@ -153,12 +162,8 @@ function sameWords(a: string, b: string): boolean {
 
 const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   async prendre(ticket, _command, context) {
-    requireOpen(ticket);
-    const updated = await change(context, ticket, { assigneeEmail: context.person.email, ...startProgress(ticket) });
-    await event(context, ticket, EVENT_TYPES.assigned, {
-      assignee: context.person.email,
-      previous: ticket.assigneeEmail,
-    });
+    const assigned = planChange(context, ticket, { kind: 'assign', assignee: context.person.email });
+    const updated = await applyChange(context, ticket, assigned);
     return { ticket: updated, message: 'vous êtes maintenant responsable de la réclamation' };
   },
 
@@ -172,8 +177,11 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     if (!target) refuse(`« ${wanted} » ne figure pas parmi les personnes de la procédure`);
     if (!maySeeContent(ticket, target))
       refuse(`${target!.name ?? target!.email} n’est pas médecin : une réclamation médicale ne peut lui être confiée`);
-    const updated = await change(context, ticket, { assigneeEmail: target!.email, ...startProgress(ticket) });
-    await event(context, ticket, EVENT_TYPES.assigned, { assignee: target!.email, previous: ticket.assigneeEmail });
+    const updated = await applyChange(
+      context,
+      ticket,
+      planChange(context, ticket, { kind: 'assign', assignee: target!.email }),
+    );
     if (target!.email !== context.person.email) {
       await enqueueStaffMail(context.tx, context.deps, {
         kind: 'new-ticket',
@@ -249,7 +257,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
       { timeZone: config.organisation.timezone },
     );
     let told = '';
-    if (config.notifications.levelChangeToComplainant && ticket.complainantEmail && OPEN.has(ticket.status)) {
+    if (config.notifications.levelChangeToComplainant && ticket.complainantEmail && isOpen(ticket.status)) {
       await mailComplainant(context.tx, context.deps, updated, 'level-change', { deadline: { sentence } });
       told = ' ; le réclamant est informé du nouveau délai';
     }
@@ -296,13 +304,10 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   },
 
   async irrecevable(ticket, command, context) {
-    if (ticket.status !== 'received' && ticket.status !== 'in_progress')
-      refuse('seule une réclamation reçue ou en cours peut être déclarée non recevable');
     const reason = command.args.trim();
+    const rejection = planChange(context, ticket, { kind: 'reject', reason });
     if (!reason) refuse('indiquez le motif : #irrecevable demande de rendez-vous, pas une réclamation');
-    const updated = await change(context, ticket, { status: 'rejected', receivable: false });
-    await event(context, ticket, EVENT_TYPES.rejected, { reason });
-    await event(context, ticket, EVENT_TYPES.requalified, { field: 'receivable', from: ticket.receivable, to: false });
+    const updated = await applyChange(context, ticket, rejection);
     await learn(context, ticket, 'receivable', ticket.receivable, false);
     let told = '';
     if (ticket.complainantEmail) {
@@ -313,27 +318,21 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   },
 
   async repondre(ticket, _command, context) {
-    requireOpen(ticket);
-    if (ticket.registeredLetter)
-      refuse(
-        'réclamation reçue par lettre recommandée : la réponse doit être faite par lettre recommandée ; enregistrez-la avec #lrar NUMÉRO',
-      );
-    if (!ticket.complainantEmail)
-      refuse('le réclamant n’a pas d’adresse électronique : répondez par téléphone ou courrier puis notez-le (#note)');
-    const body = context.body.trim();
-    if (!body) refuse('écrivez la réponse sous la ligne #repondre');
     const { config } = context.deps;
     const verification = config.effectiveness.enabled && config.effectiveness.askAfterAnswer;
-    const now = context.deps.clock.now();
-    await mailComplainant(context.tx, context.deps, ticket, 'response', { body, verification });
-    const updated = await change(context, ticket, {
-      status: verification ? 'verifying' : 'answered',
-      answeredAt: ticket.answeredAt ?? now,
-      ...(verification ? { verificationAskedAt: now, effective: null } : {}),
-      ...(ticket.assigneeEmail ? {} : { assigneeEmail: context.person.email }),
+    const body = context.body.trim();
+    const answer = planChange(context, ticket, {
+      kind: 'answer',
+      via: 'mail',
+      verification,
+      answeredBy: context.person.email,
+      length: body.length,
     });
-    await event(context, ticket, EVENT_TYPES.answered, { via: 'mail', length: body.length });
-    if (verification) await event(context, ticket, EVENT_TYPES.verifying, {});
+    if (!ticket.complainantEmail)
+      refuse('le réclamant n’a pas d’adresse électronique : répondez par téléphone ou courrier puis notez-le (#note)');
+    if (!body) refuse('écrivez la réponse sous la ligne #repondre');
+    await mailComplainant(context.tx, context.deps, ticket, 'response', { body, verification });
+    const updated = await applyChange(context, ticket, answer);
     return {
       ticket: updated,
       message: `réponse envoyée au réclamant${verification ? ' ; il lui est demandé si elle règle sa réclamation (OUI/NON)' : ''}`,
@@ -341,20 +340,18 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   },
 
   async lrar(ticket, command, context) {
-    requireOpen(ticket);
     const tracking = command.args.trim().replace(/\s+/g, '');
+    const verification = context.deps.config.effectiveness.enabled;
+    const answer = planChange(context, ticket, {
+      kind: 'answer',
+      via: 'lrar',
+      verification,
+      answeredBy: context.person.email,
+      tracking,
+    });
     if (!/^[A-Za-z0-9-]{6,}$/.test(tracking))
       refuse('indiquez le numéro de la lettre recommandée : #lrar 1A 234 567 8901 2');
-    const now = context.deps.clock.now();
-    const { config } = context.deps;
-    const verification = config.effectiveness.enabled;
-    const updated = await change(context, ticket, {
-      registeredLetterTracking: tracking,
-      answeredAt: ticket.answeredAt ?? now,
-      status: verification ? 'verifying' : 'answered',
-      ...(verification ? { verificationAskedAt: now } : {}),
-    });
-    await event(context, ticket, EVENT_TYPES.answered, { via: 'lrar', tracking });
+    const updated = await applyChange(context, ticket, answer);
     return {
       ticket: updated,
       message: `réponse par lettre recommandée n° ${tracking} enregistrée${verification ? ' ; vérifiez ensuite l’efficacité (#efficace ou #inefficace)' : ''}`,
@@ -382,34 +379,24 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   },
 
   async efficace(ticket, _command, context) {
-    if (!ticket.answeredAt) refuse('la réclamation n’a pas encore reçu de réponse (#repondre ou #lrar)');
-    const updated = await change(context, ticket, { effective: true });
-    await event(context, ticket, EVENT_TYPES.effectiveness, { effective: true, source: 'staff' });
+    const checked = planChange(context, ticket, { kind: 'effectiveness', effective: true, source: 'staff' });
+    const updated = await applyChange(context, ticket, checked);
     return { ticket: updated, message: 'efficacité confirmée ; vous pouvez clore (#clore)' };
   },
 
   async inefficace(ticket, _command, context) {
-    if (!ticket.answeredAt) refuse('la réclamation n’a pas encore reçu de réponse (#repondre ou #lrar)');
-    const updated = await change(context, ticket, {
-      effective: false,
-      status: ticket.status === 'closed' ? 'closed' : 'in_progress',
-    });
-    await event(context, ticket, EVENT_TYPES.effectiveness, { effective: false, source: 'staff' });
+    const checked = planChange(context, ticket, { kind: 'effectiveness', effective: false, source: 'staff' });
+    const updated = await applyChange(context, ticket, checked);
     return { ticket: updated, message: 'solution jugée inefficace : la réclamation repasse en cours de traitement' };
   },
 
   async clore(ticket, _command, context) {
-    requireOpen(ticket);
-    const { config } = context.deps;
-    if (ticket.registeredLetter && !ticket.registeredLetterTracking)
-      refuse('réclamation reçue par lettre recommandée : enregistrez d’abord la réponse recommandée (#lrar NUMÉRO)');
-    if (!ticket.answeredAt) refuse('la réclamation n’a pas encore reçu de réponse (#repondre ou #lrar)');
-    if (config.effectiveness.enabled && config.effectiveness.requiredBeforeClose && ticket.effective !== true) {
-      refuse('l’efficacité de la solution n’est pas vérifiée : attendez le OUI du réclamant ou enregistrez #efficace');
-    }
-    const now = context.deps.clock.now();
-    const updated = await change(context, ticket, { status: 'closed', closedAt: now });
-    await event(context, ticket, EVENT_TYPES.closed, {});
+    const { effectiveness } = context.deps.config;
+    const closing = planChange(context, ticket, {
+      kind: 'close',
+      effectivenessRequired: effectiveness.enabled && effectiveness.requiredBeforeClose,
+    });
+    const updated = await applyChange(context, ticket, closing);
     let told = '';
     if (ticket.complainantEmail) {
       await mailComplainant(context.tx, context.deps, updated, 'closure', {});
@@ -419,15 +406,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   },
 
   async rouvrir(ticket, _command, context) {
-    if (ticket.status !== 'closed' && ticket.status !== 'rejected')
-      refuse('la réclamation n’est ni clôturée ni non recevable');
-    const updated = await change(context, ticket, {
-      status: 'in_progress',
-      closedAt: null,
-      receivable: true,
-      effective: null,
-    });
-    await event(context, ticket, EVENT_TYPES.reopened, { from: ticket.status });
+    const updated = await applyChange(context, ticket, planChange(context, ticket, { kind: 'reopen' }));
     return { ticket: updated, message: 'réclamation rouverte (comptée comme réouverture dans les indicateurs)' };
   },
 

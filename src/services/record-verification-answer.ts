@@ -1,10 +1,11 @@
 // The complainant answers the effectiveness question (« Répondez OUI ou NON », SPEC §2): OUI
 // closes (or not, per configuration), NON sends the ticket back to work; whoever handles it is told.
 import type { Db } from '../db/database.js';
-import { recordEvent } from '../db/events.js';
+import { recordEvents } from '../db/events.js';
 import { updateTicket, type TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import { handlersOf } from '../domain/people.js';
+import { changeTicket } from '../domain/ticket-life-cycle.js';
 import { ticketView } from '../domain/ticket-view.js';
 import type { Deps } from './deps.js';
 import { enqueueStaffMail } from './enqueue-staff-mail.js';
@@ -20,30 +21,28 @@ export async function recordVerificationAnswer(
 ): Promise<void> {
   const { config } = deps;
   const now = deps.clock.now();
-  const close = effective && config.effectiveness.closeOnYes;
-  const status = close ? ('closed' as const) : effective ? ticket.status : ('in_progress' as const);
-  await updateTicket(tx, ticket.id, { effective, status, ...(close ? { closedAt: now } : {}), updatedAt: now });
-  const actor = ticket.complainantEmail ?? 'complainant';
-  await recordEvent(tx, {
-    ticketId: ticket.id,
-    at: now,
-    actor,
-    type: EVENT_TYPES.effectiveness,
-    data: { effective, source: 'complainant' },
-    messageId: messageRowId,
-  });
-  if (close) {
-    await recordEvent(tx, {
+  const outcome = changeTicket(
+    ticket,
+    { kind: 'effectiveness', effective, source: 'complainant', closeOnYes: config.effectiveness.closeOnYes },
+    now,
+  );
+  if (!outcome.ok) throw new Error(outcome.refusal); // a complainant's answer is never refused
+  await updateTicket(tx, ticket.id, { ...outcome.patch, updatedAt: now });
+  await recordEvents(
+    tx,
+    outcome.events.map((e) => ({
       ticketId: ticket.id,
       at: now,
-      actor: 'system',
-      type: EVENT_TYPES.closed,
-      data: { after: 'complainant said yes' },
+      // The answer is the complainant's; what follows from it, the system's.
+      actor: e.type === EVENT_TYPES.effectiveness ? (ticket.complainantEmail ?? 'complainant') : 'system',
+      type: e.type,
+      data: e.data,
       messageId: messageRowId,
-    });
-    if (ticket.complainantEmail) await mailComplainant(tx, deps, ticket, 'closure', {});
-  }
-  const after = { ...ticket, effective, status };
+    })),
+  );
+  const after = { ...ticket, ...outcome.patch };
+  const close = after.status === 'closed';
+  if (close && ticket.complainantEmail) await mailComplainant(tx, deps, ticket, 'closure', {});
   for (const person of handlersOf(config, ticket)) {
     const view = ticketView(after, person, config, { summary: ticket.summary });
     await enqueueStaffMail(tx, deps, {

@@ -3,23 +3,21 @@
 // the chart and the spreadsheet. Figures are computed once; the views differ only in what a
 // reader who is not a doctor may not see of medical tickets (SPEC §4).
 import type { Config } from '../config/config-schema.js';
+import { INDICATOR_SESSIONS, withIndicatorSnapshot, type SnapshotQuery } from '../db/indicator-snapshot.js';
 import {
   backlogAt,
   overdueTicketsAt,
   pipelineFigures,
   EMPTY_FIGURES,
-  INDICATOR_SESSIONS,
   rangeFigures,
   ticketsReceivedIn,
   trendByLevel,
-  withIndicatorSnapshot,
   type BacklogFigures,
   type Dimension,
   type GroupFigures,
   type OverdueTicket,
   type PipelineFigures,
   type RangeFigures,
-  type SnapshotQuery,
   type TicketFigures,
   type TicketLine,
   type TrendPoint,

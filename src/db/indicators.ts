@@ -5,6 +5,7 @@
 // (postgres.js does not bind a Date inside a raw template) and read back as epoch milliseconds.
 import { and, asc, gte, lt, sql, type SQL } from 'drizzle-orm';
 import { EVENT_TYPES } from '../domain/event-types.js';
+import { EMPTY_FIGURES } from '../domain/indicators.js';
 import type { TimeRange } from '../domain/period.js';
 import type { Db } from './database.js';
 import { rowsOf } from './database.js';
@@ -75,21 +76,6 @@ function figuresOf(row: Record<string, unknown>): TicketFigures {
     reopenings: toNumber(row.reopenings),
   };
 }
-
-export const EMPTY_FIGURES: TicketFigures = {
-  received: 0,
-  nonReceivable: 0,
-  receivable: 0,
-  answered: 0,
-  answeredReceivable: 0,
-  onTime: 0,
-  meanAnswerDays: null,
-  medianAnswerDays: null,
-  closed: 0,
-  meanCloseDays: null,
-  medianCloseDays: null,
-  reopenings: 0,
-};
 
 /**
  * Reception, answer, closure and reopening figures for `range`, overall and by level, category,

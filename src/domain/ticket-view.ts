@@ -5,6 +5,7 @@ import type { Config } from '../config/config-schema.js';
 import type { Person } from './people.js';
 import { deadlineSentence, formatFrenchDate, formatFrenchDateTime } from './french-date.js';
 import { parseDuration } from './duration.js';
+import { channelLabel, statusLabel, UNQUALIFIED } from './french-labels.js';
 import { maySeeContent } from './people.js';
 
 /** What the domain needs of a ticket row. */
@@ -51,25 +52,6 @@ export interface TicketView {
   readonly attachments?: readonly { readonly filename: string; readonly size: string }[];
 }
 
-export const STATUS_LABELS: Readonly<Record<string, string>> = {
-  received: 'reçue',
-  in_progress: 'en cours',
-  answered: 'répondue',
-  verifying: 'vérification d’efficacité',
-  closed: 'clôturée',
-  rejected: 'non recevable',
-};
-
-export const CHANNEL_LABELS: Readonly<Record<string, string>> = {
-  email: 'courriel',
-  telephone: 'téléphone',
-  courrier: 'courrier',
-  lrar: 'lettre recommandée',
-  presentiel: 'en présentiel',
-  portail: 'portail',
-  autre: 'autre',
-};
-
 export interface ViewExtras {
   /** The new text of the complaint (signature and quoted history removed). */
   readonly summary?: string;
@@ -92,7 +74,7 @@ export function ticketView(
     visible: maySeeContent(ticket, viewer),
     confidential: ticket.confidential,
     receivedAt: formatFrenchDateTime(ticket.receivedAt, timeZone),
-    channelLabel: CHANNEL_LABELS[ticket.channel] ?? ticket.channel,
+    channelLabel: channelLabel(ticket.channel),
     level: ticket.level,
     levelLabel: level?.label ?? '',
     deadline: {
@@ -107,8 +89,8 @@ export function ticketView(
       short: formatFrenchDate(ticket.deadlineAt, timeZone),
     },
     status: ticket.status,
-    statusLabel: STATUS_LABELS[ticket.status] ?? ticket.status,
-    categoryLabel: config.categories.find((c) => c.key === ticket.category)?.label ?? 'à qualifier',
+    statusLabel: statusLabel(ticket.status),
+    categoryLabel: config.categories.find((c) => c.key === ticket.category)?.label ?? UNQUALIFIED,
     assignee: assignee ? (assignee.name ?? assignee.email) : (ticket.assigneeEmail ?? ''),
   };
   if (!base.visible) return base;

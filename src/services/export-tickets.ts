@@ -4,8 +4,8 @@
 import { ticketsReceivedIn } from '../db/indicators.js';
 import { INDICATOR_DEFINITIONS } from '../domain/indicators.js';
 import { customPeriod, periodLabel, periodRange } from '../domain/period.js';
+import { audienceOf, ticketSheet } from '../domain/digest-report.js';
 import type { CellValue, Sheet, WorkbookWriter } from '../ports.js';
-import { audienceOf, ticketSheet } from './compute-digest.js';
 import type { Deps } from './deps.js';
 
 export type ExportFormat = 'csv' | 'xlsx';

@@ -1,28 +1,11 @@
 // Ticket lists and histories as text for `reclam tickets` / `reclam show`. Confidential (medical)
 // tickets show only reference, dates, level and state unless the viewer is a doctor (SPEC §4).
-import {
-  findTicketByReference,
-  listTickets,
-  ticketHistory,
-  ticketMessages,
-  ticketOutbox,
-  type TicketRow,
-} from '../db/tickets.js';
+import { findTicketByReference, listTickets, ticketHistory, ticketMessages, ticketOutbox } from '../db/tickets.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
+import { CONFIDENTIAL_PLACEHOLDER, statusLabel, UNQUALIFIED } from '../domain/french-labels.js';
 import { findPerson, maySeeContent } from '../domain/people.js';
 import type { Deps } from './deps.js';
 import type { CommandOutput } from './ingest-files.js';
-
-const STATUS_LABELS: Record<TicketRow['status'], string> = {
-  received: 'reçue',
-  in_progress: 'en cours',
-  answered: 'répondue',
-  verifying: 'vérification',
-  closed: 'clôturée',
-  rejected: 'non recevable',
-};
-
-const HIDDEN = '(confidentiel : réservé aux médecins)';
 
 export async function listTicketsText(
   deps: Pick<Deps, 'db' | 'config'>,
@@ -39,12 +22,12 @@ export async function listTicketsText(
     const visible = maySeeContent(t, viewer);
     return [
       t.reference,
-      STATUS_LABELS[t.status],
+      statusLabel(t.status, 'short'),
       `N${t.level}`,
       formatShort(t.receivedAt, tz),
       formatShort(t.deadlineAt, tz),
       visible ? (t.complainantEmail ?? '') : '—',
-      visible ? truncate(t.subject, 50) : HIDDEN,
+      visible ? truncate(t.subject, 50) : CONFIDENTIAL_PLACEHOLDER,
     ];
   });
   const header = ['référence', 'état', 'niveau', 'reçue', 'échéance', 'réclamant', 'objet'];
@@ -60,10 +43,10 @@ export async function showTicket(
   const tz = deps.config.organisation.timezone;
   const visible = maySeeContent(ticket, findPerson(deps.config, args.viewer));
   const lines = [
-    `${ticket.reference} — ${STATUS_LABELS[ticket.status]}`,
+    `${ticket.reference} — ${statusLabel(ticket.status, 'short')}`,
     `  reçue le      ${formatFrenchDateTime(ticket.receivedAt, tz)} (${ticket.channel})`,
     `  niveau        ${ticket.level}, échéance ${formatFrenchDateTime(ticket.deadlineAt, tz)} (règle ${ticket.deadlineRule})`,
-    `  catégorie     ${ticket.category ?? 'à qualifier'}${ticket.confidential ? ' (confidentielle)' : ''}`,
+    `  catégorie     ${ticket.category ?? UNQUALIFIED}${ticket.confidential ? ' (confidentielle)' : ''}`,
     `  assignée à    ${ticket.assigneeEmail ?? 'personne'}`,
   ];
   if (visible) {
@@ -72,7 +55,7 @@ export async function showTicket(
     );
     lines.push(`  objet         ${ticket.subject}`);
   } else {
-    lines.push(`  contenu       ${HIDDEN}`);
+    lines.push(`  contenu       ${CONFIDENTIAL_PLACEHOLDER}`);
   }
   lines.push('', 'Historique');
   for (const event of await ticketHistory(deps.db, ticket.id)) {
@@ -83,7 +66,7 @@ export async function showTicket(
   lines.push('', 'Messages reçus');
   for (const message of await ticketMessages(deps.db, ticket.id)) {
     lines.push(
-      `  ${formatShort(message.receivedAt, tz)}  ${message.kind.padEnd(10)} ${visible ? `${message.fromAddress ?? ''} — ${truncate(message.subject, 60)}` : HIDDEN}`,
+      `  ${formatShort(message.receivedAt, tz)}  ${message.kind.padEnd(10)} ${visible ? `${message.fromAddress ?? ''} — ${truncate(message.subject, 60)}` : CONFIDENTIAL_PLACEHOLDER}`,
     );
     if (visible) lines.push(...indent(truncate(message.text.trim(), 600)));
   }

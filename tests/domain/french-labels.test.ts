@@ -1,6 +1,6 @@
 // The French words of stored values, shared by staff mails, the CLI and the digest.
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, REQUESTER_TYPES } from '../../src/config/config-schema.js';
+import { CHANNELS, REQUESTER_TYPES } from '../../src/domain/ticket.js';
 import {
   capitalized,
   categoryLabel,

@@ -190,10 +190,11 @@ export const configSchema = z
       replySecret: z.string().min(16, 'must be at least 16 characters (use a long random value)'),
       trustDmarcPass: z.boolean().default(false),
       /**
-       * With trustDmarcPass: the authserv-id your receiving server writes in Authentication-Results
-       * (e.g. mx.spst.fr). Only that server's verdict is believed; anyone can write the header.
+       * With trustDmarcPass (then required): the authserv-id your receiving server writes in
+       * Authentication-Results (e.g. mx.spst.fr). Only that server's verdict, added on top of the
+       * mail, is believed; anyone can write the header (domain/authentication-results.ts).
        */
-      authservId: z.string().optional(),
+      authservId: z.string().trim().min(1).optional(),
       tokenTtlDays: z.number().int().positive().default(180),
     }),
     people: z.array(personSchema).min(1),
@@ -359,6 +360,14 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
       if (!levels.has(Number(key)))
         issue(['qualification', 'levels', key], `level ${key} is not one of the levels defined under levels`);
     }
+  }
+  const security = isRecord(config.security) ? config.security : {};
+  if (security.trustDmarcPass === true && !(isString(security.authservId) && security.authservId.trim() !== '')) {
+    // Without it no Authentication-Results could be told from one the sender wrote: trustDmarcPass would do nothing.
+    issue(
+      ['security', 'authservId'],
+      'required when security.trustDmarcPass is true: the authserv-id your receiving mail server writes in Authentication-Results (e.g. mx.spst-exemple.fr)',
+    );
   }
   const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;
   if (isString(address) && emails.has(address)) {

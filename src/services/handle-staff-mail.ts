@@ -253,11 +253,7 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
   const forTicket = input.ticket ? valid.find((id) => id === input.ticket!.id) : valid.find((id) => id > 0);
   if (forTicket !== undefined) return { ok: true, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
   if (security.trustDmarcPass) {
-    const verdict = dmarcPass(
-      mail.headers.get('authentication-results') ?? [],
-      person.email.split('@')[1]!,
-      security.authservId,
-    );
+    const verdict = dmarcPass(mail.headerFields, person.email.split('@')[1]!, security.authservId);
     if (verdict.pass)
       return { ok: true, via: 'dmarc', ticketId: input.ticket?.id ?? -1, anyValidToken: valid.length > 0, reason: '' };
   }

@@ -37,6 +37,17 @@ export type DigestReview = (typeof DIGEST_REVIEWS)[number];
 export const CHANNELS = ['email', 'telephone', 'courrier', 'lrar', 'presentiel', 'portail', 'autre'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
+/**
+ * Certificate checking of a mail server. Verified by default (the server's certificate must chain
+ * to a trusted authority and name the host); `acceptUnverifiedCertificate: true` turns that off,
+ * for a local server with a self-signed certificate only (`reclam check` warns about it).
+ */
+const tlsSchema = z
+  .object({
+    acceptUnverifiedCertificate: z.boolean().default(false),
+  })
+  .prefault({});
+
 const imapSchema = z.object({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(993),
@@ -50,6 +61,7 @@ const imapSchema = z.object({
   pollSeconds: z.number().positive().max(3600).default(60),
   /** Mails fetched, recorded in one transaction and moved together. */
   batchSize: z.number().int().min(1).max(500).default(50),
+  tls: tlsSchema,
 });
 
 const smtpSchema = z.object({
@@ -62,6 +74,7 @@ const smtpSchema = z.object({
   fromName: z.string().optional(),
   /** Seconds to wait for the SMTP server before counting the attempt as a transient failure. */
   timeoutSeconds: z.number().positive().default(30),
+  tls: tlsSchema,
 });
 
 const personSchema = z.object({

@@ -9,7 +9,8 @@ import type { OutboxAttachment } from '../db/schema.js';
 import { parseDuration } from '../domain/duration.js';
 import { exhaustedWindow, windowMs, type BudgetWindow } from '../domain/mail-budget.js';
 import { formatDuration } from '../domain/duration.js';
-import { peopleWithRole } from '../domain/people.js';
+import { findTicketById } from '../db/tickets.js';
+import { maySeeContent, peopleWithRole } from '../domain/people.js';
 import { subjectTag } from '../domain/ticket-reference.js';
 import type { Renderer } from '../ports.js';
 import type { Deps } from './deps.js';
@@ -149,7 +150,11 @@ async function refuseOverBudget(
     },
   });
   if (alreadyTold) return;
+  // The address is the complainant's: named only to a pilot who may see the ticket's content.
+  const ticket = request.ticket ? await findTicketById(tx, request.ticket.id) : undefined;
   for (const pilot of peopleWithRole(deps.config, 'pilot')) {
+    const address =
+      ticket && maySeeContent(ticket, pilot) ? to : ticket ? 'masquée (réclamation réservée aux médecins)' : 'masquée';
     await enqueueMail(tx, deps, {
       kind: 'pilot-alert',
       template: 'pilot-alert',
@@ -161,7 +166,7 @@ async function refuseOverBudget(
         organisation: { name: deps.config.organisation.name },
         alert: 'budget-exceeded',
         reference: request.ticket?.reference,
-        details: { address: to, window: describeWindow(window) },
+        details: { address, window: describeWindow(window) },
       },
     });
   }

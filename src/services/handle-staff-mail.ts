@@ -22,7 +22,7 @@ import {
   type CommandBlock,
   type ParsedCommand,
 } from '../domain/staff-command.js';
-import { ticketView } from '../domain/ticket-view.js';
+import { ticketView, visibleEventData } from '../domain/ticket-view.js';
 import { zonedWallTimeToInstant } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
 import { applyCommand, normaliseChannel, type CommandResult } from './apply-command.js';
@@ -380,11 +380,13 @@ const EVENT_LABELS: Record<string, string> = {
   [EVENT_TYPES.commandForged]: 'commandes non signées refusées',
 };
 
-function describeEvent(type: string, data: Record<string, unknown>, visible: boolean): string {
+function describeEvent(type: string, all: Record<string, unknown>, visible: boolean): string {
   const label = EVENT_LABELS[type];
   if (!label) return type;
+  const data = visibleEventData(all, visible);
   if (type === EVENT_TYPES.assigned && visible) return `${label} : ${String(data.assignee)}`;
-  if (type === EVENT_TYPES.requalified) return `${label} (${String(data.field)} : ${String(data.to)})`;
+  if (type === EVENT_TYPES.requalified)
+    return data.to === undefined ? label : `${label} (${String(data.field)} : ${String(data.to)})`;
   if ([EVENT_TYPES.note, EVENT_TYPES.action, EVENT_TYPES.cause, EVENT_TYPES.why].includes(type as never) && visible)
     return `${label} : ${String(data.text)}`;
   return label;

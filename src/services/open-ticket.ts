@@ -12,11 +12,12 @@ import { computeDeadline } from '../domain/deadline.js';
 import { parseDuration, type Duration } from '../domain/duration.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import { deadlineSentence, formatFrenchDateTime } from '../domain/french-date.js';
-import { findPerson, isConfidentialCategory } from '../domain/people.js';
+import { findPerson } from '../domain/people.js';
 import { qualify, type Qualification, type QualificationFeedback } from '../domain/qualification.js';
 import { resolveQualificationRules } from '../domain/qualification-rules.js';
 import { recentQualificationFeedback } from '../db/qualification-feedback.js';
-import { routeTicket, type Routing } from '../domain/routing.js';
+import { decideReception } from '../domain/reception-confidentiality.js';
+import type { Routing } from '../domain/routing.js';
 import { ticketView } from '../domain/ticket-view.js';
 import { localDateOf } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
@@ -117,7 +118,10 @@ export function planTicket(
     timeZone,
     alsaceMoselle: config.organisation.alsaceMoselle,
   });
-  const routing = routeTicket(
+  // Confidentiality and routing together: a close medical candidate keeps the ticket confidential
+  // and brings in its doctors (domain/reception-confidentiality.ts).
+  const { confidential, routing } = decideReception(
+    qualification,
     {
       category: qualification.category,
       requester: qualification.requester,
@@ -141,7 +145,7 @@ export function planTicket(
     requester: qualification.requester,
     typology: qualification.typology,
     receivable: qualification.receivable,
-    confidential: isConfidentialCategory(config, qualification.category),
+    confidential,
     qualification: { ...qualification, evidence: [...qualification.evidence] },
     receivedAt: input.receivedAt,
     deadlineRule: level.resolveWithin,

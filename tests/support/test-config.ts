@@ -49,3 +49,11 @@ ${options.extra ?? ''}
 export function testConfig(options: TestConfigOptions = {}): Config {
   return loadConfig(testConfigYaml(options), {}, 'test').config;
 }
+
+/** `yaml` with an administrative category whose referent (accueil@) is not a doctor. */
+export function withAdministrativeCategory(yaml: string): string {
+  return yaml.replace(
+    '  - { key: medicale,',
+    '  - { key: administrative, label: Administrative, referents: [accueil@spst-test.fr] }\n  - { key: medicale,',
+  );
+}

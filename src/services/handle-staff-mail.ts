@@ -14,6 +14,7 @@ import { formatFrenchDateTime } from '../domain/french-date.js';
 import type { InboundMail } from '../domain/inbound-mail.js';
 import { referencedMessageIds } from '../domain/inbound-classification.js';
 import { extractNewText } from '../domain/reply-text.js';
+import { mayActOn } from '../domain/ticket-rights.js';
 import { readReplyToken, tokensIn, verifyReplyToken } from '../domain/reply-token.js';
 import {
   COMMAND_HELP,
@@ -121,6 +122,9 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailI
     );
     return { outcome: 'commands', reference: null, applied: 0, refused: block.commands.length };
   }
+  // A valid signature proves who wrote, not that the ticket is still theirs (reassigned since).
+  const right = mayActOn(input.person, ticket, deps.config);
+  if (!right.allowed) return refuseAll(tx, deps, input, ticket, block, right.reason);
   const { results, ticket: after } = await applyAll(tx, deps, input, ticket, block.commands, block.body);
   const asked = new Set(block.commands.map((c) => c.name));
   await reply(tx, deps, input, after, results, block, {
@@ -159,6 +163,39 @@ async function applyAll(
     results.push(applied.result);
   }
   return { results, ticket: current };
+}
+
+/** Every command of the mail refused for the same reason, each recorded, and the person told why. */
+async function refuseAll(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffMailInput,
+  ticket: TicketRow,
+  block: CommandBlock,
+  reason: string,
+): Promise<StaffOutcome> {
+  const results: CommandResult[] = [];
+  for (const command of block.commands) {
+    if (CREATION_ONLY.has(command.name)) continue;
+    await recordEvent(tx, {
+      ticketId: ticket.id,
+      at: deps.clock.now(),
+      actor: input.person.email,
+      type: EVENT_TYPES.commandRefused,
+      data: { command: command.name, args: command.args, reason, notEntitled: true },
+      messageId: input.messageRowId,
+    });
+    results.push({ line: command.line, ok: false, message: reason });
+  }
+  deps.log.info(
+    { ticket: ticket.reference, commands: results.length },
+    'commands from someone who no longer has the ticket: refused, the person is told',
+  );
+  await reply(tx, deps, input, ticket, results, block, {
+    showHelp: block.commands.some((c) => c.name === 'aide') || block.unknown.length > 0,
+    status: false,
+  });
+  return { outcome: 'commands', reference: ticket.reference, applied: 0, refused: results.length };
 }
 
 /** #nouvelle (phone, letter, in person) or a forwarded mail: a ticket in the complainant's name. */

@@ -193,6 +193,34 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.note'))).toHaveLength(1);
   });
 
+  it('refuses the signed reply of someone the ticket was taken from, records it and says why', async () => {
+    const ticket = await complaint();
+    await command('pilote@spst-test.fr', ticket, '#assigner Dr Martin');
+    expect((await ticketRow(ticket.id)).assigneeEmail).toBe('dr.martin@spst-test.fr');
+    // Dr Martin is not a referent of « generale »: once the ticket goes to the reception, his
+    // signed address (from the assignment notice) no longer lets him act.
+    await command('pilote@spst-test.fr', ticket, '#assigner accueil@spst-test.fr');
+    const outcome = await command('dr.martin@spst-test.fr', ticket, '#niveau 1\n#note je m’en occupe');
+    expect(outcome).toMatchObject({ outcome: 'staff', detail: { outcome: 'commands', applied: 0, refused: 2 } });
+    expect(await ticketRow(ticket.id)).toMatchObject({ level: 3, assigneeEmail: 'accueil@spst-test.fr' });
+    expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.note'))).toEqual([]);
+    const refused = await t.database.db.select().from(events).where(eq(events.type, 'command.refused'));
+    expect(refused.map((e) => [e.actor, e.data.command, e.data.notEntitled])).toEqual([
+      ['dr.martin@spst-test.fr', 'niveau', true],
+      ['dr.martin@spst-test.fr', 'note', true],
+    ]);
+    const receipt = await lastReplyTo('dr.martin@spst-test.fr');
+    expect(receipt.kind).toBe('command-result');
+    expect(receipt.text).toContain(
+      '✘ #niveau 1 — la réclamation ne vous est pas (ou plus) confiée (responsable : Accueil) et vous n’êtes pas référent de sa catégorie Générale',
+    );
+    expect(receipt.text).toContain('demandez au pilote de vous la confier (#assigner)');
+    // The category's referent keeps the right to act when the ticket goes to someone else.
+    await command('pilote@spst-test.fr', ticket, '#assigner Dr Martin');
+    await command('accueil@spst-test.fr', ticket, '#note rappelé le réclamant');
+    expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.note'))).toHaveLength(1);
+  });
+
   it('refuses a token signed for another ticket or another person', async () => {
     const first = await complaint('a@example.test');
     const second = await complaint('b@example.test');

@@ -13,7 +13,7 @@ import { parseForwarded } from '../domain/forwarded-mail.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
 import type { InboundMail } from '../domain/inbound-mail.js';
 import { referencedMessageIds } from '../domain/inbound-classification.js';
-import { extractNewText } from '../domain/reply-text.js';
+import { extractNewText, readableText } from '../domain/reply-text.js';
 import { mayActOn } from '../domain/ticket-rights.js';
 import { readReplyToken, tokensIn, verifyReplyToken } from '../domain/reply-token.js';
 import {
@@ -55,11 +55,18 @@ type StaffDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'rand
 const CREATION_ONLY = new Set<ParsedCommand['name']>(['nouvelle', 'de', 'tel', 'entreprise']);
 const FORWARD_SUBJECT = /^\s*(?:(?:fwd?|tr|trans|wg)\s*:\s*)+/i;
 
-export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailInput): Promise<StaffOutcome> {
+/** The mail being handled, with the command lines a reader of it does not see (never applied). */
+interface StaffContext extends StaffMailInput {
+  readonly invisible: readonly string[];
+}
+
+export async function handleStaffMail(tx: Db, deps: StaffDeps, given: StaffMailInput): Promise<StaffOutcome> {
+  const newText = extractNewText({ text: given.mail.text, html: given.mail.html });
+  const input: StaffContext = { ...given, invisible: newText.invisible ?? [] };
   const { mail, person } = input;
-  const newText = extractNewText({ text: mail.text, html: mail.html });
   const block = parseCommandBlock(newText.text);
-  const forwarded = FORWARD_SUBJECT.test(mail.subject) ? parseForwarded(mail.text, mail.html) : null;
+  // What a reader of the forward sees: text hidden in its HTML does not become the complaint.
+  const forwarded = FORWARD_SUBJECT.test(mail.subject) ? parseForwarded(readableText(mail), mail.html) : null;
   const creating = block.commands.some((c) => c.name === 'nouvelle') || (forwarded !== null && !input.ticket);
   const auth = authenticate(deps, input);
   const ticket = input.ticket ?? (auth.ticketId > 0 ? await findTicketById(tx, auth.ticketId) : undefined);
@@ -142,7 +149,7 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailI
 async function applyAll(
   tx: Db,
   deps: StaffDeps,
-  input: StaffMailInput,
+  input: StaffContext,
   ticket: TicketRow,
   commands: readonly ParsedCommand[],
   body: string,
@@ -169,7 +176,7 @@ async function applyAll(
 async function refuseAll(
   tx: Db,
   deps: StaffDeps,
-  input: StaffMailInput,
+  input: StaffContext,
   ticket: TicketRow,
   block: CommandBlock,
   reason: string,
@@ -202,7 +209,7 @@ async function refuseAll(
 async function createForSomeone(
   tx: Db,
   deps: StaffDeps,
-  input: StaffMailInput,
+  input: StaffContext,
   block: CommandBlock,
   forwarded: ReturnType<typeof parseForwarded>,
 ): Promise<StaffOutcome> {
@@ -346,13 +353,35 @@ async function recordForgery(
 async function reply(
   tx: Db,
   deps: StaffDeps,
-  input: StaffMailInput,
+  input: StaffContext,
   ticket: TicketRow | null,
   results: readonly CommandResult[],
   block: CommandBlock,
   options: { showHelp: boolean; status: boolean },
 ): Promise<void> {
   const { config } = deps;
+  // Lines hidden from a reader: never applied, always said (and recorded on the ticket).
+  for (const line of input.invisible)
+    if (ticket)
+      await recordEvent(tx, {
+        ticketId: ticket.id,
+        at: deps.clock.now(),
+        actor: input.person.email,
+        type: EVENT_TYPES.commandRefused,
+        data: { line, reason: 'invisible', invisible: true },
+        messageId: input.messageRowId,
+      });
+  if (input.invisible.length > 0)
+    deps.log.warn({ ticket: ticket?.reference, lines: input.invisible.length }, 'invisible command lines ignored');
+  const listed: readonly CommandResult[] = [
+    ...results,
+    ...input.invisible.map((line) => ({
+      line,
+      ok: false,
+      message:
+        'ligne invisible pour le lecteur de votre message (texte masqué dans sa mise en forme HTML, ou absent de celle-ci) : elle n’a pas été appliquée ; écrivez la commande en texte visible',
+    })),
+  ];
   const view = ticket ? ticketView(ticket, input.person, config, { summary: ticket.summary }) : null;
   const history = options.status && ticket ? await ticketHistory(tx, ticket.id) : [];
   await enqueueStaffMail(tx, deps, {
@@ -366,7 +395,7 @@ async function reply(
       recipientName: input.person.name ?? '',
       reference: ticket?.reference ?? null,
       view,
-      results: results.map((r) => ({ line: r.line, ok: r.ok, message: r.message })),
+      results: listed.map((r) => ({ line: r.line, ok: r.ok, message: r.message })),
       unknown: block.unknown.map((u) => ({ line: u.line, suggestion: u.suggestion ? `#${u.suggestion}` : '' })),
       showHelp: options.showHelp,
       commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })),

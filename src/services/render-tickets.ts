@@ -4,6 +4,7 @@ import { findTicketByReference, listTickets, ticketHistory, ticketMessages, tick
 import { formatFrenchDateTime } from '../domain/french-date.js';
 import { CONFIDENTIAL_PLACEHOLDER, statusLabel, UNQUALIFIED } from '../domain/french-labels.js';
 import { findPerson, maySeeContent } from '../domain/people.js';
+import { visibleErrorText, visibleEventData } from '../domain/ticket-view.js';
 import type { Deps } from './deps.js';
 import type { CommandOutput } from './ingest-files.js';
 
@@ -31,7 +32,7 @@ export async function listTicketsText(
     ];
   });
   const header = ['référence', 'état', 'niveau', 'reçue', 'échéance', 'réclamant', 'objet'];
-  return { output: formatTable([header, ...table]), exitCode: 0 };
+  return { output: printable(formatTable([header, ...table])), exitCode: 0 };
 }
 
 export async function showTicket(
@@ -60,7 +61,7 @@ export async function showTicket(
   lines.push('', 'Historique');
   for (const event of await ticketHistory(deps.db, ticket.id)) {
     lines.push(
-      `  ${formatShort(event.at, tz)}  ${event.type.padEnd(22)} ${visible ? event.actor : event.actor === 'system' ? 'system' : '—'}${describeEvent(event.data)}`,
+      `  ${formatShort(event.at, tz)}  ${event.type.padEnd(22)} ${visible ? event.actor : event.actor === 'system' ? 'system' : '—'}${describeEvent(visibleEventData(event.data, visible))}`,
     );
   }
   lines.push('', 'Messages reçus');
@@ -73,10 +74,19 @@ export async function showTicket(
   lines.push('', 'Messages envoyés');
   for (const mail of await ticketOutbox(deps.db, ticket.id)) {
     lines.push(
-      `  ${formatShort(mail.createdAt, tz)}  ${mail.kind.padEnd(18)} ${mail.status.padEnd(7)} → ${visible ? mail.toAddress : '—'}${mail.lastError ? ` (${mail.lastError})` : ''}`,
+      `  ${formatShort(mail.createdAt, tz)}  ${mail.kind.padEnd(18)} ${mail.status.padEnd(7)} → ${visible ? mail.toAddress : '—'}${mail.lastError ? ` (${visibleErrorText(mail.lastError, visible)})` : ''}`,
     );
   }
-  return { output: `${lines.join('\n')}\n`, exitCode: 0 };
+  return { output: printable(`${lines.join('\n')}\n`), exitCode: 0 };
+}
+
+// Subjects, names and texts come from complainants: an escape sequence in them would drive the
+// administrator's terminal (clear the screen, hide lines, rewrite what is shown).
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Terminal output without control characters (line breaks and tabs kept), each shown as `�`. */
+export function printable(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(CONTROL, '\ufffd');
 }
 
 function describeEvent(data: Record<string, unknown>): string {

@@ -139,5 +139,7 @@ export interface Workbook {
 
 /** Writes workbooks as xlsx (exceljs adapter). */
 export interface WorkbookWriter {
+  /** The digest's spreadsheet, drawn from its report. */
+  writeDigest(report: import('./domain/digest-report.js').DigestReport): Promise<Uint8Array>;
   writeXlsx(workbook: Workbook): Promise<Uint8Array>;
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import postgres from 'postgres';
 import { openDatabase, sessionCount, type Db } from '../../src/db/database.js';
-import { INDICATOR_SESSIONS, INDICATOR_SETTINGS } from '../../src/db/indicators.js';
+import { INDICATOR_SESSIONS, INDICATOR_SETTINGS } from '../../src/db/indicator-snapshot.js';
 import * as schema from '../../src/db/schema.js';
 import { monthPeriod } from '../../src/domain/period.js';
 import { computeDigest } from '../../src/services/compute-digest.js';
@@ -35,7 +35,7 @@ export interface DigestTiming {
   readonly firstMs: number;
   readonly warmMs: number;
   readonly runsMs: number[];
-  /** Sessions sharing the digest's snapshot on PostgreSQL (src/db/indicators.ts INDICATOR_SESSIONS); PGlite has one. */
+  /** Sessions sharing the digest's snapshot on PostgreSQL (src/db/indicator-snapshot.ts INDICATOR_SESSIONS); PGlite has one. */
   readonly sessions?: number;
   /** One more warm run in one session (the statements' capture run), for comparison. */
   readonly oneSessionMs?: number;

@@ -3,6 +3,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
+import { certificateProblem } from '../domain/tls-failure.js';
 import type { FetchedMail, MailboxSession } from '../ports.js';
 
 export interface MailboxOptions {
@@ -26,6 +27,9 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
     autoIdleDelay: 250,
     connectionTimeout: options.connectTimeoutMs ?? 15_000,
     greetingTimeout: options.connectTimeoutMs ?? 15_000,
+    // The server's certificate is checked (direct TLS and STARTTLS alike) unless the
+    // configuration accepts an unverified one (a local server with a self-signed certificate).
+    tls: { rejectUnauthorized: !imap.tls.acceptUnverifiedCertificate },
   });
   let news = false;
   let closed = false;
@@ -42,7 +46,20 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
     log.warn({ err: error }, 'IMAP connection error');
   });
 
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    const problem = certificateProblem(e.code, e.message);
+    if (!problem) throw error;
+    throw Object.assign(
+      new Error(
+        `TLS certificate of the IMAP server refused: ${problem} — for a local server you control with a self-signed certificate, set mailbox.imap.tls.acceptUnverifiedCertificate: true`,
+        { cause: error },
+      ),
+      { code: e.code, tlsFailed: true },
+    );
+  }
   try {
     await ensureFolders(client, [imap.processed, imap.quarantine]);
     const mailbox = await client.mailboxOpen(imap.inbox);

@@ -59,7 +59,8 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
   }
 
   const fields = headerFields(parsed.headerLines);
-  const headers = decodedHeaders(fields);
+  const decoded = decodedFields(fields);
+  const headers = byName(decoded);
   const addresses = (name: string): MailAddress[] =>
     addressList(fields.filter((field) => field.key === name).map((field) => field.text));
 
@@ -100,6 +101,7 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
     subject: headers.get('subject')?.[0] ?? '',
     date: parseDate(headers.get('date')?.[0]),
     headers,
+    headerFields: decoded,
     returnPath,
     contentType,
     text: withoutNul(await bodyText(parsed.text, html)),
@@ -241,13 +243,17 @@ function headerFields(lines: ParsedMail['headerLines']): HeaderField[] {
   return fields;
 }
 
-/** Header values by lower-cased name, in order, with RFC 2047 words decoded. */
-function decodedHeaders(fields: readonly HeaderField[]): Map<string, string[]> {
+/** Header fields in order, with RFC 2047 words decoded. */
+function decodedFields(fields: readonly HeaderField[]): InboundMail['headerFields'] {
+  return fields.map(({ key, text }) => ({ name: key, value: withoutNul(repairC1(decodeEncodedWords(text))).trim() }));
+}
+
+/** Header values by lower-cased name, in order. */
+function byName(fields: InboundMail['headerFields']): Map<string, string[]> {
   const headers = new Map<string, string[]>();
-  for (const { key, text } of fields) {
-    const value = withoutNul(repairC1(decodeEncodedWords(text))).trim();
-    const values = headers.get(key);
-    if (values === undefined) headers.set(key, [value]);
+  for (const { name, value } of fields) {
+    const values = headers.get(name);
+    if (values === undefined) headers.set(name, [value]);
     else values.push(value);
   }
   return headers;

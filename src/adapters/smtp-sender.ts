@@ -2,6 +2,7 @@
 // the SMTP reply code so the outbox can tell transient from permanent failures.
 import nodemailer from 'nodemailer';
 import type { Config } from '../config/config-schema.js';
+import { certificateProblem } from '../domain/tls-failure.js';
 import type { MailSender, OutgoingMail, SendResult } from '../ports.js';
 
 export function createSmtpSender(smtp: Config['mailbox']['smtp']): MailSender {
@@ -15,8 +16,9 @@ export function createSmtpSender(smtp: Config['mailbox']['smtp']): MailSender {
     connectionTimeout: smtp.timeoutSeconds * 1000,
     greetingTimeout: smtp.timeoutSeconds * 1000,
     socketTimeout: smtp.timeoutSeconds * 1000,
-    // A local relay without a certificate is common; STARTTLS is used whenever offered.
-    tls: { rejectUnauthorized: false },
+    // STARTTLS is used whenever offered, and the certificate is checked (whether the connection
+    // starts with TLS or upgrades to it), unless the configuration accepts an unverified one.
+    tls: { rejectUnauthorized: !smtp.tls.acceptUnverifiedCertificate },
   });
   return {
     async send(mail: OutgoingMail): Promise<SendResult> {
@@ -49,14 +51,29 @@ export function createSmtpSender(smtp: Config['mailbox']['smtp']): MailSender {
         return { ok: true, response: String(info.response ?? '') };
       } catch (error) {
         const e = error as { responseCode?: number; code?: string; message?: string };
-        return { ok: false, responseCode: e.responseCode, code: e.code, message: e.message ?? String(error) };
+        return { ok: false, responseCode: e.responseCode, code: e.code, message: describeSmtpError(error) };
       }
     },
     async verify() {
-      await transport.verify();
+      try {
+        await transport.verify();
+      } catch (error) {
+        throw Object.assign(new Error(describeSmtpError(error), { cause: error }), {
+          code: (error as { code?: string }).code,
+        });
+      }
     },
     close() {
       transport.close();
     },
   };
+}
+
+/** The error's text; a refused certificate says so and names the key that would accept it. */
+function describeSmtpError(error: unknown): string {
+  const e = error as { message?: string; originalCode?: string; code?: string };
+  const problem = certificateProblem(e.originalCode ?? e.code, e.message);
+  if (problem)
+    return `TLS certificate of the SMTP server refused: ${problem} — for a local relay you control with a self-signed certificate, set mailbox.smtp.tls.acceptUnverifiedCertificate: true`;
+  return e.message ?? String(error);
 }

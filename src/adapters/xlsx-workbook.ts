@@ -1,6 +1,11 @@
-// The only file that imports exceljs: writes a Workbook (ports.ts) as an .xlsx file — a bold,
-// frozen header row with a filter on each sheet, column widths and number formats.
-import type { ColumnFormat, Workbook, WorkbookWriter } from '../ports.js';
+// The only file that imports exceljs: the digest's spreadsheet drawn from its report (one sheet per
+// table of the mail, rows and columns from the indicator table), and any Workbook (ports.ts)
+// written as an .xlsx file — a bold, frozen header row with a filter on each sheet, column widths
+// and number formats.
+import type { DigestReport, GroupRow, IndicatorRow } from '../domain/digest-report.js';
+import { backlogColumns, type IndicatorColumn, ticketColumns } from '../domain/indicator-table.js';
+import { compare, type FigureUnit } from '../domain/indicators.js';
+import type { CellValue, ColumnFormat, Sheet, Workbook, WorkbookWriter } from '../ports.js';
 
 const NUMBER_FORMATS: Record<ColumnFormat, string | undefined> = {
   text: '@',
@@ -20,8 +25,142 @@ function sheetName(name: string, taken: Set<string>): string {
   return candidate;
 }
 
-export function createXlsxWriter(): WorkbookWriter {
+const num = (value: number | null, format: 'integer' | 'decimal' | 'percent'): CellValue => ({ value, format });
+
+function unitFormat(unit: FigureUnit): 'integer' | 'decimal' | 'percent' {
+  return unit === 'count' ? 'integer' : unit === 'rate' ? 'percent' : 'decimal';
+}
+
+/** A table by group: the groups' column, then one column per indicator. */
+function groupSheet<F>(
+  name: string,
+  heading: { readonly header: string; readonly width: number },
+  columns: readonly IndicatorColumn<F>[],
+  rows: readonly GroupRow<F>[],
+): Sheet {
   return {
+    name,
+    columns: [heading, ...columns.map((c) => ({ header: c.header, format: unitFormat(c.unit) }))],
+    rows: rows.map((r) => [
+      r.label,
+      ...columns.map((c) => (c.unit === 'count' ? c.value(r.figures) : num(c.value(r.figures), unitFormat(c.unit)))),
+    ]),
+  };
+}
+
+/** The digest's spreadsheet: the period's tickets, then every table of the mail, then the definitions. */
+export function digestWorkbook(report: DigestReport): Workbook {
+  const { labels } = report;
+  const indent = (row: IndicatorRow) => `${row.indicator.sub ? '   ' : ''}${row.indicator.label}`;
+  const summary: Sheet = {
+    name: 'Synthèse',
+    columns: [
+      { header: 'Indicateur', width: 34 },
+      { header: labels.current, width: 16 },
+      { header: labels.previous, width: 16 },
+      { header: 'Écart', width: 12 },
+      { header: labels.lastYear, width: 16 },
+      { header: 'Écart', width: 12 },
+    ],
+    rows: report.overview.map((row) => {
+      const { unit } = row.indicator;
+      const f = unitFormat(unit);
+      return [
+        indent(row),
+        num(row.current, f),
+        num(row.previous, f),
+        num(compare(row.current, row.previous, unit).difference, f),
+        num(row.lastYear, f),
+        num(compare(row.current, row.lastYear, unit).difference, f),
+      ];
+    }),
+  };
+  const overdueSheet: Sheet = {
+    name: 'En retard',
+    columns: [
+      { header: 'Référence', width: 16 },
+      { header: 'Niveau', width: 8, format: 'integer' },
+      { header: 'Catégorie', width: 16 },
+      { header: 'État actuel', width: 14 },
+      { header: 'Reçue le', width: 17, format: 'datetime' },
+      { header: 'Échéance', width: 17, format: 'datetime' },
+      { header: 'Jours de retard', width: 10, format: 'integer' },
+      { header: 'Suivie par', width: 22 },
+      { header: 'Réclamant', width: 28 },
+      { header: 'Objet', width: 48 },
+    ],
+    rows: report.overdue.map((t) => [
+      t.reference,
+      t.level,
+      t.category,
+      t.status,
+      t.receivedAt,
+      t.deadlineAt,
+      t.daysLate,
+      t.assignee,
+      t.complainantWithAddress,
+      t.subject,
+    ]),
+  };
+  const chart = report.trend;
+  const trendSheet: Sheet = {
+    name: 'Tendance 12 mois',
+    columns: [
+      { header: 'Mois', width: 12 },
+      ...chart.levels.map((l) => ({ header: `Reçues ${l.label.toLowerCase()}`, format: 'integer' as const })),
+      { header: 'Reçues', format: 'integer' },
+      ...chart.levels.map((l) => ({ header: `Clôturées ${l.label.toLowerCase()}`, format: 'integer' as const })),
+      { header: 'Clôturées', format: 'integer' },
+    ],
+    rows: report.trendMonths.map((month, m) => {
+      const received = chart.received[m] ?? [];
+      const closed = chart.closed[m] ?? [];
+      return [month, ...received, received.reduce((s, n) => s + n, 0), ...closed, closed.reduce((s, n) => s + n, 0)];
+    }),
+  };
+  const pipelineSheet: Sheet = {
+    name: 'Chaîne de traitement',
+    columns: [
+      { header: 'Indicateur', width: 44 },
+      { header: labels.current, width: 16, format: 'integer' },
+      { header: labels.previous, width: 16, format: 'integer' },
+      { header: labels.lastYear, width: 16, format: 'integer' },
+    ],
+    rows: report.pipeline.map((row) => [indent(row), row.current, row.previous, row.lastYear]),
+  };
+  const definitions: Sheet = {
+    name: 'Définitions',
+    columns: [{ header: 'Définitions des indicateurs', width: 120 }],
+    rows: [
+      ...report.definitions.map((d) => [d]),
+      [
+        `Période : ${labels.current} (du ${report.period.firstDay} au ${report.period.lastDay}, fuseau ${report.timeZone}).`,
+      ],
+      ...(report.audience.confidentialVisible
+        ? []
+        : [['Version sans le contenu des réclamations médicales (réservé aux médecins).']]),
+    ],
+  };
+  return {
+    creator: `reclam — ${report.organisation}`,
+    sheets: [
+      report.tickets,
+      summary,
+      ...report.breakdowns.map((b) =>
+        groupSheet(b.title, { header: b.heading, width: 22 }, ticketColumns('sheet'), b.rows),
+      ),
+      groupSheet('En cours fin de période', { header: 'Niveau', width: 12 }, backlogColumns('sheet'), report.backlog),
+      overdueSheet,
+      trendSheet,
+      pipelineSheet,
+      definitions,
+    ],
+  };
+}
+
+export function createXlsxWriter(): WorkbookWriter {
+  const writer: WorkbookWriter = {
+    writeDigest: (report) => writer.writeXlsx(digestWorkbook(report)),
     async writeXlsx(spec: Workbook): Promise<Uint8Array> {
       // Loaded on first use: exceljs weighs ~30 MB of memory, and the daemon needs it once a month.
       const { default: ExcelJS } = await import('exceljs');
@@ -64,4 +203,5 @@ export function createXlsxWriter(): WorkbookWriter {
       return new Uint8Array(buffer as ArrayBuffer);
     },
   };
+  return writer;
 }

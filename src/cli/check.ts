@@ -30,6 +30,8 @@ export async function runCheck(
   print(await checkDatabase(config));
   print(await checkImap(config, log));
   print(await checkSmtp(config));
+  // Not failures: the administrator chose it, but must know what it gives up.
+  for (const warning of tlsWarnings(config)) out.write(`⚠ ${warning}\n`);
   const failed = verdicts.filter((v) => !v.ok).length;
   out.write(failed === 0 ? 'all checks passed\n' : `${failed} check(s) failed\n`);
   return failed === 0 ? 0 : 1;
@@ -79,10 +81,12 @@ async function checkImap(config: Config, log: Logger): Promise<Verdict> {
       line: `IMAP ${where}: ${imap.inbox} opened (UIDVALIDITY ${probe.uidValidity}, ${probe.messages} mail(s) waiting); folders "${imap.processed}" and "${imap.quarantine}" present`,
     };
   } catch (error) {
-    const e = error as { authenticationFailed?: boolean };
+    const e = error as { authenticationFailed?: boolean; tlsFailed?: boolean };
     const hint = e.authenticationFailed
       ? 'wrong mailbox.imap.user or password'
-      : 'check mailbox.imap.host, port and secure';
+      : e.tlsFailed
+        ? 'check mailbox.imap.host (the name the certificate is for) and mailbox.imap.tls'
+        : 'check mailbox.imap.host, port and secure';
     return { ok: false, line: `IMAP ${where}: ${message(error)} — ${hint}` };
   }
 }
@@ -99,6 +103,20 @@ async function checkSmtp(config: Config): Promise<Verdict> {
   } finally {
     sender.close();
   }
+}
+
+/** One line per mail server whose certificate is not checked. */
+export function tlsWarnings(config: Config): string[] {
+  const servers = [
+    { key: 'mailbox.imap.tls.acceptUnverifiedCertificate', on: config.mailbox.imap.tls.acceptUnverifiedCertificate },
+    { key: 'mailbox.smtp.tls.acceptUnverifiedCertificate', on: config.mailbox.smtp.tls.acceptUnverifiedCertificate },
+  ];
+  return servers
+    .filter((server) => server.on)
+    .map(
+      (server) =>
+        `${server.key} is true: that server's TLS certificate is not checked, so anyone on the network path could pose as it and read the mails and the password; keep it only for a local server you control`,
+    );
 }
 
 function message(error: unknown): string {

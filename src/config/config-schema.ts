@@ -33,6 +33,17 @@ const timezone = z.string().refine(
 export const DIGEST_REVIEWS = ['monthly', 'quarterly', 'annual'] as const;
 export type DigestReview = (typeof DIGEST_REVIEWS)[number];
 
+/**
+ * Certificate checking of a mail server. Verified by default (the server's certificate must chain
+ * to a trusted authority and name the host); `acceptUnverifiedCertificate: true` turns that off,
+ * for a local server with a self-signed certificate only (`reclam check` warns about it).
+ */
+const tlsSchema = z
+  .object({
+    acceptUnverifiedCertificate: z.boolean().default(false),
+  })
+  .prefault({});
+
 const imapSchema = z.object({
   host: z.string().min(1),
   port: z.number().int().min(1).max(65535).default(993),
@@ -46,6 +57,7 @@ const imapSchema = z.object({
   pollSeconds: z.number().positive().max(3600).default(60),
   /** Mails fetched, recorded in one transaction and moved together. */
   batchSize: z.number().int().min(1).max(500).default(50),
+  tls: tlsSchema,
 });
 
 const smtpSchema = z.object({
@@ -58,6 +70,7 @@ const smtpSchema = z.object({
   fromName: z.string().optional(),
   /** Seconds to wait for the SMTP server before counting the attempt as a transient failure. */
   timeoutSeconds: z.number().positive().default(30),
+  tls: tlsSchema,
 });
 
 const personSchema = z.object({
@@ -186,10 +199,11 @@ export const configSchema = z
       replySecret: z.string().min(16, 'must be at least 16 characters (use a long random value)'),
       trustDmarcPass: z.boolean().default(false),
       /**
-       * With trustDmarcPass: the authserv-id your receiving server writes in Authentication-Results
-       * (e.g. mx.spst.fr). Only that server's verdict is believed; anyone can write the header.
+       * With trustDmarcPass (then required): the authserv-id your receiving server writes in
+       * Authentication-Results (e.g. mx.spst.fr). Only that server's verdict, added on top of the
+       * mail, is believed; anyone can write the header (domain/authentication-results.ts).
        */
-      authservId: z.string().optional(),
+      authservId: z.string().trim().min(1).optional(),
       tokenTtlDays: z.number().int().positive().default(180),
     }),
     people: z.array(personSchema).min(1),
@@ -355,6 +369,14 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
       if (!levels.has(Number(key)))
         issue(['qualification', 'levels', key], `level ${key} is not one of the levels defined under levels`);
     }
+  }
+  const security = isRecord(config.security) ? config.security : {};
+  if (security.trustDmarcPass === true && !(isString(security.authservId) && security.authservId.trim() !== '')) {
+    // Without it no Authentication-Results could be told from one the sender wrote: trustDmarcPass would do nothing.
+    issue(
+      ['security', 'authservId'],
+      'required when security.trustDmarcPass is true: the authserv-id your receiving mail server writes in Authentication-Results (e.g. mx.spst-exemple.fr)',
+    );
   }
   const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;
   if (isString(address) && emails.has(address)) {

@@ -17,6 +17,12 @@ export interface InboundAttachment {
   readonly content: Uint8Array;
 }
 
+export interface HeaderField {
+  /** Lower-cased, e.g. `received`. */
+  readonly name: string;
+  readonly value: string;
+}
+
 export interface InboundMail {
   /** Message-ID without angle brackets; `sha256-<hex>@reclam.invalid` when the mail had none. */
   readonly messageId: string;
@@ -32,6 +38,11 @@ export interface InboundMail {
   readonly date: Date | null;
   /** Header values by lower-cased name, in order of appearance, decoded to text. */
   readonly headers: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Every header field in order, topmost first, as in `headers`. Trace fields need it: whether an
+   * Authentication-Results is above or below a Received decides who wrote it (RFC 8601 §5).
+   */
+  readonly headerFields: readonly HeaderField[];
   /** Envelope sender from Return-Path: `''` for the null sender `<>`, null when the header is absent. */
   readonly returnPath: string | null;
   /** Top-level MIME type, lower-cased, e.g. `multipart/report`. */

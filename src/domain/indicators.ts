@@ -1,6 +1,8 @@
 // The maths and the words of the indicators the procedures promise (SPEC §5): rates, means,
 // medians, comparisons with the previous period and the same period last year, age buckets of
-// the backlog, and French formatting. Figures themselves are counted in SQL (src/db/indicators.ts).
+// the backlog, and French formatting. Figures themselves are counted in SQL (src/db/indicators.ts);
+// the indicators the digest shows, and how each is computed from them, are in indicator-table.ts.
+import type { TicketFigures } from '../db/indicators.js';
 
 /**
  * The definitions every figure follows, in French, as the digest's footer and the spreadsheet's
@@ -35,6 +37,22 @@ export const INDICATOR_DEFINITIONS: readonly string[] = [
   'Comparaisons : la période précédente et la même période un an plus tôt (pour une année : les deux années précédentes), calculées avec le même recul après leur fin que la période présentée.',
   'Les réclamations médicales comptent dans tous les chiffres ; leur objet, leur contenu et l’identité du réclamant ne sont montrés qu’aux médecins.',
 ];
+
+/** The figures of a group without any ticket: zero counts, no mean nor median. */
+export const EMPTY_FIGURES: TicketFigures = {
+  received: 0,
+  nonReceivable: 0,
+  receivable: 0,
+  answered: 0,
+  answeredReceivable: 0,
+  onTime: 0,
+  meanAnswerDays: null,
+  medianAnswerDays: null,
+  closed: 0,
+  meanCloseDays: null,
+  medianCloseDays: null,
+  reopenings: 0,
+};
 
 /** Arithmetic mean; null for no values. */
 export function mean(values: readonly number[]): number | null {

@@ -67,6 +67,19 @@ export interface Qualification {
   readonly acknowledgementLevel: number;
   /** Why it is not receivable, when it is not. */
   readonly nonReceivableKind: NonReceivableKind | null;
+  /**
+   * Every category with positive evidence, most likely first: its score and its probability
+   * under the same softmax that chose `category` (so the chosen one's is `confidences.category`).
+   * What a close second choice is decided from (reception-confidentiality.ts).
+   */
+  readonly categoryCandidates: readonly CategoryCandidate[];
+}
+
+export interface CategoryCandidate {
+  readonly key: string;
+  readonly score: number;
+  /** 0–1. */
+  readonly probability: number;
 }
 
 /**
@@ -152,7 +165,8 @@ export function qualify(
     });
   }
   applyLearned(categoryScores, learned.get('category'));
-  const categoryPick = pick(categoryScores, 2);
+  const categoryPick = pick(categoryScores, CATEGORY_TEMPERATURE);
+  const categoryCandidates = candidatesOf(categoryScores, CATEGORY_TEMPERATURE);
   const category =
     categoryPick && categoryPick.score > 0 ? categoryPick.key : (rules.fallbackCategory ?? categoryPick?.key ?? null);
   const categoryConfidence = categoryPick && categoryPick.score > 0 ? categoryPick.probability : 0;
@@ -269,6 +283,7 @@ export function qualify(
     lowConfidence,
     acknowledgementLevel,
     nonReceivableKind,
+    categoryCandidates,
   };
 }
 
@@ -294,9 +309,12 @@ function unqualified(defaultLevel: number): Qualification {
     lowConfidence: true,
     acknowledgementLevel: defaultLevel,
     nonReceivableKind: null,
+    categoryCandidates: [],
   };
 }
 
+/** Softmax temperature of the category choice (score points). */
+const CATEGORY_TEMPERATURE = 2;
 const ADHERENT_PRIOR = 0.5;
 const DYSFUNCTION_SUPPORT = 0.5;
 const OUTSIDE_ACTIVITY_SHARE = 1;
@@ -813,6 +831,21 @@ function pick(
   let total = 0;
   for (const s of scores.values()) total += Math.exp((s.score - best.score) / temperature);
   return { ...best, probability: 1 / total };
+}
+
+/** The keys with a positive score, most likely first, with their softmax probabilities (rounded). */
+function candidatesOf(scores: ReadonlyMap<string, Scored>, temperature: number): CategoryCandidate[] {
+  const best = Math.max(...[...scores.values()].map((s) => s.score));
+  let total = 0;
+  for (const s of scores.values()) total += Math.exp((s.score - best) / temperature);
+  return [...scores.entries()]
+    .filter(([, s]) => s.score > 0)
+    .map(([key, s]) => ({
+      key,
+      score: Math.round(s.score * 100) / 100,
+      probability: round(Math.exp((s.score - best) / temperature) / total),
+    }))
+    .sort((a, b) => b.score - a.score);
 }
 
 function runnerUp(scores: ReadonlyMap<string, Scored>, chosen: string, prefix = ''): string {

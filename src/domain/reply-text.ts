@@ -5,6 +5,7 @@
 
 import EmailReplyParser from 'email-reply-parser';
 import sanitizeHtml from 'sanitize-html';
+import { visibleHtml } from './visible-html.js';
 
 /** The new text of a reply; see {@link extractNewText}. */
 export interface NewText {
@@ -14,6 +15,12 @@ export interface NewText {
   readonly core: string;
   /** Whether anything was removed as quoted history. */
   readonly quoted: boolean;
+  /**
+   * Command-like lines (`#…`) of the mail that a reader does not see, so not in `text`: hidden in
+   * the HTML (display:none, zero size, white on white…), or in a text part that the HTML part does
+   * not show. For the receipt: nothing is dropped silently.
+   */
+  readonly invisible?: readonly string[];
 }
 
 /**
@@ -31,26 +38,103 @@ export interface NewText {
  */
 export function extractNewText(mail: { readonly text: string; readonly html: string | null }): NewText {
   const plain = normaliseText(mail.text);
+  // Only what a reader of the HTML sees (visible-html.ts): hidden elements and text are gone.
+  const converted = mail.html !== null ? convertHtml(mail.html, { dropQuotes: true }) : null;
   let stripped: Stripped = { lines: [], quoted: false };
+  const invisible: string[] = [];
   if (!isBlank(plain)) {
     stripped = stripHistory(plain);
-    if (mail.html !== null && (isDoubleSpaced(stripped.lines) || !stripped.quoted)) {
-      // The text part may be a generic converter's rendering of the HTML (mailparser fills it so
-      // for HTML-only mails): it double-spaces Outlook's one-paragraph-per-line HTML, which would
-      // split a command block, and may keep quoted history unmarked. The HTML is read instead
-      // when it shows the same mail and either problem is present.
-      const converted = htmlToText(mail.html, { dropQuotes: true });
-      const fromHtml = stripHistory(converted.text);
-      const useHtml = rendersSameMail(fromHtml.lines, plain) && (isDoubleSpaced(stripped.lines) || converted.quoted);
-      if (useHtml) stripped = converted.quoted ? withQuoted(fromHtml) : fromHtml;
+    if (converted !== null) {
+      // Read lazily: the history of the HTML rendering is only needed when it replaces the text.
+      const fromHtml = (): Stripped => stripHistory(converted.text);
+      const unseen = unseenLines(stripped.lines, converted);
+      if (unseen.disagrees) {
+        // The text part says what the HTML does not show (the parser's rendering of hidden HTML,
+        // or a text part written apart): a reader sees the HTML, so that is what counts.
+        stripped = converted.quoted ? withQuoted(fromHtml()) : fromHtml();
+        invisible.push(...unseen.commands);
+      } else if (isDoubleSpaced(stripped.lines) || !stripped.quoted) {
+        // The text part may be a generic converter's rendering of the HTML (mailparser fills it so
+        // for HTML-only mails): it double-spaces Outlook's one-paragraph-per-line HTML, which would
+        // split a command block, and may keep quoted history unmarked. The HTML is read instead
+        // when it shows the same mail and either problem is present.
+        const html = fromHtml();
+        const useHtml = rendersSameMail(html.lines, plain) && (isDoubleSpaced(stripped.lines) || converted.quoted);
+        if (useHtml) stripped = converted.quoted ? withQuoted(html) : html;
+      }
     }
-  } else if (mail.html !== null) {
-    const converted = htmlToText(mail.html, { dropQuotes: true });
+  } else if (converted !== null) {
     stripped = stripHistory(converted.text);
     if (converted.quoted) stripped = withQuoted(stripped);
   }
   const text = tidy(withoutDisclaimers(stripped.lines.filter((line) => !isMobileFooter(line))));
-  return { text: text.join('\n'), core: tidy(withoutSignature(text)).join('\n'), quoted: stripped.quoted };
+  if (converted !== null) invisible.push(...commandsIn(converted.hidden));
+  const shown = squash(text.join('\n'));
+  const unseen = [...new Set(invisible)].filter((line) => !shown.includes(squash(line))).slice(0, 10);
+  return {
+    text: text.join('\n'),
+    core: tidy(withoutSignature(text)).join('\n'),
+    quoted: stripped.quoted,
+    ...(unseen.length > 0 ? { invisible: unseen } : {}),
+  };
+}
+
+/**
+ * The whole text of a mail as a reader sees it: its text part, unless the HTML part does not show
+ * what it says (see {@link extractNewText}); then the HTML part's visible text. For reading a
+ * forwarded mail's header block and body.
+ */
+export function readableText(mail: { readonly text: string; readonly html: string | null }): string {
+  if (mail.html === null) return mail.text;
+  const converted = convertHtml(mail.html, { dropQuotes: false });
+  if (isBlank(mail.text)) return converted.text;
+  return unseenLines(normaliseText(mail.text).split('\n'), converted).disagrees ? converted.text : mail.text;
+}
+
+/** White space (and case) removed: the same words whatever the rendering's line breaks. */
+function squash(text: string): string {
+  return text.replace(/[\s\u200b-\u200d\u2060\ufeff]+/g, '').toLowerCase();
+}
+
+/**
+ * The lines of the text part that the HTML part does not show, when they matter: a command line,
+ * or a line holding text that the HTML hides. Other differences (a link written out, an image
+ * placeholder) are the usual ones between two renderings of one mail.
+ */
+function unseenLines(
+  lines: readonly string[],
+  html: { readonly text: string; readonly hidden: readonly string[] },
+): { disagrees: boolean; commands: string[] } {
+  const seen = squash(html.text);
+  const hidden = html.hidden.map(squash).filter((part) => part.length >= 3);
+  const commands: string[] = [];
+  let disagrees = false;
+  for (const line of lines) {
+    const squashed = squash(line);
+    // A link is written out in the text part (`la page <https://…>`), shown as its words in HTML.
+    const words = squash(line.replace(LINK_TARGET, ''));
+    if (squashed.length === 0 || seen.includes(squashed) || (words.length > 0 && seen.includes(words))) continue;
+    const command = COMMAND_LIKE.test(line);
+    if (
+      command ||
+      hidden.some((part) => squashed.includes(part) || (squashed.length >= 3 && part.includes(squashed)))
+    ) {
+      disagrees = true;
+      if (command) commands.push(line.trim());
+    }
+  }
+  return { disagrees, commands };
+}
+
+const COMMAND_LIKE = /^\s*#\p{L}/u;
+const LINK_TARGET = /<(?:https?|mailto):[^>\s]*>|\bhttps?:\/\/\S+/gi;
+
+/** The `#command …` pieces of hidden text, one each (hidden blocks lose their line breaks). */
+function commandsIn(hidden: readonly string[]): string[] {
+  const found: string[] = [];
+  for (const text of hidden)
+    for (const match of text.matchAll(/(?:^|\s)(#\p{L}[^#\n]*)/gu)) found.push(match[1]!.trim().slice(0, 80));
+  return found;
 }
 
 /** Whether no two non-blank lines follow each other (and there are several): a converter's output. */
@@ -127,15 +211,26 @@ const HEADER_OPENING = /^\s*\*?\s*(?:de|from|von|van|da|envoy[ée](?: le)?|sent|
 /**
  * Text of an HTML body: `<br>` and block boundaries become line breaks, paragraphs (except
  * Outlook's `p.MsoNormal` lines) are set off by a blank line, table cells are separated by tabs,
- * entities are decoded, `style`/`script`/`head` are dropped. With `dropQuotes`, quoted history is
+ * entities are decoded, what a reader does not see is dropped first (`visibleHtml`: `head`, `style`,
+ * `script`, hidden elements and text, listed in `hidden`). With `dropQuotes`, quoted history is
  * removed before conversion (see {@link extractNewText}) and `quoted` says whether any was found.
  * Built on sanitize-html: its parser balances the markup, our filter drops the quote elements,
  * and only the attribute-free tags it lets through are then turned into breaks.
  */
 export function htmlToText(html: string, options: { readonly dropQuotes: boolean }): { text: string; quoted: boolean } {
+  const { text, quoted } = convertHtml(html, options);
+  return { text, quoted };
+}
+
+/** {@link htmlToText}, with the text removed because a reader does not see it. */
+function convertHtml(
+  html: string,
+  options: { readonly dropQuotes: boolean },
+): { text: string; quoted: boolean; hidden: readonly string[] } {
   let cutAt = Number.POSITIVE_INFINITY;
   let quoted = false;
-  const cleaned = sanitizeHtml(html, {
+  const visible = visibleHtml(html);
+  const cleaned = sanitizeHtml(visible.html, {
     allowedTags: KEPT_TAGS,
     allowedAttributes: {},
     // Outlook writes every line as a `p.MsoNormal` without margins: a line, not a paragraph.
@@ -173,7 +268,7 @@ export function htmlToText(html: string, options: { readonly dropQuotes: boolean
     },
   });
   const kept = cutAt < cleaned.length ? cleaned.slice(0, cutAt) : cleaned;
-  return { text: tidy(normaliseText(markupToText(kept)).split('\n')).join('\n'), quoted };
+  return { text: tidy(normaliseText(markupToText(kept)).split('\n')).join('\n'), quoted, hidden: visible.hidden };
 }
 
 // sanitize-html's output is canonical: tags are `<name>`, `</name>` or `<name />` without

@@ -5,10 +5,10 @@
 import type { Config } from '../config/config-schema.js';
 import { computeDeadline } from './deadline.js';
 import { parseDuration, type Duration } from './duration.js';
-import { isConfidentialCategory } from './people.js';
 import { qualify, type Qualification, type QualificationFeedback } from './qualification.js';
 import { resolveQualificationRules } from './qualification-rules.js';
-import { routeTicket, type Routing } from './routing.js';
+import { decideReception } from './reception-confidentiality.js';
+import type { Routing } from './routing.js';
 import type { Channel, TicketStatus } from './ticket.js';
 import { localDateOf } from './zoned-time.js';
 
@@ -105,7 +105,10 @@ export function planTicket(
     timeZone,
     alsaceMoselle: config.organisation.alsaceMoselle,
   });
-  const routing = routeTicket(
+  // Confidentiality and routing together: a close medical candidate keeps the ticket confidential
+  // and brings in its doctors (domain/reception-confidentiality.ts).
+  const { confidential, routing } = decideReception(
+    qualification,
     {
       category: qualification.category,
       requester: qualification.requester,
@@ -129,7 +132,7 @@ export function planTicket(
     requester: qualification.requester,
     typology: qualification.typology,
     receivable: qualification.receivable,
-    confidential: isConfidentialCategory(config, qualification.category),
+    confidential,
     qualification: { ...qualification, evidence: [...qualification.evidence] },
     receivedAt: input.receivedAt,
     deadlineRule: level.resolveWithin,

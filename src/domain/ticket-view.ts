@@ -5,7 +5,9 @@ import type { Config } from '../config/config-schema.js';
 import type { Person } from './people.js';
 import { deadlineSentence, formatFrenchDate, formatFrenchDateTime } from './french-date.js';
 import { parseDuration } from './duration.js';
+import { channelLabel, statusLabel, UNQUALIFIED } from './french-labels.js';
 import { maySeeContent } from './people.js';
+import { maskAddresses } from './personal-data.js';
 
 /** What the domain needs of a ticket row. */
 export interface TicketFacts {
@@ -51,25 +53,6 @@ export interface TicketView {
   readonly attachments?: readonly { readonly filename: string; readonly size: string }[];
 }
 
-export const STATUS_LABELS: Readonly<Record<string, string>> = {
-  received: 'reçue',
-  in_progress: 'en cours',
-  answered: 'répondue',
-  verifying: 'vérification d’efficacité',
-  closed: 'clôturée',
-  rejected: 'non recevable',
-};
-
-export const CHANNEL_LABELS: Readonly<Record<string, string>> = {
-  email: 'courriel',
-  telephone: 'téléphone',
-  courrier: 'courrier',
-  lrar: 'lettre recommandée',
-  presentiel: 'en présentiel',
-  portail: 'portail',
-  autre: 'autre',
-};
-
 export interface ViewExtras {
   /** The new text of the complaint (signature and quoted history removed). */
   readonly summary?: string;
@@ -92,7 +75,7 @@ export function ticketView(
     visible: maySeeContent(ticket, viewer),
     confidential: ticket.confidential,
     receivedAt: formatFrenchDateTime(ticket.receivedAt, timeZone),
-    channelLabel: CHANNEL_LABELS[ticket.channel] ?? ticket.channel,
+    channelLabel: channelLabel(ticket.channel),
     level: ticket.level,
     levelLabel: level?.label ?? '',
     deadline: {
@@ -107,8 +90,8 @@ export function ticketView(
       short: formatFrenchDate(ticket.deadlineAt, timeZone),
     },
     status: ticket.status,
-    statusLabel: STATUS_LABELS[ticket.status] ?? ticket.status,
-    categoryLabel: config.categories.find((c) => c.key === ticket.category)?.label ?? 'à qualifier',
+    statusLabel: statusLabel(ticket.status),
+    categoryLabel: config.categories.find((c) => c.key === ticket.category)?.label ?? UNQUALIFIED,
     assignee: assignee ? (assignee.name ?? assignee.email) : (ticket.assigneeEmail ?? ''),
   };
   if (!base.visible) return base;
@@ -124,6 +107,52 @@ export function ticketView(
     summary: extras.summary ?? '',
     attachments: (extras.attachments ?? []).map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
   };
+}
+
+// What an event may show to someone who may not see the ticket's content: dates, level and state
+// changes, never text a person wrote (notes, reasons, responses), names or addresses.
+const EVENT_KEYS_WITHOUT_CONTENT = new Set([
+  'level',
+  'deadlineRule',
+  'deadlineAt',
+  'dueAt',
+  'via',
+  'channel',
+  'linkedTo',
+  'kind',
+  'attempts',
+  'permanent',
+  'effective',
+  'command',
+  'window',
+  'pilotAlerted',
+  'from',
+  'to',
+  'field',
+]);
+/** Requalified fields whose values are no content (a typology or requester type would tell it). */
+const FIELDS_WITHOUT_CONTENT = new Set(['level', 'category', 'channel', 'receivable']);
+
+/**
+ * The part of an event's data that may be shown (CLI history, #statut): everything when the
+ * viewer may see the ticket's content (`visible`, from `ticketView`/`maySeeContent`); otherwise
+ * only dates, level and state keys, with any e-mail address in an error text masked.
+ */
+export function visibleEventData(data: Record<string, unknown>, visible: boolean): Record<string, unknown> {
+  if (visible) return data;
+  const shown: Record<string, unknown> = {};
+  const field = typeof data.field === 'string' ? data.field : undefined;
+  for (const [key, value] of Object.entries(data)) {
+    if ((key === 'from' || key === 'to') && !(field && FIELDS_WITHOUT_CONTENT.has(field))) continue;
+    if (key === 'error') shown.error = maskAddresses(String(value));
+    else if (EVENT_KEYS_WITHOUT_CONTENT.has(key)) shown[key] = value;
+  }
+  return shown;
+}
+
+/** An SMTP error or other server text as `viewer` may see it: addresses masked unless `visible`. */
+export function visibleErrorText(text: string, visible: boolean): string {
+  return visible ? text : maskAddresses(text);
 }
 
 /** 1 234 567 → `1,2 Mo`. */

@@ -255,7 +255,8 @@ async function alertPilots(tx: Db, deps: DeliverDeps, row: OutboxRow, error: str
   const reference = row.headers['X-Reclam-Ticket'];
   const ticket = row.ticketId ? await findTicketById(tx, row.ticketId) : undefined;
   for (const pilot of peopleWithRole(deps.config, 'pilot')) {
-    // A medical ticket's recipient (the complainant) and subject are not the pilot's to see.
+    // A medical ticket's recipient (the complainant), subject and the server's reply (which
+    // usually quotes the recipient's address) are not the pilot's to see.
     const visible = !ticket || maySeeContent(ticket, pilot);
     await enqueueMail(tx, deps, {
       kind: 'pilot-alert',
@@ -270,7 +271,7 @@ async function alertPilots(tx: Db, deps: DeliverDeps, row: OutboxRow, error: str
         reference,
         details: visible
           ? { to: row.toAddress, subject: row.subject, attempts: row.attempts, error }
-          : { attempts: row.attempts, error },
+          : { attempts: row.attempts, error: maskAddresses(error) },
       },
     });
   }

@@ -13,11 +13,12 @@ import {
   type QueuedOutboxRow,
 } from '../db/outbox.js';
 import type { OutboxAttachment } from '../db/schema.js';
+import { findTicketById, type TicketRow } from '../db/tickets.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
 import { windowMs, type BudgetWindow } from '../domain/mail-budget.js';
 import { singleAddress } from '../domain/mail-address.js';
-import { peopleWithRole } from '../domain/people.js';
+import { maySeeContent, peopleWithRole } from '../domain/people.js';
 import { subjectTag } from '../domain/ticket-reference.js';
 import type { Renderer } from '../ports.js';
 import type { Deps } from './deps.js';
@@ -253,6 +254,12 @@ async function refuseOverBudget(
     for (const address of await budgetAlertsSentSince(tx, to, new Date(now.getTime() - windowMs(window))))
       told.add(`${address} ${formatDuration(window.within)}`);
   }
+  // The address is the complainant's: named only to a pilot who may see the ticket's content.
+  const tickets = new Map<number, TicketRow | undefined>();
+  for (const i of spent.keys()) {
+    const id = requests[i]!.ticket?.id;
+    if (id !== undefined && !tickets.has(id)) tickets.set(id, await findTicketById(tx, id));
+  }
   const events: NewEvent[] = [];
   const alerts: MailRequest[] = [];
   for (const [i, window] of spent) {
@@ -274,7 +281,14 @@ async function refuseOverBudget(
       },
     });
     if (!alerting) continue;
+    const ticket = request.ticket ? tickets.get(request.ticket.id) : undefined;
     for (const pilot of peopleWithRole(deps.config, 'pilot')) {
+      const shown =
+        ticket && maySeeContent(ticket, pilot)
+          ? to
+          : ticket
+            ? 'masquée (réclamation réservée aux médecins)'
+            : 'masquée';
       alerts.push({
         kind: 'pilot-alert',
         template: 'pilot-alert',
@@ -286,7 +300,7 @@ async function refuseOverBudget(
           organisation: { name: deps.config.organisation.name },
           alert: 'budget-exceeded',
           reference: request.ticket?.reference,
-          details: { address: to, window: describeWindow(window) },
+          details: { address: shown, window: describeWindow(window) },
         },
       });
     }

@@ -4,8 +4,8 @@
 import { ticketsReceivedIn } from '../db/indicators.js';
 import { INDICATOR_DEFINITIONS } from '../domain/indicators.js';
 import { customPeriod, periodLabel, periodRange } from '../domain/period.js';
+import { audienceOf, ticketSheet } from '../domain/digest-report.js';
 import type { CellValue, Sheet, WorkbookWriter } from '../ports.js';
-import { audienceOf, ticketSheet } from './compute-digest.js';
 import type { Deps } from './deps.js';
 
 export type ExportFormat = 'csv' | 'xlsx';
@@ -68,7 +68,18 @@ function csvCell(cell: CellValue): string {
   if (typeof cell === 'object') return cell.value === null ? '' : csvCell(cell.value);
   if (typeof cell === 'number') return String(cell).replace('.', ',');
   if (typeof cell === 'boolean') return cell ? 'oui' : 'non';
-  return /[;"\r\n]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
+  const text = neutraliseFormula(cell);
+  return /[;"\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+// What spreadsheet software runs as a formula when a CSV cell starts with it (OWASP, CSV
+// injection): = + - @, a tab or a carriage return. Subjects, names and summaries are the
+// complainant's own words, so `=HYPERLINK(…)` or `@SUM(…)` must reach the pilot as text.
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/** A text cell that would be read as a formula gets a leading `'`, which keeps it text. */
+export function neutraliseFormula(text: string): string {
+  return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
 /**

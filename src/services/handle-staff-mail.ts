@@ -13,7 +13,8 @@ import { parseForwarded } from '../domain/forwarded-mail.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
 import type { InboundMail } from '../domain/inbound-mail.js';
 import { referencedMessageIds } from '../domain/inbound-classification.js';
-import { extractNewText } from '../domain/reply-text.js';
+import { extractNewText, readableText } from '../domain/reply-text.js';
+import { mayActOn } from '../domain/ticket-rights.js';
 import { readReplyToken, tokensIn, verifyReplyToken } from '../domain/reply-token.js';
 import {
   COMMAND_HELP,
@@ -22,7 +23,7 @@ import {
   type CommandBlock,
   type ParsedCommand,
 } from '../domain/staff-command.js';
-import { ticketView } from '../domain/ticket-view.js';
+import { ticketView, visibleEventData } from '../domain/ticket-view.js';
 import { zonedWallTimeToInstant } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
 import { applyCommand, normaliseChannel, type CommandResult } from './apply-command.js';
@@ -54,11 +55,18 @@ type StaffDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'rand
 const CREATION_ONLY = new Set<ParsedCommand['name']>(['nouvelle', 'de', 'tel', 'entreprise']);
 const FORWARD_SUBJECT = /^\s*(?:(?:fwd?|tr|trans|wg)\s*:\s*)+/i;
 
-export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailInput): Promise<StaffOutcome> {
+/** The mail being handled, with the command lines a reader of it does not see (never applied). */
+interface StaffContext extends StaffMailInput {
+  readonly invisible: readonly string[];
+}
+
+export async function handleStaffMail(tx: Db, deps: StaffDeps, given: StaffMailInput): Promise<StaffOutcome> {
+  const newText = extractNewText({ text: given.mail.text, html: given.mail.html });
+  const input: StaffContext = { ...given, invisible: newText.invisible ?? [] };
   const { mail, person } = input;
-  const newText = extractNewText({ text: mail.text, html: mail.html });
   const block = parseCommandBlock(newText.text);
-  const forwarded = FORWARD_SUBJECT.test(mail.subject) ? parseForwarded(mail.text, mail.html) : null;
+  // What a reader of the forward sees: text hidden in its HTML does not become the complaint.
+  const forwarded = FORWARD_SUBJECT.test(mail.subject) ? parseForwarded(readableText(mail), mail.html) : null;
   const creating = block.commands.some((c) => c.name === 'nouvelle') || (forwarded !== null && !input.ticket);
   const auth = authenticate(deps, input);
   const ticket = input.ticket ?? (auth.ticketId > 0 ? await findTicketById(tx, auth.ticketId) : undefined);
@@ -121,6 +129,9 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailI
     );
     return { outcome: 'commands', reference: null, applied: 0, refused: block.commands.length };
   }
+  // A valid signature proves who wrote, not that the ticket is still theirs (reassigned since).
+  const right = mayActOn(input.person, ticket, deps.config);
+  if (!right.allowed) return refuseAll(tx, deps, input, ticket, block, right.reason);
   const { results, ticket: after } = await applyAll(tx, deps, input, ticket, block.commands, block.body);
   const asked = new Set(block.commands.map((c) => c.name));
   await reply(tx, deps, input, after, results, block, {
@@ -138,7 +149,7 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, input: StaffMailI
 async function applyAll(
   tx: Db,
   deps: StaffDeps,
-  input: StaffMailInput,
+  input: StaffContext,
   ticket: TicketRow,
   commands: readonly ParsedCommand[],
   body: string,
@@ -161,11 +172,44 @@ async function applyAll(
   return { results, ticket: current };
 }
 
+/** Every command of the mail refused for the same reason, each recorded, and the person told why. */
+async function refuseAll(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffContext,
+  ticket: TicketRow,
+  block: CommandBlock,
+  reason: string,
+): Promise<StaffOutcome> {
+  const results: CommandResult[] = [];
+  for (const command of block.commands) {
+    if (CREATION_ONLY.has(command.name)) continue;
+    await recordEvent(tx, {
+      ticketId: ticket.id,
+      at: deps.clock.now(),
+      actor: input.person.email,
+      type: EVENT_TYPES.commandRefused,
+      data: { command: command.name, args: command.args, reason, notEntitled: true },
+      messageId: input.messageRowId,
+    });
+    results.push({ line: command.line, ok: false, message: reason });
+  }
+  deps.log.info(
+    { ticket: ticket.reference, commands: results.length },
+    'commands from someone who no longer has the ticket: refused, the person is told',
+  );
+  await reply(tx, deps, input, ticket, results, block, {
+    showHelp: block.commands.some((c) => c.name === 'aide') || block.unknown.length > 0,
+    status: false,
+  });
+  return { outcome: 'commands', reference: ticket.reference, applied: 0, refused: results.length };
+}
+
 /** #nouvelle (phone, letter, in person) or a forwarded mail: a ticket in the complainant's name. */
 async function createForSomeone(
   tx: Db,
   deps: StaffDeps,
-  input: StaffMailInput,
+  input: StaffContext,
   block: CommandBlock,
   forwarded: ReturnType<typeof parseForwarded>,
 ): Promise<StaffOutcome> {
@@ -253,11 +297,7 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
   const forTicket = input.ticket ? valid.find((id) => id === input.ticket!.id) : valid.find((id) => id > 0);
   if (forTicket !== undefined) return { ok: true, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
   if (security.trustDmarcPass) {
-    const verdict = dmarcPass(
-      mail.headers.get('authentication-results') ?? [],
-      person.email.split('@')[1]!,
-      security.authservId,
-    );
+    const verdict = dmarcPass(mail.headerFields, person.email.split('@')[1]!, security.authservId);
     if (verdict.pass)
       return { ok: true, via: 'dmarc', ticketId: input.ticket?.id ?? -1, anyValidToken: valid.length > 0, reason: '' };
   }
@@ -313,13 +353,35 @@ async function recordForgery(
 async function reply(
   tx: Db,
   deps: StaffDeps,
-  input: StaffMailInput,
+  input: StaffContext,
   ticket: TicketRow | null,
   results: readonly CommandResult[],
   block: CommandBlock,
   options: { showHelp: boolean; status: boolean },
 ): Promise<void> {
   const { config } = deps;
+  // Lines hidden from a reader: never applied, always said (and recorded on the ticket).
+  for (const line of input.invisible)
+    if (ticket)
+      await recordEvent(tx, {
+        ticketId: ticket.id,
+        at: deps.clock.now(),
+        actor: input.person.email,
+        type: EVENT_TYPES.commandRefused,
+        data: { line, reason: 'invisible', invisible: true },
+        messageId: input.messageRowId,
+      });
+  if (input.invisible.length > 0)
+    deps.log.warn({ ticket: ticket?.reference, lines: input.invisible.length }, 'invisible command lines ignored');
+  const listed: readonly CommandResult[] = [
+    ...results,
+    ...input.invisible.map((line) => ({
+      line,
+      ok: false,
+      message:
+        'ligne invisible pour le lecteur de votre message (texte masqué dans sa mise en forme HTML, ou absent de celle-ci) : elle n’a pas été appliquée ; écrivez la commande en texte visible',
+    })),
+  ];
   const view = ticket ? ticketView(ticket, input.person, config, { summary: ticket.summary }) : null;
   const history = options.status && ticket ? await ticketHistory(tx, ticket.id) : [];
   await enqueueStaffMail(tx, deps, {
@@ -333,7 +395,7 @@ async function reply(
       recipientName: input.person.name ?? '',
       reference: ticket?.reference ?? null,
       view,
-      results: results.map((r) => ({ line: r.line, ok: r.ok, message: r.message })),
+      results: listed.map((r) => ({ line: r.line, ok: r.ok, message: r.message })),
       unknown: block.unknown.map((u) => ({ line: u.line, suggestion: u.suggestion ? `#${u.suggestion}` : '' })),
       showHelp: options.showHelp,
       commands: COMMAND_HELP.map((c) => ({ usage: c.usage, description: c.description })),
@@ -384,11 +446,13 @@ const EVENT_LABELS: Record<string, string> = {
   [EVENT_TYPES.commandForged]: 'commandes non signées refusées',
 };
 
-function describeEvent(type: string, data: Record<string, unknown>, visible: boolean): string {
+function describeEvent(type: string, all: Record<string, unknown>, visible: boolean): string {
   const label = EVENT_LABELS[type];
   if (!label) return type;
+  const data = visibleEventData(all, visible);
   if (type === EVENT_TYPES.assigned && visible) return `${label} : ${String(data.assignee)}`;
-  if (type === EVENT_TYPES.requalified) return `${label} (${String(data.field)} : ${String(data.to)})`;
+  if (type === EVENT_TYPES.requalified)
+    return data.to === undefined ? label : `${label} (${String(data.field)} : ${String(data.to)})`;
   if ([EVENT_TYPES.note, EVENT_TYPES.action, EVENT_TYPES.cause, EVENT_TYPES.why].includes(type as never) && visible)
     return `${label} : ${String(data.text)}`;
   return label;

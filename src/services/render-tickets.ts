@@ -1,28 +1,12 @@
 // Ticket lists and histories as text for `reclam tickets` / `reclam show`. Confidential (medical)
 // tickets show only reference, dates, level and state unless the viewer is a doctor (SPEC §4).
-import {
-  findTicketByReference,
-  listTickets,
-  ticketHistory,
-  ticketMessages,
-  ticketOutbox,
-  type TicketRow,
-} from '../db/tickets.js';
+import { findTicketByReference, listTickets, ticketHistory, ticketMessages, ticketOutbox } from '../db/tickets.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
+import { CONFIDENTIAL_PLACEHOLDER, statusLabel, UNQUALIFIED } from '../domain/french-labels.js';
 import { findPerson, maySeeContent } from '../domain/people.js';
+import { visibleErrorText, visibleEventData } from '../domain/ticket-view.js';
 import type { Deps } from './deps.js';
 import type { CommandOutput } from './ingest-files.js';
-
-const STATUS_LABELS: Record<TicketRow['status'], string> = {
-  received: 'reçue',
-  in_progress: 'en cours',
-  answered: 'répondue',
-  verifying: 'vérification',
-  closed: 'clôturée',
-  rejected: 'non recevable',
-};
-
-const HIDDEN = '(confidentiel : réservé aux médecins)';
 
 export async function listTicketsText(
   deps: Pick<Deps, 'db' | 'config'>,
@@ -39,16 +23,16 @@ export async function listTicketsText(
     const visible = maySeeContent(t, viewer);
     return [
       t.reference,
-      STATUS_LABELS[t.status],
+      statusLabel(t.status, 'short'),
       `N${t.level}`,
       formatShort(t.receivedAt, tz),
       formatShort(t.deadlineAt, tz),
       visible ? (t.complainantEmail ?? '') : '—',
-      visible ? truncate(t.subject, 50) : HIDDEN,
+      visible ? truncate(t.subject, 50) : CONFIDENTIAL_PLACEHOLDER,
     ];
   });
   const header = ['référence', 'état', 'niveau', 'reçue', 'échéance', 'réclamant', 'objet'];
-  return { output: formatTable([header, ...table]), exitCode: 0 };
+  return { output: printable(formatTable([header, ...table])), exitCode: 0 };
 }
 
 export async function showTicket(
@@ -60,10 +44,10 @@ export async function showTicket(
   const tz = deps.config.organisation.timezone;
   const visible = maySeeContent(ticket, findPerson(deps.config, args.viewer));
   const lines = [
-    `${ticket.reference} — ${STATUS_LABELS[ticket.status]}`,
+    `${ticket.reference} — ${statusLabel(ticket.status, 'short')}`,
     `  reçue le      ${formatFrenchDateTime(ticket.receivedAt, tz)} (${ticket.channel})`,
     `  niveau        ${ticket.level}, échéance ${formatFrenchDateTime(ticket.deadlineAt, tz)} (règle ${ticket.deadlineRule})`,
-    `  catégorie     ${ticket.category ?? 'à qualifier'}${ticket.confidential ? ' (confidentielle)' : ''}`,
+    `  catégorie     ${ticket.category ?? UNQUALIFIED}${ticket.confidential ? ' (confidentielle)' : ''}`,
     `  assignée à    ${ticket.assigneeEmail ?? 'personne'}`,
   ];
   if (visible) {
@@ -72,28 +56,37 @@ export async function showTicket(
     );
     lines.push(`  objet         ${ticket.subject}`);
   } else {
-    lines.push(`  contenu       ${HIDDEN}`);
+    lines.push(`  contenu       ${CONFIDENTIAL_PLACEHOLDER}`);
   }
   lines.push('', 'Historique');
   for (const event of await ticketHistory(deps.db, ticket.id)) {
     lines.push(
-      `  ${formatShort(event.at, tz)}  ${event.type.padEnd(22)} ${visible ? event.actor : event.actor === 'system' ? 'system' : '—'}${describeEvent(event.data)}`,
+      `  ${formatShort(event.at, tz)}  ${event.type.padEnd(22)} ${visible ? event.actor : event.actor === 'system' ? 'system' : '—'}${describeEvent(visibleEventData(event.data, visible))}`,
     );
   }
   lines.push('', 'Messages reçus');
   for (const message of await ticketMessages(deps.db, ticket.id)) {
     lines.push(
-      `  ${formatShort(message.receivedAt, tz)}  ${message.kind.padEnd(10)} ${visible ? `${message.fromAddress ?? ''} — ${truncate(message.subject, 60)}` : HIDDEN}`,
+      `  ${formatShort(message.receivedAt, tz)}  ${message.kind.padEnd(10)} ${visible ? `${message.fromAddress ?? ''} — ${truncate(message.subject, 60)}` : CONFIDENTIAL_PLACEHOLDER}`,
     );
     if (visible) lines.push(...indent(truncate(message.text.trim(), 600)));
   }
   lines.push('', 'Messages envoyés');
   for (const mail of await ticketOutbox(deps.db, ticket.id)) {
     lines.push(
-      `  ${formatShort(mail.createdAt, tz)}  ${mail.kind.padEnd(18)} ${mail.status.padEnd(7)} → ${visible ? mail.toAddress : '—'}${mail.lastError ? ` (${mail.lastError})` : ''}`,
+      `  ${formatShort(mail.createdAt, tz)}  ${mail.kind.padEnd(18)} ${mail.status.padEnd(7)} → ${visible ? mail.toAddress : '—'}${mail.lastError ? ` (${visibleErrorText(mail.lastError, visible)})` : ''}`,
     );
   }
-  return { output: `${lines.join('\n')}\n`, exitCode: 0 };
+  return { output: printable(`${lines.join('\n')}\n`), exitCode: 0 };
+}
+
+// Subjects, names and texts come from complainants: an escape sequence in them would drive the
+// administrator's terminal (clear the screen, hide lines, rewrite what is shown).
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Terminal output without control characters (line breaks and tabs kept), each shown as `�`. */
+export function printable(text: string): string {
+  return text.replace(/\r\n?/g, '\n').replace(CONTROL, '\ufffd');
 }
 
 function describeEvent(data: Record<string, unknown>): string {

@@ -14,15 +14,11 @@ import {
   type Period,
   type ReviewKind,
 } from '../domain/period.js';
+import { audienceOf, digestReport, type Audience, type DigestFigures } from '../domain/digest-report.js';
+import { digestTemplateData } from '../domain/digest-template-data.js';
+import { responseRate } from '../domain/indicator-table.js';
 import type { ChartRenderer, RenderedMail, WorkbookWriter } from '../ports.js';
-import {
-  audienceOf,
-  computeDigest,
-  digestArtifacts,
-  responseRate,
-  type Audience,
-  type DigestFigures,
-} from './compute-digest.js';
+import { computeDigest } from './compute-digest.js';
 import type { Deps } from './deps.js';
 import { enqueueMail } from './enqueue-mail.js';
 
@@ -69,11 +65,12 @@ async function render(
   audience: Audience,
   generatedAt: Date,
 ): Promise<PreparedDigest> {
-  const artifacts = digestArtifacts(deps.config, figures, audience, generatedAt);
-  const chart = deps.charts.renderTrend(artifacts.chart);
-  const xlsx = await deps.workbooks.writeXlsx(artifacts.workbook);
-  const mail = deps.render.render('digest', artifacts.data);
-  return { mail, data: artifacts.data, png: chart.png, xlsx, files: artifacts.files, audience };
+  const report = digestReport(deps.config, figures, audience, generatedAt);
+  const data = digestTemplateData(report);
+  const chart = deps.charts.renderTrend(report.trend);
+  const xlsx = await deps.workbooks.writeDigest(report);
+  const mail = deps.render.render('digest', data);
+  return { mail, data, png: chart.png, xlsx, files: report.files, audience };
 }
 
 /**

@@ -61,6 +61,30 @@ describe('parseMail on reclam fixtures', () => {
     expect(mail.attachments.map((a) => a.filename)).toEqual(['avis.pdf']);
   });
 
+  it('keeps every header field in order, so trace fields can be read top-down', async () => {
+    const raw = Buffer.from(
+      [
+        'Received: from mx (localhost [127.0.0.1]) by imap with LMTP',
+        'Authentication-Results: mx.spst.fr; dmarc=pass header.from=spst.fr',
+        'Received: from out (out [198.51.100.7]) by mx',
+        'Authentication-Results: =?utf-8?q?mx.spst.fr=3B_dmarc=3Dpass?=',
+        'From: a@spst.fr',
+        'Subject: x',
+        '',
+        'corps',
+      ].join('\r\n'),
+    );
+    const result = await parseMail(raw);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.headerFields.slice(0, 4)).toEqual([
+      { name: 'received', value: 'from mx (localhost [127.0.0.1]) by imap with LMTP' },
+      { name: 'authentication-results', value: 'mx.spst.fr; dmarc=pass header.from=spst.fr' },
+      { name: 'received', value: 'from out (out [198.51.100.7]) by mx' },
+      { name: 'authentication-results', value: 'mx.spst.fr; dmarc=pass' },
+    ]);
+    expect(result.mail.headers.get('authentication-results')).toHaveLength(2);
+  });
+
   it('derives a Message-ID from the raw bytes when the mail has none', async () => {
     const bytes = loadEml('no-message-id.eml');
     const mail = await parsed('no-message-id.eml');

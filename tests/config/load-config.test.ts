@@ -193,6 +193,21 @@ describe('loadConfig errors', () => {
     expect(error.message).toContain('test.yaml');
   });
 
+  it('refuses security.trustDmarcPass without security.authservId, naming the key (it would trust nothing)', () => {
+    const error = problemsOf(minimalWith((d) => Object.assign(d.security, { trustDmarcPass: true })));
+    expect(error.problems).toEqual([
+      'security.authservId: required when security.trustDmarcPass is true: the authserv-id your receiving mail server writes in Authentication-Results (e.g. mx.spst-exemple.fr)',
+    ]);
+    expect(
+      problemsOf(minimalWith((d) => Object.assign(d.security, { trustDmarcPass: true, authservId: ' ' }))).problems,
+    ).toContain('security.authservId: Too small: expected string to have >=1 characters');
+    const { config } = loadConfig(
+      minimalWith((d) => Object.assign(d.security, { trustDmarcPass: true, authservId: 'mx.spst-exemple.fr' })),
+      ENV,
+    );
+    expect(config.security).toMatchObject({ trustDmarcPass: true, authservId: 'mx.spst-exemple.fr' });
+  });
+
   it('treats an empty variable as unset', () => {
     const error = problemsOf(example('minimal.yaml'), { ...ENV, IMAP_HOST: '' });
     expect(error.problems).toContain('mailbox.imap.host: environment variable IMAP_HOST is not set');

@@ -29,6 +29,7 @@ function mail(overrides: Partial<InboundMail> = {}): InboundMail {
     subject: 'Attente',
     date: new Date('2026-11-23T07:00:00Z'),
     headers: new Map(),
+    headerFields: [],
     returnPath: null,
     contentType: 'text/plain',
     text: "Deux heures d'attente à l'accueil.",

@@ -193,6 +193,34 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.note'))).toHaveLength(1);
   });
 
+  it('refuses the signed reply of someone the ticket was taken from, records it and says why', async () => {
+    const ticket = await complaint();
+    await command('pilote@spst-test.fr', ticket, '#assigner Dr Martin');
+    expect((await ticketRow(ticket.id)).assigneeEmail).toBe('dr.martin@spst-test.fr');
+    // Dr Martin is not a referent of « generale »: once the ticket goes to the reception, his
+    // signed address (from the assignment notice) no longer lets him act.
+    await command('pilote@spst-test.fr', ticket, '#assigner accueil@spst-test.fr');
+    const outcome = await command('dr.martin@spst-test.fr', ticket, '#niveau 1\n#note je m’en occupe');
+    expect(outcome).toMatchObject({ outcome: 'staff', detail: { outcome: 'commands', applied: 0, refused: 2 } });
+    expect(await ticketRow(ticket.id)).toMatchObject({ level: 3, assigneeEmail: 'accueil@spst-test.fr' });
+    expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.note'))).toEqual([]);
+    const refused = await t.database.db.select().from(events).where(eq(events.type, 'command.refused'));
+    expect(refused.map((e) => [e.actor, e.data.command, e.data.notEntitled])).toEqual([
+      ['dr.martin@spst-test.fr', 'niveau', true],
+      ['dr.martin@spst-test.fr', 'note', true],
+    ]);
+    const receipt = await lastReplyTo('dr.martin@spst-test.fr');
+    expect(receipt.kind).toBe('command-result');
+    expect(receipt.text).toContain(
+      '✘ #niveau 1 — la réclamation ne vous est pas (ou plus) confiée (responsable : Accueil) et vous n’êtes pas référent de sa catégorie Générale',
+    );
+    expect(receipt.text).toContain('demandez au pilote de vous la confier (#assigner)');
+    // The category's referent keeps the right to act when the ticket goes to someone else.
+    await command('pilote@spst-test.fr', ticket, '#assigner Dr Martin');
+    await command('accueil@spst-test.fr', ticket, '#note rappelé le réclamant');
+    expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.note'))).toHaveLength(1);
+  });
+
   it('refuses a token signed for another ticket or another person', async () => {
     const first = await complaint('a@example.test');
     const second = await complaint('b@example.test');
@@ -226,5 +254,94 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     expect(stolen).toMatchObject({ outcome: 'staff', detail: { outcome: 'refused' } });
     expect((await ticketRow(first.id)).assigneeEmail).toBeNull();
     expect((await lastReplyTo('dr.martin@spst-test.fr')).kind).toBe('forged-alert');
+  });
+});
+
+describe.each(ENGINES)('commands authenticated by DMARC on %s', (engine) => {
+  let t: TestDatabase;
+  let deps: Deps;
+  const clock = new FakeClock(new Date('2026-11-23T08:00:00Z'));
+  const BORDER =
+    'from mail.spst-test.fr (mail.spst-test.fr [198.51.100.7]) by mx.spst-test.fr (Postfix) with ESMTPS id 4Xy; Mon, 23 Nov 2026 09:00:01 +0100';
+  const PASS = 'mx.spst-test.fr; spf=pass smtp.mailfrom=spst-test.fr; dmarc=pass (p=reject) header.from=spst-test.fr';
+
+  beforeAll(async () => {
+    t = await createTestDatabase(engine);
+    deps = testDeps(
+      t.database.db,
+      testConfig({ security: 'trustDmarcPass: true, authservId: mx.spst-test.fr' }),
+      clock,
+    );
+  });
+  afterAll(async () => {
+    deps?.sender.close();
+    await t?.close();
+  });
+
+  async function complaint(): Promise<{ reference: string; id: number }> {
+    const outcome = await ingestMail(
+      deps,
+      rawMail(
+        {
+          From: 'jean@example.test',
+          To: 'reclamation@spst-test.fr',
+          Subject: 'Accueil',
+          'Message-ID': `<d${++n}@example.test>`,
+        },
+        'La secrétaire a été désagréable au téléphone.',
+      ),
+      file(),
+    );
+    if (outcome.outcome !== 'ticket') throw new Error(`expected a ticket, got ${outcome.outcome}`);
+    const [row] = await t.database.db.select().from(tickets).where(eq(tickets.reference, outcome.reference));
+    return { reference: outcome.reference, id: row!.id };
+  }
+
+  /** An unsigned mail (plain address) from the referent, with `trace` as its topmost header fields. */
+  const unsigned = (ticket: { reference: string }, trace: [string, string][]) => {
+    const head = trace.map(([name, value]) => `${name}: ${value}`).join('\r\n');
+    const rest = rawMail(
+      {
+        From: 'accueil@spst-test.fr',
+        To: 'reclamation@spst-test.fr',
+        Subject: `RE: [${ticket.reference}] Nouvelle réclamation`,
+        'Message-ID': `<u${++n}@spst-test.fr>`,
+      },
+      '#prendre',
+    );
+    return new Uint8Array(Buffer.concat([Buffer.from(`${head}\r\n`), Buffer.from(rest)]));
+  };
+  const assignee = async (id: number) =>
+    (await t.database.db.select().from(tickets).where(eq(tickets.id, id)))[0]!.assigneeEmail;
+
+  it('ignores an Authentication-Results the sender wrote below our border hop', async () => {
+    const ticket = await complaint();
+    // The probe: our server added none; the sender's own header carries our authserv-id.
+    const outcome = await ingestMail(
+      deps,
+      unsigned(ticket, [
+        ['Received', BORDER],
+        ['Authentication-Results', PASS],
+      ]),
+      file(),
+    );
+    expect(outcome).toMatchObject({ outcome: 'staff', detail: { outcome: 'refused' } });
+    expect(await assignee(ticket.id)).toBeNull();
+    const forged = await t.database.db.select().from(events).where(eq(events.type, 'command.forged'));
+    expect(forged.at(-1)).toMatchObject({ ticketId: ticket.id, actor: 'accueil@spst-test.fr' });
+  });
+
+  it('applies the commands when our server’s pass is on top', async () => {
+    const ticket = await complaint();
+    const outcome = await ingestMail(
+      deps,
+      unsigned(ticket, [
+        ['Authentication-Results', PASS],
+        ['Received', BORDER],
+      ]),
+      file(),
+    );
+    expect(outcome).toMatchObject({ outcome: 'staff', detail: { outcome: 'commands', applied: 1 } });
+    expect(await assignee(ticket.id)).toBe('accueil@spst-test.fr');
   });
 });

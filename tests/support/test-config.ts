@@ -12,6 +12,8 @@ export interface TestConfigOptions {
   readonly outbox?: string;
   /** mailbox.imap.batchSize */
   readonly batchSize?: number;
+  /** Keys added to `security` (e.g. `trustDmarcPass: true, authservId: mx.spst-test.fr`). */
+  readonly security?: string;
 }
 
 export function testConfigYaml(options: TestConfigOptions = {}): string {
@@ -23,7 +25,7 @@ mailbox:
           inbox: INBOX, processed: Traitées, quarantine: Quarantaine, idle: true, pollSeconds: 5${options.batchSize ? `, batchSize: ${options.batchSize}` : ''} }
   smtp: { host: 127.0.0.1, port: ${options.smtpPort ?? 1}, secure: false, timeoutSeconds: 5 }
 database: { ${options.databaseUrl ? `url: "${options.databaseUrl}"` : `dataDir: "${options.dataDir ?? './data'}"`} }
-security: { replySecret: "0123456789abcdef0123456789abcdef" }
+security: { replySecret: "0123456789abcdef0123456789abcdef"${options.security ? `, ${options.security}` : ''} }
 people:
   - { email: pilote@spst-test.fr, name: "Paule Pilote", roles: [pilot] }
   - { email: direction@spst-test.fr, name: "Henri Morel", roles: [direction] }
@@ -46,4 +48,12 @@ ${options.extra ?? ''}
 
 export function testConfig(options: TestConfigOptions = {}): Config {
   return loadConfig(testConfigYaml(options), {}, 'test').config;
+}
+
+/** `yaml` with an administrative category whose referent (accueil@) is not a doctor. */
+export function withAdministrativeCategory(yaml: string): string {
+  return yaml.replace(
+    '  - { key: medicale,',
+    '  - { key: administrative, label: Administrative, referents: [accueil@spst-test.fr] }\n  - { key: medicale,',
+  );
 }

@@ -1,0 +1,77 @@
+// The French words for the values the code stores in English or as keys — ticket states, channels,
+// requester types — and for what is missing or hidden (no category yet, no level, nobody assigned,
+// a medical ticket's content): one table each, so staff mails, the CLI, the digest and the
+// spreadsheets name a thing the same way. Lower case, as inside a sentence; `capitalized` for the
+// start of a cell or a line.
+import type { Config } from '../config/config-schema.js';
+
+/** Each ticket state; `short` where a table column needs a shorter word than a sentence does. */
+export const STATUS_LABELS: Readonly<Record<string, { readonly label: string; readonly short?: string }>> = {
+  received: { label: 'reçue' },
+  in_progress: { label: 'en cours' },
+  answered: { label: 'répondue' },
+  verifying: { label: 'vérification d’efficacité', short: 'vérification' },
+  closed: { label: 'clôturée' },
+  rejected: { label: 'non recevable' },
+};
+
+export const CHANNEL_LABELS: Readonly<Record<string, string>> = {
+  email: 'courriel',
+  telephone: 'téléphone',
+  courrier: 'courrier',
+  lrar: 'lettre recommandée',
+  presentiel: 'en présentiel',
+  portail: 'portail',
+  autre: 'autre',
+};
+
+export const REQUESTER_LABELS: Readonly<Record<string, string>> = {
+  adherent: 'adhérent',
+  salarie: 'salarié suivi',
+};
+
+/** A ticket whose category is not set yet. */
+export const UNQUALIFIED = 'à qualifier';
+/** A figure grouped by level for tickets without one. */
+export const NO_LEVEL = 'sans niveau';
+/** A requester type or channel that was not recorded. */
+export const NOT_SET = 'non renseigné';
+/** A ticket nobody follows yet. */
+export const UNASSIGNED = 'non attribuée';
+/** A ticket whose subject is empty. */
+export const NO_SUBJECT = '(sans objet)';
+/** What a reader who is not a doctor sees instead of a medical ticket's content (SPEC §4). */
+export const CONFIDENTIAL_PLACEHOLDER = 'Confidentiel (réservé aux médecins)';
+
+/** The state's word; `short` for a table column. An unknown state shows as stored. */
+export function statusLabel(status: string, form: 'label' | 'short' = 'label'): string {
+  const entry = STATUS_LABELS[status];
+  if (!entry) return status;
+  return form === 'short' ? (entry.short ?? entry.label) : entry.label;
+}
+
+/** The channel's word; an unknown channel shows as stored. */
+export function channelLabel(channel: string): string {
+  return CHANNEL_LABELS[channel] ?? channel;
+}
+
+/** The requester type's words; an unknown type shows as stored. */
+export function requesterLabel(requester: string): string {
+  return REQUESTER_LABELS[requester] ?? requester;
+}
+
+/** « niveau 2 »; `NO_LEVEL` for none. */
+export function levelLabel(level: number | string | null): string {
+  return level === null ? NO_LEVEL : `niveau ${level}`;
+}
+
+/** The configured label of a category; an unknown key shows as stored, none as `UNQUALIFIED`. */
+export function categoryLabel(config: Pick<Config, 'categories'>, key: string | null): string {
+  if (key === null) return UNQUALIFIED;
+  return config.categories.find((c) => c.key === key)?.label ?? key;
+}
+
+/** `à qualifier` → `À qualifier`. */
+export function capitalized(text: string): string {
+  return text.charAt(0).toLocaleUpperCase('fr-FR') + text.slice(1);
+}

@@ -1,18 +1,34 @@
 // Reads reclam.yaml: `${VAR}` substitution from the environment given, zod validation, and
-// error messages that name every faulty key. Never prints a secret.
-import { parse as parseYaml, YAMLParseError } from 'yaml';
+// error messages that name every faulty key and its line. Never prints a secret.
+import { distance } from 'fastest-levenshtein';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
 import { configSchema, type Config } from './config-schema.js';
 
+/** One problem of a configuration file: `key.path: what is wrong`, and the line it is on when known. */
+export interface ConfigProblem {
+  readonly text: string;
+  readonly line: number | null;
+}
+
 export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
+  /** `key.path: what is wrong`, one per problem. */
+  readonly problems: readonly string[];
   constructor(
-    readonly problems: readonly string[],
+    problems: readonly (string | ConfigProblem)[],
     readonly source: string,
   ) {
-    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    const listed = problems.map((p) => (typeof p === 'string' ? { text: p, line: null } : p));
+    super(
+      `invalid configuration in ${source}:\n${listed.map((p) => `  - ${p.line ? `line ${p.line}: ` : ''}${p.text}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
+    this.problems = listed.map((p) => p.text);
+    this.lines = listed.map((p) => p.line);
   }
+  /** The line of each problem, in the same order (null: not tied to one line). */
+  readonly lines: readonly (number | null)[];
 }
 
 export interface LoadedConfig {
@@ -33,30 +49,95 @@ export function loadConfig(
   env: Readonly<Record<string, string | undefined>>,
   source = 'reclam.yaml',
 ): LoadedConfig {
-  let document: unknown;
-  try {
-    document = parseYaml(text, { prettyErrors: true });
-  } catch (error) {
-    const message = error instanceof YAMLParseError ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError([`the file is not valid YAML: ${message}`], source);
+  const lineCounter = new LineCounter();
+  const parsed = parseDocument(text, { prettyErrors: true, lineCounter });
+  if (parsed.errors.length > 0) {
+    const first = parsed.errors[0]!;
+    const line = first.linePos?.[0]?.line ?? null;
+    throw new ConfigError([{ text: `the file is not valid YAML: ${first.message.split('\n')[0]}`, line }], source);
   }
+  const document: unknown = parsed.toJS();
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
     throw new ConfigError(['the file must be a YAML mapping (organisation:, mailbox:, people: …)'], source);
   }
+  const at = (path: readonly (string | number)[]) => lineOf(parsed, lineCounter, path);
 
-  const problems: string[] = [];
-  const substituted = substitute(document, [], env, problems);
+  const problems: ConfigProblem[] = [];
+  const substituted = substitute(document, [], env, (path, text) => problems.push({ text, line: at(path) }));
   const result = configSchema.safeParse(substituted);
-  if (!result.success) problems.push(...result.error.issues.map(describeIssue));
-  if (problems.length > 0 || !result.success) throw new ConfigError(problems, source);
-  return { config: result.data, warnings: unknownKeys(configSchema, substituted, []) };
+  if (!result.success) {
+    for (const issue of result.error.issues)
+      problems.push({ text: describeIssue(issue), line: at(issue.path as (string | number)[]) });
+  }
+  const unknown = unknownKeys(configSchema, substituted, []);
+  // A key one or two letters away from a known one is a typo that would silently change nothing.
+  for (const key of unknown.filter((k) => k.suggestion !== null)) {
+    problems.push({
+      text: `${formatPath(key.path)}: unknown key; did you mean ${key.suggestion}?`,
+      line: at(key.path),
+    });
+  }
+  problems.push(...transportMismatches(substituted).map((p) => ({ text: p.text, line: at(p.path) })));
+  if (problems.length > 0 || !result.success) {
+    throw new ConfigError(problems, source);
+  }
+  const warnings = unknown.map((k) => `${formatPath(k.path)}: unknown key, ignored`);
+  return { config: result.data, warnings };
+}
+
+/** The line of the deepest node of `path` present in the file (the key itself when it is there). */
+function lineOf(document: Document, lines: LineCounter, path: readonly (string | number)[]): number | null {
+  let node: Node | null | undefined = document.contents as Node | null;
+  let offset = node?.range?.[0];
+  for (const segment of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((item) => isScalar(item.key) && item.key.value === segment);
+      if (!pair) break;
+      offset = (pair.key as Node).range?.[0] ?? offset;
+      node = pair.value as Node | null;
+    } else if (isSeq(node) && typeof segment === 'number') {
+      const item = node.items[segment] as Node | undefined;
+      if (!item) break;
+      offset = item.range?.[0] ?? offset;
+      node = item;
+    } else break;
+  }
+  return offset === undefined ? null : lines.linePos(offset).line;
+}
+
+/** The well-known ports of IMAP and SMTP say whether TLS starts at once (`secure: true`) or later. */
+function transportMismatches(config: unknown): { path: (string | number)[]; text: string }[] {
+  const found: { path: (string | number)[]; text: string }[] = [];
+  const mailbox = isRecord(config) && isRecord(config.mailbox) ? config.mailbox : {};
+  const check = (name: 'imap' | 'smtp', tlsPorts: number[], plainPorts: number[]) => {
+    const server = mailbox[name];
+    if (!isRecord(server) || typeof server.port !== 'number') return;
+    const secure = server.secure ?? name === 'imap';
+    if (secure === true && plainPorts.includes(server.port))
+      found.push({
+        path: ['mailbox', name, 'secure'],
+        text: `mailbox.${name}.secure: port ${server.port} expects a plain connection that is upgraded with STARTTLS, not TLS from the first byte; set secure: false (TLS is still used when the server offers STARTTLS) or use port ${tlsPorts[0]}`,
+      });
+    if (secure === false && tlsPorts.includes(server.port))
+      found.push({
+        path: ['mailbox', name, 'secure'],
+        text: `mailbox.${name}.secure: port ${server.port} expects TLS from the first byte; set secure: true, or use port ${plainPorts[0]} for STARTTLS`,
+      });
+  };
+  check('imap', [993], [143]);
+  check('smtp', [465], [587, 25]);
+  return found;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function substitute(
   value: unknown,
   path: (string | number)[],
   env: Readonly<Record<string, string | undefined>>,
-  problems: string[],
+  problem: (path: (string | number)[], text: string) => void,
 ): unknown {
   if (typeof value === 'string') {
     return value.replace(VARIABLE, (whole, escaped: string | undefined, name: string, fallback: string | undefined) => {
@@ -64,13 +145,13 @@ function substitute(
       const found = env[name];
       if (found !== undefined && found !== '') return found;
       if (fallback !== undefined) return fallback;
-      problems.push(`${formatPath(path)}: environment variable ${name} is not set`);
+      problem(path, `${formatPath(path)}: environment variable ${name} is not set`);
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((item, i) => substitute(item, [...path, i], env, problems));
+  if (Array.isArray(value)) return value.map((item, i) => substitute(item, [...path, i], env, problem));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, problems)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, [...path, k], env, problem)]));
   }
   return value;
 }
@@ -91,21 +172,36 @@ export function formatPath(path: readonly (string | number | symbol)[]): string 
     .join('');
 }
 
+interface UnknownKey {
+  readonly path: (string | number)[];
+  /** A known key of the same object at most two edits away (case ignored), or null. */
+  readonly suggestion: string | null;
+}
+
 /** Lists keys of `value` that `schema` does not declare, walking objects and arrays. */
-function unknownKeys(schema: z.ZodType, value: unknown, path: (string | number)[]): string[] {
+function unknownKeys(schema: z.ZodType, value: unknown, path: (string | number)[]): UnknownKey[] {
   const inner = unwrap(schema);
   if (inner instanceof z.ZodObject && value !== null && typeof value === 'object' && !Array.isArray(value)) {
     const shape = inner.shape as Record<string, z.ZodType>;
     return Object.entries(value).flatMap(([key, child]) =>
       key in shape
         ? unknownKeys(shape[key]!, child, [...path, key])
-        : [`${formatPath([...path, key])}: unknown key, ignored`],
+        : [{ path: [...path, key], suggestion: closestKey(key, Object.keys(shape)) }],
     );
   }
   if (inner instanceof z.ZodArray && Array.isArray(value)) {
     return value.flatMap((item, i) => unknownKeys(inner.element as z.ZodType, item, [...path, i]));
   }
   return [];
+}
+
+function closestKey(key: string, known: readonly string[]): string | null {
+  let best: { key: string; distance: number } | null = null;
+  for (const candidate of known) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase());
+    if (d <= 2 && d < key.length && (!best || d < best.distance)) best = { key: candidate, distance: d };
+  }
+  return best?.key ?? null;
 }
 
 function unwrap(schema: z.ZodType): z.ZodType {

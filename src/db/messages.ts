@@ -1,9 +1,9 @@
 // Inbound messages, their attachments (content-addressed) and the quarantine. Every write takes
 // a list: the ingest writes a fetched batch of mails with one statement per table.
-import { inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
 import type { RecordedMail } from '../domain/inbound-plan.js';
 import type { Db } from './database.js';
-import { attachmentBlobs, attachments, messages, quarantine } from './schema.js';
+import { attachmentBlobs, attachments, events, messages, quarantine } from './schema.js';
 
 export type NewMessage = typeof messages.$inferInsert;
 
@@ -96,4 +96,29 @@ export async function insertQuarantine(tx: Db, rows: readonly NewQuarantine[]): 
     .returning({ rawSha256: quarantine.rawSha256 });
   const fresh = new Set(inserted.map((r) => r.rawSha256));
   return rows.map((r) => fresh.has(r.rawSha256));
+}
+
+/** One recorded mail with its raw bytes (an intake waiting for confirmation). */
+export async function findMessageById(db: Db, id: number) {
+  const [row] = await db
+    .select({
+      id: messages.id,
+      ticketId: messages.ticketId,
+      fromAddress: messages.fromAddress,
+      receivedAt: messages.receivedAt,
+      raw: messages.raw,
+    })
+    .from(messages)
+    .where(eq(messages.id, id));
+  return row;
+}
+
+/** Whether the sender of the staff mail `messageRowId` answered NON to its confirmation. */
+export async function intakeCancelled(db: Db, messageRowId: number): Promise<boolean> {
+  const [row] = await db
+    .select({ id: events.id })
+    .from(events)
+    .where(and(eq(events.type, 'intake.cancelled'), sql`(${events.data}->>'intake')::bigint = ${messageRowId}`))
+    .limit(1);
+  return row !== undefined;
 }

@@ -18,6 +18,12 @@ export const EVENT_TYPES = {
   commandRefused: 'command.refused',
   /** A command that failed authentication (no or bad token, forged sender). data: { claimedSender, reason } */
   commandForged: 'command.forged',
+  /** A complaint sent by staff to the plain address: its sender is asked to confirm. data: { claimedSender, reason } */
+  intakeProposed: 'intake.proposed',
+  /** The sender confirmed; the ticket is opened from the original mail. data: { intake } */
+  intakeConfirmed: 'intake.confirmed',
+  /** The sender answered NON: nothing is opened. data: { intake } */
+  intakeCancelled: 'intake.cancelled',
   /** data: { assignee, previous } */
   assigned: 'ticket.assigned',
   /** data: { field: category|level|requester|channel|typology, from, to } */

@@ -1,32 +1,37 @@
 // Signed personal reply addresses (SPEC §3): `reclamation+<token>@domain`. The token binds a
-// ticket (0 = no ticket: a person's address for logging new complaints), a person and an expiry
-// day with an HMAC under a server secret. The person is not in the token: the verifier checks it
-// against the From address, so a token leaked to someone else is useless to them.
+// ticket (0 = no ticket: a person's address for logging new complaints) — or, for an intake, the
+// staff mail waiting for its sender's confirmation — a person and an expiry day with an HMAC
+// under a server secret. The person is not in the token: the verifier checks it against the From
+// address, so a token leaked to someone else is useless to them.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 
 const MAC_LENGTH = 20; // hex characters: 80 bits
-const TOKEN = /^t([0-9a-z]+)x([0-9a-z]+)s([0-9a-f]{20})$/;
-const TOKEN_IN_TEXT = /t[0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}/g;
+const TOKEN = /^([ti])([0-9a-z]+)x([0-9a-z]+)s([0-9a-f]{20})$/;
+const TOKEN_IN_TEXT = /[ti][0-9a-z]+x[0-9a-z]+s[0-9a-f]{20}/g;
 const DAY_MS = 86_400_000;
 
 export interface TokenClaims {
-  /** Ticket id, or 0 for a person's own address (creating tickets). */
+  /** Ticket id, or 0 for a person's own address (creating tickets); for an intake, the staff mail's id. */
   readonly ticketId: number;
   /** Days since 1970-01-01 (UTC) after which the token is refused. */
   readonly expiresOnDay: number;
+  /** A token that confirms an intake: a complaint a staff member sent to the plain address. */
+  readonly intake?: boolean;
 }
 
 export type TokenVerdict = 'valid' | 'expired' | 'invalid';
 
 /** Lower-case only: some mail systems lower-case the local part. */
 export function signReplyToken(claims: TokenClaims, person: string, secret: string): string {
-  return `t${claims.ticketId.toString(36)}x${claims.expiresOnDay.toString(36)}s${mac(claims, person, secret)}`;
+  const kind = claims.intake ? 'i' : 't';
+  return `${kind}${claims.ticketId.toString(36)}x${claims.expiresOnDay.toString(36)}s${mac(claims, person, secret)}`;
 }
 
 export function readReplyToken(token: string): TokenClaims | null {
   const match = TOKEN.exec(token.toLowerCase());
   if (!match) return null;
-  return { ticketId: parseInt(match[1]!, 36), expiresOnDay: parseInt(match[2]!, 36) };
+  const claims = { ticketId: parseInt(match[2]!, 36), expiresOnDay: parseInt(match[3]!, 36) };
+  return match[1] === 'i' ? { ...claims, intake: true } : claims;
 }
 
 /** Checks that `token` was issued for `person` (lower-cased address) and has not expired at `now`. */
@@ -34,7 +39,7 @@ export function verifyReplyToken(token: string, person: string, secret: string, 
   const claims = readReplyToken(token);
   if (!claims) return 'invalid';
   const expected = Buffer.from(mac(claims, person, secret));
-  const given = Buffer.from(TOKEN.exec(token.toLowerCase())![3]!);
+  const given = Buffer.from(TOKEN.exec(token.toLowerCase())![4]!);
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return 'invalid';
   return dayNumber(now) > claims.expiresOnDay ? 'expired' : 'valid';
 }
@@ -57,7 +62,9 @@ export function tokensIn(values: readonly string[]): string[] {
 
 function mac(claims: TokenClaims, person: string, secret: string): string {
   return createHmac('sha256', secret)
-    .update(`reclam-reply:${claims.ticketId}:${person.toLowerCase()}:${claims.expiresOnDay}`)
+    .update(
+      `reclam-${claims.intake ? 'intake' : 'reply'}:${claims.ticketId}:${person.toLowerCase()}:${claims.expiresOnDay}`,
+    )
     .digest('hex')
     .slice(0, MAC_LENGTH);
 }

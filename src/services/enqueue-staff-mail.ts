@@ -14,25 +14,44 @@ export interface StaffMailRequest {
   /** The ticket the mail is about; null for mails about no ticket (help, alerts). */
   readonly ticket: { readonly id: number; readonly reference: string } | null;
   readonly inReplyTo?: string | null;
+  /** Sign the reply address for this intake (the staff mail's id) instead of the ticket. */
+  readonly intakeOf?: number;
 }
 
 type StaffDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
 
-/** The signed token of `person` for `ticketId` (0: the person's own address), valid tokenTtlDays. */
-export function staffToken(deps: Pick<Deps, 'clock' | 'config'>, person: Person, ticketId: number): string {
+/** An intake waits this long for its sender's confirmation. */
+const INTAKE_TTL_DAYS = 7;
+
+/**
+ * The signed token of `person` for `ticketId` (0: the person's own address), valid tokenTtlDays;
+ * with `intake`, for the staff mail `ticketId` waiting for confirmation, valid a week.
+ */
+export function staffToken(
+  deps: Pick<Deps, 'clock' | 'config'>,
+  person: Person,
+  ticketId: number,
+  intake = false,
+): string {
   const { security } = deps.config;
+  const ttl = intake ? Math.min(INTAKE_TTL_DAYS, security.tokenTtlDays) : security.tokenTtlDays;
   return signReplyToken(
-    { ticketId, expiresOnDay: expiryDay(deps.clock.now(), security.tokenTtlDays) },
+    { ticketId, expiresOnDay: expiryDay(deps.clock.now(), ttl), ...(intake ? { intake } : {}) },
     person.email,
     security.replySecret,
   );
 }
 
 /** `reclamation+<token>@…` for `person` (or the plain mailbox when plus-addressing is off). */
-export function staffReplyAddress(deps: Pick<Deps, 'clock' | 'config'>, person: Person, ticketId: number): string {
+export function staffReplyAddress(
+  deps: Pick<Deps, 'clock' | 'config'>,
+  person: Person,
+  ticketId: number,
+  intake = false,
+): string {
   const { mailbox } = deps.config;
   return mailbox.plusAddressing
-    ? personalAddress(mailbox.address, staffToken(deps, person, ticketId))
+    ? personalAddress(mailbox.address, staffToken(deps, person, ticketId, intake))
     : mailbox.address;
 }
 
@@ -42,7 +61,8 @@ export async function enqueueStaffMail(tx: Db, deps: StaffDeps, request: StaffMa
 
 /** The outbox request of a staff mail: signed personal Reply-To and the token in the Message-ID. */
 export function staffMailRequest(deps: Pick<Deps, 'clock' | 'config'>, request: StaffMailRequest): MailRequest {
-  const ticketId = request.ticket?.id ?? 0;
+  const intake = request.intakeOf !== undefined;
+  const ticketId = request.intakeOf ?? request.ticket?.id ?? 0;
   return {
     kind: request.kind,
     template: request.template,
@@ -52,7 +72,7 @@ export function staffMailRequest(deps: Pick<Deps, 'clock' | 'config'>, request: 
     automatic: false,
     autoSubmitted: 'auto-generated',
     inReplyTo: request.inReplyTo ?? null,
-    replyTo: staffReplyAddress(deps, request.to, ticketId),
-    messageIdToken: staffToken(deps, request.to, ticketId),
+    replyTo: staffReplyAddress(deps, request.to, ticketId, intake),
+    messageIdToken: staffToken(deps, request.to, ticketId, intake),
   };
 }

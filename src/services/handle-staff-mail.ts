@@ -2,9 +2,12 @@
 // (#nouvelle) or forwarded, or a plain note. Commands run only when the sender is authenticated:
 // a valid signed token for that person (and that ticket), or — if configured — a DMARC pass from
 // our own receiving server. Anything else is recorded, never executed, and the real person (the
-// configured address, not the claimed sender) is told.
+// configured address, not the claimed sender) is told. A complaint logged or forwarded to the
+// plain address is not refused: the person's configured address is asked to confirm what was
+// understood, and one reply to that confirmation opens the ticket, with the original date and text.
 import type { Person } from '../domain/people.js';
 import type { Db } from '../db/database.js';
+import { findMessageById, intakeCancelled } from '../db/messages.js';
 import { recordEvent } from '../db/events.js';
 import { findTicketById, ticketHistory, type TicketRow } from '../db/tickets.js';
 import { dmarcPass } from '../domain/authentication-results.js';
@@ -23,7 +26,11 @@ import {
   type CommandBlock,
   type ParsedCommand,
 } from '../domain/staff-command.js';
-import { ticketView, visibleEventData } from '../domain/ticket-view.js';
+import { channelLabel } from '../domain/french-labels.js';
+import { singleAddress } from '../domain/mail-address.js';
+import type { Channel } from '../domain/ticket.js';
+import { formatSize, ticketView, visibleEventData } from '../domain/ticket-view.js';
+import { parseYesNo } from '../domain/yes-no.js';
 import { zonedWallTimeToInstant } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
 import { applyCommand, normaliseChannel, type CommandResult } from './apply-command.js';
@@ -39,6 +46,9 @@ export type StaffOutcome =
     }
   | { readonly outcome: 'ticket'; readonly reference: string; readonly acknowledged: boolean }
   | { readonly outcome: 'refused'; readonly reason: string }
+  /** A complaint sent to the plain address: its sender was asked to confirm it. */
+  | { readonly outcome: 'intake-proposed' }
+  | { readonly outcome: 'intake-cancelled' }
   | { readonly outcome: 'note'; readonly reference: string | null };
 
 export interface StaffMailInput {
@@ -50,7 +60,7 @@ export interface StaffMailInput {
   readonly receivedAt: Date;
 }
 
-type StaffDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'random'>;
+type StaffDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'random' | 'parseMail'>;
 
 const CREATION_ONLY = new Set<ParsedCommand['name']>(['nouvelle', 'de', 'tel', 'entreprise']);
 const FORWARD_SUBJECT = /^\s*(?:(?:fwd?|tr|trans|wg)\s*:\s*)+/i;
@@ -69,6 +79,7 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, given: StaffMailI
   const forwarded = FORWARD_SUBJECT.test(mail.subject) ? parseForwarded(readableText(mail), mail.html) : null;
   const creating = block.commands.some((c) => c.name === 'nouvelle') || (forwarded !== null && !input.ticket);
   const auth = authenticate(deps, input);
+  if (auth.intakeId !== null) return confirmIntake(tx, deps, input, auth.intakeId, newText.core);
   const ticket = input.ticket ?? (auth.ticketId > 0 ? await findTicketById(tx, auth.ticketId) : undefined);
   const wantsAction = block.commands.length > 0 || block.unknown.length > 0 || creating;
 
@@ -99,11 +110,9 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, given: StaffMailI
   }
 
   const creationAuth = auth.ok || auth.anyValidToken;
-  if (
-    creating
-      ? !creationAuth
-      : !(auth.ok && (ticket === undefined || auth.ticketId === ticket.id || auth.via === 'dmarc'))
-  ) {
+  // Unsigned, but meant for the desk: the person's own address is asked to confirm.
+  if (creating && !creationAuth) return proposeIntake(tx, deps, input, block, forwarded, auth.reason);
+  if (!creating && !(auth.ok && (ticket === undefined || auth.ticketId === ticket.id || auth.via === 'dmarc'))) {
     await recordForgery(tx, deps, input, ticket ?? null, block, auth.reason);
     return { outcome: 'refused', reason: auth.reason };
   }
@@ -205,14 +214,24 @@ async function refuseAll(
   return { outcome: 'commands', reference: ticket.reference, applied: 0, refused: results.length };
 }
 
-/** #nouvelle (phone, letter, in person) or a forwarded mail: a ticket in the complainant's name. */
-async function createForSomeone(
-  tx: Db,
+/** What a staff mail logging or forwarding a complaint says of it, before anything is written. */
+interface Intake {
+  readonly complainant: { readonly address: string | null; readonly name: string; readonly unusable: boolean };
+  readonly phone: string;
+  readonly company: string;
+  readonly channel: Channel;
+  readonly subject: string;
+  readonly body: string;
+  readonly receivedAt: Date;
+}
+
+/** Reads the complaint a staff mail logs (#nouvelle…) or forwards; the problems, in French, if it cannot. */
+function readIntake(
   deps: StaffDeps,
   input: StaffContext,
   block: CommandBlock,
   forwarded: ReturnType<typeof parseForwarded>,
-): Promise<StaffOutcome> {
+): { readonly intake: Intake } | { readonly problems: string[] } {
   const { config } = deps;
   const arg = (name: ParsedCommand['name']) => block.commands.find((c) => c.name === name)?.args.trim() ?? '';
   const who = parseNameAddress(arg('de'));
@@ -224,33 +243,59 @@ async function createForSomeone(
   if (channelArg && !channel) problems.push(`canal inconnu « ${channelArg} »`);
   const body = forwarded ? forwarded.body : block.body;
   if (!body.trim()) problems.push('écrivez la réclamation sous les commandes');
-  if (problems.length > 0) {
-    const results = problems.map((message) => ({ line: '#nouvelle', ok: false, message }));
-    await reply(tx, deps, input, null, results, block, { showHelp: true, status: false });
-    return { outcome: 'commands', reference: null, applied: 0, refused: problems.length };
-  }
+  if (problems.length > 0) return { problems };
+  const given = forwarded ? forwarded.from.address : (who?.address ?? null);
+  const address = singleAddress(given);
+  return {
+    intake: {
+      complainant: {
+        address,
+        name: forwarded ? forwarded.from.name : (who?.name ?? arg('de')),
+        unusable: given !== null && given !== '' && address === null,
+      },
+      phone: arg('tel'),
+      company: arg('entreprise'),
+      channel: channel!,
+      subject: forwarded
+        ? forwarded.subject
+        : input.mail.subject.replace(FORWARD_SUBJECT, '').trim() || 'Réclamation enregistrée par le service',
+      body: body.trim(),
+      receivedAt: forwarded
+        ? forwardedDate(forwarded.date, config.organisation.timezone, input.receivedAt)
+        : input.receivedAt,
+    },
+  };
+}
 
-  const complainant = forwarded
-    ? { address: forwarded.from.address.toLowerCase(), name: forwarded.from.name }
-    : { address: who?.address ? who.address.toLowerCase() : null, name: who?.name ?? arg('de') };
-  const receivedAt = forwarded
-    ? forwardedDate(forwarded.date, config.organisation.timezone, input.receivedAt)
-    : input.receivedAt;
-  const subject = forwarded
-    ? forwarded.subject
-    : input.mail.subject.replace(FORWARD_SUBJECT, '').trim() || 'Réclamation enregistrée par le service';
+/** #nouvelle (phone, letter, in person) or a forwarded mail: a ticket in the complainant's name. */
+async function createForSomeone(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffContext,
+  block: CommandBlock,
+  forwarded: ReturnType<typeof parseForwarded>,
+): Promise<StaffOutcome> {
+  const read = readIntake(deps, input, block, forwarded);
+  if ('problems' in read) {
+    const results = read.problems.map((message) => ({ line: '#nouvelle', ok: false, message }));
+    await reply(tx, deps, input, null, results, block, { showHelp: true, status: false });
+    return { outcome: 'commands', reference: null, applied: 0, refused: read.problems.length };
+  }
+  const { intake } = read;
+  const complainant = intake.complainant;
   const opened = await openTicket(tx, deps, {
-    complainant: { ...complainant, phone: arg('tel'), company: arg('entreprise') },
-    channel: channel!,
-    subject,
-    summary: body.trim(),
-    receivedAt,
+    complainant: { address: complainant.address, name: complainant.name, phone: intake.phone, company: intake.company },
+    channel: intake.channel,
+    subject: intake.subject,
+    summary: intake.body,
+    receivedAt: intake.receivedAt,
     messageRowId: input.messageRowId,
     complainantMessageId: null,
-    registeredLetter: channel === 'lrar',
+    registeredLetter: intake.channel === 'lrar',
     participants: [],
     actor: input.person.email,
     attachments: input.mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+    unusableAddress: complainant.unusable,
   });
   await recordEvent(tx, {
     ticketId: opened.ticket.id,
@@ -271,8 +316,146 @@ async function createForSomeone(
   return { outcome: 'ticket', reference: opened.ticket.reference, acknowledged: opened.acknowledged };
 }
 
+/**
+ * A complaint logged or forwarded to the plain address: nothing is opened; the person's
+ * configured address (never the claimed sender, never a Reply-To) gets what was understood and
+ * a reply address signed for this mail. A spoofer gains nothing: the confirmation goes to the
+ * real person, who ignores it.
+ */
+async function proposeIntake(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffContext,
+  block: CommandBlock,
+  forwarded: ReturnType<typeof parseForwarded>,
+  reason: string,
+): Promise<StaffOutcome> {
+  const { config } = deps;
+  const read = readIntake(deps, input, block, forwarded);
+  await recordEvent(tx, {
+    at: deps.clock.now(),
+    actor: input.person.email,
+    type: EVENT_TYPES.intakeProposed,
+    data: { claimedSender: input.mail.from?.address ?? '', reason, understood: 'intake' in read },
+    messageId: input.messageRowId,
+  });
+  if ('problems' in read) {
+    const results = read.problems.map((message) => ({ line: '#nouvelle', ok: false, message }));
+    await reply(tx, deps, input, null, results, block, { showHelp: true, status: false });
+    return { outcome: 'commands', reference: null, applied: 0, refused: read.problems.length };
+  }
+  const { intake } = read;
+  const lines = intake.body.split('\n').filter((l) => l.trim() !== '');
+  await enqueueStaffMail(tx, deps, {
+    kind: 'intake-confirmation',
+    template: 'intake-confirmation',
+    to: input.person,
+    ticket: null,
+    intakeOf: input.messageRowId,
+    inReplyTo: input.mail.hasOwnMessageId ? input.mail.messageId : null,
+    data: {
+      organisation: { name: config.organisation.name },
+      recipientName: input.person.name ?? '',
+      sentAt: formatFrenchDateTime(input.receivedAt, config.organisation.timezone),
+      complainant: {
+        display:
+          [intake.complainant.name, intake.complainant.address ? `<${intake.complainant.address}>` : '']
+            .filter(Boolean)
+            .join(' ') || 'réclamant non indiqué',
+        email: intake.complainant.address ?? '',
+        unusable: intake.complainant.unusable,
+        phone: intake.phone,
+        company: intake.company,
+      },
+      channel: channelLabel(intake.channel),
+      receivedAt: formatFrenchDateTime(intake.receivedAt, config.organisation.timezone),
+      subject: intake.subject,
+      firstLines: lines.slice(0, 8).map((l) => (l.length > 200 ? `${l.slice(0, 199)}…` : l)),
+      more: lines.length > 8,
+      attachments: input.mail.attachments.map((a) => ({ filename: a.filename, size: formatSize(a.size) })),
+    },
+  });
+  deps.log.info('complaint sent to the plain address by a staff member: confirmation asked');
+  return { outcome: 'intake-proposed' };
+}
+
+/** The reply to an intake confirmation: OUI (or any reply) opens the ticket, NON drops it; once. */
+async function confirmIntake(
+  tx: Db,
+  deps: StaffDeps,
+  input: StaffContext,
+  intakeId: number,
+  answer: string,
+): Promise<StaffOutcome> {
+  const original = await findMessageById(tx, intakeId);
+  const done = (message: string, ok: boolean) =>
+    reply(tx, deps, input, null, [{ line: '(confirmation)', ok, message }], emptyBlock(), {
+      showHelp: false,
+      status: false,
+    });
+  if (!original || original.fromAddress !== input.person.email) {
+    await done('la réclamation à confirmer est introuvable', false);
+    return { outcome: 'refused', reason: 'unknown intake' };
+  }
+  if (original.ticketId !== null) {
+    const ticket = await findTicketById(tx, original.ticketId);
+    await done(`cette réclamation est déjà enregistrée sous ${ticket?.reference ?? 'une autre référence'}`, false);
+    return { outcome: 'commands', reference: ticket?.reference ?? null, applied: 0, refused: 1 };
+  }
+  if (await intakeCancelled(tx, intakeId)) {
+    await done('vous aviez annulé cet enregistrement : renvoyez la réclamation pour l’enregistrer', false);
+    return { outcome: 'intake-cancelled' };
+  }
+  if (parseYesNo(answer) === 'no') {
+    await recordEvent(tx, {
+      at: deps.clock.now(),
+      actor: input.person.email,
+      type: EVENT_TYPES.intakeCancelled,
+      data: { intake: intakeId },
+      messageId: input.messageRowId,
+    });
+    await done('rien n’a été enregistré', true);
+    return { outcome: 'intake-cancelled' };
+  }
+  const parsed = await deps.parseMail(original.raw);
+  if (!parsed.ok) {
+    await done('le message d’origine ne peut plus être lu : renvoyez la réclamation', false);
+    return { outcome: 'refused', reason: parsed.reason };
+  }
+  // The ticket is the original mail's: its date, its text, its attachments.
+  const newText = extractNewText({ text: parsed.mail.text, html: parsed.mail.html });
+  const originalInput: StaffContext = {
+    mail: parsed.mail,
+    person: input.person,
+    messageRowId: intakeId,
+    ticket: undefined,
+    receivedAt: original.receivedAt,
+    invisible: newText.invisible ?? [],
+  };
+  const block = parseCommandBlock(newText.text);
+  const forwarded = FORWARD_SUBJECT.test(parsed.mail.subject)
+    ? parseForwarded(readableText(parsed.mail), parsed.mail.html)
+    : null;
+  const outcome = await createForSomeone(tx, deps, originalInput, block, forwarded);
+  await recordEvent(tx, {
+    ticketId: outcome.outcome === 'ticket' ? ((await findMessageById(tx, intakeId))?.ticketId ?? null) : null,
+    at: deps.clock.now(),
+    actor: input.person.email,
+    type: EVENT_TYPES.intakeConfirmed,
+    data: { intake: intakeId },
+    messageId: input.messageRowId,
+  });
+  return outcome;
+}
+
+function emptyBlock(): CommandBlock {
+  return parseCommandBlock('');
+}
+
 interface Authentication {
   readonly ok: boolean;
+  /** A valid intake token of this person: the staff mail (messages.id) this mail confirms. */
+  readonly intakeId: number | null;
   readonly via: 'token' | 'dmarc' | null;
   /** The ticket the valid token was issued for (0: the person's own address, none: -1). */
   readonly ticketId: number;
@@ -293,13 +476,24 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
     token,
     verdict: verifyReplyToken(token, person.email, security.replySecret, now),
   }));
-  const valid = verdicts.filter((v) => v.verdict === 'valid').map((v) => readReplyToken(v.token)!.ticketId);
+  const claims = verdicts.filter((v) => v.verdict === 'valid').map((v) => readReplyToken(v.token)!);
+  const intake = claims.find((c) => c.intake === true);
+  const valid = claims.filter((c) => c.intake !== true).map((c) => c.ticketId);
+  const intakeId = intake ? intake.ticketId : null;
   const forTicket = input.ticket ? valid.find((id) => id === input.ticket!.id) : valid.find((id) => id > 0);
-  if (forTicket !== undefined) return { ok: true, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
+  if (forTicket !== undefined)
+    return { ok: true, intakeId, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
   if (security.trustDmarcPass) {
     const verdict = dmarcPass(mail.headerFields, person.email.split('@')[1]!, security.authservId);
     if (verdict.pass)
-      return { ok: true, via: 'dmarc', ticketId: input.ticket?.id ?? -1, anyValidToken: valid.length > 0, reason: '' };
+      return {
+        ok: true,
+        intakeId,
+        via: 'dmarc',
+        ticketId: input.ticket?.id ?? -1,
+        anyValidToken: valid.length > 0,
+        reason: '',
+      };
   }
   const reason =
     valid.length > 0
@@ -309,7 +503,7 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
         : tokens.length > 0
           ? 'la signature du message n’est pas valable pour votre adresse'
           : 'le message ne portait pas de signature (il ne répondait pas à une notification de reclam)';
-  return { ok: false, via: null, ticketId: valid[0] ?? -1, anyValidToken: valid.length > 0, reason };
+  return { ok: false, intakeId, via: null, ticketId: valid[0] ?? -1, anyValidToken: valid.length > 0, reason };
 }
 
 async function recordForgery(

@@ -58,5 +58,9 @@ function describeStaff(detail: StaffOutcome): string {
       return `staff commands refused, nothing executed (${detail.reason})`;
     case 'note':
       return `staff message kept as a note on ${detail.reference ?? 'no ticket'}`;
+    case 'intake-proposed':
+      return 'complaint sent to the plain address by staff: its sender was asked to confirm it';
+    case 'intake-cancelled':
+      return 'complaint sent by staff: its sender cancelled it, nothing recorded';
   }
 }

@@ -136,6 +136,25 @@ const forgedData = {
   commands: ['#clore', '#note appel du réclamant, visite replanifiée'],
 };
 
+const intakeData = {
+  organisation,
+  recipientName: 'Accueil Évry',
+  sentAt: 'lundi 23 novembre 2026 à 09 h 00',
+  complainant: {
+    display: 'Jeanne Morel <jeanne.morel@exemple.fr>',
+    email: 'jeanne.morel@exemple.fr',
+    unusable: false,
+    phone: '',
+    company: '',
+  },
+  channel: 'courriel',
+  receivedAt: 'lundi 16 novembre 2026 à 10 h 12',
+  subject: 'Visite annulée',
+  firstLines: ['Bonjour, ma visite de reprise a été annulée la veille sans explication.', 'Jeanne Morel'],
+  more: false,
+  attachments: [{ filename: 'convocation.pdf', size: '12 Ko' }],
+};
+
 const complainantData = {
   organisation,
   reference: 'REC-2026-0042',
@@ -513,6 +532,40 @@ describe('command-result', () => {
   });
 });
 
+describe('intake-confirmation', () => {
+  it('says what was understood and that nothing is recorded without a reply', () => {
+    expect(plain(renderer.render('intake-confirmation', intakeData))).toMatchInlineSnapshot(`
+      "Subject: [reclam] À confirmer : réclamation de Jeanne Morel <jeanne.morel@exemple.fr>
+
+      Bonjour Accueil Évry,
+
+      Un message envoyé le lundi 23 novembre 2026 à 09 h 00 avec votre adresse comme expéditeur demande d’enregistrer une réclamation. Rien n’est encore enregistré : voici ce que reclam en a compris.
+
+      Réclamant : Jeanne Morel <jeanne.morel@exemple.fr>
+      Canal : courriel
+      Reçue le : lundi 16 novembre 2026 à 10 h 12
+      Objet : Visite annulée
+
+      Premières lignes :
+        Bonjour, ma visite de reprise a été annulée la veille sans explication.
+        Jeanne Morel
+
+      Pièces jointes :
+        - convocation.pdf (12 Ko)
+
+      Pour l’enregistrer, répondez simplement à ce message (par exemple « OUI ») : la réclamation sera enregistrée avec sa date et son texte d’origine, et le réclamant recevra son accusé de réception. Pour ne rien enregistrer, répondez « NON ». Cette demande est valable 7 jours.
+
+      Si ce message ne vient pas de vous, ne répondez pas : rien ne sera enregistré. Par précaution, transférez-le au pilote du processus réclamations.
+
+      Pour ne plus passer par cette confirmation, écrivez ou transférez les réclamations à votre adresse personnelle, rappelée au bas de chaque réponse de reclam à vos commandes.
+
+      -- 
+      Message envoyé automatiquement par reclam, l’outil de suivi des réclamations de SPST Santé au Travail de l’Essonne.
+      "
+    `);
+  });
+});
+
 describe('forged-alert', () => {
   it('tells the real person, calmly, that nothing was executed', () => {
     expect(plain(renderer.render('forged-alert', forgedData))).toMatchInlineSnapshot(`
@@ -785,6 +838,16 @@ describe('escaping', () => {
       },
     ],
     ['forged-alert', { ...forgedData, claimedFrom: hostile, commands: [`#note ${hostile}`] }],
+    [
+      'intake-confirmation',
+      {
+        ...intakeData,
+        complainant: { ...intakeData.complainant, display: hostile, phone: hostile, company: hostile },
+        subject: hostile,
+        firstLines: [hostile],
+        attachments: [{ filename: `${hostile}.pdf`, size: '1 Ko' }],
+      },
+    ],
     ['response', { ...responseData, originalSubject: hostile, body: `${hostile}\nLigne 2` }],
     ['rejection', { ...rejectionData, complainantName: hostile, originalSubject: hostile, reason: hostile }],
     ['level-change', { ...levelChangeData, complainantName: hostile, originalSubject: hostile }],
@@ -811,6 +874,8 @@ describe('HTML', () => {
     ['command-result', { ...commandResultData, showHelp: true, status: { history } }],
     ['command-result', { ...commandResultData, view: hiddenView, showHelp: true, status: { history } }],
     ['forged-alert', forgedData],
+    ['intake-confirmation', intakeData],
+    ['intake-confirmation', { ...intakeData, complainant: { ...intakeData.complainant, unusable: true }, more: true }],
     ['response', responseData],
     ['rejection', rejectionData],
     ['level-change', levelChangeData],

@@ -341,17 +341,63 @@ describe('loadConfig errors', () => {
 
   it('warns about unknown keys, with their path, and still loads', () => {
     const text = minimalWith((d) => {
-      d.organisation.timeZone = 'Europe/Paris';
       d.people[0].phone = '02 99 00 00 00';
-      d.digets = { recipients: [] };
+      d.statistics = { weekly: true };
     });
     const { config, warnings } = loadConfig(text, ENV);
-    expect(warnings).toEqual([
-      'organisation.timeZone: unknown key, ignored',
-      'people[0].phone: unknown key, ignored',
-      'digets: unknown key, ignored',
-    ]);
+    expect(warnings).toEqual(['people[0].phone: unknown key, ignored', 'statistics: unknown key, ignored']);
     expect(config.organisation.timezone).toBe('Europe/Paris');
+  });
+
+  it('refuses a key one or two letters away from a known one, with « did you mean » and its line', () => {
+    const text = minimalWith((d) => {
+      d.organisation.ticketPrefx = 'QUA';
+      d.organisation.timeZone = 'Europe/Paris';
+      d.digets = { recipients: [] };
+    });
+    const error = problemsOf(text);
+    expect(error.problems).toEqual([
+      'organisation.ticketPrefx: unknown key; did you mean ticketPrefix?',
+      'organisation.timeZone: unknown key; did you mean timezone?',
+      'digets: unknown key; did you mean digest?',
+    ]);
+    const lines = text.split('\n');
+    const lineOf = (needle: string) => lines.findIndex((l) => l.includes(needle)) + 1;
+    expect(error.lines).toEqual([lineOf('ticketPrefx'), lineOf('timeZone'), lineOf('digets')]);
+    expect(error.message).toContain(`line ${lineOf('ticketPrefx')}: organisation.ticketPrefx`);
+  });
+
+  it('gives the line of every problem in the printed message', () => {
+    const text = minimalWith((d) => {
+      d.mailbox.imap.port = 'neuf';
+    });
+    const error = problemsOf(text);
+    const line = text.split('\n').findIndex((l) => l.includes('neuf')) + 1;
+    expect(error.problems).toEqual(['mailbox.imap.port: Invalid input: expected number, received string']);
+    expect(error.message).toContain(`line ${line}: mailbox.imap.port`);
+    const yaml = problemsOf('organisation: { name: "x"\npeople: [');
+    expect(yaml.lines[0]).toBeGreaterThan(0);
+  });
+
+  it('explains a TLS setting that does not match the well-known port', () => {
+    const smtp = problemsOf(
+      minimalWith((d) => {
+        d.mailbox.smtp.port = 587;
+        d.mailbox.smtp.secure = true;
+      }),
+    );
+    expect(smtp.problems).toEqual([
+      expect.stringMatching(/^mailbox\.smtp\.secure: port 587 expects a plain connection .*STARTTLS/),
+    ]);
+    const imap = problemsOf(
+      minimalWith((d) => {
+        d.mailbox.imap.port = 993;
+        d.mailbox.imap.secure = false;
+      }),
+    );
+    expect(imap.problems).toEqual([
+      expect.stringMatching(/^mailbox\.imap\.secure: port 993 expects TLS from the first byte/),
+    ]);
   });
 });
 

@@ -289,14 +289,6 @@ describe('qualify: result shape, confidence and the acknowledgement level', () =
       acknowledgementLevel: 2,
     });
   });
-
-  it('stays well under 5 ms per mail', () => {
-    const text = 'Bonjour, le médecin était absent et nos salariés sont repartis sans visite. '.repeat(40);
-    qualify(mail('x', text), rules);
-    const started = performance.now();
-    for (let i = 0; i < 50; i++) qualify(mail('Visite annulée', text), rules);
-    expect((performance.now() - started) / 50).toBeLessThan(5);
-  });
 });
 
 describe('qualify: rules from the configuration', () => {

@@ -35,13 +35,17 @@ export function postgresAvailability(): PostgresAvailability {
  */
 export function describeWithPostgres(name: string, fn: () => void): void {
   const availability = postgresAvailability();
-  if (availability.available) return describe(name, fn);
+  if (availability.available) {
+    describe(name, fn);
+    return;
+  }
   if (process.env.REQUIRE_E2E === '1') {
-    return describe(name, () => {
+    describe(name, () => {
       it('needs PostgreSQL 15 binaries', () => {
         throw new Error(`REQUIRE_E2E=1 but ${availability.reason} (apt-get install -y postgresql-15)`);
       });
     });
+    return;
   }
   process.stderr.write(`[e2e skipped] ${availability.reason}: private PostgreSQL tests skipped\n`);
   describe.skip(name, fn);

@@ -3,6 +3,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
+import { type AppError, describeNetworkFailure, imapAuthFailed, imapUnreachable } from '../domain/errors.js';
 import type { FetchedMail, MailboxSession } from '../ports.js';
 
 export interface MailboxOptions {
@@ -42,7 +43,11 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
     log.warn({ err: error }, 'IMAP connection error');
   });
 
-  await client.connect();
+  try {
+    await client.connect();
+  } catch (error) {
+    throw imapConnectFailure(error, imap) ?? error;
+  }
   try {
     await ensureFolders(client, [imap.processed, imap.quarantine]);
     const mailbox = await client.mailboxOpen(imap.inbox);
@@ -112,6 +117,42 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
     client.close();
     throw error;
   }
+}
+
+/** imapflow's and Node's codes for a server that cannot be reached or talked to (waiting may help). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'ETIMEOUT',
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+]);
+
+/**
+ * The catalogue error for a failed connection: IMAP_AUTH_FAILED when the server refused the login,
+ * IMAP_UNREACHABLE when it could not be reached (network, timeout, TLS); null otherwise.
+ */
+export function imapConnectFailure(error: unknown, imap: Config['mailbox']['imap']): AppError | null {
+  const e = error as { authenticationFailed?: boolean; code?: unknown; message?: unknown; library?: unknown };
+  const at = { host: imap.host, port: imap.port };
+  if (e?.authenticationFailed) return imapAuthFailed({ ...at, user: imap.user }, error);
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (UNREACHABLE_CODES.has(code)) return imapUnreachable(at, describeNetworkFailure(code), error);
+  // TLS failures come from Node with OpenSSL codes (ERR_SSL_…, CERT_…, DEPTH_ZERO_SELF_SIGNED_CERT…).
+  if (/^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code) || e?.library === 'SSL routines')
+    return imapUnreachable(at, `${code || 'TLS'} : échec de la négociation TLS`, error);
+  return null;
 }
 
 async function ensureFolders(client: ImapFlow, folders: readonly string[]): Promise<void> {

@@ -2,15 +2,18 @@
 // error messages that name every faulty key. Never prints a secret.
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
+import { AppError, ERROR_CODES } from '../domain/errors.js';
 import { configSchema, type Config } from './config-schema.js';
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends AppError {
   constructor(
     readonly problems: readonly string[],
     readonly source: string,
   ) {
-    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    super(
+      ERROR_CODES.configInvalid,
+      `invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
     this.name = 'ConfigError';
   }
 }

@@ -39,6 +39,42 @@ export interface DeliverOptions {
    * re-sends: only mails accepted by SMTP within it.
    */
   readonly flushWindowMs?: number;
+  /**
+   * Where to keep the rows SMTP accepted whose `sent` could not be recorded (the database went
+   * away): recorded first by the next run. The outbox loop passes the same one to every run.
+   */
+  readonly unrecorded?: UnrecordedSends;
+}
+
+/**
+ * Rows SMTP accepted whose `sent` the database did not take (it was unreachable). Kept in memory
+ * across runs and recorded first once it answers again, so that a database outage does not send a
+ * mail twice: until then their claims are not taken back and their lease keeps them from others.
+ */
+export class UnrecordedSends {
+  private groups: { ids: number[]; at: Date }[] = [];
+
+  get size(): number {
+    return this.groups.reduce((n, g) => n + g.ids.length, 0);
+  }
+
+  add(ids: readonly number[], at: Date): void {
+    if (ids.length > 0) this.groups.push({ ids: [...ids], at });
+  }
+
+  /** Records them as sent (at the time SMTP accepted them); throws, keeping them, while the database fails. */
+  async record(deps: Pick<Deps, 'db' | 'log'>): Promise<number> {
+    let recorded = 0;
+    while (this.groups.length > 0) {
+      const group = this.groups[0]!;
+      await markOutboxSent(deps.db, group.ids, group.at);
+      this.groups.shift();
+      recorded += group.ids.length;
+    }
+    if (recorded > 0)
+      deps.log.info({ rows: recorded }, 'mails accepted by SMTP during a database outage recorded as sent');
+    return recorded;
+  }
 }
 
 type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'sender' | 'random'>;
@@ -58,7 +94,10 @@ export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions =
   const batchSize = options.batchSize ?? 20;
   const holder = options.holder ?? processHolder();
   const report = { sent: 0, retried: 0, dead: 0 };
-  const marker = new SentMarker(deps, options.flushWindowMs ?? 10, (n) => (report.sent += n));
+  const unrecorded = options.unrecorded ?? new UnrecordedSends();
+  // What SMTP accepted before the database went away is recorded before anything else is claimed.
+  await unrecorded.record(deps);
+  const marker = new SentMarker(deps, options.flushWindowMs ?? 10, unrecorded, (n) => (report.sent += n));
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | null = null;
   try {
@@ -135,11 +174,16 @@ class SentMarker {
   constructor(
     private readonly deps: DeliverDeps,
     private readonly windowMs: number,
+    private readonly unrecorded: UnrecordedSends,
     private readonly onMarked: (count: number) => void,
   ) {}
 
   add(row: OutboxRow): void {
-    if (this.error) throw this.error.error;
+    if (this.error) {
+      // SMTP took it: keep it for the next run rather than let its claim be taken back and resent.
+      this.unrecorded.add([row.id], this.deps.clock.now());
+      throw this.error.error;
+    }
     this.pending.push(row);
     if (!this.timer && !this.running) this.timer = setTimeout(() => this.flush(), this.windowMs);
   }
@@ -167,21 +211,34 @@ class SentMarker {
     const rows = this.pending;
     this.pending = [];
     if (rows.length === 0) return;
+    const at = this.deps.clock.now();
     this.running = (async () => {
       try {
         await markOutboxSent(
           this.deps.db,
           rows.map((r) => r.id),
-          this.deps.clock.now(),
+          at,
         );
         this.onMarked(rows.length);
         for (const row of rows)
           this.deps.log.info({ outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'mail sent');
       } catch (error) {
-        // Those rows stay `sending` under their lease: they will be sent again (same Message-ID).
+        // Those rows stay `sending` under their lease; the next run records them (`unrecorded`). Only
+        // if this process dies meanwhile are they sent again (same Message-ID).
+        this.unrecorded.add(
+          rows.map((r) => r.id),
+          at,
+        );
         this.error ??= { error };
       } finally {
         this.running = null;
+        if (this.pending.length > 0 && this.error) {
+          this.unrecorded.add(
+            this.pending.map((r) => r.id),
+            at,
+          );
+          this.pending = [];
+        }
         if (this.pending.length > 0 && !this.error) this.timer = setTimeout(() => this.flush(), this.windowMs);
       }
     })();

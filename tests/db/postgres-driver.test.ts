@@ -75,7 +75,7 @@ describeWithPostgres('postgres.js under connection loss (patched driver)', () =>
           });
         return socket;
       },
-    } as Parameters<typeof postgres>[0]);
+    } as unknown as postgres.Options<Record<string, never>>);
     try {
       expect(await sql`select 2 as n`).toEqual([{ n: 2 }]);
       expect(sockets).toBe(2);

@@ -5,7 +5,12 @@ import { events, outbox } from '../../src/db/schema.js';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { claimDueOutbox } from '../../src/db/outbox.js';
-import { deliverOutbox, OUTBOX_LEASE_MS, takeBackOutboxClaims } from '../../src/services/deliver-outbox.js';
+import {
+  deliverOutbox,
+  OUTBOX_LEASE_MS,
+  takeBackOutboxClaims,
+  UnrecordedSends,
+} from '../../src/services/deliver-outbox.js';
 import { ingestMail } from '../../src/services/ingest-mail.js';
 import type { Deps } from '../../src/services/deps.js';
 import type { MailSender, OutgoingMail } from '../../src/ports.js';
@@ -241,6 +246,49 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     expect(await deliverOutbox(deps, { batchSize: 4, flushWindowMs: 30 })).toEqual({ sent: 25, retried: 0, dead: 0 });
     expect(smtp.mails).toHaveLength(25);
     expect(new Set([...(await statusOf()).values()])).toEqual(new Set(['sent']));
+  });
+
+  it('does not send twice what SMTP accepted while the database refused to record it', async () => {
+    await queue(['a@example.test', 'b@example.test']);
+    // Every send waits until the rows are claimed and the database has started refusing `sent`.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sender: MailSender = {
+      ...deps.sender,
+      async send(mail) {
+        await gate;
+        return deps.sender.send(mail);
+      },
+    };
+    const unrecorded = new UnrecordedSends();
+    const delivering = deliverOutbox({ ...deps, sender }, { unrecorded }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await waitUntil(async () => [...(await statusOf()).values()].every((s) => s === 'sending'), 5_000, 'rows claimed');
+    await t.database.db.execute(
+      sql.raw(`create function refuse_sent() returns trigger language plpgsql
+               as $$ begin raise exception 'refused for the test'; end $$`),
+    );
+    await t.database.db.execute(
+      sql.raw(`create trigger refuse_sent before update on outbox for each row
+               when (new.status = 'sent') execute function refuse_sent()`),
+    );
+    release();
+    expect(String(((await delivering) as Error).cause)).toMatch(/refused for the test/);
+    expect(smtp.mails).toHaveLength(2);
+    expect(unrecorded.size).toBe(2);
+    // The database takes writes again: the next run records them first; the loop's take-back of
+    // its own claims then finds nothing to send again.
+    await t.database.db.execute(sql.raw('drop trigger refuse_sent on outbox'));
+    await t.database.db.execute(sql.raw('drop function refuse_sent()'));
+    expect(await deliverOutbox(deps, { unrecorded })).toEqual({ sent: 0, retried: 0, dead: 0 });
+    expect(unrecorded.size).toBe(0);
+    expect(await takeBackOutboxClaims(deps, { own: true })).toBe(0);
+    expect([...(await statusOf()).values()]).toEqual(['sent', 'sent']);
+    clock.advance(OUTBOX_LEASE_MS + 1);
+    await deliverOutbox(deps);
+    expect(smtp.mails).toHaveLength(2);
   });
 
   it('takes back at once the rows claimed by a dead local daemon, or by itself between runs, not a live one’s', async () => {

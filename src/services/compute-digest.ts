@@ -7,6 +7,8 @@ import {
   backlogAt,
   overdueTicketsAt,
   pipelineFigures,
+  sendingOutages,
+  type SendingOutage,
   EMPTY_FIGURES,
   INDICATOR_SESSIONS,
   rangeFigures,
@@ -78,6 +80,8 @@ export interface DigestFigures {
   readonly trend: readonly TrendPoint[];
   /** The tickets received in the period. Content fields raw. */
   readonly tickets: readonly TicketLine[];
+  /** Sending outages that ended in the period (pipeline health). */
+  readonly outages: readonly SendingOutage[];
 }
 
 /**
@@ -127,8 +131,9 @@ async function computeFigures(
   const backlogs = periods.map((p) => run((db) => backlogAt(db, p.range.end)));
   const overdue = run((db) => overdueTicketsAt(db, currentRange.end));
   const pipelines = periods.map((p) => run((db) => pipelineFigures(db, p.range)));
+  const outages = run((db) => sendingOutages(db, currentRange));
   // Every query ended before the snapshot's transactions do, even when one failed.
-  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines]);
+  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines, outages]);
   const snapshots: PeriodSnapshot[] = [];
   for (const [i, p] of periods.entries()) {
     snapshots.push({ ...p, figures: await figures[i]!, backlog: await backlogs[i]!, pipeline: await pipelines[i]! });
@@ -142,6 +147,7 @@ async function computeFigures(
     trendMonths: months,
     trend: await trend,
     tickets: await tickets,
+    outages: await outages,
   };
 }
 
@@ -513,6 +519,10 @@ export function digestArtifacts(
       pipelineRows.map((r) => [`${r.sub ? '  ' : ''}${r.label}`, r.value, r.previous, r.lastYear]),
     ),
     notes: pipelineNotes(current.pipeline, previous.pipeline),
+    outages: figures.outages.map(
+      (o) =>
+        `Panne d’envoi du ${formatFrenchDateTime(o.since, timeZone)} au ${formatFrenchDateTime(o.until, timeZone)} : ${formatCount(o.deadMails)} envoi(s) abandonné(s) après plusieurs essais${o.alertsRequeued > 0 ? `, ${formatCount(o.alertsRequeued)} alerte(s) renvoyée(s) au pilote` : ''}.`,
+    ),
   };
 
   const chart = trendChart(config, figures);

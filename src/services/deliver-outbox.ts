@@ -6,17 +6,22 @@ import { recordEvent } from '../db/events.js';
 import { holderIsDeadLocal, processHolder } from '../db/leases.js';
 import {
   claimDueOutbox,
+  lockOutageRecovery,
   markOutboxDead,
   markOutboxRetry,
   markOutboxSent,
   outboxClaimHolders,
   releaseOutboxClaims,
+  requeueDeadPilotAlerts,
+  unrecoveredOutage,
   type OutboxRow,
 } from '../db/outbox.js';
+import { EVENT_TYPES } from '../domain/event-types.js';
 import { backoffDelayMs } from '../domain/backoff.js';
 import { findTicketById } from '../db/tickets.js';
 import { maySeeContent, peopleWithRole } from '../domain/people.js';
 import { maskAddresses } from '../domain/personal-data.js';
+import { smtpSetupError } from '../domain/errors.js';
 import { classifySmtpFailure } from '../domain/smtp-failure.js';
 import type { SendResult } from '../ports.js';
 import type { Deps } from './deps.js';
@@ -128,7 +133,10 @@ export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions =
       // row queues a pilot alert).
       while (inFlight.size > 0) await Promise.race(inFlight);
       await marker.drain();
-      if (rows.length === 0 || failure) break;
+      if (failure) break;
+      // SMTP answers: if mails were given up during an outage, the pilot alerts that died with them
+      // go out now (then the loop claims them).
+      if (rows.length === 0 && !(report.sent > 0 && (await recoverFromOutage(deps)) > 0)) break;
     }
   } finally {
     while (inFlight.size > 0) await Promise.race(inFlight);
@@ -138,6 +146,51 @@ export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions =
   }
   if (failure) throw (failure as { error: unknown }).error;
   return report;
+}
+
+/**
+ * When mails were given up during an SMTP outage but nothing else is due (so no delivery will show
+ * that SMTP answers again), asks the SMTP server itself; if it answers, recovers as after a
+ * successful delivery (pilot alerts queued again, once). Returns how many alerts were queued again.
+ */
+export async function recoverIfSmtpAnswers(deps: DeliverDeps): Promise<number> {
+  if (!(await unrecoveredOutage(deps.db))) return 0;
+  try {
+    await deps.sender.verify();
+  } catch {
+    return 0;
+  }
+  return recoverFromOutage(deps);
+}
+
+/**
+ * After a successful delivery: when mails were given up on transient failures since the last
+ * recovery (SMTP down longer than the retry window), records `outbox.recovered` (the outage's
+ * start and end, for the digest) and queues again, once, the pilot alerts that died meanwhile.
+ * Returns how many alerts were queued again.
+ */
+async function recoverFromOutage(deps: DeliverDeps): Promise<number> {
+  if (!(await unrecoveredOutage(deps.db))) return 0;
+  return deps.db.transaction(async (tx) => {
+    await lockOutageRecovery(tx);
+    // Another deliverer may have recovered it meanwhile.
+    const outage = await unrecoveredOutage(tx);
+    if (!outage) return 0;
+    const now = deps.clock.now();
+    const requeued = await requeueDeadPilotAlerts(tx, now);
+    await recordEvent(tx, {
+      ticketId: null,
+      at: now,
+      actor: 'system',
+      type: EVENT_TYPES.outboxRecovered,
+      data: { since: outage.since.toISOString(), deadMails: outage.deadMails, requeued },
+    });
+    deps.log.warn(
+      { since: outage.since.toISOString(), deadMails: outage.deadMails, requeued: requeued.length },
+      'SMTP answers again after mails were given up: the pilot alerts that died meanwhile are queued again',
+    );
+    return requeued.length;
+  });
 }
 
 /**
@@ -282,9 +335,11 @@ async function recordFailure(
       deps.random(),
     );
     await markOutboxRetry(deps.db, row.id, new Date(now.getTime() + delay), error);
+    // A refused login or an unreachable server is said in the catalogue's words, naming the keys.
+    const setup = smtpSetupError(result, deps.config.mailbox.smtp);
     log.warn(
-      { attempts: row.attempts, retryInMs: delay, error: maskAddresses(error) },
-      'mail refused for now: will retry',
+      { attempts: row.attempts, retryInMs: delay, error: maskAddresses(error), code: setup?.code },
+      setup ? `mail not sent, will retry: ${setup.message}` : 'mail refused for now: will retry',
     );
     return 'retried';
   }

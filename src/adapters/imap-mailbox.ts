@@ -3,6 +3,7 @@
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
+import { type AppError, describeNetworkFailure, imapAuthFailed, imapUnreachable } from '../domain/errors.js';
 import { certificateProblem } from '../domain/tls-failure.js';
 import type { FetchedMail, MailboxSession } from '../ports.js';
 
@@ -51,7 +52,7 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
   } catch (error) {
     const e = error as { code?: string; message?: string };
     const problem = certificateProblem(e.code, e.message);
-    if (!problem) throw error;
+    if (!problem) throw imapConnectFailure(error, imap) ?? error;
     throw Object.assign(
       new Error(
         `TLS certificate of the IMAP server refused: ${problem} — for a local server you control with a self-signed certificate, set mailbox.imap.tls.acceptUnverifiedCertificate: true`,
@@ -129,6 +130,42 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
     client.close();
     throw error;
   }
+}
+
+/** imapflow's and Node's codes for a server that cannot be reached or talked to (waiting may help). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+  'GREETING_TIMEOUT',
+  'UPGRADE_TIMEOUT',
+  'ETIMEOUT',
+  'NoConnection',
+  'EConnectionClosed',
+  'ClosedAfterConnectText',
+  'ClosedAfterConnectTLS',
+]);
+
+/**
+ * The catalogue error for a failed connection: IMAP_AUTH_FAILED when the server refused the login,
+ * IMAP_UNREACHABLE when it could not be reached (network, timeout, TLS); null otherwise.
+ */
+export function imapConnectFailure(error: unknown, imap: Config['mailbox']['imap']): AppError | null {
+  const e = error as { authenticationFailed?: boolean; code?: unknown; message?: unknown; library?: unknown };
+  const at = { host: imap.host, port: imap.port };
+  if (e?.authenticationFailed) return imapAuthFailed({ ...at, user: imap.user }, error);
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (UNREACHABLE_CODES.has(code)) return imapUnreachable(at, describeNetworkFailure(code), error);
+  // TLS failures come from Node with OpenSSL codes (ERR_SSL_…, CERT_…, DEPTH_ZERO_SELF_SIGNED_CERT…).
+  if (/^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/.test(code) || e?.library === 'SSL routines')
+    return imapUnreachable(at, `${code || 'TLS'} : échec de la négociation TLS`, error);
+  return null;
 }
 
 async function ensureFolders(client: ImapFlow, folders: readonly string[]): Promise<void> {

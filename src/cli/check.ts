@@ -2,10 +2,11 @@
 // something fails, so an administrator can fix a set-up without reading logs.
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
-import { openDatabase, pingDatabase } from '../db/database.js';
+import { databaseFailure, openDatabase, pingDatabase } from '../db/database.js';
 import { readLockOwner } from '../db/directory-lock.js';
 import { probeMailbox } from '../adapters/imap-mailbox.js';
 import { createSmtpSender } from '../adapters/smtp-sender.js';
+import { isAppError, smtpSetupError } from '../domain/errors.js';
 import { resolve } from 'node:path';
 
 type Verdict = { ok: boolean; line: string };
@@ -63,6 +64,8 @@ async function checkDatabase(config: Config): Promise<Verdict> {
       await database.close();
     }
   } catch (error) {
+    const explained = databaseFailure(error);
+    if (explained) return { ok: false, line: `database: ${where}: ${explained.message}` };
     return { ok: false, line: `database: ${where}: ${message(error)} — check database.url / database.dataDir` };
   }
 }
@@ -81,12 +84,11 @@ async function checkImap(config: Config, log: Logger): Promise<Verdict> {
       line: `IMAP ${where}: ${imap.inbox} opened (UIDVALIDITY ${probe.uidValidity}, ${probe.messages} mail(s) waiting); folders "${imap.processed}" and "${imap.quarantine}" present`,
     };
   } catch (error) {
-    const e = error as { authenticationFailed?: boolean; tlsFailed?: boolean };
-    const hint = e.authenticationFailed
-      ? 'wrong mailbox.imap.user or password'
-      : e.tlsFailed
-        ? 'check mailbox.imap.host (the name the certificate is for) and mailbox.imap.tls'
-        : 'check mailbox.imap.host, port and secure';
+    // A refused login or an unreachable server comes as a catalogue error naming its keys.
+    if (isAppError(error)) return { ok: false, line: `IMAP ${where}: ${error.message}` };
+    const hint = (error as { tlsFailed?: boolean }).tlsFailed
+      ? 'check mailbox.imap.host (the name the certificate is for) and mailbox.imap.tls'
+      : 'check mailbox.imap.host, port and secure';
     return { ok: false, line: `IMAP ${where}: ${message(error)} — ${hint}` };
   }
 }
@@ -99,6 +101,8 @@ async function checkSmtp(config: Config): Promise<Verdict> {
     await withTimeout(sender.verify(), 20_000, 'no answer within 20 s');
     return { ok: true, line: `SMTP ${where}: accepts connections${smtp.user ? ' and the login' : ''}` };
   } catch (error) {
+    const explained = smtpSetupError(error as { code?: string; responseCode?: number }, smtp, error);
+    if (explained) return { ok: false, line: `SMTP ${where}: ${explained.message} (${message(error)})` };
     return { ok: false, line: `SMTP ${where}: ${message(error)} — check mailbox.smtp` };
   } finally {
     sender.close();

@@ -6,7 +6,8 @@ import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js';
-import { DatabaseLockedError } from '../db/directory-lock.js';
+import { databaseFailure } from '../db/database.js';
+import { isAppError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
 import { runCheck } from './check.js';
 import { runDemo } from './demo.js';
@@ -173,9 +174,14 @@ function reportError(error: unknown): number {
   if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 2);
   }
-  if (error instanceof ConfigError || error instanceof DatabaseLockedError) {
-    process.stderr.write(`reclam: ${error.message}\n`);
-    return 2;
+  // Catalogue errors (configuration, database locked, out of reach or refusing us…) say what to
+  // check; a database error from deeper down is explained the same way.
+  const explained = isAppError(error) ? error : databaseFailure(error);
+  if (explained) {
+    process.stderr.write(
+      `reclam: ${explained.message}${explained.code === 'CONFIG_INVALID' ? '' : ` [${explained.code}]`}\n`,
+    );
+    return explained.kind === 'configuration' || explained.code === 'DATABASE_LOCKED' ? 2 : 1;
   }
   process.stderr.write(`reclam: ${error instanceof Error ? error.message : String(error)}\n`);
   return 1;

@@ -3,6 +3,7 @@
 import { distance } from 'fastest-levenshtein';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
+import { AppError, ERROR_CODES } from '../domain/errors.js';
 import { configSchema, type Config } from './config-schema.js';
 
 /** One problem of a configuration file: `key.path: what is wrong`, and the line it is on when known. */
@@ -11,8 +12,7 @@ export interface ConfigProblem {
   readonly line: number | null;
 }
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
+export class ConfigError extends AppError {
   /** `key.path: what is wrong`, one per problem. */
   readonly problems: readonly string[];
   constructor(
@@ -21,6 +21,7 @@ export class ConfigError extends Error {
   ) {
     const listed = problems.map((p) => (typeof p === 'string' ? { text: p, line: null } : p));
     super(
+      ERROR_CODES.configInvalid,
       `invalid configuration in ${source}:\n${listed.map((p) => `  - ${p.line ? `line ${p.line}: ` : ''}${p.text}`).join('\n')}`,
     );
     this.name = 'ConfigError';

@@ -3,7 +3,7 @@
 // deliverer — until stopped.
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
-import { openDatabase, type Database } from '../db/database.js';
+import { databaseFailure, openDatabase, type Database } from '../db/database.js';
 import {
   holderIsDeadLocal,
   leaseHolder,
@@ -20,8 +20,13 @@ import { systemClock, type Clock, type MailboxSession } from '../ports.js';
 import type { Deps } from '../services/deps.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
 import { TEMPLATES_DIR } from '../paths.js';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { Backoff, sleep, Wakeup } from './loop.js';
+import { afterFailure, type BackoffPolicy, NO_FAILURES, type RetryState } from '../domain/backoff.js';
+import { isAppError } from '../domain/errors.js';
+import { runLoop, sleep, Wakeup } from './loop.js';
 import { runOutboxLoop } from './outbox-loop.js';
 import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
@@ -35,7 +40,7 @@ export interface RunningDaemon {
   readonly stopped: Promise<void>;
   /** Wakes the outbox deliverer (after mails were queued outside the loops, e.g. by `ingest`). */
   wakeOutbox(): void;
-  /** Whether the deliverer runs in its own thread (PostgreSQL). */
+  /** Whether the deliverer runs in its own thread now (PostgreSQL; false once that thread died and this one took over). */
   readonly outboxThread: boolean;
 }
 
@@ -50,6 +55,18 @@ export interface DaemonOptions {
 const MAILBOX_LEASE_MS = 60_000;
 /** Longest wait in IDLE before a safety sweep and a lease renewal. */
 const MAX_IDLE_WAIT_MS = 20_000;
+/** After a network or database failure: 1 s doubling to a minute. */
+const NETWORK_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60_000 };
+/** After a refused password or login (a person must act): a minute doubling to 15 minutes. */
+const CONFIGURATION_BACKOFF: BackoffPolicy = { baseMs: 60_000, maxMs: 15 * 60_000 };
+/** A session must have worked this long before the backoff starts again from the beginning. */
+const STABLE_SESSION_MS = 60_000;
+
+/** The backoff after `error`: minutes when waiting cannot help soon (a refused login), seconds otherwise. */
+export function retryPolicyFor(error: unknown): BackoffPolicy {
+  const explained = isAppError(error) ? error : databaseFailure(error);
+  return explained?.kind === 'configuration' ? CONFIGURATION_BACKOFF : NETWORK_BACKOFF;
+}
 
 /** Builds the service dependencies for a configuration and an open database. */
 export function buildDeps(config: Config, database: Database, log: Logger, clock: Clock = systemClock): Deps {
@@ -67,14 +84,8 @@ export function buildDeps(config: Config, database: Database, log: Logger, clock
 
 export async function startDaemon(config: Config, log: Logger, options: DaemonOptions = {}): Promise<RunningDaemon> {
   const ownsDatabase = options.database === undefined;
-  const database =
-    options.database ?? (await openDatabase({ url: config.database.url, dataDir: config.database.dataDir }));
-  try {
-    await database.migrate();
-  } catch (error) {
-    if (ownsDatabase) await database.close();
-    throw error;
-  }
+  const database = options.database ?? (await openAndMigrate(config, log));
+  if (!ownsDatabase) await database.migrate();
   const deps = buildDeps(config, database, log, options.clock);
   const abort = new AbortController();
   const holder = newHolder();
@@ -87,7 +98,9 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     config.database.url !== undefined &&
     options.clock === undefined &&
     config.outbox.separateThread;
-  const outbox = threaded ? runOutboxThread(deps, holder, abort.signal) : runOutboxHere(deps, holder, abort.signal);
+  const outbox: OutboxRunner = threaded
+    ? runOutboxThread(deps, holder, abort.signal)
+    : runOutboxHere(deps, holder, abort.signal);
   const loops = [outbox.done];
   if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
@@ -103,7 +116,9 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     database,
     stopped,
     wakeOutbox: () => outbox.wake(),
-    outboxThread: threaded,
+    get outboxThread() {
+      return outbox.threaded;
+    },
     async stop() {
       abort.abort();
       await stopped;
@@ -111,14 +126,44 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   };
 }
 
+/**
+ * Opens the configured database and migrates it. While PostgreSQL is out of reach (not started
+ * yet, restarting) it waits and tries again, saying so; a refused login or any other error ends
+ * the start-up with its cause.
+ */
+async function openAndMigrate(config: Config, log: Logger): Promise<Database> {
+  let state: RetryState = NO_FAILURES;
+  for (;;) {
+    const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+    try {
+      await database.migrate();
+      if (state.failures > 0) log.info({ failures: state.failures }, 'database reachable again: starting');
+      return database;
+    } catch (error) {
+      await database.close().catch(() => undefined);
+      const explained = databaseFailure(error);
+      if (explained?.code !== 'DATABASE_UNREACHABLE') throw explained ?? error;
+      const next = afterFailure(state, NETWORK_BACKOFF, Math.random());
+      state = next.state;
+      log.error(
+        { err: error, code: explained.code, failures: state.failures, retryInMs: next.delayMs },
+        `database not ready at start-up, next try in ${Math.round(next.delayMs / 1000)} s: ${explained.message}`,
+      );
+      await sleep(next.delayMs);
+    }
+  }
+}
+
 interface OutboxRunner {
   readonly done: Promise<void>;
+  /** Whether the deliveries run in a worker thread now. */
+  readonly threaded: boolean;
   wake(): void;
 }
 
 function runOutboxHere(deps: Deps, holder: string, signal: AbortSignal): OutboxRunner {
   const wakeup = new Wakeup();
-  return { done: runOutboxLoop(deps, holder, wakeup, signal), wake: () => wakeup.notify() };
+  return { done: runOutboxLoop(deps, holder, wakeup, signal), threaded: false, wake: () => wakeup.notify() };
 }
 
 /**
@@ -127,22 +172,18 @@ function runOutboxHere(deps: Deps, holder: string, signal: AbortSignal): OutboxR
  */
 function runOutboxThread(deps: Deps, holder: string, signal: AbortSignal): OutboxRunner {
   const { config, log } = deps;
-  // Compiled: dist/daemon/outbox-worker.js; from the sources (tests, tsx): the .ts through tsx.
-  const fromSources = import.meta.url.endsWith('.ts');
-  const entry = new URL(`./outbox-worker.${fromSources ? 'ts' : 'js'}`, import.meta.url);
   const data: OutboxWorkerData = { config, holder, logLevel: log.level };
   // Its live data is a few claimed rows: a 96 MB old generation keeps V8 from piling up garbage
   // (peak RSS 426 → 377 MB on a 5 000-mail backlog, same speed). Should it ever run out, the
   // thread ends and delivery goes on from this one.
-  const worker = new Worker(entry, {
-    workerData: data,
-    execArgv: fromSources ? ['--import', 'tsx'] : [],
-    resourceLimits: { maxOldGenerationSizeMb: 96 },
-  });
+  const [entry, how] = outboxWorkerEntry();
+  const worker = new Worker(entry, { ...how, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 96 } });
   let fallback: OutboxRunner | null = null;
+  let alive = true;
   const done = new Promise<void>((resolve) => {
     worker.on('error', (error) => log.error({ err: error }, 'outbox thread failed'));
     worker.on('exit', (code) => {
+      alive = false;
       if (signal.aborted) return resolve();
       log.error({ code }, 'outbox thread stopped: delivering from the main thread');
       fallback = runOutboxHere(deps, holder, signal);
@@ -151,64 +192,84 @@ function runOutboxThread(deps: Deps, holder: string, signal: AbortSignal): Outbo
   });
   signal.addEventListener('abort', () => worker.postMessage('stop'), { once: true });
   log.info('outbox delivered from its own thread');
-  return { done, wake: () => (fallback ? fallback.wake() : worker.postMessage('wake')) };
+  return {
+    done,
+    get threaded() {
+      return alive;
+    },
+    wake: () => (fallback ? fallback.wake() : alive && worker.postMessage('wake')),
+  };
+}
+
+/**
+ * How to start outbox-worker: compiled, dist/daemon/outbox-worker.js itself; from the sources
+ * (tests, tsx) a bootstrap that registers tsx in the thread first — `execArgv: ['--import', 'tsx']`
+ * does not make Node 20 load a .ts entry in a worker ("Unknown file extension").
+ */
+function outboxWorkerEntry(): [URL | string, { eval?: boolean }] {
+  if (!import.meta.url.endsWith('.ts')) return [new URL('./outbox-worker.js', import.meta.url), {}];
+  // tsx's ESM API (its `import` condition of `tsx/esm/api`), whose register() installs the hooks.
+  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+  const tsx = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
+  const entry = new URL('./outbox-worker.ts', import.meta.url).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  return [bootstrap, { eval: true }];
 }
 
 function leaseName(config: Config): string {
   return `mailbox:${config.mailbox.address}`;
 }
 
-async function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, signal: AbortSignal): Promise<void> {
+/**
+ * Watches the inbox under the mailbox lease: a full sweep when a session opens, then a sweep at
+ * each IDLE notification (or poll). A failure closes the session and the loop opens a new one
+ * after a backoff of seconds (network, database) or minutes (a refused password).
+ */
+function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, signal: AbortSignal): Promise<void> {
   const { config, log } = deps;
-  const backoff = new Backoff(60_000, deps.random);
-  while (!signal.aborted) {
-    if (!(await acquireMailboxLease(deps, holder).catch(() => false))) {
-      log.debug('mailbox held by another daemon: standing by');
-      await sleep(MAILBOX_LEASE_MS / 3, signal);
-      continue;
-    }
-    let session: MailboxSession | null = null;
-    try {
-      session = await openMailboxSession({ imap: config.mailbox.imap, log });
-      log.info(
-        { mailbox: session.inbox, uidValidity: session.uidValidity, idle: config.mailbox.imap.idle },
-        'mailbox opened',
-      );
-      const openedAt = Date.now();
-      await sweepMailbox(deps, session, {
-        full: true,
-        afterBatch,
-        signal,
-        batchSize: deps.config.mailbox.imap.batchSize,
-      });
-      const pollMs = config.mailbox.imap.idle
-        ? Math.min(MAX_IDLE_WAIT_MS, config.mailbox.imap.pollSeconds * 1000)
-        : config.mailbox.imap.pollSeconds * 1000;
-      while (!signal.aborted && session.usable) {
-        const woke = await session.waitForNews(pollMs, signal);
-        if (woke === 'aborted' || woke === 'closed') break;
-        if (!(await tryAcquireLease(deps.db, leaseName(config), holder, deps.clock.now(), MAILBOX_LEASE_MS))) {
-          log.warn('mailbox lease lost to another daemon');
-          break;
+  const { imap } = config.mailbox;
+  const pollMs = imap.idle ? Math.min(MAX_IDLE_WAIT_MS, imap.pollSeconds * 1000) : imap.pollSeconds * 1000;
+  const sweep = (session: MailboxSession, full: boolean) =>
+    sweepMailbox(deps, session, { full, afterBatch, signal, batchSize: imap.batchSize });
+  let session: MailboxSession | null = null;
+  const closeSession = async () => {
+    const current = session;
+    session = null;
+    await current?.close().catch(() => undefined);
+  };
+  return runLoop({
+    name: 'mailbox',
+    signal,
+    clock: deps.clock,
+    random: deps.random,
+    log,
+    stableAfterMs: STABLE_SESSION_MS,
+    retryPolicy: retryPolicyFor,
+    explain: databaseFailure,
+    onFailure: closeSession,
+    async tick() {
+      if (!session) {
+        if (!(await acquireMailboxLease(deps, holder))) {
+          log.debug('mailbox held by another daemon: standing by');
+          return MAILBOX_LEASE_MS / 3;
         }
-        await sweepMailbox(deps, session, {
-          full: false,
-          afterBatch,
-          signal,
-          batchSize: deps.config.mailbox.imap.batchSize,
-        });
-        if (Date.now() - openedAt > 60_000) backoff.reset();
+        session = await openMailboxSession({ imap, log });
+        log.info({ mailbox: session.inbox, uidValidity: session.uidValidity, idle: imap.idle }, 'mailbox opened');
+        await sweep(session, true);
+        return 0;
       }
-      if (!signal.aborted && !session.usable) throw new Error('IMAP connection closed');
-    } catch (error) {
-      if (signal.aborted) break;
-      const delay = backoff.nextDelayMs();
-      log.error({ err: error, retryInMs: delay }, 'mailbox loop failed: reconnecting');
-      await sleep(delay, signal);
-    } finally {
-      await session?.close().catch(() => undefined);
-    }
-  }
+      const woke = await session.waitForNews(pollMs, signal);
+      if (woke === 'aborted') return 0;
+      if (woke === 'closed' || !session.usable) throw new Error('IMAP connection closed');
+      if (!(await tryAcquireLease(deps.db, leaseName(config), holder, deps.clock.now(), MAILBOX_LEASE_MS))) {
+        log.warn('mailbox lease lost to another daemon');
+        await closeSession();
+        return 0;
+      }
+      await sweep(session, false);
+      return 0;
+    },
+  }).finally(closeSession);
 }
 
 /**

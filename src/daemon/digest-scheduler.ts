@@ -7,7 +7,12 @@ import { createTrendChartRenderer } from '../adapters/trend-chart.js';
 import { createXlsxWriter } from '../adapters/xlsx-workbook.js';
 import type { Deps } from '../services/deps.js';
 import { sendDueDigests, type DigestDeps, type SendDigestResult } from '../services/send-digest.js';
-import { Backoff, sleep } from './loop.js';
+import { databaseFailure } from '../db/database.js';
+import type { BackoffPolicy } from '../domain/backoff.js';
+import { runLoop, Wakeup } from './loop.js';
+
+/** A failed check (database down…) is retried from 1 s, doubling to 5 minutes. */
+const DIGEST_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 300_000 };
 
 /** The digest services' dependencies: the daemon's, plus the chart and spreadsheet adapters. */
 export function digestDeps(deps: Deps): DigestDeps {
@@ -27,32 +32,8 @@ export async function startDigestScheduler(
 ): Promise<void> {
   const { config, log } = deps;
   const services = digestDeps(deps);
-  const backoff = new Backoff(300_000, deps.random);
-  let running: Promise<void> = Promise.resolve();
-
-  const check = async (reason: 'start' | 'schedule') => {
-    while (!signal.aborted) {
-      try {
-        const results = await sendDueDigests(services);
-        backoff.reset();
-        const queued = results.filter((r) => r.sent);
-        if (queued.length > 0) afterQueue();
-        log.debug({ reason, due: results.length, queued: queued.length }, 'digest check');
-        options.onChecked?.(results);
-        return;
-      } catch (error) {
-        const delay = backoff.nextDelayMs();
-        log.error({ err: error, retryInMs: delay }, 'digest check failed: retrying');
-        await sleep(delay, signal);
-      }
-    }
-  };
-  // One check at a time: a firing during a slow catch-up waits for it.
-  const trigger = (reason: 'start' | 'schedule') => {
-    running = running.then(() => check(reason));
-  };
-
-  trigger('start');
+  // node-cron only wakes the loop; a firing during a slow catch-up runs one more check after it.
+  const wakeup = new Wakeup();
   // The configuration was validated by our own cron reader; should node-cron read it otherwise,
   // hourly wake-ups are as good a trigger, since `dueDigests` decides.
   let expression = config.digest.schedule;
@@ -60,7 +41,7 @@ export async function startDigestScheduler(
     log.error({ schedule: expression }, 'digest.schedule not understood by node-cron: checking every hour instead');
     expression = '0 * * * *';
   }
-  const task = cron.schedule(expression, () => trigger('schedule'), {
+  const task = cron.schedule(expression, () => wakeup.notify(), {
     timezone: config.organisation.timezone,
     name: 'reclam-digest',
     noOverlap: true,
@@ -71,10 +52,31 @@ export async function startDigestScheduler(
       debug: (message) => log.debug({ job: 'digest' }, String(message)),
     },
   });
-  await new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-  await task.destroy();
-  await running;
+  let reason: 'start' | 'schedule' = 'start';
+  try {
+    await runLoop({
+      name: 'digest',
+      signal,
+      clock: deps.clock,
+      random: deps.random,
+      log,
+      wakeup,
+      // A check is whole in itself: one success forgets the failures before it.
+      stableAfterMs: 0,
+      retryPolicy: () => DIGEST_BACKOFF,
+      explain: databaseFailure,
+      async tick() {
+        const results = await sendDueDigests(services);
+        const queued = results.filter((r) => r.sent);
+        if (queued.length > 0) afterQueue();
+        log.debug({ reason, due: results.length, queued: queued.length }, 'digest check');
+        options.onChecked?.(results);
+        reason = 'schedule';
+        // Until the next firing of the schedule (or a retry, after a failure).
+        return Number.POSITIVE_INFINITY;
+      },
+    });
+  } finally {
+    await task.destroy();
+  }
 }

@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { AppError, databaseRejected, databaseUnreachable, describeNetworkFailure } from '../domain/errors.js';
 import * as schema from './schema.js';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 
@@ -142,4 +143,58 @@ export function isDataError(error: unknown): boolean {
     current = (current as { cause?: unknown }).cause;
   }
   return false;
+}
+
+/** Node and postgres.js codes that mean the server is out of reach (waiting helps). */
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+]);
+/** SQLSTATEs of a server that is going away, restarting or full: waiting helps. */
+const UNAVAILABLE_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+/** SQLSTATEs of a refused login or a missing database: a person must fix database.url. */
+const REJECTED_STATES: Readonly<Record<string, string>> = {
+  '28P01': 'mot de passe refusé',
+  '28000': 'utilisateur non autorisé',
+  '3D000': 'base inexistante',
+};
+
+/**
+ * The catalogue error for a database that is out of reach (DATABASE_UNREACHABLE) or refuses our
+ * login (DATABASE_REJECTED), with the driver's error as cause; null for the failure of one
+ * statement (a constraint, a bad value…). Looks through `cause`: drizzle wraps the driver's error.
+ */
+export function databaseFailure(error: unknown): AppError | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
+    if (current instanceof AppError) return current;
+    const e = current as { code?: unknown; message?: unknown; address?: unknown; port?: unknown; cause?: unknown };
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (UNREACHABLE_CODES.has(code)) return databaseUnreachable(describeNetworkFailure(code, where(e)), error);
+    if (UNAVAILABLE_STATES.has(code) || code.startsWith('08'))
+      return databaseUnreachable(describeNetworkFailure(code), error);
+    const rejected = REJECTED_STATES[code];
+    if (rejected) return databaseRejected(`${code} ${rejected} : ${String(e.message ?? '')}`, error);
+    current = e.cause;
+  }
+  return null;
+}
+
+/** `host:port` from a Node or postgres.js error (postgres.js gives arrays for several hosts). */
+function where(e: { address?: unknown; port?: unknown }): string | undefined {
+  const first = (value: unknown) => (Array.isArray(value) ? value[0] : value);
+  const address = first(e.address);
+  const port = first(e.port);
+  if (typeof address !== 'string' || address === '') return undefined;
+  return port === undefined || port === null ? address : `${address}:${String(port)}`;
 }

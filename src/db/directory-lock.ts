@@ -3,6 +3,7 @@
 import { unlinkSync } from 'node:fs';
 import { open, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppError, ERROR_CODES } from '../domain/errors.js';
 
 export const LOCK_FILE = 'reclam.lock';
 
@@ -17,15 +18,16 @@ export interface DirectoryLock {
   release(): Promise<void>;
 }
 
-export class DatabaseLockedError extends Error {
-  readonly code = 'DATABASE_LOCKED';
+export class DatabaseLockedError extends AppError {
   constructor(
     readonly directory: string,
     readonly owner: LockOwner,
   ) {
     super(
+      ERROR_CODES.databaseLocked,
       `the embedded database in ${directory} is in use by process ${owner.pid} (${owner.command}, since ${owner.since}); ` +
         'stop that process, or run this command while it runs: commands that need the database go through the running daemon',
+      { keys: ['database.dataDir'] },
     );
     this.name = 'DatabaseLockedError';
   }

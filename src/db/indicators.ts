@@ -333,6 +333,42 @@ export interface PipelineFigures {
   readonly budgetExceeded: number;
 }
 
+/** An outage of outgoing mail, from the `outbox.recovered` event that ended it. */
+export interface SendingOutage {
+  /** When the first mail given up during it was queued. */
+  readonly since: Date;
+  /** When SMTP answered again. */
+  readonly until: Date;
+  /** Mails given up on transient failures during it. */
+  readonly deadMails: number;
+  /** Pilot alerts that had died with them and were queued again. */
+  readonly alertsRequeued: number;
+}
+
+/** The sending outages that ended within `range` (`outbox.recovered` events), oldest first. */
+export async function sendingOutages(db: Db, range: TimeRange): Promise<SendingOutage[]> {
+  const rows = rowsOf<{ at: string | Date; data: unknown }>(
+    await db.execute(sql`
+      select at, data from events
+      where type = ${EVENT_TYPES.outboxRecovered} and at >= ${ts(range.start)} and at < ${ts(range.end)}
+      order by at, id`),
+  );
+  return rows.map((row) => {
+    const data = (typeof row.data === 'string' ? JSON.parse(row.data) : row.data) as {
+      since?: string;
+      deadMails?: number;
+      requeued?: unknown[];
+    };
+    const until = new Date(row.at);
+    return {
+      since: data.since ? new Date(data.since) : until,
+      until,
+      deadMails: toNumber(data.deadMails),
+      alertsRequeued: Array.isArray(data.requeued) ? data.requeued.length : 0,
+    };
+  });
+}
+
 export async function pipelineFigures(db: Db, range: TimeRange): Promise<PipelineFigures> {
   const within = (column: string) =>
     sql`${sql.raw(column)} >= ${ts(range.start)} and ${sql.raw(column)} < ${ts(range.end)}`;

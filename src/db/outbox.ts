@@ -6,6 +6,7 @@ import { and, eq, getTableColumns, gt, inArray, like, or, sql } from 'drizzle-or
 import type { Db } from './database.js';
 import { rowsOf } from './database.js';
 import { processHolder } from './leases.js';
+import { EVENT_TYPES } from '../domain/event-types.js';
 import { events, leases, outbox } from './schema.js';
 
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -202,4 +203,52 @@ export async function budgetAlertsSentSince(db: Db, addresses: readonly string[]
       ),
     );
   return new Set(rows.map((r) => r.address));
+}
+
+/** Arbitrary constant: serialises the recovery after an SMTP outage among deliverers on one PostgreSQL. */
+const RECOVERY_LOCK_KEY = 727_100_002;
+
+/**
+ * The outage a successful delivery ends: mails given up on transient failures (`outbox.dead`,
+ * not permanent) since the last `outbox.recovered` event — how many, and since when (the earliest
+ * of them was queued). Null when there are none.
+ */
+export async function unrecoveredOutage(db: Db): Promise<{ since: Date; deadMails: number } | null> {
+  const [row] = rowsOf<{ since: string | Date | null; dead: number }>(
+    await db.execute(sql`
+      select min(${outbox.createdAt}) as since, count(*)::int as dead
+      from ${events} e join ${outbox} on ${outbox.id} = (e.data->>'outboxId')::bigint
+      where e.type = ${EVENT_TYPES.outboxDead}
+        and not coalesce((e.data->>'permanent')::boolean, false)
+        and e.at > coalesce(
+          (select max(r.at) from ${events} r where r.type = ${EVENT_TYPES.outboxRecovered}), '-infinity'::timestamptz)`),
+  );
+  if (!row || Number(row.dead) === 0 || row.since === null) return null;
+  return { since: new Date(row.since), deadMails: Number(row.dead) };
+}
+
+/** Takes the recovery lock until the end of `tx` (PostgreSQL; PGlite has one session anyway). */
+export async function lockOutageRecovery(tx: Db): Promise<void> {
+  await tx.execute(sql`select pg_advisory_xact_lock(${RECOVERY_LOCK_KEY})`);
+}
+
+/**
+ * Puts back to pending, due `now` with their attempts reset, the pilot alerts that were given up
+ * on transient failures and were never queued again before (no `outbox.recovered` event lists
+ * them): each alert gets this second chance once. Returns their ids.
+ */
+export async function requeueDeadPilotAlerts(tx: Db, now: Date): Promise<number[]> {
+  const result = await tx.execute(sql`
+    update ${outbox} set status = 'pending', attempts = 0, next_attempt_at = ${now.toISOString()}::timestamptz,
+                         lease_until = null
+    where ${outbox.status} = 'dead' and ${outbox.kind} = 'pilot-alert'
+      and exists (select 1 from ${events} d where d.type = ${EVENT_TYPES.outboxDead}
+                  and (d.data->>'outboxId')::bigint = ${outbox.id}
+                  and not coalesce((d.data->>'permanent')::boolean, false))
+      and not exists (select 1 from ${events} r where r.type = ${EVENT_TYPES.outboxRecovered}
+                      and r.data->'requeued' @> to_jsonb(${outbox.id}))
+    returning id`);
+  return rowsOf<{ id: number | string }>(result)
+    .map((r) => Number(r.id))
+    .sort((a, b) => a - b);
 }

@@ -12,6 +12,7 @@ import type {
   OverdueTicket,
   PipelineFigures,
   RangeFigures,
+  SendingOutage,
   TicketFigures,
   TicketLine,
   TrendPoint,
@@ -81,6 +82,8 @@ export interface DigestFigures {
   readonly trend: readonly TrendPoint[];
   /** The tickets received in the period. */
   readonly tickets: readonly TicketLine[];
+  /** Sending outages that ended in the period (pipeline health). */
+  readonly outages: readonly SendingOutage[];
 }
 
 /** Who reads this version: doctors see medical tickets' content, everyone else does not. */
@@ -186,6 +189,8 @@ export interface DigestReport {
   readonly pipeline: readonly IndicatorRow[];
   /** What the pipeline's figures call for: a mailbox that went silent, mails in quarantine, mails lost. */
   readonly pipelineNotes: readonly string[];
+  /** The sending outages of the period, one French sentence each. */
+  readonly outages: readonly string[];
   readonly breakdowns: readonly Breakdown[];
   readonly backlog: readonly GroupRow<BacklogFigures>[];
   readonly overdue: readonly OverdueLine[];
@@ -458,6 +463,10 @@ export function digestReport(
     overview: indicatorRows(OVERVIEW_INDICATORS, figures),
     pipeline: indicatorRows(PIPELINE_INDICATORS, figures),
     pipelineNotes: pipelineNotes(current.pipeline, previous.pipeline),
+    outages: figures.outages.map(
+      (o) =>
+        `Panne d’envoi du ${formatFrenchDateTime(o.since, timeZone)} au ${formatFrenchDateTime(o.until, timeZone)} : ${formatCount(o.deadMails)} envoi(s) abandonné(s) après plusieurs essais${o.alertsRequeued > 0 ? `, ${formatCount(o.alertsRequeued)} alerte(s) renvoyée(s) au pilote` : ''}.`,
+    ),
     breakdowns: (['level', 'category', 'requester', 'channel'] as const).map((dimension) => ({
       dimension,
       title: DIMENSION_TITLES[dimension],

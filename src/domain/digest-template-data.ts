@@ -134,6 +134,7 @@ export function digestTemplateData(report: DigestReport) {
       pipelineRows.map((r) => [`${r.sub ? '  ' : ''}${r.label}`, r.value, r.previous, r.lastYear]),
     ),
     notes: [...report.pipelineNotes],
+    outages: [...report.outages],
   };
 
   const months = report.trend.months;

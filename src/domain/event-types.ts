@@ -60,6 +60,12 @@ export const EVENT_TYPES = {
   mailAddressRefused: 'mail.address-refused',
   mailboxResync: 'mailbox.resync',
   outboxDead: 'outbox.dead',
+  /**
+   * SMTP answered again after mails had been given up on transient failures (an outage longer
+   * than the retry window); the pilot alerts that died with them were queued again, once.
+   * data: { since (ISO, when the first of them was queued), deadMails, requeued: [outbox ids] }
+   */
+  outboxRecovered: 'outbox.recovered',
 } as const;
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];

@@ -14,8 +14,13 @@ export interface SmtpFailure {
 
 const PERMANENT_CODES = new Set(['EENVELOPE', 'EMESSAGE']);
 
-/** Classifies an SMTP failure: 5xx replies and malformed messages are permanent, the rest transient. */
+/**
+ * Classifies an SMTP failure: 5xx replies and malformed messages are permanent, the rest transient.
+ * A refused login (EAUTH, even with its 535) is our set-up, not the mail's fault: transient, so the
+ * mails wait for the password to be fixed instead of dying at once.
+ */
 export function classifySmtpFailure(failure: SmtpFailure): FailureKind {
+  if (failure.code === 'EAUTH') return 'transient';
   const code = failure.responseCode;
   if (code !== undefined && code >= 500 && code < 600) return 'permanent';
   if (code !== undefined && code >= 400 && code < 500) return 'transient';

@@ -7,6 +7,7 @@ import {
   backlogAt,
   overdueTicketsAt,
   pipelineFigures,
+  sendingOutages,
   rangeFigures,
   ticketsReceivedIn,
   trendByLevel,
@@ -62,8 +63,9 @@ async function computeFigures(
   const backlogs = periods.map((p) => run((db) => backlogAt(db, p.range.end)));
   const overdue = run((db) => overdueTicketsAt(db, currentRange.end));
   const pipelines = periods.map((p) => run((db) => pipelineFigures(db, p.range)));
+  const outages = run((db) => sendingOutages(db, currentRange));
   // Every query ended before the snapshot's transactions do, even when one failed.
-  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines]);
+  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines, outages]);
   const snapshots: PeriodSnapshot[] = [];
   for (const [i, p] of periods.entries()) {
     snapshots.push({ ...p, figures: await figures[i]!, backlog: await backlogs[i]!, pipeline: await pipelines[i]! });
@@ -77,5 +79,6 @@ async function computeFigures(
     trendMonths: months,
     trend: await trend,
     tickets: await tickets,
+    outages: await outages,
   };
 }

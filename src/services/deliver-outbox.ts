@@ -6,17 +6,22 @@ import { recordEvent } from '../db/events.js';
 import { holderIsDeadLocal, processHolder } from '../db/leases.js';
 import {
   claimDueOutbox,
+  lockOutageRecovery,
   markOutboxDead,
   markOutboxRetry,
   markOutboxSent,
   outboxClaimHolders,
   releaseOutboxClaims,
+  requeueDeadPilotAlerts,
+  unrecoveredOutage,
   type OutboxRow,
 } from '../db/outbox.js';
+import { EVENT_TYPES } from '../domain/event-types.js';
 import { backoffDelayMs } from '../domain/backoff.js';
 import { findTicketById } from '../db/tickets.js';
 import { maySeeContent, peopleWithRole } from '../domain/people.js';
 import { maskAddresses } from '../domain/personal-data.js';
+import { smtpSetupError } from '../domain/errors.js';
 import { classifySmtpFailure } from '../domain/smtp-failure.js';
 import type { SendResult } from '../ports.js';
 import type { Deps } from './deps.js';
@@ -39,6 +44,42 @@ export interface DeliverOptions {
    * re-sends: only mails accepted by SMTP within it.
    */
   readonly flushWindowMs?: number;
+  /**
+   * Where to keep the rows SMTP accepted whose `sent` could not be recorded (the database went
+   * away): recorded first by the next run. The outbox loop passes the same one to every run.
+   */
+  readonly unrecorded?: UnrecordedSends;
+}
+
+/**
+ * Rows SMTP accepted whose `sent` the database did not take (it was unreachable). Kept in memory
+ * across runs and recorded first once it answers again, so that a database outage does not send a
+ * mail twice: until then their claims are not taken back and their lease keeps them from others.
+ */
+export class UnrecordedSends {
+  private groups: { ids: number[]; at: Date }[] = [];
+
+  get size(): number {
+    return this.groups.reduce((n, g) => n + g.ids.length, 0);
+  }
+
+  add(ids: readonly number[], at: Date): void {
+    if (ids.length > 0) this.groups.push({ ids: [...ids], at });
+  }
+
+  /** Records them as sent (at the time SMTP accepted them); throws, keeping them, while the database fails. */
+  async record(deps: Pick<Deps, 'db' | 'log'>): Promise<number> {
+    let recorded = 0;
+    while (this.groups.length > 0) {
+      const group = this.groups[0]!;
+      await markOutboxSent(deps.db, group.ids, group.at);
+      this.groups.shift();
+      recorded += group.ids.length;
+    }
+    if (recorded > 0)
+      deps.log.info({ rows: recorded }, 'mails accepted by SMTP during a database outage recorded as sent');
+    return recorded;
+  }
 }
 
 type DeliverDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'sender' | 'random'>;
@@ -58,7 +99,10 @@ export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions =
   const batchSize = options.batchSize ?? 20;
   const holder = options.holder ?? processHolder();
   const report = { sent: 0, retried: 0, dead: 0 };
-  const marker = new SentMarker(deps, options.flushWindowMs ?? 10, (n) => (report.sent += n));
+  const unrecorded = options.unrecorded ?? new UnrecordedSends();
+  // What SMTP accepted before the database went away is recorded before anything else is claimed.
+  await unrecorded.record(deps);
+  const marker = new SentMarker(deps, options.flushWindowMs ?? 10, unrecorded, (n) => (report.sent += n));
   const inFlight = new Set<Promise<void>>();
   let failure: { error: unknown } | null = null;
   try {
@@ -89,7 +133,10 @@ export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions =
       // row queues a pilot alert).
       while (inFlight.size > 0) await Promise.race(inFlight);
       await marker.drain();
-      if (rows.length === 0 || failure) break;
+      if (failure) break;
+      // SMTP answers: if mails were given up during an outage, the pilot alerts that died with them
+      // go out now (then the loop claims them).
+      if (rows.length === 0 && !(report.sent > 0 && (await recoverFromOutage(deps)) > 0)) break;
     }
   } finally {
     while (inFlight.size > 0) await Promise.race(inFlight);
@@ -99,6 +146,51 @@ export async function deliverOutbox(deps: DeliverDeps, options: DeliverOptions =
   }
   if (failure) throw (failure as { error: unknown }).error;
   return report;
+}
+
+/**
+ * When mails were given up during an SMTP outage but nothing else is due (so no delivery will show
+ * that SMTP answers again), asks the SMTP server itself; if it answers, recovers as after a
+ * successful delivery (pilot alerts queued again, once). Returns how many alerts were queued again.
+ */
+export async function recoverIfSmtpAnswers(deps: DeliverDeps): Promise<number> {
+  if (!(await unrecoveredOutage(deps.db))) return 0;
+  try {
+    await deps.sender.verify();
+  } catch {
+    return 0;
+  }
+  return recoverFromOutage(deps);
+}
+
+/**
+ * After a successful delivery: when mails were given up on transient failures since the last
+ * recovery (SMTP down longer than the retry window), records `outbox.recovered` (the outage's
+ * start and end, for the digest) and queues again, once, the pilot alerts that died meanwhile.
+ * Returns how many alerts were queued again.
+ */
+async function recoverFromOutage(deps: DeliverDeps): Promise<number> {
+  if (!(await unrecoveredOutage(deps.db))) return 0;
+  return deps.db.transaction(async (tx) => {
+    await lockOutageRecovery(tx);
+    // Another deliverer may have recovered it meanwhile.
+    const outage = await unrecoveredOutage(tx);
+    if (!outage) return 0;
+    const now = deps.clock.now();
+    const requeued = await requeueDeadPilotAlerts(tx, now);
+    await recordEvent(tx, {
+      ticketId: null,
+      at: now,
+      actor: 'system',
+      type: EVENT_TYPES.outboxRecovered,
+      data: { since: outage.since.toISOString(), deadMails: outage.deadMails, requeued },
+    });
+    deps.log.warn(
+      { since: outage.since.toISOString(), deadMails: outage.deadMails, requeued: requeued.length },
+      'SMTP answers again after mails were given up: the pilot alerts that died meanwhile are queued again',
+    );
+    return requeued.length;
+  });
 }
 
 /**
@@ -135,11 +227,16 @@ class SentMarker {
   constructor(
     private readonly deps: DeliverDeps,
     private readonly windowMs: number,
+    private readonly unrecorded: UnrecordedSends,
     private readonly onMarked: (count: number) => void,
   ) {}
 
   add(row: OutboxRow): void {
-    if (this.error) throw this.error.error;
+    if (this.error) {
+      // SMTP took it: keep it for the next run rather than let its claim be taken back and resent.
+      this.unrecorded.add([row.id], this.deps.clock.now());
+      throw this.error.error;
+    }
     this.pending.push(row);
     if (!this.timer && !this.running) this.timer = setTimeout(() => this.flush(), this.windowMs);
   }
@@ -167,21 +264,34 @@ class SentMarker {
     const rows = this.pending;
     this.pending = [];
     if (rows.length === 0) return;
+    const at = this.deps.clock.now();
     this.running = (async () => {
       try {
         await markOutboxSent(
           this.deps.db,
           rows.map((r) => r.id),
-          this.deps.clock.now(),
+          at,
         );
         this.onMarked(rows.length);
         for (const row of rows)
           this.deps.log.info({ outboxId: row.id, kind: row.kind, attempts: row.attempts }, 'mail sent');
       } catch (error) {
-        // Those rows stay `sending` under their lease: they will be sent again (same Message-ID).
+        // Those rows stay `sending` under their lease; the next run records them (`unrecorded`). Only
+        // if this process dies meanwhile are they sent again (same Message-ID).
+        this.unrecorded.add(
+          rows.map((r) => r.id),
+          at,
+        );
         this.error ??= { error };
       } finally {
         this.running = null;
+        if (this.pending.length > 0 && this.error) {
+          this.unrecorded.add(
+            this.pending.map((r) => r.id),
+            at,
+          );
+          this.pending = [];
+        }
         if (this.pending.length > 0 && !this.error) this.timer = setTimeout(() => this.flush(), this.windowMs);
       }
     })();
@@ -225,9 +335,11 @@ async function recordFailure(
       deps.random(),
     );
     await markOutboxRetry(deps.db, row.id, new Date(now.getTime() + delay), error);
+    // A refused login or an unreachable server is said in the catalogue's words, naming the keys.
+    const setup = smtpSetupError(result, deps.config.mailbox.smtp);
     log.warn(
-      { attempts: row.attempts, retryInMs: delay, error: maskAddresses(error) },
-      'mail refused for now: will retry',
+      { attempts: row.attempts, retryInMs: delay, error: maskAddresses(error), code: setup?.code },
+      setup ? `mail not sent, will retry: ${setup.message}` : 'mail refused for now: will retry',
     );
     return 'retried';
   }

@@ -69,7 +69,9 @@ describeE2E('the reclam command', () => {
       ),
     );
     const bad = await reclam(['check', '--config', badConfig]);
-    expect(bad.stdout).toMatch(/✘ IMAP .*wrong mailbox\.imap\.user or password/);
+    expect(bad.stdout).toContain(
+      `✘ IMAP 127.0.0.1:${dovecot.imapPort} as reclamation: IMAP : authentification refusée pour l’utilisateur reclamation sur 127.0.0.1:${dovecot.imapPort} — vérifiez mailbox.imap.user et mailbox.imap.password`,
+    );
     expect(bad.code).toBe(1);
     expect(bad.stdout + bad.stderr).not.toContain('not-the-password-42');
   });

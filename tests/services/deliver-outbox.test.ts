@@ -5,7 +5,18 @@ import { events, outbox } from '../../src/db/schema.js';
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
 import { claimDueOutbox } from '../../src/db/outbox.js';
-import { deliverOutbox, OUTBOX_LEASE_MS, takeBackOutboxClaims } from '../../src/services/deliver-outbox.js';
+import {
+  deliverOutbox,
+  OUTBOX_LEASE_MS,
+  recoverIfSmtpAnswers,
+  takeBackOutboxClaims,
+  UnrecordedSends,
+} from '../../src/services/deliver-outbox.js';
+import { createTrendChartRenderer } from '../../src/adapters/trend-chart.js';
+import { createXlsxWriter } from '../../src/adapters/xlsx-workbook.js';
+import { sendingOutages } from '../../src/db/indicators.js';
+import { monthPeriod, periodRange } from '../../src/domain/period.js';
+import { prepareDigest } from '../../src/services/send-digest.js';
 import { ingestMail } from '../../src/services/ingest-mail.js';
 import type { Deps } from '../../src/services/deps.js';
 import type { MailSender, OutgoingMail } from '../../src/ports.js';
@@ -135,6 +146,94 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     expect(ack).toMatchObject({ status: 'dead', attempts: 4 });
   });
 
+  it('queues again, once, the pilot alerts that died in an SMTP outage, when SMTP answers again, and the digest shows the outage', async () => {
+    // SMTP down: a server nobody listens on (connection refused, a transient failure).
+    const downDeps = testDeps(
+      t.database.db,
+      testConfig({ smtpPort: 1, outbox: '{ maxAttempts: 4, baseDelaySeconds: 30, maxDelaySeconds: 600 }' }),
+      clock,
+    );
+    /** Runs the deliverer an hour apart, SMTP down, until nothing is pending (every row dead). */
+    const drain = async () => {
+      for (let i = 0; i < 12; i++) {
+        await deliverOutbox(downDeps);
+        clock.advance(3_600_000);
+      }
+    };
+    const rows = () => t.database.db.select().from(outbox);
+    const alertMails = () =>
+      smtp.mails.filter(
+        (m) => m.envelopeTo.includes('pilote@spst-test.fr') && /Échec définitif/.test(m.parsed.subject ?? ''),
+      );
+    const recovered = () => t.database.db.select().from(events).where(eq(events.type, 'outbox.recovered'));
+
+    clock.set('2026-11-23T08:00:00Z');
+    await ingestMail(deps, complaint('panne@example.test'), { kind: 'file', name: 'a' });
+    const firstQueued = clock.now();
+    await drain();
+    const deadAlerts = (await rows()).filter((r) => r.kind === 'pilot-alert' && r.status === 'dead');
+    const deadMails = (await rows()).filter((r) => r.kind !== 'pilot-alert' && r.status === 'dead');
+    // The acknowledgement and the staff notifications died, and so did the pilot's alerts about them.
+    expect(deadMails.length).toBeGreaterThanOrEqual(2);
+    expect(deadAlerts).toHaveLength(deadMails.length);
+    expect((await rows()).every((r) => r.status === 'dead')).toBe(true);
+    expect(alertMails()).toHaveLength(0);
+    // Still down: asking SMTP changes nothing.
+    expect(await recoverIfSmtpAnswers(downDeps)).toBe(0);
+
+    // SMTP answers again, with nothing left to send: the daemon asks it, and the alerts go out.
+    const backAt = clock.now();
+    expect(await recoverIfSmtpAnswers(deps)).toBe(deadAlerts.length);
+    expect(await deliverOutbox(deps)).toMatchObject({ sent: deadAlerts.length, dead: 0 });
+    expect(alertMails()).toHaveLength(deadAlerts.length);
+    const [event] = await recovered();
+    expect(event!.data).toEqual({
+      since: firstQueued.toISOString(),
+      deadMails: deadMails.length + deadAlerts.length,
+      requeued: deadAlerts.map((r) => r.id).sort((a, b) => a - b),
+    });
+    expect(await recoverIfSmtpAnswers(deps)).toBe(0);
+
+    // A second outage kills them again: the next successful delivery records it, and does not
+    // queue those alerts a third time (no loop), nor anything already sent.
+    clock.advance(3_600_000);
+    await t.database.db
+      .update(outbox)
+      .set({ status: 'pending', attempts: 0, nextAttemptAt: clock.now() })
+      .where(eq(outbox.kind, 'pilot-alert'));
+    await drain();
+    expect((await rows()).filter((r) => r.kind === 'pilot-alert' && r.status === 'dead')).toHaveLength(
+      deadAlerts.length,
+    );
+    await ingestMail(deps, complaint('apres@example.test'), { kind: 'file', name: 'b' });
+    const report = await deliverOutbox(deps);
+    expect(report.dead).toBe(0);
+    expect(await recovered()).toHaveLength(2);
+    expect((await recovered())[1]!.data).toMatchObject({ requeued: [] });
+    expect(alertMails()).toHaveLength(deadAlerts.length);
+
+    // The pilot's digest of November says when sending was down.
+    const november = periodRange(monthPeriod(2026, 11), 'Europe/Paris');
+    const outages = await sendingOutages(t.database.db, november);
+    expect(outages).toHaveLength(2);
+    expect(outages[0]).toEqual({
+      since: firstQueued,
+      until: backAt,
+      deadMails: deadMails.length + deadAlerts.length,
+      alertsRequeued: deadAlerts.length,
+    });
+    clock.set('2026-12-01T07:00:00Z');
+    const preview = await prepareDigest(
+      { ...deps, charts: createTrendChartRenderer(), workbooks: createXlsxWriter() },
+      { period: monthPeriod(2026, 11), viewer: 'pilote@spst-test.fr' },
+    );
+    expect(preview.mail.text).toContain(
+      `Panne d’envoi du lundi 23 novembre 2026 à 9 h 00 au lundi 23 novembre 2026 à 21 h 00 : ${deadMails.length + deadAlerts.length} envoi(s) abandonné(s) après plusieurs essais, ${deadAlerts.length} alerte(s) renvoyée(s) au pilote.`,
+    );
+    expect(preview.mail.html).toContain('Panne d’envoi du lundi 23 novembre 2026 à 9 h 00');
+    downDeps.sender.close();
+  });
+
   it('retries when the SMTP server is unreachable', async () => {
     deps.sender.close();
     deps = testDeps(t.database.db, testConfig({ smtpPort: 1 }), clock);
@@ -241,6 +340,49 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     expect(await deliverOutbox(deps, { batchSize: 4, flushWindowMs: 30 })).toEqual({ sent: 25, retried: 0, dead: 0 });
     expect(smtp.mails).toHaveLength(25);
     expect(new Set([...(await statusOf()).values()])).toEqual(new Set(['sent']));
+  });
+
+  it('does not send twice what SMTP accepted while the database refused to record it', async () => {
+    await queue(['a@example.test', 'b@example.test']);
+    // Every send waits until the rows are claimed and the database has started refusing `sent`.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const sender: MailSender = {
+      ...deps.sender,
+      async send(mail) {
+        await gate;
+        return deps.sender.send(mail);
+      },
+    };
+    const unrecorded = new UnrecordedSends();
+    const delivering = deliverOutbox({ ...deps, sender }, { unrecorded }).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    await waitUntil(async () => [...(await statusOf()).values()].every((s) => s === 'sending'), 5_000, 'rows claimed');
+    await t.database.db.execute(
+      sql.raw(`create function refuse_sent() returns trigger language plpgsql
+               as $$ begin raise exception 'refused for the test'; end $$`),
+    );
+    await t.database.db.execute(
+      sql.raw(`create trigger refuse_sent before update on outbox for each row
+               when (new.status = 'sent') execute function refuse_sent()`),
+    );
+    release();
+    expect(String(((await delivering) as Error).cause)).toMatch(/refused for the test/);
+    expect(smtp.mails).toHaveLength(2);
+    expect(unrecorded.size).toBe(2);
+    // The database takes writes again: the next run records them first; the loop's take-back of
+    // its own claims then finds nothing to send again.
+    await t.database.db.execute(sql.raw('drop trigger refuse_sent on outbox'));
+    await t.database.db.execute(sql.raw('drop function refuse_sent()'));
+    expect(await deliverOutbox(deps, { unrecorded })).toEqual({ sent: 0, retried: 0, dead: 0 });
+    expect(unrecorded.size).toBe(0);
+    expect(await takeBackOutboxClaims(deps, { own: true })).toBe(0);
+    expect([...(await statusOf()).values()]).toEqual(['sent', 'sent']);
+    clock.advance(OUTBOX_LEASE_MS + 1);
+    await deliverOutbox(deps);
+    expect(smtp.mails).toHaveLength(2);
   });
 
   it('takes back at once the rows claimed by a dead local daemon, or by itself between runs, not a live one’s', async () => {

@@ -131,6 +131,7 @@ export function octoberFigures(): DigestFigures {
     current: snapshot(OCTOBER_2026, 0),
     previous: snapshot(monthPeriod(2026, 9), 20),
     lastYear: snapshot(monthPeriod(2025, 10), 40),
+    outages: [],
     overdue: [
       {
         id: 1,

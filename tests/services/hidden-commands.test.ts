@@ -70,7 +70,7 @@ describe.each(ENGINES)('commands hidden in an HTML reply on %s', (engine) => {
     );
   const row = async (id: number) => (await t.database.db.select().from(tickets).where(eq(tickets.id, id)))[0]!;
   const receipt = async () =>
-    (await t.database.db.select().from(outbox).where(eq(outbox.kind, 'command-result'))).at(-1)!;
+    (await t.database.db.select().from(outbox).where(eq(outbox.kind, 'command-result')).orderBy(outbox.id)).at(-1)!;
   const html = (inner: string) =>
     `<html><head><style>.h{display:none}</style></head><body>${inner}<div><br></div><div>Cordialement,<br>L’accueil</div></body></html>`;
 

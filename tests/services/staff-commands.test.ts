@@ -85,7 +85,7 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
 
   const ticketRow = async (id: number) => (await t.database.db.select().from(tickets).where(eq(tickets.id, id)))[0]!;
   const lastReplyTo = async (email: string) =>
-    (await t.database.db.select().from(outbox).where(eq(outbox.toAddress, email))).at(-1)!;
+    (await t.database.db.select().from(outbox).where(eq(outbox.toAddress, email)).orderBy(outbox.id)).at(-1)!;
 
   it('refuses to close before an answer and an effectiveness check, saying why', async () => {
     const ticket = await complaint();

@@ -57,7 +57,8 @@ describe.each(ENGINES)('staff intake on %s', (engine) => {
     deps = testDeps(t.database.db, testConfig(), clock);
   });
 
-  const mailsTo = (email: string) => t.database.db.select().from(outbox).where(eq(outbox.toAddress, email));
+  const mailsTo = (email: string) =>
+    t.database.db.select().from(outbox).where(eq(outbox.toAddress, email)).orderBy(outbox.id);
   const confirmation = async () => {
     const rows = (await mailsTo('accueil@spst-test.fr')).filter((o) => o.kind === 'intake-confirmation');
     expect(rows).toHaveLength(1);

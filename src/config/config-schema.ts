@@ -142,9 +142,10 @@ const qualificationSchema = z
     learning: z
       .object({
         enabled: z.boolean().default(defaultLearning.enabled),
-        maxExamples: z.number().int().min(0).max(10_000).default(defaultLearning.maxExamples),
         weight: z.number().min(0).max(10).default(defaultLearning.weight),
-        minSimilarity: z.number().min(0).max(1).default(defaultLearning.minSimilarity),
+        corpus: z.boolean().default(defaultLearning.corpus),
+        maxTickets: z.number().int().min(0).max(1_000_000).default(defaultLearning.maxTickets),
+        ticketWeight: z.number().min(0.1).max(100).default(defaultLearning.ticketWeight),
       })
       .prefault({}),
   })

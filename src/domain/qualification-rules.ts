@@ -65,13 +65,16 @@ export interface QualificationRuleSet {
     readonly acknowledgementLevel: AcknowledgementLevelChoice;
   };
   readonly learning: {
+    /** The learned model beside the rules (qualification-model.ts). */
     readonly enabled: boolean;
-    /** Most recent corrections kept per field (category, level, …). */
-    readonly maxExamples: number;
-    /** Score a fully similar correction adds to its corrected value; also the cap per value. */
+    /** Multiplier of the model's say against the rules' (0: rules only). */
     readonly weight: number;
-    /** Share of common terms (0–1) below which a correction is not considered similar. */
-    readonly minSimilarity: number;
+    /** Start from the shipped corpus (datasets/qualification/) when its categories are the configured ones. */
+    readonly corpus: boolean;
+    /** Most recent settled tickets read when the model is built at start. */
+    readonly maxTickets: number;
+    /** Weight of one settled ticket of the organisation against one corpus example. */
+    readonly ticketWeight: number;
   };
 }
 
@@ -1062,7 +1065,7 @@ export const DEFAULT_QUALIFICATION_RULES: QualificationRuleSet = {
   phraseWindow: 2,
   negationWindow: 3,
   lowConfidence: { threshold: 0.5, acknowledgementLevel: 'default' },
-  learning: { enabled: true, maxExamples: 200, weight: 3, minSimilarity: 0.25 },
+  learning: { enabled: true, weight: 1, corpus: true, maxTickets: 10_000, ticketWeight: 1 },
 };
 
 /** The six SPST categories with the usual typologies, used when no configuration is given (CLI). */

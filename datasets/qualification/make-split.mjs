@@ -2,7 +2,7 @@
 // category × level × receivability, and 30 % of the Qualiopi items, stratified by category ×
 // receivability, drawn with a fixed seed. The frozen items are never used to train the model or
 // to tune a rule or a parameter; they are only measured (README.md). Deterministic: running it
-// again writes the same split.json. Run: node datasets/qualification/make-split.mjs
+// again writes the same split.json. Run: node datasets/qualification/make-split.mjs [OUTPUT]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,5 +76,5 @@ const split = {
     qualiopi: frozenIds(qualiopi, (o) => `${o.category}|${o.receivable}`, random),
   },
 };
-writeFileSync(join(here, 'split.json'), `${JSON.stringify(split, null, 2)}\n`);
+writeFileSync(process.argv[2] ?? join(here, 'split.json'), `${JSON.stringify(split, null, 2)}\n`);
 console.log(`frozen: ${split.frozen.spst.length} of ${spst.length} SPST, ${split.frozen.qualiopi.length} of ${qualiopi.length} Qualiopi`);

@@ -682,7 +682,8 @@ describe.skipIf(root === undefined)('extractNewText on the shared corpus (replie
     expect(result.quoted).toBe(true);
   });
 
-  it('gives new text for every input that has some, quickly', async () => {
+  // Its speed (ms per mail over this corpus) is measured by `npm run bench`, not here.
+  it('gives new text for every input that has some', async () => {
     const inputs = corpusInputs(root!);
     expect(inputs.length).toBeGreaterThan(80);
     const empty: string[] = [];
@@ -690,9 +691,7 @@ describe.skipIf(root === undefined)('extractNewText on the shared corpus (replie
     for (const file of inputs) {
       for (const [index, mail] of (await corpusMails(root!, file)).entries()) {
         mails += 1;
-        const started = performance.now();
         const result = extractNewText(mail);
-        expect(performance.now() - started, file).toBeLessThan(500);
         const name = `${file}#${index + 1}`;
         if ((result.text === '') !== NO_NEW_TEXT.has(name)) empty.push(name);
       }

@@ -416,7 +416,10 @@ async function loadRules(
   const text = await readFile(path, 'utf8');
   // Nothing is connected here: unset ${VAR} (passwords, hosts) must not stop a dry run.
   const env = new Proxy({ ...process.env } as Record<string, string | undefined>, {
-    get: (target, name) => (typeof name === 'string' ? target[name] || 'unset-for-qualify' : undefined),
+    get: (target, name) =>
+      typeof name === 'string'
+        ? target[name] || (name.endsWith('_URL') ? 'postgres://unset-for-qualify.invalid/reclam' : 'unset-for-qualify')
+        : undefined,
   });
   const { config } = loadConfig(text, env, path);
   return {

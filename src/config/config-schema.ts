@@ -137,6 +137,7 @@ const qualificationSchema = z
       .object({
         threshold: z.number().min(0).max(1).default(defaultLowConfidence.threshold),
         acknowledgementLevel: z.enum(ACKNOWLEDGEMENT_LEVEL_CHOICES).default(defaultLowConfidence.acknowledgementLevel),
+        cautiousFloor: z.number().min(0).max(1).default(defaultLowConfidence.cautiousFloor),
       })
       .prefault({}),
     learning: z

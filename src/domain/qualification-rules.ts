@@ -24,7 +24,7 @@ export type CueMap = Readonly<Record<string, number>>;
 export const NON_RECEIVABLE_KINDS = ['request', 'thanks', 'commercial', 'thirdParty'] as const;
 export type NonReceivableKind = (typeof NON_RECEIVABLE_KINDS)[number];
 
-export const ACKNOWLEDGEMENT_LEVEL_CHOICES = ['default', 'most-protective'] as const;
+export const ACKNOWLEDGEMENT_LEVEL_CHOICES = ['default', 'most-protective', 'cautious'] as const;
 export type AcknowledgementLevelChoice = (typeof ACKNOWLEDGEMENT_LEVEL_CHOICES)[number];
 
 /** The tunable part of the rules (the shape of the `qualification` section, fully resolved). */
@@ -61,8 +61,14 @@ export interface QualificationRuleSet {
   readonly lowConfidence: {
     /** Below this confidence (0–1) on category, level or receivability, staff are asked to qualify. */
     readonly threshold: number;
-    /** Level applied (and announced in the acknowledgement) when confidence is low. */
+    /**
+     * Level applied (and announced in the acknowledgement): `default` / `most-protective` when
+     * confidence is low; `cautious`: always the level with the shortest deadline among those still
+     * at least `cautiousFloor` likely (the qualified level when it is sure).
+     */
     readonly acknowledgementLevel: AcknowledgementLevelChoice;
+    /** With `cautious`: the probability (0–1) from which a level with a shorter deadline is promised. */
+    readonly cautiousFloor: number;
   };
   readonly learning: {
     /** The learned model beside the rules (qualification-model.ts). */
@@ -91,6 +97,8 @@ export interface QualificationRules extends QualificationRuleSet {
   readonly levelNumbers: readonly number[];
   /** Level with the shortest resolution deadline. */
   readonly mostProtectiveLevel: number;
+  /** The levels, shortest resolution deadline first. */
+  readonly levelsByUrgency: readonly number[];
   readonly categoryList: readonly QualificationCategory[];
   /** Category chosen when no cue matches (`autre` when it exists), else null. */
   readonly fallbackCategory: string | null;
@@ -1064,7 +1072,7 @@ export const DEFAULT_QUALIFICATION_RULES: QualificationRuleSet = {
   subjectWeight: 1.5,
   phraseWindow: 2,
   negationWindow: 3,
-  lowConfidence: { threshold: 0.5, acknowledgementLevel: 'default' },
+  lowConfidence: { threshold: 0.5, acknowledgementLevel: 'cautious', cautiousFloor: 0.15 },
   learning: { enabled: true, weight: 1, corpus: true, maxTickets: 10_000, ticketWeight: 1 },
 };
 
@@ -1302,6 +1310,9 @@ export function buildQualificationRules(
     defaultLevel: procedure.defaultLevel,
     levelNumbers,
     mostProtectiveLevel,
+    levelsByUrgency: [...procedure.levels]
+      .sort((a, b) => approximateHours(a.resolveWithin) - approximateHours(b.resolveWithin) || a.level - b.level)
+      .map((l) => l.level),
     categoryList: procedure.categories,
     fallbackCategory: keys.includes('autre') ? 'autre' : null,
   };

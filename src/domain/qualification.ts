@@ -314,20 +314,33 @@ export function qualify(
     typology: round(typologyConfidence),
   };
   const confidence = Math.min(confidences.category, confidences.level, confidences.receivable);
-  const { threshold, acknowledgementLevel: choice } = rules.lowConfidence;
+  const { threshold, acknowledgementLevel: choice, cautiousFloor } = rules.lowConfidence;
   const lowConfidence = confidence < threshold;
   // The deadline depends on the level only: an uncertain category asks staff to confirm, but
   // the acknowledgement keeps the level found when that one is sure.
   const uncertainLevel = Math.min(confidences.level, confidences.receivable) < threshold;
-  const acknowledgementLevel = uncertainLevel
-    ? choice === 'most-protective'
-      ? rules.mostProtectiveLevel
-      : rules.defaultLevel
-    : level;
+  let acknowledgementLevel = level;
+  if (choice === 'cautious') {
+    // The chance of each level, a non-receivable reading counting for the last level.
+    const pReceivable = receivableBlend.candidates.find((c) => c.value === 'true')?.probability ?? 1;
+    const last = rules.levelNumbers.length > 0 ? Math.max(...rules.levelNumbers) : rules.defaultLevel;
+    const chance = (l: number) =>
+      pReceivable * (levelBlend.candidates.find((c) => c.value === String(l))?.probability ?? 0) +
+      (l === last ? 1 - pReceivable : 0);
+    const urgent = rules.levelsByUrgency.find((l) => chance(l) >= cautiousFloor);
+    const later = (l: number) => rules.levelsByUrgency.indexOf(l);
+    if (urgent !== undefined && later(urgent) < later(level)) acknowledgementLevel = urgent;
+    if (acknowledgementLevel !== level)
+      evidence.push(
+        `niveau appliqué à l’accusé de réception : ${acknowledgementLevel}, le délai le plus court parmi les niveaux encore probables (${percent(chance(acknowledgementLevel))} ≥ ${percent(cautiousFloor)})`,
+      );
+  } else if (uncertainLevel) {
+    acknowledgementLevel = choice === 'most-protective' ? rules.mostProtectiveLevel : rules.defaultLevel;
+  }
   if (lowConfidence) {
     evidence.push(
       `confiance faible (${percent(confidence)} < ${percent(threshold)}) : qualification à confirmer` +
-        (uncertainLevel
+        (uncertainLevel && choice !== 'cautious'
           ? ` ; niveau appliqué à l’accusé de réception : ${acknowledgementLevel} (${choice === 'most-protective' ? 'le plus protecteur' : 'niveau par défaut de la procédure'})`
           : ''),
     );

@@ -246,12 +246,30 @@ describe('qualify: result shape, confidence and the acknowledgement level', () =
 
   it('flags a mail it cannot read as low confidence and applies the procedure’s choice of level', () => {
     const vague = mail('Question', 'Bonjour, je reviens vers vous au sujet de ce que nous avons évoqué.');
-    const byDefault = qualify(vague, rules);
+    const byDefault = qualify(vague, withOverrides({ lowConfidence: { acknowledgementLevel: 'default' } }));
     expect(byDefault.lowConfidence).toBe(true);
     expect(byDefault.acknowledgementLevel).toBe(3);
     const protective = qualify(vague, withOverrides({ lowConfidence: { acknowledgementLevel: 'most-protective' } }));
     expect(protective.acknowledgementLevel).toBe(1);
     expect(protective.evidence.at(-1)).toMatch(/le plus protecteur/);
+  });
+
+  it('cautious (the default): promises the shortest deadline among the levels still likely, the qualified one when sure', () => {
+    const vague = mail('Question', 'Bonjour, je reviens vers vous au sujet de ce que nous avons évoqué.');
+    const result = qualify(vague, rules);
+    // Level 3 at 53 %, 2 at 27 %, 1 at 20 %, receivable at 58 % (the rest counts for level 3):
+    // level 1 is 11 % likely, level 2 16 %.
+    expect(result.level).toBe(3);
+    expect(result.acknowledgementLevel).toBe(2);
+    expect(result.evidence.join('\n')).toMatch(
+      /niveau appliqué à l’accusé de réception : 2, le délai le plus court parmi les niveaux encore probables/,
+    );
+    const strict = qualify(vague, withOverrides({ lowConfidence: { cautiousFloor: 0.01 } }));
+    expect(strict.acknowledgementLevel).toBe(1);
+    const loose = qualify(vague, withOverrides({ lowConfidence: { cautiousFloor: 0.99 } }));
+    expect(loose.acknowledgementLevel).toBe(3);
+    const sure = q('Médecin absent', 'Le médecin était absent, nos salariés sont repartis sans avoir eu leur visite.');
+    expect(sure.acknowledgementLevel).toBe(1);
   });
 
   it('applies its own level at reception when confident', () => {
@@ -303,7 +321,11 @@ describe('qualify: rules from the configuration', () => {
     const yaml = `${testConfigYaml()}\nqualification:\n  categories:\n    medicale: { "visite de reprise": 3 }\n  lowConfidence: { threshold: 0.9, acknowledgementLevel: most-protective }\n  learning: { maxTickets: 5, ticketWeight: 2, corpus: false }\n`;
     const { config, warnings } = loadConfig(yaml, {}, 'test');
     expect(warnings).toEqual([]);
-    expect(config.qualification.lowConfidence).toEqual({ threshold: 0.9, acknowledgementLevel: 'most-protective' });
+    expect(config.qualification.lowConfidence).toEqual({
+      threshold: 0.9,
+      acknowledgementLevel: 'most-protective',
+      cautiousFloor: 0.15,
+    });
     expect(config.qualification.learning).toEqual({
       enabled: true,
       weight: 1,
@@ -315,7 +337,7 @@ describe('qualify: rules from the configuration', () => {
     expect(resolved.mostProtectiveLevel).toBe(1);
     expect(resolved.categories.medicale?.['visite de reprise']).toBe(3);
     expect(loadConfig(testConfigYaml(), {}, 'test').config.qualification.lowConfidence.acknowledgementLevel).toBe(
-      'default',
+      'cautious',
     );
   });
 

@@ -14,6 +14,7 @@ import { adminUrl, buildDaemon, cleanupAll, ROOT } from './lib/env.js';
 import { indicatorLeg, writeAllPlans, type IndicatorResult } from './lib/indicators.js';
 import { parseOptions, type BenchOptions, type Leg } from './lib/options.js';
 import { profileLeg, type ProfileResult } from './lib/profile.js';
+import { qualificationLeg, type QualificationResult } from './lib/qualification.js';
 import { reliabilityLeg, type ReliabilityResult } from './lib/reliability.js';
 import { renderTable } from './lib/report.js';
 import { log, machineBusySeconds, round, sleep } from './lib/util.js';
@@ -29,6 +30,7 @@ export interface Results {
   reliability: ReliabilityResult | null;
   profile: ProfileResult | null;
   readonly indicators: Partial<Record<'postgres' | 'pglite', IndicatorResult>>;
+  qualification: QualificationResult | null;
   readonly errors: Record<string, string>;
   table: string;
 }
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
     reliability: null,
     profile: null,
     indicators: {},
+    qualification: null,
     errors: {},
     table: '',
   };
@@ -163,6 +166,9 @@ async function main(): Promise<void> {
       ? { count: options.latency, minGapMs: options.latencyGapMs[0], maxGapMs: options.latencyGapMs[1] }
       : null;
 
+  await run('qualification', async () => {
+    results.qualification = await qualificationLeg();
+  });
   await run('coldstart', async () => {
     results.coldStart.postgres = await coldStartLeg('postgres', options.coldRestarts);
     results.coldStart.pglite = await coldStartLeg('pglite', options.coldRestarts);

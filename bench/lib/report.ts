@@ -109,6 +109,33 @@ export function renderTable(r: Results): string {
     verdict(rel ? rel.ok && rel.duplicateAcks <= 5 : null),
   ]);
 
+  const q = r.qualification;
+  rows.push([
+    `Q. qualify one mail (${fmt(q?.withModel.mails ?? 0)} corpus mails): rules + model, mean / p95 / max ms (rules only: mean)`,
+    q
+      ? `${fmt(q.withModel.meanMs, 3)} / ${fmt(q.withModel.p95Ms, 3)} / ${fmt(q.withModel.maxMs, 3)} (${fmt(q.rulesOnly.meanMs, 3)})`
+      : 'not run',
+    'in-process',
+    'mean ≤ 5',
+    verdict(q ? q.withModel.meanMs <= 5 : null),
+  ]);
+  rows.push([
+    `Q. a 40-sentence mail, mean / max ms; model built from ${fmt(q?.modelBuild.examples ?? 0)} corpus items, ms; model updates / s`,
+    q
+      ? `${fmt(q.longMail.meanMs, 2)} / ${fmt(q.longMail.maxMs, 2)}; ${fmt(q.modelBuild.ms)}; ${fmt(q.updatesPerSecond)}`
+      : 'not run',
+    'in-process',
+    '—',
+    '—',
+  ]);
+  rows.push([
+    `Q. new text of a reply (reply-text.ts) over ${fmt(q?.replyText?.mails ?? 0)} real mails, mean / max ms`,
+    q?.replyText ? `${fmt(q.replyText.meanMs, 3)} / ${fmt(q.replyText.maxMs, 2)}` : 'not run',
+    'in-process',
+    'max ≤ 500',
+    verdict(q?.replyText ? q.replyText.maxMs <= 500 : null),
+  ]);
+
   const header = ['measure', 'PostgreSQL 15', 'PGlite', 'target', 'met'];
   const lines = [
     `| ${header.join(' | ')} |`,

@@ -14,7 +14,7 @@ import { runDemo } from './demo.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
 import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
-import { startDaemon } from '../daemon/daemon.js';
+import { startDaemon, withQualificationModel } from '../daemon/daemon.js';
 import { serveControl } from '../daemon/control-server.js';
 import { registerDigestCommands } from './digest-commands.js';
 import { registerQualifyCommand } from './qualify-command.js';
@@ -95,7 +95,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         exitCode = forwarded.exitCode;
         return;
       }
-      const result = await withDatabase(config, log, (deps) => ingestFiles(deps, contents, { deliver: true }));
+      const result = await withDatabase(config, log, async (deps) =>
+        ingestFiles(await withQualificationModel(deps), contents, { deliver: true }),
+      );
       process.stdout.write(result.output);
       exitCode = result.exitCode;
     });

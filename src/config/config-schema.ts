@@ -150,14 +150,16 @@ const qualificationSchema = z
       .object({
         threshold: z.number().min(0).max(1).default(defaultLowConfidence.threshold),
         acknowledgementLevel: z.enum(ACKNOWLEDGEMENT_LEVEL_CHOICES).default(defaultLowConfidence.acknowledgementLevel),
+        cautiousFloor: z.number().min(0).max(1).default(defaultLowConfidence.cautiousFloor),
       })
       .prefault({}),
     learning: z
       .object({
         enabled: z.boolean().default(defaultLearning.enabled),
-        maxExamples: z.number().int().min(0).max(10_000).default(defaultLearning.maxExamples),
         weight: z.number().min(0).max(10).default(defaultLearning.weight),
-        minSimilarity: z.number().min(0).max(1).default(defaultLearning.minSimilarity),
+        corpus: z.boolean().default(defaultLearning.corpus),
+        maxTickets: z.number().int().min(0).max(1_000_000).default(defaultLearning.maxTickets),
+        ticketWeight: z.number().min(0.1).max(100).default(defaultLearning.ticketWeight),
       })
       .prefault({}),
   })

@@ -18,7 +18,9 @@ import { createSmtpSender } from '../adapters/smtp-sender.js';
 import { createTemplateRenderer } from '../adapters/template-renderer.js';
 import { systemClock, type Clock, type MailboxSession } from '../ports.js';
 import type { Deps } from '../services/deps.js';
+import { loadQualificationModel } from '../services/qualification-model-store.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
+import { readShippedCorpus } from '../adapters/qualification-corpus-files.js';
 import { TEMPLATES_DIR } from '../paths.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -82,11 +84,24 @@ export function buildDeps(config: Config, database: Database, log: Logger, clock
   };
 }
 
+/**
+ * The deps with the learned qualification model, built from the shipped corpus and the settled
+ * tickets (rules only when `qualification.learning.enabled` is false). An unreadable corpus is
+ * logged and the model starts from the tickets alone: complaints keep flowing.
+ */
+export async function withQualificationModel(deps: Deps): Promise<Deps> {
+  const corpus = await readShippedCorpus().catch((error: unknown) => {
+    deps.log.error({ err: error }, 'qualification corpus unreadable: the model learns from settled tickets only');
+    return { items: [], frozen: new Set<string>() };
+  });
+  return { ...deps, qualificationModel: (await loadQualificationModel(deps, corpus)) ?? undefined };
+}
+
 export async function startDaemon(config: Config, log: Logger, options: DaemonOptions = {}): Promise<RunningDaemon> {
   const ownsDatabase = options.database === undefined;
   const database = options.database ?? (await openAndMigrate(config, log));
   if (!ownsDatabase) await database.migrate();
-  const deps = buildDeps(config, database, log, options.clock);
+  const deps = await withQualificationModel(buildDeps(config, database, log, options.clock));
   const abort = new AbortController();
   const holder = newHolder();
   log.info({ engine: database.engine, holder }, 'daemon started');

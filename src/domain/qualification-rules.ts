@@ -24,7 +24,7 @@ export type CueMap = Readonly<Record<string, number>>;
 export const NON_RECEIVABLE_KINDS = ['request', 'thanks', 'commercial', 'thirdParty'] as const;
 export type NonReceivableKind = (typeof NON_RECEIVABLE_KINDS)[number];
 
-export const ACKNOWLEDGEMENT_LEVEL_CHOICES = ['default', 'most-protective'] as const;
+export const ACKNOWLEDGEMENT_LEVEL_CHOICES = ['default', 'most-protective', 'cautious'] as const;
 export type AcknowledgementLevelChoice = (typeof ACKNOWLEDGEMENT_LEVEL_CHOICES)[number];
 
 /** The tunable part of the rules (the shape of the `qualification` section, fully resolved). */
@@ -61,17 +61,26 @@ export interface QualificationRuleSet {
   readonly lowConfidence: {
     /** Below this confidence (0–1) on category, level or receivability, staff are asked to qualify. */
     readonly threshold: number;
-    /** Level applied (and announced in the acknowledgement) when confidence is low. */
+    /**
+     * Level applied (and announced in the acknowledgement): `default` / `most-protective` when
+     * confidence is low; `cautious`: always the level with the shortest deadline among those still
+     * at least `cautiousFloor` likely (the qualified level when it is sure).
+     */
     readonly acknowledgementLevel: AcknowledgementLevelChoice;
+    /** With `cautious`: the probability (0–1) from which a level with a shorter deadline is promised. */
+    readonly cautiousFloor: number;
   };
   readonly learning: {
+    /** The learned model beside the rules (qualification-model.ts). */
     readonly enabled: boolean;
-    /** Most recent corrections kept per field (category, level, …). */
-    readonly maxExamples: number;
-    /** Score a fully similar correction adds to its corrected value; also the cap per value. */
+    /** Multiplier of the model's say against the rules' (0: rules only). */
     readonly weight: number;
-    /** Share of common terms (0–1) below which a correction is not considered similar. */
-    readonly minSimilarity: number;
+    /** Start from the shipped corpus (datasets/qualification/) when its categories are the configured ones. */
+    readonly corpus: boolean;
+    /** Most recent settled tickets read when the model is built at start. */
+    readonly maxTickets: number;
+    /** Weight of one settled ticket of the organisation against one corpus example. */
+    readonly ticketWeight: number;
   };
 }
 
@@ -88,6 +97,8 @@ export interface QualificationRules extends QualificationRuleSet {
   readonly levelNumbers: readonly number[];
   /** Level with the shortest resolution deadline. */
   readonly mostProtectiveLevel: number;
+  /** The levels, shortest resolution deadline first. */
+  readonly levelsByUrgency: readonly number[];
   readonly categoryList: readonly QualificationCategory[];
   /** Category chosen when no cue matches (`autre` when it exists), else null. */
   readonly fallbackCategory: string | null;
@@ -1077,8 +1088,8 @@ export const DEFAULT_QUALIFICATION_RULES: QualificationRuleSet = {
   subjectWeight: 1.5,
   phraseWindow: 2,
   negationWindow: 3,
-  lowConfidence: { threshold: 0.5, acknowledgementLevel: 'default' },
-  learning: { enabled: true, maxExamples: 200, weight: 3, minSimilarity: 0.25 },
+  lowConfidence: { threshold: 0.5, acknowledgementLevel: 'cautious', cautiousFloor: 0.15 },
+  learning: { enabled: true, weight: 1, corpus: true, maxTickets: 10_000, ticketWeight: 1 },
 };
 
 /** The six SPST categories with the usual typologies, used when no configuration is given (CLI). */
@@ -1315,6 +1326,9 @@ export function buildQualificationRules(
     defaultLevel: procedure.defaultLevel,
     levelNumbers,
     mostProtectiveLevel,
+    levelsByUrgency: [...procedure.levels]
+      .sort((a, b) => approximateHours(a.resolveWithin) - approximateHours(b.resolveWithin) || a.level - b.level)
+      .map((l) => l.level),
     categoryList: procedure.categories,
     fallbackCategory: keys.includes('autre') ? 'autre' : null,
   };

@@ -1,10 +1,19 @@
 // Qualification of a complaint at reception: category, level, requester type, receivability and
 // typology, each with a confidence and the phrases that decided it. Everything that decides these
 // goes through `qualify`: a weighted-cue scorer over normalised French text (french-text.ts)
-// with the rules of the configuration (qualification-rules.ts) and, as plain data, the recent
-// corrections made by staff, so that the acknowledgement can state the right deadline at once.
-import { NEGATORS, isFunctionWord, termsOfTokens, tokenizeFrench, type Token } from './french-text.js';
+// with the rules of the configuration (qualification-rules.ts), blended with the learned model
+// (qualification-model.ts: the shipped corpus and the tickets staff settled), so that the
+// acknowledgement can state the right deadline at once.
+import { NEGATORS, isFunctionWord, tokenizeFrench, type Token } from './french-text.js';
 import type { MailAddress } from './inbound-mail.js';
+import {
+  modelDocument,
+  predictField,
+  type ModelDocument,
+  type ModelField,
+  type ModelPrediction,
+  type QualificationModel,
+} from './qualification-model.js';
 import {
   NON_RECEIVABLE_KINDS,
   type CueMap,
@@ -26,26 +35,33 @@ export interface QualificationInput {
   readonly from: MailAddress | null;
 }
 
-/**
- * One staff correction, as the qualifier learns from it: the complaint's terms (see
- * `contentTerms`) and the value a referent set. Values are strings: `"2"`, `"true"`, `"facturation"`.
- */
-export interface QualificationFeedback {
-  readonly field: string;
-  readonly from: string | null;
-  readonly to: string;
-  readonly terms: readonly string[];
-  readonly actor?: string | undefined;
-  /** When it was recorded (ISO 8601), for the evidence. */
-  readonly at?: string | undefined;
-}
-
 export interface FieldConfidences {
   readonly category: number;
   readonly level: number;
   readonly requester: number;
   readonly receivable: number;
   readonly typology: number;
+}
+
+/** One possible value of a field, with what the rules and the model said of it. */
+export interface QualificationCandidate {
+  /** As the labels write it: `"facturation"`, `"2"`, `"true"`. */
+  readonly value: string;
+  /** 0–1, the candidates of a field summing to 1: the blend of rules and model. */
+  readonly probability: number;
+  /** The rules' score (cue weights summed; for receivability, the margin of « recevable »). */
+  readonly rules: number;
+  /** The model's probability, or null when the model had no say (not trained, switched off). */
+  readonly model: number | null;
+}
+
+/** Candidates of each field, most probable first; `typology` lists those of the chosen category. */
+export interface QualificationCandidates {
+  readonly category: readonly QualificationCandidate[];
+  readonly level: readonly QualificationCandidate[];
+  readonly requester: readonly QualificationCandidate[];
+  readonly receivable: readonly QualificationCandidate[];
+  readonly typology: readonly QualificationCandidate[];
 }
 
 export interface Qualification {
@@ -61,6 +77,11 @@ export interface Qualification {
   readonly evidence: readonly string[];
   /** 0–1 per field. */
   readonly confidences: FieldConfidences;
+  /**
+   * Every value weighed for each field, with its probability: e.g. whether a confidential
+   * category was a close second (`candidates.category[1]`).
+   */
+  readonly candidates: QualificationCandidates;
   /** Confidence under the configured threshold: staff must confirm the qualification. */
   readonly lowConfidence: boolean;
   /** Level to apply at reception: `level`, or the procedure's choice when the level (or receivability) is uncertain. */
@@ -68,9 +89,9 @@ export interface Qualification {
   /** Why it is not receivable, when it is not. */
   readonly nonReceivableKind: NonReceivableKind | null;
   /**
-   * Every category with positive evidence, most likely first: its score and its probability
-   * under the same softmax that chose `category` (so the chosen one's is `confidences.category`).
-   * What a close second choice is decided from (reception-confidentiality.ts).
+   * Every category with evidence (a rule cue, or the model's probability above 0.2), most likely
+   * first: its rules' score and its blended probability (the chosen one's is
+   * `confidences.category`). What a close second choice is decided from (reception-confidentiality.ts).
    */
   readonly categoryCandidates: readonly CategoryCandidate[];
 }
@@ -83,14 +104,34 @@ export interface CategoryCandidate {
 }
 
 /**
- * Qualifies a complaint. Pure: the text, the rules and the staff corrections given decide
- * everything. Takes well under a millisecond on a usual mail once the rules are compiled
- * (compilation is cached per rules object).
+ * How much the model's log-probability counts against the rules' scores, per field (times
+ * `learning.weight`). Chosen by cross-validation on the training part of the corpus
+ * (datasets/qualification/MODEL.md), never on its frozen part.
+ */
+export const BLEND: {
+  readonly share: Readonly<Record<ModelField, number>>;
+  /** Part of the rules' « recevable » margin that is only their default (no evidence): the model's prior replaces it. */
+  readonly receivableDefault: number;
+  /** Examples at which the model has half its say (its say is examples / (examples + this)). */
+  readonly rampExamples: number;
+} = {
+  share: { category: 0.15, level: 0.15, requester: 0.09, receivable: 0.09, typology: 0.15 },
+  receivableDefault: 3,
+  rampExamples: 30,
+};
+
+/** Rules' score units per unit of log-odds, per field (the softmax temperature of the rules alone). */
+const RULE_TEMPERATURE = { category: 2, level: 1.5, requester: 1.5, receivable: 1.5, typology: 1 } as const;
+
+/**
+ * Qualifies a complaint. Pure: the text, the rules and the model given decide everything (the
+ * model is only read). Takes well under a millisecond on a usual mail once the rules are compiled
+ * (compilation is cached per rules object); `npm run bench` measures it.
  */
 export function qualify(
   input: QualificationInput,
   rules: QualificationRules | DefaultLevelOnly,
-  feedback: readonly QualificationFeedback[] = [],
+  model: QualificationModel | null = null,
 ): Qualification {
   if (!('categoryList' in rules)) return unqualified(rules.defaultLevel);
   const compiled = compile(rules);
@@ -101,10 +142,17 @@ export function qualify(
     subject: indexText(input.subject, subjectTokens, compiled),
     body: indexText(body, bodyTokens, compiled),
   };
-  const learned =
-    feedback.length > 0 && rules.learning.enabled
-      ? learnedScores(termsOfTokens([...subjectTokens, ...bodyTokens]), feedback, rules)
-      : new Map<string, LearnedField>();
+  const learned: Learned | null =
+    model && rules.learning.enabled && rules.learning.weight > 0
+      ? {
+          model,
+          document: modelDocument(subjectTokens, bodyTokens, senderKind(input.from, rules), {
+            subject: input.subject,
+            body,
+          }),
+          weight: rules.learning.weight,
+        }
+      : null;
   const evidence: string[] = [];
 
   // Receivability
@@ -126,20 +174,35 @@ export function qualify(
   }));
   kinds.sort((a, b) => b.scored.score - a.scored.score);
   const strongest = kinds[0]!;
-  const receivableLearned = learned.get('receivable');
-  const forComplaint =
-    complaint.score + 0.5 * dysfunction + RECEIVABLE_MARGIN + (receivableLearned?.byValue.get('true')?.score ?? 0);
-  const against = strongest.scored.score + (receivableLearned?.byValue.get('false')?.score ?? 0);
-  const receivable = !(against >= NON_RECEIVABLE_MIN && against > forComplaint);
-  // Distance to the decision boundary (against = max(minimum, for)), in either direction.
-  const boundary = Math.max(NON_RECEIVABLE_MIN, forComplaint);
-  const receivableConfidence = sigmoid((receivable ? boundary - against : against - forComplaint) / 1.5);
+  const forComplaint = complaint.score + 0.5 * dysfunction + RECEIVABLE_MARGIN;
+  const against = strongest.scored.score;
+  // Signed distance to the rules' boundary: non receivable when against ≥ the minimum and > for
+  // (margin < 0); a tie stays receivable.
+  const margin =
+    against >= NON_RECEIVABLE_MIN ? forComplaint - against : Math.max(NON_RECEIVABLE_MIN, forComplaint) - against;
+  const receivableBlend = blend(
+    new Map([
+      ['true', margin],
+      ['false', 0],
+    ]),
+    RULE_TEMPERATURE.receivable,
+    learned,
+    'receivable',
+    // With the model's say, its prior stands for the rules' « receivable unless shown otherwise ».
+    new Map([
+      ['true', margin - BLEND.receivableDefault],
+      ['false', 0],
+    ]),
+  );
+  const receivable = receivableBlend.candidates[0]!.value === 'true';
+  const receivableConfidence = receivableBlend.candidates[0]!.probability;
   const nonReceivableKind = receivable ? null : strongest.kind;
   evidence.push(
     receivable
       ? `recevable (confiance ${percent(receivableConfidence)})${complaint.score > 0 ? ` : ${describe(complaint)}` : ' : aucun motif de non-recevabilité'}`
-      : `non recevable — ${KIND_LABELS[strongest.kind]} (confiance ${percent(receivableConfidence)}) : ${describe(strongest.scored)}`,
+      : `non recevable — ${KIND_LABELS[strongest.kind]} (confiance ${percent(receivableConfidence)}) : ${strongest.scored.matches.length > 0 ? describe(strongest.scored) : 'aucun indice des règles'}`,
   );
+  if (receivableBlend.evidence) evidence.push(receivableBlend.evidence);
 
   // Category
   const categoryScores = new Map<string, Scored>();
@@ -155,7 +218,7 @@ export function qualify(
   }
   // A dispute with the employer or a third party is outside the service's activity: « autre ».
   const outside = rules.fallbackCategory !== null ? categoryScores.get(rules.fallbackCategory) : undefined;
-  if (!receivable && outside && nonReceivableKind === 'thirdParty') {
+  if (!receivable && outside && nonReceivableKind === 'thirdParty' && strongest.scored.score > 0) {
     const boost = OUTSIDE_ACTIVITY_SHARE * strongest.scored.score;
     outside.score += boost;
     outside.positive += boost;
@@ -164,19 +227,26 @@ export function qualify(
       contribution: boost,
     });
   }
-  applyLearned(categoryScores, learned.get('category'));
-  const categoryPick = pick(categoryScores, CATEGORY_TEMPERATURE);
-  const categoryCandidates = candidatesOf(categoryScores, CATEGORY_TEMPERATURE);
-  const category =
-    categoryPick && categoryPick.score > 0 ? categoryPick.key : (rules.fallbackCategory ?? categoryPick?.key ?? null);
-  const categoryConfidence = categoryPick && categoryPick.score > 0 ? categoryPick.probability : 0;
+  const anyCategoryCue = [...categoryScores.values()].some((s) => s.score > 0);
+  const categoryBlend = blend(scoresOf(categoryScores), RULE_TEMPERATURE.category, learned, 'category');
+  let category: string | null = null;
+  let categoryConfidence = 0;
+  if (anyCategoryCue || categoryBlend.model) {
+    category = categoryBlend.candidates[0]?.value ?? null;
+    categoryConfidence = categoryBlend.candidates[0]?.probability ?? 0;
+  } else {
+    category = rules.fallbackCategory ?? categoryBlend.candidates[0]?.value ?? null;
+  }
   if (category !== null) {
     const scored = categoryScores.get(category);
     evidence.unshift(
       scored && scored.score > 0
         ? `catégorie ${category} (confiance ${percent(categoryConfidence)}) : ${describe(scored)}${runnerUp(categoryScores, category)}`
-        : `catégorie ${category} : aucun indice, catégorie par défaut`,
+        : categoryBlend.model
+          ? `catégorie ${category} (confiance ${percent(categoryConfidence)}) : aucun indice des règles, choisie par le modèle`
+          : `catégorie ${category} : aucun indice, catégorie par défaut`,
     );
+    if (categoryBlend.evidence) evidence.splice(1, 0, categoryBlend.evidence);
   }
 
   // Level: 1 is a dysfunction that also hit the service rendered: the dysfunction cues of level 2
@@ -189,21 +259,22 @@ export function qualify(
     one.score += support;
     one.matches.push({ label: 'dysfonctionnement (indices du niveau 2)', contribution: support });
   }
-  applyLearned(levelScores, learned.get('level'));
-  const levelPick = pick(levelScores, 1.5);
-  let level = levelPick ? Number(levelPick.key) : rules.defaultLevel;
-  // Chosen by the biases alone (nothing in the text about an impact): a guess.
+  const levelBlend = blend(scoresOf(levelScores), RULE_TEMPERATURE.level, learned, 'level');
+  const levelPick = levelBlend.candidates[0];
+  let level = levelPick ? Number(levelPick.value) : rules.defaultLevel;
+  // Chosen by the biases alone (nothing in the text about an impact, no model): a guess.
   const anyLevelEvidence = [...levelScores.values()].some((scored) => scored.matches.length > 0);
-  let levelConfidence = anyLevelEvidence ? (levelPick?.probability ?? 0) : 0;
+  let levelConfidence = anyLevelEvidence || levelBlend.model ? (levelPick?.probability ?? 0) : 0;
   if (!receivable) {
     level = rules.levelNumbers.length > 0 ? Math.max(...rules.levelNumbers) : rules.defaultLevel;
     levelConfidence = receivableConfidence;
     evidence.push(`niveau ${level} : non recevable, sans impact sur le service`);
   } else if (levelPick) {
-    const scored = levelScores.get(levelPick.key)!;
+    const scored = levelScores.get(levelPick.value)!;
     evidence.push(
-      `niveau ${level} (confiance ${percent(levelConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'aucun indice d’impact'}${runnerUp(levelScores, levelPick.key, 'niveau ')}`,
+      `niveau ${level} (confiance ${percent(levelConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'aucun indice d’impact dans les règles'}${runnerUp(levelScores, levelPick.value, 'niveau ')}`,
     );
+    if (levelBlend.evidence) evidence.push(levelBlend.evidence);
   }
 
   // Requester
@@ -217,33 +288,36 @@ export function qualify(
     target.positive += cue.weight;
     target.matches.unshift({ label: cue.label, contribution: cue.weight });
   }
-  applyLearned(requesterScores, learned.get('requester'));
-  const requesterPick = pick(requesterScores, 1.5)!;
-  const requester = requesterPick.key as RequesterType;
+  const requesterBlend = blend(scoresOf(requesterScores), RULE_TEMPERATURE.requester, learned, 'requester');
+  const requesterPick = requesterBlend.candidates[0]!;
+  const requester = requesterPick.value as RequesterType;
   evidence.push(
     `demandeur ${requester === 'salarie' ? 'salarié' : 'adhérent'} (confiance ${percent(requesterPick.probability)}) : ${describe(requesterScores.get(requester)!) || 'par défaut'}`,
   );
+  if (requesterBlend.evidence) evidence.push(requesterBlend.evidence);
 
   // Typology, inside the chosen category
   let typology: string | null = null;
   let typologyConfidence = 0;
+  let typologyCandidates: readonly QualificationCandidate[] = [];
   const typologies = category !== null ? compiled.typologies.get(category) : undefined;
   if (typologies && typologies.size > 0) {
     const typologyScores = new Map<string, Scored>();
     for (const [key, cues] of typologies) typologyScores.set(key, scoreCues(doc, cues, rules, 0));
-    applyLearned(typologyScores, learned.get('typology'));
-    const typologyPick = pick(typologyScores, 1);
-    if (typologyPick && typologyPick.score > 0) {
-      typology = typologyPick.key;
-      typologyConfidence = typologyPick.probability;
+    const typologyBlend = blend(scoresOf(typologyScores), RULE_TEMPERATURE.typology, learned, 'typology');
+    typologyCandidates = typologyBlend.candidates;
+    const pick = typologyBlend.candidates[0];
+    const anyCue = [...typologyScores.values()].some((s) => s.score > 0);
+    if (pick && (anyCue || typologyBlend.model)) {
+      typology = pick.value;
+      typologyConfidence = pick.probability;
+      const scored = typologyScores.get(typology)!;
       evidence.push(
-        `typologie ${typology} (confiance ${percent(typologyConfidence)}) : ${describe(typologyScores.get(typology)!)}`,
+        `typologie ${typology} (confiance ${percent(typologyConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'choisie par le modèle'}`,
       );
+      if (typologyBlend.evidence) evidence.push(typologyBlend.evidence);
     }
   }
-
-  // What the staff corrections added, field by field, whether or not it changed the outcome.
-  for (const field of learned.values()) evidence.push(...field.evidence);
 
   const confidences: FieldConfidences = {
     category: round(categoryConfidence),
@@ -253,20 +327,33 @@ export function qualify(
     typology: round(typologyConfidence),
   };
   const confidence = Math.min(confidences.category, confidences.level, confidences.receivable);
-  const { threshold, acknowledgementLevel: choice } = rules.lowConfidence;
+  const { threshold, acknowledgementLevel: choice, cautiousFloor } = rules.lowConfidence;
   const lowConfidence = confidence < threshold;
   // The deadline depends on the level only: an uncertain category asks staff to confirm, but
   // the acknowledgement keeps the level found when that one is sure.
   const uncertainLevel = Math.min(confidences.level, confidences.receivable) < threshold;
-  const acknowledgementLevel = uncertainLevel
-    ? choice === 'most-protective'
-      ? rules.mostProtectiveLevel
-      : rules.defaultLevel
-    : level;
+  let acknowledgementLevel = level;
+  if (choice === 'cautious') {
+    // The chance of each level, a non-receivable reading counting for the last level.
+    const pReceivable = receivableBlend.candidates.find((c) => c.value === 'true')?.probability ?? 1;
+    const last = rules.levelNumbers.length > 0 ? Math.max(...rules.levelNumbers) : rules.defaultLevel;
+    const chance = (l: number) =>
+      pReceivable * (levelBlend.candidates.find((c) => c.value === String(l))?.probability ?? 0) +
+      (l === last ? 1 - pReceivable : 0);
+    const urgent = rules.levelsByUrgency.find((l) => chance(l) >= cautiousFloor);
+    const later = (l: number) => rules.levelsByUrgency.indexOf(l);
+    if (urgent !== undefined && later(urgent) < later(level)) acknowledgementLevel = urgent;
+    if (acknowledgementLevel !== level)
+      evidence.push(
+        `niveau appliqué à l’accusé de réception : ${acknowledgementLevel}, le délai le plus court parmi les niveaux encore probables (${percent(chance(acknowledgementLevel))} ≥ ${percent(cautiousFloor)})`,
+      );
+  } else if (uncertainLevel) {
+    acknowledgementLevel = choice === 'most-protective' ? rules.mostProtectiveLevel : rules.defaultLevel;
+  }
   if (lowConfidence) {
     evidence.push(
       `confiance faible (${percent(confidence)} < ${percent(threshold)}) : qualification à confirmer` +
-        (uncertainLevel
+        (uncertainLevel && choice !== 'cautious'
           ? ` ; niveau appliqué à l’accusé de réception : ${acknowledgementLevel} (${choice === 'most-protective' ? 'le plus protecteur' : 'niveau par défaut de la procédure'})`
           : ''),
     );
@@ -280,12 +367,125 @@ export function qualify(
     confidence,
     evidence,
     confidences,
+    candidates: {
+      category: categoryBlend.candidates,
+      level: levelBlend.candidates,
+      requester: requesterBlend.candidates,
+      receivable: receivableBlend.candidates,
+      typology: typologyCandidates,
+    },
     lowConfidence,
     acknowledgementLevel,
     nonReceivableKind,
-    categoryCandidates,
+    // What reception-confidentiality.ts reads: the rules' evidence and the blended probability;
+    // a category only the model points to counts as evidence too (fail safe).
+    categoryCandidates: categoryBlend.candidates
+      .filter((c) => c.rules > 0 || (c.model ?? 0) > 0.2)
+      .map((c) => ({ key: c.value, score: Math.max(c.rules, 0.01), probability: c.probability })),
   };
 }
+
+/** A mail as the learned model reads it (the same words `qualify` reads: new text only). */
+export function modelDocumentOf(input: QualificationInput, rules: QualificationRules): ModelDocument {
+  const body = newTextOf(input.text);
+  return modelDocument(tokenizeFrench(input.subject), tokenizeFrench(body), senderKind(input.from, rules), {
+    subject: input.subject,
+    body,
+  });
+}
+
+/** The model as one `qualify` call reads it: its state, this mail's features, the configured weight. */
+interface Learned {
+  readonly model: QualificationModel;
+  readonly document: ModelDocument;
+  readonly weight: number;
+}
+
+interface Blend {
+  /** Most probable first. */
+  readonly candidates: readonly QualificationCandidate[];
+  /** The model had a say. */
+  readonly model: boolean;
+  /** The model's line of evidence, when it had a say. */
+  readonly evidence: string | null;
+}
+
+/**
+ * Rules' scores (divided by their temperature) plus the model's log-probabilities (times its
+ * share): a softmax over the field's values gives each candidate's probability.
+ */
+function blend(
+  ruleScores: ReadonlyMap<string, number>,
+  temperature: number,
+  learned: Learned | null,
+  field: ModelField,
+  withModel: ReadonlyMap<string, number> = ruleScores,
+): Blend {
+  const values = [...ruleScores.keys()];
+  const prediction = learned ? predictField(learned.model, field, learned.document, values) : null;
+  // The model's say grows with what it learned: little after ten tickets, most of it after hundreds.
+  const ramp = prediction ? prediction.examples / (prediction.examples + BLEND.rampExamples) : 0;
+  if (prediction) ruleScores = new Map([...ruleScores].map(([k, v]) => [k, v + ramp * ((withModel.get(k) ?? v) - v)]));
+  const share = learned ? BLEND.share[field] * learned.weight * ramp : 0;
+  const modelOf = new Map(prediction?.votes.map((v) => [v.value, v]) ?? []);
+  const logits = values.map((value) => {
+    const vote = modelOf.get(value);
+    return (ruleScores.get(value) ?? 0) / temperature + (vote ? share * vote.logScore : 0);
+  });
+  const best = Math.max(...logits);
+  const z = logits.reduce((sum, l) => sum + Math.exp(l - best), 0);
+  const candidates = values
+    .map((value, i) => ({
+      value,
+      probability: Math.exp(logits[i]! - best) / z,
+      rules: round(ruleScores.get(value) ?? 0),
+      model: prediction ? (modelOf.get(value)?.probability ?? 0) : null,
+      order: i,
+    }))
+    // Ties keep the order of the procedure (first category, lowest level).
+    .sort((a, b) => b.probability - a.probability || a.order - b.order)
+    .map(({ order: _order, ...candidate }) => ({ ...candidate, probability: round(candidate.probability, 4) }));
+  return {
+    candidates,
+    model: prediction !== null,
+    evidence: prediction ? modelEvidence(field, prediction) : null,
+  };
+}
+
+function scoresOf(scored: ReadonlyMap<string, Scored>): Map<string, number> {
+  return new Map([...scored].map(([key, s]) => [key, s.score]));
+}
+
+/** « appris de 371 exemples, dont 14 réclamations clôturées : facturation 87 % ; « facture » (31 …) ». */
+function modelEvidence(field: ModelField, prediction: ModelPrediction): string {
+  const top = prediction.votes[0]!;
+  const value = FIELD_VALUE_WORDS[field]?.[top.value] ?? top.value;
+  const settled =
+    prediction.tickets > 0
+      ? `, dont ${prediction.tickets} réclamation${prediction.tickets > 1 ? 's' : ''} réglée${prediction.tickets > 1 ? 's' : ''} par l’équipe`
+      : '';
+  const reasons = prediction.reasons
+    .map(
+      (r) =>
+        `« ${r.word.length > 40 ? `${r.word.slice(0, 39)}…` : r.word} » (${r.seen} exemple${r.seen > 1 ? 's' : ''}${r.seenInTickets > 0 ? `, dont ${r.seenInTickets} réclamation${r.seenInTickets > 1 ? 's' : ''} semblable${r.seenInTickets > 1 ? 's' : ''} réglée${r.seenInTickets > 1 ? 's' : ''}` : ''})`,
+    )
+    .join(', ');
+  return `appris (${FIELD_LABELS[field]}) : ${value} à ${percent(top.probability)} d’après ${prediction.examples} exemple${prediction.examples > 1 ? 's' : ''}${settled}${reasons ? ` ; mots décisifs ${reasons}` : ''}`;
+}
+
+const FIELD_LABELS: Readonly<Record<ModelField, string>> = {
+  category: 'catégorie',
+  level: 'niveau',
+  requester: 'demandeur',
+  receivable: 'recevabilité',
+  typology: 'typologie',
+};
+
+const FIELD_VALUE_WORDS: Partial<Record<ModelField, Readonly<Record<string, string>>>> = {
+  level: { '1': 'niveau 1', '2': 'niveau 2', '3': 'niveau 3' },
+  receivable: { true: 'recevable', false: 'non recevable' },
+  requester: { adherent: 'adhérent', salarie: 'salarié' },
+};
 
 /**
  * @deprecated The rules of the time before automatic qualification: only the default level.
@@ -306,6 +506,7 @@ function unqualified(defaultLevel: number): Qualification {
     confidence: 0,
     evidence: [`niveau ${defaultLevel} : niveau par défaut de la procédure (qualification automatique non appliquée)`],
     confidences: { category: 0, level: 0, requester: 0, receivable: 0, typology: 0 },
+    candidates: { category: [], level: [], requester: [], receivable: [], typology: [] },
     lowConfidence: true,
     acknowledgementLevel: defaultLevel,
     nonReceivableKind: null,
@@ -313,8 +514,6 @@ function unqualified(defaultLevel: number): Qualification {
   };
 }
 
-/** Softmax temperature of the category choice (score points). */
-const CATEGORY_TEMPERATURE = 2;
 const ADHERENT_PRIOR = 0.5;
 const DYSFUNCTION_SUPPORT = 0.5;
 const OUTSIDE_ACTIVITY_SHARE = 1;
@@ -734,6 +933,13 @@ function senderCues(
   return cues;
 }
 
+/** `personal` for a mailbox provider's address, `company` for any other, null without an address. */
+function senderKind(from: MailAddress | null, rules: QualificationRules): string | null {
+  if (!from?.address.includes('@')) return null;
+  const domain = from.address.toLowerCase().split('@')[1]!;
+  return rules.requester.personalDomains.some((pattern) => domainMatches(domain, pattern)) ? 'personal' : 'company';
+}
+
 /** `hotmail.*` matches hotmail.fr and hotmail.co.uk; `gmail.com` matches gmail.com only. */
 function domainMatches(domain: string, pattern: string): boolean {
   const p = pattern.toLowerCase();
@@ -742,111 +948,8 @@ function domainMatches(domain: string, pattern: string): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Learning from staff corrections
-// ---------------------------------------------------------------------------------------------
-
-interface LearnedField {
-  readonly byValue: Map<string, { score: number; label: string }>;
-  readonly evidence: string[];
-}
-
-/**
- * Every correction whose complaint shares enough terms with this one (cosine similarity of the
- * term sets ≥ `minSimilarity`) votes for its corrected value with `weight × similarity`; the
- * votes for one value are capped at `weight`, and only the `maxExamples` most recent corrections
- * of each field count. So staff corrections tilt close cases without ever drowning the rules.
- */
-function learnedScores(
-  terms: readonly string[],
-  feedback: readonly QualificationFeedback[],
-  rules: QualificationRules,
-): Map<string, LearnedField> {
-  const { weight, minSimilarity, maxExamples } = rules.learning;
-  const mine = new Set(terms);
-  const out = new Map<string, LearnedField>();
-  if (mine.size === 0) return out;
-  const perField = new Map<string, number>();
-  for (const example of feedback) {
-    const used = perField.get(example.field) ?? 0;
-    if (used >= maxExamples) continue;
-    perField.set(example.field, used + 1);
-    if (example.terms.length === 0) continue;
-    let common = 0;
-    for (const term of new Set(example.terms)) if (mine.has(term)) common++;
-    const similarity = common / Math.sqrt(mine.size * new Set(example.terms).size);
-    if (similarity < minSimilarity) continue;
-    const field = out.get(example.field) ?? { byValue: new Map(), evidence: [] };
-    out.set(example.field, field);
-    const current = field.byValue.get(example.to) ?? { score: 0, label: '' };
-    const added = Math.min(weight - current.score, weight * similarity);
-    if (added <= 0) continue;
-    const who = [example.actor ? `par ${example.actor}` : '', example.at ? `le ${example.at.slice(0, 10)}` : '']
-      .filter(Boolean)
-      .join(' ');
-    const label = `correction ${example.from ?? '∅'} → ${example.to}${who ? ` ${who}` : ''} (${percent(similarity)} de termes communs)`;
-    field.byValue.set(example.to, {
-      score: current.score + added,
-      label: current.label ? `${current.label} ; ${label}` : label,
-    });
-  }
-  for (const [field, learned] of out) {
-    for (const [value, { score, label }] of learned.byValue) {
-      learned.evidence.push(`appris (${FIELD_LABELS[field] ?? field} → ${value}, +${formatNumber(score)}) : ${label}`);
-    }
-  }
-  return out;
-}
-
-const FIELD_LABELS: Readonly<Record<string, string>> = {
-  category: 'catégorie',
-  level: 'niveau',
-  requester: 'demandeur',
-  receivable: 'recevabilité',
-  typology: 'typologie',
-};
-
-function applyLearned(scores: Map<string, Scored>, learned: LearnedField | undefined): void {
-  if (!learned) return;
-  for (const [value, { score, label }] of learned.byValue) {
-    const target = scores.get(value);
-    if (!target) continue;
-    target.score += score;
-    target.positive += score;
-    target.matches.unshift({ label: `appris : ${label}`, contribution: score });
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Decision and words
 // ---------------------------------------------------------------------------------------------
-
-/** Highest score, with its softmax probability at `temperature` (ties: first in order). */
-function pick(
-  scores: ReadonlyMap<string, Scored>,
-  temperature: number,
-): { key: string; score: number; probability: number } | null {
-  let best: { key: string; score: number } | null = null;
-  for (const [key, s] of scores) if (!best || s.score > best.score) best = { key, score: s.score };
-  if (!best) return null;
-  let total = 0;
-  for (const s of scores.values()) total += Math.exp((s.score - best.score) / temperature);
-  return { ...best, probability: 1 / total };
-}
-
-/** The keys with a positive score, most likely first, with their softmax probabilities (rounded). */
-function candidatesOf(scores: ReadonlyMap<string, Scored>, temperature: number): CategoryCandidate[] {
-  const best = Math.max(...[...scores.values()].map((s) => s.score));
-  let total = 0;
-  for (const s of scores.values()) total += Math.exp((s.score - best) / temperature);
-  return [...scores.entries()]
-    .filter(([, s]) => s.score > 0)
-    .map(([key, s]) => ({
-      key,
-      score: Math.round(s.score * 100) / 100,
-      probability: round(Math.exp((s.score - best) / temperature) / total),
-    }))
-    .sort((a, b) => b.score - a.score);
-}
 
 function runnerUp(scores: ReadonlyMap<string, Scored>, chosen: string, prefix = ''): string {
   let second: [string, Scored] | null = null;
@@ -863,12 +966,9 @@ function describe(scored: Scored): string {
   return shown.join(', ') + (more > 0 ? `, et ${more} autre${more > 1 ? 's' : ''}` : '');
 }
 
-function sigmoid(x: number): number {
-  return 1 / (1 + Math.exp(-x));
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
+function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }
 
 function percent(x: number): string {

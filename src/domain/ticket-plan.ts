@@ -5,7 +5,8 @@
 import type { Config } from '../config/config-schema.js';
 import { computeDeadline } from './deadline.js';
 import { parseDuration, type Duration } from './duration.js';
-import { qualify, type Qualification, type QualificationFeedback } from './qualification.js';
+import { qualify, type Qualification } from './qualification.js';
+import type { QualificationModel } from './qualification-model.js';
 import { resolveQualificationRules } from './qualification-rules.js';
 import { decideReception } from './reception-confidentiality.js';
 import type { Routing } from './routing.js';
@@ -79,11 +80,14 @@ export interface TicketPlan {
   readonly routing: Routing;
 }
 
-/** Qualifies the complaint, picks its level, deadline and routing at `now`. */
+/**
+ * Qualifies the complaint (rules, and the learned model when given: it is only read), picks its
+ * level, deadline and routing at `now`.
+ */
 export function planTicket(
   config: Config,
   input: OpenTicketInput,
-  feedback: readonly QualificationFeedback[],
+  model: QualificationModel | null,
   now: Date,
 ): TicketPlan {
   const timeZone = config.organisation.timezone;
@@ -94,7 +98,7 @@ export function planTicket(
       from: input.complainant.address ? { address: input.complainant.address, name: input.complainant.name } : null,
     },
     resolveQualificationRules(config),
-    feedback,
+    model,
   );
   // The acknowledged level: the qualified one, or the procedure's choice when qualification is unsure.
   const level =

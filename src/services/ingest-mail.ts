@@ -11,7 +11,6 @@ import { isDataError } from '../db/database.js';
 import { loadInboundContext } from '../db/inbound-context.js';
 import { advanceCheckpoint } from '../db/mailbox-checkpoints.js';
 import { insertAttachments, insertMessages, insertQuarantine, type NewMessage } from '../db/messages.js';
-import { recentQualificationFeedback } from '../db/qualification-feedback.js';
 import type { TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
@@ -27,8 +26,6 @@ import {
 } from '../domain/inbound-plan.js';
 import { peopleWithRole } from '../domain/people.js';
 import { maskAddresses } from '../domain/personal-data.js';
-import type { QualificationFeedback } from '../domain/qualification.js';
-import { resolveQualificationRules } from '../domain/qualification-rules.js';
 import { describeQuarantineReason } from '../domain/quarantine-reason.js';
 import { planTicket } from '../domain/ticket-plan.js';
 import type { Deps } from './deps.js';
@@ -64,7 +61,10 @@ export type IngestOutcome =
   | { readonly outcome: 'duplicate'; readonly messageId: string }
   | { readonly outcome: 'quarantined'; readonly reason: string };
 
-type IngestDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'parseMail' | 'random'>;
+type IngestDeps = Pick<
+  Deps,
+  'db' | 'clock' | 'log' | 'config' | 'render' | 'parseMail' | 'random' | 'qualificationModel'
+>;
 
 /** A mail parsed once, with its raw bytes for storage. */
 type Parsed = ParsedInbound & { readonly raw: Uint8Array };
@@ -179,15 +179,14 @@ async function qualifyComplaints(
   plans: readonly InboundPlan<TicketRow>[],
   now: Date,
 ): Promise<Ready[]> {
-  const rules = resolveQualificationRules(deps.config);
   const complaints = plans.some((p) => p.action.kind === 'complaint');
-  const feedback: readonly QualificationFeedback[] =
-    complaints && rules.learning.enabled ? await recentQualificationFeedback(deps.db, rules.learning.maxExamples) : [];
+  // The learned model, brought up to date with the tickets settled since the last batch.
+  const model = complaints && deps.qualificationModel ? await deps.qualificationModel.current(deps.db) : null;
   const ready: Ready[] = [];
   for (const [i, { action }] of plans.entries()) {
     const opening =
       action.kind === 'complaint'
-        ? { input: action.input, plan: planTicket(deps.config, action.input, feedback, now) }
+        ? { input: action.input, plan: planTicket(deps.config, action.input, model, now) }
         : null;
     ready.push({ parsed: group[i]!, action, opening });
     // Lets SMTP replies and IMAP notifications through between two mails' work.

@@ -6,13 +6,11 @@
 import type { Db } from '../db/database.js';
 import { recordEvents } from '../db/events.js';
 import { attachMessagesToTickets } from '../db/messages.js';
-import { recentQualificationFeedback } from '../db/qualification-feedback.js';
 import { allocateTicketReferences, insertTickets, type NumberedTicket, type TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
 import { deadlineSentence, formatFrenchDateTime } from '../domain/french-date.js';
 import { findPerson } from '../domain/people.js';
 import type { Qualification } from '../domain/qualification.js';
-import { resolveQualificationRules } from '../domain/qualification-rules.js';
 import { COMMAND_HELP } from '../domain/staff-command.js';
 import { isLowConfidence, planTicket, type OpenTicketInput, type TicketPlan } from '../domain/ticket-plan.js';
 import { ticketView } from '../domain/ticket-view.js';
@@ -28,7 +26,7 @@ export interface OpenedTicket {
   readonly qualification: Qualification;
 }
 
-type OpenDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'random'>;
+type OpenDeps = Pick<Deps, 'db' | 'clock' | 'log' | 'config' | 'render' | 'random' | 'qualificationModel'>;
 
 /** One complaint to open: what was said, and what was decided about it. */
 export interface Opening {
@@ -38,9 +36,8 @@ export interface Opening {
 
 /** Opens one ticket (a complaint logged or forwarded by staff): its mails and events are written too. */
 export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput): Promise<OpenedTicket> {
-  const rules = resolveQualificationRules(deps.config);
-  const feedback = rules.learning.enabled ? await recentQualificationFeedback(tx, rules.learning.maxExamples) : [];
-  const opening: Opening = { input, plan: planTicket(deps.config, input, feedback, deps.clock.now()) };
+  const model = deps.qualificationModel ? await deps.qualificationModel.current(tx) : null;
+  const opening: Opening = { input, plan: planTicket(deps.config, input, model, deps.clock.now()) };
   const [ticket] = await insertOpenings(tx, deps, [opening]);
   const effects = new Effects();
   effects.addOpening(deps, ticket!, opening);

@@ -1,10 +1,15 @@
-// The labelled development set of ../shared/data (80 French complaints): the qualifier must stay
-// above the issue's targets with the built-in rules. Skipped, with the reason, when ../shared is
-// not next to the repository.
+// The labelled development set of ../shared/data (80 French complaints, never part of the model's
+// corpus): the qualifier as shipped (built-in rules and the model trained on the corpus) must stay
+// above these floors. Its speed is measured by `npm run bench`, not here. Skipped, with the reason,
+// when ../shared is not next to the repository.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readShippedCorpus } from '../../src/adapters/qualification-corpus-files.js';
 import { evaluate, parseJsonLines, type Evaluation } from '../../src/cli/qualify-command.js';
+import { modelDocumentOf } from '../../src/domain/qualification.js';
+import { corpusFor } from '../../src/domain/qualification-corpus.js';
+import { createModel, learnExample } from '../../src/domain/qualification-model.js';
 import {
   buildQualificationRules,
   DEFAULT_PROCEDURE,
@@ -22,7 +27,6 @@ const TARGETS = {
   requester: 0.9,
   receivable: 0.9,
   nonReceivableRecall: 0.7,
-  msPerMail: 5,
 };
 
 describe.skipIf(!present)('qualification on the development set (../shared/data/qualification-dev.jsonl)', () => {
@@ -33,8 +37,13 @@ describe.skipIf(!present)('qualification on the development set (../shared/data/
     return a.correct / a.total;
   };
 
-  beforeAll(() => {
-    evaluation = evaluate(items, buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE));
+  beforeAll(async () => {
+    const rules = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE);
+    const corpus = await readShippedCorpus();
+    const model = createModel();
+    for (const item of corpusFor(corpus.items, DEFAULT_PROCEDURE, corpus.frozen))
+      learnExample(model, modelDocumentOf(item.input, rules), item.labels, 'corpus');
+    evaluation = evaluate(items, rules, model);
   });
 
   it('reads the 80 labelled items', () => {
@@ -56,10 +65,6 @@ describe.skipIf(!present)('qualification on the development set (../shared/data/
     expect(share('receivable')).toBeGreaterThanOrEqual(TARGETS.receivable);
     const { found, total } = evaluation.nonReceivableRecall;
     expect(found / total).toBeGreaterThanOrEqual(TARGETS.nonReceivableRecall);
-  });
-
-  it(`qualifies a mail in under ${TARGETS.msPerMail} ms on average`, () => {
-    expect(evaluation.msPerMail).toBeLessThan(TARGETS.msPerMail);
   });
 
   it('explains every decision', () => {

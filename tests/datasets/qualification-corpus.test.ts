@@ -1,0 +1,108 @@
+// The shipped qualification corpus: its schema, its frozen split (reproducible, stratified), and
+// that the model never learns from a frozen item.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readShippedCorpus } from '../../src/adapters/qualification-corpus-files.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { corpusFor } from '../../src/domain/qualification-corpus.js';
+import { DEFAULT_PROCEDURE } from '../../src/domain/qualification-rules.js';
+
+const dir = resolve(import.meta.dirname, '../../datasets/qualification');
+const lines = (file: string) =>
+  readFileSync(join(dir, file), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const SPST = ['generale', 'medicale', 'administrative', 'facturation', 'prevention', 'autre'];
+
+describe('the qualification corpus (datasets/qualification)', () => {
+  it('holds 3 × 170 SPST and 130 Qualiopi items, each with every label the definitions allow', () => {
+    const qualiopi = loadConfig(
+      readFileSync(resolve(dir, '../../examples/formation-qualiopi.yaml'), 'utf8'),
+      new Proxy({}, { get: () => 'value-for-the-test-0123456789' }) as Record<string, string>,
+      'qualiopi',
+    ).config;
+    const typologies = new Map(qualiopi.categories.map((c) => [c.key, c.typologies.map((t) => t.key)]));
+    const ids = new Set<string>();
+    for (const [file, letter, count] of [
+      ['spst-a.jsonl', 'a', 170],
+      ['spst-b.jsonl', 'b', 170],
+      ['spst-c.jsonl', 'c', 170],
+      ['qualiopi.jsonl', 'f', 130],
+    ] as const) {
+      const items = lines(file);
+      expect(items, file).toHaveLength(count);
+      for (const item of items) {
+        const id = String(item.id);
+        expect(id.startsWith(letter), id).toBe(true);
+        expect(ids.has(id), id).toBe(false);
+        ids.add(id);
+        for (const key of ['subject', 'from_name', 'from_email', 'body', 'rationale'])
+          expect(typeof item[key], `${id}.${key}`).toBe('string');
+        expect(String(item.from_email), id).toMatch(/@[^@]*example$/);
+        expect(['adherent', 'salarie'], id).toContain(item.requester);
+        expect(typeof item.receivable, id).toBe('boolean');
+        if (letter === 'f') {
+          expect(item.level, id).toBe(1);
+          expect(typologies.get(String(item.category)), id).toContain(item.typology);
+        } else {
+          expect(SPST, id).toContain(item.category);
+          expect([1, 2, 3], id).toContain(item.level);
+          if (item.receivable === false) expect(item.level, `${id}: non receivable → level 3`).toBe(3);
+        }
+      }
+    }
+  });
+
+  it('its frozen split is what make-split.mjs draws with its seed: 30 %, stratified', async () => {
+    const tmp = await mkdtemp(join(tmpdir(), 'split-'));
+    try {
+      execFileSync(process.execPath, [join(dir, 'make-split.mjs'), join(tmp, 'split.json')]);
+      expect(await readFile(join(tmp, 'split.json'), 'utf8')).toBe(readFileSync(join(dir, 'split.json'), 'utf8'));
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    const split = JSON.parse(readFileSync(join(dir, 'split.json'), 'utf8')) as {
+      seed: number;
+      frozen: { spst: string[]; qualiopi: string[] };
+    };
+    expect(split.seed).toBe(20261202);
+    expect(split.frozen.spst).toHaveLength(153);
+    expect(split.frozen.qualiopi).toHaveLength(39);
+    const spst = ['spst-a.jsonl', 'spst-b.jsonl', 'spst-c.jsonl'].flatMap(lines);
+    const frozen = new Set(split.frozen.spst);
+    // Every stratum of category × level × receivability keeps about 30 % of its items frozen.
+    const strata = new Map<string, { all: number; frozen: number }>();
+    for (const item of spst) {
+      const key = `${item.category}|${item.level}|${item.receivable}`;
+      const s = strata.get(key) ?? { all: 0, frozen: 0 };
+      s.all++;
+      if (frozen.has(String(item.id))) s.frozen++;
+      strata.set(key, s);
+    }
+    for (const [key, s] of strata) expect(Math.abs(s.frozen - 0.3 * s.all), key).toBeLessThan(1);
+  });
+
+  it('the model is never trained on a frozen item, and only on the files of the configured categories', async () => {
+    const corpus = await readShippedCorpus();
+    expect(corpus.items).toHaveLength(640);
+    expect(corpus.frozen.size).toBe(192);
+    const spst = corpusFor(corpus.items, DEFAULT_PROCEDURE, corpus.frozen);
+    expect(spst).toHaveLength(357);
+    expect(spst.some((item) => corpus.frozen.has(item.id))).toBe(false);
+    expect(new Set(spst.map((item) => item.file))).toEqual(new Set(['spst-a.jsonl', 'spst-b.jsonl', 'spst-c.jsonl']));
+    const qualiopi = loadConfig(
+      readFileSync(resolve(dir, '../../examples/formation-qualiopi.yaml'), 'utf8'),
+      new Proxy({}, { get: () => 'value-for-the-test-0123456789' }) as Record<string, string>,
+      'qualiopi',
+    ).config;
+    const training = corpusFor(corpus.items, qualiopi, corpus.frozen);
+    expect(training).toHaveLength(91);
+    // One level only: the model is not taught levels; typologies are taught.
+    expect(training.every((item) => item.labels.level === undefined && item.labels.typology !== undefined)).toBe(true);
+  });
+});

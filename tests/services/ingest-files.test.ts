@@ -1,0 +1,100 @@
+// `reclam ingest FILE…` as a service: files and mbox files through the real pipeline, both engines.
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { messages, tickets } from '../../src/db/schema.js';
+import type { Deps } from '../../src/services/deps.js';
+import { ingestFiles } from '../../src/services/ingest-files.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+import { FakeClock, testDeps } from '../support/deps.js';
+import { testConfig } from '../support/test-config.js';
+
+const complaint = (n: number, body: string): string =>
+  [
+    `From: Plaignant ${n} <plaignant${n}@exemple.fr>`,
+    'To: reclamation@spst-test.fr',
+    `Subject: Réclamation numéro ${n}`,
+    'Date: Mon, 23 Nov 2026 09:00:00 +0100',
+    `Message-ID: <mbox-${n}@exemple.fr>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    'Content-Transfer-Encoding: 8bit',
+    '',
+    body,
+    '',
+  ].join('\n');
+
+describe.each(ENGINES)('ingestFiles on %s', (engine) => {
+  let t: TestDatabase;
+  let deps: Deps;
+  const clock = new FakeClock(new Date('2026-11-23T08:00:00Z'));
+
+  beforeAll(async () => {
+    t = await createTestDatabase(engine);
+  });
+  afterAll(async () => {
+    deps?.sender.close();
+    await t?.close();
+  });
+  beforeEach(async () => {
+    for (const table of [
+      'attachments',
+      'attachment_blobs',
+      'events',
+      'outbox',
+      'messages',
+      'tickets',
+      'quarantine',
+      'ticket_sequences',
+    ])
+      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    deps = testDeps(t.database.db, testConfig(), clock);
+  });
+
+  it('makes one ticket per message of an mbox file, with >From lines unquoted', async () => {
+    const file = [
+      'From plaignant1@exemple.fr Mon Nov 23 09:00:00 2026',
+      complaint(1, 'Le médecin était absent le jour de la visite.'),
+      'From plaignant2@exemple.fr Mon Nov 23 09:05:00 2026',
+      complaint(2, "Bonjour,\n\n>From the start, l'accueil a été désagréable."),
+      'From plaignant3@exemple.fr Mon Nov 23 09:10:00 2026',
+      complaint(3, 'Facture reçue deux fois.'),
+    ].join('\n');
+    const result = await ingestFiles(deps, [{ name: 'export.mbox', raw: Buffer.from(file) }], { deliver: false });
+
+    expect(result.output.split('\n').slice(0, 4)).toEqual([
+      'export.mbox: mbox file, 3 messages',
+      'export.mbox#1: new ticket REC-2026-0001, acknowledgement queued',
+      'export.mbox#2: new ticket REC-2026-0002, acknowledgement queued',
+      'export.mbox#3: new ticket REC-2026-0003, acknowledgement queued',
+    ]);
+    expect(result.exitCode).toBe(0);
+    const rows = await t.database.db.select().from(tickets).orderBy(tickets.reference);
+    expect(rows.map((r) => r.complainantEmail)).toEqual([
+      'plaignant1@exemple.fr',
+      'plaignant2@exemple.fr',
+      'plaignant3@exemple.fr',
+    ]);
+    const stored = await t.database.db.select().from(messages).orderBy(messages.source);
+    expect(stored.map((m) => m.source)).toEqual(['file:export.mbox#1', 'file:export.mbox#2', 'file:export.mbox#3']);
+    // the envelope line is not part of the mail, and the mboxo quoting is undone
+    expect(Buffer.from(stored[0]!.raw).toString('utf8')).toMatch(/^From: Plaignant 1/);
+    expect(stored[1]!.text).toContain('\nFrom the start');
+  });
+
+  it('reads files lazily, one at a time, and still takes a plain .eml as one mail', async () => {
+    const read: string[] = [];
+    const result = await ingestFiles(
+      deps,
+      [1, 2].map((n) => ({
+        name: `m${n}.eml`,
+        read: async () => {
+          read.push(`m${n}.eml`);
+          return Buffer.from(complaint(n, 'Rendez-vous annulé sans prévenir.'));
+        },
+      })),
+      { deliver: false },
+    );
+    expect(read).toEqual(['m1.eml', 'm2.eml']);
+    expect(result.output).toContain('m2.eml: new ticket REC-2026-0002');
+  });
+});

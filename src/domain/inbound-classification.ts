@@ -390,8 +390,20 @@ function headerField(section: string, name: string): string | undefined {
   return id === undefined || id === '' ? undefined : id;
 }
 
+/**
+ * The first `local@domain` of `text`, lower-cased: within a run of characters that are not blank,
+ * `<>()"',;:`, everything up to the last `@` that is followed by at least two characters, the run
+ * ending at its last character that is not a dot (what `/[^…]+@[^…]+[^….]/` matches, without
+ * that expression's quadratic scanning of long runs).
+ */
 function firstAddress(text: string): string | undefined {
-  return /[^\s<>()"',;:]+@[^\s<>()"',;:]+[^\s<>()"',;:.]/.exec(text)?.[0]?.toLowerCase();
+  for (const run of text.split(/[\s<>()"',;:]+/)) {
+    let end = run.length;
+    while (end > 0 && run[end - 1] === '.') end -= 1;
+    const at = end >= 4 ? run.lastIndexOf('@', end - 3) : -1;
+    if (at >= 1) return run.slice(0, end).toLowerCase();
+  }
+  return undefined;
 }
 
 /** A matched subject prefix, quoted (the pattern, never the rest of the subject: personal data). */

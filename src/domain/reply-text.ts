@@ -5,6 +5,7 @@
 
 import EmailReplyParser from 'email-reply-parser';
 import sanitizeHtml from 'sanitize-html';
+import { withoutTrailing } from './trailing-characters.js';
 
 /** The new text of a reply; see {@link extractNewText}. */
 export interface NewText {
@@ -122,7 +123,8 @@ const HISTORY_START_CLASS = /^(?:x_)*(?:OutlookMessageHeader)$/i;
 // Elements that hold quoted history (or its attribution line): they go, what follows stays.
 const QUOTE_CLASS =
   /^(?:x_)*(?:gmail_quote|gmail_quote_container|yahoo_quoted|moz-cite-prefix|moz-forward-container|protonmail_quote|zmail_extra|ms-outlook-mobile-reference-message)$/i;
-const HEADER_OPENING = /^\s*\*?\s*(?:de|from|von|van|da|envoy[ée](?: le)?|sent|date|gesendet)\s*\*?\s*:/i;
+// `\s*(?:\*\s*)?` rather than `\s*\*?\s*`: two adjacent `\s*` split a long blank run in quadratically many ways.
+const HEADER_OPENING = /^\s*(?:\*\s*)?(?:de|from|von|van|da|envoy[ée](?: le)?|sent|date|gesendet)\s*(?:\*\s*)?:/i;
 
 /**
  * Text of an HTML body: `<br>` and block boundaries become line breaks, paragraphs (except
@@ -186,7 +188,7 @@ function markupToText(markup: string): string {
   let line = '';
   let preDepth = 0;
   const endLine = (): void => {
-    lines.push(line.replace(/ +$/, ''));
+    lines.push(withoutTrailing(line, ' '));
     line = '';
   };
   const breakLine = (): void => {
@@ -217,7 +219,7 @@ function markupToText(markup: string): string {
     if (tag === 'br') {
       endLine();
     } else if (tag === 'td' || tag === 'th') {
-      if (closing === '' && line !== '') line = `${line.replace(/ +$/, '')}\t`;
+      if (closing === '' && line !== '') line = `${withoutTrailing(line, ' ')}\t`;
     } else if (tag === 'li' && closing === '') {
       breakLine();
       line = '- ';
@@ -254,7 +256,7 @@ function normaliseText(text: string): string {
     .replace(/\r\n?/g, '\n')
     .replace(/\u200b|\u200c|\u200d|\u2060|\ufeff/g, '')
     .split('\n')
-    .map((line) => line.replace(/\s+$/, ''))
+    .map((line) => line.trimEnd())
     .join('\n');
 }
 
@@ -274,10 +276,10 @@ function fold(text: string): string {
 const QUOTE_LINE = /^\s*>/;
 // "-----Original Message-----", "-------- Message d'origine --------", "---------- Forwarded message ---------"…
 const HISTORY_SEPARATOR =
-  /^\s*[-_=*]{2,}\s*(?:original message|original e-?mail|message d'origine|message original|mail original|message transfere|mail transfere|message transmis|message reexpedie|forwarded message|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale|oprindelig besked)\s*(?:[-_=*]{2,}\s*)?:?\s*$/;
+  /^\s*[-_=*]{2,}\s*(?:original message|original e-?mail|message d'origine|message original|mail original|message transfere|mail transfere|message transmis|message reexpedie|forwarded message|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale|oprindelig besked)\s*(?:[-_=*]{2,}\s*)?(?::\s*)?$/;
 // Apple Mail's forward intro, and Lotus Notes' "----- Réacheminé par …/ORG le … -----".
 const FORWARD_INTRO =
-  /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$|^\s*-{3,}.*\b(?:reachemine par|forwarded by|transfere par|weitergeleitet von)\b/;
+  /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$|^\s*-{3}.*\b(?:reachemine par|forwarded by|transfere par|weitergeleitet von)\b/;
 const RULE_LINE = /^\s*(?:_{8,}|-{8,}|={8,})\s*$/;
 const TIME = /\b\d{1,2}\s?[:h]\s?\d{2}\b/;
 // "… a écrit :", "… a écrit le 23/11/2026 :", "… wrote:", and a few other languages' verbs.
@@ -327,7 +329,7 @@ const HEADER_NAMES = [...KEY_BY_NAME.keys()]
   .sort((a, b) => b.length - a.length)
   .map((name) => name.replace(/[-]/g, '\\-'));
 // "De : …", "*From:* …", "Envoyé le :…" — the key is matched on the folded line.
-const HEADER_LINE = new RegExp(`^\\s*\\*?\\s*(${HEADER_NAMES.join('|')})\\s*\\*?\\s*:\\s*\\*?\\s?(.*)$`);
+const HEADER_LINE = new RegExp(`^\\s*(?:\\*\\s*)?(${HEADER_NAMES.join('|')})\\s*(?:\\*\\s*)?:\\s*\\*?\\s?(.*)$`);
 // A second key on the same line ("À : abc@abc.be Objet : …"): capitalised, as clients write them.
 const INLINE_KEY = /\s(Objet|Subject|Sujet|Envoyé(?: le)?|Sent|Date|À|To|Cc|Betreff|An)\s?:\s/;
 
@@ -595,18 +597,27 @@ function isDisclaimerStart(paragraph: string): boolean {
   );
 }
 
+/** A footer paragraph is read up to this length: its opening sentences are what tells it. */
+const DISCLAIMER_MAX_CHARS = 2_000;
+const DISCLAIMER_MAX_LINES = 30;
+
 /** Drops eco footer lines, and a confidentiality footer with everything after it (never the first paragraph). */
 function withoutDisclaimers(lines: readonly string[]): string[] {
   const kept = lines.filter((line) => !ECO_FOOTER.test(fold(line.trim())));
+  // Where the paragraph of each line ends (the next blank line), computed once: every line under
+  // a rule line starts a paragraph, so scanning forward from each would be quadratic.
+  const paragraphEnds = new Array<number>(kept.length);
+  for (let index = kept.length - 1, end = kept.length; index >= 0; index -= 1) {
+    if (isBlank(kept[index]!)) end = index;
+    paragraphEnds[index] = end;
+  }
   let seenContent = false;
   for (let index = 0; index < kept.length; index += 1) {
     const line = kept[index]!;
     if (isBlank(line)) continue;
     const startsParagraph = index === 0 || isBlank(kept[index - 1]!) || /^[\s\-_=*]+$/.test(kept[index - 1]!);
     if (seenContent && startsParagraph) {
-      let paragraphEnd = index;
-      while (paragraphEnd < kept.length && !isBlank(kept[paragraphEnd]!)) paragraphEnd += 1;
-      if (isDisclaimerStart(kept.slice(index, paragraphEnd).join(' '))) {
+      if (isDisclaimerStart(paragraphStart(kept, index, paragraphEnds[index]!))) {
         // A rule line drawn above the footer goes with it.
         const cut = index > 0 && /^[\s\-_=*]{4,}$/.test(kept[index - 1]!) ? index - 1 : index;
         return kept.slice(0, cut);
@@ -615,6 +626,18 @@ function withoutDisclaimers(lines: readonly string[]): string[] {
     seenContent = true;
   }
   return kept;
+}
+
+/** The lines `from…end` joined by spaces, at most {@link DISCLAIMER_MAX_LINES} lines and {@link DISCLAIMER_MAX_CHARS} characters. */
+function paragraphStart(lines: readonly string[], from: number, end: number): string {
+  let text = '';
+  const last = Math.min(end, from + DISCLAIMER_MAX_LINES);
+  for (let index = from; index < last && text.length < DISCLAIMER_MAX_CHARS; index += 1)
+    text =
+      text === ''
+        ? lines[index]!.slice(0, DISCLAIMER_MAX_CHARS)
+        : `${text} ${lines[index]!.slice(0, DISCLAIMER_MAX_CHARS)}`;
+  return text.slice(0, DISCLAIMER_MAX_CHARS);
 }
 
 // "Cordialement,", "Bien à vous", "Best regards, Jean"…
@@ -647,7 +670,7 @@ function withoutSignature(lines: readonly string[]): string[] {
 function tidy(lines: readonly string[]): string[] {
   const out: string[] = [];
   for (const line of lines) {
-    const clean = line.replace(/\s+$/, '');
+    const clean = line.trimEnd();
     if (clean === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
     out.push(clean);
   }

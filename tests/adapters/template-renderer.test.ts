@@ -1,6 +1,6 @@
 // The mail templates: wording (snapshots), escaping of complainant text, confidentiality of
 // medical complaints, per-organisation overrides, and failure on a field the data lacks.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -376,5 +376,34 @@ describe('renderer', () => {
     expect(cached.render('ack', ackData).subject).toBe('Première version REC-2026-0042');
     writeFileSync(join(dir, 'ack.subject.hbs'), 'Seconde version {{reference}}');
     expect(cached.render('ack', ackData).subject).toBe('Première version REC-2026-0042');
+  });
+});
+
+describe('subjects quoted in mail bodies', () => {
+  it('are shortened wherever a template quotes one (a 140 KB subject made a 299 KB acknowledgement)', () => {
+    const files = readdirSync(TEMPLATES_DIR).filter((f) => /\.(?:text|html)\.hbs$/.test(f));
+    const quoted: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(join(TEMPLATES_DIR, file), 'utf8');
+      // every use of a subject that is not a mere test (#if, filled) must go through shorten
+      for (const match of source.matchAll(
+        /(?:\{\{|\()([^{}()]*\b(?:originalSubject|view\.subject|details\.subject)\b[^{}()]*)/g,
+      )) {
+        const expression = match[1]!.trim();
+        if (/^(?:#if|filled|\/if)\b/.test(expression)) continue;
+        quoted.push(`${file}: ${expression}`);
+      }
+    }
+    expect(quoted.length).toBeGreaterThan(15);
+    for (const use of quoted) expect(use).toMatch(/: shorten (?:originalSubject|view\.subject|details\.subject) 200$/);
+  });
+
+  it('keeps an acknowledgement small whatever the subject', () => {
+    const subject = 'Plainte '.repeat(18_000);
+    const mail = renderer.render('ack', { ...ackData, originalSubject: subject });
+    expect(mail.text.length).toBeLessThan(3_000);
+    expect(mail.html.length).toBeLessThan(8_000);
+    expect(mail.text).toContain('(objet : « Plainte Plainte');
+    expect(mail.text).toContain('Plainte… »)');
   });
 });

@@ -1,7 +1,7 @@
 // `reclam ingest FILE…` as a service: files and mbox files through the real pipeline, both engines.
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { messages, tickets } from '../../src/db/schema.js';
+import { messages, outbox, tickets } from '../../src/db/schema.js';
 import type { Deps } from '../../src/services/deps.js';
 import { ingestFiles } from '../../src/services/ingest-files.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -96,5 +96,21 @@ describe.each(ENGINES)('ingestFiles on %s', (engine) => {
     );
     expect(read).toEqual(['m1.eml', 'm2.eml']);
     expect(result.output).toContain('m2.eml: new ticket REC-2026-0002');
+  });
+
+  it('keeps the acknowledgement and notifications of a 140 KB subject small (the subject is shortened where quoted)', async () => {
+    const subject = 'Plainte '.repeat(18_000);
+    const raw = Buffer.from(
+      complaint(9, 'Le médecin était absent.').replace('Subject: Réclamation numéro 9', `Subject: ${subject}`),
+    );
+    const result = await ingestFiles(deps, [{ name: 'long.eml', raw }], { deliver: false });
+    expect(result.output).toContain('long.eml: new ticket');
+    const queued = await t.database.db.select().from(outbox);
+    expect(queued.map((row) => row.kind).sort()).toEqual(['ack', 'new-ticket', 'new-ticket']);
+    for (const row of queued) {
+      expect(row.subject.length, row.kind).toBeLessThan(200);
+      expect(row.text.length, row.kind).toBeLessThan(10_000);
+      expect(row.html.length, row.kind).toBeLessThan(40_000);
+    }
   });
 });

@@ -72,7 +72,8 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
           .map(
             (m): FetchedMail => ({
               uid: m.uid,
-              raw: new Uint8Array(m.source!),
+              // a view of the fetched bytes: `new Uint8Array(buffer)` copied every mail
+              raw: new Uint8Array(m.source!.buffer, m.source!.byteOffset, m.source!.byteLength),
               internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
             }),
           )

@@ -29,8 +29,50 @@ export interface NewText {
  * anywhere, a confidentiality footer with what follows it. Line endings come out as `\n`, lines
  * without trailing spaces, at most one blank line in a row, no blank line at either end.
  * Commands are read from `core` (or from `text` when the body after them matters: `#repondre`).
+ * Only the first {@link NEW_TEXT_MAX_CHARS} characters of the text (ten times that of the HTML)
+ * are read; the new text of a longer mail ends with {@link CUT_MARK}.
  */
 export function extractNewText(mail: { readonly text: string; readonly html: string | null }): NewText {
+  const source = withinReadLimits(mail);
+  const result = readNewText(source);
+  if (!source.cut) return result;
+  return { text: withCutMark(result.text), core: withCutMark(result.core), quoted: result.quoted };
+}
+
+/**
+ * How much of a mail is read for its new text. What a person writes above the history is never
+ * this long; a longer body is a pasted log or a mail bomb, and reading all of it cost seconds and
+ * hundreds of MB (a 3 MB one-line body). The whole mail is kept with the message all the same.
+ */
+export const NEW_TEXT_MAX_CHARS = 100_000;
+/** HTML carries markup: it is read up to ten times the text limit. */
+const NEW_TEXT_MAX_HTML_CHARS = 10 * NEW_TEXT_MAX_CHARS;
+/** Ends the new text of a mail that was read only in part (staff read it in notifications). */
+export const CUT_MARK = '[…] (message tronqué ici : le texte complet est conservé avec le message reçu)';
+
+function withinReadLimits(mail: { readonly text: string; readonly html: string | null }): {
+  text: string;
+  html: string | null;
+  cut: boolean;
+} {
+  const text = cutAtLine(mail.text, NEW_TEXT_MAX_CHARS);
+  const html = mail.html === null ? null : mail.html.slice(0, NEW_TEXT_MAX_HTML_CHARS);
+  return { text, html, cut: text.length < mail.text.length || (html?.length ?? 0) < (mail.html?.length ?? 0) };
+}
+
+/** The first `max` characters, cut after the last line break in them when there is one. */
+function cutAtLine(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  const newline = head.lastIndexOf('\n');
+  return newline > max / 2 ? head.slice(0, newline) : head;
+}
+
+function withCutMark(text: string): string {
+  return text === '' ? text : `${text}\n\n${CUT_MARK}`;
+}
+
+function readNewText(mail: { readonly text: string; readonly html: string | null }): NewText {
   const plain = normaliseText(mail.text);
   let stripped: Stripped = { lines: [], quoted: false };
   if (!isBlank(plain)) {

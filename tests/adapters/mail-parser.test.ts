@@ -393,3 +393,35 @@ if (root === undefined) {
     });
   });
 }
+
+describe('parseMail on large mails', () => {
+  const head = (type: string) =>
+    `From: jean@exemple.fr\r\nSubject: grand\r\nMessage-ID: <grand@exemple.fr>\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`;
+
+  it('keeps a 3 MB HTML-only body whole and converts the text of its first 1 000 000 characters', async () => {
+    const paragraph = '<p>Le médecin du travail ne répond pas à nos relances.</p>\r\n';
+    const html = `<p>Début du message</p>\r\n${paragraph.repeat(Math.ceil(3_000_000 / paragraph.length))}<p>FIN</p>`;
+    const result = await parseMail(Buffer.from(head('text/html; charset=utf-8') + html));
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.html === html.replace(/\r\n/g, '\n')).toBe(true);
+    expect(result.mail.text.startsWith('Début du message')).toBe(true);
+    expect(result.mail.text).toContain('Le médecin du travail ne répond pas à nos relances.');
+    expect(result.mail.text).not.toContain('FIN');
+    expect(result.mail.text.length).toBeLessThan(1_000_000);
+  });
+
+  it('reads a 20 MB attachment exactly (the source is handed to the parser in pieces)', async () => {
+    const content = Buffer.alloc(20 * 1024 * 1024, 'reclam-');
+    const raw = Buffer.from(
+      `${head('multipart/mixed; boundary="b"')}--b\r\nContent-Type: text/plain\r\n\r\nVoir la pièce jointe.\r\n--b\r\n` +
+        `Content-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n` +
+        `${content.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n--b--\r\n`,
+    );
+    const result = await parseMail(raw);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.text).toBe('Voir la pièce jointe.');
+    expect(result.mail.attachments).toHaveLength(1);
+    expect(Buffer.from(result.mail.attachments[0]!.content).equals(content)).toBe(true);
+    expect(result.mail.attachments[0]!.sha256).toBe(sha256(content));
+  });
+});

@@ -9,7 +9,13 @@ import { parseForwarded } from '../../src/domain/forwarded-mail.js';
 import { classifyInbound } from '../../src/domain/inbound-classification.js';
 import type { InboundMail } from '../../src/domain/inbound-mail.js';
 import { maskAddresses } from '../../src/domain/personal-data.js';
-import { extractNewText, htmlToText } from '../../src/domain/reply-text.js';
+import {
+  CUT_MARK,
+  extractNewText,
+  htmlToText,
+  NEW_TEXT_MAX_CHARS,
+  readHeaderBlock,
+} from '../../src/domain/reply-text.js';
 import { parseCommandBlock, parseNameAddress } from '../../src/domain/staff-command.js';
 import { withoutTrailing } from '../../src/domain/trailing-characters.js';
 import { TEMPLATES_DIR } from '../../src/paths.js';
@@ -36,25 +42,30 @@ describe('withoutTrailing', () => {
 });
 
 describe('extractNewText and htmlToText on long lines', () => {
+  // Through an HTML-only mail: its <pre> text reaches every step of extractNewText, and HTML is
+  // read up to 1 000 000 characters (plain text is cut at NEW_TEXT_MAX_CHARS, tested below).
+  const viaHtml = (text: string) => extractNewText({ text: '', html: `<pre>${text}</pre>` });
+
   it('keeps a line with a long run of blanks inside it (trailing blanks: /\\s+$/)', () => {
     const text = `Bonjour${blanks}fin`;
-    expect(extractNewText({ text, html: null }).text).toBe(text);
+    expect(viaHtml(text).text).toBe(text);
+    expect(htmlToText(`<pre>${text}${blanks}</pre>`, { dropQuotes: true }).text).toBe(text);
   });
 
   it('reads a line that starts with a long run of blanks (header lines: \\s*\\*?\\s*)', () => {
-    expect(extractNewText({ text: `${blanks}x`, html: null }).text.trim()).toBe('x');
-    expect(extractNewText({ text: `Bonjour\nDe${blanks}x`, html: null }).text).toBe(`Bonjour\nDe${blanks}x`);
+    expect(viaHtml(`${blanks}x`).text.trim()).toBe('x');
+    expect(viaHtml(`Bonjour\nDe${blanks}x`).text).toBe(`Bonjour\nDe${blanks}x`);
+    expect(readHeaderBlock([`${blanks}De${blanks}: x`], 0)).toBeNull();
   });
 
   it('reads a line of dashes (forward intro: -{3,}.*) and a separator lookalike with trailing blanks', () => {
-    expect(extractNewText({ text: `${'-'.repeat(N)}a`, html: null }).text).toBe(`${'-'.repeat(N)}a`);
+    expect(viaHtml(`${'-'.repeat(N)}a`).text).toBe(`${'-'.repeat(N)}a`);
     const lookalike = `Bonjour\n-- Original Message${blanks}x`;
-    expect(extractNewText({ text: lookalike, html: null }).text).toBe(lookalike);
+    expect(viaHtml(lookalike).text).toBe(lookalike);
   });
 
   it('reads 60 000 rule lines (each starts a paragraph: footers were scanned from each)', () => {
-    const text = `Bonjour,\nle médecin est absent.\n${'--\n'.repeat(60_000)}fin`;
-    const result = extractNewText({ text, html: null });
+    const result = viaHtml(`Bonjour,\nle médecin est absent.\n${'--\n'.repeat(60_000)}fin`);
     expect(result.core).toBe('Bonjour,\nle médecin est absent.');
   });
 
@@ -62,6 +73,17 @@ describe('extractNewText and htmlToText on long lines', () => {
     // 500 000: the old expression took 42 s on 200 000 blanks here (quadratic: minutes on this)
     const html = `<p>Bonjour</p><div style="border-top:solid #E1E1E1 1.0pt">${' '.repeat(500_000)}x</div>`;
     expect(htmlToText(html, { dropQuotes: true }).text).toBe('Bonjour\n\nx');
+  });
+
+  it('reads the first NEW_TEXT_MAX_CHARS characters of a 3 MB one-line body, and says it was cut', () => {
+    const line = 'réclamation médecin retard '.repeat(120_000);
+    const result = extractNewText({ text: `Bonjour,\n${line}\nfin`, html: null });
+    expect(result.text.length).toBeLessThanOrEqual(NEW_TEXT_MAX_CHARS + 2 + CUT_MARK.length);
+    expect(result.text.startsWith('Bonjour,\nréclamation médecin retard')).toBe(true);
+    expect(result.text.endsWith(`\n\n${CUT_MARK}`)).toBe(true);
+    expect(result.core.endsWith(CUT_MARK)).toBe(true);
+    // a mail under the limit is read whole, without the mark
+    expect(extractNewText({ text: 'Bonjour,\nle médecin est absent.', html: null }).text).not.toContain(CUT_MARK);
   });
 });
 

@@ -13,6 +13,8 @@ import {
   type StructuredHeader,
 } from 'mailparser';
 import type { InboundAttachment, InboundMail, MailAddress } from '../domain/inbound-mail.js';
+import { messageHead } from '../domain/message-head.js';
+import { tooLargeReason } from '../domain/quarantine-reason.js';
 
 /** Decoded From and Subject of a rejected mail, when its headers could be read (for the pilot). */
 export interface HeaderPreview {
@@ -43,15 +45,31 @@ const PARSER_OPTIONS = {
 /** How much of an HTML-only body is converted to its text (the whole HTML is kept). */
 const HTML_TO_TEXT_MAX_CHARS = PARSER_OPTIONS.maxHtmlLengthToParse;
 
+export interface MailParserOptions {
+  /** `mailbox.maxMessageBytes`: a larger mail is refused before it is parsed (`too large: …`). */
+  readonly maxMessageBytes?: number;
+}
+
+/** The parser the pipeline uses: {@link parseMail} with the configured size cap. */
+export function createMailParser(options: MailParserOptions): (raw: Uint8Array) => Promise<ParseResult> {
+  return (raw) => parseMail(raw, options);
+}
+
 /**
  * Parses one raw RFC 5322 message (as fetched over IMAP).
  *
  * Never throws. `ok: false` (reason in short English, for the quarantine table) when the bytes
+ * are more than `maxMessageBytes` (checked first; the preview comes from the header block alone),
  * are empty, have no header section, name no usable sender in From, Sender or Reply-To, declare a
  * top-level `multipart/*` whose boundary is missing or never occurs, or make the parser fail.
  * Everything else, however odd, is accepted so that a complainant's mail still becomes a ticket.
  */
-export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
+export async function parseMail(raw: Uint8Array, options: MailParserOptions = {}): Promise<ParseResult> {
+  if (options.maxMessageBytes !== undefined && raw.byteLength > options.maxMessageBytes) {
+    const head = await parseMail(messageHead(raw));
+    const preview = head.ok ? previewOf(head.mail) : (head.preview ?? {});
+    return { ok: false, reason: tooLargeReason(raw.byteLength, options.maxMessageBytes), preview };
+  }
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   if (bytes.every((byte) => isAsciiWhitespace(byte))) return { ok: false, reason: 'empty input' };
 
@@ -139,6 +157,15 @@ function chunked(source: Buffer): Readable {
     })(),
     { objectMode: false },
   );
+}
+
+/** From and Subject of a mail for the pilot's alert, as a rejected mail's preview gives them. */
+function previewOf(mail: InboundMail): HeaderPreview {
+  const from = mail.headers.get('from')?.[0];
+  return {
+    ...(from ? { from: from.slice(0, 200) } : {}),
+    ...(mail.subject ? { subject: mail.subject.slice(0, 200) } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

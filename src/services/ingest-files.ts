@@ -1,10 +1,12 @@
 // `reclam ingest FILE…`: raw mails from files through the very same pipeline as the inbox. An
 // mbox file is split into its messages, each ingested on its own (as the inbox would see them).
 import { isMbox, splitMbox } from '../domain/mbox.js';
+import { messageHead } from '../domain/message-head.js';
 import type { Deps } from './deps.js';
 import type { StaffOutcome } from './handle-staff-mail.js';
 import { deliverOutbox } from './deliver-outbox.js';
-import { ingestMail, type IngestOutcome } from './ingest-mail.js';
+import { ingestMail, type IngestOutcome, type MailSource } from './ingest-mail.js';
+import { isOversize, quarantineOversize } from './quarantine-oversize.js';
 
 /** Text for the terminal and the process exit code. */
 export interface CommandOutput {
@@ -20,7 +22,9 @@ export type IngestFile =
 /**
  * Ingests files one after the other, in order. A file that starts with an mbox `From ` line is
  * split into its messages (see `splitMbox`), named `FILE#1`, `FILE#2`… in the output and in each
- * message's `source`; anything else is one raw mail. Exit code 1 when a mail was quarantined.
+ * message's `source`; anything else is one raw mail. A mail above `mailbox.maxMessageBytes` is
+ * quarantined from its header block without being parsed (the file keeps the whole mail). Exit
+ * code 1 when a mail was quarantined.
  */
 export async function ingestFiles(
   deps: Deps,
@@ -34,7 +38,11 @@ export async function ingestFiles(
     const mails = mailsOf(file.name, bytes);
     if (mails.length > 1) lines.push(`${file.name}: mbox file, ${mails.length} messages`);
     for (const mail of mails) {
-      const outcome = await ingestMail(deps, mail.raw, { kind: 'file', name: mail.name });
+      const source: MailSource = { kind: 'file', name: mail.name };
+      // Above mailbox.maxMessageBytes a mail is not parsed: its headers are quarantined, the file stays.
+      const outcome = isOversize(deps.config, mail.raw.byteLength)
+        ? await quarantineOversize(deps, { head: messageHead(mail.raw), size: mail.raw.byteLength, source })
+        : await ingestMail(deps, mail.raw, source);
       if (outcome.outcome === 'quarantined') failed++;
       lines.push(`${mail.name}: ${describeOutcome(outcome)}`);
     }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseMail, type ParseResult } from '../../src/adapters/mail-parser.js';
+import { createMailParser, parseMail, type ParseResult } from '../../src/adapters/mail-parser.js';
 import type { InboundMail } from '../../src/domain/inbound-mail.js';
 import { corpusFiles, corpusRoot, loadEml, readCorpusFile, splitMbox } from '../fixtures/load-eml.js';
 
@@ -423,5 +423,27 @@ describe('parseMail on large mails', () => {
     expect(result.mail.attachments).toHaveLength(1);
     expect(Buffer.from(result.mail.attachments[0]!.content).equals(content)).toBe(true);
     expect(result.mail.attachments[0]!.sha256).toBe(sha256(content));
+  });
+});
+
+describe('createMailParser: the size cap (mailbox.maxMessageBytes)', () => {
+  const big = (bytes: number) =>
+    Buffer.from(
+      `From: Jean Dupont <jean@exemple.fr>\r\nSubject: =?utf-8?Q?Pi=C3=A8ce_jointe?=\r\nMessage-ID: <big@exemple.fr>\r\n\r\n${'x'.repeat(bytes)}\r\n`,
+    );
+
+  it('refuses a larger mail before parsing it, with sender and subject from its header block', async () => {
+    const result = await createMailParser({ maxMessageBytes: 65_536 })(big(100_000));
+    expect(result).toEqual({
+      ok: false,
+      reason: `too large: ${big(100_000).length} bytes, above mailbox.maxMessageBytes (65536)`,
+      preview: { from: 'Jean Dupont <jean@exemple.fr>', subject: 'Pièce jointe' },
+    });
+  });
+
+  it('parses a mail at the cap as usual', async () => {
+    const raw = big(1_000);
+    const result = await createMailParser({ maxMessageBytes: raw.length })(raw);
+    expect(result.ok && result.mail.subject).toBe('Pièce jointe');
   });
 });

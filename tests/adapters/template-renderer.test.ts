@@ -244,6 +244,62 @@ describe('pilot-alert', () => {
     expect(mail.html).toContain('dans la quarantaine de reclam');
   });
 
+  it('reports a mail too large to be processed, kept whole in the quarantine folder', () => {
+    const mail = renderer.render('pilot-alert', {
+      organisation,
+      alert: 'oversize',
+      details: {
+        reason: 'message trop volumineux pour être traité automatiquement (too large: …)',
+        from: 'Jean Martin <jean.martin@exemple.fr>',
+        subject: 'Dossier complet',
+        receivedAt: 'jeudi 3 décembre 2026 à 14 h 05',
+        size: '30,1 Mo',
+        limit: '8,0 Mo',
+        folder: 'Quarantaine',
+        file: undefined,
+      },
+    });
+    expect(plain(mail)).toMatchInlineSnapshot(`
+      "Subject: [reclam] Message trop volumineux mis en quarantaine
+
+      Bonjour,
+
+      Un message reçu sur l’adresse des réclamations dépasse la taille que reclam traite automatiquement. Il n’a pas été lu, mais il a été mis de côté, sans être perdu.
+
+      Reçu le : jeudi 3 décembre 2026 à 14 h 05
+      Expéditeur : Jean Martin <jean.martin@exemple.fr>
+      Objet : Dossier complet
+      Taille : 30,1 Mo (limite : 8,0 Mo, réglage mailbox.maxMessageBytes)
+
+      Ce qui a été conservé : le message entier, intact, dans le dossier « Quarantaine » de la boîte des réclamations ; ses en-têtes dans la quarantaine de reclam. Aucune réclamation n’a été enregistrée et aucun accusé de réception n’a été envoyé.
+
+      À faire : lisez le message. S’il s’agit d’une réclamation, enregistrez-la en transférant son texte à l’adresse des réclamations sans les pièces jointes trop lourdes, ou demandez à l’administrateur de relever la limite et de réimporter le message avec « reclam ingest ».
+
+      -- 
+      Message envoyé automatiquement par reclam, l’outil de suivi des réclamations de SPST Santé au Travail de l’Essonne.
+      "
+    `);
+    expect(mail.html).toContain(
+      '<code style="font-family:Consolas, Menlo, \'Courier New\', monospace; font-size:14px;">mailbox.maxMessageBytes</code>',
+    );
+  });
+
+  it('reports a mail too large to be processed, fed from a file', () => {
+    const mail = renderer.render('pilot-alert', {
+      organisation,
+      alert: 'oversize',
+      details: {
+        receivedAt: 'jeudi 3 décembre 2026 à 14 h 05',
+        size: '30,1 Mo',
+        limit: '8,0 Mo',
+        folder: undefined,
+        file: 'export.mbox#2',
+      },
+    });
+    expect(mail.text).toContain('le message entier dans le fichier importé « export.mbox#2 »');
+    expect(mail.html).toContain('fichier importé «&nbsp;export.mbox#2&nbsp;»');
+  });
+
   it('reports a permanent delivery failure with the ticket reference', () => {
     const mail = renderer.render('pilot-alert', {
       organisation,

@@ -1,12 +1,13 @@
 // `reclam ingest FILE…` as a service: files and mbox files through the real pipeline, both engines.
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { messages, outbox, tickets } from '../../src/db/schema.js';
+import { events, messages, outbox, quarantine, tickets } from '../../src/db/schema.js';
 import type { Deps } from '../../src/services/deps.js';
 import { ingestFiles } from '../../src/services/ingest-files.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, testDeps } from '../support/deps.js';
-import { testConfig } from '../support/test-config.js';
+import { testConfig, testConfigYaml } from '../support/test-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
 
 const complaint = (n: number, body: string): string =>
   [
@@ -112,5 +113,54 @@ describe.each(ENGINES)('ingestFiles on %s', (engine) => {
       expect(row.text.length, row.kind).toBeLessThan(10_000);
       expect(row.html.length, row.kind).toBeLessThan(40_000);
     }
+  });
+
+  it('quarantines a mail above mailbox.maxMessageBytes from its headers, tells the pilot, and goes on', async () => {
+    const yaml = testConfigYaml().replace(
+      '  address: reclamation@spst-test.fr',
+      '  address: reclamation@spst-test.fr\n  maxMessageBytes: 65536',
+    );
+    deps = testDeps(t.database.db, loadConfig(yaml, {}, 'test').config, clock);
+    const huge = complaint(2, `Voici le dossier.\n${'ligne de pièce jointe\n'.repeat(5_000)}`);
+    const file = [
+      'From a@x Mon Nov 23 09:00:00 2026',
+      complaint(1, 'Petit message.'),
+      'From b@x Mon Nov 23 09:00:00 2026',
+      huge,
+      'From c@x Mon Nov 23 09:00:00 2026',
+      complaint(3, 'Autre petit message.'),
+    ].join('\n');
+    const result = await ingestFiles(deps, [{ name: 'boite.mbox', raw: Buffer.from(file) }], { deliver: false });
+
+    const size = Buffer.byteLength(huge);
+    expect(result.output.split('\n').slice(1, 4)).toEqual([
+      'boite.mbox#1: new ticket REC-2026-0001, acknowledgement queued',
+      `boite.mbox#2: quarantined: too large: ${size} bytes, above mailbox.maxMessageBytes (65536)`,
+      'boite.mbox#3: new ticket REC-2026-0002, acknowledgement queued',
+    ]);
+    expect(result.exitCode).toBe(1);
+    const [kept] = await t.database.db.select().from(quarantine);
+    const head = Buffer.from(kept!.raw).toString('utf8');
+    expect(head).toMatch(/^From: Plaignant 2 <plaignant2@exemple\.fr>\n[\s\S]*Content-Transfer-Encoding: 8bit\n\n$/);
+    expect(kept!.source).toBe('file:boite.mbox#2');
+    expect((await t.database.db.select().from(messages)).map((m) => m.source).sort()).toEqual([
+      'file:boite.mbox#1',
+      'file:boite.mbox#3',
+    ]);
+    const [event] = await t.database.db.select().from(events).where(eq(events.type, 'mail.quarantined'));
+    expect(event!.data).toMatchObject({ size, headersOnly: true, source: 'file:boite.mbox#2' });
+    const [alert] = await t.database.db.select().from(outbox).where(eq(outbox.kind, 'pilot-alert'));
+    expect(alert!.toAddress).toBe('pilote@spst-test.fr');
+    expect(alert!.subject).toBe('[reclam] Message trop volumineux mis en quarantaine');
+    expect(alert!.text).toContain('Expéditeur : Plaignant 2 <plaignant2@exemple.fr>');
+    expect(alert!.text).toContain('Objet : Réclamation numéro 2');
+    expect(alert!.text).toContain('Taille : 113 Ko (limite : 64 Ko, réglage mailbox.maxMessageBytes)');
+    expect(alert!.text).toContain('le message entier dans le fichier importé « boite.mbox#2 »');
+    expect(alert!.html).toContain('boite.mbox#2');
+
+    // the same file again: the mail is recognised, the pilot is not told twice
+    await ingestFiles(deps, [{ name: 'boite.mbox', raw: Buffer.from(file) }], { deliver: false });
+    expect(await t.database.db.select().from(quarantine)).toHaveLength(1);
+    expect(await t.database.db.select().from(outbox).where(eq(outbox.kind, 'pilot-alert'))).toHaveLength(1);
   });
 });

@@ -3,11 +3,13 @@
 // mailparser (in maintenance mode; postal-mime may replace it): nothing of it leaks past here.
 
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import { analyse as analyseCharset } from 'chardet';
 import {
+  MailParser,
   parseAddressHeader,
-  simpleParser,
+  type AttachmentStream,
   type EmailAddress,
   type ParsedMail,
   type StructuredHeader,
@@ -78,7 +80,7 @@ export async function parseMail(raw: Uint8Array, options: MailParserOptions = {}
 
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(chunked(prepared.source), PARSER_OPTIONS);
+    parsed = await runParser(prepared.source);
   } catch (error) {
     return { ok: false, reason: `parser error: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -157,6 +159,184 @@ function chunked(source: Buffer): Readable {
     })(),
     { objectMode: false },
   );
+}
+
+type Parsed = Pick<ParsedMail, 'headers' | 'headerLines' | 'text' | 'html' | 'attachments'>;
+
+/**
+ * mailparser's `simpleParser`, with {@link CharsetDetectingParser} in place of its MailParser:
+ * the same events collected the same way (text and HTML, attachments read whole), fed in pieces.
+ */
+function runParser(source: Buffer): Promise<Parsed> {
+  return new Promise((resolve, reject) => {
+    const parser = new CharsetDetectingParser(PARSER_OPTIONS);
+    const mail: { -readonly [K in keyof Parsed]: Parsed[K] } = {
+      headers: new Map(),
+      headerLines: [],
+      text: undefined,
+      html: false,
+      attachments: [],
+    };
+    let settled = false;
+    const settle = (error: unknown, value?: Parsed): void => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve(value!);
+    };
+    parser.on('error', (error: unknown) => settle(error));
+    parser.on('headers', (headers) => {
+      mail.headers = headers;
+      mail.headerLines = parser.headerLines || [];
+    });
+    let reading = false;
+    const read = (): void => {
+      reading = true;
+      const data = parser.read() as
+        | { type: 'text'; text?: string; html?: string | false }
+        | (AttachmentStream & { type: 'attachment' })
+        | null;
+      if (data === null) {
+        reading = false;
+        return;
+      }
+      if (data.type === 'text') {
+        if ('text' in data) mail.text = data.text;
+        if ('html' in data) mail.html = data.html ?? false;
+        read();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      data.content.on('data', (chunk: Buffer) => chunks.push(chunk));
+      data.content.on('end', () => {
+        mail.attachments.push({ ...data, content: Buffer.concat(chunks) } as unknown as Parsed['attachments'][number]);
+        data.release?.();
+        read();
+      });
+    };
+    parser.on('readable', () => {
+      if (!reading) read();
+    });
+    parser.on('end', () => settle(null, mail));
+    const input = chunked(source);
+    input.once('error', (error) => settle(error));
+    input.pipe(parser);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text parts without a declared charset
+
+/** Marks a text part whose charset is undeclared (or `us-ascii`, which 8-bit bytes belie). */
+const UNDECLARED_CHARSET = 'x-reclam-undeclared';
+
+/** What CharsetDetectingParser uses of mailparser's internals (mailparser is pinned, 3.14.2). */
+interface MimeNode {
+  charset?: string | false;
+  contentType?: string | false;
+  root?: boolean;
+}
+interface ParserInternals {
+  createNode(node: MimeNode): unknown;
+  getDecoder(): { decodeStream(charset: string): Transform };
+}
+
+/**
+ * mailparser reads a text part without a charset as UTF-8 and turns every other 8-bit byte into
+ * U+FFFD (a KOI8-R body came out as a row of �). This parser gives such parts a marker charset
+ * and decodes them with {@link decodeUndeclared}: UTF-8 when the bytes are UTF-8, the charset of
+ * an HTML <meta> tag, a non-Latin charset when chardet is sure of it, else windows-1252.
+ */
+class CharsetDetectingParser extends MailParser {
+  createNode(node: MimeNode): unknown {
+    const type = node.contentType || (node.root ? 'text/plain' : '');
+    const charset = (node.charset || '').toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (
+      (type === 'text/plain' || type === 'text/html') &&
+      (charset === '' || charset === 'usascii' || charset === 'ascii')
+    )
+      node.charset = UNDECLARED_CHARSET;
+    return (MailParser.prototype as unknown as ParserInternals).createNode.call(this, node);
+  }
+
+  getDecoder(): { decodeStream(charset: string): Transform } {
+    const base = (MailParser.prototype as unknown as ParserInternals).getDecoder.call(this);
+    return {
+      decodeStream: (charset: string) =>
+        charset === UNDECLARED_CHARSET ? new UndeclaredCharsetDecoder() : base.decodeStream(charset),
+    };
+  }
+}
+
+/** Collects a part's bytes and decodes them at the end (the charset is known only then). */
+class UndeclaredCharsetDecoder extends Transform {
+  private readonly chunks: Buffer[] = [];
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.chunks.push(chunk);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    const text = decodeUndeclared(Buffer.concat(this.chunks));
+    this.chunks.length = 0;
+    done(null, Buffer.from(text, 'utf8'));
+  }
+}
+
+/** Read for the charset: enough for chardet's statistics, bounded for a large part. */
+const DETECTION_SAMPLE_BYTES = 64 * 1024;
+/** chardet's confidence (0–100) needed to leave windows-1252; French never scored above 18. */
+const DETECTION_MIN_CONFIDENCE = 30;
+/**
+ * Charsets chardet may name that are worth leaving windows-1252 for: non-Latin scripts, which
+ * windows-1252 turns into mojibake. Latin charsets (ISO-8859-1/2/9, windows-1250/1252/1257…)
+ * are not: a short French text is sometimes scored as one of them.
+ */
+const DETECTED_NON_LATIN = new Set([
+  'koi8-r',
+  'windows-1251',
+  'iso-8859-5',
+  'iso-8859-6',
+  'windows-1256',
+  'iso-8859-7',
+  'windows-1253',
+  'iso-8859-8',
+  'windows-1255',
+  'shift_jis',
+  'euc-jp',
+  'iso-2022-jp',
+  'euc-kr',
+  'big5',
+  'gb18030',
+  'utf-16le',
+  'utf-16be',
+]);
+
+/**
+ * The text of a part that declares no charset. ASCII and UTF-8 (even with a few broken
+ * sequences) stay as they are; then an HTML part's `<meta charset>`; then a non-Latin charset
+ * chardet names with confidence; else windows-1252, the usual undeclared charset of French mail.
+ */
+export function decodeUndeclared(bytes: Buffer): string {
+  if (bytes.every((byte) => byte < 0x80)) return bytes.toString('latin1');
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    // not UTF-8 throughout
+  }
+  const lossy = bytes.toString('utf8');
+  if (isMostlyUtf8(lossy)) return lossy;
+  const meta = /<meta\b[^>]*?charset\s*=\s*["']?([a-z0-9._:-]+)/i.exec(bytes.subarray(0, 4096).toString('latin1'))?.[1];
+  if (meta !== undefined && !/^(?:utf-?8|us-?ascii)$/i.test(meta)) return decodeWithCharset(bytes, meta);
+  const [best] = analyseCharset(bytes.subarray(0, DETECTION_SAMPLE_BYTES));
+  if (
+    best !== undefined &&
+    best.confidence >= DETECTION_MIN_CONFIDENCE &&
+    DETECTED_NON_LATIN.has(best.name.toLowerCase())
+  )
+    return decodeWithCharset(bytes, best.name);
+  return decodeWindows1252(bytes);
 }
 
 /** From and Subject of a mail for the pilot's alert, as a rejected mail's preview gives them. */
@@ -317,7 +497,7 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Raw 8-bit bytes: UTF-8 (RFC 6532) when they are UTF-8, even with a few broken sequences;
- * windows-1252 (the usual undeclared charset of French mail) when no UTF-8 sequence is valid.
+ * windows-1252 (the usual undeclared charset of French mail) otherwise.
  */
 function decodeRawBytes(bytes: Uint8Array): string {
   if (bytes.every((byte) => byte < 0x80)) return Buffer.from(bytes).toString('latin1');
@@ -325,8 +505,24 @@ function decodeRawBytes(bytes: Uint8Array): string {
     return utf8Strict.decode(bytes);
   } catch {
     const lossy = Buffer.from(bytes).toString('utf8');
-    return /[^\x00-\x7f\ufffd]/.test(lossy) ? lossy : decodeWindows1252(bytes);
+    return isMostlyUtf8(lossy) ? lossy : decodeWindows1252(bytes);
   }
+}
+
+/**
+ * Whether a lossy UTF-8 decoding shows UTF-8 with a few broken sequences (at most one U+FFFD per
+ * two valid non-ASCII characters) rather than another charset, whose bytes only now and then
+ * happen to form a valid sequence (KOI8-R `шё` is the bytes of U+06E3).
+ */
+function isMostlyUtf8(lossy: string): boolean {
+  let valid = 0;
+  let broken = 0;
+  for (let i = 0; i < lossy.length; i++) {
+    const code = lossy.charCodeAt(i);
+    if (code === 0xfffd) broken++;
+    else if (code >= 0x80) valid++;
+  }
+  return valid > 0 && broken * 2 <= valid;
 }
 
 function decodeWithCharset(bytes: Uint8Array, charset: string): string {
@@ -491,14 +687,11 @@ async function bodyText(text: string | undefined, html: string | null): Promise<
   if (plain.trim() !== '' || html === null || html.trim() === '') return plain;
   try {
     // a root text/html part is what mailparser converts to text; reuse its converter
-    const converted = await simpleParser(
-      chunked(
-        Buffer.from(
-          `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html.slice(0, HTML_TO_TEXT_MAX_CHARS)}`,
-          'utf8',
-        ),
+    const converted = await runParser(
+      Buffer.from(
+        `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html.slice(0, HTML_TO_TEXT_MAX_CHARS)}`,
+        'utf8',
       ),
-      PARSER_OPTIONS,
     );
     return converted.text ?? plain;
   } catch {

@@ -447,3 +447,102 @@ describe('createMailParser: the size cap (mailbox.maxMessageBytes)', () => {
     expect(result.ok && result.mail.subject).toBe('Pièce jointe');
   });
 });
+
+describe('parseMail: text parts without a declared charset', () => {
+  const russian = 'Здравствуйте! Врач не пришёл на приём, и никто нам не позвонил. Это недопустимо.';
+  const french = 'Bonjour, le médecin n’est pas venu – très déçu ; 1 250 € de cotisation pour ça.';
+  const mail = (contentType: string | null, body: Buffer, cte = '8bit'): Buffer =>
+    Buffer.concat([
+      Buffer.from(
+        `From: a@exemple.fr\r\nSubject: x\r\nMIME-Version: 1.0\r\n${contentType === null ? '' : `Content-Type: ${contentType}\r\n`}Content-Transfer-Encoding: ${cte}\r\n\r\n`,
+      ),
+      body,
+    ]);
+  const textOf = async (raw: Buffer): Promise<string> => {
+    const result = await parseMail(raw);
+    if (!result.ok) throw new Error(result.reason);
+    return result.mail.text.trim();
+  };
+  const encode = (text: string, label: string): Buffer => {
+    // test-side encoders: TextDecoder cannot encode, so map through a decoded byte table
+    const decoder = new TextDecoder(label);
+    const table = new Map<string, number>();
+    for (let byte = 0; byte < 256; byte++) table.set(decoder.decode(Uint8Array.of(byte)), byte);
+    // Node's windows-1252 decoder drops 0x80–0x9F: the ones used here
+    if (label === 'windows-1252')
+      for (const [char, byte] of [
+        ['€', 0x80],
+        ['’', 0x92],
+        ['–', 0x96],
+      ] as const)
+        table.set(char, byte);
+    return Buffer.from([...text].map((char) => table.get(char) ?? 0x3f));
+  };
+
+  it('detects KOI8-R and windows-1251 (it was a row of U+FFFD)', async () => {
+    expect(await textOf(mail('text/plain', encode(russian, 'koi8-r')))).toBe(russian);
+    expect(await textOf(mail(null, encode(russian, 'windows-1251')))).toBe(russian);
+    // quoted-printable too: the charset is decided on the decoded bytes
+    const qp = [...encode(russian, 'koi8-r')]
+      .map((b) =>
+        b < 0x80 && b !== 0x3d ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`,
+      )
+      .join('');
+    expect(await textOf(mail('text/plain', Buffer.from(qp), 'quoted-printable'))).toBe(russian);
+  });
+
+  it('reads undeclared 8-bit French as windows-1252, and UTF-8 as UTF-8 (even with a broken byte)', async () => {
+    expect(await textOf(mail('text/plain', encode(french, 'windows-1252')))).toBe(french);
+    expect(await textOf(mail('text/plain; format=flowed', encode(french, 'windows-1252')))).toBe(french);
+    expect(await textOf(mail('text/plain', Buffer.from(french)))).toBe(french);
+    const broken = Buffer.concat([Buffer.from(french), Buffer.from([0xe9]), Buffer.from(' fin')]);
+    expect(await textOf(mail('text/plain', broken))).toBe(`${french}\ufffd fin`);
+    // a short French word chardet cannot place stays windows-1252
+    expect(await textOf(mail('text/plain', encode('Déçu.', 'windows-1252')))).toBe('Déçu.');
+  });
+
+  it('treats charset=us-ascii on 8-bit bytes as undeclared, and keeps a declared charset', async () => {
+    expect(await textOf(mail('text/plain; charset=us-ascii', encode(russian, 'koi8-r')))).toBe(russian);
+    expect(await textOf(mail('text/plain; charset=iso-8859-5', encode(russian, 'iso-8859-5')))).toBe(russian);
+    // declared windows-1252 wins over what a detector would say of these bytes
+    expect(await textOf(mail('text/plain; charset=windows-1252', encode(russian, 'koi8-r')))).not.toBe(russian);
+  });
+
+  it("uses an HTML part's <meta charset>, and detects inside a multipart mail", async () => {
+    const html = Buffer.concat([
+      Buffer.from('<html><head><meta charset="koi8-r"></head><body><p>'),
+      encode(russian, 'koi8-r'),
+      Buffer.from('</p></body></html>'),
+    ]);
+    const htmlMail = await parseMail(mail('text/html', html));
+    expect(htmlMail.ok && htmlMail.mail.html).toContain(russian);
+    const multipart = Buffer.concat([
+      Buffer.from('--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+      encode(russian, 'koi8-r'),
+      Buffer.from('\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n'),
+      encode(russian, 'koi8-r'),
+      Buffer.from('\r\n--b--\r\n'),
+    ]);
+    const result = await parseMail(mail('multipart/mixed; boundary="b"', multipart));
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.text.trim()).toBe(russian);
+    // an attachment's bytes are never re-encoded
+    expect(Buffer.from(result.mail.attachments[0]!.content).equals(encode(russian, 'koi8-r'))).toBe(true);
+  });
+
+  it.skipIf(corpusRoot() === undefined)(
+    'reads the corpus mails that declare no charset (or a wrong us-ascii)',
+    async () => {
+      const root = corpusRoot()!;
+      const text = async (relative: string): Promise<string> => {
+        const result = await parseMail(readCorpusFile(root, relative));
+        if (!result.ok) throw new Error(result.reason);
+        return result.mail.text;
+      };
+      expect((await text('encodings/rt/russian-subject-no-content-type')).trim()).toBe('ТЕСТ');
+      expect(
+        (await text('malformed/django-mailbox/message_with_invalid_content_for_declared_encoding.eml')).trim(),
+      ).toBe('Это сообщение имеет неправильную кодировка.');
+    },
+  );
+});

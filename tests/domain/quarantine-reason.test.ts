@@ -13,6 +13,8 @@ describe('describeQuarantineReason', () => {
   it('names the size and the key of a mail too large to be processed', () => {
     const reason = tooLargeReason(31_568_154, 8_388_608);
     expect(reason).toBe('too large: 31568154 bytes, above mailbox.maxMessageBytes (8388608)');
-    expect(describeQuarantineReason(reason)).toBe(`message trop volumineux pour être traité automatiquement (${reason})`);
+    expect(describeQuarantineReason(reason)).toBe(
+      `message trop volumineux pour être traité automatiquement (${reason})`,
+    );
   });
 });

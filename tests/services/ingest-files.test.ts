@@ -2,6 +2,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, messages, outbox, quarantine, tickets } from '../../src/db/schema.js';
+import { pipelineFigures } from '../../src/db/indicators.js';
 import type { Deps } from '../../src/services/deps.js';
 import { ingestFiles } from '../../src/services/ingest-files.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -162,5 +163,25 @@ describe.each(ENGINES)('ingestFiles on %s', (engine) => {
     await ingestFiles(deps, [{ name: 'boite.mbox', raw: Buffer.from(file) }], { deliver: false });
     expect(await t.database.db.select().from(quarantine)).toHaveLength(1);
     expect(await t.database.db.select().from(outbox).where(eq(outbox.kind, 'pilot-alert'))).toHaveLength(1);
+  });
+
+  it('records a thanks-only mail without ticket or answer, counted with the suppressed mails', async () => {
+    const thanks = complaint(
+      5,
+      'Bonjour,\n\nMerci beaucoup pour votre réponse !\n\nCordialement,\nJean Dupont',
+    ).replace('Subject: Réclamation numéro 5', 'Subject: Re: Accusé de réception de votre réclamation');
+    const result = await ingestFiles(deps, [{ name: 'merci.eml', raw: Buffer.from(thanks) }], { deliver: false });
+    expect(result.output).toContain(
+      'merci.eml: auto-reply, recorded without ticket or answer (Body: thanks only, nothing asked (recorded, no ticket))',
+    );
+    expect(await t.database.db.select().from(tickets)).toEqual([]);
+    expect(await t.database.db.select().from(outbox)).toEqual([]);
+    const [stored] = await t.database.db.select().from(messages);
+    expect(stored!.kind).toBe('auto-reply');
+    const figures = await pipelineFigures(t.database.db, {
+      start: new Date('2026-11-01T00:00:00Z'),
+      end: new Date('2026-12-01T00:00:00Z'),
+    });
+    expect(figures).toMatchObject({ mailsSeen: 1, autoReplies: 1, complaints: 0 });
   });
 });

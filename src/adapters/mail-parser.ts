@@ -118,8 +118,8 @@ export async function parseMail(raw: Uint8Array, options: MailParserOptions = {}
   const mail: InboundMail = {
     messageId: ownMessageId ?? `sha256-${rawSha256}@reclam.invalid`,
     hasOwnMessageId: ownMessageId !== undefined,
-    inReplyTo: messageIdList(headers.get('in-reply-to') ?? []),
-    references: messageIdList(headers.get('references') ?? []),
+    inReplyTo: messageIdList(headers.get('in-reply-to') ?? []).slice(0, MAX_IN_REPLY_TO),
+    references: withinReferenceLimit(messageIdList(headers.get('references') ?? [])),
     from,
     to: addresses('to').filter(isUsable),
     cc: addresses('cc').filter(isUsable),
@@ -134,7 +134,13 @@ export async function parseMail(raw: Uint8Array, options: MailParserOptions = {}
     attachments: parsed.attachments.map(
       (attachment, index): InboundAttachment => ({
         filename: withoutNul(attachment.filename?.trim() || `piece-jointe-${index + 1}`),
-        contentType: attachment.contentType.toLowerCase(),
+        // a Content-Type the parser could not read comes as `false`
+        contentType: withoutNul(
+          (typeof attachment.contentType === 'string' && attachment.contentType.trim() !== ''
+            ? attachment.contentType
+            : 'application/octet-stream'
+          ).toLowerCase(),
+        ),
         size: attachment.content.length,
         sha256: sha256Hex(attachment.content),
         content: attachment.content,
@@ -604,12 +610,32 @@ function firstMessageId(value: string): string | undefined {
   return messageIdList([value])[0];
 }
 
+/**
+ * A Message-ID longer than a header line may be (RFC 5322: 998) is no identifier: it is dropped
+ * (a mail whose own id is dropped gets `sha256-…@reclam.invalid`). The database's unique index
+ * on Message-IDs refused a 250 KB one with a size-limit error, which no retry could pass.
+ */
+const MAX_MESSAGE_ID_LENGTH = 998;
+/** In-Reply-To names one mail; keep a few in case a client wrote several. */
+const MAX_IN_REPLY_TO = 10;
+/** References kept: the first (the thread's root) and the most recent ones, as RFC 5322 §3.6.4 trims them. */
+const MAX_REFERENCES = 50;
+
+function withinReferenceLimit(ids: string[]): string[] {
+  return ids.length <= MAX_REFERENCES ? ids : [ids[0]!, ...ids.slice(ids.length - (MAX_REFERENCES - 1))];
+}
+
 function messageIdList(values: readonly string[]): string[] {
   const ids: string[] = [];
+  const seen = new Set<string>();
   for (const value of values) {
     const bracketed = [...value.matchAll(/<([^<>]*)>/g)].map((match) => match[1]!.replace(/\s+/g, ''));
     const found = bracketed.length > 0 ? bracketed : value.split(/[\s,]+/).filter((token) => token.includes('@'));
-    for (const id of found) if (id !== '' && !ids.includes(id)) ids.push(id);
+    for (const id of found) {
+      if (id === '' || id.length > MAX_MESSAGE_ID_LENGTH || seen.has(id)) continue;
+      seen.add(id);
+      ids.push(id);
+    }
   }
   return ids;
 }

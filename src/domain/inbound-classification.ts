@@ -80,28 +80,33 @@ export function bouncedMessageId(mail: InboundMail): string | null {
 
 /** Ids of In-Reply-To then References, without angle brackets, each once, in that order. */
 export function referencedMessageIds(mail: InboundMail): string[] {
-  const ids: string[] = [];
+  const ids = new Set<string>();
   for (const raw of [...mail.inReplyTo, ...mail.references]) {
     const id = stripBrackets(raw);
-    if (id !== '' && !ids.includes(id)) ids.push(id);
+    if (id !== '') ids.add(id);
   }
-  return ids;
+  return [...ids];
 }
+
+/** Tags read from one subject: a reply carries one or two; a subject full of them is no reply. */
+const MAX_SUBJECT_TAGS = 10;
 
 /**
  * Ticket references in subject tags: `Re: [REC-2026-0042] …` → `['REC-2026-0042']`. The tag is
  * `[PREFIX-YYYY-NNNN]` with at least 4 sequence digits; case and blanks inside the brackets are
- * forgiven, the result uses `prefix` as given. Each reference once, in order of appearance.
+ * forgiven, the result uses `prefix` as given. Each reference once, in order of appearance, the
+ * first {@link MAX_SUBJECT_TAGS} only (60 000 tags in one subject took minutes to read, and as
+ * many look-up parameters would pass what the database takes).
  */
 export function subjectTicketReferences(subject: string, prefix: string): string[] {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`\\[\\s*${escaped}-(\\d{4})-(\\d{4,})\\s*\\]`, 'gi');
-  const references: string[] = [];
+  const references = new Set<string>();
   for (const match of subject.matchAll(pattern)) {
-    const reference = `${prefix}-${match[1]}-${match[2]}`;
-    if (!references.includes(reference)) references.push(reference);
+    references.add(`${prefix}-${match[1]}-${match[2]}`);
+    if (references.size >= MAX_SUBJECT_TAGS) break;
   }
-  return references;
+  return [...references];
 }
 
 /** True for ids we generate: `<something>@<ownMessageIdDomain>` (brackets optional, domain case-insensitive). */
@@ -441,8 +446,13 @@ function stripBrackets(id: string): string {
 
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * A part's bytes as text. NUL becomes U+FFFD: what is read from it (a returned mail's Message-ID,
+ * a failed recipient) is looked up and stored, and PostgreSQL text refuses U+0000.
+ */
 function textOf(part: InboundAttachment): string {
-  return utf8.decode(part.content);
+  const text = utf8.decode(part.content);
+  return text.includes('\u0000') ? text.replace(/\u0000/g, '\ufffd') : text;
 }
 
 /** The header block of a message or header dump (up to the first blank line), unfolded. */

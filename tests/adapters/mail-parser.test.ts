@@ -546,3 +546,36 @@ describe('parseMail: text parts without a declared charset', () => {
     },
   );
 });
+
+describe('parseMail: identifiers and part headers from hostile mail', () => {
+  const base = (headers: string, body = 'Bonjour\r\n') =>
+    Buffer.from(`From: a@exemple.fr\r\nSubject: x\r\n${headers}\r\n${body}`);
+
+  it('drops a Message-ID longer than a header line may be, and keeps the first and last 49 References', async () => {
+    const raw = base(
+      `Message-ID: <${'x'.repeat(2_000)}@exemple.fr>\r\nIn-Reply-To: <a@x> <${'y'.repeat(1_000)}@x>\r\nReferences: ${Array.from({ length: 500 }, (_, i) => `<r${i}@x>`).join(' ')}\r\n`,
+    );
+    const result = await parseMail(raw);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.hasOwnMessageId).toBe(false);
+    expect(result.mail.messageId).toBe(`sha256-${sha256(raw)}@reclam.invalid`);
+    expect(result.mail.inReplyTo).toEqual(['a@x']);
+    expect(result.mail.references).toEqual(['r0@x', ...Array.from({ length: 49 }, (_, i) => `r${451 + i}@x`)]);
+  });
+
+  it('never throws on a part with an empty Content-Type, and lets no NUL through a part header', async () => {
+    const multipart = (partType: string) =>
+      base(
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n',
+        `--b\r\nContent-Type: text/plain\r\n\r\nVoir.\r\n--b\r\nContent-Type: ${partType}\r\nContent-Disposition: attachment; filename="a.pdf"\r\n\r\nDATA\r\n--b--\r\n`,
+      );
+    for (const [type, expected] of [
+      ['', 'application/octet-stream'],
+      [';', 'application/octet-stream'],
+      ['application/p\u0000df', 'application/p\ufffddf'],
+    ] as const) {
+      const result = await parseMail(multipart(type));
+      expect(result.ok && result.mail.attachments.map((a) => a.contentType), JSON.stringify(type)).toEqual([expected]);
+    }
+  });
+});

@@ -519,6 +519,13 @@ describe('helpers', () => {
     expect(subjectTicketReferences('[AXB-2026-0001]', 'A.B')).toEqual([]);
   });
 
+  it('subjectTicketReferences: the first 10 tags only, even from a subject of 60 000 (it took minutes)', () => {
+    const subject = Array.from({ length: 60_000 }, (_, i) => `[REC-2026-${String(i).padStart(5, '0')}]`).join(' ');
+    expect(subjectTicketReferences(subject, 'REC')).toEqual(
+      Array.from({ length: 10 }, (_, i) => `REC-2026-${String(i).padStart(5, '0')}`),
+    );
+  });
+
   it('isOwnMessageId: <something>@<our domain>', () => {
     expect(isOwnMessageId('<rcl.x.y@spst.fr>', 'spst.fr')).toBe(true);
     expect(isOwnMessageId('rcl.x.y@SPST.FR', 'spst.fr')).toBe(true);

@@ -12,6 +12,7 @@ import { backlogLeg, type BacklogResult } from './lib/backlog.js';
 import { coldStartLeg, type ColdStartResult } from './lib/coldstart.js';
 import { adminUrl, buildDaemon, cleanupAll, ROOT } from './lib/env.js';
 import { indicatorLeg, writeAllPlans, type IndicatorResult } from './lib/indicators.js';
+import { largeMailsLeg, type LargeMailsResult } from './lib/large-mails.js';
 import { parseOptions, type BenchOptions, type Leg } from './lib/options.js';
 import { profileLeg, type ProfileResult } from './lib/profile.js';
 import { reliabilityLeg, type ReliabilityResult } from './lib/reliability.js';
@@ -29,6 +30,8 @@ export interface Results {
   reliability: ReliabilityResult | null;
   profile: ProfileResult | null;
   readonly indicators: Partial<Record<'postgres' | 'pglite', IndicatorResult>>;
+  /** Absent from results written before the large-mails leg existed. */
+  largeMails?: Partial<Record<'postgres' | 'pglite', LargeMailsResult>>;
   readonly errors: Record<string, string>;
   table: string;
 }
@@ -118,6 +121,7 @@ async function main(): Promise<void> {
     reliability: null,
     profile: null,
     indicators: {},
+    largeMails: {},
     errors: {},
     table: '',
   };
@@ -211,6 +215,11 @@ async function main(): Promise<void> {
       plansDir,
       tryIndexes: options.tryIndexes,
     });
+  });
+  await run('large-mails', async () => {
+    results.largeMails ??= {};
+    results.largeMails.postgres = await largeMailsLeg('postgres');
+    results.largeMails.pglite = await largeMailsLeg('pglite');
   });
 
   await save();

@@ -7,6 +7,7 @@ export const LEGS = [
   'profile',
   'indicators-postgres',
   'indicators-pglite',
+  'large-mails',
 ] as const;
 export type Leg = (typeof LEGS)[number];
 

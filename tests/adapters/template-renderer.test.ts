@@ -249,7 +249,6 @@ describe('pilot-alert', () => {
       organisation,
       alert: 'oversize',
       details: {
-        reason: 'message trop volumineux pour être traité automatiquement (too large: …)',
         from: 'Jean Martin <jean.martin@exemple.fr>',
         subject: 'Dossier complet',
         receivedAt: 'jeudi 3 décembre 2026 à 14 h 05',

@@ -12,6 +12,7 @@ import { backlogLeg, type BacklogResult } from './lib/backlog.js';
 import { coldStartLeg, type ColdStartResult } from './lib/coldstart.js';
 import { adminUrl, buildDaemon, cleanupAll, ROOT } from './lib/env.js';
 import { indicatorLeg, writeAllPlans, type IndicatorResult } from './lib/indicators.js';
+import { largeMailsLeg, type LargeMailsResult } from './lib/large-mails.js';
 import { parseOptions, type BenchOptions, type Leg } from './lib/options.js';
 import { profileLeg, type ProfileResult } from './lib/profile.js';
 import { qualificationLeg, type QualificationResult } from './lib/qualification.js';
@@ -31,6 +32,8 @@ export interface Results {
   profile: ProfileResult | null;
   readonly indicators: Partial<Record<'postgres' | 'pglite', IndicatorResult>>;
   qualification: QualificationResult | null;
+  /** Absent from results written before the large-mails leg existed. */
+  largeMails?: Partial<Record<'postgres' | 'pglite', LargeMailsResult>>;
   readonly errors: Record<string, string>;
   table: string;
 }
@@ -121,6 +124,7 @@ async function main(): Promise<void> {
     profile: null,
     indicators: {},
     qualification: null,
+    largeMails: {},
     errors: {},
     table: '',
   };
@@ -217,6 +221,11 @@ async function main(): Promise<void> {
       plansDir,
       tryIndexes: options.tryIndexes,
     });
+  });
+  await run('large-mails', async () => {
+    results.largeMails ??= {};
+    results.largeMails.postgres = await largeMailsLeg('postgres');
+    results.largeMails.pglite = await largeMailsLeg('pglite');
   });
 
   await save();

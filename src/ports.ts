@@ -72,8 +72,13 @@ export type MailParser = (raw: Uint8Array) => Promise<ParseResult>;
 /** One mail fetched from the inbox, not yet processed. */
 export interface FetchedMail {
   readonly uid: number;
+  /** The whole mail; only its header block when `headersOnly`. */
   readonly raw: Uint8Array;
   readonly internalDate?: Date | undefined;
+  /** Its size on the server (RFC822.SIZE), in bytes, when known. */
+  readonly size?: number | undefined;
+  /** Larger than the session's `maxMessageBytes`: only the header block was fetched. */
+  readonly headersOnly?: boolean | undefined;
 }
 
 /** An open IMAP session on the complaint inbox (imapflow adapter). */
@@ -82,7 +87,7 @@ export interface MailboxSession {
   readonly uidValidity: number;
   /** UIDs above `afterUid` currently in the inbox, ascending. */
   listUids(afterUid: number): Promise<number[]>;
-  /** Raw sources of these UIDs, without setting \Seen. */
+  /** Raw sources of these UIDs, without setting \Seen (headers only for mails above the size cap). */
   fetch(uids: readonly number[]): Promise<FetchedMail[]>;
   move(uids: readonly number[], folder: string): Promise<void>;
   /** Resolves on new mail (IDLE), after `timeoutMs`, on abort, or when the connection drops. */

@@ -8,6 +8,7 @@ export const LEGS = [
   'indicators-postgres',
   'indicators-pglite',
   'qualification',
+  'large-mails',
 ] as const;
 export type Leg = (typeof LEGS)[number];
 

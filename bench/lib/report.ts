@@ -1,5 +1,6 @@
 // The table `npm run bench` prints and the README's Performance section shows.
 import type { Results } from '../run.js';
+import { ABOVE_IDLE_TARGET_MB } from './large-mails.js';
 import { fmt } from './util.js';
 
 type Verdict = string;
@@ -108,6 +109,34 @@ export function renderTable(r: Results): string {
     'exact; a handful twice',
     verdict(rel ? rel.ok && rel.duplicateAcks <= 5 : null),
   ]);
+  const lm = r.largeMails ?? {};
+  const lmCases = lm.postgres?.cases ?? lm.pglite?.cases ?? [];
+  if (lm.postgres || lm.pglite) {
+    const idle = (x: typeof lm.postgres) => (x ? `${fmt(x.idleRssMb)}` : 'not run');
+    rows.push([
+      `6. reclam ingest of a 1 KB complaint: peak RSS, MB (the idle footprint below)`,
+      idle(lm.postgres),
+      idle(lm.pglite),
+      '—',
+      '—',
+    ]);
+  }
+  for (const c of lmCases) {
+    const cell = (x: typeof lm.postgres) => {
+      const found = x?.cases.find((k) => k.name === c.name);
+      return found
+        ? `+${fmt(found.aboveIdleMb)} (${fmt(found.peakRssMb)})${/^quarantined/.test(found.outcome) ? ' quarantined' : ''}`
+        : 'not run';
+    };
+    const all = [lm.postgres, lm.pglite].flatMap((x) => x?.cases.filter((k) => k.name === c.name) ?? []);
+    rows.push([
+      `6. ${c.description}: peak RSS above idle (peak), MB`,
+      cell(lm.postgres),
+      cell(lm.pglite),
+      c.target ? `≤ ${ABOVE_IDLE_TARGET_MB} above idle` : 'information',
+      c.target ? verdict(all.length ? all.every((k) => k.aboveIdleMb <= ABOVE_IDLE_TARGET_MB) : null) : '—',
+    ]);
+  }
 
   const q = r.qualification;
   rows.push([

@@ -12,6 +12,11 @@ export interface MailboxOptions {
   readonly log: Logger;
   /** Milliseconds before imapflow gives up connecting. */
   readonly connectTimeoutMs?: number;
+  /**
+   * `mailbox.maxMessageBytes`: a mail whose RFC822.SIZE is larger is fetched headers only
+   * (`headersOnly`), so that its body never enters the process. Absent: every mail whole.
+   */
+  readonly maxMessageBytes?: number | undefined;
 }
 
 /** Connects, creates the processed/quarantine folders if needed and selects the inbox. */
@@ -80,21 +85,55 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
       },
       async fetch(uids) {
         if (uids.length === 0) return [];
-        const messages = await client.fetchAll(
-          uids.join(','),
-          { uid: true, source: true, internalDate: true },
-          { uid: true },
-        );
-        return messages
-          .filter((m) => m.source !== undefined)
-          .map(
-            (m): FetchedMail => ({
+        const max = options.maxMessageBytes;
+        // RFC822.SIZE first, so that a mail above the cap is fetched headers only.
+        const sizes =
+          max === undefined
+            ? new Map<number, number>()
+            : new Map(
+                (await client.fetchAll(uids.join(','), { uid: true, size: true }, { uid: true })).map((m) => [
+                  m.uid,
+                  m.size ?? 0,
+                ]),
+              );
+        const large = uids.filter((uid) => max !== undefined && (sizes.get(uid) ?? 0) > max);
+        const whole = uids.filter((uid) => !large.includes(uid));
+        const fetched: FetchedMail[] = [];
+        if (whole.length > 0) {
+          const messages = await client.fetchAll(
+            whole.join(','),
+            { uid: true, source: true, internalDate: true },
+            { uid: true },
+          );
+          for (const m of messages) {
+            if (m.source === undefined) continue;
+            fetched.push({
               uid: m.uid,
-              raw: new Uint8Array(m.source!),
+              // a view of the fetched bytes: `new Uint8Array(buffer)` copied every mail
+              raw: new Uint8Array(m.source.buffer, m.source.byteOffset, m.source.byteLength),
               internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
-            }),
-          )
-          .sort((a, b) => a.uid - b.uid);
+              size: sizes.get(m.uid),
+            });
+          }
+        }
+        if (large.length > 0) {
+          const messages = await client.fetchAll(
+            large.join(','),
+            { uid: true, headers: true, internalDate: true },
+            { uid: true },
+          );
+          for (const m of messages) {
+            const headers = m.headers ?? Buffer.alloc(0);
+            fetched.push({
+              uid: m.uid,
+              raw: new Uint8Array(headers.buffer, headers.byteOffset, headers.byteLength),
+              internalDate: m.internalDate ? new Date(m.internalDate) : undefined,
+              size: sizes.get(m.uid),
+              headersOnly: true,
+            });
+          }
+        }
+        return fetched.sort((a, b) => a.uid - b.uid);
       },
       async move(uids, folder) {
         if (uids.length === 0) return;

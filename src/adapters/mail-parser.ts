@@ -3,15 +3,20 @@
 // mailparser (in maintenance mode; postal-mime may replace it): nothing of it leaks past here.
 
 import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { TextDecoder } from 'node:util';
+import { analyse as analyseCharset } from 'chardet';
 import {
+  MailParser,
   parseAddressHeader,
-  simpleParser,
+  type AttachmentStream,
   type EmailAddress,
   type ParsedMail,
   type StructuredHeader,
 } from 'mailparser';
 import type { InboundAttachment, InboundMail, MailAddress } from '../domain/inbound-mail.js';
+import { messageHead } from '../domain/message-head.js';
+import { tooLargeReason } from '../domain/quarantine-reason.js';
 
 /** Decoded From and Subject of a rejected mail, when its headers could be read (for the pilot). */
 export interface HeaderPreview {
@@ -34,17 +39,39 @@ const PARSER_OPTIONS = {
   skipTextLinks: true,
   // attachments are hashed here with SHA-256, not with mailparser's MD5
   checksumAlgo: false,
+  // Longer HTML is not turned into text by the parser (its converter builds a whole DOM: 120 MB
+  // for a 10 MB HTML mail); bodyText converts the first HTML_TO_TEXT_MAX_CHARS instead.
+  maxHtmlLengthToParse: 1_000_000,
 } as const;
+
+/** How much of an HTML-only body is converted to its text (the whole HTML is kept). */
+const HTML_TO_TEXT_MAX_CHARS = PARSER_OPTIONS.maxHtmlLengthToParse;
+
+export interface MailParserOptions {
+  /** `mailbox.maxMessageBytes`: a larger mail is refused before it is parsed (`too large: …`). */
+  readonly maxMessageBytes?: number;
+}
+
+/** The parser the pipeline uses: {@link parseMail} with the configured size cap. */
+export function createMailParser(options: MailParserOptions): (raw: Uint8Array) => Promise<ParseResult> {
+  return (raw) => parseMail(raw, options);
+}
 
 /**
  * Parses one raw RFC 5322 message (as fetched over IMAP).
  *
  * Never throws. `ok: false` (reason in short English, for the quarantine table) when the bytes
+ * are more than `maxMessageBytes` (checked first; the preview comes from the header block alone),
  * are empty, have no header section, name no usable sender in From, Sender or Reply-To, declare a
  * top-level `multipart/*` whose boundary is missing or never occurs, or make the parser fail.
  * Everything else, however odd, is accepted so that a complainant's mail still becomes a ticket.
  */
-export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
+export async function parseMail(raw: Uint8Array, options: MailParserOptions = {}): Promise<ParseResult> {
+  if (options.maxMessageBytes !== undefined && raw.byteLength > options.maxMessageBytes) {
+    const head = await parseMail(messageHead(raw));
+    const preview = head.ok ? previewOf(head.mail) : (head.preview ?? {});
+    return { ok: false, reason: tooLargeReason(raw.byteLength, options.maxMessageBytes), preview };
+  }
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   if (bytes.every((byte) => isAsciiWhitespace(byte))) return { ok: false, reason: 'empty input' };
 
@@ -53,7 +80,7 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
 
   let parsed: ParsedMail;
   try {
-    parsed = await simpleParser(prepared.source, PARSER_OPTIONS);
+    parsed = await runParser(prepared.source);
   } catch (error) {
     return { ok: false, reason: `parser error: ${error instanceof Error ? error.message : String(error)}` };
   }
@@ -92,8 +119,8 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
   const mail: InboundMail = {
     messageId: ownMessageId ?? `sha256-${rawSha256}@reclam.invalid`,
     hasOwnMessageId: ownMessageId !== undefined,
-    inReplyTo: messageIdList(headers.get('in-reply-to') ?? []),
-    references: messageIdList(headers.get('references') ?? []),
+    inReplyTo: messageIdList(headers.get('in-reply-to') ?? []).slice(0, MAX_IN_REPLY_TO),
+    references: withinReferenceLimit(messageIdList(headers.get('references') ?? [])),
     from,
     to: addresses('to').filter(isUsable),
     cc: addresses('cc').filter(isUsable),
@@ -109,7 +136,13 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
     attachments: parsed.attachments.map(
       (attachment, index): InboundAttachment => ({
         filename: withoutNul(attachment.filename?.trim() || `piece-jointe-${index + 1}`),
-        contentType: attachment.contentType.toLowerCase(),
+        // a Content-Type the parser could not read comes as `false`
+        contentType: withoutNul(
+          (typeof attachment.contentType === 'string' && attachment.contentType.trim() !== ''
+            ? attachment.contentType
+            : 'application/octet-stream'
+          ).toLowerCase(),
+        ),
         size: attachment.content.length,
         sha256: sha256Hex(attachment.content),
         content: attachment.content,
@@ -118,6 +151,209 @@ export async function parseMail(raw: Uint8Array): Promise<ParseResult> {
     rawSha256,
   };
   return { ok: true, mail };
+}
+
+/** Bytes handed to the parser at a time. */
+const PARSER_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The source as a stream of 64 KB views (no copy). Given one Buffer, the parser's splitter keeps
+ * copies of the whole of it while it works: 174 MB above the input for a 30 MB mail, 60 MB so.
+ */
+function chunked(source: Buffer): Readable {
+  return Readable.from(
+    (function* () {
+      for (let at = 0; at < source.length; at += PARSER_CHUNK_BYTES) yield source.subarray(at, at + PARSER_CHUNK_BYTES);
+    })(),
+    { objectMode: false },
+  );
+}
+
+type Parsed = Pick<ParsedMail, 'headers' | 'headerLines' | 'text' | 'html' | 'attachments'>;
+
+/**
+ * mailparser's `simpleParser`, with {@link CharsetDetectingParser} in place of its MailParser:
+ * the same events collected the same way (text and HTML, attachments read whole), fed in pieces.
+ */
+function runParser(source: Buffer): Promise<Parsed> {
+  return new Promise((resolve, reject) => {
+    const parser = new CharsetDetectingParser(PARSER_OPTIONS);
+    const mail: { -readonly [K in keyof Parsed]: Parsed[K] } = {
+      headers: new Map(),
+      headerLines: [],
+      text: undefined,
+      html: false,
+      attachments: [],
+    };
+    let settled = false;
+    const settle = (error: unknown, value?: Parsed): void => {
+      if (settled) return;
+      settled = true;
+      if (error) reject(error);
+      else resolve(value!);
+    };
+    parser.on('error', (error: unknown) => settle(error));
+    parser.on('headers', (headers) => {
+      mail.headers = headers;
+      mail.headerLines = parser.headerLines || [];
+    });
+    let reading = false;
+    const read = (): void => {
+      reading = true;
+      const data = parser.read() as
+        | { type: 'text'; text?: string; html?: string | false }
+        | (AttachmentStream & { type: 'attachment' })
+        | null;
+      if (data === null) {
+        reading = false;
+        return;
+      }
+      if (data.type === 'text') {
+        if ('text' in data) mail.text = data.text;
+        if ('html' in data) mail.html = data.html ?? false;
+        read();
+        return;
+      }
+      const chunks: Buffer[] = [];
+      data.content.on('data', (chunk: Buffer) => chunks.push(chunk));
+      data.content.on('end', () => {
+        mail.attachments.push({ ...data, content: Buffer.concat(chunks) } as unknown as Parsed['attachments'][number]);
+        data.release?.();
+        read();
+      });
+    };
+    parser.on('readable', () => {
+      if (!reading) read();
+    });
+    parser.on('end', () => settle(null, mail));
+    const input = chunked(source);
+    input.once('error', (error) => settle(error));
+    input.pipe(parser);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text parts without a declared charset
+
+/** Marks a text part whose charset is undeclared (or `us-ascii`, which 8-bit bytes belie). */
+const UNDECLARED_CHARSET = 'x-reclam-undeclared';
+
+/** What CharsetDetectingParser uses of mailparser's internals (mailparser is pinned, 3.14.2). */
+interface MimeNode {
+  charset?: string | false;
+  contentType?: string | false;
+  root?: boolean;
+}
+interface ParserInternals {
+  createNode(node: MimeNode): unknown;
+  getDecoder(): { decodeStream(charset: string): Transform };
+}
+
+/**
+ * mailparser reads a text part without a charset as UTF-8 and turns every other 8-bit byte into
+ * U+FFFD (a KOI8-R body came out as a row of �). This parser gives such parts a marker charset
+ * and decodes them with {@link decodeUndeclared}: UTF-8 when the bytes are UTF-8, the charset of
+ * an HTML <meta> tag, a non-Latin charset when chardet is sure of it, else windows-1252.
+ */
+class CharsetDetectingParser extends MailParser {
+  createNode(node: MimeNode): unknown {
+    const type = node.contentType || (node.root ? 'text/plain' : '');
+    const charset = (node.charset || '').toLowerCase().replace(/[^a-z0-9]/g, '');
+    if (
+      (type === 'text/plain' || type === 'text/html') &&
+      (charset === '' || charset === 'usascii' || charset === 'ascii')
+    )
+      node.charset = UNDECLARED_CHARSET;
+    return (MailParser.prototype as unknown as ParserInternals).createNode.call(this, node);
+  }
+
+  getDecoder(): { decodeStream(charset: string): Transform } {
+    const base = (MailParser.prototype as unknown as ParserInternals).getDecoder.call(this);
+    return {
+      decodeStream: (charset: string) =>
+        charset === UNDECLARED_CHARSET ? new UndeclaredCharsetDecoder() : base.decodeStream(charset),
+    };
+  }
+}
+
+/** Collects a part's bytes and decodes them at the end (the charset is known only then). */
+class UndeclaredCharsetDecoder extends Transform {
+  private readonly chunks: Buffer[] = [];
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
+    this.chunks.push(chunk);
+    done();
+  }
+
+  override _flush(done: TransformCallback): void {
+    const text = decodeUndeclared(Buffer.concat(this.chunks));
+    this.chunks.length = 0;
+    done(null, Buffer.from(text, 'utf8'));
+  }
+}
+
+/** Read for the charset: enough for chardet's statistics, bounded for a large part. */
+const DETECTION_SAMPLE_BYTES = 64 * 1024;
+/** chardet's confidence (0–100) needed to leave windows-1252; French never scored above 18. */
+const DETECTION_MIN_CONFIDENCE = 30;
+/**
+ * Charsets chardet may name that are worth leaving windows-1252 for: non-Latin scripts, which
+ * windows-1252 turns into mojibake. Latin charsets (ISO-8859-1/2/9, windows-1250/1252/1257…)
+ * are not: a short French text is sometimes scored as one of them.
+ */
+const DETECTED_NON_LATIN = new Set([
+  'koi8-r',
+  'windows-1251',
+  'iso-8859-5',
+  'iso-8859-6',
+  'windows-1256',
+  'iso-8859-7',
+  'windows-1253',
+  'iso-8859-8',
+  'windows-1255',
+  'shift_jis',
+  'euc-jp',
+  'iso-2022-jp',
+  'euc-kr',
+  'big5',
+  'gb18030',
+  'utf-16le',
+  'utf-16be',
+]);
+
+/**
+ * The text of a part that declares no charset. ASCII and UTF-8 (even with a few broken
+ * sequences) stay as they are; then an HTML part's `<meta charset>`; then a non-Latin charset
+ * chardet names with confidence; else windows-1252, the usual undeclared charset of French mail.
+ */
+export function decodeUndeclared(bytes: Buffer): string {
+  if (bytes.every((byte) => byte < 0x80)) return bytes.toString('latin1');
+  try {
+    return utf8Strict.decode(bytes);
+  } catch {
+    // not UTF-8 throughout
+  }
+  const lossy = bytes.toString('utf8');
+  if (isMostlyUtf8(lossy)) return lossy;
+  const meta = /<meta\b[^>]*?charset\s*=\s*["']?([a-z0-9._:-]+)/i.exec(bytes.subarray(0, 4096).toString('latin1'))?.[1];
+  if (meta !== undefined && !/^(?:utf-?8|us-?ascii)$/i.test(meta)) return decodeWithCharset(bytes, meta);
+  const [best] = analyseCharset(bytes.subarray(0, DETECTION_SAMPLE_BYTES));
+  if (
+    best !== undefined &&
+    best.confidence >= DETECTION_MIN_CONFIDENCE &&
+    DETECTED_NON_LATIN.has(best.name.toLowerCase())
+  )
+    return decodeWithCharset(bytes, best.name);
+  return decodeWindows1252(bytes);
+}
+
+/** From and Subject of a mail for the pilot's alert, as a rejected mail's preview gives them. */
+function previewOf(mail: InboundMail): HeaderPreview {
+  const from = mail.headers.get('from')?.[0];
+  return {
+    ...(from ? { from: from.slice(0, 200) } : {}),
+    ...(mail.subject ? { subject: mail.subject.slice(0, 200) } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -209,10 +445,20 @@ function isAsciiWhitespace(byte: number): boolean {
   return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }
 
-/** Same rule as the parser's splitter: `--boundary`, optional `--`, optional blanks, end of line. */
+/**
+ * Same rule as the parser's splitter: `--boundary` at a line start, optional `--`, optional
+ * blanks, end of line. Searched in the bytes (the body is not copied into a string).
+ */
 function containsDelimiterLine(body: Buffer, boundary: string): boolean {
-  const escaped = boundary.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(?:^|[\\r\\n])--${escaped}(?:--)?[ \\t]*(?:[\\r\\n]|$)`).test(body.toString('latin1'));
+  const delimiter = Buffer.from(`--${boundary}`, 'latin1');
+  for (let at = body.indexOf(delimiter); at !== -1; at = body.indexOf(delimiter, at + 1)) {
+    if (at > 0 && body[at - 1] !== 0x0a && body[at - 1] !== 0x0d) continue;
+    let end = at + delimiter.length;
+    if (body[end] === 0x2d && body[end + 1] === 0x2d) end += 2;
+    while (body[end] === 0x20 || body[end] === 0x09) end++;
+    if (end >= body.length || body[end] === 0x0a || body[end] === 0x0d) return true;
+  }
+  return false;
 }
 
 function boundaryOf(parsed: ParsedMail): string | undefined {
@@ -263,7 +509,7 @@ const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Raw 8-bit bytes: UTF-8 (RFC 6532) when they are UTF-8, even with a few broken sequences;
- * windows-1252 (the usual undeclared charset of French mail) when no UTF-8 sequence is valid.
+ * windows-1252 (the usual undeclared charset of French mail) otherwise.
  */
 function decodeRawBytes(bytes: Uint8Array): string {
   if (bytes.every((byte) => byte < 0x80)) return Buffer.from(bytes).toString('latin1');
@@ -271,8 +517,24 @@ function decodeRawBytes(bytes: Uint8Array): string {
     return utf8Strict.decode(bytes);
   } catch {
     const lossy = Buffer.from(bytes).toString('utf8');
-    return /[^\x00-\x7f\ufffd]/.test(lossy) ? lossy : decodeWindows1252(bytes);
+    return isMostlyUtf8(lossy) ? lossy : decodeWindows1252(bytes);
   }
+}
+
+/**
+ * Whether a lossy UTF-8 decoding shows UTF-8 with a few broken sequences (at most one U+FFFD per
+ * two valid non-ASCII characters) rather than another charset, whose bytes only now and then
+ * happen to form a valid sequence (KOI8-R `шё` is the bytes of U+06E3).
+ */
+function isMostlyUtf8(lossy: string): boolean {
+  let valid = 0;
+  let broken = 0;
+  for (let i = 0; i < lossy.length; i++) {
+    const code = lossy.charCodeAt(i);
+    if (code === 0xfffd) broken++;
+    else if (code >= 0x80) valid++;
+  }
+  return valid > 0 && broken * 2 <= valid;
 }
 
 function decodeWithCharset(bytes: Uint8Array, charset: string): string {
@@ -354,12 +616,32 @@ function firstMessageId(value: string): string | undefined {
   return messageIdList([value])[0];
 }
 
+/**
+ * A Message-ID longer than a header line may be (RFC 5322: 998) is no identifier: it is dropped
+ * (a mail whose own id is dropped gets `sha256-…@reclam.invalid`). The database's unique index
+ * on Message-IDs refused a 250 KB one with a size-limit error, which no retry could pass.
+ */
+const MAX_MESSAGE_ID_LENGTH = 998;
+/** In-Reply-To names one mail; keep a few in case a client wrote several. */
+const MAX_IN_REPLY_TO = 10;
+/** References kept: the first (the thread's root) and the most recent ones, as RFC 5322 §3.6.4 trims them. */
+const MAX_REFERENCES = 50;
+
+function withinReferenceLimit(ids: string[]): string[] {
+  return ids.length <= MAX_REFERENCES ? ids : [ids[0]!, ...ids.slice(ids.length - (MAX_REFERENCES - 1))];
+}
+
 function messageIdList(values: readonly string[]): string[] {
   const ids: string[] = [];
+  const seen = new Set<string>();
   for (const value of values) {
     const bracketed = [...value.matchAll(/<([^<>]*)>/g)].map((match) => match[1]!.replace(/\s+/g, ''));
     const found = bracketed.length > 0 ? bracketed : value.split(/[\s,]+/).filter((token) => token.includes('@'));
-    for (const id of found) if (id !== '' && !ids.includes(id)) ids.push(id);
+    for (const id of found) {
+      if (id === '' || id.length > MAX_MESSAGE_ID_LENGTH || seen.has(id)) continue;
+      seen.add(id);
+      ids.push(id);
+    }
   }
   return ids;
 }
@@ -428,15 +710,20 @@ function isUnsignedDeliveryReport(contentType: string, returnPath: string | null
 // ---------------------------------------------------------------------------------------------
 // Body
 
-/** The text part; when it is blank and there is HTML, the parser's HTML-to-text conversion of it. */
+/**
+ * The text part; when it is blank and there is HTML, the parser's HTML-to-text conversion of it
+ * (of its first {@link HTML_TO_TEXT_MAX_CHARS} characters).
+ */
 async function bodyText(text: string | undefined, html: string | null): Promise<string> {
   const plain = repairC1(text ?? '');
   if (plain.trim() !== '' || html === null || html.trim() === '') return plain;
   try {
     // a root text/html part is what mailparser converts to text; reuse its converter
-    const converted = await simpleParser(
-      Buffer.from(`Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html}`, 'utf8'),
-      PARSER_OPTIONS,
+    const converted = await runParser(
+      Buffer.from(
+        `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html.slice(0, HTML_TO_TEXT_MAX_CHARS)}`,
+        'utf8',
+      ),
     );
     return converted.text ?? plain;
   } catch {

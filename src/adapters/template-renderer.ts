@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
+import { withoutTrailing } from '../domain/trailing-characters.js';
 
 /** A template's base name in templates/fr (`ack` → ack.subject.hbs, ack.text.hbs, ack.html.hbs). */
 export type TemplateName = string;
@@ -145,8 +146,11 @@ function renderFailure(file: string, cause: unknown): TemplateError {
  * The signature delimiter `-- ` keeps its space (RFC 3676), so mail clients recognise it.
  */
 function tidyText(text: string): string {
+  // line by line: `/[ \t]+$/gm` is quadratic on a long run of blanks inside a line (complainant text)
   const tidy = text
-    .replace(/[ \t]+$/gm, '')
+    .split('\n')
+    .map((line) => withoutTrailing(line, ' \t'))
+    .join('\n')
     .replace(/^--$/gm, '-- ')
     .replace(/\n{3,}/g, '\n\n')
     .trim();
@@ -173,7 +177,7 @@ function registerHelpers(hb: typeof Handlebars): void {
     const cut = chars.slice(0, max - 1).join('');
     const space = cut.lastIndexOf(' ');
     const head = space >= max * 0.6 ? cut.slice(0, space) : cut;
-    return `${head.replace(/[\s,;:.–—-]+$/, '')}…`;
+    return `${withoutTrailing(head, ',;:.–—-', { whitespace: true })}…`;
   });
 
   /** `{{#if (filled name)}}`: a string the data must give, possibly empty; a bare `#if` would take a missing field for an empty one. */

@@ -81,22 +81,26 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('ingest')
-    .description('feed raw .eml files through the same pipeline as the mailbox (replays, imports)')
-    .argument('<files...>', '.eml files')
+    .description(
+      'feed raw mails through the same pipeline as the mailbox (replays, imports): .eml files, and mbox files, ' +
+        'whose messages are split at their "From " lines (mboxo/mboxrd) and ingested one by one',
+    )
+    .argument('<files...>', '.eml or mbox files')
     .action(async (files: string[]) => {
       const { config, log } = await load(program.opts<GlobalOptions>());
-      const contents = await Promise.all(files.map(async (f) => ({ name: f, raw: new Uint8Array(await readFile(f)) })));
-      const forwarded = await forwardToDaemon(config, {
+      const forwarded = await forwardToDaemon(config, async () => ({
         command: 'ingest',
-        args: contents.map((c) => ({ name: c.name, base64: Buffer.from(c.raw).toString('base64') })),
-      });
+        args: await Promise.all(files.map(async (f) => ({ name: f, base64: (await readFile(f)).toString('base64') }))),
+      }));
       if (forwarded !== null) {
         process.stdout.write(forwarded.output);
         exitCode = forwarded.exitCode;
         return;
       }
+      // One file in memory at a time, read when its turn comes.
+      const sources = files.map((f) => ({ name: f, read: async () => asBytes(await readFile(f)) }));
       const result = await withDatabase(config, log, async (deps) =>
-        ingestFiles(await withQualificationModel(deps), contents, { deliver: true }),
+        ingestFiles(await withQualificationModel(deps), sources, { deliver: true }),
       );
       process.stdout.write(result.output);
       exitCode = result.exitCode;
@@ -169,6 +173,11 @@ async function load(
   const log = createLogger(options.logLevel ?? defaultLevel ?? config.log.level);
   for (const warning of warnings) log.warn(`configuration: ${warning}`);
   return { config, log, warnings };
+}
+
+/** A Buffer's bytes as a plain Uint8Array view, without copying them. */
+function asBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
 function reportError(error: unknown): number {

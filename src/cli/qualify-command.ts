@@ -16,6 +16,7 @@ import { parseDuration } from '../domain/duration.js';
 import { modelDocumentOf, qualify, type Qualification, type QualificationInput } from '../domain/qualification.js';
 import { corpusFor, procedureLabels, type CorpusProcedure } from '../domain/qualification-corpus.js';
 import { createModel, learnExample, type QualificationModel } from '../domain/qualification-model.js';
+import { isMbox, splitMbox } from '../domain/mbox.js';
 import {
   buildQualificationRules,
   DEFAULT_PROCEDURE,
@@ -282,7 +283,7 @@ export function registerQualifyCommand(program: Command, setExitCode: (code: num
     )
     .argument(
       '[files...]',
-      '.eml (a raw mail), .txt (a text; --subject and --from optional) or .jsonl (one mail per line, labels optional)',
+      '.eml (a raw mail), mbox (each of its mails), .txt (a text; --subject and --from optional) or .jsonl (one mail per line, labels optional)',
     )
     .option('--subject <text>', 'subject of a .txt file', '')
     .option('--from <address>', 'sender of a .txt file')
@@ -434,13 +435,22 @@ async function readItems(file: string, options: QualifyOptions): Promise<Qualify
   const extension = extname(file).toLowerCase();
   if (extension === '.jsonl' || extension === '.ndjson')
     return parseJsonLines(await readFile(file, 'utf8'), basename(file));
-  if (extension === '.eml') {
-    const parsed = await parseMail(new Uint8Array(await readFile(file)));
-    if (!parsed.ok) throw new Error(`${file}: cannot be read as a mail (${parsed.reason})`);
-    const { subject, text, from } = parsed.mail;
-    return [{ id: basename(file), input: { subject, text, from } }];
+  const bytes = await readFile(file);
+  // An mbox holds many mails: each is qualified on its own (`FILE#1`, `FILE#2`…).
+  const messages = extension === '.eml' || extension === '.mbox' || isMbox(bytes) ? splitMbox(bytes) : [];
+  if (extension === '.eml' || messages.length > 0) {
+    const mails = messages.length > 0 ? messages : [new Uint8Array(bytes)];
+    const items: QualifyItem[] = [];
+    for (const [index, raw] of mails.entries()) {
+      const id = mails.length > 1 ? `${basename(file)}#${index + 1}` : basename(file);
+      const parsed = await parseMail(raw);
+      if (!parsed.ok) throw new Error(`${id}: cannot be read as a mail (${parsed.reason})`);
+      const { subject, text, from } = parsed.mail;
+      items.push({ id, input: { subject, text, from } });
+    }
+    return items;
   }
-  const text = await readFile(file, 'utf8');
+  const text = bytes.toString('utf8');
   const from = options.from ? { address: options.from.trim().toLowerCase(), name: '' } : null;
   return [{ id: basename(file), input: { subject: options.subject, text, from } }];
 }

@@ -7,6 +7,9 @@ import { ROLES, type Person } from '../domain/people.js';
 import { parseCronSchedule } from '../domain/period.js';
 import { CHANNELS, REQUESTER_TYPES } from '../domain/ticket.js';
 
+/** 8 MiB: the largest mail whose ingest stays within ~200 MB of memory on either engine (bench/README.md). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 const email = z
   .string()
   .trim()
@@ -187,6 +190,16 @@ export const configSchema = z
       imap: imapSchema,
       smtp: smtpSchema,
       plusAddressing: z.boolean().default(true),
+      /**
+       * Largest mail processed automatically, in bytes, checked before it is parsed (over IMAP
+       * before its body is fetched). A larger one is quarantined: the whole mail stays in the
+       * quarantine folder (or the file), its headers in the quarantine table, and the pilot is told.
+       */
+      maxMessageBytes: z
+        .number()
+        .int()
+        .min(64 * 1024, 'must be at least 65536 (64 KiB)')
+        .default(DEFAULT_MAX_MESSAGE_BYTES),
     }),
     database: z
       .object({

@@ -13,7 +13,7 @@ import {
   tryAcquireLease,
 } from '../db/leases.js';
 import { openMailboxSession } from '../adapters/imap-mailbox.js';
-import { parseMail } from '../adapters/mail-parser.js';
+import { createMailParser } from '../adapters/mail-parser.js';
 import { createSmtpSender } from '../adapters/smtp-sender.js';
 import { createTemplateRenderer } from '../adapters/template-renderer.js';
 import { systemClock, type Clock, type MailboxSession } from '../ports.js';
@@ -78,7 +78,7 @@ export function buildDeps(config: Config, database: Database, log: Logger, clock
     log,
     config,
     render: createTemplateRenderer({ templatesDir: TEMPLATES_DIR, overrideDir: config.templates.overrideDir }),
-    parseMail,
+    parseMail: createMailParser({ maxMessageBytes: config.mailbox.maxMessageBytes }),
     sender: createSmtpSender(config.mailbox.smtp),
     random: Math.random,
   };

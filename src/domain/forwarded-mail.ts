@@ -66,7 +66,7 @@ function parseForwardedText(text: string): ForwardedMail | null {
     .replace(/\r\n?/g, '\n')
     .replace(/\u200b|\u200c|\u200d|\u2060|\ufeff/g, '')
     .split('\n')
-    .map((line) => line.replace(/\s+$/, ''));
+    .map((line) => line.trimEnd());
   for (let index = 0; index < lines.length; index += 1) {
     const line = lines[index]!;
     let scanned = lines;

@@ -64,6 +64,10 @@ export function classifyInbound(mail: InboundMail, context: ClassificationContex
       return { kind: 'follow-up', ticketReference: reference, via: 'subject-tag' };
     linkedTicketReference ??= reference;
   }
+  // A thanks that follows up on a ticket stays with it (above); alone it is no complaint: it is
+  // recorded and counted with the suppressed mails, never acknowledged as a new ticket.
+  const thanks = thanksOnlyEvidence(mail);
+  if (thanks !== undefined) return { kind: 'auto-reply', reason: thanks };
   return { kind: 'new', linkedTicketReference };
 }
 
@@ -76,28 +80,33 @@ export function bouncedMessageId(mail: InboundMail): string | null {
 
 /** Ids of In-Reply-To then References, without angle brackets, each once, in that order. */
 export function referencedMessageIds(mail: InboundMail): string[] {
-  const ids: string[] = [];
+  const ids = new Set<string>();
   for (const raw of [...mail.inReplyTo, ...mail.references]) {
     const id = stripBrackets(raw);
-    if (id !== '' && !ids.includes(id)) ids.push(id);
+    if (id !== '') ids.add(id);
   }
-  return ids;
+  return [...ids];
 }
+
+/** Tags read from one subject: a reply carries one or two; a subject full of them is no reply. */
+const MAX_SUBJECT_TAGS = 10;
 
 /**
  * Ticket references in subject tags: `Re: [REC-2026-0042] …` → `['REC-2026-0042']`. The tag is
  * `[PREFIX-YYYY-NNNN]` with at least 4 sequence digits; case and blanks inside the brackets are
- * forgiven, the result uses `prefix` as given. Each reference once, in order of appearance.
+ * forgiven, the result uses `prefix` as given. Each reference once, in order of appearance, the
+ * first {@link MAX_SUBJECT_TAGS} only (60 000 tags in one subject took minutes to read, and as
+ * many look-up parameters would pass what the database takes).
  */
 export function subjectTicketReferences(subject: string, prefix: string): string[] {
   const escaped = prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = new RegExp(`\\[\\s*${escaped}-(\\d{4})-(\\d{4,})\\s*\\]`, 'gi');
-  const references: string[] = [];
+  const references = new Set<string>();
   for (const match of subject.matchAll(pattern)) {
-    const reference = `${prefix}-${match[1]}-${match[2]}`;
-    if (!references.includes(reference)) references.push(reference);
+    references.add(`${prefix}-${match[1]}-${match[2]}`);
+    if (references.size >= MAX_SUBJECT_TAGS) break;
   }
-  return references;
+  return [...references];
 }
 
 /** True for ids we generate: `<something>@<ownMessageIdDomain>` (brackets optional, domain case-insensitive). */
@@ -329,6 +338,8 @@ function autoReplyEvidence(mail: InboundMail): string | undefined {
     const value = headerValue(mail, name);
     if (value !== undefined) return evidence(name, value);
   }
+  const vendor = vendorNotificationEvidence(mail);
+  if (vendor !== undefined) return vendor;
 
   if (reportTypeOf(mail) === 'disposition-notification')
     return 'multipart/report; report-type=disposition-notification (read receipt)';
@@ -345,6 +356,9 @@ function autoReplyEvidence(mail: InboundMail): string | undefined {
   const receipt = RECEIPT_SUBJECTS.exec(subject);
   if (receipt !== null && isReply) return `Subject: ${quoteSubject(receipt[0])} on a reply`;
 
+  const absence = outOfOfficeEvidence(mail);
+  if (absence !== undefined) return absence;
+
   // Hints that real mail can carry as well (Outlook sets X-Auto-Response-Suppress on some ordinary
   // mails, mailing services add Feedback-ID to contact-form mails): two of them are needed.
   const hints: string[] = [];
@@ -355,6 +369,65 @@ function autoReplyEvidence(mail: InboundMail): string | undefined {
   if (mail.returnPath === '') hints.push('Return-Path: <>');
   if (ambiguous !== null) hints.push(`Subject: ${quoteSubject(ambiguous[0])}`);
   return hints.length >= 2 ? hints.join(', ') : undefined;
+}
+
+/**
+ * Headers that notification systems put on every mail they generate, and on nothing a person
+ * writes: their presence alone marks the mail as automatic.
+ * - `X-JIRA-FingerPrint`: Jira's outgoing notifications (its mail handler uses it to ignore its
+ *   own mails).
+ * - `X-GitHub-Reason`: GitHub notifications (why you were notified: mention, assign, author…).
+ * - `X-GitLab-*` (`X-GitLab-Project`, `X-GitLab-NotificationReason`, `X-GitLab-Pipeline-Id`…):
+ *   GitLab notifications and CI mails.
+ * - `X-Bugzilla-Reason`, `X-Bugzilla-Type`: Bugzilla bug mail.
+ * - `X-Redmine-Host`: Redmine notifications.
+ * - `X-Jenkins-Job`: Jenkins build mails (email-ext).
+ * - `X-Cron-Env`: the output of a cron job.
+ * Not here, because people's mail carries them too: `X-Mailgun-*` (any mail sent or received
+ * through Mailgun, contact forms and replies included), `X-MC-*` (Mailchimp campaigns, but also
+ * Mimecast's `X-MC-Unique` on ordinary mail through that gateway), `Feedback-ID` (Gmail's
+ * feedback-loop id, which ESPs such as Amazon SES put on every mail they relay: a weak hint below).
+ */
+const VENDOR_HEADERS: readonly { readonly name: string; readonly prefix?: true; readonly what: string }[] = [
+  { name: 'x-jira-fingerprint', what: 'Jira notification' },
+  { name: 'x-github-reason', what: 'GitHub notification' },
+  { name: 'x-gitlab-', prefix: true, what: 'GitLab notification' },
+  { name: 'x-bugzilla-reason', what: 'Bugzilla notification' },
+  { name: 'x-bugzilla-type', what: 'Bugzilla notification' },
+  { name: 'x-redmine-host', what: 'Redmine notification' },
+  { name: 'x-jenkins-job', what: 'Jenkins notification' },
+  { name: 'x-cron-env', what: 'cron job output' },
+];
+
+function vendorNotificationEvidence(mail: InboundMail): string | undefined {
+  for (const vendor of VENDOR_HEADERS) {
+    const name = vendor.prefix ? [...mail.headers.keys()].find((key) => key.startsWith(vendor.name)) : vendor.name;
+    if (name !== undefined && mail.headers.has(name)) return `${headerLabel(name)} header (${vendor.what})`;
+  }
+  return undefined;
+}
+
+const LABEL_PARTS: Readonly<Record<string, string>> = {
+  x: 'X',
+  gitlab: 'GitLab',
+  notificationreason: 'NotificationReason',
+  id: 'Id',
+};
+
+/** A header name as vendors write it: `x-gitlab-notificationreason` → `X-GitLab-NotificationReason`. */
+function headerLabel(name: string): string {
+  const known: Record<string, string> = {
+    'x-jira-fingerprint': 'X-JIRA-FingerPrint',
+    'x-github-reason': 'X-GitHub-Reason',
+    'x-cron-env': 'X-Cron-Env',
+  };
+  return (
+    known[name] ??
+    name
+      .split('-')
+      .map((part) => LABEL_PARTS[part] ?? part.charAt(0).toUpperCase() + part.slice(1))
+      .join('-')
+  );
 }
 
 /** The Auto-Submitted value when it says the mail is automatic (anything but `no`). */
@@ -373,8 +446,13 @@ function stripBrackets(id: string): string {
 
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * A part's bytes as text. NUL becomes U+FFFD: what is read from it (a returned mail's Message-ID,
+ * a failed recipient) is looked up and stored, and PostgreSQL text refuses U+0000.
+ */
 function textOf(part: InboundAttachment): string {
-  return utf8.decode(part.content);
+  const text = utf8.decode(part.content);
+  return text.includes('\u0000') ? text.replace(/\u0000/g, '\ufffd') : text;
 }
 
 /** The header block of a message or header dump (up to the first blank line), unfolded. */
@@ -390,11 +468,161 @@ function headerField(section: string, name: string): string | undefined {
   return id === undefined || id === '' ? undefined : id;
 }
 
+/**
+ * The first `local@domain` of `text`, lower-cased: within a run of characters that are not blank,
+ * `<>()"',;:`, everything up to the last `@` that is followed by at least two characters, the run
+ * ending at its last character that is not a dot (what `/[^…]+@[^…]+[^….]/` matches, without
+ * that expression's quadratic scanning of long runs).
+ */
 function firstAddress(text: string): string | undefined {
-  return /[^\s<>()"',;:]+@[^\s<>()"',;:]+[^\s<>()"',;:.]/.exec(text)?.[0]?.toLowerCase();
+  for (const run of text.split(/[\s<>()"',;:]+/)) {
+    let end = run.length;
+    while (end > 0 && run[end - 1] === '.') end -= 1;
+    const at = end >= 4 ? run.lastIndexOf('@', end - 3) : -1;
+    if (at >= 1) return run.slice(0, end).toLowerCase();
+  }
+  return undefined;
 }
 
 /** A matched subject prefix, quoted (the pattern, never the rest of the subject: personal data). */
 function quoteSubject(prefix: string): string {
   return JSON.stringify(prefix.replace(/\s+/g, ' ').trim());
 }
+
+// ---------------------------------------------------------------------------------------------
+// What the sender wrote: out-of-office and thanks-only bodies (no header says they are automatic)
+
+/** What is read of a body for these two detectors: their texts are short. */
+const OWN_TEXT_MAX_CHARS = 2_000;
+
+/** Lower case without accents, straight apostrophes, blanks collapsed: for matching only. */
+function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[\u2019\u2018`]/g, "'")
+    .replace(/[ \t\u00a0]+/g, ' ')
+    .trim()
+    .toLowerCase();
+}
+
+/**
+ * The lines the sender wrote above any quoted history (a `>` line, an `-----Original Message`
+ * separator, a `Le … a écrit :` / `On … wrote:` line, a `De :` / `From:` header block) and above
+ * a `-- ` signature, trimmed. Null when they are longer than OWN_TEXT_MAX_CHARS: a long text is
+ * a message of its own, never one of these.
+ */
+function ownLines(mail: InboundMail): string[] | null {
+  const lines: string[] = [];
+  let length = 0;
+  for (const raw of mail.text.replace(/\r\n?/g, '\n').split('\n')) {
+    const line = fold(raw);
+    if (
+      /^>/.test(line) ||
+      /^[-_=*]{2,} ?(?:original message|message d'origine|message transfere|forwarded message)/.test(line) ||
+      /^(?:le|on) .{4,200}(?:a ecrit|wrote) ?:$/.test(line) ||
+      /^\*?(?:de|from|envoye|sent) ?\*? ?:/.test(line)
+    )
+      break;
+    if (line === '-- ' || line === '--') break; // signature delimiter
+    length += line.length + 1;
+    if (length > OWN_TEXT_MAX_CHARS) return null;
+    lines.push(raw.replace(/[ \t\u00a0]+/g, ' ').trim());
+  }
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  while (lines.length > 0 && lines[0] === '') lines.shift();
+  return lines;
+}
+
+/** The own lines folded and joined (see ownLines), or null. */
+function ownText(mail: InboundMail): string | null {
+  return ownLines(mail)?.map(fold).join('\n') ?? null;
+}
+
+// Out of office. Without a header, only a short text that states, in the first person, an absence
+// bounded in time ("je suis absente jusqu'au 12 mars", "I am out of the office until Monday") AND
+// what happens meanwhile (contact someone else, read on return, limited access) counts, and only
+// when it asks nothing of us: complainants write "je suis absent de mon poste depuis…",
+// "je suis en arrêt jusqu'au…", "je serai absente du 3 au 10, pouvez-vous décaler…".
+const ABSENCE_MAX_CHARS = 1_200;
+/** Decisive in the first lines: what responders write about themselves. */
+const ABSENCE_DECISIVE =
+  /^(?:[^\n]*\n){0,2}[^\n]*\b(?:message d'absence|(?:ceci est une |this is an )?(?:reponse automatique|automatic (?:reply|response)|auto-?reply|out of office (?:auto-?)?reply))\b/;
+const ABSENCE_STATED = new RegExp(
+  [
+    // the person, then within a few words the absence
+    "\\b(?:je suis|je serai|i am|i'm|i will be|i'll be)\\b(?: (?:actuellement|en ce moment|currently|now))?",
+    ' (?:absente?s?|absent\\(e\\)|en conges?|en vacances|en deplacement(?: professionnel)?|en formation|en seminaire|hors du bureau|en dehors du bureau|out of (?:the )?office|away(?: from (?:the|my) (?:office|desk))?|on (?:annual |parental |maternity |paternity )?leave|on (?:vacation|holiday))\\b',
+    // then the bound in time
+    "[^.!?\\n]{0,60}?\\b(?:jusqu'(?:au|a|en)\\b|du \\d{1,2}(?:er)?\\b[^.!?\\n]{0,25}?\\bau \\d|a partir d[ue]\\b|de retour\\b|until\\b|till\\b|returning\\b|back (?:on|in)\\b|from \\d{1,2}\\b[^.!?\\n]{0,25}?\\b(?:to|until) )",
+  ].join(''),
+);
+/** What happens meanwhile: someone else to contact, a reply on return, limited access. */
+const ABSENCE_MEANWHILE =
+  /\b(?:pour toute (?:urgence|demande|question)|en cas d'urgence|vous pouvez (?:contacter|joindre|vous adresser|ecrire)|merci de (?:contacter|joindre|vous adresser|renvoyer|transmettre)|(?:des|a) mon retour|je (?:prendrai connaissance|traiterai|repondrai|lirai)|(?:ne )?(?:pourrai|pourra) (?:pas )?(?:lire|repondre|consulter)|(?:n'aurai|sans) (?:pas )?acces|acces (?:limite|restreint)|(?:sera|seront) (?:lus?|traites?|transmis)|for (?:urgent|immediate) (?:matters|assistance|requests|enquiries|inquiries)|in case of (?:emergency|urgency)|please contact|(?:when|upon|after|on) my return|when i (?:return|am back|get back)|limited access|no access to|will (?:respond|reply|get back to you|answer)|will not be (?:read|answered|forwarded))\b/;
+/** The sender asks something of us: a request, however short, is no out-of-office. */
+const ASKS_US =
+  /\?|\b(?:pouvez-vous|pourriez-vous|pourrais-je|puis-je|merci de (?:me|nous|bien vouloir|reporter|decaler|annuler|modifier|prevoir|fixer|rappeler)|je vous (?:prie|demande|remercie de bien vouloir)|je (?:souhaite|souhaiterais|voudrais|demande)|could you|can you|would you|please (?:reschedule|call|cancel|let me know))\b/;
+
+/** `Body: out-of-office text ("je suis absente … jusqu'au")` when the text says so (see above). */
+function outOfOfficeEvidence(mail: InboundMail): string | undefined {
+  const text = ownText(mail);
+  if (text === null || text === '' || text.length > ABSENCE_MAX_CHARS) return undefined;
+  const decisive = ABSENCE_DECISIVE.exec(text);
+  if (decisive !== null) return 'Body: automatic-reply statement';
+  const stated = ABSENCE_STATED.exec(text);
+  if (stated === null || stated.index > 400 || !ABSENCE_MEANWHILE.test(text) || ASKS_US.test(text)) return undefined;
+  return 'Body: out-of-office text (an absence until a date, and whom to contact meanwhile)';
+}
+
+// Thanks only. A mail whose own text is nothing but greetings, thanks for something we did and a
+// signature, with no attachment and no subject of its own: "Merci beaucoup pour votre réponse !".
+// Not: "merci de me rappeler" (a request), "merci d'avance" (thanks for what is asked elsewhere),
+// "Merci pour votre réponse, mais le problème persiste", nor "Merci." under a subject that says
+// what the complaint is.
+const THANKS_MAX_CHARS = 500;
+const GREETING =
+  /^(?:bonjour|bonsoir|salut|madame|monsieur|madame,? monsieur|mesdames,? messieurs|cher|chere|chers|hello|hi|dear)\b[^.!?\n]{0,40}$/;
+const SIGN_OFF =
+  /^(?:(?:tres |bien |bien tres )?cordialement|cdlt|cdt|bien a (?:vous|toi)|(?:sinceres |meilleures |mes |nos |avec mes )?salutations(?: distinguees| cordiales| respectueuses)?|respectueusement|amicalement|a bientot|bonne (?:journee|soiree|fin de journee|semaine|continuation)|belle journee|(?:best|kind|warm|many)? ?regards|best wishes|cheers|sincerely|yours (?:truly|sincerely))$/;
+const THANKED_FOR =
+  "(?:votre|vos|ton|tes|la|le|l'|les|cette|ce|cet|your|the) ?(?:(?:tres |si )?(?:rapide|prompte|gentille|aimable) )?(?:reponses?|retours?|messages?|mails?|courriels?|aide|rapidite|reactivite|intervention|suivi|diligence|informations?|explications?|precisions?|comprehension|accueil|gentillesse|patience|efforts?|travail|ecoute|disponibilite|professionnalisme|traitement|reply|answer|response|help|feedback|email|support|assistance)(?: (?:rapide|prompte|efficace|quick))?";
+const THANKS_SENTENCE = new RegExp(
+  [
+    `^(?:un )?(?:(?:tres |mille )?grand |encore )?merci(?: (?:beaucoup|bien|infiniment|mille fois|encore|a vous|a toi|pour tout))*(?: (?:pour|de|du|des) ${THANKED_FOR})?(?: (?:beaucoup|encore|a vous))?$`,
+    `^(?:je|nous) vous remerci(?:e|ons)(?: (?:beaucoup|infiniment|sincerement|vivement|bien))?(?: (?:pour|de) ${THANKED_FOR})?$`,
+    `^(?:thanks?(?: you)?|many thanks|thanks a lot)(?: (?:so|very) much)?(?: (?:for|to you for) ${THANKED_FOR})?$`,
+  ].join('|'),
+);
+/** Short acknowledgements that may sit beside a thanks, never alone. */
+const FILLER = /^(?:c'est note|bien (?:recu|note)|parfait|super|ok|d'accord|tres bien|entendu|noted|great|perfect)$/;
+
+/** `Body: thanks only ("merci beaucoup pour votre réponse")` when the own text is just that (see above). */
+function thanksOnlyEvidence(mail: InboundMail): string | undefined {
+  if (mail.attachments.length > 0) return undefined;
+  const subject = mail.subject.trim().toLowerCase();
+  const subjectIsOwn =
+    subject !== '' &&
+    !/^(?:(?:re|tr|fw|fwd|aw|wg|antw|ref|réf|rép|rep)\s*(?:\[\d+\])?\s*:)/i.test(subject) &&
+    !/^(?:merci|remerciements?|thanks?(?: you)?)\b/i.test(subject.normalize('NFD').replace(/\p{M}+/gu, ''));
+  if (subjectIsOwn) return undefined;
+  const lines = ownLines(mail);
+  if (lines === null || lines.join('\n').length > THANKS_MAX_CHARS) return undefined;
+  const sentences = lines
+    .flatMap((line) => line.split(/[.!]+(?:\s|$)|[,;]\s/))
+    .map((part) => part.replace(/[\s,;:!.…]+$/u, '').replace(/^[\s,;:]+/, ''))
+    .filter((part) => part !== '');
+  let thanks = 0;
+  for (const sentence of sentences) {
+    const folded = fold(sentence);
+    if (THANKS_SENTENCE.test(folded)) thanks += 1;
+    else if (FILLER.test(folded) || GREETING.test(folded) || SIGN_OFF.test(folded)) continue;
+    // the signature after the thanks: a name or a title in capitalised words ("Jean Dupont", "Service RH")
+    else if (thanks > 0 && NAME_LINE.test(sentence)) continue;
+    else return undefined;
+  }
+  return thanks > 0 ? 'Body: thanks only, nothing asked (recorded, no ticket)' : undefined;
+}
+
+/** One to four capitalised words (initials, hyphenated names, a service): a signature line. */
+const NAME_LINE = /^\p{Lu}[\p{L}'’-]*(?:[ -](?:\p{Lu}[\p{L}'’-]*|de|du|des|la|le|d'|l'))*$/u;

@@ -12,7 +12,16 @@ const KNOWN: readonly [RegExp, string][] = [
   ],
   [/^parser error: /, 'le message n’a pas pu être lu'],
   [/^database refused the content: /, 'la base de données a refusé son contenu'],
+  [/^too large: /, 'message trop volumineux pour être traité automatiquement'],
 ];
+
+/**
+ * The reason of a mail above `mailbox.maxMessageBytes`, refused before it is parsed:
+ * `too large: 31568154 bytes, above mailbox.maxMessageBytes (8388608)`.
+ */
+export function tooLargeReason(size: number, maxMessageBytes: number): string {
+  return `too large: ${size} bytes, above mailbox.maxMessageBytes (${maxMessageBytes})`;
+}
 
 /** `multipart without boundary` → `structure MIME invalide : … (multipart without boundary)`. */
 export function describeQuarantineReason(reason: string): string {

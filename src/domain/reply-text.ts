@@ -6,6 +6,7 @@
 import EmailReplyParser from 'email-reply-parser';
 import sanitizeHtml from 'sanitize-html';
 import { visibleHtml } from './visible-html.js';
+import { withoutTrailing } from './trailing-characters.js';
 
 /** The new text of a reply; see {@link extractNewText}. */
 export interface NewText {
@@ -35,8 +36,50 @@ export interface NewText {
  * anywhere, a confidentiality footer with what follows it. Line endings come out as `\n`, lines
  * without trailing spaces, at most one blank line in a row, no blank line at either end.
  * Commands are read from `core` (or from `text` when the body after them matters: `#repondre`).
+ * Only the first {@link NEW_TEXT_MAX_CHARS} characters of the text (ten times that of the HTML)
+ * are read; the new text of a longer mail ends with {@link CUT_MARK}.
  */
 export function extractNewText(mail: { readonly text: string; readonly html: string | null }): NewText {
+  const source = withinReadLimits(mail);
+  const result = readNewText(source);
+  if (!source.cut) return result;
+  return { text: withCutMark(result.text), core: withCutMark(result.core), quoted: result.quoted };
+}
+
+/**
+ * How much of a mail is read for its new text. What a person writes above the history is never
+ * this long; a longer body is a pasted log or a mail bomb, and reading all of it cost seconds and
+ * hundreds of MB (a 3 MB one-line body). The whole mail is kept with the message all the same.
+ */
+export const NEW_TEXT_MAX_CHARS = 100_000;
+/** HTML carries markup: it is read up to ten times the text limit. */
+const NEW_TEXT_MAX_HTML_CHARS = 10 * NEW_TEXT_MAX_CHARS;
+/** Ends the new text of a mail that was read only in part (staff read it in notifications). */
+export const CUT_MARK = '[…] (message tronqué ici : le texte complet est conservé avec le message reçu)';
+
+function withinReadLimits(mail: { readonly text: string; readonly html: string | null }): {
+  text: string;
+  html: string | null;
+  cut: boolean;
+} {
+  const text = cutAtLine(mail.text, NEW_TEXT_MAX_CHARS);
+  const html = mail.html === null ? null : mail.html.slice(0, NEW_TEXT_MAX_HTML_CHARS);
+  return { text, html, cut: text.length < mail.text.length || (html?.length ?? 0) < (mail.html?.length ?? 0) };
+}
+
+/** The first `max` characters, cut after the last line break in them when there is one. */
+function cutAtLine(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  const newline = head.lastIndexOf('\n');
+  return newline > max / 2 ? head.slice(0, newline) : head;
+}
+
+function withCutMark(text: string): string {
+  return text === '' ? text : `${text}\n\n${CUT_MARK}`;
+}
+
+function readNewText(mail: { readonly text: string; readonly html: string | null }): NewText {
   const plain = normaliseText(mail.text);
   // Only what a reader of the HTML sees (visible-html.ts): hidden elements and text are gone.
   const converted = mail.html !== null ? convertHtml(mail.html, { dropQuotes: true }) : null;
@@ -206,7 +249,8 @@ const HISTORY_START_CLASS = /^(?:x_)*(?:OutlookMessageHeader)$/i;
 // Elements that hold quoted history (or its attribution line): they go, what follows stays.
 const QUOTE_CLASS =
   /^(?:x_)*(?:gmail_quote|gmail_quote_container|yahoo_quoted|moz-cite-prefix|moz-forward-container|protonmail_quote|zmail_extra|ms-outlook-mobile-reference-message)$/i;
-const HEADER_OPENING = /^\s*\*?\s*(?:de|from|von|van|da|envoy[ée](?: le)?|sent|date|gesendet)\s*\*?\s*:/i;
+// `\s*(?:\*\s*)?` rather than `\s*\*?\s*`: two adjacent `\s*` split a long blank run in quadratically many ways.
+const HEADER_OPENING = /^\s*(?:\*\s*)?(?:de|from|von|van|da|envoy[ée](?: le)?|sent|date|gesendet)\s*(?:\*\s*)?:/i;
 
 /**
  * Text of an HTML body: `<br>` and block boundaries become line breaks, paragraphs (except
@@ -281,7 +325,7 @@ function markupToText(markup: string): string {
   let line = '';
   let preDepth = 0;
   const endLine = (): void => {
-    lines.push(line.replace(/ +$/, ''));
+    lines.push(withoutTrailing(line, ' '));
     line = '';
   };
   const breakLine = (): void => {
@@ -312,7 +356,7 @@ function markupToText(markup: string): string {
     if (tag === 'br') {
       endLine();
     } else if (tag === 'td' || tag === 'th') {
-      if (closing === '' && line !== '') line = `${line.replace(/ +$/, '')}\t`;
+      if (closing === '' && line !== '') line = `${withoutTrailing(line, ' ')}\t`;
     } else if (tag === 'li' && closing === '') {
       breakLine();
       line = '- ';
@@ -349,7 +393,7 @@ function normaliseText(text: string): string {
     .replace(/\r\n?/g, '\n')
     .replace(/\u200b|\u200c|\u200d|\u2060|\ufeff/g, '')
     .split('\n')
-    .map((line) => line.replace(/\s+$/, ''))
+    .map((line) => line.trimEnd())
     .join('\n');
 }
 
@@ -369,10 +413,10 @@ function fold(text: string): string {
 const QUOTE_LINE = /^\s*>/;
 // "-----Original Message-----", "-------- Message d'origine --------", "---------- Forwarded message ---------"…
 const HISTORY_SEPARATOR =
-  /^\s*[-_=*]{2,}\s*(?:original message|original e-?mail|message d'origine|message original|mail original|message transfere|mail transfere|message transmis|message reexpedie|forwarded message|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale|oprindelig besked)\s*(?:[-_=*]{2,}\s*)?:?\s*$/;
+  /^\s*[-_=*]{2,}\s*(?:original message|original e-?mail|message d'origine|message original|mail original|message transfere|mail transfere|message transmis|message reexpedie|forwarded message|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale|oprindelig besked)\s*(?:[-_=*]{2,}\s*)?(?::\s*)?$/;
 // Apple Mail's forward intro, and Lotus Notes' "----- Réacheminé par …/ORG le … -----".
 const FORWARD_INTRO =
-  /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$|^\s*-{3,}.*\b(?:reachemine par|forwarded by|transfere par|weitergeleitet von)\b/;
+  /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$|^\s*-{3}.*\b(?:reachemine par|forwarded by|transfere par|weitergeleitet von)\b/;
 const RULE_LINE = /^\s*(?:_{8,}|-{8,}|={8,})\s*$/;
 const TIME = /\b\d{1,2}\s?[:h]\s?\d{2}\b/;
 // "… a écrit :", "… a écrit le 23/11/2026 :", "… wrote:", and a few other languages' verbs.
@@ -422,7 +466,7 @@ const HEADER_NAMES = [...KEY_BY_NAME.keys()]
   .sort((a, b) => b.length - a.length)
   .map((name) => name.replace(/[-]/g, '\\-'));
 // "De : …", "*From:* …", "Envoyé le :…" — the key is matched on the folded line.
-const HEADER_LINE = new RegExp(`^\\s*\\*?\\s*(${HEADER_NAMES.join('|')})\\s*\\*?\\s*:\\s*\\*?\\s?(.*)$`);
+const HEADER_LINE = new RegExp(`^\\s*(?:\\*\\s*)?(${HEADER_NAMES.join('|')})\\s*(?:\\*\\s*)?:\\s*\\*?\\s?(.*)$`);
 // A second key on the same line ("À : abc@abc.be Objet : …"): capitalised, as clients write them.
 const INLINE_KEY = /\s(Objet|Subject|Sujet|Envoyé(?: le)?|Sent|Date|À|To|Cc|Betreff|An)\s?:\s/;
 
@@ -690,18 +734,27 @@ function isDisclaimerStart(paragraph: string): boolean {
   );
 }
 
+/** A footer paragraph is read up to this length: its opening sentences are what tells it. */
+const DISCLAIMER_MAX_CHARS = 2_000;
+const DISCLAIMER_MAX_LINES = 30;
+
 /** Drops eco footer lines, and a confidentiality footer with everything after it (never the first paragraph). */
 function withoutDisclaimers(lines: readonly string[]): string[] {
   const kept = lines.filter((line) => !ECO_FOOTER.test(fold(line.trim())));
+  // Where the paragraph of each line ends (the next blank line), computed once: every line under
+  // a rule line starts a paragraph, so scanning forward from each would be quadratic.
+  const paragraphEnds = new Array<number>(kept.length);
+  for (let index = kept.length - 1, end = kept.length; index >= 0; index -= 1) {
+    if (isBlank(kept[index]!)) end = index;
+    paragraphEnds[index] = end;
+  }
   let seenContent = false;
   for (let index = 0; index < kept.length; index += 1) {
     const line = kept[index]!;
     if (isBlank(line)) continue;
     const startsParagraph = index === 0 || isBlank(kept[index - 1]!) || /^[\s\-_=*]+$/.test(kept[index - 1]!);
     if (seenContent && startsParagraph) {
-      let paragraphEnd = index;
-      while (paragraphEnd < kept.length && !isBlank(kept[paragraphEnd]!)) paragraphEnd += 1;
-      if (isDisclaimerStart(kept.slice(index, paragraphEnd).join(' '))) {
+      if (isDisclaimerStart(paragraphStart(kept, index, paragraphEnds[index]!))) {
         // A rule line drawn above the footer goes with it.
         const cut = index > 0 && /^[\s\-_=*]{4,}$/.test(kept[index - 1]!) ? index - 1 : index;
         return kept.slice(0, cut);
@@ -710,6 +763,18 @@ function withoutDisclaimers(lines: readonly string[]): string[] {
     seenContent = true;
   }
   return kept;
+}
+
+/** The lines `from…end` joined by spaces, at most {@link DISCLAIMER_MAX_LINES} lines and {@link DISCLAIMER_MAX_CHARS} characters. */
+function paragraphStart(lines: readonly string[], from: number, end: number): string {
+  let text = '';
+  const last = Math.min(end, from + DISCLAIMER_MAX_LINES);
+  for (let index = from; index < last && text.length < DISCLAIMER_MAX_CHARS; index += 1)
+    text =
+      text === ''
+        ? lines[index]!.slice(0, DISCLAIMER_MAX_CHARS)
+        : `${text} ${lines[index]!.slice(0, DISCLAIMER_MAX_CHARS)}`;
+  return text.slice(0, DISCLAIMER_MAX_CHARS);
 }
 
 // "Cordialement,", "Bien à vous", "Best regards, Jean"…
@@ -742,7 +807,7 @@ function withoutSignature(lines: readonly string[]): string[] {
 function tidy(lines: readonly string[]): string[] {
   const out: string[] = [];
   for (const line of lines) {
-    const clean = line.replace(/\s+$/, '');
+    const clean = line.trimEnd();
     if (clean === '' && (out.length === 0 || out[out.length - 1] === '')) continue;
     out.push(clean);
   }

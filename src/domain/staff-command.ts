@@ -2,6 +2,8 @@
 // `#keyword arguments` lines at the top of the new text. Parsing only: who may run what, and
 // what a command does, are decided elsewhere.
 
+import { withoutTrailing } from './trailing-characters.js';
+
 export const COMMANDS = [
   'prendre',
   'assigner',
@@ -101,16 +103,7 @@ const COMMAND_BY_KEYWORD: ReadonlyMap<string, CommandName> = new Map(
  * Case, accents, hyphens and underscores are ignored; leading `#` and trailing `.:;,!` too.
  */
 export function commandKeyword(word: string): CommandName | null {
-  return (
-    COMMAND_BY_KEYWORD.get(
-      normaliseKeyword(
-        word
-          .trim()
-          .replace(/^#+/, '')
-          .replace(/[.:;,!?]+$/, ''),
-      ),
-    ) ?? null
-  );
+  return COMMAND_BY_KEYWORD.get(normaliseKeyword(withoutTrailing(word.trim().replace(/^#+/, ''), '.:;,!?'))) ?? null;
 }
 
 // `#` (one or more) then the keyword: a letter first, so `#1 priorité` is not a command.
@@ -130,7 +123,7 @@ function classifyLine(line: string): LineKind {
   const match = COMMAND_LINE.exec(line);
   if (match === null) return { kind: 'text' };
   const [, space, word, rest] = match as unknown as [string, string, string, string];
-  const keyword = word.replace(/[.;,!?]+$/, '');
+  const keyword = withoutTrailing(word, '.;,!?');
   const name = commandKeyword(keyword);
   if (name === null) return space === '' && keyword !== '' ? { kind: 'unknown', keyword } : { kind: 'text' };
   return { kind: 'command', name, args: rest.replace(/^\s*[:=]?\s*/, '').trim() };
@@ -153,7 +146,7 @@ export function parseCommandBlock(text: string): CommandBlock {
   while (index < lines.length && lines[index]!.trim() === '') index += 1;
   let bodyStart: string[] = [];
   for (; index < lines.length; index += 1) {
-    const line = lines[index]!.replace(/\s+$/, '');
+    const line = lines[index]!.trimEnd();
     const kind = classifyLine(line);
     if (kind.kind === 'text') break;
     if (kind.kind === 'unknown') {
@@ -176,7 +169,7 @@ function trimBlankLines(lines: readonly string[]): string[] {
   let end = lines.length;
   while (start < end && lines[start]!.trim() === '') start += 1;
   while (end > start && lines[end - 1]!.trim() === '') end -= 1;
-  return lines.slice(start, end).map((line) => line.replace(/\s+$/, ''));
+  return lines.slice(start, end).map((line) => line.trimEnd());
 }
 
 /** Optimal-string-alignment distance: insertions, deletions, substitutions, adjacent swaps. */
@@ -399,9 +392,11 @@ function pad(value: number): string {
 }
 
 const ADDRESS =
-  /[A-Za-z0-9._%+&=~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/;
+  // The look-behind starts a match only where an address can start: without it, a long run of
+  // address characters with no @ was scanned again from each of its positions (quadratic).
+  /(?<![A-Za-z0-9._%+&=~-])[A-Za-z0-9._%+&=~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/;
 
-const BRACKETED_ADDRESS = new RegExp(`[<[(]\\s*(?:mailto:)?\\s*(${ADDRESS.source})`);
+const BRACKETED_ADDRESS = new RegExp(`[<[(]\\s*(?:mailto:\\s*)?(${ADDRESS.source})`);
 
 /**
  * Name and address of a person as mail headers and staff write them: `Jean Dupont <jean@x.fr>`,
@@ -425,12 +420,7 @@ export function parseNameAddress(text: string): { name: string; address: string 
     const comment = /^\s*\((.*)\)\s*$/.exec(after);
     name = before.trim() !== '' ? before : comment !== null ? comment[1]! : '';
   }
-  name = unquote(
-    name
-      .trim()
-      .replace(/[,;:]+$/, '')
-      .trim(),
-  );
+  name = unquote(withoutTrailing(name.trim(), ',;:').trim());
   if (name.toLowerCase() === address) name = '';
   return { name, address };
 }

@@ -1,8 +1,12 @@
-// `reclam ingest FILE.eml…`: raw mails from files through the very same pipeline as the inbox.
+// `reclam ingest FILE…`: raw mails from files through the very same pipeline as the inbox. An
+// mbox file is split into its messages, each ingested on its own (as the inbox would see them).
+import { isMbox, splitMbox } from '../domain/mbox.js';
+import { messageHead } from '../domain/message-head.js';
 import type { Deps } from './deps.js';
 import type { StaffOutcome } from './handle-staff-mail.js';
 import { deliverOutbox } from './deliver-outbox.js';
-import { ingestMail, type IngestOutcome } from './ingest-mail.js';
+import { ingestMail, type IngestOutcome, type MailSource } from './ingest-mail.js';
+import { isOversize, quarantineOversize } from './quarantine-oversize.js';
 
 /** Text for the terminal and the process exit code. */
 export interface CommandOutput {
@@ -10,17 +14,38 @@ export interface CommandOutput {
   readonly exitCode: number;
 }
 
+/** A file to ingest: its bytes, or a reader called when its turn comes (one file in memory at a time). */
+export type IngestFile =
+  | { readonly name: string; readonly raw: Uint8Array }
+  | { readonly name: string; readonly read: () => Promise<Uint8Array> };
+
+/**
+ * Ingests files one after the other, in order. A file that starts with an mbox `From ` line is
+ * split into its messages (see `splitMbox`), named `FILE#1`, `FILE#2`… in the output and in each
+ * message's `source`; anything else is one raw mail. A mail above `mailbox.maxMessageBytes` is
+ * quarantined from its header block without being parsed (the file keeps the whole mail). Exit
+ * code 1 when a mail was quarantined.
+ */
 export async function ingestFiles(
   deps: Deps,
-  files: readonly { name: string; raw: Uint8Array }[],
+  files: readonly IngestFile[],
   options: { deliver: boolean },
 ): Promise<CommandOutput> {
   const lines: string[] = [];
   let failed = 0;
   for (const file of files) {
-    const outcome = await ingestMail(deps, file.raw, { kind: 'file', name: file.name });
-    if (outcome.outcome === 'quarantined') failed++;
-    lines.push(`${file.name}: ${describeOutcome(outcome)}`);
+    const bytes = 'raw' in file ? file.raw : await file.read();
+    const mails = mailsOf(file.name, bytes);
+    if (mails.length > 1) lines.push(`${file.name}: mbox file, ${mails.length} messages`);
+    for (const mail of mails) {
+      const source: MailSource = { kind: 'file', name: mail.name };
+      // Above mailbox.maxMessageBytes a mail is not parsed: its headers are quarantined, the file stays.
+      const outcome = isOversize(deps.config, mail.raw.byteLength)
+        ? await quarantineOversize(deps, { head: messageHead(mail.raw), size: mail.raw.byteLength, source })
+        : await ingestMail(deps, mail.raw, source);
+      if (outcome.outcome === 'quarantined') failed++;
+      lines.push(`${mail.name}: ${describeOutcome(outcome)}`);
+    }
   }
   if (options.deliver) {
     const report = await deliverOutbox(deps);
@@ -29,6 +54,14 @@ export async function ingestFiles(
     lines.push('outbox: queued mails are sent by the running daemon');
   }
   return { output: `${lines.join('\n')}\n`, exitCode: failed > 0 ? 1 : 0 };
+}
+
+/** The mails of a file: the messages of an mbox (`name#1`… when there are several), else the file itself. */
+function mailsOf(name: string, bytes: Uint8Array): { name: string; raw: Uint8Array }[] {
+  const messages = isMbox(bytes) ? splitMbox(bytes) : [];
+  if (messages.length === 0) return [{ name, raw: bytes }];
+  if (messages.length === 1) return [{ name, raw: messages[0]! }];
+  return messages.map((raw, index) => ({ name: `${name}#${index + 1}`, raw }));
 }
 
 export function describeOutcome(outcome: IngestOutcome): string {

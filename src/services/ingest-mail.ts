@@ -313,7 +313,8 @@ async function writeReady(tx: Db, deps: IngestDeps, ready: readonly Ready[], now
 
   for (const r of ready) {
     const { action } = r;
-    const messageId = r.parsed.ok ? r.parsed.mail.messageId : '';
+    // The row's Message-ID: a reused one is stored under its variant.
+    const messageId = storedOf(action)?.messageId ?? (r.parsed.ok ? r.parsed.mail.messageId : '');
     switch (action.kind) {
       case 'duplicate':
         deps.log.info(

@@ -4,9 +4,12 @@
 // the next full sweep finds it already recorded and just moves it.
 import { recordEvent } from '../db/events.js';
 import { readCheckpoint } from '../db/mailbox-checkpoints.js';
-import type { MailboxSession } from '../ports.js';
+import { messageHead } from '../domain/message-head.js';
+import type { FetchedMail, MailboxSession } from '../ports.js';
 import type { Deps } from './deps.js';
 import { ingestMails, type IngestOutcome } from './ingest-mail.js';
+import type { MailSource } from '../domain/inbound-plan.js';
+import { isOversize, quarantineOversize } from './quarantine-oversize.js';
 
 export interface SweepReport {
   readonly seen: number;
@@ -70,19 +73,30 @@ export async function sweepMailbox(
     next.catch(() => undefined);
     const toProcessed: number[] = [];
     const toQuarantine: number[] = [];
-    const results = await ingestMails(
-      deps,
-      batch.map((fetched) => ({
-        raw: fetched.raw,
-        source: {
-          kind: 'imap',
-          mailbox: session.inbox,
-          uidValidity: session.uidValidity,
-          uid: fetched.uid,
-          internalDate: fetched.internalDate,
-        },
-      })),
-    );
+    const sourceOf = (fetched: FetchedMail): MailSource => ({
+      kind: 'imap',
+      mailbox: session.inbox,
+      uidValidity: session.uidValidity,
+      uid: fetched.uid,
+      internalDate: fetched.internalDate,
+    });
+    const results: IngestOutcome[] = [];
+    for (const part of parts(deps.config, batch)) {
+      if (part.oversize) {
+        const { mail } = part;
+        const head = mail.headersOnly ? mail.raw : messageHead(mail.raw);
+        results.push(
+          await quarantineOversize(deps, { head, size: mail.size ?? mail.raw.byteLength, source: sourceOf(mail) }),
+        );
+      } else {
+        results.push(
+          ...(await ingestMails(
+            deps,
+            part.mails.map((mail) => ({ raw: mail.raw, source: sourceOf(mail) })),
+          )),
+        );
+      }
+    }
     results.forEach((outcome, k) => {
       outcomes[outcome.outcome]++;
       seen++;
@@ -95,4 +109,37 @@ export async function sweepMailbox(
   await next.catch(() => undefined);
   if (seen > 0) deps.log.info({ seen, ...outcomes }, 'inbox swept');
   return { seen, outcomes, resynced };
+}
+
+type Part =
+  | { readonly oversize: true; readonly mail: FetchedMail }
+  | { readonly oversize: false; readonly mails: FetchedMail[] };
+
+/**
+ * A fetched batch in mailbox order, cut into what goes through `ingestBatch` together and the
+ * mails above `mailbox.maxMessageBytes` (fetched headers only, or found larger here), each alone.
+ * A group also holds at most `maxMessageBytes` of mail in all: its rows are written in one
+ * statement, whose memory grows with the bytes in it, so a group costs what one mail may.
+ */
+function parts(config: SweepDeps['config'], batch: readonly FetchedMail[]): Part[] {
+  const out: Part[] = [];
+  let group: FetchedMail[] = [];
+  let bytes = 0;
+  const flush = (): void => {
+    if (group.length > 0) out.push({ oversize: false, mails: group });
+    group = [];
+    bytes = 0;
+  };
+  for (const mail of batch) {
+    if (mail.headersOnly || isOversize(config, mail.size ?? mail.raw.byteLength)) {
+      flush();
+      out.push({ oversize: true, mail });
+      continue;
+    }
+    if (bytes + mail.raw.byteLength > config.mailbox.maxMessageBytes) flush();
+    group.push(mail);
+    bytes += mail.raw.byteLength;
+  }
+  flush();
+  return out;
 }

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseMail, type ParseResult } from '../../src/adapters/mail-parser.js';
+import { createMailParser, parseMail, type ParseResult } from '../../src/adapters/mail-parser.js';
 import type { InboundMail } from '../../src/domain/inbound-mail.js';
 import { corpusFiles, corpusRoot, loadEml, readCorpusFile, splitMbox } from '../fixtures/load-eml.js';
 
@@ -417,3 +417,189 @@ if (root === undefined) {
     });
   });
 }
+
+describe('parseMail on large mails', () => {
+  const head = (type: string) =>
+    `From: jean@exemple.fr\r\nSubject: grand\r\nMessage-ID: <grand@exemple.fr>\r\nMIME-Version: 1.0\r\nContent-Type: ${type}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`;
+
+  it('keeps a 3 MB HTML-only body whole and converts the text of its first 1 000 000 characters', async () => {
+    const paragraph = '<p>Le médecin du travail ne répond pas à nos relances.</p>\r\n';
+    const html = `<p>Début du message</p>\r\n${paragraph.repeat(Math.ceil(3_000_000 / paragraph.length))}<p>FIN</p>`;
+    const result = await parseMail(Buffer.from(head('text/html; charset=utf-8') + html));
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.html === html.replace(/\r\n/g, '\n')).toBe(true);
+    expect(result.mail.text.startsWith('Début du message')).toBe(true);
+    expect(result.mail.text).toContain('Le médecin du travail ne répond pas à nos relances.');
+    expect(result.mail.text).not.toContain('FIN');
+    expect(result.mail.text.length).toBeLessThan(1_000_000);
+  });
+
+  it('reads a 20 MB attachment exactly (the source is handed to the parser in pieces)', async () => {
+    const content = Buffer.alloc(20 * 1024 * 1024, 'reclam-');
+    const raw = Buffer.from(
+      `${head('multipart/mixed; boundary="b"')}--b\r\nContent-Type: text/plain\r\n\r\nVoir la pièce jointe.\r\n--b\r\n` +
+        `Content-Type: application/pdf; name="a.pdf"\r\nContent-Transfer-Encoding: base64\r\n\r\n` +
+        `${content.toString('base64').replace(/.{76}/g, '$&\r\n')}\r\n--b--\r\n`,
+    );
+    const result = await parseMail(raw);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.text).toBe('Voir la pièce jointe.');
+    expect(result.mail.attachments).toHaveLength(1);
+    expect(Buffer.from(result.mail.attachments[0]!.content).equals(content)).toBe(true);
+    expect(result.mail.attachments[0]!.sha256).toBe(sha256(content));
+  });
+});
+
+describe('createMailParser: the size cap (mailbox.maxMessageBytes)', () => {
+  const big = (bytes: number) =>
+    Buffer.from(
+      `From: Jean Dupont <jean@exemple.fr>\r\nSubject: =?utf-8?Q?Pi=C3=A8ce_jointe?=\r\nMessage-ID: <big@exemple.fr>\r\n\r\n${'x'.repeat(bytes)}\r\n`,
+    );
+
+  it('refuses a larger mail before parsing it, with sender and subject from its header block', async () => {
+    const result = await createMailParser({ maxMessageBytes: 65_536 })(big(100_000));
+    expect(result).toEqual({
+      ok: false,
+      reason: `too large: ${big(100_000).length} bytes, above mailbox.maxMessageBytes (65536)`,
+      preview: { from: 'Jean Dupont <jean@exemple.fr>', subject: 'Pièce jointe' },
+    });
+  });
+
+  it('parses a mail at the cap as usual', async () => {
+    const raw = big(1_000);
+    const result = await createMailParser({ maxMessageBytes: raw.length })(raw);
+    expect(result.ok && result.mail.subject).toBe('Pièce jointe');
+  });
+});
+
+describe('parseMail: text parts without a declared charset', () => {
+  const russian = 'Здравствуйте! Врач не пришёл на приём, и никто нам не позвонил. Это недопустимо.';
+  const french = 'Bonjour, le médecin n’est pas venu – très déçu ; 1 250 € de cotisation pour ça.';
+  const mail = (contentType: string | null, body: Buffer, cte = '8bit'): Buffer =>
+    Buffer.concat([
+      Buffer.from(
+        `From: a@exemple.fr\r\nSubject: x\r\nMIME-Version: 1.0\r\n${contentType === null ? '' : `Content-Type: ${contentType}\r\n`}Content-Transfer-Encoding: ${cte}\r\n\r\n`,
+      ),
+      body,
+    ]);
+  const textOf = async (raw: Buffer): Promise<string> => {
+    const result = await parseMail(raw);
+    if (!result.ok) throw new Error(result.reason);
+    return result.mail.text.trim();
+  };
+  const encode = (text: string, label: string): Buffer => {
+    // test-side encoders: TextDecoder cannot encode, so map through a decoded byte table
+    const decoder = new TextDecoder(label);
+    const table = new Map<string, number>();
+    for (let byte = 0; byte < 256; byte++) table.set(decoder.decode(Uint8Array.of(byte)), byte);
+    // Node's windows-1252 decoder drops 0x80–0x9F: the ones used here
+    if (label === 'windows-1252')
+      for (const [char, byte] of [
+        ['€', 0x80],
+        ['’', 0x92],
+        ['–', 0x96],
+      ] as const)
+        table.set(char, byte);
+    return Buffer.from([...text].map((char) => table.get(char) ?? 0x3f));
+  };
+
+  it('detects KOI8-R and windows-1251 (it was a row of U+FFFD)', async () => {
+    expect(await textOf(mail('text/plain', encode(russian, 'koi8-r')))).toBe(russian);
+    expect(await textOf(mail(null, encode(russian, 'windows-1251')))).toBe(russian);
+    // quoted-printable too: the charset is decided on the decoded bytes
+    const qp = [...encode(russian, 'koi8-r')]
+      .map((b) =>
+        b < 0x80 && b !== 0x3d ? String.fromCharCode(b) : `=${b.toString(16).toUpperCase().padStart(2, '0')}`,
+      )
+      .join('');
+    expect(await textOf(mail('text/plain', Buffer.from(qp), 'quoted-printable'))).toBe(russian);
+  });
+
+  it('reads undeclared 8-bit French as windows-1252, and UTF-8 as UTF-8 (even with a broken byte)', async () => {
+    expect(await textOf(mail('text/plain', encode(french, 'windows-1252')))).toBe(french);
+    expect(await textOf(mail('text/plain; format=flowed', encode(french, 'windows-1252')))).toBe(french);
+    expect(await textOf(mail('text/plain', Buffer.from(french)))).toBe(french);
+    const broken = Buffer.concat([Buffer.from(french), Buffer.from([0xe9]), Buffer.from(' fin')]);
+    expect(await textOf(mail('text/plain', broken))).toBe(`${french}\ufffd fin`);
+    // a short French word chardet cannot place stays windows-1252
+    expect(await textOf(mail('text/plain', encode('Déçu.', 'windows-1252')))).toBe('Déçu.');
+  });
+
+  it('treats charset=us-ascii on 8-bit bytes as undeclared, and keeps a declared charset', async () => {
+    expect(await textOf(mail('text/plain; charset=us-ascii', encode(russian, 'koi8-r')))).toBe(russian);
+    expect(await textOf(mail('text/plain; charset=iso-8859-5', encode(russian, 'iso-8859-5')))).toBe(russian);
+    // declared windows-1252 wins over what a detector would say of these bytes
+    expect(await textOf(mail('text/plain; charset=windows-1252', encode(russian, 'koi8-r')))).not.toBe(russian);
+  });
+
+  it("uses an HTML part's <meta charset>, and detects inside a multipart mail", async () => {
+    const html = Buffer.concat([
+      Buffer.from('<html><head><meta charset="koi8-r"></head><body><p>'),
+      encode(russian, 'koi8-r'),
+      Buffer.from('</p></body></html>'),
+    ]);
+    const htmlMail = await parseMail(mail('text/html', html));
+    expect(htmlMail.ok && htmlMail.mail.html).toContain(russian);
+    const multipart = Buffer.concat([
+      Buffer.from('--b\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'),
+      encode(russian, 'koi8-r'),
+      Buffer.from('\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\n'),
+      encode(russian, 'koi8-r'),
+      Buffer.from('\r\n--b--\r\n'),
+    ]);
+    const result = await parseMail(mail('multipart/mixed; boundary="b"', multipart));
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.text.trim()).toBe(russian);
+    // an attachment's bytes are never re-encoded
+    expect(Buffer.from(result.mail.attachments[0]!.content).equals(encode(russian, 'koi8-r'))).toBe(true);
+  });
+
+  it.skipIf(corpusRoot() === undefined)(
+    'reads the corpus mails that declare no charset (or a wrong us-ascii)',
+    async () => {
+      const root = corpusRoot()!;
+      const text = async (relative: string): Promise<string> => {
+        const result = await parseMail(readCorpusFile(root, relative));
+        if (!result.ok) throw new Error(result.reason);
+        return result.mail.text;
+      };
+      expect((await text('encodings/rt/russian-subject-no-content-type')).trim()).toBe('ТЕСТ');
+      expect(
+        (await text('malformed/django-mailbox/message_with_invalid_content_for_declared_encoding.eml')).trim(),
+      ).toBe('Это сообщение имеет неправильную кодировка.');
+    },
+  );
+});
+
+describe('parseMail: identifiers and part headers from hostile mail', () => {
+  const base = (headers: string, body = 'Bonjour\r\n') =>
+    Buffer.from(`From: a@exemple.fr\r\nSubject: x\r\n${headers}\r\n${body}`);
+
+  it('drops a Message-ID longer than a header line may be, and keeps the first and last 49 References', async () => {
+    const raw = base(
+      `Message-ID: <${'x'.repeat(2_000)}@exemple.fr>\r\nIn-Reply-To: <a@x> <${'y'.repeat(1_000)}@x>\r\nReferences: ${Array.from({ length: 500 }, (_, i) => `<r${i}@x>`).join(' ')}\r\n`,
+    );
+    const result = await parseMail(raw);
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.mail.hasOwnMessageId).toBe(false);
+    expect(result.mail.messageId).toBe(`sha256-${sha256(raw)}@reclam.invalid`);
+    expect(result.mail.inReplyTo).toEqual(['a@x']);
+    expect(result.mail.references).toEqual(['r0@x', ...Array.from({ length: 49 }, (_, i) => `r${451 + i}@x`)]);
+  });
+
+  it('never throws on a part with an empty Content-Type, and lets no NUL through a part header', async () => {
+    const multipart = (partType: string) =>
+      base(
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="b"\r\n',
+        `--b\r\nContent-Type: text/plain\r\n\r\nVoir.\r\n--b\r\nContent-Type: ${partType}\r\nContent-Disposition: attachment; filename="a.pdf"\r\n\r\nDATA\r\n--b--\r\n`,
+      );
+    for (const [type, expected] of [
+      ['', 'application/octet-stream'],
+      [';', 'application/octet-stream'],
+      ['application/p\u0000df', 'application/p\ufffddf'],
+    ] as const) {
+      const result = await parseMail(multipart(type));
+      expect(result.ok && result.mail.attachments.map((a) => a.contentType), JSON.stringify(type)).toEqual([expected]);
+    }
+  });
+});

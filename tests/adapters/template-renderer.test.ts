@@ -1,6 +1,6 @@
 // The mail templates: wording (snapshots), escaping of complainant text, confidentiality of
 // medical complaints, per-organisation overrides, and failure on a field the data lacks.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -244,6 +244,61 @@ describe('pilot-alert', () => {
     expect(mail.html).toContain('dans la quarantaine de reclam');
   });
 
+  it('reports a mail too large to be processed, kept whole in the quarantine folder', () => {
+    const mail = renderer.render('pilot-alert', {
+      organisation,
+      alert: 'oversize',
+      details: {
+        from: 'Jean Martin <jean.martin@exemple.fr>',
+        subject: 'Dossier complet',
+        receivedAt: 'jeudi 3 décembre 2026 à 14 h 05',
+        size: '30,1 Mo',
+        limit: '8,0 Mo',
+        folder: 'Quarantaine',
+        file: undefined,
+      },
+    });
+    expect(plain(mail)).toMatchInlineSnapshot(`
+      "Subject: [reclam] Message trop volumineux mis en quarantaine
+
+      Bonjour,
+
+      Un message reçu sur l’adresse des réclamations dépasse la taille que reclam traite automatiquement. Il n’a pas été lu, mais il a été mis de côté, sans être perdu.
+
+      Reçu le : jeudi 3 décembre 2026 à 14 h 05
+      Expéditeur : Jean Martin <jean.martin@exemple.fr>
+      Objet : Dossier complet
+      Taille : 30,1 Mo (limite : 8,0 Mo, réglage mailbox.maxMessageBytes)
+
+      Ce qui a été conservé : le message entier, intact, dans le dossier « Quarantaine » de la boîte des réclamations ; ses en-têtes dans la quarantaine de reclam. Aucune réclamation n’a été enregistrée et aucun accusé de réception n’a été envoyé.
+
+      À faire : lisez le message. S’il s’agit d’une réclamation, enregistrez-la en transférant son texte à l’adresse des réclamations sans les pièces jointes trop lourdes, ou demandez à l’administrateur de relever la limite et de réimporter le message avec « reclam ingest ».
+
+      -- 
+      Message envoyé automatiquement par reclam, l’outil de suivi des réclamations de SPST Santé au Travail de l’Essonne.
+      "
+    `);
+    expect(mail.html).toContain(
+      '<code style="font-family:Consolas, Menlo, \'Courier New\', monospace; font-size:14px;">mailbox.maxMessageBytes</code>',
+    );
+  });
+
+  it('reports a mail too large to be processed, fed from a file', () => {
+    const mail = renderer.render('pilot-alert', {
+      organisation,
+      alert: 'oversize',
+      details: {
+        receivedAt: 'jeudi 3 décembre 2026 à 14 h 05',
+        size: '30,1 Mo',
+        limit: '8,0 Mo',
+        folder: undefined,
+        file: 'export.mbox#2',
+      },
+    });
+    expect(mail.text).toContain('le message entier dans le fichier importé « export.mbox#2 »');
+    expect(mail.html).toContain('fichier importé «&nbsp;export.mbox#2&nbsp;»');
+  });
+
   it('reports a permanent delivery failure with the ticket reference', () => {
     const mail = renderer.render('pilot-alert', {
       organisation,
@@ -376,5 +431,34 @@ describe('renderer', () => {
     expect(cached.render('ack', ackData).subject).toBe('Première version REC-2026-0042');
     writeFileSync(join(dir, 'ack.subject.hbs'), 'Seconde version {{reference}}');
     expect(cached.render('ack', ackData).subject).toBe('Première version REC-2026-0042');
+  });
+});
+
+describe('subjects quoted in mail bodies', () => {
+  it('are shortened wherever a template quotes one (a 140 KB subject made a 299 KB acknowledgement)', () => {
+    const files = readdirSync(TEMPLATES_DIR).filter((f) => /\.(?:text|html)\.hbs$/.test(f));
+    const quoted: string[] = [];
+    for (const file of files) {
+      const source = readFileSync(join(TEMPLATES_DIR, file), 'utf8');
+      // every use of a subject that is not a mere test (#if, filled) must go through shorten
+      for (const match of source.matchAll(
+        /(?:\{\{|\()([^{}()]*\b(?:originalSubject|view\.subject|details\.subject)\b[^{}()]*)/g,
+      )) {
+        const expression = match[1]!.trim();
+        if (/^(?:#if|filled|\/if)\b/.test(expression)) continue;
+        quoted.push(`${file}: ${expression}`);
+      }
+    }
+    expect(quoted.length).toBeGreaterThan(15);
+    for (const use of quoted) expect(use).toMatch(/: shorten (?:originalSubject|view\.subject|details\.subject) 200$/);
+  });
+
+  it('keeps an acknowledgement small whatever the subject', () => {
+    const subject = 'Plainte '.repeat(18_000);
+    const mail = renderer.render('ack', { ...ackData, originalSubject: subject });
+    expect(mail.text.length).toBeLessThan(3_000);
+    expect(mail.html.length).toBeLessThan(8_000);
+    expect(mail.text).toContain('(objet : « Plainte Plainte');
+    expect(mail.text).toContain('Plainte… »)');
   });
 });

@@ -249,6 +249,14 @@ describe('loadConfig errors', () => {
     expect(problemsOf(text).problems[0]).toMatch(/^levels\[0\]\.ackWithin: must be a duration/);
   });
 
+  it('rejects a mailbox.maxMessageBytes below 64 KiB, and defaults it to 8 MiB', () => {
+    const text = minimalWith((d) => {
+      d.mailbox.maxMessageBytes = 1000;
+    });
+    expect(problemsOf(text).problems).toEqual(['mailbox.maxMessageBytes: must be at least 65536 (64 KiB)']);
+    expect(loadExample('minimal.yaml').mailbox.maxMessageBytes).toBe(8 * 1024 * 1024);
+  });
+
   it('rejects a defaultLevel that is not defined', () => {
     const text = minimalWith((d) => {
       d.defaultLevel = 2;

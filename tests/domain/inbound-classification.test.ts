@@ -361,6 +361,142 @@ describe('classifyInbound: threading', () => {
   });
 });
 
+describe('classifyInbound: notifications marked only by a vendor header', () => {
+  it.each([
+    ['X-JIRA-FingerPrint', '978a1eb52201518931e77cb5725717ff', 'X-JIRA-FingerPrint header (Jira notification)'],
+    ['X-GitHub-Reason', 'mention', 'X-GitHub-Reason header (GitHub notification)'],
+    ['X-GitLab-Project', 'reclam', 'X-GitLab-Project header (GitLab notification)'],
+    ['X-GitLab-NotificationReason', 'assigned', 'X-GitLab-NotificationReason header (GitLab notification)'],
+    ['X-Bugzilla-Reason', 'AssignedTo', 'X-Bugzilla-Reason header (Bugzilla notification)'],
+    ['X-Bugzilla-Type', 'changed', 'X-Bugzilla-Type header (Bugzilla notification)'],
+    ['X-Redmine-Host', 'redmine.exemple.fr', 'X-Redmine-Host header (Redmine notification)'],
+    ['X-Jenkins-Job', 'build-nightly', 'X-Jenkins-Job header (Jenkins notification)'],
+    ['X-Cron-Env', '<SHELL=/bin/sh>', 'X-Cron-Env header (cron job output)'],
+  ])('%s marks an automatic mail', (name, value, reason) => {
+    expect(classify(variant(fixture('windows-1252-complaint.eml'), { [name]: value }))).toEqual({
+      kind: 'auto-reply',
+      reason,
+    });
+  });
+
+  it.each([
+    ['X-Mailgun-Sid', 'WyJlYjg3MCJd'],
+    ['X-Mailgun-Tag', 'contact-form'],
+    ['X-MC-Unique', 'abc-123'],
+    ['X-MC-User', 'a1b2c3'],
+    ['Feedback-ID', '1.eu-west-3.abc:AmazonSES'],
+  ])("%s alone does not: people's mail carries it too", (name, value) => {
+    expect(classify(variant(fixture('windows-1252-complaint.eml'), { [name]: value })).kind).toBe('new');
+  });
+});
+
+/** The windows-1252 complaint with another body (and subject, and threading). */
+function withBody(text: string, fields: Partial<InboundMail> = {}): InboundMail {
+  return { ...fixture('windows-1252-complaint.eml'), text, html: null, ...fields };
+}
+
+describe('classifyInbound: out-of-office bodies without any header', () => {
+  const OUT_OF_OFFICE: readonly string[] = [
+    "Bonjour,\n\nJe suis absente du bureau jusqu'au lundi 12 mars inclus. Pour toute urgence, merci de contacter Marie Durand au 01 23 45 67 89.\n\nCordialement,\nSophie Martin",
+    'Je suis actuellement en congés et serai de retour le 3 avril. Votre message sera traité à mon retour.',
+    "Bonjour, je suis en déplacement du 5 au 9 juin avec un accès limité à ma messagerie. En cas d'urgence, vous pouvez joindre le standard.",
+    'Madame, Monsieur,\nje serai absent du 24/12 au 02/01. Je prendrai connaissance de votre message dès mon retour.',
+    "Ceci est une réponse automatique. Je suis absent jusqu'au 15 juillet.",
+    "Message d'absence : je suis en formation aujourd'hui.",
+    'Je suis absent(e) jusqu’au 3 mai. Les messages reçus pendant mon absence ne seront pas lus ; merci de renvoyer votre demande à accueil@exemple.fr.',
+    'Hello,\n\nI am out of the office until Monday 12 March with limited access to email. For urgent matters please contact support@example.com.',
+    "I'm currently on annual leave, returning on 3 April. I will respond to your email upon my return.",
+    'Thank you for your email. I am away from the office until 10 June and will reply when I return.',
+    'This is an automatic reply: I will be out of office from 1 to 15 August.',
+    'Bonjour,\n\nJe suis absente jusqu’au 20 août.\nPour toute demande, vous pouvez contacter le secrétariat.\n\n> Le 3 août 2026, reclamation@spst.fr a écrit :\n> Accusé de réception',
+  ];
+  const NOT_OUT_OF_OFFICE: readonly string[] = [
+    "Bonjour, je suis absent de mon poste depuis que le médecin m'a déclaré inapte le 3 mars. Merci de me rappeler.",
+    "Je suis en arrêt maladie jusqu'au 15 mars et le médecin du travail refuse la visite de pré-reprise. Vous pouvez contacter mon employeur.",
+    'Je serai absente du 3 au 10 mars : pouvez-vous décaler la visite médicale prévue le 5 ? Merci de me rappeler à mon retour.',
+    'Je serai en congés du 1er au 15 août, pour toute urgence contactez ma collègue. Merci de reporter la visite de mon salarié.',
+    "Le médecin était absent jusqu'au dernier moment et personne ne nous a prévenus. Pour toute urgence, on nous dit d'appeler le standard, qui ne répond jamais.",
+    'Merci de me rappeler au 06 12 34 56 78, je suis absent du bureau le matin.',
+    "Bonjour,\nnous avons attendu une heure. Je suis absente jusqu'au 20 mars mais je tiens à ce que cette réclamation soit traitée : le médecin n'est jamais venu, nos salariés sont repartis sans visite, c'est la troisième fois, et personne ne nous a prévenus. Vous pouvez contacter notre directeur pour les détails. " +
+      'Nous attendons une réponse écrite. '.repeat(30),
+    'I am out of the office until Monday: could you move my appointment to next week? Please contact me when you can.',
+    "Je suis en congés depuis hier et j'apprends que la visite de mon salarié a été annulée sans prévenir.",
+  ];
+
+  it.each(OUT_OF_OFFICE)('recognises %j', (text) => {
+    expect(classify(withBody(text, { subject: 'Votre réclamation' }))).toMatchObject({ kind: 'auto-reply' });
+    // threaded onto our acknowledgement, it still is no follow-up
+    expect(classify(withBody(text, { inReplyTo: [OUR_ACK] })).kind).toBe('auto-reply');
+  });
+
+  it.each(NOT_OUT_OF_OFFICE)('leaves %j alone', (text) => {
+    expect(classify(withBody(text)).kind).toBe('new');
+  });
+});
+
+describe('classifyInbound: thanks-only bodies', () => {
+  const THANKS: readonly [string, string][] = [
+    ['Merci', ''],
+    ['Merci beaucoup !', 'Re: [REC-2026-0099] Accusé de réception de votre réclamation'],
+    ['Bonjour,\n\nMerci pour votre réponse.\n\nCordialement,\nJean Dupont', 'RE: Votre réclamation'],
+    ['Merci beaucoup pour votre retour rapide. Bonne journée.', 'Re: Réponse à votre réclamation'],
+    ['Un grand merci pour votre aide !\nJ. Dupont', 'Merci'],
+    ['Bien reçu, merci.', 'TR: Accusé de réception'],
+    ['Je vous remercie pour votre réponse.\nBien à vous,\nMarie-Claire Lefèvre\nService RH', 'Re: Réponse'],
+    ['Thank you very much for your help!\nBest regards,\nJohn', 'Re: Your complaint'],
+    ['Thanks!', ''],
+    [
+      'Merci de votre réponse rapide.\n\n> Le 3 mars 2026, reclamation@spst.fr a écrit :\n> Nous avons bien reçu…',
+      'Re: Accusé',
+    ],
+  ];
+  const NOT_THANKS: readonly [string, string][] = [
+    ['Merci de me rappeler au 06 12 34 56 78.', ''],
+    ['Merci de me rappeler', 'Re: Accusé de réception'],
+    ['Merci d’avance.', ''],
+    ["Bonjour,\nle médecin n'est pas venu et nos salariés sont repartis sans visite.\nMerci d'avance.", ''],
+    ['Merci pour votre réponse, mais le problème persiste.', 'Re: Réponse'],
+    ['Merci pour votre réponse. Pouvez-vous me préciser la date ?', 'Re: Réponse'],
+    ['Merci pour votre réponse. Toujours rien reçu', 'Re: Réponse'],
+    ['Merci beaucoup pour rien.', 'Re: Réponse'],
+    ['Merci.', 'Facture de cotisation erronée'],
+    ['Je vous remercie de bien vouloir me rappeler.', ''],
+    ['Thanks, but nothing has changed.', 'Re: Your complaint'],
+  ];
+
+  it.each(THANKS)('records %j (subject %j) without a ticket', (text, subject) => {
+    expect(classify(withBody(text, { subject }))).toEqual({
+      kind: 'auto-reply',
+      reason: 'Body: thanks only, nothing asked (recorded, no ticket)',
+    });
+  });
+
+  it.each(NOT_THANKS)('leaves %j (subject %j) a complaint', (text, subject) => {
+    expect(classify(withBody(text, { subject })).kind).toBe('new');
+  });
+
+  it('keeps a thanks that follows up on a ticket with it, and a thanks with an attachment a complaint', () => {
+    expect(classify(withBody('Merci beaucoup !', { subject: 'Re: Accusé', inReplyTo: [OUR_ACK] }))).toEqual({
+      kind: 'follow-up',
+      ticketReference: 'REC-2026-0042',
+      via: 'message-id',
+    });
+    const participant = fixture('tag-from-participant.eml');
+    expect(classify({ ...participant, text: 'Merci !', html: null }).kind).toBe('follow-up');
+    const complaint = fixture('windows-1252-complaint.eml');
+    expect(
+      classify({
+        ...complaint,
+        subject: '',
+        text: 'Merci',
+        attachments: [
+          { filename: 'a.pdf', contentType: 'application/pdf', size: 1, sha256: '0', content: new Uint8Array(1) },
+        ],
+      }).kind,
+    ).toBe('new');
+  });
+});
+
 describe('helpers', () => {
   it('referencedMessageIds: In-Reply-To then References, each once, without brackets', () => {
     const mail = {
@@ -381,6 +517,13 @@ describe('helpers', () => {
     expect(subjectTicketReferences('[REC-2026-042] REC-2026-0042 [ABC-2026-0042] [REC-26-0042]', 'REC')).toEqual([]);
     expect(subjectTicketReferences('[A.B-2026-0001]', 'A.B')).toEqual(['A.B-2026-0001']);
     expect(subjectTicketReferences('[AXB-2026-0001]', 'A.B')).toEqual([]);
+  });
+
+  it('subjectTicketReferences: the first 10 tags only, even from a subject of 60 000 (it took minutes)', () => {
+    const subject = Array.from({ length: 60_000 }, (_, i) => `[REC-2026-${String(i).padStart(5, '0')}]`).join(' ');
+    expect(subjectTicketReferences(subject, 'REC')).toEqual(
+      Array.from({ length: 10 }, (_, i) => `REC-2026-${String(i).padStart(5, '0')}`),
+    );
   });
 
   it('isOwnMessageId: <something>@<our domain>', () => {
@@ -414,12 +557,7 @@ const notMail = (relative: string): boolean =>
   /\/(?:crisp-email-reply-parser|email_reply_trimmer|willdurand-EmailReplyParser)\//.test(relative);
 
 /** auto-replies/ files that are not classified auto-reply or bounce, and why that is accepted. */
-const AUTO_REPLY_EXCEPTIONS: Readonly<Record<string, { kind: Classification['kind']; why: string }>> = {
-  'auto-replies/zammad/mail103.box': {
-    kind: 'new',
-    why: 'JIRA notification with none of the RFC 3834 or vendor markers (only X-JIRA-FingerPrint); nothing tells it from a person writing',
-  },
-};
+const AUTO_REPLY_EXCEPTIONS: Readonly<Record<string, { kind: Classification['kind']; why: string }>> = {};
 
 /** bounces/ files not classified bounce, and why. */
 const BOUNCE_EXCEPTIONS: Readonly<Record<string, { kind: Classification['kind'] | 'rejected'; why: string }>> = {
@@ -519,6 +657,21 @@ if (root === undefined) {
         }
       }
       expect(checked).toBeGreaterThan(40);
+    });
+
+    it('takes no mail people wrote (replies-quoted/, attachments/, french/, html-only/) for an out-of-office or thanks-only body', async () => {
+      const files = ['replies-quoted', 'attachments', 'french', 'html-only', 'encodings']
+        .flatMap((folder) => corpusFiles(root, folder))
+        .filter((file) => !notMail(file));
+      let checked = 0;
+      for (const file of files) {
+        for (const { label, kind, detail } of await classifyCorpus(file)) {
+          if (kind === 'rejected') continue;
+          checked++;
+          expect(detail.startsWith('Body:'), `${label}: ${kind} ${detail}`).toBe(false);
+        }
+      }
+      expect(checked).toBeGreaterThan(100);
     });
 
     it('leaves the negative controls of bounce detection alone', async () => {

@@ -1,0 +1,41 @@
+// bytea on both engines goes through reclam's own text serializer (src/db/database.ts): the
+// bytes must come back exactly, for views at an offset of a larger buffer too.
+import { randomBytes } from 'node:crypto';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { quarantine } from '../../src/db/schema.js';
+import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+
+describe.each(ENGINES)('bytea on %s', (engine) => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase(engine);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  const roundTrip = async (raw: Uint8Array, key: string): Promise<Uint8Array> => {
+    await t.database.db
+      .insert(quarantine)
+      .values({ rawSha256: key, reason: 'test', raw, source: 'test', receivedAt: new Date('2026-03-02T10:00:00Z') });
+    const [row] = await t.database.db.select().from(quarantine).where(eq(quarantine.rawSha256, key));
+    return row!.raw;
+  };
+
+  it('stores every byte value and gives back a Uint8Array', async () => {
+    const all = new Uint8Array(256).map((_, i) => i);
+    const back = await roundTrip(all, 'all-bytes');
+    expect(back).toBeInstanceOf(Uint8Array);
+    expect(Buffer.from(back).equals(Buffer.from(all))).toBe(true);
+  });
+
+  it('stores a view at an offset of a larger buffer (only its bytes), and 3 MB at once', async () => {
+    const larger = randomBytes(1000);
+    const view = new Uint8Array(larger.buffer, larger.byteOffset + 10, 500);
+    expect(Buffer.from(await roundTrip(view, 'view')).equals(larger.subarray(10, 510))).toBe(true);
+    const big = randomBytes(3 * 1024 * 1024);
+    expect(Buffer.from(await roundTrip(big, 'big')).equals(big)).toBe(true);
+    expect(Buffer.from(await roundTrip(new Uint8Array(0), 'empty')).length).toBe(0);
+  });
+});

@@ -16,6 +16,15 @@ async function sources(dir: string): Promise<string[]> {
   return nested.flat();
 }
 
+/** Every module a file names, type-only imports included: a type is a dependency on its owner's vocabulary. */
+async function allImportsOf(file: string): Promise<string[]> {
+  const text = await readFile(file, 'utf8');
+  return [
+    ...text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+'([^']+)'/gm),
+    ...text.matchAll(/import\('([^']+)'\)/g),
+  ].map((m) => m[1]!);
+}
+
 async function importsOf(file: string): Promise<string[]> {
   const text = await readFile(file, 'utf8');
   // Type-only imports carry no behaviour and vanish at compile time: they are not dependencies here.
@@ -75,6 +84,22 @@ describe('dependency directions', () => {
         for (const spec of await importsOf(file)) {
           expect(/\/(adapters|daemon|cli)\//.test(spec), `${relative(src, file)} imports ${spec}`).toBe(false);
         }
+      }
+    }
+  });
+
+  it('keeps the configuration out of the domain, types included: the domain has its own shapes', async () => {
+    for (const file of await sources(join(src, 'domain'))) {
+      for (const spec of await allImportsOf(file)) {
+        expect(spec.startsWith('../config/'), `${relative(src, file)} imports ${spec}`).toBe(false);
+      }
+    }
+  });
+
+  it('keeps adapters free of services, db, daemon and cli, types included', async () => {
+    for (const file of await sources(join(src, 'adapters'))) {
+      for (const spec of await allImportsOf(file)) {
+        expect(/^\.\.\/(services|db|daemon|cli)\//.test(spec), `${relative(src, file)} imports ${spec}`).toBe(false);
       }
     }
   });

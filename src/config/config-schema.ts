@@ -5,6 +5,7 @@ import { parseDuration } from '../domain/duration.js';
 import { ACKNOWLEDGEMENT_LEVEL_CHOICES, DEFAULT_QUALIFICATION_RULES } from '../domain/qualification-rules.js';
 import { ROLES, type Person } from '../domain/people.js';
 import { parseCronSchedule } from '../domain/period.js';
+import type { Settings } from '../domain/settings.js';
 import { CHANNELS, REQUESTER_TYPES } from '../domain/ticket.js';
 
 /** 8 MiB: the largest mail whose ingest stays within ~200 MB of memory on either engine (bench/README.md). */
@@ -416,5 +417,8 @@ function records(value: unknown): Record<string, unknown>[] {
 }
 
 export type Config = z.output<typeof configSchema>;
+/** The domain reads the configuration through its own shapes (src/domain/settings.ts): a Config fits them. */
+export type DomainSettings = FitsSettings<Config>;
+type FitsSettings<T extends Settings> = T;
 export type Category = Config['categories'][number];
 export type LevelConfig = Config['levels'][number];

@@ -4,7 +4,7 @@
 // indicators' values (indicator-table.ts), the overdue tickets, the 12-month chart, the tickets of
 // the period. Medical tickets' content is hidden here, once, for readers who are not doctors
 // (SPEC §4). Pure: the clock's reading comes in as `generatedAt`.
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 import type {
   BacklogFigures,
   Dimension,
@@ -93,7 +93,7 @@ export interface Audience {
   readonly name: string;
 }
 
-export function audienceOf(config: Config, address: string | null | undefined): Audience {
+export function audienceOf(config: Settings, address: string | null | undefined): Audience {
   const person = findPerson(config, address);
   return { confidentialVisible: hasRole(person, 'doctor'), name: person?.name ?? '' };
 }
@@ -222,7 +222,7 @@ function cellLabel(labels: Readonly<Record<string, string>>, value: string): str
   return label === undefined ? value : capitalized(label);
 }
 
-function groupLabel(config: Config, dimension: Dimension, value: string | null): string {
+function groupLabel(config: Settings, dimension: Dimension, value: string | null): string {
   switch (dimension) {
     case 'level':
       return capitalized(value === null ? NO_LEVEL : levelLabel(value));
@@ -236,7 +236,7 @@ function groupLabel(config: Config, dimension: Dimension, value: string | null):
 }
 
 /** Configured values first (levels, categories, channel and requester lists), then any other value found, then « not set ». */
-function orderedGroups(config: Config, dimension: Dimension, groups: readonly GroupFigures[]): GroupFigures[] {
+function orderedGroups(config: Settings, dimension: Dimension, groups: readonly GroupFigures[]): GroupFigures[] {
   const known: (string | null)[] =
     dimension === 'level'
       ? [...config.levels].sort((a, b) => a.level - b.level).map((l) => String(l.level))
@@ -282,7 +282,7 @@ function wallClock(instant: Date | null, timeZone: string): Date | null {
   return new Date(Date.UTC(year, month - 1, day, wall.hour, wall.minute, wall.second));
 }
 
-function personLabel(config: Config, address: string | null): string {
+function personLabel(config: Settings, address: string | null): string {
   if (!address) return UNASSIGNED;
   return findPerson(config, address)?.name ?? address;
 }
@@ -337,7 +337,7 @@ function pipelineNotes(current: PipelineFigures, previous: PipelineFigures): str
   return notes;
 }
 
-function trendChart(config: Config, figures: DigestFigures): TrendChart {
+function trendChart(config: Settings, figures: DigestFigures): TrendChart {
   const levels = [...new Set([...config.levels.map((l) => l.level), ...figures.trend.map((p) => p.level)])].sort(
     (a, b) => a - b,
   );
@@ -355,7 +355,7 @@ function trendChart(config: Config, figures: DigestFigures): TrendChart {
 }
 
 /** The « Réclamations » sheet: one row per ticket, content hidden where the audience may not see it. Also the export's rows. */
-export function ticketSheet(config: Config, lines: readonly TicketLine[], audience: Audience): Sheet {
+export function ticketSheet(config: Settings, lines: readonly TicketLine[], audience: Audience): Sheet {
   const timeZone = config.organisation.timezone;
   return {
     name: 'Réclamations',
@@ -420,7 +420,7 @@ function tableStatus(status: string): string {
 
 /** The report of `figures` for `audience`, computed at `generatedAt`. Pure. */
 export function digestReport(
-  config: Config,
+  config: Settings,
   figures: DigestFigures,
   audience: Audience,
   generatedAt: Date,

@@ -3,7 +3,7 @@
 // a medical ticket's content): one table each, so staff mails, the CLI, the digest and the
 // spreadsheets name a thing the same way. Lower case, as inside a sentence; `capitalized` for the
 // start of a cell or a line.
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 
 /** Each ticket state; `short` where a table column needs a shorter word than a sentence does. */
 export const STATUS_LABELS: Readonly<Record<string, { readonly label: string; readonly short?: string }>> = {
@@ -66,7 +66,7 @@ export function levelLabel(level: number | string | null): string {
 }
 
 /** The configured label of a category; an unknown key shows as stored, none as `UNQUALIFIED`. */
-export function categoryLabel(config: Pick<Config, 'categories'>, key: string | null): string {
+export function categoryLabel(config: Pick<Settings, 'categories'>, key: string | null): string {
   if (key === null) return UNQUALIFIED;
   return config.categories.find((c) => c.key === key)?.label ?? key;
 }

@@ -2,7 +2,7 @@
 // of a ticket, an automatic mail to ignore, a staff mail, a duplicate — or wait for what comes
 // before it to be committed. Pure: the caller loads the threading context for the whole list
 // (`inboundContextKeys` says what to load) and writes the plans in one transaction.
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 import {
   bouncedMessageId,
   classifyInbound,
@@ -123,7 +123,7 @@ export type ParsedInbound =
     };
 
 export interface PlanOptions {
-  readonly config: Config;
+  readonly config: Settings;
   readonly now: Date;
   readonly ownMessageIdDomain: string;
 }
@@ -253,7 +253,7 @@ function complaintInput(
   mail: InboundMail,
   stored: StoredMail,
   classification: Extract<Classification, { kind: 'new' }>,
-  config: Config,
+  config: Settings,
 ): OpenTicketInput {
   const newText: NewText = extractNewText({ text: mail.text, html: mail.html });
   const address = singleAddress(mail.from?.address);

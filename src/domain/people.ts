@@ -1,5 +1,5 @@
 // Who is who in the procedure, and who may see what (SPEC §1, §4).
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 
 export const ROLES = ['pilot', 'direction', 'doctor', 'referent'] as const;
 export type Role = (typeof ROLES)[number];
@@ -12,13 +12,13 @@ export interface Person {
   readonly roles: readonly Role[];
 }
 
-export function findPerson(config: Pick<Config, 'people'>, address: string | null | undefined): Person | undefined {
+export function findPerson(config: Pick<Settings, 'people'>, address: string | null | undefined): Person | undefined {
   if (!address) return undefined;
   const wanted = address.toLowerCase();
   return config.people.find((p) => p.email === wanted);
 }
 
-export function peopleWithRole(config: Pick<Config, 'people'>, role: Role): Person[] {
+export function peopleWithRole(config: Pick<Settings, 'people'>, role: Role): Person[] {
   return config.people.filter((p) => p.roles.includes(role));
 }
 
@@ -27,7 +27,7 @@ export function hasRole(person: Person | undefined, role: Role): boolean {
 }
 
 /** Whether `category` is confidential (medical): then only doctors see its content. */
-export function isConfidentialCategory(config: Pick<Config, 'categories'>, category: string | null): boolean {
+export function isConfidentialCategory(config: Pick<Settings, 'categories'>, category: string | null): boolean {
   if (category === null) return false;
   return config.categories.find((c) => c.key === category)?.confidential ?? false;
 }
@@ -42,7 +42,7 @@ export function maySeeContent(ticket: { readonly confidential: boolean }, person
 
 /** The people who handle a ticket: its assignee, else the referents routing named, else the pilots. */
 export function handlersOf(
-  config: Pick<Config, 'people'>,
+  config: Pick<Settings, 'people'>,
   ticket: { readonly assigneeEmail: string | null; readonly routedTo: readonly string[] },
 ): Person[] {
   const emails = ticket.assigneeEmail

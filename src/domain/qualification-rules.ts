@@ -15,7 +15,7 @@
 //   - `mot*` any word starting so: "factur*" (facture, facturation, facturé);
 //   - a cue is ignored when a negation (pas, jamais, aucun, rien, sans, non) precedes it closely in
 //     the same clause, unless the cue itself contains one ("pas eu lieu").
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 import { normaliseFrench, tokenizeFrench } from './french-text.js';
 
 /** Phrase → weight. Positive weights vote for the value, negative against it. */
@@ -1283,7 +1283,7 @@ const RESOLVED = new WeakMap<object, QualificationRules>();
  * configuration object, so the ingest path pays for it once.
  */
 export function resolveQualificationRules(
-  config: Pick<Config, 'categories' | 'levels' | 'defaultLevel'> & {
+  config: Pick<Settings, 'categories' | 'levels' | 'defaultLevel'> & {
     readonly qualification?: QualificationOverrides | undefined;
   },
 ): QualificationRules {

@@ -4,7 +4,7 @@
 // level and state reach non-doctors) and the doctors who are referents of that category are
 // notified too, so that someone who may see it can act; `#categorie` by a doctor then sets the
 // visibility from the category chosen.
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 import { findPerson, hasRole, isConfidentialCategory, peopleWithRole } from './people.js';
 import type { CategoryCandidate, Qualification } from './qualification.js';
 import { routeTicket, type Routing, type RoutingFacts } from './routing.js';
@@ -65,7 +65,7 @@ export interface ReceptionDecision {
 export function decideReception(
   qualification: Pick<Qualification, 'category' | 'categoryCandidates'>,
   facts: RoutingFacts,
-  config: Pick<Config, 'routing' | 'categories' | 'people'>,
+  config: Pick<Settings, 'routing' | 'categories' | 'people'>,
 ): ReceptionDecision {
   const routing = routeTicket(facts, config);
   if (isConfidentialCategory(config, qualification.category))

@@ -1,6 +1,6 @@
 // Who handles a new ticket (SPEC §1, §3): the first routing rule of the configuration that matches
 // wins; otherwise the category's referents; otherwise the pilot. The pilot is told of every ticket.
-import type { Config } from '../config/config-schema.js';
+import type { RoutingCondition, Settings } from './settings.js';
 import { peopleWithRole } from './people.js';
 
 export interface RoutingFacts {
@@ -28,7 +28,7 @@ const REQUESTER_LABELS: Record<string, string> = {
   salarie: 'réclamation d’un salarié suivi',
 };
 
-export function routeTicket(facts: RoutingFacts, config: Pick<Config, 'routing' | 'categories' | 'people'>): Routing {
+export function routeTicket(facts: RoutingFacts, config: Pick<Settings, 'routing' | 'categories' | 'people'>): Routing {
   const index = config.routing.findIndex((rule) => matches(rule.when, facts));
   let referents: string[] = [];
   let reason = '';
@@ -50,7 +50,7 @@ export function routeTicket(facts: RoutingFacts, config: Pick<Config, 'routing' 
   return { referents, notify };
 }
 
-function matches(when: Config['routing'][number]['when'], facts: RoutingFacts): boolean {
+function matches(when: RoutingCondition, facts: RoutingFacts): boolean {
   return (
     (when.category === undefined || when.category === facts.category) &&
     (when.requester === undefined || when.requester === facts.requester) &&
@@ -59,7 +59,7 @@ function matches(when: Config['routing'][number]['when'], facts: RoutingFacts): 
   );
 }
 
-function describeRule(when: Config['routing'][number]['when'], config: Pick<Config, 'categories'>): string {
+function describeRule(when: RoutingCondition, config: Pick<Settings, 'categories'>): string {
   const parts: string[] = [];
   if (when.requester) parts.push(REQUESTER_LABELS[when.requester] ?? when.requester);
   if (when.category)

@@ -2,7 +2,7 @@
 // reclamation@, #nouvelle, a forward): its qualification, the level the acknowledgement promises,
 // the deadline and who handles it. Pure, so that a batch of mails is planned outside its
 // transaction.
-import type { Config } from '../config/config-schema.js';
+import type { LevelSettings, Settings } from './settings.js';
 import { computeDeadline } from './deadline.js';
 import { parseDuration, type Duration } from './duration.js';
 import { qualify, type Qualification } from './qualification.js';
@@ -74,7 +74,7 @@ export interface TicketPlan {
   /** The reception year in the organisation's zone: the reference's sequence. */
   readonly year: number;
   readonly qualification: Qualification;
-  readonly level: Config['levels'][number];
+  readonly level: LevelSettings;
   readonly rule: Duration;
   readonly deadlineAt: Date;
   readonly routing: Routing;
@@ -85,7 +85,7 @@ export interface TicketPlan {
  * level, deadline and routing at `now`.
  */
 export function planTicket(
-  config: Config,
+  config: Settings,
   input: OpenTicketInput,
   model: QualificationModel | null,
   now: Date,

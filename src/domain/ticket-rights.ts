@@ -1,7 +1,7 @@
 // Who may act on a ticket by mail (SPEC §1–§4). A signed reply address proves who wrote, not that
 // the person still has the ticket: it keeps working after a reassignment, so the right to act is
 // decided again for every command mail, from the ticket as it is now.
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 import { hasRole, type Person } from './people.js';
 
 /** What is needed of a ticket. */
@@ -34,7 +34,7 @@ export type ActingRight =
 export function mayActOn(
   person: Person,
   ticket: TicketHolders,
-  config: Pick<Config, 'categories' | 'people'>,
+  config: Pick<Settings, 'categories' | 'people'>,
 ): ActingRight {
   if (ticket.confidential) {
     return hasRole(person, 'doctor')

@@ -1,7 +1,7 @@
 // The one place that decides what a person may see of a ticket (SPEC §4). Every staff mail, the
 // CLI output and the digest build their ticket data through `ticketView`: a confidential
 // (medical) ticket seen by a non-doctor keeps only reference, dates, level and state.
-import type { Config } from '../config/config-schema.js';
+import type { Settings } from './settings.js';
 import type { Person } from './people.js';
 import { deadlineSentence, formatFrenchDate, formatFrenchDateTime } from './french-date.js';
 import { parseDuration } from './duration.js';
@@ -63,7 +63,7 @@ export interface ViewExtras {
 export function ticketView(
   ticket: TicketFacts,
   viewer: Person | undefined,
-  config: Pick<Config, 'people' | 'categories' | 'levels' | 'organisation'>,
+  config: Pick<Settings, 'people' | 'categories' | 'levels' | 'organisation'>,
   extras: ViewExtras = {},
 ): TicketView {
   const timeZone = config.organisation.timezone;

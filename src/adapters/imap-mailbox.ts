@@ -2,13 +2,28 @@
 // quarantine folders exist, fetches with BODY.PEEK (never \Seen) and reports new mail from IDLE.
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
-import type { Config } from '../config/config-schema.js';
 import { type AppError, describeNetworkFailure, imapAuthFailed, imapUnreachable } from '../domain/errors.js';
 import { certificateProblem } from '../domain/tls-failure.js';
 import type { FetchedMail, MailboxSession } from '../ports.js';
 
+/** How to reach the complaint mailbox (`mailbox.imap` in the configuration fits it). */
+export interface ImapServer {
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the first byte (993); false: plain, upgraded by STARTTLS when offered. */
+  readonly secure: boolean;
+  readonly user: string;
+  readonly password: string;
+  readonly inbox: string;
+  readonly processed: string;
+  readonly quarantine: string;
+  /** Wait for new mail with IDLE (false: poll only). */
+  readonly idle: boolean;
+  readonly tls: { readonly acceptUnverifiedCertificate: boolean };
+}
+
 export interface MailboxOptions {
-  readonly imap: Config['mailbox']['imap'];
+  readonly imap: ImapServer;
   readonly log: Logger;
   /** Milliseconds before imapflow gives up connecting. */
   readonly connectTimeoutMs?: number;
@@ -195,7 +210,7 @@ const UNREACHABLE_CODES = new Set([
  * The catalogue error for a failed connection: IMAP_AUTH_FAILED when the server refused the login,
  * IMAP_UNREACHABLE when it could not be reached (network, timeout, TLS); null otherwise.
  */
-export function imapConnectFailure(error: unknown, imap: Config['mailbox']['imap']): AppError | null {
+export function imapConnectFailure(error: unknown, imap: Pick<ImapServer, 'host' | 'port' | 'user'>): AppError | null {
   const e = error as { authenticationFailed?: boolean; code?: unknown; message?: unknown; library?: unknown };
   const at = { host: imap.host, port: imap.port };
   if (e?.authenticationFailed) return imapAuthFailed({ ...at, user: imap.user }, error);

@@ -1,11 +1,23 @@
 // The only file that imports nodemailer: sends one outbox row with its own Message-ID and reports
 // the SMTP reply code so the outbox can tell transient from permanent failures.
 import nodemailer from 'nodemailer';
-import type { Config } from '../config/config-schema.js';
 import { certificateProblem } from '../domain/tls-failure.js';
 import type { MailSender, OutgoingMail, SendResult } from '../ports.js';
 
-export function createSmtpSender(smtp: Config['mailbox']['smtp']): MailSender {
+/** How to reach the relay that sends every mail (`mailbox.smtp` in the configuration fits it). */
+export interface SmtpServer {
+  readonly host: string;
+  readonly port: number;
+  /** TLS from the first byte (465); false: STARTTLS when the server offers it (587, 25). */
+  readonly secure: boolean;
+  readonly user?: string | undefined;
+  readonly password?: string | undefined;
+  /** Seconds to wait for the server before the attempt counts as a transient failure. */
+  readonly timeoutSeconds: number;
+  readonly tls: { readonly acceptUnverifiedCertificate: boolean };
+}
+
+export function createSmtpSender(smtp: SmtpServer): MailSender {
   const transport = nodemailer.createTransport({
     host: smtp.host,
     port: smtp.port,

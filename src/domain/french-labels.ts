@@ -44,6 +44,20 @@ export const NO_SUBJECT = '(sans objet)';
 export const CONFIDENTIAL_PLACEHOLDER = 'Confidentiel (réservé aux médecins)';
 
 /** The state's word; `short` for a table column. An unknown state shows as stored. */
+/** The French name of an outgoing mail's kind, for the pilot. */
+const MAIL_KIND_LABELS: Readonly<Record<string, string>> = {
+  ack: 'accusé de réception',
+  response: 'réponse au réclamant',
+  rejection: 'avis de non-recevabilité',
+  closure: 'avis de clôture',
+  'level-change': 'nouveau délai de traitement',
+};
+
+/** The French name of an outgoing mail's kind (`ack`, `response`…), for the pilot; the code when unknown. */
+export function mailKindLabel(kind: string): string {
+  return MAIL_KIND_LABELS[kind] ?? kind;
+}
+
 export function statusLabel(status: string, form: 'label' | 'short' = 'label'): string {
   const entry = STATUS_LABELS[status];
   if (!entry) return status;

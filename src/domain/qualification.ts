@@ -138,10 +138,9 @@ export const QUALIFY_MAX_BODY_CHARS = 20_000;
  */
 export function qualify(
   input: QualificationInput,
-  rules: QualificationRules | DefaultLevelOnly,
+  rules: QualificationRules,
   model: QualificationModel | null = null,
 ): Qualification {
-  if (!('categoryList' in rules)) return unqualified(rules.defaultLevel);
   const compiled = compile(rules);
   const subject = input.subject.slice(0, QUALIFY_MAX_SUBJECT_CHARS);
   const subjectTokens = tokenizeFrench(subject);
@@ -495,33 +494,6 @@ const FIELD_VALUE_WORDS: Partial<Record<ModelField, Readonly<Record<string, stri
   receivable: { true: 'recevable', false: 'non recevable' },
   requester: { adherent: 'adhérent', salarie: 'salarié' },
 };
-
-/**
- * @deprecated The rules of the time before automatic qualification: only the default level.
- * Callers pass `resolveQualificationRules(config)` (and the recent staff corrections) instead.
- */
-export interface DefaultLevelOnly {
-  readonly defaultLevel: number;
-}
-
-/** What a caller that gives no rules gets: the default level, nothing decided, staff to qualify. */
-function unqualified(defaultLevel: number): Qualification {
-  return {
-    category: null,
-    level: defaultLevel,
-    requester: null,
-    receivable: true,
-    typology: null,
-    confidence: 0,
-    evidence: [`niveau ${defaultLevel} : niveau par défaut de la procédure (qualification automatique non appliquée)`],
-    confidences: { category: 0, level: 0, requester: 0, receivable: 0, typology: 0 },
-    candidates: { category: [], level: [], requester: [], receivable: [], typology: [] },
-    lowConfidence: true,
-    acknowledgementLevel: defaultLevel,
-    nonReceivableKind: null,
-    categoryCandidates: [],
-  };
-}
 
 const ADHERENT_PRIOR = 0.5;
 const DYSFUNCTION_SUPPORT = 0.5;

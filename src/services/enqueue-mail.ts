@@ -16,6 +16,7 @@ import type { OutboxAttachment } from '../db/schema.js';
 import { findTicketById, type TicketRow } from '../db/tickets.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
+import { mailKindLabel } from '../domain/french-labels.js';
 import { windowMs, type BudgetWindow } from '../domain/mail-budget.js';
 import { singleAddress } from '../domain/mail-address.js';
 import { maySeeContent, peopleWithRole } from '../domain/people.js';
@@ -193,15 +194,6 @@ export function composeOutboxRow(deps: EnqueueDeps, request: MailRequest, now: D
   };
 }
 
-/** The French name of an outgoing mail's kind, for the pilot. */
-const KIND_LABELS: Readonly<Record<string, string>> = {
-  ack: 'accusé de réception',
-  response: 'réponse au réclamant',
-  rejection: 'avis de non-recevabilité',
-  closure: 'avis de clôture',
-  'level-change': 'nouveau délai de traitement',
-};
-
 async function refuseUnusableAddresses(
   tx: Db,
   deps: EnqueueDeps,
@@ -232,7 +224,7 @@ async function refuseUnusableAddresses(
           organisation: { name: deps.config.organisation.name },
           alert: 'unusable-address',
           reference: request.ticket?.reference,
-          details: { kind: KIND_LABELS[request.kind] ?? request.kind },
+          details: { kind: mailKindLabel(request.kind) },
         },
       }),
     ),

@@ -292,15 +292,6 @@ describe('qualify: result shape, confidence and the acknowledgement level', () =
     });
     expect(qualify(mail('Remise', 'Nous souhaiterions une remise.'), oneLevel).level).toBe(1);
   });
-
-  it('still accepts the old rules (default level only): nothing decided, staff to qualify', () => {
-    expect(qualify(mail('x', 'y'), { defaultLevel: 2 })).toMatchObject({
-      category: null,
-      level: 2,
-      lowConfidence: true,
-      acknowledgementLevel: 2,
-    });
-  });
 });
 
 describe('qualify: rules from the configuration', () => {

@@ -1,7 +1,7 @@
 // bytea on both engines goes through reclam's own text serializer (src/db/database.ts): the
 // bytes must come back exactly, for views at an offset of a larger buffer too.
 import { randomBytes } from 'node:crypto';
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quarantine } from '../../src/db/schema.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -37,5 +37,24 @@ describe.each(ENGINES)('bytea on %s', (engine) => {
     const big = randomBytes(3 * 1024 * 1024);
     expect(Buffer.from(await roundTrip(big, 'big')).equals(big)).toBe(true);
     expect(Buffer.from(await roundTrip(new Uint8Array(0), 'empty')).length).toBe(0);
+  });
+});
+
+describe('the embedded engine', () => {
+  it('runs with the buffers a desk needs, not PostgreSQL defaults (128 MB of shared buffers)', async () => {
+    const t = await createTestDatabase('pglite');
+    try {
+      const setting = async (name: string) => {
+        const result = (await t.database.db.execute(sql.raw(`show ${name}`))) as unknown as {
+          rows: Record<string, string>[];
+        };
+        return result.rows[0]![name];
+      };
+      expect(await setting('shared_buffers')).toBe('16MB');
+      expect(await setting('wal_buffers')).toBe('512kB');
+      expect(await setting('maintenance_work_mem')).toBe('16MB');
+    } finally {
+      await t.close();
+    }
   });
 });

@@ -5,7 +5,7 @@
 // notified too, so that someone who may see it can act; `#categorie` by a doctor then sets the
 // visibility from the category chosen.
 import type { Settings } from './settings.js';
-import { findPerson, hasRole, isConfidentialCategory, peopleWithRole } from './people.js';
+import { findPerson, hasRole, isConfidentialCategory, type Person, peopleWithRole } from './people.js';
 import type { CategoryCandidate, Qualification } from './qualification.js';
 import { routeTicket, type Routing, type RoutingFacts } from './routing.js';
 
@@ -96,4 +96,21 @@ export function decideReception(
       .map((d) => ({ email: d.email, reason: `médecin référent de la catégorie ${d.label} ; ${why}` })),
   ];
   return { confidential: true, because: 'close-candidate', candidates, routing: { referents, notify } };
+}
+
+/**
+ * Whether a mail that is on no ticket (quarantined, too large to read, an intake confirmation that
+ * could not be delivered) may be described to `reader` by its sender and subject. Its subject is
+ * all the qualifier has: a doctor always may; anyone else only when that subject neither names nor
+ * comes close to a confidential category (the same rule as at reception: when in doubt, masked).
+ */
+export function mayDescribeUnfiledMail(
+  subjectQualification: Pick<Qualification, 'category' | 'categoryCandidates'>,
+  reader: Person | undefined,
+  config: Pick<Settings, 'categories'>,
+): boolean {
+  if (hasRole(reader, 'doctor')) return true;
+  if (isConfidentialCategory(config, subjectQualification.category)) return false;
+  const confidentialKeys = config.categories.filter((c) => c.confidential).map((c) => c.key);
+  return closeConfidentialCandidates(subjectQualification, confidentialKeys).length === 0;
 }

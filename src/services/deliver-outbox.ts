@@ -1,6 +1,7 @@
 // Drains the outbox: claims due rows, sends them with their fixed Message-ID, and records the
 // result as soon as each send resolves (sent rows grouped into one UPDATE). Transient SMTP failures are retried with backoff; permanent ones (or too many attempts)
 // mark the row dead and tell the pilot.
+import { previewsFor } from './unfiled-mail.js';
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { holderIsDeadLocal, processHolder } from '../db/leases.js';
@@ -366,10 +367,14 @@ async function recordFailure(
 async function alertPilots(tx: Db, deps: DeliverDeps, row: OutboxRow, error: string): Promise<void> {
   const reference = row.headers['X-Reclam-Ticket'];
   const ticket = row.ticketId ? await findTicketById(tx, row.ticketId) : undefined;
-  for (const pilot of peopleWithRole(deps.config, 'pilot')) {
+  const pilots = peopleWithRole(deps.config, 'pilot');
+  // A mail on no ticket (an intake confirmation) is described by its subject only when that
+  // subject cannot be medical, as for a quarantined mail.
+  const unfiled = ticket ? null : await previewsFor(tx, deps, { subject: row.subject }, pilots);
+  for (const [i, pilot] of pilots.entries()) {
     // A medical ticket's recipient (the complainant), subject and the server's reply (which
     // usually quotes the recipient's address) are not the pilot's to see.
-    const visible = !ticket || maySeeContent(ticket, pilot);
+    const visible = ticket ? maySeeContent(ticket, pilot) : !('masked' in unfiled![i]!);
     await enqueueMail(tx, deps, {
       kind: 'pilot-alert',
       template: 'pilot-alert',

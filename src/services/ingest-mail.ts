@@ -4,6 +4,7 @@
 // table. A mail whose outcome depends on the ones before it (a staff command, an answer to the
 // effectiveness question, a reply to a mail of the same list…) is written on its own once they
 // are committed. One mail is a list of one. The caller moves mails out of the inbox only afterwards.
+import { previewsFor } from './unfiled-mail.js';
 import { createHash } from 'node:crypto';
 import { setImmediate } from 'node:timers/promises';
 import type { Db } from '../db/database.js';
@@ -459,7 +460,9 @@ export async function quarantineMail(
       type: EVENT_TYPES.mailQuarantined,
       data: { reason, rawSha256, source: describeSource(source) },
     });
-    for (const pilot of peopleWithRole(deps.config, 'pilot')) {
+    const pilots = peopleWithRole(deps.config, 'pilot');
+    const previews = await previewsFor(tx, deps, headerPreview, pilots);
+    pilots.forEach((pilot, i) => {
       effects.mail({
         kind: 'pilot-alert',
         template: 'pilot-alert',
@@ -471,14 +474,13 @@ export async function quarantineMail(
           alert: 'quarantine',
           details: {
             reason: describeQuarantineReason(reason),
-            from: headerPreview.from,
-            subject: headerPreview.subject,
+            ...previews[i],
             receivedAt: formatFrenchDateTime(now, deps.config.organisation.timezone),
             folder: source.kind === 'imap' ? deps.config.mailbox.imap.quarantine : undefined,
           },
         },
       });
-    }
+    });
     await effects.write(tx, deps);
   });
   deps.log.warn({ reason: maskAddresses(reason), source: describeSource(source) }, 'mail quarantined');

@@ -3,6 +3,7 @@
 // checkpoint, and the pilot is told where the whole mail is (the IMAP quarantine folder, or the
 // imported file) and how large it is. Nothing is dropped: the quarantine row counts in the
 // pipeline's health like any other.
+import { previewsFor } from './unfiled-mail.js';
 import { createHash } from 'node:crypto';
 import { recordEvent } from '../db/events.js';
 import { advanceCheckpoint } from '../db/mailbox-checkpoints.js';
@@ -61,7 +62,14 @@ export async function quarantineOversize(deps: OversizeDeps, mail: OversizeMail)
       type: EVENT_TYPES.mailQuarantined,
       data: { reason, rawSha256, source, size: mail.size, headersOnly: true },
     });
-    for (const pilot of peopleWithRole(config, 'pilot')) {
+    const pilots = peopleWithRole(config, 'pilot');
+    const previews = await previewsFor(
+      tx,
+      deps,
+      { from: from?.slice(0, 200), subject: subject?.slice(0, 200) },
+      pilots,
+    );
+    for (const [i, pilot] of pilots.entries()) {
       await enqueueMail(tx, deps, {
         kind: 'pilot-alert',
         template: 'pilot-alert',
@@ -72,8 +80,7 @@ export async function quarantineOversize(deps: OversizeDeps, mail: OversizeMail)
           organisation: { name: config.organisation.name },
           alert: 'oversize',
           details: {
-            from: from?.slice(0, 200),
-            subject: subject?.slice(0, 200),
+            ...previews[i],
             receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
             size: formatSize(mail.size),
             limit: formatSize(max),

@@ -10,6 +10,7 @@ import {
   CLOSE_CANDIDATE_RATIO,
   closeConfidentialCandidates,
   decideReception,
+  mayDescribeUnfiledMail,
   STRONG_CANDIDATE_SCORE,
 } from '../../src/domain/reception-confidentiality.js';
 import { testConfigYaml, withAdministrativeCategory } from '../support/test-config.js';
@@ -58,6 +59,31 @@ describe('closeConfidentialCandidates', () => {
         'medicale',
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('mayDescribeUnfiledMail', () => {
+  const doctor = config.people.find((p) => p.roles.includes('doctor'))!;
+  const pilot = config.people.find((p) => p.roles.includes('pilot') && !p.roles.includes('doctor'))!;
+
+  it('describes a mail on no ticket to a doctor always, to others only when its subject cannot be medical', () => {
+    const medical = { category: 'medicale', categoryCandidates: candidates(['medicale', 4, 0.9]) };
+    const close = {
+      category: 'administrative',
+      categoryCandidates: candidates(['administrative', 5, 0.6], ['medicale', 3, 0.3]),
+    };
+    const ordinary = { category: 'administrative', categoryCandidates: candidates(['administrative', 5, 0.9]) };
+    expect([medical, close, ordinary].map((q) => mayDescribeUnfiledMail(q, doctor, config))).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([medical, close, ordinary].map((q) => mayDescribeUnfiledMail(q, pilot, config))).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(mayDescribeUnfiledMail(ordinary, undefined, config)).toBe(true);
   });
 });
 

@@ -116,6 +116,34 @@ describe.each(ENGINES)('confidentiality of medical tickets on %s', (engine) => {
     expect(await shown(ticket.reference, 'dr.martin@spst-test.fr')).toContain(address);
   });
 
+  it('masks the sender and subject of a quarantined mail whose subject may be medical, and only those', async () => {
+    const broken = (from: string, subject: string) =>
+      rawMail(
+        {
+          From: from,
+          To: 'reclamation@spst-test.fr',
+          Subject: subject,
+          'Message-ID': `<q${++n}@example.test>`,
+          'Content-Type': 'multipart/mixed',
+        },
+        'pas de frontière',
+      );
+    expect(await ingestMail(deps, broken('jean.medical@example.test', MEDICAL.subject), file())).toMatchObject({
+      outcome: 'quarantined',
+    });
+    expect(await ingestMail(deps, broken('paul@example.test', 'Facture en double'), file())).toMatchObject({
+      outcome: 'quarantined',
+    });
+    const [medical, ordinary] = await mailsTo('pilote@spst-test.fr', 'pilot-alert');
+    const medicalText = `${medical!.subject}${medical!.text}${medical!.html}`;
+    expect(medicalText).not.toContain('jean.medical@example.test');
+    expect(medicalText).not.toContain('inaptitude');
+    expect(medical!.text).toContain('Expéditeur et objet : masqués');
+    expect(ordinary!.text).toContain('paul@example.test');
+    expect(ordinary!.text).toContain('Facture en double');
+    expect(ordinary!.text).not.toContain('masqués');
+  });
+
   it('keeps the address in the alert of an ordinary ticket (the pilot may see it)', async () => {
     const address = 'paul.accueil@example.test';
     smtp.respondWith((envelope) =>

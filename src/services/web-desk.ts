@@ -11,6 +11,7 @@ import {
   NO_SUBJECT,
   REQUESTER_LABELS,
   STATUS_LABELS,
+  statusLabel,
   UNASSIGNED,
 } from '../domain/french-labels.js';
 import { hasRole, maySeeContent, type Person } from '../domain/people.js';
@@ -124,15 +125,20 @@ function listRow(deps: DeskDeps, viewer: Person, ticket: TicketRow, now: Date) {
     visible: view.visible,
     subject: view.visible ? ticket.subject || NO_SUBJECT : CONFIDENTIAL_PLACEHOLDER,
     complainant: view.visible ? ticket.complainantName || ticket.complainantEmail || '' : '',
-    receivedAt: formatFrenchDateTime(ticket.receivedAt, deps.config.organisation.timezone),
-    deadline: view.deadline.short,
+    receivedAt: shortDate(ticket.receivedAt, deps.config.organisation.timezone),
+    deadline: shortDate(ticket.deadlineAt, deps.config.organisation.timezone),
     overdue: isOverdue(ticket, now),
     status: view.status,
-    statusLabel: capitalized(view.statusLabel),
+    statusLabel: capitalized(statusLabel(ticket.status, 'short')),
     level: view.level,
     categoryLabel: view.categoryLabel,
     assignee: view.assignee || UNASSIGNED,
   };
+}
+
+/** `20/11/2026`: a list column has no room for the day's name. */
+function shortDate(instant: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('fr-FR', { timeZone, dateStyle: 'short' }).format(instant);
 }
 
 function isOverdue(ticket: Pick<TicketRow, 'status' | 'deadlineAt'>, now: Date): boolean {
@@ -168,7 +174,7 @@ export async function ticketPage(deps: DeskDeps, viewer: Person, reference: stri
       at: formatFrenchDateTime(event.at, tz),
       label: capitalized(eventLabel(event.type)),
       actor: event.actor === 'system' ? 'reclam' : visible ? actorName(deps, event.actor) : '',
-      detail: visible ? eventDetail(data) : '',
+      detail: visible ? eventDetail(deps, data) : '',
     };
   });
   const messages = visible
@@ -190,7 +196,7 @@ export async function ticketPage(deps: DeskDeps, viewer: Person, reference: stri
     : [];
   const sent = visible
     ? (await ticketSentMails(deps.db, ticket.id)).map((m) => ({
-        at: formatFrenchDateTime(m.sentAt ?? m.createdAt, tz),
+        at: formatFrenchDateTime(m.createdAt, tz),
         to: m.toAddress,
         subject: m.subject,
         text: m.text.trim(),
@@ -257,14 +263,14 @@ function actorName(deps: DeskDeps, actor: string): string {
   return person?.name ?? actor;
 }
 
-function eventDetail(data: Record<string, unknown>): string {
+function eventDetail(deps: DeskDeps, data: Record<string, unknown>): string {
   const parts: string[] = [];
   if (typeof data.text === 'string') parts.push(data.text);
   if (typeof data.reason === 'string') parts.push(data.reason);
-  if (typeof data.command === 'string') parts.push(String(data.command));
+  if (typeof data.command === 'string') parts.push(`#${data.command}`);
   if (typeof data.field === 'string' && 'to' in data)
     parts.push(`${data.field} : ${String(data.from)} → ${String(data.to)}`);
-  if (typeof data.assignee === 'string') parts.push(data.assignee);
+  if (typeof data.assignee === 'string') parts.push(actorName(deps, data.assignee));
   return parts.join(' — ');
 }
 

@@ -28,6 +28,8 @@ import { randomBytes } from 'node:crypto';
 export interface WebDesk {
   /** The origin people open (`web.publicUrl`, else the address listened on). */
   readonly origin: string;
+  /** The address actually listened on (`http://127.0.0.1:8480`), whatever `publicUrl` says. */
+  readonly listening: string;
   close(): Promise<void>;
 }
 
@@ -60,7 +62,10 @@ const LINK_REASONS: Readonly<Record<string, string>> = {
 };
 
 /** The desk of a running daemon, with the shipped pages; null when `web.enabled` is false. */
-export async function serveWebDesk(daemon: RunningDaemon, log: Logger): Promise<WebDesk | null> {
+export async function serveWebDesk(
+  daemon: Pick<RunningDaemon, 'deps' | 'wakeOutbox'>,
+  log: Logger,
+): Promise<WebDesk | null> {
   if (!daemon.deps.config.web.enabled) return null;
   return startWebDesk({
     deps: digestDeps(daemon.deps),
@@ -272,10 +277,12 @@ export async function startWebDesk(options: WebDeskOptions): Promise<WebDesk> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.web.port;
   const host = config.web.host.includes(':') ? `[${config.web.host}]` : config.web.host;
-  if (!origin) origin = `http://${host}:${port}`;
-  log.info({ origin }, 'web desk listening');
+  const listening = `http://${host}:${port}`;
+  if (!origin) origin = listening;
+  log.info({ origin, listening }, 'web desk listening');
   return {
     origin,
+    listening,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -12,8 +12,8 @@ import { createPageRenderer } from '../../src/adapters/template-renderer.js';
 import { createTrendChartRenderer } from '../../src/adapters/trend-chart.js';
 import { createXlsxWriter } from '../../src/adapters/xlsx-workbook.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { startWebDesk, type WebDesk } from '../../src/daemon/web-server.js';
-import { attachments, tickets } from '../../src/db/schema.js';
+import { serveWebDesk, startWebDesk, type WebDesk } from '../../src/daemon/web-server.js';
+import { attachments, outbox, tickets } from '../../src/db/schema.js';
 import { monthPeriod } from '../../src/domain/period.js';
 import { CONFIDENTIAL_PLACEHOLDER } from '../../src/domain/french-labels.js';
 import { WEB_TEMPLATES_DIR } from '../../src/paths.js';
@@ -391,5 +391,85 @@ describe.each(ENGINES)('the web desk in Chromium on %s', (engine) => {
     expect(await page.locator('main').textContent()).toContain('Ce lien a expiré');
     clock.set('2026-11-23T08:00:00Z');
     await context.close();
+  });
+});
+
+describe('the web desk’s configuration keys', () => {
+  let t: TestDatabase;
+  const clock = new FakeClock(new Date('2026-11-23T08:00:00Z'));
+  const log = pino({ level: 'silent' });
+  const desks: WebDesk[] = [];
+
+  beforeAll(async () => {
+    t = await createTestDatabase(ENGINES[0]!);
+  });
+  afterAll(async () => {
+    for (const desk of desks) await desk.close();
+    await t?.close();
+  });
+
+  async function serve(web: string) {
+    const config = loadConfig(testConfigYaml({ extra: `web: ${web}` }), {}, 'test').config;
+    const deps = testDeps(t.database.db, config, clock);
+    const desk = await serveWebDesk({ deps, wakeOutbox: () => undefined }, log);
+    if (desk) desks.push(desk);
+    return { desk, deps };
+  }
+  async function ask(origin: string, base: string, address: string, headers: Record<string, string> = {}) {
+    const form = await fetch(`${base}/connexion`);
+    const cookie = form.headers.get('set-cookie')!;
+    const token = /name="jeton" value="([^"]+)"/.exec(await form.text())![1]!;
+    const response = await fetch(`${base}/connexion`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        origin,
+        cookie: cookie.split(';')[0]!,
+        ...headers,
+      },
+      body: `jeton=${token}&adresse=${encodeURIComponent(address)}`,
+    });
+    return { cookie, status: response.status };
+  }
+
+  it('serves nothing unless web.enabled', async () => {
+    expect((await serve('{ port: 0 }')).desk).toBeNull();
+  });
+
+  it('listens on web.host and web.port; links point to web.publicUrl, whose https marks cookies Secure', async () => {
+    const plain = (await serve('{ enabled: true, host: 127.0.0.1, port: 0 }')).desk!;
+    expect(plain.origin).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const form = await fetch(`${plain.origin}/connexion`);
+    expect(form.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=3600$/);
+
+    const { desk, deps } = await serve('{ enabled: true, port: 0, publicUrl: "https://reclamations.spst-test.fr" }');
+    const base = desk!.listening;
+    expect(desk!.origin).toBe('https://reclamations.spst-test.fr');
+    // The browser is told the desk's public origin: a POST claiming the listening address is cross-site.
+    expect((await ask(base, base, 'pilote@spst-test.fr')).status).toBe(403);
+    const secure = await ask('https://reclamations.spst-test.fr', base, 'pilote@spst-test.fr');
+    expect(secure.status).toBe(200);
+    expect(secure.cookie).toMatch(/; Secure$/);
+    const [mail] = await deps.db.select().from(outbox).where(sql`${outbox.kind} = 'web-link'`);
+    expect(mail!.text).toContain('https://reclamations.spst-test.fr/connexion/lien?jeton=');
+  });
+
+  it('counts clients by the proxy’s X-Forwarded-For entry only with web.trustProxy', async () => {
+    await t.database.db.execute(sql`delete from web_links`);
+    await t.database.db.execute(sql`delete from outbox`);
+    const direct = (await serve('{ enabled: true, port: 0, linkRequestsPerClient: 1 }')).desk!;
+    const spoofed = { 'x-forwarded-for': '198.51.100.1' };
+    expect((await ask(direct.origin, direct.origin, 'pilote@spst-test.fr', spoofed)).status).toBe(200);
+    expect(
+      (await ask(direct.origin, direct.origin, 'pilote@spst-test.fr', { 'x-forwarded-for': '198.51.100.2' })).status,
+    ).toBe(429);
+
+    await t.database.db.execute(sql`delete from web_links`);
+    await t.database.db.execute(sql`delete from outbox`);
+    const proxied = (await serve('{ enabled: true, port: 0, linkRequestsPerClient: 1, trustProxy: true }')).desk!;
+    const hop = (client: string) => ({ 'x-forwarded-for': `203.0.113.66, ${client}` });
+    expect((await ask(proxied.origin, proxied.origin, 'pilote@spst-test.fr', hop('198.51.100.1'))).status).toBe(200);
+    expect((await ask(proxied.origin, proxied.origin, 'pilote@spst-test.fr', hop('198.51.100.2'))).status).toBe(200);
+    expect((await ask(proxied.origin, proxied.origin, 'pilote@spst-test.fr', hop('198.51.100.2'))).status).toBe(429);
   });
 });

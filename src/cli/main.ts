@@ -42,7 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('run')
-    .description('run the daemon: watch the mailbox, acknowledge complaints, deliver the outbox, serve the web desk (web.enabled)')
+    .description(
+      'run the daemon: watch the mailbox, acknowledge complaints, deliver the outbox, serve the web desk (web.enabled)',
+    )
     .action(async () => {
       const { config, log } = await load(program.opts<GlobalOptions>());
       const daemon = await startDaemon(config, log);

@@ -10,6 +10,7 @@ import {
   findSession,
   insertLinkRequests,
   insertSessions,
+  purgeWebSignIns,
 } from '../db/web-desk.js';
 import { formatFrenchDateTime } from '../domain/french-date.js';
 import { findPerson, type Person } from '../domain/people.js';
@@ -26,6 +27,9 @@ import {
 } from '../domain/web-sign-in.js';
 import type { Deps } from './deps.js';
 import { enqueueMail } from './enqueue-mail.js';
+
+/** How long ended links and sessions are kept (for the log's sake), then deleted. */
+const PURGE_AFTER_MS = 24 * 3_600_000;
 
 type SignInDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'render' | 'random' | 'log'>;
 
@@ -62,6 +66,8 @@ export async function requestSignInLink(
   const expiresAt = new Date(now.getTime() + LINK_VALIDITY_MS);
   const nonce = randomBytes(32).toString('base64url');
   await deps.db.transaction(async (tx) => {
+    // Links and sessions over a day past their end open nothing and count for no limit: forgotten.
+    await purgeWebSignIns(tx, new Date(now.getTime() - PURGE_AFTER_MS));
     await insertLinkRequests(tx, [
       {
         nonceHash: person ? storedHash(nonce) : null,

@@ -146,5 +146,11 @@ describe.each(ENGINES)('web desk sign-in on %s', (engine) => {
     ).config;
     expect(await sessionPerson({ ...deps, config: without }, third.sessionId)).toBeUndefined();
     expect(await sessionPerson(deps, 'not-a-session')).toBeUndefined();
+
+    // A day after they ended, links and sessions are deleted by the next request.
+    clock.set('2026-11-24T10:00:01Z');
+    await ask('pilote@spst-test.fr');
+    expect(await t.database.db.select().from(webSessions)).toEqual([]);
+    expect((await t.database.db.select().from(webLinks)).map((l) => l.email)).toEqual(['pilote@spst-test.fr']);
   });
 });

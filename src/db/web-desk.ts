@@ -1,7 +1,7 @@
 // The web desk's tables (sign-in links, sessions) and its ticket search: filters and French
 // full-text search over the tickets, the same SQL on PGlite and PostgreSQL.
 import { and, asc, desc, eq, gt, gte, isNull, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
-import type { Db } from './database.js';
+import { rowsOf, type Db } from './database.js';
 import {
   attachmentBlobs,
   attachments,
@@ -102,6 +102,8 @@ export interface TicketSearch {
 }
 
 const TERMINAL = ['closed', 'rejected'] as const;
+/** Below this many matching tickets, a search fetches them by id (see searchTickets). */
+const FEW_MATCHES = 2000;
 // The query folded like the indexed document: foldedText around a parameter.
 const [queryHead, queryTail] = foldedText('\u0000').split('\u0000') as [string, string];
 
@@ -121,10 +123,21 @@ export async function searchTickets(db: Db, search: TicketSearch): Promise<Ticke
   else if (search.assignee) conditions.push(eq(tickets.assigneeEmail, search.assignee));
   if (search.from) conditions.push(gte(tickets.receivedAt, search.from));
   if (search.to) conditions.push(lt(tickets.receivedAt, search.to));
-  if (search.text)
-    conditions.push(
-      sql`${TICKET_SEARCH_DOCUMENT} @@ websearch_to_tsquery('french'::regconfig, ${sql.raw(queryHead)}${search.text}${sql.raw(queryTail)})`,
+  if (search.text) {
+    const query = sql`websearch_to_tsquery('french'::regconfig, ${sql.raw(queryHead)}${search.text}${sql.raw(queryTail)})`;
+    const matches = sql`${TICKET_SEARCH_DOCUMENT} @@ ${query}`;
+    // Newest first, PostgreSQL walks the reception index and tests each ticket's text: quick when
+    // many match, a scan of the whole table when few or none do (10 s over 1 000 000). A probe
+    // through the GIN index tells which case this is; few matches are then fetched by id first
+    // (an array, evaluated once: the planner cannot fold it back into the walk).
+    const few = await db.execute(
+      sql`select count(*)::int as n from (select 1 from tickets where ${matches} limit ${FEW_MATCHES}) probe`,
     );
+    const count = Number(rowsOf<{ n: number }>(few)[0]?.n ?? 0);
+    conditions.push(
+      count < FEW_MATCHES ? sql`${tickets.id} = any(array(select id from tickets where ${matches}))` : sql`${matches}`,
+    );
+  }
   return db
     .select()
     .from(tickets)

@@ -18,6 +18,7 @@ import { profileLeg, type ProfileResult } from './lib/profile.js';
 import { qualificationLeg, type QualificationResult } from './lib/qualification.js';
 import { reliabilityLeg, type ReliabilityResult } from './lib/reliability.js';
 import { renderTable } from './lib/report.js';
+import { webDeskLeg, type WebDeskResult } from './lib/web-desk.js';
 import { log, machineBusySeconds, round, sleep } from './lib/util.js';
 
 export interface Results {
@@ -34,6 +35,8 @@ export interface Results {
   qualification: QualificationResult | null;
   /** Absent from results written before the large-mails leg existed. */
   largeMails?: Partial<Record<'postgres' | 'pglite', LargeMailsResult>>;
+  /** Absent from results written before the web-desk legs existed. */
+  webDesk?: Partial<Record<'postgres' | 'pglite', WebDeskResult>>;
   readonly errors: Record<string, string>;
   table: string;
 }
@@ -226,6 +229,22 @@ async function main(): Promise<void> {
     results.largeMails ??= {};
     results.largeMails.postgres = await largeMailsLeg('postgres');
     results.largeMails.pglite = await largeMailsLeg('pglite');
+  });
+  await run('web-desk-pglite', async () => {
+    results.webDesk ??= {};
+    results.webDesk.pglite = await webDeskLeg('pglite', {
+      tickets: options.ticketsPglite,
+      seed: options.seed,
+      runs: options.webRuns,
+    });
+  });
+  await run('web-desk-postgres', async () => {
+    results.webDesk ??= {};
+    results.webDesk.postgres = await webDeskLeg('postgres', {
+      tickets: options.ticketsPg,
+      seed: options.seed,
+      runs: options.webRuns,
+    });
   });
 
   await save();

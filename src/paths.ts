@@ -4,5 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const TEMPLATES_DIR = resolve(PACKAGE_ROOT, 'templates/fr');
+/** The web desk's pages (Handlebars, French). */
+export const WEB_TEMPLATES_DIR = resolve(PACKAGE_ROOT, 'templates/web');
 /** The labelled complaints the qualification model starts from, and their frozen split. */
 export const QUALIFICATION_CORPUS_DIR = resolve(PACKAGE_ROOT, 'datasets/qualification');

@@ -9,6 +9,8 @@ export const LEGS = [
   'indicators-pglite',
   'qualification',
   'large-mails',
+  'web-desk-pglite',
+  'web-desk-postgres',
 ] as const;
 export type Leg = (typeof LEGS)[number];
 
@@ -25,6 +27,8 @@ export interface BenchOptions {
   readonly ticketsPg: number;
   readonly ticketsPglite: number;
   readonly digestRuns: number;
+  /** Requests per page and viewer in the web-desk legs (the first one, warming up, not counted). */
+  readonly webRuns: number;
   readonly tryIndexes: boolean;
   readonly coldRestarts: number;
   readonly legs: readonly Leg[];
@@ -48,6 +52,7 @@ export const USAGE = `npm run bench -- [options]        (each option also as BEN
   --tickets-pg N            history for the digest on PostgreSQL (default 1000000)
   --tickets-pglite N        history for the digest on PGlite (default 100000)
   --digest-runs N           computeDigest runs per configuration (default 3: 1 cold + 2 warm)
+  --web-runs N              requests per page and viewer in the web-desk legs (default 21: 1 warm-up + 20)
   --no-index-trial          do not time the digest again with the candidate indexes
   --cold-restarts N         restarts timed after the first start (default 2)
   --only LIST               legs to run: ${LEGS.join(',')}
@@ -104,6 +109,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     'tickets-pg',
     'tickets-pglite',
     'digest-runs',
+    'web-runs',
     'no-index-trial',
     'cold-restarts',
     'only',
@@ -146,6 +152,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     ticketsPg: int('tickets-pg', 1_000_000, 30_000),
     ticketsPglite: int('tickets-pglite', 100_000, 10_000),
     digestRuns: Math.max(2, int('digest-runs', 3, 2)),
+    webRuns: Math.max(2, int('web-runs', 21, 6)),
     tryIndexes: !flag('no-index-trial'),
     coldRestarts: int('cold-restarts', 2, 1),
     legs,

@@ -136,6 +136,63 @@ export function createTemplateRenderer(options: TemplateRendererOptions): Templa
   };
 }
 
+export interface PageRenderer {
+  /**
+   * Renders web page `name` (`<name>.hbs` around the `layout.hbs` partial) with `data`: HTML,
+   * escaped like the mails, same helpers, same strict mode.
+   * @throws TemplateError when a file is missing or the template uses a field `data` lacks.
+   */
+  page(name: TemplateName, data: object): string;
+}
+
+/** A renderer for the web desk's pages (`templates/web/`), overridable file by file like the mails. */
+export function createPageRenderer(options: TemplateRendererOptions): PageRenderer {
+  const hb = Handlebars.create();
+  registerHelpers(hb);
+  const cache = new Map<TemplateName, Render>();
+  const read = (file: string): string => {
+    const candidates = options.overrideDir
+      ? [join(options.overrideDir, file), join(options.templatesDir, file)]
+      : [join(options.templatesDir, file)];
+    for (const path of candidates) {
+      try {
+        return readFileSync(path, 'utf8')
+          .replace(/^\uFEFF/, '')
+          .replace(/\r\n?/g, '\n');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      }
+    }
+    throw new TemplateError(TemplateErrorCode.NotFound, file, `not found in ${candidates.join(' nor ')}`);
+  };
+  const compile = (file: string): Render => {
+    let template: Handlebars.TemplateDelegate;
+    try {
+      template = hb.compile(read(file), HTML_OPTIONS);
+    } catch (cause) {
+      throw renderFailure(file, cause);
+    }
+    return (data, runtime) => {
+      try {
+        return template(data, runtime);
+      } catch (cause) {
+        throw cause instanceof TemplateError ? cause : renderFailure(file, cause);
+      }
+    };
+  };
+  return {
+    page(name, data) {
+      if (!hb.partials.layout) hb.registerPartial('layout', compile('layout.hbs'));
+      let render = cache.get(name);
+      if (!render) {
+        render = compile(`${name}.hbs`);
+        cache.set(name, render);
+      }
+      return `${render(data).trim()}\n`;
+    },
+  };
+}
+
 function renderFailure(file: string, cause: unknown): TemplateError {
   const message = cause instanceof Error ? cause.message : String(cause);
   return new TemplateError(TemplateErrorCode.RenderFailed, file, message, { cause });

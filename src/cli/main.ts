@@ -16,6 +16,7 @@ import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
 import { startDaemon, withQualificationModel } from '../daemon/daemon.js';
 import { serveControl } from '../daemon/control-server.js';
+import { serveWebDesk } from '../daemon/web-server.js';
 import { registerDigestCommands } from './digest-commands.js';
 import { registerQualifyCommand } from './qualify-command.js';
 
@@ -41,14 +42,18 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   program
     .command('run')
-    .description('run the daemon: watch the mailbox, acknowledge complaints, deliver the outbox')
+    .description(
+      'run the daemon: watch the mailbox, acknowledge complaints, deliver the outbox, serve the web desk (web.enabled)',
+    )
     .action(async () => {
       const { config, log } = await load(program.opts<GlobalOptions>());
       const daemon = await startDaemon(config, log);
       const control =
         daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
+      const web = await serveWebDesk(daemon, log);
       const stop = (signal: string) => {
         log.info({ signal }, 'stopping');
+        void web?.close();
         void control?.close();
         void daemon.stop();
       };

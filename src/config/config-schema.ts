@@ -318,6 +318,31 @@ export const configSchema = z
       .default({}),
     /** Automatic qualification at reception: cues added to or re-weighting the built-in French rules. */
     qualification: qualificationSchema,
+    /** The read-only web desk `reclam run` serves (docs/web-desk.md); off unless enabled. */
+    web: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Address to listen on: loopback by default, a reverse proxy with TLS in front. */
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8480),
+        /** The address people open (the proxy's, https://… behind TLS); sign-in links point there. */
+        publicUrl: z
+          .string()
+          .regex(/^https?:\/\/[^/?#]+$/, 'must be http(s)://host[:port], without a path')
+          .optional(),
+        /** A session ends this long after sign-in. */
+        sessionHours: z
+          .number()
+          .positive()
+          .max(24 * 30)
+          .default(12),
+        /** Sign-in link requests allowed per address and per client in any 15 minutes. */
+        linkRequestsPerAddress: z.number().int().positive().default(3),
+        linkRequestsPerClient: z.number().int().positive().default(10),
+        /** Behind a reverse proxy: take the client's address from the last X-Forwarded-For entry. */
+        trustProxy: z.boolean().default(false),
+      })
+      .prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .default({ level: 'info' }),

@@ -1,7 +1,7 @@
 // Scheduled work done at most once per period: the unique (job, period_key) row is inserted in
 // the same transaction as the work's effects (e.g. the digest's outbox rows), so two daemons
 // racing for one period, or a daemon retrying after a crash, end with exactly one run.
-import { and, eq } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, like } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { jobRuns } from './schema.js';
 
@@ -36,4 +36,19 @@ export async function finishJobRun(
   result: Record<string, unknown>,
 ): Promise<void> {
   await tx.update(jobRuns).set({ finishedAt, result }).where(eq(jobRuns.id, id));
+}
+
+/** The finished runs whose job starts with `prefix` (e.g. `digest:`), latest period first. */
+export async function finishedJobRuns(db: Db, prefix: string, limit: number): Promise<JobRunRow[]> {
+  return db
+    .select()
+    .from(jobRuns)
+    .where(and(like(jobRuns.job, `${prefix}%`), isNotNull(jobRuns.finishedAt)))
+    .orderBy(desc(jobRuns.periodKey), desc(jobRuns.id))
+    .limit(limit);
+}
+
+export async function findJobRunById(db: Db, id: number): Promise<JobRunRow | undefined> {
+  const [row] = await db.select().from(jobRuns).where(eq(jobRuns.id, id));
+  return row;
 }

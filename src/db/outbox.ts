@@ -252,3 +252,12 @@ export async function requeueDeadPilotAlerts(tx: Db, now: Date): Promise<number[
     .map((r) => Number(r.id))
     .sort((a, b) => a - b);
 }
+
+/** Recipient and attached files of outbox rows `ids` (the digests a job run queued). */
+export async function outboxAttachmentsOf(db: Db, ids: readonly number[]) {
+  if (ids.length === 0) return [];
+  return db
+    .select({ id: outbox.id, toAddress: outbox.toAddress, attachments: outbox.attachments })
+    .from(outbox)
+    .where(inArray(outbox.id, [...ids]));
+}

@@ -25,6 +25,27 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
 
 const instant = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
+/**
+ * The text the web desk searches in a ticket, in French (stemmed by the `french` text-search
+ * configuration), lower-cased and without accents: people type « medecin » for « médecin », and
+ * PGlite has no `unaccent` extension. The same expression is indexed (GIN) and queried
+ * (db/web-desk.ts), so the index is used; keep the two identical.
+ */
+export const TICKET_SEARCH_DOCUMENT = sql.raw(
+  `to_tsvector('french'::regconfig, ${foldedText(
+    "reference || ' ' || subject || ' ' || summary || ' ' || complainant_name || ' ' || " +
+      "coalesce(complainant_company, '')",
+  )})`,
+);
+
+/** SQL of `expression` lower-cased, without accents (œ, æ spelled out): how searched text and queries are compared. */
+export function foldedText(expression: string): string {
+  return (
+    `translate(replace(replace(lower(${expression}), 'œ', 'oe'), 'æ', 'ae'), ` +
+    "'àâäáãåçéèêëíìîïñóòôöõúùûüýÿ', 'aaaaaaceeeeiiiinooooouuuuyy')"
+  );
+}
+
 export const tickets = pgTable(
   'tickets',
   {
@@ -79,6 +100,8 @@ export const tickets = pgTable(
     index('tickets_closed_at_received_at_idx').on(t.closedAt, t.receivedAt),
     /** Indicators: the current backlog (tickets still open), by reception. */
     index('tickets_open_received_idx').on(t.receivedAt).where(sql`${t.status} not in ('closed', 'rejected')`),
+    /** Web desk: full-text search in French (TICKET_SEARCH_DOCUMENT). */
+    index('tickets_search_idx').using('gin', TICKET_SEARCH_DOCUMENT),
   ],
 );
 
@@ -280,4 +303,45 @@ export const qualificationFeedback = pgTable(
     createdAt: instant('created_at').notNull(),
   },
   (t) => [index('qualification_feedback_field_idx').on(t.field, t.createdAt)],
+);
+
+/**
+ * Sign-in links of the web desk, one row per request, known address or not (the rate limits count
+ * both alike). Only hashes are kept: the nonce's SHA-256, and keyed hashes of the address and the
+ * client, so the table names nobody who is not a configured person.
+ */
+export const webLinks = pgTable(
+  'web_links',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** SHA-256 (hex) of the link's nonce; null when no link was sent (unknown address). */
+    nonceHash: text('nonce_hash'),
+    /** The configured person the link was sent to; null for an unknown address. */
+    email: text('email'),
+    addressKey: text('address_key').notNull(),
+    clientKey: text('client_key').notNull(),
+    requestedAt: instant('requested_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    /** Set once, when the link opened a session: a second use is refused. */
+    usedAt: instant('used_at'),
+  },
+  (t) => [
+    uniqueIndex('web_links_nonce_hash_key').on(t.nonceHash),
+    index('web_links_address_idx').on(t.addressKey, t.requestedAt),
+    index('web_links_client_idx').on(t.clientKey, t.requestedAt),
+  ],
+);
+
+/** Web desk sessions: the cookie holds a random id, the table its SHA-256. */
+export const webSessions = pgTable(
+  'web_sessions',
+  {
+    idHash: text('id_hash').primaryKey(),
+    email: text('email').notNull(),
+    createdAt: instant('created_at').notNull(),
+    expiresAt: instant('expires_at').notNull(),
+    /** Sign-out. */
+    endedAt: instant('ended_at'),
+  },
+  (t) => [index('web_sessions_expires_idx').on(t.expiresAt)],
 );

@@ -89,3 +89,40 @@ export function categoryLabel(config: Pick<Settings, 'categories'>, key: string 
 export function capitalized(text: string): string {
   return text.charAt(0).toLocaleUpperCase('fr-FR') + text.slice(1);
 }
+
+/** What each audit event is called in a ticket's history (the web desk); an unknown type shows as stored. */
+export const EVENT_LABELS: Readonly<Record<string, string>> = {
+  'ticket.received': 'réclamation reçue',
+  'ticket.linked': 'liée à une autre réclamation',
+  'ack.queued': 'accusé de réception envoyé',
+  'ack.withheld': 'accusé de réception retenu',
+  'ticket.follow-up': 'nouveau message du réclamant',
+  'ticket.staff-message': 'message d’un membre de l’équipe',
+  'command.applied': 'commande appliquée',
+  'command.refused': 'commande refusée',
+  'command.forged': 'commande non authentifiée, ignorée',
+  'intake.confirmed': 'enregistrement confirmé',
+  'ticket.assigned': 'attribuée',
+  'ticket.requalified': 'requalifiée',
+  'ticket.deadline-changed': 'échéance modifiée',
+  'ticket.answered': 'réponse envoyée',
+  'ticket.rejected': 'déclarée non recevable',
+  'ticket.verifying': 'vérification d’efficacité demandée',
+  'ticket.effectiveness': 'efficacité enregistrée',
+  'ticket.closed': 'clôturée',
+  'ticket.reopened': 'rouverte',
+  'ticket.note': 'note interne',
+  'ticket.action': 'action corrective',
+  'ticket.cause': 'cause',
+  'ticket.why': 'pourquoi',
+  'ticket.milestone': 'échéance intermédiaire',
+  'ticket.escalated': 'signalée à la direction',
+  'mail.auto-reply': 'réponse automatique reçue',
+  'mail.bounce': 'message non distribué',
+  'mail.budget-exceeded': 'envois automatiques suspendus',
+  'outbox.dead': 'envoi de courriel en échec',
+};
+
+export function eventLabel(type: string): string {
+  return EVENT_LABELS[type] ?? type;
+}

@@ -4,8 +4,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTemplateRenderer, TemplateError, type RenderedMail } from '../../src/adapters/template-renderer.js';
-import { TEMPLATES_DIR } from '../../src/paths.js';
+import {
+  createPageRenderer,
+  createTemplateRenderer,
+  TemplateError,
+  type RenderedMail,
+} from '../../src/adapters/template-renderer.js';
+import { TEMPLATES_DIR, WEB_TEMPLATES_DIR } from '../../src/paths.js';
 
 const organisation = { name: 'SPST Santé au Travail de l’Essonne' };
 
@@ -460,5 +465,26 @@ describe('subjects quoted in mail bodies', () => {
     expect(mail.html.length).toBeLessThan(8_000);
     expect(mail.text).toContain('(objet : « Plainte Plainte');
     expect(mail.text).toContain('Plainte… »)');
+  });
+});
+
+describe('web desk pages', () => {
+  const pages = createPageRenderer({ templatesDir: WEB_TEMPLATES_DIR });
+  const frame = { organisation: { name: 'SPST Test' }, viewer: null, pilot: false, current: '' };
+
+  it('renders a page inside the shared layout, complainant text escaped', () => {
+    const html = pages.page('message', { ...frame, title: 'Erreur', text: '<script>alert(1)</script> & co' });
+    expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="fr">/);
+    expect(html).toContain('<title>Erreur — SPST Test</title>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt; &amp; co');
+    expect(html).not.toContain('<script>');
+    expect(html).toContain('href="/connexion"');
+  });
+
+  it('throws when the data lacks a field, and lets an organisation replace one page', () => {
+    expect(() => pages.page('message', { ...frame, title: 'Erreur' })).toThrow(/"text" not defined/);
+    const dir = overrideDir({ 'message.hbs': '{{#> layout}}<p class="own">{{text}}</p>{{/layout}}\n' });
+    const custom = createPageRenderer({ templatesDir: WEB_TEMPLATES_DIR, overrideDir: dir });
+    expect(custom.page('message', { ...frame, title: 'T', text: 'x' })).toContain('<p class="own">x</p>');
   });
 });

@@ -67,28 +67,31 @@ const HTML_OPTIONS: CompileOptions = { strict: true, knownHelpersOnly: true, kno
 const PLAIN_OPTIONS: CompileOptions = { ...HTML_OPTIONS, noEscape: true };
 
 /** Creates a renderer; files are read and compiled on first use of each template, then cached. */
+/** A template file's text: the override folder's copy when there is one, else the shipped one. */
+function templateSource(options: TemplateRendererOptions, file: string): string {
+  const candidates = options.overrideDir
+    ? [join(options.overrideDir, file), join(options.templatesDir, file)]
+    : [join(options.templatesDir, file)];
+  for (const path of candidates) {
+    try {
+      // Overrides are often edited on Windows: drop a BOM and CRLF line ends.
+      return readFileSync(path, 'utf8')
+        .replace(/^\uFEFF/, '')
+        .replace(/\r\n?/g, '\n');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  throw new TemplateError(TemplateErrorCode.NotFound, file, `not found in ${candidates.join(' nor ')}`);
+}
+
 export function createTemplateRenderer(options: TemplateRendererOptions): TemplateRenderer {
   const hb = Handlebars.create();
   registerHelpers(hb);
   const cache = new Map<TemplateName, Compiled>();
   let layoutRegistered = false;
 
-  function source(file: string): string {
-    const candidates = options.overrideDir
-      ? [join(options.overrideDir, file), join(options.templatesDir, file)]
-      : [join(options.templatesDir, file)];
-    for (const path of candidates) {
-      try {
-        // Overrides are often edited on Windows: drop a BOM and CRLF line ends.
-        return readFileSync(path, 'utf8')
-          .replace(/^\uFEFF/, '')
-          .replace(/\r\n?/g, '\n');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-    throw new TemplateError(TemplateErrorCode.NotFound, file, `not found in ${candidates.join(' nor ')}`);
-  }
+  const source = (file: string): string => templateSource(options, file);
 
   function compile(file: string, compileOptions: CompileOptions): Render {
     const text = source(file);
@@ -150,21 +153,7 @@ export function createPageRenderer(options: TemplateRendererOptions): PageRender
   const hb = Handlebars.create();
   registerHelpers(hb);
   const cache = new Map<TemplateName, Render>();
-  const read = (file: string): string => {
-    const candidates = options.overrideDir
-      ? [join(options.overrideDir, file), join(options.templatesDir, file)]
-      : [join(options.templatesDir, file)];
-    for (const path of candidates) {
-      try {
-        return readFileSync(path, 'utf8')
-          .replace(/^\uFEFF/, '')
-          .replace(/\r\n?/g, '\n');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      }
-    }
-    throw new TemplateError(TemplateErrorCode.NotFound, file, `not found in ${candidates.join(' nor ')}`);
-  };
+  const read = (file: string): string => templateSource(options, file);
   const compile = (file: string): Render => {
     let template: Handlebars.TemplateDelegate;
     try {

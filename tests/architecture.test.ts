@@ -105,4 +105,19 @@ describe('dependency directions', () => {
       }
     }
   });
+  it('keeps the CLI off the daemon, types included: both compose from src/app, the root entry adds `run`', async () => {
+    for (const file of await sources(join(src, 'cli'))) {
+      for (const spec of await allImportsOf(file)) {
+        expect(/^\.\.\/daemon\//.test(spec), `${relative(src, file)} imports ${spec}`).toBe(false);
+      }
+    }
+  });
+
+  it('keeps src/app (the composition shared by both roots) free of the daemon and the CLI', async () => {
+    for (const file of await sources(join(src, 'app'))) {
+      for (const spec of await allImportsOf(file)) {
+        expect(/^\.\.\/(daemon|cli)\//.test(spec), `${relative(src, file)} imports ${spec}`).toBe(false);
+      }
+    }
+  });
 });

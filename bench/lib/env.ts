@@ -28,12 +28,12 @@ export const STAFF = [
 export type Engine = 'postgres' | 'pglite';
 
 /** The daemon as production runs it: the compiled CLI (`npm run build`, see `buildDaemon`). */
-export const DAEMON_ENTRY = join(ROOT, 'dist/cli/bin.js');
+export const DAEMON_ENTRY = join(ROOT, 'dist/bin.js');
 
 /**
  * Compiles src/ into dist/ (`npm run build`), once per bench run, so the daemon children run the
  * current code without tsx. Type errors are reported but do not stop the run when tsc still
- * emitted dist/ (others' work in progress); a missing dist/cli/bin.js does.
+ * emitted dist/ (others' work in progress); a missing dist/bin.js does.
  */
 export function buildDaemon(): { seconds: number; typeErrors: string[] } {
   const started = Date.now();

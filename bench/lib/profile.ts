@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import postgres from 'postgres';
 import { openMailboxSession } from '../../src/adapters/imap-mailbox.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { buildDeps } from '../../src/daemon/daemon.js';
+import { buildDeps } from '../../src/app/compose.js';
 import { sql } from 'drizzle-orm';
 import { openDatabase, type Db } from '../../src/db/database.js';
 import { findTicketsByReferences } from '../../src/db/tickets.js';

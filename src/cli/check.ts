@@ -8,6 +8,9 @@ import { probeMailbox } from '../adapters/imap-mailbox.js';
 import { createSmtpSender } from '../adapters/smtp-sender.js';
 import { isAppError, smtpSetupError } from '../domain/errors.js';
 import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { redactConfig } from '../config/load-config.js';
+import type { CommandContext } from '../app/command-context.js';
 
 type Verdict = { ok: boolean; line: string };
 
@@ -136,4 +139,16 @@ function withTimeout<T>(promise: Promise<T>, ms: number, text: string): Promise<
       timer = setTimeout(() => reject(new Error(text)), ms);
     }),
   ]);
+}
+
+export function registerCheck(program: Command, context: CommandContext): void {
+  program
+    .command('check')
+    .description('validate the configuration and try IMAP, SMTP and the database')
+    .option('--print-config', 'also print the configuration, secrets masked')
+    .action(async (options: { printConfig?: boolean }) => {
+      const { config, log, warnings } = await context.load('silent');
+      if (options.printConfig) process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
+      context.exit(await runCheck(config, warnings, log, process.stdout));
+    });
 }

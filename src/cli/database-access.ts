@@ -5,8 +5,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { openDatabase } from '../db/database.js';
 import { readLockOwner } from '../db/directory-lock.js';
-import { buildDeps } from '../daemon/daemon.js';
-import { requestControl, type ControlRequest, type ControlResponse } from '../daemon/control-server.js';
+import { buildDeps } from '../app/compose.js';
+import { requestControl, type ControlRequest, type ControlResponse } from '../app/control-protocol.js';
 import type { Deps } from '../services/deps.js';
 import { resolve } from 'node:path';
 

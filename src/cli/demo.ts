@@ -2,13 +2,16 @@
 // receiver in a folder, sample complaints fed through `ingest`, a follow-up threaded by the
 // reference the bot gave, and every mail the bot sent left as .eml/.html files to open.
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { startCaptureServer } from '../adapters/capture-smtp-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { PACKAGE_ROOT } from '../paths.js';
 import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText } from '../services/render-tickets.js';
+import { createLogger } from '../log.js';
+import type { CommandContext } from '../app/command-context.js';
 import { withDatabase } from './database-access.js';
 
 export async function runDemo(directory: string, log: Logger, out: NodeJS.WritableStream): Promise<number> {
@@ -157,4 +160,15 @@ function indent(text: string): string {
     .map((line) => `   ${line}`)
     .join('\n')
     .concat('\n');
+}
+
+export function registerDemo(program: Command, context: CommandContext): void {
+  program
+    .command('demo')
+    .description('run the real pipeline on embedded defaults (PGlite, a local SMTP receiver) with sample complaints')
+    .option('--dir <dir>', 'where to put the demo database and the mails sent', 'demo-output')
+    .action(async (options: { dir: string }) => {
+      const log = createLogger(context.logLevel() ?? 'error');
+      context.exit(await runDemo(resolve(options.dir), log, process.stdout));
+    });
 }

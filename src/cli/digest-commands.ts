@@ -4,23 +4,15 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { Logger } from 'pino';
-import type { Config } from '../config/config-schema.js';
-import { digestDeps } from '../daemon/digest-scheduler.js';
-import type { ControlResponse } from '../daemon/control-server.js';
+import type { CommandContext } from '../app/command-context.js';
+import { digestDeps } from '../app/compose.js';
+import type { ControlResponse } from '../app/control-protocol.js';
 import { deliverOutbox } from '../services/deliver-outbox.js';
 import { exportCommand, type ExportFormat } from '../services/export-tickets.js';
 import { digestCommand, type CommandFile, type DigestCommandArgs } from '../services/send-digest.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
 
-export interface CommandContext {
-  /** Loads the configuration and the logger from the global options. */
-  readonly load: () => Promise<{ config: Config; log: Logger }>;
-  /** Sets the process exit code. */
-  readonly exit: (code: number) => void;
-}
-
-export function registerDigestCommands(program: Command, context: CommandContext): void {
+export function registerDigestCommand(program: Command, context: CommandContext): void {
   program
     .command('digest')
     .description('the indicators of a period: print the digest, preview it as files, or send it')
@@ -54,7 +46,9 @@ export function registerDigestCommands(program: Command, context: CommandContext
         }));
       await finish(response, context, options.preview ? resolve(options.preview) : null);
     });
+}
 
+export function registerExportCommand(program: Command, context: CommandContext): void {
   program
     .command('export')
     .description('the tickets received between two dates, one row each, as CSV or xlsx')

@@ -1,31 +1,69 @@
-// The CLI's composition root: `reclam run | migrate | check | ingest | tickets | show | demo`.
-// Only this file and the daemon read the environment, load the configuration and open connections.
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+// The CLI's root: the global options and the table of commands. Each command's module is loaded
+// only when that command runs (`reclam --help` loads none), so a listing does not pay for the
+// daemon, the digest's spreadsheet library or the qualifier. Only the command modules and the
+// daemon read the environment, load the configuration and open connections.
 import { Command, Option } from 'commander';
-import type { Logger } from 'pino';
-import type { Config } from '../config/config-schema.js';
-import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js';
-import { databaseFailure } from '../db/database.js';
-import { isAppError } from '../domain/errors.js';
-import { createLogger } from '../log.js';
-import { runCheck } from './check.js';
-import { runDemo } from './demo.js';
-import { forwardToDaemon, withDatabase } from './database-access.js';
-import { ingestFiles } from '../services/ingest-files.js';
-import { listTicketsText, showTicket } from '../services/render-tickets.js';
-import { startDaemon, withQualificationModel } from '../daemon/daemon.js';
-import { serveControl } from '../daemon/control-server.js';
-import { serveWebDesk } from '../daemon/web-server.js';
-import { registerDigestCommands } from './digest-commands.js';
-import { registerQualifyCommand } from './qualify-command.js';
+import type { CommandContext, CommandEntry } from '../app/command-context.js';
 
 interface GlobalOptions {
   config?: string;
   logLevel?: string;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** The CLI's own commands, in the order `reclam --help` lists them (after the root's, e.g. `run`). */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'check',
+    summary: 'validate the configuration and try IMAP, SMTP and the database',
+    load: async () => (await import('./check.js')).registerCheck,
+  },
+  {
+    name: 'migrate',
+    summary: 'create or upgrade the database schema',
+    load: async () => (await import('./database-commands.js')).registerMigrate,
+  },
+  {
+    name: 'ingest',
+    summary: 'feed raw mails (.eml, mbox) through the same pipeline as the mailbox',
+    load: async () => (await import('./database-commands.js')).registerIngest,
+  },
+  {
+    name: 'tickets',
+    summary: 'list tickets, newest first',
+    load: async () => (await import('./database-commands.js')).registerTickets,
+  },
+  {
+    name: 'show',
+    summary: 'show one ticket with its messages and history',
+    load: async () => (await import('./database-commands.js')).registerShow,
+  },
+  {
+    name: 'qualify',
+    summary: 'qualify complaints from files and, with labels, measure accuracy',
+    load: async () => {
+      const { registerQualifyCommand } = await import('./qualify-command.js');
+      return (program, context) => registerQualifyCommand(program, context.exit);
+    },
+  },
+  {
+    name: 'digest',
+    summary: 'the indicators of a period: print, preview or send the digest',
+    load: async () => (await import('./digest-commands.js')).registerDigestCommand,
+  },
+  {
+    name: 'export',
+    summary: 'one row per ticket received in a date range (csv or xlsx)',
+    load: async () => (await import('./digest-commands.js')).registerExportCommand,
+  },
+  {
+    name: 'demo',
+    summary: 'run the real pipeline on embedded defaults with sample complaints',
+    load: async () => (await import('./demo.js')).registerDemo,
+  },
+];
+
+/** Runs the CLI; `rootCommands` (the daemon's `run`) come from the process entry, src/bin.ts. */
+export async function main(argv: readonly string[], rootCommands: readonly CommandEntry[] = []): Promise<number> {
   const program = new Command()
     .name('reclam')
     .description('E-mail complaint desk: every complaint mailed in becomes a ticket, acknowledged with its deadline.')
@@ -36,121 +74,22 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride()
     .showHelpAfterError();
   let exitCode = 0;
-  const setExitCode = (code: number): void => {
-    exitCode = code;
+  const options = () => program.opts<GlobalOptions>();
+  const context: CommandContext = {
+    load: async (defaultLevel) =>
+      (await import('./configuration.js')).loadConfiguration(options().config, options().logLevel ?? defaultLevel),
+    exit: (code) => {
+      exitCode = code;
+    },
+    logLevel: () => options().logLevel,
   };
 
-  program
-    .command('run')
-    .description(
-      'run the daemon: watch the mailbox, acknowledge complaints, deliver the outbox, serve the web desk (web.enabled)',
-    )
-    .action(async () => {
-      const { config, log } = await load(program.opts<GlobalOptions>());
-      const daemon = await startDaemon(config, log);
-      const control =
-        daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
-      const web = await serveWebDesk(daemon, log);
-      const stop = (signal: string) => {
-        log.info({ signal }, 'stopping');
-        void web?.close();
-        void control?.close();
-        void daemon.stop();
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-      await daemon.stopped;
-      await control?.close();
-    });
-
-  program
-    .command('migrate')
-    .description('create or upgrade the database schema')
-    .action(async () => {
-      const { config, log } = await load(program.opts<GlobalOptions>());
-      const text = await forwardToDaemon(config, { command: 'migrate', args: [] });
-      if (text !== null) return void process.stdout.write(text.output);
-      await withDatabase(config, log, async () => undefined);
-      process.stdout.write('database schema is up to date\n');
-    });
-
-  program
-    .command('check')
-    .description('validate the configuration and try IMAP, SMTP and the database')
-    .option('--print-config', 'also print the configuration, secrets masked')
-    .action(async (options: { printConfig?: boolean }) => {
-      const { config, log, warnings } = await load(program.opts<GlobalOptions>(), 'silent');
-      if (options.printConfig) process.stdout.write(`${JSON.stringify(redactConfig(config), null, 2)}\n`);
-      exitCode = await runCheck(config, warnings, log, process.stdout);
-    });
-
-  program
-    .command('ingest')
-    .description(
-      'feed raw mails through the same pipeline as the mailbox (replays, imports): .eml files, and mbox files, ' +
-        'whose messages are split at their "From " lines (mboxo/mboxrd) and ingested one by one',
-    )
-    .argument('<files...>', '.eml or mbox files')
-    .action(async (files: string[]) => {
-      const { config, log } = await load(program.opts<GlobalOptions>());
-      const forwarded = await forwardToDaemon(config, async () => ({
-        command: 'ingest',
-        args: await Promise.all(files.map(async (f) => ({ name: f, base64: (await readFile(f)).toString('base64') }))),
-      }));
-      if (forwarded !== null) {
-        process.stdout.write(forwarded.output);
-        exitCode = forwarded.exitCode;
-        return;
-      }
-      // One file in memory at a time, read when its turn comes.
-      const sources = files.map((f) => ({ name: f, read: async () => asBytes(await readFile(f)) }));
-      const result = await withDatabase(config, log, async (deps) =>
-        ingestFiles(await withQualificationModel(deps), sources, { deliver: true }),
-      );
-      process.stdout.write(result.output);
-      exitCode = result.exitCode;
-    });
-
-  program
-    .command('tickets')
-    .description('list tickets, newest first')
-    .option('--status <status>', 'only this state (received, in_progress, answered, verifying, closed, rejected)')
-    .option('--limit <n>', 'how many', '50')
-    .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
-    .action(async (options: { status?: string; limit: string; as?: string }) => {
-      const { config, log } = await load(program.opts<GlobalOptions>());
-      const args = { status: options.status, limit: Number(options.limit), viewer: options.as };
-      const forwarded = await forwardToDaemon(config, { command: 'tickets', args });
-      const text = forwarded ?? (await withDatabase(config, log, (deps) => listTicketsText(deps, args)));
-      process.stdout.write(text.output);
-      exitCode = text.exitCode;
-    });
-
-  program
-    .command('show')
-    .description('show one ticket with its messages and history')
-    .argument('<reference>', 'e.g. REC-2026-0042')
-    .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
-    .action(async (reference: string, options: { as?: string }) => {
-      const { config, log } = await load(program.opts<GlobalOptions>());
-      const args = { reference, viewer: options.as };
-      const forwarded = await forwardToDaemon(config, { command: 'show', args });
-      const text = forwarded ?? (await withDatabase(config, log, (deps) => showTicket(deps, args)));
-      process.stdout.write(text.output);
-      exitCode = text.exitCode;
-    });
-
-  registerDigestCommands(program, { load: () => load(program.opts<GlobalOptions>()), exit: setExitCode });
-  registerQualifyCommand(program, setExitCode);
-
-  program
-    .command('demo')
-    .description('run the real pipeline on embedded defaults (PGlite, a local SMTP receiver) with sample complaints')
-    .option('--dir <dir>', 'where to put the demo database and the mails sent', 'demo-output')
-    .action(async (options: { dir: string }) => {
-      const log = createLogger(program.opts<GlobalOptions>().logLevel ?? 'error');
-      exitCode = await runDemo(resolve(options.dir), log, process.stdout);
-    });
+  const entries = [...rootCommands, ...COMMANDS];
+  const wanted = requestedCommands(argv, entries);
+  for (const entry of entries) {
+    if (wanted.has(entry.name)) (await entry.load())(program, context);
+    else program.command(entry.name).description(entry.summary);
+  }
 
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -160,38 +99,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-async function load(
-  options: GlobalOptions,
-  defaultLevel?: string,
-): Promise<{ config: Config; log: Logger; warnings: readonly string[] }> {
-  const path = resolve(options.config ?? process.env.RECLAM_CONFIG ?? 'reclam.yaml');
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch {
-    throw new ConfigError(
-      [`cannot read ${path} (give --config FILE or set RECLAM_CONFIG; examples/ has one per procedure)`],
-      path,
-    );
+/** Global options that take a value: the word after them is not a command name. */
+const VALUED_OPTIONS = new Set(['-c', '--config', '--log-level']);
+
+/**
+ * The commands to load in full: the first word that is not an option (and, after `help`, the one
+ * it asks about). Every other command is listed by its summary only.
+ */
+function requestedCommands(argv: readonly string[], entries: readonly CommandEntry[]): Set<string> {
+  const names = new Set(entries.map((e) => e.name));
+  const words: string[] = [];
+  for (let i = 0; i < argv.length && words.length < 2; i++) {
+    const arg = argv[i]!;
+    if (VALUED_OPTIONS.has(arg)) i++;
+    else if (!arg.startsWith('-')) words.push(arg);
   }
-  const { config, warnings } = loadConfig(text, process.env, path);
-  const log = createLogger(options.logLevel ?? defaultLevel ?? config.log.level);
-  for (const warning of warnings) log.warn(`configuration: ${warning}`);
-  return { config, log, warnings };
+  const wanted = words[0] === 'help' ? words.slice(1) : words.slice(0, 1);
+  return new Set(wanted.filter((w) => names.has(w)));
 }
 
-/** A Buffer's bytes as a plain Uint8Array view, without copying them. */
-function asBytes(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-function reportError(error: unknown): number {
+async function reportError(error: unknown): Promise<number> {
   const e = error as { code?: string; exitCode?: number; message?: string };
   if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
     return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' ? 0 : (e.exitCode ?? 2);
   }
   // Catalogue errors (configuration, database locked, out of reach or refusing us…) say what to
   // check; a database error from deeper down is explained the same way.
+  const { isAppError } = await import('../domain/errors.js');
+  const { databaseFailure } = await import('../db/database.js');
   const explained = isAppError(error) ? error : databaseFailure(error);
   if (explained) {
     process.stderr.write(

@@ -1,39 +1,16 @@
 // A local control socket in the data directory, served by a daemon that holds the embedded
 // database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`) run inside the daemon instead of
 // opening PGlite a second time. One JSON request per connection, one JSON response.
-import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
-import { createConnection, createServer, type Server } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
-import { ingestFiles, type CommandOutput } from '../services/ingest-files.js';
+import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
-import { exportCommand, type ExportInput } from '../services/export-tickets.js';
-import { digestCommand, type CommandFile, type DigestCommandArgs } from '../services/send-digest.js';
+import { exportCommand } from '../services/export-tickets.js';
+import { digestCommand } from '../services/send-digest.js';
 import type { RunningDaemon } from './daemon.js';
-import { digestDeps } from './digest-scheduler.js';
-
-export type ControlRequest =
-  | { readonly command: 'ingest'; readonly args: readonly { name: string; base64: string }[] }
-  | {
-      readonly command: 'tickets';
-      readonly args: { status?: string | undefined; limit: number; viewer?: string | undefined };
-    }
-  | { readonly command: 'show'; readonly args: { reference: string; viewer?: string | undefined } }
-  | { readonly command: 'migrate'; readonly args: readonly [] }
-  | { readonly command: 'digest'; readonly args: DigestCommandArgs }
-  | { readonly command: 'export'; readonly args: ExportInput };
-
-/** `files`: what `digest --preview` and `export` produced, for the CLI to write. */
-export type ControlResponse = CommandOutput & { readonly files?: readonly CommandFile[] };
-
-/** Unix socket paths are limited to ~107 bytes: long data directories use a hashed path in /tmp. */
-export function controlSocketPath(dataDir: string): string {
-  const direct = join(resolve(dataDir), 'reclam.sock');
-  if (Buffer.byteLength(direct) < 100) return direct;
-  return join(tmpdir(), `reclam-${createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 16)}.sock`);
-}
+import { digestDeps } from '../app/compose.js';
+import { controlSocketPath, type ControlRequest, type ControlResponse } from '../app/control-protocol.js';
 
 export async function serveControl(
   dataDir: string,
@@ -95,32 +72,4 @@ export async function serveControl(
       await unlink(path).catch(() => undefined);
     },
   };
-}
-
-/** Sends one request to the daemon of `dataDir`; null when no daemon answers. */
-export function requestControl(
-  dataDir: string,
-  request: ControlRequest,
-  timeoutMs = 120_000,
-): Promise<ControlResponse | null> {
-  return new Promise((resolveRequest) => {
-    const socket = createConnection(controlSocketPath(dataDir));
-    let output = '';
-    const timer = setTimeout(() => socket.destroy(new Error('timeout')), timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
-    socket.on('data', (chunk: string) => (output += chunk));
-    socket.on('end', () => {
-      clearTimeout(timer);
-      try {
-        resolveRequest(JSON.parse(output) as ControlResponse);
-      } catch {
-        resolveRequest(null);
-      }
-    });
-    socket.on('error', () => {
-      clearTimeout(timer);
-      resolveRequest(null);
-    });
-  });
 }

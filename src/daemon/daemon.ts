@@ -13,15 +13,10 @@ import {
   tryAcquireLease,
 } from '../db/leases.js';
 import { openMailboxSession } from '../adapters/imap-mailbox.js';
-import { createMailParser } from '../adapters/mail-parser.js';
-import { createSmtpSender } from '../adapters/smtp-sender.js';
-import { createTemplateRenderer } from '../adapters/template-renderer.js';
-import { systemClock, type Clock, type MailboxSession } from '../ports.js';
+import type { Clock, MailboxSession } from '../ports.js';
 import type { Deps } from '../services/deps.js';
-import { loadQualificationModel } from '../services/qualification-model-store.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
-import { readShippedCorpus } from '../adapters/qualification-corpus-files.js';
-import { TEMPLATES_DIR } from '../paths.js';
+import { buildDeps, withQualificationModel } from '../app/compose.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -68,33 +63,6 @@ const STABLE_SESSION_MS = 60_000;
 export function retryPolicyFor(error: unknown): BackoffPolicy {
   const explained = isAppError(error) ? error : databaseFailure(error);
   return explained?.kind === 'configuration' ? CONFIGURATION_BACKOFF : NETWORK_BACKOFF;
-}
-
-/** Builds the service dependencies for a configuration and an open database. */
-export function buildDeps(config: Config, database: Database, log: Logger, clock: Clock = systemClock): Deps {
-  return {
-    db: database.db,
-    clock,
-    log,
-    config,
-    render: createTemplateRenderer({ templatesDir: TEMPLATES_DIR, overrideDir: config.templates.overrideDir }),
-    parseMail: createMailParser({ maxMessageBytes: config.mailbox.maxMessageBytes }),
-    sender: createSmtpSender(config.mailbox.smtp),
-    random: Math.random,
-  };
-}
-
-/**
- * The deps with the learned qualification model, built from the shipped corpus and the settled
- * tickets (rules only when `qualification.learning.enabled` is false). An unreadable corpus is
- * logged and the model starts from the tickets alone: complaints keep flowing.
- */
-export async function withQualificationModel(deps: Deps): Promise<Deps> {
-  const corpus = await readShippedCorpus().catch((error: unknown) => {
-    deps.log.error({ err: error }, 'qualification corpus unreadable: the model learns from settled tickets only');
-    return { items: [], frozen: new Set<string>() };
-  });
-  return { ...deps, qualificationModel: (await loadQualificationModel(deps, corpus)) ?? undefined };
 }
 
 export async function startDaemon(config: Config, log: Logger, options: DaemonOptions = {}): Promise<RunningDaemon> {

@@ -3,21 +3,15 @@
 // sent by job_runs, so the daemon also catches up at start a run it missed while stopped, and
 // several daemons on one PostgreSQL send each digest once.
 import cron from 'node-cron';
-import { createTrendChartRenderer } from '../adapters/trend-chart.js';
-import { createXlsxWriter } from '../adapters/xlsx-workbook.js';
 import type { Deps } from '../services/deps.js';
-import { sendDueDigests, type DigestDeps, type SendDigestResult } from '../services/send-digest.js';
+import { sendDueDigests, type SendDigestResult } from '../services/send-digest.js';
+import { digestDeps } from '../app/compose.js';
 import { databaseFailure } from '../db/database.js';
 import type { BackoffPolicy } from '../domain/backoff.js';
 import { runLoop, Wakeup } from './loop.js';
 
 /** A failed check (database down…) is retried from 1 s, doubling to 5 minutes. */
 const DIGEST_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 300_000 };
-
-/** The digest services' dependencies: the daemon's, plus the chart and spreadsheet adapters. */
-export function digestDeps(deps: Deps): DigestDeps {
-  return { ...deps, charts: createTrendChartRenderer(), workbooks: createXlsxWriter() };
-}
 
 /**
  * Runs until `signal` aborts: a catch-up check at once, then one at every firing of

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { createPageRenderer, type PageRenderer } from '../adapters/template-renderer.js';
 import { WEB_TEMPLATES_DIR } from '../paths.js';
 import type { RunningDaemon } from './daemon.js';
-import { digestDeps } from './digest-scheduler.js';
+import { digestDeps } from '../app/compose.js';
 import type { Person } from '../domain/people.js';
 import {
   cookieHeader,

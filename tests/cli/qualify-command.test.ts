@@ -23,7 +23,7 @@ import {
 } from '../../src/domain/qualification-rules.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/cli/bin.ts')];
+const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
 const rules = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE);
 
 async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -13,7 +13,7 @@ import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/cli/bin.ts')];
+const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
 
 async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

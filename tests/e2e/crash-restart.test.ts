@@ -19,7 +19,7 @@ const COMPLAINTS = 40;
 function startChild(configPath: string): { child: ChildProcess; created: () => number; output: () => string } {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', join(root, 'src/cli/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'],
+    ['--import', 'tsx', join(root, 'src/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'],
     {
       cwd: root,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -97,7 +97,7 @@ describeE2E('the daemon through database outages', () => {
 
       child = spawn(
         process.execPath,
-        ['--import', 'tsx', join(root, 'src/cli/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'],
+        ['--import', 'tsx', join(root, 'src/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'],
         { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let output = '';

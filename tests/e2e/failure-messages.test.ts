@@ -15,7 +15,7 @@ import { testConfigYaml, type TestConfigOptions } from '../support/test-config.j
 import { waitUntil } from '../support/wait.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/cli/bin.ts')];
+const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
 
 interface LogLine {
   msg: string;

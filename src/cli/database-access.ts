@@ -5,14 +5,30 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { openDatabase } from '../db/database.js';
 import { readLockOwner } from '../db/directory-lock.js';
-import { buildDeps } from '../app/compose.js';
 import { requestControl, type ControlRequest, type ControlResponse } from '../app/control-protocol.js';
+import { systemClock } from '../ports.js';
 import type { Deps } from '../services/deps.js';
 import { resolve } from 'node:path';
 
-/** Opens and migrates the database, runs `work`, closes everything. */
+/** What a command that only reads and writes the database needs: no mail or template adapter. */
+export type StoreDeps = Pick<Deps, 'db' | 'config' | 'log' | 'clock'>;
+
+/** Opens and migrates the database, runs `work` with the store alone, closes it. */
+export async function withStore<T>(config: Config, log: Logger, work: (deps: StoreDeps) => Promise<T>): Promise<T> {
+  const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  try {
+    await database.migrate();
+    return await work({ db: database.db, config, log, clock: systemClock });
+  } finally {
+    await database.close();
+  }
+}
+
+/** Opens and migrates the database, runs `work` with the full service deps, closes everything. */
 export async function withDatabase<T>(config: Config, log: Logger, work: (deps: Deps) => Promise<T>): Promise<T> {
   const database = await openDatabase({ url: config.database.url, dataDir: config.database.dataDir });
+  // Composed only here: the adapters (mail parser, SMTP, templates) load with the commands that use them.
+  const { buildDeps } = await import('../app/compose.js');
   const deps = buildDeps(config, database, log);
   try {
     await database.migrate();

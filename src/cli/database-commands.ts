@@ -1,10 +1,9 @@
-// `reclam migrate | ingest | tickets | show`: the commands that read or write the database, run
-// in the daemon when it holds the embedded database (src/cli/database-access.ts).
+// `reclam migrate | ingest`: the commands that write the database, run in the daemon when it
+// holds the embedded database (src/cli/database-access.ts).
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { withQualificationModel } from '../app/compose.js';
 import { ingestFiles } from '../services/ingest-files.js';
-import { listTicketsText, showTicket } from '../services/render-tickets.js';
 import type { CommandContext } from '../app/command-context.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
 
@@ -46,39 +45,6 @@ export function registerIngest(program: Command, context: CommandContext): void 
       );
       process.stdout.write(result.output);
       context.exit(result.exitCode);
-    });
-}
-
-export function registerTickets(program: Command, context: CommandContext): void {
-  program
-    .command('tickets')
-    .description('list tickets, newest first')
-    .option('--status <status>', 'only this state (received, in_progress, answered, verifying, closed, rejected)')
-    .option('--limit <n>', 'how many', '50')
-    .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
-    .action(async (options: { status?: string; limit: string; as?: string }) => {
-      const { config, log } = await context.load();
-      const args = { status: options.status, limit: Number(options.limit), viewer: options.as };
-      const forwarded = await forwardToDaemon(config, { command: 'tickets', args });
-      const text = forwarded ?? (await withDatabase(config, log, (deps) => listTicketsText(deps, args)));
-      process.stdout.write(text.output);
-      context.exit(text.exitCode);
-    });
-}
-
-export function registerShow(program: Command, context: CommandContext): void {
-  program
-    .command('show')
-    .description('show one ticket with its messages and history')
-    .argument('<reference>', 'e.g. REC-2026-0042')
-    .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
-    .action(async (reference: string, options: { as?: string }) => {
-      const { config, log } = await context.load();
-      const args = { reference, viewer: options.as };
-      const forwarded = await forwardToDaemon(config, { command: 'show', args });
-      const text = forwarded ?? (await withDatabase(config, log, (deps) => showTicket(deps, args)));
-      process.stdout.write(text.output);
-      context.exit(text.exitCode);
     });
 }
 

@@ -30,12 +30,12 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'tickets',
     summary: 'list tickets, newest first',
-    load: async () => (await import('./database-commands.js')).registerTickets,
+    load: async () => (await import('./ticket-commands.js')).registerTickets,
   },
   {
     name: 'show',
     summary: 'show one ticket with its messages and history',
-    load: async () => (await import('./database-commands.js')).registerShow,
+    load: async () => (await import('./ticket-commands.js')).registerShow,
   },
   {
     name: 'qualify',

@@ -46,7 +46,7 @@ describe('lazy command loading', () => {
   it('loads one command in full for its own help', async () => {
     const { status, modules } = await modulesLoadedBy(['tickets', '--help']);
     expect(status).toBe(0);
-    expect(modules.some((m) => m.endsWith('/src/cli/database-commands.ts'))).toBe(true);
+    expect(modules.some((m) => m.endsWith('/src/cli/ticket-commands.ts'))).toBe(true);
     for (const heavy of [
       'exceljs',
       '@resvg',

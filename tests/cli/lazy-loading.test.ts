@@ -1,5 +1,5 @@
 // A command loads what it needs only: `reclam --help` none of the command modules, `reclam tickets`
-// not the spreadsheet and chart libraries, the qualifier, the mail parser or the daemon.
+// not the spreadsheet and chart libraries, the qualifier, the mail and template libraries or the daemon.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -48,8 +48,7 @@ describe('lazy command loading', () => {
     expect(status).toBe(0);
     expect(modules.some((m) => m.endsWith('/src/cli/ticket-commands.ts'))).toBe(true);
     for (const heavy of [
-      'exceljs',
-      '@resvg',
+      ...HEAVY.filter((h) => h !== '@electric-sql/pglite'),
       '/src/daemon/',
       '/src/cli/qualify-command.ts',
       '/src/cli/digest-commands.ts',

@@ -1,14 +1,15 @@
 // The CLI's composition root: `reclam run | migrate | check | ingest | tickets | show | demo`.
 // Only this file and the daemon read the environment, load the configuration and open connections.
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { ConfigError, loadConfig, redactConfig } from '../config/load-config.js';
-import { databaseFailure } from '../db/database.js';
+import { databaseFailure, redactDatabaseUrl } from '../db/database.js';
 import { isAppError } from '../domain/errors.js';
 import { createLogger } from '../log.js';
+import { RECLAM_VERSION } from '../paths.js';
 import { runCheck } from './check.js';
 import { runDemo } from './demo.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
     )
+    .version(RECLAM_VERSION, '-V, --version', 'print the version of reclam')
     .exitOverride()
     .showHelpAfterError();
   let exitCode = 0;
@@ -46,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'run the daemon: watch the mailbox, acknowledge complaints, deliver the outbox, serve the web desk (web.enabled)',
     )
     .action(async () => {
-      const { config, log } = await load(program.opts<GlobalOptions>());
+      const { config, log } = await load(program.opts<GlobalOptions>(), undefined, true);
       const daemon = await startDaemon(config, log);
       const control =
         daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
@@ -163,6 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 async function load(
   options: GlobalOptions,
   defaultLevel?: string,
+  announce = false,
 ): Promise<{ config: Config; log: Logger; warnings: readonly string[] }> {
   const path = resolve(options.config ?? process.env.RECLAM_CONFIG ?? 'reclam.yaml');
   let text: string;
@@ -176,8 +179,37 @@ async function load(
   }
   const { config, warnings } = loadConfig(text, process.env, path);
   const log = createLogger(options.logLevel ?? defaultLevel ?? config.log.level);
+  if (announce) {
+    // The daemon's first line says what this process serves, so that a journal read months later
+    // tells which configuration, mailbox and database were in use (secrets left out).
+    const start = startLine(config, path);
+    log.info(start.fields, start.message);
+  }
   for (const warning of warnings) log.warn(`configuration: ${warning}`);
   return { config, log, warnings };
+}
+
+/** The daemon's first log line: version, configuration file, mailbox, database engine and data directory. */
+export function startLine(config: Config, configPath: string): { fields: Record<string, unknown>; message: string } {
+  const { imap } = config.mailbox;
+  const engine = config.database.url ? 'postgres' : 'pglite';
+  const dataDir = resolve(config.database.dataDir);
+  const database = config.database.url ? redactDatabaseUrl(config.database.url) : join(dataDir, 'pglite');
+  const imapAt = `${imap.user}@${imap.host}:${imap.port}/${imap.inbox}`;
+  return {
+    fields: {
+      version: RECLAM_VERSION,
+      config: configPath,
+      mailbox: config.mailbox.address,
+      imap: imapAt,
+      engine,
+      database,
+      dataDir,
+    },
+    message:
+      `reclam ${RECLAM_VERSION} starting: config ${configPath}, mailbox ${config.mailbox.address} (IMAP ${imapAt}), ` +
+      `database ${engine === 'pglite' ? 'embedded PGlite' : 'PostgreSQL'} ${database}, data directory ${dataDir}`,
+  };
 }
 
 /** A Buffer's bytes as a plain Uint8Array view, without copying them. */

@@ -32,6 +32,7 @@ import { runLoop, sleep, Wakeup } from './loop.js';
 import { runOutboxLoop } from './outbox-loop.js';
 import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
+import { stderrIsTerminal } from '../log.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -187,7 +188,7 @@ function runOutboxHere(deps: Deps, holder: string, signal: AbortSignal): OutboxR
  */
 function runOutboxThread(deps: Deps, holder: string, signal: AbortSignal): OutboxRunner {
   const { config, log } = deps;
-  const data: OutboxWorkerData = { config, holder, logLevel: log.level };
+  const data: OutboxWorkerData = { config, holder, logLevel: log.level, prettyLogs: stderrIsTerminal() };
   // Its live data is a few claimed rows: a 96 MB old generation keeps V8 from piling up garbage
   // (peak RSS 426 → 377 MB on a 5 000-mail backlog, same speed). Should it ever run out, the
   // thread ends and delivery goes on from this one.

@@ -18,6 +18,7 @@ import { listTicketsText, showTicket } from '../services/render-tickets.js';
 import { startDaemon, withQualificationModel } from '../daemon/daemon.js';
 import { serveControl } from '../daemon/control-server.js';
 import { serveWebDesk } from '../daemon/web-server.js';
+import { serveMonitoring } from '../daemon/monitoring-server.js';
 import { registerDigestCommands } from './digest-commands.js';
 import { registerQualifyCommand } from './qualify-command.js';
 
@@ -53,9 +54,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       const control =
         daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
       const web = await serveWebDesk(daemon, log);
+      const monitoring = await serveMonitoring(daemon, log);
       const stop = (signal: string) => {
         log.info({ signal }, 'stopping');
         void web?.close();
+        void monitoring?.close();
         void control?.close();
         void daemon.stop();
       };

@@ -33,6 +33,7 @@ import { runOutboxLoop } from './outbox-loop.js';
 import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
 import { stderrIsTerminal } from '../log.js';
+import { DaemonHealth } from './health.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -45,6 +46,8 @@ export interface RunningDaemon {
   wakeOutbox(): void;
   /** Whether the deliverer runs in its own thread now (PostgreSQL; false once that thread died and this one took over). */
   readonly outboxThread: boolean;
+  /** The mailbox watcher's state, for `/healthz`, `/metrics` and `reclam status`. */
+  readonly health: DaemonHealth;
 }
 
 export interface DaemonOptions {
@@ -105,6 +108,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   const deps = await withQualificationModel(buildDeps(config, database, log, options.clock));
   const abort = new AbortController();
   const holder = newHolder();
+  const health = new DaemonHealth(deps.clock.now());
   log.info({ engine: database.engine, holder }, 'daemon started');
 
   // On PostgreSQL the deliverer has its own thread (and connections); PGlite is one connection in
@@ -118,7 +122,8 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     ? runOutboxThread(deps, holder, abort.signal)
     : runOutboxHere(deps, holder, abort.signal);
   const loops = [outbox.done];
-  if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal));
+  if (options.watchMailbox !== false)
+    loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal, health));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
 
   const stopped = Promise.all(loops).then(async () => {
@@ -132,6 +137,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     database,
     stopped,
     wakeOutbox: () => outbox.wake(),
+    health,
     get outboxThread() {
       return outbox.threaded;
     },
@@ -241,12 +247,20 @@ function leaseName(config: Config): string {
  * each IDLE notification (or poll). A failure closes the session and the loop opens a new one
  * after a backoff of seconds (network, database) or minutes (a refused password).
  */
-function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, signal: AbortSignal): Promise<void> {
+function runMailboxLoop(
+  deps: Deps,
+  holder: string,
+  afterBatch: () => void,
+  signal: AbortSignal,
+  health: DaemonHealth,
+): Promise<void> {
   const { config, log } = deps;
   const { imap } = config.mailbox;
   const pollMs = imap.idle ? Math.min(MAX_IDLE_WAIT_MS, imap.pollSeconds * 1000) : imap.pollSeconds * 1000;
-  const sweep = (session: MailboxSession, full: boolean) =>
-    sweepMailbox(deps, session, { full, afterBatch, signal, batchSize: imap.batchSize });
+  const sweep = async (session: MailboxSession, full: boolean) => {
+    await sweepMailbox(deps, session, { full, afterBatch, signal, batchSize: imap.batchSize });
+    health.swept(deps.clock.now());
+  };
   let session: MailboxSession | null = null;
   const closeSession = async () => {
     const current = session;
@@ -262,14 +276,19 @@ function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, sign
     stableAfterMs: STABLE_SESSION_MS,
     retryPolicy: retryPolicyFor,
     explain: databaseFailure,
-    onFailure: closeSession,
+    onFailure: async (error) => {
+      health.failed(error, deps.clock.now());
+      await closeSession();
+    },
     async tick() {
       if (!session) {
         if (!(await acquireMailboxLease(deps, holder))) {
           log.debug('mailbox held by another daemon: standing by');
+          health.standingBy(deps.clock.now());
           return MAILBOX_LEASE_MS / 3;
         }
         session = await openMailboxSession({ imap, log });
+        health.opened(deps.clock.now());
         log.info({ mailbox: session.inbox, uidValidity: session.uidValidity, idle: imap.idle }, 'mailbox opened');
         await sweep(session, true);
         return 0;
@@ -279,6 +298,7 @@ function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, sign
       if (woke === 'closed' || !session.usable) throw new Error('IMAP connection closed');
       if (!(await tryAcquireLease(deps.db, leaseName(config), holder, deps.clock.now(), MAILBOX_LEASE_MS))) {
         log.warn('mailbox lease lost to another daemon');
+        health.standingBy(deps.clock.now());
         await closeSession();
         return 0;
       }

@@ -9,7 +9,6 @@ import {
   ackDelaysSince,
   eventsOfTypeSince,
   ingestDelaysSince,
-  latestTicketId,
   messagesSince,
   overdueCount,
   quarantinedSince,
@@ -128,7 +127,8 @@ export function createDaemonMetrics(deps: Pick<Deps, 'db' | 'clock'>, health: Da
 
   /** Running totals read from an id onwards. */
   const cursors = { messages: 0, quarantine: 0, tickets: 0, reminders: 0, escalations: 0 };
-  let histogramsFrom: { ticketId: number; sentAt: Date } | null = null;
+  // The histograms take the tickets created and acknowledgements sent since the daemon started.
+  let histogramsFrom = { ticketId: 0, sentAt: health.startedAt };
   const add = (counter: Counter<string>, label: string, read: CountsSince) => {
     for (const [value, n] of read.counts) counter.inc({ [label]: value || 'unknown' }, n);
   };
@@ -136,7 +136,6 @@ export function createDaemonMetrics(deps: Pick<Deps, 'db' | 'clock'>, health: Da
   async function refresh(): Promise<void> {
     const { db } = deps;
     const now = deps.clock.now();
-    histogramsFrom ??= { ticketId: await latestTicketId(db), sentAt: now };
     const report = await assessHealth(deps, health);
     ready.set(report.status === 'ready' ? 1 : 0);
     databaseUp.set(report.database === 'up' ? 1 : 0);
@@ -168,7 +167,7 @@ export function createDaemonMetrics(deps: Pick<Deps, 'db' | 'clock'>, health: Da
     add(escalationsSent, 'round', escalations);
     cursors.escalations = escalations.lastId;
 
-    const ingest = await ingestDelaysSince(db, histogramsFrom.ticketId);
+    const ingest = await ingestDelaysSince(db, histogramsFrom.ticketId, health.startedAt);
     for (const s of ingest.seconds) ingestLatency.observe(s);
     const acks = await ackDelaysSince(db, histogramsFrom.sentAt);
     for (const s of acks.seconds) ackLatency.observe(s);

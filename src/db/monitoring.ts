@@ -133,25 +133,21 @@ export function eventsOfTypeSince(db: Db, type: string, labelKey: string, sinceI
   );
 }
 
-/** The highest id of each table whose rows the metrics count, to start the latency histograms from. */
-export async function latestTicketId(db: Db): Promise<number> {
-  const [row] = rowsOf<{ id: unknown }>(await db.execute(sql`select coalesce(max(id), 0)::float8 as id from tickets`));
-  return count(row?.id);
-}
-
 /**
- * For the tickets created after `sinceId` from a mail: seconds from the mail's arrival in the
- * mailbox (`received_at`) to the ticket's commit (`created_at`).
+ * For the tickets created from a mail after `sinceId` and at or after `from`: seconds from the
+ * mail's arrival in the mailbox (`received_at`) to the ticket's commit (`created_at`).
  */
 export async function ingestDelaysSince(
   db: Db,
   sinceId: number,
+  from: Date,
   limit = 10_000,
 ): Promise<{ seconds: number[]; lastId: number }> {
   const rows = rowsOf<{ id: unknown; s: unknown }>(
     await db.execute(sql`
       select id::float8 as id, extract(epoch from (created_at - received_at))::float8 as s from tickets
-      where id > ${sinceId} and channel = 'email' order by id limit ${limit}`),
+      where id > ${sinceId} and created_at >= ${from.toISOString()}::timestamptz and channel = 'email'
+      order by id limit ${limit}`),
   );
   return {
     seconds: rows.map((r) => Math.max(0, Number(r.s))),

@@ -12,6 +12,7 @@ import { createLogger } from '../log.js';
 import { RECLAM_VERSION } from '../paths.js';
 import { runCheck } from './check.js';
 import { runDemo } from './demo.js';
+import { runStatus } from './status.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
 import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
@@ -143,6 +144,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       const text = forwarded ?? (await withDatabase(config, log, (deps) => showTicket(deps, args)));
       process.stdout.write(text.output);
       exitCode = text.exitCode;
+    });
+
+  program
+    .command('status')
+    .description(
+      'how the service is doing, in French: mailbox (watched, last sweep), database, outbox, overdue tickets, ' +
+        'next digest; exit code 1 when something needs attention',
+    )
+    .action(async () => {
+      const { config, log } = await load(program.opts<GlobalOptions>(), 'silent');
+      const result = await runStatus(config, log);
+      process.stdout.write(result.output);
+      exitCode = result.exitCode;
     });
 
   registerDigestCommands(program, { load: () => load(program.opts<GlobalOptions>()), exit: setExitCode });

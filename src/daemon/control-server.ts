@@ -1,5 +1,5 @@
 // A local control socket in the data directory, served by a daemon that holds the embedded
-// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`) run inside the daemon instead of
+// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`, `status`) run inside the daemon instead of
 // opening PGlite a second time. One JSON request per connection, one JSON response.
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { listTicketsText, showTicket } from '../services/render-tickets.js';
 import { exportCommand, type ExportInput } from '../services/export-tickets.js';
 import { digestCommand, type CommandFile, type DigestCommandArgs } from '../services/send-digest.js';
 import type { RunningDaemon } from './daemon.js';
+import { statusReport } from '../services/status-report.js';
 import { digestDeps } from './digest-scheduler.js';
 
 export type ControlRequest =
@@ -22,6 +23,7 @@ export type ControlRequest =
     }
   | { readonly command: 'show'; readonly args: { reference: string; viewer?: string | undefined } }
   | { readonly command: 'migrate'; readonly args: readonly [] }
+  | { readonly command: 'status'; readonly args: { readonly version: string } }
   | { readonly command: 'digest'; readonly args: DigestCommandArgs }
   | { readonly command: 'export'; readonly args: ExportInput };
 
@@ -73,6 +75,13 @@ export async function serveControl(
         return listTicketsText(daemon.deps, request.args);
       case 'show':
         return showTicket(daemon.deps, request.args);
+      case 'status':
+        return statusReport(daemon.deps, {
+          version: request.args.version,
+          engine: daemon.database.engine,
+          location: daemon.database.location,
+          live: { mailbox: daemon.health.mailbox, startedAt: daemon.health.startedAt, via: 'daemon' },
+        });
       case 'migrate':
         return { output: 'database schema is up to date (migrated by the running daemon)\n', exitCode: 0 };
       case 'digest': {

@@ -7,6 +7,8 @@ import { databaseFailure, openDatabase, type Database } from '../db/database.js'
 import {
   holderIsDeadLocal,
   leaseHolder,
+  MAILBOX_LEASE_MS,
+  mailboxLeaseName,
   newHolder,
   releaseLease,
   takeOverLease,
@@ -58,7 +60,6 @@ export interface DaemonOptions {
   readonly database?: Database;
 }
 
-const MAILBOX_LEASE_MS = 60_000;
 /** Longest wait in IDLE before a safety sweep and a lease renewal. */
 const MAX_IDLE_WAIT_MS = 20_000;
 /** After a network or database failure: 1 s doubling to a minute. */
@@ -239,7 +240,7 @@ function outboxWorkerEntry(): [URL | string, { eval?: boolean }] {
 }
 
 function leaseName(config: Config): string {
-  return `mailbox:${config.mailbox.address}`;
+  return mailboxLeaseName(config.mailbox.address);
 }
 
 /**

@@ -216,3 +216,23 @@ export async function lastJobRun(db: Db, job: string): Promise<{ periodKey: stri
 export async function pingDatabaseQuick(db: Db): Promise<void> {
   await db.execute(sql`select 1`);
 }
+
+/** The open tickets past their deadline, most overdue first: reference, level, state and dates only. */
+export async function overdueTickets(
+  db: Db,
+  now: Date,
+  limit: number,
+): Promise<{ reference: string; level: number; status: string; deadlineAt: Date }[]> {
+  const rows = rowsOf<{ reference: unknown; level: unknown; status: unknown; deadline_ms: unknown }>(
+    await db.execute(sql`
+      select reference, level, status, (extract(epoch from deadline_at) * 1000)::float8 as deadline_ms from tickets
+      where ${OPEN} and deadline_at < ${now.toISOString()}::timestamptz
+      order by deadline_at, id limit ${limit}`),
+  );
+  return rows.map((r) => ({
+    reference: String(r.reference),
+    level: Number(r.level),
+    status: String(r.status),
+    deadlineAt: new Date(Number(r.deadline_ms)),
+  }));
+}

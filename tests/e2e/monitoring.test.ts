@@ -2,14 +2,17 @@
 // receiver), on both engines: ready once the mailbox is open, the counts and latencies of two
 // complaints, the follow-through's events, overdue tickets, degraded with its reason when mails
 // die or the IMAP password is refused; and never an address or subject in the figures.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import { eq, sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
+import { serveControl } from '../../src/daemon/control-server.js';
 import { serveMonitoring, type MonitoringServer } from '../../src/daemon/monitoring-server.js';
 import { events, tickets } from '../../src/db/schema.js';
 import { appendMessage, startDovecot, type DovecotServer } from '../harness/dovecot.js';
@@ -20,7 +23,24 @@ import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
 
 const MONITORING = 'monitoring: { enabled: true, host: 127.0.0.1, port: 0 }';
+const DIGEST = 'digest: { schedule: "0 8 1 * *", recipients: [pilote@spst-test.fr] }';
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+const root = resolve(import.meta.dirname, '../..');
+const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/cli/bin.ts')];
+
+async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...CLI, ...args], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
 
 function complaint(n: number, from: string, subject: string): string {
   return [
@@ -71,7 +91,7 @@ describeE2E('monitoring endpoints of a running daemon', () => {
           imapPort: dovecot.imapPort,
           smtpPort: smtp.port,
           ...(t.url ? { databaseUrl: t.url } : { dataDir: t.dataDir }),
-          extra: MONITORING,
+          extra: `${MONITORING}\n${DIGEST}`,
         }),
         {},
         'e2e',
@@ -177,6 +197,46 @@ describeE2E('monitoring endpoints of a running daemon', () => {
         reasons: [{ code: 'OUTBOX_DEAD', message: '1 outgoing mail(s) given up in the last 24 h' }],
       });
       expect(health.body).not.toContain('nobody@example.test');
+    }, 60_000);
+
+    it('reclam status says it in French, from the daemon (PGlite) or the database and the lease (PostgreSQL)', async () => {
+      const control = engine === 'pglite' ? await serveControl(t.dataDir, daemon, silent) : null;
+      try {
+        const path = join(t.dataDir, 'status.yaml');
+        await writeFile(
+          path,
+          testConfigYaml({
+            imapPort: dovecot.imapPort,
+            smtpPort: smtp.port,
+            ...(t.url ? { databaseUrl: t.url } : { dataDir: t.dataDir }),
+            extra: DIGEST,
+          }),
+        );
+        const result = await reclam(['status', '--config', path]);
+        const out = result.stdout;
+        if (engine === 'pglite') process.stderr.write(`[monitoring] reclam status:\n${out}\n`);
+        expect(out).toMatch(/^reclam \S+ — SPST Test — \w+ \d/);
+        expect(out).toContain(
+          `Boîte aux lettres   reclamation@spst-test.fr (IMAP 127.0.0.1:${dovecot.imapPort}, dossier INBOX)`,
+        );
+        if (engine === 'pglite') {
+          expect(out).toMatch(/ouverte et surveillée depuis le \w+ \d/);
+          expect(out).toMatch(/dernière relève le .* \(il y a \d+ s\)/);
+          expect(out).toContain('PGlite intégrée');
+        } else {
+          expect(out).toMatch(/relevée par le démon \S+, dernière relève le .* \(il y a \d+ s\)/);
+          expect(out).toContain('PostgreSQL (postgres://');
+        }
+        expect(out).toMatch(/Réclamations {8}2 ouvertes \(2 reçues\), dont 1 en retard/);
+        expect(out).toMatch(/REC-\d{4}-\d{4} {2}niveau \d {2}reçue {2}échéance dépassée depuis le /);
+        expect(out).toContain('1 envoi abandonné en tout, dont 1 dans les dernières 24 heures');
+        expect(out).toMatch(/Prochain bilan {6}le \w+ 1er \w+ \d{4} à 8 h 00 : \S+ \d{4}, à 1 destinataire/);
+        expect(out).toContain('État                dégradé : 1 envoi abandonné en 24 heures');
+        expect(out).not.toMatch(/@example\.test|Parking/);
+        expect(result.code).toBe(1);
+      } finally {
+        await control?.close();
+      }
     }, 60_000);
   });
 

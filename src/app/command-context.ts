@@ -8,6 +8,8 @@ export interface LoadedConfiguration {
   readonly config: Config;
   readonly log: Logger;
   readonly warnings: readonly string[];
+  /** The configuration file read. */
+  readonly path: string;
 }
 
 export interface CommandContext {

@@ -17,6 +17,7 @@ export type ControlRequest =
     }
   | { readonly command: 'show'; readonly args: { reference: string; viewer?: string | undefined } }
   | { readonly command: 'migrate'; readonly args: readonly [] }
+  | { readonly command: 'status'; readonly args: { readonly version: string } }
   | { readonly command: 'digest'; readonly args: DigestCommandArgs }
   | { readonly command: 'export'; readonly args: ExportInput };
 

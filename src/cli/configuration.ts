@@ -23,5 +23,5 @@ export async function loadConfiguration(
   const { config, warnings } = loadConfig(text, process.env, path);
   const log = createLogger(logLevel ?? config.log.level);
   for (const warning of warnings) log.warn(`configuration: ${warning}`);
-  return { config, log, warnings };
+  return { config, log, warnings, path };
 }

@@ -4,6 +4,7 @@
 // daemon read the environment, load the configuration and open connections.
 import { Command, Option } from 'commander';
 import type { CommandContext, CommandEntry } from '../app/command-context.js';
+import { RECLAM_VERSION } from '../paths.js';
 
 interface GlobalOptions {
   config?: string;
@@ -36,6 +37,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: 'show',
     summary: 'show one ticket with its messages and history',
     load: async () => (await import('./ticket-commands.js')).registerShow,
+  },
+  {
+    name: 'status',
+    summary: 'how the service is doing, in French: mailbox, database, outbox, overdue tickets, next digest',
+    load: async () => (await import('./status.js')).registerStatus,
   },
   {
     name: 'qualify',
@@ -71,6 +77,7 @@ export async function main(argv: readonly string[], rootCommands: readonly Comma
     .addOption(
       new Option('--log-level <level>', 'log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'silent']),
     )
+    .version(RECLAM_VERSION, '-V, --version', 'print the version of reclam')
     .exitOverride()
     .showHelpAfterError();
   let exitCode = 0;

@@ -343,6 +343,15 @@ export const configSchema = z
         trustProxy: z.boolean().default(false),
       })
       .prefault({}),
+    /** `/healthz` and `/metrics` (Prometheus) served by `reclam run` on a local address. */
+    monitoring: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** Loopback by default: the figures are for the machine's own Prometheus or a proxy in front. */
+        host: z.string().min(1).default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(9464),
+      })
+      .prefault({}),
     log: z
       .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
       .default({ level: 'info' }),

@@ -1,5 +1,5 @@
 // A local control socket in the data directory, served by a daemon that holds the embedded
-// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`) run inside the daemon instead of
+// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`, `status`) run inside the daemon instead of
 // opening PGlite a second time. One JSON request per connection, one JSON response.
 import { unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -11,6 +11,7 @@ import { digestCommand } from '../services/send-digest.js';
 import type { RunningDaemon } from './daemon.js';
 import { digestDeps } from '../app/compose.js';
 import { controlSocketPath, type ControlRequest, type ControlResponse } from '../app/control-protocol.js';
+import { statusReport } from '../services/status-report.js';
 
 export async function serveControl(
   dataDir: string,
@@ -50,6 +51,13 @@ export async function serveControl(
         return listTicketsText(daemon.deps, request.args);
       case 'show':
         return showTicket(daemon.deps, request.args);
+      case 'status':
+        return statusReport(daemon.deps, {
+          version: request.args.version,
+          engine: daemon.database.engine,
+          location: daemon.database.location,
+          live: { mailbox: daemon.health.mailbox, startedAt: daemon.health.startedAt, via: 'daemon' },
+        });
       case 'migrate':
         return { output: 'database schema is up to date (migrated by the running daemon)\n', exitCode: 0 };
       case 'digest': {

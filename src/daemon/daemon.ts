@@ -7,6 +7,8 @@ import { databaseFailure, openDatabase, type Database } from '../db/database.js'
 import {
   holderIsDeadLocal,
   leaseHolder,
+  MAILBOX_LEASE_MS,
+  mailboxLeaseName,
   newHolder,
   releaseLease,
   takeOverLease,
@@ -27,6 +29,8 @@ import { runLoop, sleep, Wakeup } from './loop.js';
 import { runOutboxLoop } from './outbox-loop.js';
 import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
+import { stderrIsTerminal } from '../log.js';
+import { DaemonHealth } from './health.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -39,6 +43,8 @@ export interface RunningDaemon {
   wakeOutbox(): void;
   /** Whether the deliverer runs in its own thread now (PostgreSQL; false once that thread died and this one took over). */
   readonly outboxThread: boolean;
+  /** The mailbox watcher's state, for `/healthz`, `/metrics` and `reclam status`. */
+  readonly health: DaemonHealth;
 }
 
 export interface DaemonOptions {
@@ -49,7 +55,6 @@ export interface DaemonOptions {
   readonly database?: Database;
 }
 
-const MAILBOX_LEASE_MS = 60_000;
 /** Longest wait in IDLE before a safety sweep and a lease renewal. */
 const MAX_IDLE_WAIT_MS = 20_000;
 /** After a network or database failure: 1 s doubling to a minute. */
@@ -72,6 +77,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   const deps = await withQualificationModel(buildDeps(config, database, log, options.clock));
   const abort = new AbortController();
   const holder = newHolder();
+  const health = new DaemonHealth(deps.clock.now());
   log.info({ engine: database.engine, holder }, 'daemon started');
 
   // On PostgreSQL the deliverer has its own thread (and connections); PGlite is one connection in
@@ -85,7 +91,8 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     ? runOutboxThread(deps, holder, abort.signal)
     : runOutboxHere(deps, holder, abort.signal);
   const loops = [outbox.done];
-  if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal));
+  if (options.watchMailbox !== false)
+    loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal, health));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
 
   const stopped = Promise.all(loops).then(async () => {
@@ -99,6 +106,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     database,
     stopped,
     wakeOutbox: () => outbox.wake(),
+    health,
     get outboxThread() {
       return outbox.threaded;
     },
@@ -155,7 +163,7 @@ function runOutboxHere(deps: Deps, holder: string, signal: AbortSignal): OutboxR
  */
 function runOutboxThread(deps: Deps, holder: string, signal: AbortSignal): OutboxRunner {
   const { config, log } = deps;
-  const data: OutboxWorkerData = { config, holder, logLevel: log.level };
+  const data: OutboxWorkerData = { config, holder, logLevel: log.level, prettyLogs: stderrIsTerminal() };
   // Its live data is a few claimed rows: a 96 MB old generation keeps V8 from piling up garbage
   // (peak RSS 426 → 377 MB on a 5 000-mail backlog, same speed). Should it ever run out, the
   // thread ends and delivery goes on from this one.
@@ -200,7 +208,7 @@ function outboxWorkerEntry(): [URL | string, { eval?: boolean }] {
 }
 
 function leaseName(config: Config): string {
-  return `mailbox:${config.mailbox.address}`;
+  return mailboxLeaseName(config.mailbox.address);
 }
 
 /**
@@ -208,12 +216,20 @@ function leaseName(config: Config): string {
  * each IDLE notification (or poll). A failure closes the session and the loop opens a new one
  * after a backoff of seconds (network, database) or minutes (a refused password).
  */
-function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, signal: AbortSignal): Promise<void> {
+function runMailboxLoop(
+  deps: Deps,
+  holder: string,
+  afterBatch: () => void,
+  signal: AbortSignal,
+  health: DaemonHealth,
+): Promise<void> {
   const { config, log } = deps;
   const { imap } = config.mailbox;
   const pollMs = imap.idle ? Math.min(MAX_IDLE_WAIT_MS, imap.pollSeconds * 1000) : imap.pollSeconds * 1000;
-  const sweep = (session: MailboxSession, full: boolean) =>
-    sweepMailbox(deps, session, { full, afterBatch, signal, batchSize: imap.batchSize });
+  const sweep = async (session: MailboxSession, full: boolean) => {
+    await sweepMailbox(deps, session, { full, afterBatch, signal, batchSize: imap.batchSize });
+    health.swept(deps.clock.now());
+  };
   let session: MailboxSession | null = null;
   const closeSession = async () => {
     const current = session;
@@ -229,14 +245,19 @@ function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, sign
     stableAfterMs: STABLE_SESSION_MS,
     retryPolicy: retryPolicyFor,
     explain: databaseFailure,
-    onFailure: closeSession,
+    onFailure: async (error) => {
+      health.failed(error, deps.clock.now());
+      await closeSession();
+    },
     async tick() {
       if (!session) {
         if (!(await acquireMailboxLease(deps, holder))) {
           log.debug('mailbox held by another daemon: standing by');
+          health.standingBy(deps.clock.now());
           return MAILBOX_LEASE_MS / 3;
         }
         session = await openMailboxSession({ imap, log });
+        health.opened(deps.clock.now());
         log.info({ mailbox: session.inbox, uidValidity: session.uidValidity, idle: imap.idle }, 'mailbox opened');
         await sweep(session, true);
         return 0;
@@ -246,6 +267,7 @@ function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, sign
       if (woke === 'closed' || !session.usable) throw new Error('IMAP connection closed');
       if (!(await tryAcquireLease(deps.db, leaseName(config), holder, deps.clock.now(), MAILBOX_LEASE_MS))) {
         log.warn('mailbox lease lost to another daemon');
+        health.standingBy(deps.clock.now());
         await closeSession();
         return 0;
       }

@@ -18,11 +18,13 @@ export interface OutboxWorkerData {
   /** The daemon's holder name: claims made here are the daemon's. */
   readonly holder: string;
   readonly logLevel: string;
+  /** Human-readable log lines, as the main thread writes them (stderr is a terminal). */
+  readonly prettyLogs: boolean;
 }
 
 const port = parentPort!;
-const { config, holder, logLevel } = workerData as OutboxWorkerData;
-const log = createLogger(logLevel).child({ thread: 'outbox' });
+const { config, holder, logLevel, prettyLogs } = workerData as OutboxWorkerData;
+const log = createLogger(logLevel, { pretty: prettyLogs }).child({ thread: 'outbox' });
 const wakeup = new Wakeup();
 const abort = new AbortController();
 port.on('message', (message: unknown) => {

@@ -45,6 +45,22 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return options.url ? openPostgres(options.url, options.maxConnections ?? 10) : openPglite(options.dataDir);
 }
 
+/**
+ * A PostgreSQL URL without its secrets, for logs and messages: the password becomes `***` and the
+ * query (which may carry `password=` or `sslkey=`) is dropped.
+ */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    parsed.search = '';
+    parsed.hash = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@').replace(/\?.*$/s, '');
+  }
+}
+
 async function openPostgres(url: string, max: number): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
@@ -59,7 +75,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
   return {
     db,
     engine: 'postgres',
-    location: url.replace(/^([a-z]+:\/\/[^:/@]*:)[^@]*@/i, '$1***@'),
+    location: redactDatabaseUrl(url),
     async migrate() {
       const reserved = await client.reserve();
       try {

@@ -7,6 +7,14 @@ import type { Db } from './database.js';
 import { processAlive } from './directory-lock.js';
 import { leases } from './schema.js';
 
+/** The mailbox lease lasts this long; its holder renews it at every sweep (at least every 20 s). */
+export const MAILBOX_LEASE_MS = 60_000;
+
+/** The lease of the complaint mailbox `address`. */
+export function mailboxLeaseName(address: string): string {
+  return `mailbox:${address}`;
+}
+
 /** A new holder name, `host:pid:random`: unique per call, and what `holderIsDeadLocal` can check later. */
 export function newHolder(): string {
   return `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;

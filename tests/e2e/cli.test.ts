@@ -11,6 +11,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.j
 import { describeE2E } from '../harness/e2e-guard.js';
 import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
+import { RECLAM_VERSION } from '../../src/paths.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
@@ -50,6 +51,11 @@ describeE2E('the reclam command', () => {
     await smtp?.stop();
     await dovecot?.stop();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('prints its version', async () => {
+    const result = await reclam(['--version']);
+    expect(result).toMatchObject({ code: 0, stdout: `${RECLAM_VERSION}\n` });
   });
 
   it('check gives one verdict per part and fails on a wrong IMAP password, naming it', async () => {
@@ -96,6 +102,16 @@ describeE2E('the reclam command', () => {
     let log = '';
     daemon.stderr!.on('data', (c: Buffer) => (log += c.toString()));
     await waitUntil(() => log.includes('mailbox opened'), 30_000, 'daemon up');
+    // stderr is a pipe: JSON lines; the first one says what this daemon serves.
+    const first = JSON.parse(log.split('\n')[0]!) as Record<string, unknown>;
+    expect(first).toMatchObject({
+      version: RECLAM_VERSION,
+      config,
+      mailbox: 'reclamation@spst-test.fr',
+      engine: 'pglite',
+      dataDir: join(dir, 'data'),
+    });
+    expect(log).not.toContain('secret-imap');
 
     await appendMessage(
       dovecot,

@@ -27,7 +27,7 @@ const DIGEST = 'digest: { schedule: "0 8 1 * *", recipients: [pilote@spst-test.f
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/cli/bin.ts')];
+const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
 
 async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {

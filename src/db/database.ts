@@ -118,7 +118,16 @@ async function openPglite(dataDir: string): Promise<Database> {
  * 192 MB with these); a desk's working set (open tickets, the month's events) fits in 16 MB, the
  * rest of the data is read from the operating system's file cache. bench/README.md has the figures.
  */
-const PGLITE_SETTINGS = ['shared_buffers=16MB', 'wal_buffers=512kB', 'temp_buffers=2MB', 'maintenance_work_mem=16MB'];
+const PGLITE_SETTINGS = [
+  'shared_buffers=16MB',
+  'wal_buffers=512kB',
+  'temp_buffers=2MB',
+  'maintenance_work_mem=16MB',
+  // A WAL segment past a checkpoint is deleted, not renamed for reuse: a recycled segment keeps the
+  // old records (erased personal data among them) on disk until it is overwritten (see
+  // `purgeOldRowVersions` in db/personal-data.ts).
+  'wal_recycle=off',
+];
 
 const BYTEA_OID = 17;
 

@@ -19,6 +19,7 @@ import { serveControl } from '../daemon/control-server.js';
 import { serveWebDesk } from '../daemon/web-server.js';
 import { registerDigestCommands } from './digest-commands.js';
 import { registerQualifyCommand } from './qualify-command.js';
+import { registerGdprCommands } from './gdpr-commands.js';
 
 interface GlobalOptions {
   config?: string;
@@ -142,6 +143,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   registerDigestCommands(program, { load: () => load(program.opts<GlobalOptions>()), exit: setExitCode });
   registerQualifyCommand(program, setExitCode);
+  registerGdprCommands(program, { load: () => load(program.opts<GlobalOptions>()), exit: setExitCode });
 
   program
     .command('demo')

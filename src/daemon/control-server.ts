@@ -1,5 +1,5 @@
 // A local control socket in the data directory, served by a daemon that holds the embedded
-// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`) run inside the daemon instead of
+// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`, `gdpr`, `backup`) run inside the daemon instead of
 // opening PGlite a second time. One JSON request per connection, one JSON response.
 import { createHash } from 'node:crypto';
 import { unlink } from 'node:fs/promises';
@@ -13,6 +13,11 @@ import { exportCommand, type ExportInput } from '../services/export-tickets.js';
 import { digestCommand, type CommandFile, type DigestCommandArgs } from '../services/send-digest.js';
 import type { RunningDaemon } from './daemon.js';
 import { digestDeps } from './digest-scheduler.js';
+import { createZipWriter } from '../adapters/zip-archive.js';
+import { exportPersonalDataCommand } from '../services/export-personal-data.js';
+import { erasePersonalData, type ErasureInput } from '../services/erase-personal-data.js';
+import { mailRemoverFor } from './daemon.js';
+import { writeBackup } from './backup-file.js';
 
 export type ControlRequest =
   | { readonly command: 'ingest'; readonly args: readonly { name: string; base64: string }[] }
@@ -23,7 +28,10 @@ export type ControlRequest =
   | { readonly command: 'show'; readonly args: { reference: string; viewer?: string | undefined } }
   | { readonly command: 'migrate'; readonly args: readonly [] }
   | { readonly command: 'digest'; readonly args: DigestCommandArgs }
-  | { readonly command: 'export'; readonly args: ExportInput };
+  | { readonly command: 'export'; readonly args: ExportInput }
+  | { readonly command: 'gdpr-export'; readonly args: { email: string } }
+  | { readonly command: 'gdpr-erase'; readonly args: ErasureInput }
+  | { readonly command: 'backup'; readonly args: { path: string } };
 
 /** `files`: what `digest --preview` and `export` produced, for the CLI to write. */
 export type ControlResponse = CommandOutput & { readonly files?: readonly CommandFile[] };
@@ -82,6 +90,15 @@ export async function serveControl(
       }
       case 'export':
         return exportCommand(digestDeps(daemon.deps), request.args);
+      case 'gdpr-export':
+        return exportPersonalDataCommand({ ...daemon.deps, archives: createZipWriter() }, request.args);
+      case 'gdpr-erase':
+        return erasePersonalData(
+          { ...daemon.deps, mailRemover: mailRemoverFor(daemon.deps), engine: daemon.database.engine },
+          request.args,
+        );
+      case 'backup':
+        return writeBackup(daemon.database, request.args.path);
     }
   }
 

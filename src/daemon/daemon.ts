@@ -12,7 +12,7 @@ import {
   takeOverLease,
   tryAcquireLease,
 } from '../db/leases.js';
-import { openMailboxSession } from '../adapters/imap-mailbox.js';
+import { createMailRemover, openMailboxSession } from '../adapters/imap-mailbox.js';
 import { createMailParser } from '../adapters/mail-parser.js';
 import { createSmtpSender } from '../adapters/smtp-sender.js';
 import { createTemplateRenderer } from '../adapters/template-renderer.js';
@@ -32,6 +32,7 @@ import { runLoop, sleep, Wakeup } from './loop.js';
 import { runOutboxLoop } from './outbox-loop.js';
 import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
+import { anonymiseExpiredTickets } from '../services/anonymise-expired.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -119,6 +120,8 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   const loops = [outbox.done];
   if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
+  if (options.watchMailbox !== false && config.retention.anonymiseClosedAfter)
+    loops.push(runRetentionLoop(deps, database, abort.signal));
 
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);
@@ -285,6 +288,41 @@ function runMailboxLoop(deps: Deps, holder: string, afterBatch: () => void, sign
       return 0;
     },
   }).finally(closeSession);
+}
+
+/** The retention loop's longest wait: closures made meanwhile are seen within it. */
+const RETENTION_CHECK_MS = 6 * 3_600_000;
+
+/** Deletes stored raw mails from the processed and quarantine folders (erasure, retention). */
+export function mailRemoverFor(deps: Pick<Deps, 'config' | 'log'>) {
+  const { imap } = deps.config.mailbox;
+  return createMailRemover({ imap, log: deps.log, folders: [imap.processed, imap.quarantine] });
+}
+
+/**
+ * Anonymises the closed tickets past `retention.anonymiseClosedAfter` (services/anonymise-expired.ts):
+ * at start, then when the next one falls due, at least every 6 hours. A failure (IMAP or the
+ * database out of reach) is retried with backoff; several daemons may run it (the tickets are
+ * locked while anonymised, each gets one event).
+ */
+function runRetentionLoop(deps: Deps, database: Database, signal: AbortSignal): Promise<void> {
+  const services = { ...deps, mailRemover: mailRemoverFor(deps), engine: database.engine };
+  return runLoop({
+    name: 'retention',
+    signal,
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    stableAfterMs: 0,
+    retryPolicy: retryPolicyFor,
+    explain: databaseFailure,
+    async tick() {
+      const result = await anonymiseExpiredTickets(services, { signal });
+      if (!result.nextDueAt) return RETENTION_CHECK_MS;
+      const untilDue = result.nextDueAt.getTime() - deps.clock.now().getTime() + 1_000;
+      return Math.min(RETENTION_CHECK_MS, Math.max(1_000, untilDue));
+    },
+  });
 }
 
 /**

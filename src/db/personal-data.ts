@@ -4,7 +4,7 @@
 // health — and removes identities and texts. Plain SQL both engines run.
 import { and, asc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { EVENT_TYPES } from '../domain/event-types.js';
-import { ADDRESS_REMOVED, ANONYMISED, anonymisedEventData } from '../domain/personal-data.js';
+import { ADDRESS_REMOVED, ANONYMISED, anonymisedEventData, rawMessageId } from '../domain/personal-data.js';
 import { type Db, type Engine, rowsOf } from './database.js';
 import {
   attachmentBlobs,
@@ -168,7 +168,9 @@ export async function anonymiseTickets(
       anonymisedAt: tickets.anonymisedAt,
     })
     .from(tickets)
-    .where(sql`${tickets.id} = any(${list}::bigint[])`);
+    .where(sql`${tickets.id} = any(${list}::bigint[])`)
+    // Two daemons anonymising the same tickets: the second waits, then sees them done (one event each).
+    .for('update');
   const addressOf = new Map(rows.map((r) => [r.id, r.complainantEmail?.toLowerCase() ?? '']));
 
   const messageIds = rowsOf<{ id: number }>(
@@ -474,4 +476,60 @@ export async function purgeOldRowVersions(db: Db, engine: Engine, full: boolean)
     await db.execute(sql`select pg_switch_wal()`);
     await db.execute(sql`checkpoint`);
   }
+}
+
+/** What erasing one address would change (its dry run), and the Message-IDs to delete from the mailbox. */
+export interface ErasurePlan {
+  readonly own: readonly { readonly id: number; readonly reference: string }[];
+  readonly copied: readonly { readonly id: number; readonly reference: string }[];
+  /** Mails of their tickets and mails they sent elsewhere. */
+  readonly messages: number;
+  readonly attachments: number;
+  readonly outboxSent: number;
+  readonly outboxUnsent: number;
+  /** Quarantined raw mails holding their address, with the Message-ID each carries (null: none). */
+  readonly quarantine: readonly (string | null)[];
+  /** Message-IDs of the recorded mails to delete from the IMAP folders. */
+  readonly messageIds: readonly string[];
+}
+
+export async function erasurePlan(db: Db, address: string): Promise<ErasurePlan> {
+  const { own, copied } = await ticketsOfPerson(db, address);
+  const list = ids(own.map((t) => t.id));
+  const mails = rowsOf<{ id: number; message_id: string }>(
+    await db.execute(sql`
+      select id, message_id from ${messages}
+      where ticket_id = any(${list}::bigint[]) or lower(from_address) = ${address}`),
+  );
+  const mailIds = ids(mails.map((m) => Number(m.id)));
+  const [counts] = rowsOf<{ attachments: number; sent: number; unsent: number }>(
+    await db.execute(sql`
+      select (select count(*)::int from ${attachments} where message_id = any(${mailIds}::bigint[])) as attachments,
+        (select count(*)::int from ${outbox} where (ticket_id = any(${list}::bigint[]) or lower(to_address) = ${address})
+          and status in ('sent', 'dead')) as sent,
+        (select count(*)::int from ${outbox} where (ticket_id = any(${list}::bigint[]) or lower(to_address) = ${address})
+          and status in ('pending', 'sending')) as unsent`),
+  );
+  const quarantined = rowsOf<{ raw: Uint8Array }>(
+    await db.execute(sql`
+      select substring(raw from 1 for 65536) as raw from ${quarantine}
+      where encode(raw, 'escape') ilike ${containing(address)}`),
+  );
+  return {
+    own: own.map((t) => ({ id: t.id, reference: t.reference })),
+    copied: copied.map((t) => ({ id: t.id, reference: t.reference })),
+    messages: mails.length,
+    attachments: Number(counts?.attachments ?? 0),
+    outboxSent: Number(counts?.sent ?? 0),
+    outboxUnsent: Number(counts?.unsent ?? 0),
+    quarantine: quarantined.map((q) => rawMessageId(asBytes(q.raw))),
+    messageIds: mails.map((m) => m.message_id),
+  };
+}
+
+/** A raw `bytea` value as bytes: drizzle's raw queries return it as parsed by the engine's bytea parser. */
+function asBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  if (typeof value === 'string' && value.startsWith('\\x')) return new Uint8Array(Buffer.from(value.slice(2), 'hex'));
+  return new Uint8Array(0);
 }

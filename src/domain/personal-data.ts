@@ -135,3 +135,15 @@ export function safeFileName(name: string, fallback: string): string {
     .slice(0, 100);
   return cleaned === '' || /^_+$/.test(cleaned) ? fallback : cleaned;
 }
+
+/**
+ * The Message-ID (without angle brackets) of a raw mail, read from its header block (folded lines
+ * joined), or null. For quarantined mails, which were never parsed.
+ */
+export function rawMessageId(raw: Uint8Array): string | null {
+  const head = Buffer.from(raw.buffer, raw.byteOffset, Math.min(raw.byteLength, 64 * 1024)).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  const unfolded = (end === -1 ? head : head.slice(0, end)).replace(/\r?\n[ \t]+/g, ' ');
+  const match = /^message-id:\s*<([^<>\s]+)>/im.exec(unfolded);
+  return match ? match[1]! : null;
+}

@@ -165,7 +165,11 @@ export interface ArchiveWriter {
 export interface MailRemover {
   /**
    * Deletes (and expunges) from each folder it watches the mails whose Message-ID, without angle
-   * brackets, is one of `messageIds`; returns how many were deleted in each folder.
+   * brackets, is one of `messageIds`, and with `mentioning` every mail whose headers or text
+   * contain it (an address); returns how many were deleted in each folder.
    */
-  deleteByMessageId(messageIds: readonly string[]): Promise<readonly { folder: string; deleted: number }[]>;
+  deleteMails(criteria: {
+    readonly messageIds: readonly string[];
+    readonly mentioning?: string | undefined;
+  }): Promise<readonly { folder: string; deleted: number }[]>;
 }

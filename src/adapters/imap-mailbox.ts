@@ -248,17 +248,17 @@ export async function probeMailbox(options: MailboxOptions): Promise<{ uidValidi
 }
 
 /**
- * Deletes stored mails by Message-ID from `folders` (the processed and quarantine folders: RGPD
- * erasure and retention). Each call opens its own connection, so the mailbox watcher's session is
+ * Deletes stored mails by Message-ID, or mentioning an address, from `folders` (the processed and
+ * quarantine folders: RGPD erasure and retention; the database keeps each mail's raw bytes). Each call opens its own connection, so the mailbox watcher's session is
  * not disturbed. A folder that does not exist is skipped. The server's header search is a
  * substring match: each candidate's own Message-ID is compared before it is deleted.
  */
 export function createMailRemover(options: MailboxOptions & { readonly folders: readonly string[] }): MailRemover {
   return {
-    async deleteByMessageId(messageIds) {
+    async deleteMails({ messageIds, mentioning }) {
       const wanted = new Set(messageIds.map((id) => id.trim().toLowerCase()).filter((id) => id !== ''));
       const results: { folder: string; deleted: number }[] = [];
-      if (wanted.size === 0) return options.folders.map((folder) => ({ folder, deleted: 0 }));
+      if (wanted.size === 0 && !mentioning) return options.folders.map((folder) => ({ folder, deleted: 0 }));
       const { imap } = options;
       const client = new ImapFlow({
         host: imap.host,

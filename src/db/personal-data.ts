@@ -4,7 +4,13 @@
 // health — and removes identities and texts. Plain SQL both engines run.
 import { and, asc, eq, inArray, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { EVENT_TYPES } from '../domain/event-types.js';
-import { ADDRESS_REMOVED, ANONYMISED, anonymisedEventData, rawMessageId } from '../domain/personal-data.js';
+import {
+  ADDRESS_REMOVED,
+  ANONYMISED,
+  anonymisedEventData,
+  NAME_REMOVED,
+  rawMessageId,
+} from '../domain/personal-data.js';
 import { type Db, type Engine, rowsOf } from './database.js';
 import {
   attachmentBlobs,
@@ -298,7 +304,7 @@ export interface ErasureCounts {
  * text, JSON, text-array and bytea column of every table of the schema, so that tables added later
  * are covered too.
  */
-export async function eraseAddress(tx: Db, address: string): Promise<ErasureCounts> {
+export async function eraseAddress(tx: Db, address: string, names: readonly string[] = []): Promise<ErasureCounts> {
   const sent = rowsOf<{ id: number }>(
     await tx.execute(sql`select id from ${messages} where lower(from_address) = ${address}`),
   ).map((r) => Number(r.id));
@@ -319,7 +325,8 @@ export async function eraseAddress(tx: Db, address: string): Promise<ErasureCoun
       update ${tickets} set participants = array(select p from unnest(participants) p where lower(p) <> ${address})
       where exists (select 1 from unnest(participants) p where lower(p) = ${address}) returning id`),
   ).length;
-  const masked = await maskAddressEverywhere(tx, address);
+  let masked = await maskEverywhere(tx, address, ADDRESS_REMOVED);
+  for (const name of names) masked += await maskEverywhere(tx, name, NAME_REMOVED);
   return {
     messages: sent.length,
     attachments: files,
@@ -363,28 +370,28 @@ async function textColumns(tx: Db): Promise<Column[]> {
 }
 
 /**
- * Replaces `address` (any case) by ADDRESS_REMOVED in every text, JSON, text-array and bytea
- * column of the schema; returns how many cells changed. Raw mails are edited byte for byte
- * (PostgreSQL's escape encoding keeps every other byte as it was).
+ * Replaces `needle` (any case: an address, a full name) by `replacement` (ASCII) in every text,
+ * JSON, text-array and bytea column of the schema; returns how many cells changed. Raw mails are
+ * edited byte for byte (PostgreSQL's escape encoding keeps every other byte as it was).
  */
-export async function maskAddressEverywhere(tx: Db, address: string): Promise<number> {
-  const like = containing(address);
-  const regex = literalRegex(address);
+export async function maskEverywhere(tx: Db, needle: string, replacement: string): Promise<number> {
+  const like = containing(needle);
+  const regex = literalRegex(needle);
   let changed = 0;
   for (const { table, column, type } of await textColumns(tx)) {
     const t = sql.identifier(table);
     const c = sql.identifier(column);
     const statement =
       type === 'text'
-        ? sql`update ${t} set ${c} = regexp_replace(${c}, ${regex}, ${ADDRESS_REMOVED}, 'gi') where ${c} ilike ${like}`
+        ? sql`update ${t} set ${c} = regexp_replace(${c}, ${regex}, ${replacement}, 'gi') where ${c} ilike ${like}`
         : type === 'jsonb'
-          ? sql`update ${t} set ${c} = regexp_replace(${c}::text, ${regex}, ${ADDRESS_REMOVED}, 'gi')::jsonb
+          ? sql`update ${t} set ${c} = regexp_replace(${c}::text, ${regex}, ${replacement}, 'gi')::jsonb
                 where ${c}::text ilike ${like}`
           : type === 'text[]'
-            ? sql`update ${t} set ${c} = array(select regexp_replace(x, ${regex}, ${ADDRESS_REMOVED}, 'gi')
+            ? sql`update ${t} set ${c} = array(select regexp_replace(x, ${regex}, ${replacement}, 'gi')
                     from unnest(${c}) with ordinality u(x, n) order by n)
                   where array_to_string(${c}, chr(1)) ilike ${like}`
-            : sql`update ${t} set ${c} = decode(regexp_replace(encode(${c}, 'escape'), ${regex}, ${ADDRESS_REMOVED}, 'gi'), 'escape')
+            : sql`update ${t} set ${c} = decode(regexp_replace(encode(${c}, 'escape'), ${regex}, ${replacement}, 'gi'), 'escape')
                   where encode(${c}, 'escape') ilike ${like}`;
     const result = await tx.execute(sql`${statement} returning 1 as one`);
     changed += rowsOf(result).length;
@@ -491,16 +498,22 @@ export interface ErasurePlan {
   readonly quarantine: readonly (string | null)[];
   /** Message-IDs of the recorded mails to delete from the IMAP folders. */
   readonly messageIds: readonly string[];
+  /** Their full names as recorded (complainant, sender), masked in other people's data too. */
+  readonly names: readonly string[];
 }
 
 export async function erasurePlan(db: Db, address: string): Promise<ErasurePlan> {
   const { own, copied } = await ticketsOfPerson(db, address);
   const list = ids(own.map((t) => t.id));
-  const mails = rowsOf<{ id: number; message_id: string }>(
+  const mails = rowsOf<{ id: number; message_id: string; from_address: string | null; from_name: string }>(
     await db.execute(sql`
-      select id, message_id from ${messages}
+      select id, message_id, from_address, from_name from ${messages}
       where ticket_id = any(${list}::bigint[]) or lower(from_address) = ${address}`),
   );
+  const names = [
+    ...own.map((t) => t.complainantName),
+    ...mails.filter((m) => m.from_address?.toLowerCase() === address).map((m) => m.from_name),
+  ];
   const mailIds = ids(mails.map((m) => Number(m.id)));
   const [counts] = rowsOf<{ attachments: number; sent: number; unsent: number }>(
     await db.execute(sql`
@@ -524,7 +537,16 @@ export async function erasurePlan(db: Db, address: string): Promise<ErasurePlan>
     outboxUnsent: Number(counts?.unsent ?? 0),
     quarantine: quarantined.map((q) => rawMessageId(asBytes(q.raw))),
     messageIds: mails.map((m) => m.message_id),
+    names: [...new Set(names.map((n) => n.trim().replace(/\s+/g, ' ')).filter(maskableName))],
   };
+}
+
+/**
+ * A name specific enough to be masked in other people's texts: at least two words and six
+ * letters (« Anne Martin »; not « Anne », which would hit every Anne), plain ASCII-safe to search.
+ */
+function maskableName(name: string): boolean {
+  return name !== ANONYMISED && /\S+\s+\S+/.test(name) && name.replace(/[^\p{L}]/gu, '').length >= 6;
 }
 
 /** A raw `bytea` value as bytes: drizzle's raw queries return it as parsed by the engine's bytea parser. */

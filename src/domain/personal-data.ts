@@ -23,6 +23,8 @@ export function maskAddresses(text: string): string {
 export const ANONYMISED = '[anonymisé]';
 /** What replaces the erased person's address where it stays in other people's data. */
 export const ADDRESS_REMOVED = 'adresse.supprimee@anonyme.invalid';
+/** What replaces the erased person's full name in other people's data (ASCII: raw mails too). */
+export const NAME_REMOVED = 'Nom supprime';
 
 /**
  * Event data keys whose values are codes, dates, counts or staff addresses, kept on an anonymised

@@ -70,7 +70,7 @@ export async function anonymiseExpiredTickets(
       .select({ messageId: messages.messageId })
       .from(messages)
       .where(inArray(messages.ticketId, due));
-    await deps.mailRemover.deleteByMessageId(mails.map((m) => m.messageId));
+    await deps.mailRemover.deleteMails({ messageIds: mails.map((m) => m.messageId) });
     const counts = await deps.db.transaction((tx) =>
       anonymiseTickets(tx, due, { now, actor: 'system', reason: 'retention' }),
     );

@@ -71,7 +71,7 @@ export async function erasePersonalData(deps: ErasePersonalDataDeps, input: Eras
   // The mailbox first: should the IMAP server be out of reach, nothing is changed and the command
   // can be run again; once the database is done, the Message-IDs that find the mails are gone.
   const messageIds = [...plan.messageIds, ...plan.quarantine.filter((id): id is string => id !== null)];
-  const removed = await deps.mailRemover.deleteByMessageId(messageIds);
+  const removed = await deps.mailRemover.deleteMails({ messageIds, mentioning: address });
   const deletedFromMailbox = removed.reduce((sum, r) => sum + r.deleted, 0);
 
   const now = deps.clock.now();
@@ -81,7 +81,7 @@ export async function erasePersonalData(deps: ErasePersonalDataDeps, input: Eras
       plan.own.map((t) => t.id),
       { now, actor: input.by, reason: 'erasure' },
     );
-    const rest = await eraseAddress(tx, address);
+    const rest = await eraseAddress(tx, address, plan.names);
     await recordEvent(tx, {
       ticketId: null,
       at: now,

@@ -148,3 +148,28 @@ export interface WorkbookWriter {
   writeDigest(report: import('./domain/digest-report.js').DigestReport): Promise<Uint8Array>;
   writeXlsx(workbook: Workbook): Promise<Uint8Array>;
 }
+
+/** One file of an archive: its path inside it (`/` between folders) and its bytes or UTF-8 text. */
+export interface ArchiveFile {
+  readonly path: string;
+  readonly content: Uint8Array | string;
+}
+
+/** Writes zip archives (fflate adapter). */
+export interface ArchiveWriter {
+  /** The archive of `files`, each dated `modified`. */
+  zip(files: readonly ArchiveFile[], modified: Date): Uint8Array;
+}
+
+/** Removes raw mails from the mailbox's folders (imapflow adapter): RGPD erasure and retention. */
+export interface MailRemover {
+  /**
+   * Deletes (and expunges) from each folder it watches the mails whose Message-ID, without angle
+   * brackets, is one of `messageIds`, and with `mentioning` every mail whose headers or text
+   * contain it (an address); returns how many were deleted in each folder.
+   */
+  deleteMails(criteria: {
+    readonly messageIds: readonly string[];
+    readonly mentioning?: string | undefined;
+  }): Promise<readonly { folder: string; deleted: number }[]>;
+}

@@ -42,6 +42,7 @@ const MAIL_LIBRARIES = [
   'smtp-server',
   'exceljs',
   '@resvg/resvg-js',
+  'fflate',
 ];
 
 describe('dependency directions', () => {

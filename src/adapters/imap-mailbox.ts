@@ -4,7 +4,7 @@ import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
 import { type AppError, describeNetworkFailure, imapAuthFailed, imapUnreachable } from '../domain/errors.js';
 import { certificateProblem } from '../domain/tls-failure.js';
-import type { FetchedMail, MailboxSession } from '../ports.js';
+import type { FetchedMail, MailboxSession, MailRemover } from '../ports.js';
 
 /** How to reach the complaint mailbox (`mailbox.imap` in the configuration fits it). */
 export interface ImapServer {
@@ -245,4 +245,75 @@ export async function probeMailbox(options: MailboxOptions): Promise<{ uidValidi
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Deletes stored mails by Message-ID, or mentioning an address, from `folders` (the processed and
+ * quarantine folders: RGPD erasure and retention; the database keeps each mail's raw bytes). Each call opens its own connection, so the mailbox watcher's session is
+ * not disturbed. A folder that does not exist is skipped. The server's header search is a
+ * substring match: each candidate's own Message-ID is compared before it is deleted.
+ */
+export function createMailRemover(options: MailboxOptions & { readonly folders: readonly string[] }): MailRemover {
+  return {
+    async deleteMails({ messageIds, mentioning }) {
+      const wanted = new Set(messageIds.map((id) => id.trim().toLowerCase()).filter((id) => id !== ''));
+      const results: { folder: string; deleted: number }[] = [];
+      if (wanted.size === 0 && !mentioning) return options.folders.map((folder) => ({ folder, deleted: 0 }));
+      const { imap } = options;
+      const client = new ImapFlow({
+        host: imap.host,
+        port: imap.port,
+        secure: imap.secure,
+        auth: { user: imap.user, pass: imap.password },
+        logger: false,
+        disableAutoIdle: true,
+        connectionTimeout: options.connectTimeoutMs ?? 15_000,
+        greetingTimeout: options.connectTimeoutMs ?? 15_000,
+        tls: { rejectUnauthorized: !imap.tls.acceptUnverifiedCertificate },
+      });
+      client.on('error', (error: Error) => options.log.warn({ err: error }, 'IMAP connection error (mail removal)'));
+      try {
+        await client.connect();
+      } catch (error) {
+        throw imapConnectFailure(error, imap) ?? error;
+      }
+      try {
+        const existing = new Set((await client.list()).map((m) => m.path));
+        for (const folder of options.folders) {
+          if (!existing.has(folder)) {
+            results.push({ folder, deleted: 0 });
+            continue;
+          }
+          const lock = await client.getMailboxLock(folder);
+          try {
+            const candidates = new Set<number>();
+            const list = [...wanted];
+            for (let i = 0; i < list.length; i += 20) {
+              const chunk = list.slice(i, i + 20).map((id) => ({ header: { 'message-id': `<${id}>` } }));
+              const found = await client.search(chunk.length === 1 ? chunk[0]! : { or: chunk }, { uid: true });
+              for (const uid of found || []) candidates.add(uid);
+            }
+            const confirmed: number[] = [];
+            if (candidates.size > 0) {
+              for (const m of await client.fetchAll(
+                [...candidates].join(','),
+                { uid: true, envelope: true },
+                { uid: true },
+              )) {
+                const id = (m.envelope?.messageId ?? '').replace(/^<|>$/g, '').trim().toLowerCase();
+                if (wanted.has(id)) confirmed.push(m.uid);
+              }
+            }
+            if (confirmed.length > 0) await client.messageDelete(confirmed.join(','), { uid: true });
+            results.push({ folder, deleted: confirmed.length });
+          } finally {
+            lock.release();
+          }
+        }
+        return results;
+      } finally {
+        await client.logout().catch(() => client.close());
+      }
+    },
+  };
 }

@@ -2,6 +2,7 @@
 // database: the daemon (src/daemon) and the CLI (src/cli) both build their Deps here, so the two
 // roots cannot drift apart.
 import type { Logger } from 'pino';
+import { createMailRemover } from '../adapters/imap-mailbox.js';
 import { readShippedCorpus } from '../adapters/qualification-corpus-files.js';
 import { createMailParser } from '../adapters/mail-parser.js';
 import { createSmtpSender } from '../adapters/smtp-sender.js';
@@ -46,4 +47,10 @@ export async function withQualificationModel(deps: Deps): Promise<Deps> {
 /** The digest services' dependencies: the service deps, plus the chart and spreadsheet adapters. */
 export function digestDeps(deps: Deps): DigestDeps {
   return { ...deps, charts: createTrendChartRenderer(), workbooks: createXlsxWriter() };
+}
+
+/** Deletes stored raw mails from the processed and quarantine folders (erasure, retention). */
+export function mailRemoverFor(deps: Pick<Deps, 'config' | 'log'>) {
+  const { imap } = deps.config.mailbox;
+  return createMailRemover({ imap, log: deps.log, folders: [imap.processed, imap.quarantine] });
 }

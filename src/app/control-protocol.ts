@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { ErasureInput } from '../services/erase-personal-data.js';
 import type { ExportInput } from '../services/export-tickets.js';
 import type { CommandOutput } from '../services/ingest-files.js';
 import type { CommandFile, DigestCommandArgs } from '../services/send-digest.js';
@@ -19,7 +20,10 @@ export type ControlRequest =
   | { readonly command: 'migrate'; readonly args: readonly [] }
   | { readonly command: 'status'; readonly args: { readonly version: string } }
   | { readonly command: 'digest'; readonly args: DigestCommandArgs }
-  | { readonly command: 'export'; readonly args: ExportInput };
+  | { readonly command: 'export'; readonly args: ExportInput }
+  | { readonly command: 'gdpr-export'; readonly args: { email: string } }
+  | { readonly command: 'gdpr-erase'; readonly args: ErasureInput }
+  | { readonly command: 'backup'; readonly args: { path: string } };
 
 /** `files`: what `digest --preview` and `export` produced, for the CLI to write. */
 export type ControlResponse = CommandOutput & { readonly files?: readonly CommandFile[] };

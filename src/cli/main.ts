@@ -3,7 +3,7 @@
 // daemon, the digest's spreadsheet library or the qualifier. Only the command modules and the
 // daemon read the environment, load the configuration and open connections.
 import { Command, Option } from 'commander';
-import type { CommandContext, CommandEntry } from '../app/command-context.js';
+import type { CommandContext, CommandEntry, RegisterCommand } from '../app/command-context.js';
 import { RECLAM_VERSION } from '../paths.js';
 
 interface GlobalOptions {
@@ -62,6 +62,21 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./digest-commands.js')).registerExportCommand,
   },
   {
+    name: 'gdpr',
+    summary: 'personal data of one person (RGPD): export everything held about them, or erase it',
+    load: async () => (await import('./gdpr-commands.js')).registerGdprCommands,
+  },
+  {
+    name: 'backup',
+    summary: 'save the embedded database (PGlite) to a file, also while the daemon runs',
+    load: async () => (await import('./gdpr-commands.js')).registerGdprCommands,
+  },
+  {
+    name: 'restore',
+    summary: 'replace the embedded database (PGlite) with a backup; the daemon must be stopped',
+    load: async () => (await import('./gdpr-commands.js')).registerGdprCommands,
+  },
+  {
     name: 'demo',
     summary: 'run the real pipeline on embedded defaults with sample complaints',
     load: async () => (await import('./demo.js')).registerDemo,
@@ -93,10 +108,17 @@ export async function main(argv: readonly string[], rootCommands: readonly Comma
 
   const entries = [...rootCommands, ...COMMANDS];
   const wanted = requestedCommands(argv, entries);
+  const registered = new Set<RegisterCommand>();
   for (const entry of entries) {
-    if (wanted.has(entry.name)) (await entry.load())(program, context);
-    else program.command(entry.name).description(entry.summary);
+    if (!wanted.has(entry.name)) continue;
+    // A module may register several commands (gdpr, backup, restore): once.
+    const register = await entry.load();
+    if (!registered.has(register)) register(program, context);
+    registered.add(register);
   }
+  // Commands loaded in full keep their place; the others are listed by their summary.
+  const loaded = new Set(program.commands.map((c) => c.name()));
+  for (const entry of entries) if (!loaded.has(entry.name)) program.command(entry.name).description(entry.summary);
 
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -1,5 +1,6 @@
 // A local control socket in the data directory, served by a daemon that holds the embedded
-// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`, `status`) run inside the daemon instead of
+// database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`, `status`, `gdpr`,
+// `backup`) run inside the daemon instead of
 // opening PGlite a second time. One JSON request per connection, one JSON response.
 import { unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -12,6 +13,11 @@ import type { RunningDaemon } from './daemon.js';
 import { digestDeps } from '../app/compose.js';
 import { controlSocketPath, type ControlRequest, type ControlResponse } from '../app/control-protocol.js';
 import { statusReport } from '../services/status-report.js';
+import { createZipWriter } from '../adapters/zip-archive.js';
+import { exportPersonalDataCommand } from '../services/export-personal-data.js';
+import { erasePersonalData } from '../services/erase-personal-data.js';
+import { mailRemoverFor } from '../app/compose.js';
+import { writeBackup } from '../app/backup-file.js';
 
 export async function serveControl(
   dataDir: string,
@@ -67,6 +73,15 @@ export async function serveControl(
       }
       case 'export':
         return exportCommand(digestDeps(daemon.deps), request.args);
+      case 'gdpr-export':
+        return exportPersonalDataCommand({ ...daemon.deps, archives: createZipWriter() }, request.args);
+      case 'gdpr-erase':
+        return erasePersonalData(
+          { ...daemon.deps, mailRemover: mailRemoverFor(daemon.deps), engine: daemon.database.engine },
+          request.args,
+        );
+      case 'backup':
+        return writeBackup(daemon.database, request.args.path);
     }
   }
 

@@ -18,7 +18,7 @@ import { openMailboxSession } from '../adapters/imap-mailbox.js';
 import type { Clock, MailboxSession } from '../ports.js';
 import type { Deps } from '../services/deps.js';
 import { sweepMailbox } from '../services/sweep-mailbox.js';
-import { buildDeps, withQualificationModel } from '../app/compose.js';
+import { buildDeps, mailRemoverFor, withQualificationModel } from '../app/compose.js';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,7 @@ import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
 import { stderrIsTerminal } from '../log.js';
 import { DaemonHealth } from './health.js';
+import { anonymiseExpiredTickets } from '../services/anonymise-expired.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -94,6 +95,8 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   if (options.watchMailbox !== false)
     loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal, health));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
+  if (options.watchMailbox !== false && config.retention.anonymiseClosedAfter)
+    loops.push(runRetentionLoop(deps, database, abort.signal));
 
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);
@@ -275,6 +278,35 @@ function runMailboxLoop(
       return 0;
     },
   }).finally(closeSession);
+}
+
+/** The retention loop's longest wait: closures made meanwhile are seen within it. */
+const RETENTION_CHECK_MS = 6 * 3_600_000;
+
+/**
+ * Anonymises the closed tickets past `retention.anonymiseClosedAfter` (services/anonymise-expired.ts):
+ * at start, then when the next one falls due, at least every 6 hours. A failure (IMAP or the
+ * database out of reach) is retried with backoff; several daemons may run it (the tickets are
+ * locked while anonymised, each gets one event).
+ */
+function runRetentionLoop(deps: Deps, database: Database, signal: AbortSignal): Promise<void> {
+  const services = { ...deps, mailRemover: mailRemoverFor(deps), engine: database.engine };
+  return runLoop({
+    name: 'retention',
+    signal,
+    clock: deps.clock,
+    random: deps.random,
+    log: deps.log,
+    stableAfterMs: 0,
+    retryPolicy: retryPolicyFor,
+    explain: databaseFailure,
+    async tick() {
+      const result = await anonymiseExpiredTickets(services, { signal });
+      if (!result.nextDueAt) return RETENTION_CHECK_MS;
+      const untilDue = result.nextDueAt.getTime() - deps.clock.now().getTime() + 1_000;
+      return Math.min(RETENTION_CHECK_MS, Math.max(1_000, untilDue));
+    },
+  });
 }
 
 /**

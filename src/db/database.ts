@@ -2,7 +2,7 @@
 // postgres.js otherwise. Both get the same drizzle schema and the same migrations, applied under
 // a lock (an advisory lock on PostgreSQL; the data-directory lock file on PGlite).
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -23,6 +23,12 @@ export interface Database {
   readonly location: string;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * The embedded database's data directory as a gzipped tar (`reclam backup`), taken between two
+   * statements: a transaction in progress is rolled back when it is restored, as after a crash.
+   * Absent on PostgreSQL (pg_dump, docs/operations.md).
+   */
+  dump?(): Promise<Uint8Array>;
 }
 
 export interface DatabaseOptions {
@@ -113,6 +119,11 @@ async function openPglite(dataDir: string): Promise<Database> {
       async migrate() {
         await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
       },
+      async dump() {
+        // Dirty pages to the files first: the restored copy then replays little WAL.
+        await client.exec('checkpoint');
+        return new Uint8Array(await (await client.dumpDataDir('gzip')).arrayBuffer());
+      },
       async close() {
         try {
           await client.close();
@@ -127,6 +138,49 @@ async function openPglite(dataDir: string): Promise<Database> {
   }
 }
 
+/** Where `reclam restore` moved the data directory it replaced (`--force`). */
+export interface RestoredPglite {
+  readonly replacedBy: string | null;
+}
+
+/**
+ * Replaces (`replace`) or creates the embedded database of `dataDir` from a backup made by
+ * `Database.dump`. The directory lock is held meanwhile, so a running daemon makes it fail with
+ * DatabaseLockedError. An existing database is refused unless `replace`; then it is kept beside,
+ * renamed `pglite.before-restore-<stamp>`.
+ * @throws RangeError when `archive` is not a gzipped backup, or a database exists and `replace` is false.
+ */
+export async function restorePglite(
+  dataDir: string,
+  archive: Uint8Array,
+  options: { readonly replace: boolean; readonly stamp: string },
+): Promise<RestoredPglite> {
+  if (archive.byteLength < 4 || archive[0] !== 0x1f || archive[1] !== 0x8b)
+    throw new RangeError('not a backup made by reclam backup (a gzipped archive of the embedded database)');
+  const directory = resolve(dataDir);
+  await mkdir(directory, { recursive: true });
+  const lock = await acquireDirectoryLock(directory);
+  try {
+    const target = join(directory, 'pglite');
+    let replacedBy: string | null = null;
+    if (existsSync(target) && (await readdir(target)).length > 0) {
+      if (!options.replace)
+        throw new RangeError(`${target} already holds a database (--force replaces it, keeping it beside)`);
+      replacedBy = `${target}.before-restore-${options.stamp}`;
+      await rename(target, replacedBy);
+    }
+    const { PGlite } = await import('@electric-sql/pglite');
+    const client = await PGlite.create(target, {
+      postgresqlconf: PGLITE_SETTINGS,
+      loadDataDir: new Blob([archive as Uint8Array<ArrayBuffer>]),
+    });
+    await client.close();
+    return { replacedBy };
+  } finally {
+    await lock.release();
+  }
+}
+
 /**
  * What the embedded engine needs, not PostgreSQL's defaults: PGlite is one session in this process,
  * and every buffer it touches stays in the process's memory. PostgreSQL's 128 MB of shared buffers
@@ -134,7 +188,16 @@ async function openPglite(dataDir: string): Promise<Database> {
  * 192 MB with these); a desk's working set (open tickets, the month's events) fits in 16 MB, the
  * rest of the data is read from the operating system's file cache. bench/README.md has the figures.
  */
-const PGLITE_SETTINGS = ['shared_buffers=16MB', 'wal_buffers=512kB', 'temp_buffers=2MB', 'maintenance_work_mem=16MB'];
+const PGLITE_SETTINGS = [
+  'shared_buffers=16MB',
+  'wal_buffers=512kB',
+  'temp_buffers=2MB',
+  'maintenance_work_mem=16MB',
+  // A WAL segment past a checkpoint is deleted, not renamed for reuse: a recycled segment keeps the
+  // old records (erased personal data among them) on disk until it is overwritten (see
+  // `purgeOldRowVersions` in db/personal-data.ts).
+  'wal_recycle=off',
+];
 
 const BYTEA_OID = 17;
 

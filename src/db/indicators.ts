@@ -331,6 +331,8 @@ export interface PipelineFigures {
   readonly outgoingFailed: number;
   /** Automatic mails withheld because an address exhausted its budget. */
   readonly budgetExceeded: number;
+  /** Tickets anonymised (`ticket.anonymised`: RGPD erasure or retention). */
+  readonly anonymised: number;
 }
 
 /** An outage of outgoing mail, from the `outbox.recovered` event that ended it. */
@@ -379,7 +381,7 @@ export async function pipelineFigures(db: Db, range: TimeRange): Promise<Pipelin
     await db.execute(sql`
       select type, count(*)::int as n from events
       where ${within('at')} and type in (${EVENT_TYPES.received}, ${EVENT_TYPES.commandApplied}, ${EVENT_TYPES.commandRefused},
-        ${EVENT_TYPES.commandForged}, ${EVENT_TYPES.outboxDead}, ${EVENT_TYPES.mailBudgetExceeded})
+        ${EVENT_TYPES.commandForged}, ${EVENT_TYPES.outboxDead}, ${EVENT_TYPES.mailBudgetExceeded}, ${EVENT_TYPES.anonymised})
       group by type`),
   );
   const [counts] = rowsOf<{ quarantined: number; sent: number }>(
@@ -406,6 +408,7 @@ export async function pipelineFigures(db: Db, range: TimeRange): Promise<Pipelin
     outgoingSent: toNumber(counts?.sent),
     outgoingFailed: type(EVENT_TYPES.outboxDead),
     budgetExceeded: type(EVENT_TYPES.mailBudgetExceeded),
+    anonymised: type(EVENT_TYPES.anonymised),
   };
 }
 

@@ -88,6 +88,11 @@ export const tickets = pgTable(
     verificationAskedAt: instant('verification_asked_at'),
     answeredAt: instant('answered_at'),
     closedAt: instant('closed_at'),
+    /**
+     * When the complainant's identity and texts were removed (RGPD erasure or retention): dates,
+     * level, category, requester, typology and state stay, so the indicators do not move.
+     */
+    anonymisedAt: instant('anonymised_at'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
   },

@@ -40,6 +40,17 @@ export const EVENT_TYPES = {
   effectiveness: 'ticket.effectiveness',
   closed: 'ticket.closed',
   reopened: 'ticket.reopened',
+  /**
+   * The complainant's identity and the ticket's texts were removed (RGPD); dates, level, category
+   * and state stay. actor: who asked (`system` for retention). data: { reason: 'erasure' | 'retention' }
+   */
+  anonymised: 'ticket.anonymised',
+  /**
+   * One person's data were erased on request (`reclam gdpr erase`), naming nobody: data { by,
+   * tickets: [references], messages, mailbox (raw mails deleted from IMAP), subjectKey (keyed
+   * hash of the address, to answer « was X erased? » without keeping X) }
+   */
+  personalDataErased: 'personal-data.erased',
   /** data: { text } — internal note, corrective action, root cause, one of the 5 whys */
   note: 'ticket.note',
   action: 'ticket.action',

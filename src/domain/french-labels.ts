@@ -121,6 +121,8 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'mail.bounce': 'message non distribué',
   'mail.budget-exceeded': 'envois automatiques suspendus',
   'outbox.dead': 'envoi de courriel en échec',
+  'ticket.anonymised': 'anonymisée (données personnelles)',
+  'personal-data.erased': 'données personnelles effacées',
 };
 
 export function eventLabel(type: string): string {

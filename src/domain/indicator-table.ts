@@ -324,6 +324,13 @@ export const INDICATORS: readonly Indicator[] = [
     unit: 'count',
     compute: (p) => p.budgetExceeded,
   },
+  {
+    key: 'anonymised',
+    source: 'pipeline',
+    label: 'Réclamations anonymisées (RGPD)',
+    unit: 'count',
+    compute: (p) => p.anonymised,
+  },
 ];
 
 /** A figure of tickets: the rate of its two counts, or what `compute` says. */

@@ -450,6 +450,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
       outgoingSent: 2,
       outgoingFailed: 1,
       budgetExceeded: 1,
+      anonymised: 0,
     });
   });
 

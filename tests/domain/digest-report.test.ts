@@ -119,9 +119,15 @@ describe('the digest report', () => {
     expect(row('onTimeRate').parts).toEqual({ numerator: 52, denominator: 61, noun: 'répondues' });
     expect(row('meanCloseDays')).toMatchObject({ current: 20.94, previous: 22.94, lastYear: 24.94 });
     expect(row('overdue')).toMatchObject({ current: 9, previous: 29, lastYear: 49 });
-    expect(r.pipeline).toHaveLength(15);
+    expect(r.pipeline).toHaveLength(16);
     expect(r.pipeline[0]).toMatchObject({ current: 230, previous: 250, lastYear: 270 });
-    expect(r.pipeline.at(-1)).toMatchObject({ current: 16, previous: 36, lastYear: 56 });
+    expect(r.pipeline.at(-2)).toMatchObject({ current: 16, previous: 36, lastYear: 56 });
+    expect(r.pipeline.at(-1)).toMatchObject({
+      indicator: expect.objectContaining({ key: 'anonymised' }),
+      current: 17,
+      previous: 37,
+      lastYear: 57,
+    });
   });
 
   it('describes the overdue tickets: days late (at least one), who follows them, French state and category', () => {

@@ -58,6 +58,7 @@ export function pipelineFigures(base: number): PipelineFigures {
     outgoingSent: base + 333,
     outgoingFailed: base + 15,
     budgetExceeded: base + 16,
+    anonymised: base + 17,
   };
 }
 

@@ -61,9 +61,18 @@ export function registerGdprCommands(program: Command, context: CommandContext):
     .argument('<email>', 'the person’s address')
     .option('--yes', 'do it (without: only say what would be erased)')
     .option('--by <who>', 'who asks for it, recorded in the audit trail (default: the operating-system user)')
-    .action(async (email: string, options: { yes?: boolean; by?: string }) => {
+    .option(
+      '--without-mailbox',
+      'leave the IMAP folders alone (a desk fed by reclam ingest only); erase the database only',
+    )
+    .action(async (email: string, options: { yes?: boolean; by?: string; withoutMailbox?: boolean }) => {
       const { config, log } = await context.load();
-      const args = { email, by: options.by ?? operatingSystemUser(), act: options.yes === true };
+      const args = {
+        email,
+        by: options.by ?? operatingSystemUser(),
+        act: options.yes === true,
+        mailbox: options.withoutMailbox !== true,
+      };
       const response =
         (await forwardToDaemon(config, { command: 'gdpr-erase', args }, LONG_REQUEST_MS)) ??
         (await withDatabase(config, log, (deps) =>

@@ -264,6 +264,23 @@ describeE2E('personal data (RGPD)', () => {
       expect(dry.output).toContain(`reclam gdpr erase ${ANNE} --yes`);
       expect(Object.keys(await databaseTraces(t.database.db, [ANNE]))).toEqual([ANNE]);
 
+      // An IMAP server out of reach: nothing is erased, and the command says what to do.
+      const unreachable = await erasePersonalData(
+        {
+          ...eraseDeps,
+          mailRemover: createMailRemover({
+            imap: { ...config.mailbox.imap, port: 1 },
+            log,
+            folders: [config.mailbox.imap.processed],
+          }),
+        },
+        { email: ANNE, by: 'dpo@spst-test.fr', act: true },
+      );
+      expect(unreachable.exitCode).toBe(1);
+      expect(unreachable.output).toContain('Boîte IMAP inaccessible, rien n’a été effacé');
+      expect(unreachable.output).toContain('--without-mailbox');
+      expect(Object.keys(await databaseTraces(t.database.db, ANNE_TRACES)).sort()).toEqual([...ANNE_TRACES].sort());
+
       const done = await erasePersonalData(eraseDeps, { email: ANNE, by: 'dpo@spst-test.fr', act: true });
       expect(done.output).toContain('l’adresse ne figure plus nulle part dans la base');
       expect(done.exitCode).toBe(0);

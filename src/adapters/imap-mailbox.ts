@@ -304,6 +304,11 @@ export function createMailRemover(options: MailboxOptions & { readonly folders: 
                 if (wanted.has(id)) confirmed.push(m.uid);
               }
             }
+            // SEARCH TEXT looks through the headers and the (decoded) body, case-insensitively.
+            if (mentioning) {
+              for (const uid of (await client.search({ text: mentioning }, { uid: true })) || [])
+                if (!confirmed.includes(uid)) confirmed.push(uid);
+            }
             if (confirmed.length > 0) await client.messageDelete(confirmed.join(','), { uid: true });
             results.push({ folder, deleted: confirmed.length });
           } finally {

@@ -43,14 +43,16 @@ export async function withDatabase<T>(config: Config, log: Logger, work: (deps: 
  * Sends the command to a daemon that holds the embedded database, when there is one;
  * returns null when the CLI should open the database itself. A request given as a function is
  * built only when it is sent (`ingest`: the files are read and encoded only for the daemon).
+ * `timeoutMs`: how long to wait for the answer (default 2 minutes; longer for a backup or an erasure).
  */
 export async function forwardToDaemon(
   config: Config,
   request: ControlRequest | (() => Promise<ControlRequest>),
+  timeoutMs?: number,
 ): Promise<ControlResponse | null> {
   if (config.database.url) return null;
   const dataDir = resolve(config.database.dataDir);
   const owner = await readLockOwner(dataDir);
   if (!owner || owner.pid === process.pid) return null;
-  return requestControl(dataDir, typeof request === 'function' ? await request() : request);
+  return requestControl(dataDir, typeof request === 'function' ? await request() : request, timeoutMs);
 }

@@ -20,6 +20,12 @@ import type { CommandContext } from '../app/command-context.js';
 import { systemClock } from '../ports.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
 
+/**
+ * How long the CLI waits for the daemon to answer a backup, an export or an erasure: a VACUUM FULL
+ * or a dump of a large embedded database takes minutes, and giving up would not stop the daemon.
+ */
+const LONG_REQUEST_MS = 60 * 60_000;
+
 export function registerGdprCommands(program: Command, context: CommandContext): void {
   const gdpr = program
     .command('gdpr')
@@ -37,7 +43,7 @@ export function registerGdprCommands(program: Command, context: CommandContext):
       const { config, log } = await context.load();
       const args = { email };
       const response =
-        (await forwardToDaemon(config, { command: 'gdpr-export', args })) ??
+        (await forwardToDaemon(config, { command: 'gdpr-export', args }, LONG_REQUEST_MS)) ??
         (await withDatabase(config, log, (deps) =>
           exportPersonalDataCommand({ ...deps, archives: createZipWriter() }, args),
         ));
@@ -55,11 +61,20 @@ export function registerGdprCommands(program: Command, context: CommandContext):
     .argument('<email>', 'the person’s address')
     .option('--yes', 'do it (without: only say what would be erased)')
     .option('--by <who>', 'who asks for it, recorded in the audit trail (default: the operating-system user)')
-    .action(async (email: string, options: { yes?: boolean; by?: string }) => {
+    .option(
+      '--without-mailbox',
+      'leave the IMAP folders alone (a desk fed by reclam ingest only); erase the database only',
+    )
+    .action(async (email: string, options: { yes?: boolean; by?: string; withoutMailbox?: boolean }) => {
       const { config, log } = await context.load();
-      const args = { email, by: options.by ?? operatingSystemUser(), act: options.yes === true };
+      const args = {
+        email,
+        by: options.by ?? operatingSystemUser(),
+        act: options.yes === true,
+        mailbox: options.withoutMailbox !== true,
+      };
       const response =
-        (await forwardToDaemon(config, { command: 'gdpr-erase', args })) ??
+        (await forwardToDaemon(config, { command: 'gdpr-erase', args }, LONG_REQUEST_MS)) ??
         (await withDatabase(config, log, (deps) =>
           erasePersonalData(
             { ...deps, mailRemover: mailRemoverFor(deps), engine: config.database.url ? 'postgres' : 'pglite' },
@@ -88,7 +103,7 @@ export function registerGdprCommands(program: Command, context: CommandContext):
         return context.exit(2);
       }
       const response =
-        (await forwardToDaemon(config, { command: 'backup', args: { path } })) ??
+        (await forwardToDaemon(config, { command: 'backup', args: { path } }, LONG_REQUEST_MS)) ??
         (await withDatabaseHandle(config, log, (database) => writeBackup(database, path)));
       process.stdout.write(response.output);
       context.exit(response.exitCode);

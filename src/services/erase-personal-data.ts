@@ -33,6 +33,8 @@ export interface ErasureInput {
   readonly by: string;
   /** false: a dry run. */
   readonly act: boolean;
+  /** false: leave the IMAP folders alone (a desk fed by `reclam ingest` only, a demo); default true. */
+  readonly mailbox?: boolean | undefined;
 }
 
 /** A keyed hash of the address: « was X erased? » can be answered later without keeping X. */
@@ -71,7 +73,21 @@ export async function erasePersonalData(deps: ErasePersonalDataDeps, input: Eras
   // The mailbox first: should the IMAP server be out of reach, nothing is changed and the command
   // can be run again; once the database is done, the Message-IDs that find the mails are gone.
   const messageIds = [...plan.messageIds, ...plan.quarantine.filter((id): id is string => id !== null)];
-  const removed = await deps.mailRemover.deleteMails({ messageIds, mentioning: address });
+  let removed: readonly { folder: string; deleted: number }[] = [];
+  if (input.mailbox !== false) {
+    try {
+      removed = await deps.mailRemover.deleteMails({ messageIds, mentioning: address });
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        output:
+          `Boîte IMAP inaccessible, rien n’a été effacé : ${reason}\n` +
+          'Relancez la commande quand la boîte répond, ou ajoutez --without-mailbox pour effacer la base seulement ' +
+          '(les messages resteraient alors dans les dossiers de la boîte).\n',
+        exitCode: 1,
+      };
+    }
+  }
   const deletedFromMailbox = removed.reduce((sum, r) => sum + r.deleted, 0);
 
   const now = deps.clock.now();
@@ -109,7 +125,9 @@ export async function erasePersonalData(deps: ErasePersonalDataDeps, input: Eras
   const lines = [
     `Données de ${address} effacées le ${formatFrenchDateTime(now, deps.config.organisation.timezone)} (par ${input.by}) :`,
     ...planText(address, plan, deps.config, true),
-    `Boîte IMAP : ${removed.map((r) => `${r.deleted} message(s) supprimé(s) de ${r.folder}`).join(', ')}.`,
+    input.mailbox === false
+      ? 'Boîte IMAP laissée telle quelle (--without-mailbox) : supprimez-y vous-même les messages de cette adresse.'
+      : `Boîte IMAP : ${removed.map((r) => `${r.deleted} message(s) supprimé(s) de ${r.folder}`).join(', ')}.`,
     ...(deps.engine === 'postgres'
       ? [
           'PostgreSQL : les anciennes versions des lignes disparaissent des fichiers au fil des VACUUM ; ' +

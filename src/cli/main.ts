@@ -120,7 +120,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command('tickets')
     .description('list tickets, newest first')
-    .option('--status <status>', 'only this state (received, in_progress, answered, verifying, closed, rejected)')
+    .option(
+      '--status <état>',
+      'only this state, in French or as its code: reçue (received), en cours (in_progress), répondue (answered), ' +
+        'vérification (verifying), clôturée (closed), non recevable (rejected)',
+    )
     .option('--limit <n>', 'how many', '50')
     .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
     .action(async (options: { status?: string; limit: string; as?: string }) => {

@@ -13,6 +13,7 @@ import { RECLAM_VERSION } from '../paths.js';
 import { runCheck } from './check.js';
 import { runDemo } from './demo.js';
 import { runStatus } from './status.js';
+import { writeAttachments } from './attachment-files.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
 import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
@@ -141,13 +142,25 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('show one ticket with its messages and history')
     .argument('<reference>', 'e.g. REC-2026-0042')
     .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
-    .action(async (reference: string, options: { as?: string }) => {
+    .option(
+      '--attachments <dir>',
+      'also write the attachments the complainant sent into this folder (names made safe; medical tickets: --as a doctor)',
+    )
+    .action(async (reference: string, options: { as?: string; attachments?: string }) => {
       const { config, log } = await load(program.opts<GlobalOptions>());
-      const args = { reference, viewer: options.as };
+      const args = { reference, viewer: options.as, attachments: options.attachments !== undefined };
       const forwarded = await forwardToDaemon(config, { command: 'show', args });
       const text = forwarded ?? (await withDatabase(config, log, (deps) => showTicket(deps, args)));
       process.stdout.write(text.output);
       exitCode = text.exitCode;
+      if (options.attachments !== undefined && text.files) {
+        const written = await writeAttachments(resolve(options.attachments), text.files);
+        process.stdout.write(
+          written.length === 0
+            ? 'aucune pièce jointe à extraire\n'
+            : `${written.length} pièce(s) jointe(s) écrite(s) :\n${written.map((p) => `  ${p}\n`).join('')}`,
+        );
+      }
     });
 
   program

@@ -4,7 +4,7 @@
 // Confidential (medical) tickets show only reference, dates, level and state unless the viewer is
 // a doctor (SPEC §4).
 import { findTicketByReference, listTickets, ticketHistory, ticketMessages, ticketOutbox } from '../db/tickets.js';
-import { ticketAttachments } from '../db/web-desk.js';
+import { attachmentWithContent, ticketAttachments } from '../db/web-desk.js';
 import { describeDuration } from '../domain/deadline.js';
 import { parseDuration } from '../domain/duration.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
@@ -31,6 +31,7 @@ import { findPerson, maySeeContent } from '../domain/people.js';
 import { formatSize, visibleErrorText, visibleEventData } from '../domain/ticket-view.js';
 import type { Deps } from './deps.js';
 import type { CommandOutput } from './ingest-files.js';
+import type { CommandFile } from './send-digest.js';
 
 export async function listTicketsText(
   deps: Pick<Deps, 'db' | 'config'>,
@@ -77,8 +78,8 @@ export async function listTicketsText(
 
 export async function showTicket(
   deps: Pick<Deps, 'db' | 'config'>,
-  args: { reference: string; viewer?: string | undefined },
-): Promise<CommandOutput> {
+  args: { reference: string; viewer?: string | undefined; attachments?: boolean | undefined },
+): Promise<CommandOutput & { readonly files?: readonly CommandFile[] }> {
   const unknownViewer = refuseUnknownViewer(deps, args.viewer);
   if (unknownViewer) return unknownViewer;
   const ticket = await findTicketByReference(deps.db, args.reference.trim());
@@ -143,7 +144,21 @@ export async function showTicket(
     // What the complainant was told (the response, a rejection, a new deadline…), word for word.
     if (visible && toComplainant && mail.kind !== 'ack') lines.push(...indent(mail.text.trim()));
   }
-  return { output: printable(`${lines.join('\n')}\n`), exitCode: 0 };
+  if (!args.attachments) return { output: printable(`${lines.join('\n')}\n`), exitCode: 0 };
+  // `--attachments DIR`: the stored files, for the CLI to write (it names them safely).
+  if (!visible) {
+    lines.push('', `Pièces jointes non extraites : réclamation réservée aux médecins (--as ADRESSE d’un médecin)`);
+    return { output: printable(`${lines.join('\n')}\n`), exitCode: 1 };
+  }
+  const files: CommandFile[] = [];
+  const missing: string[] = [];
+  for (const f of await ticketAttachments(deps.db, ticket.id)) {
+    const row = f.stored ? await attachmentWithContent(deps.db, f.id) : undefined;
+    if (!row) missing.push(f.filename);
+    else files.push({ role: 'attachment', name: f.filename, base64: Buffer.from(row.content).toString('base64') });
+  }
+  if (missing.length > 0) lines.push('', `Non conservées (au-delà de attachments.maxBytes) : ${missing.join(', ')}`);
+  return { output: printable(`${lines.join('\n')}\n`), exitCode: 0, files };
 }
 
 /** Mails to the complainant (their text is shown); the others are staff notifications. */

@@ -16,7 +16,10 @@ export type ControlRequest =
       readonly command: 'tickets';
       readonly args: { status?: string | undefined; limit: number; viewer?: string | undefined };
     }
-  | { readonly command: 'show'; readonly args: { reference: string; viewer?: string | undefined } }
+  | {
+      readonly command: 'show';
+      readonly args: { reference: string; viewer?: string | undefined; attachments?: boolean | undefined };
+    }
   | { readonly command: 'migrate'; readonly args: readonly [] }
   | { readonly command: 'status'; readonly args: { readonly version: string } }
   | { readonly command: 'digest'; readonly args: DigestCommandArgs }

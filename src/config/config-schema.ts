@@ -254,8 +254,17 @@ export const configSchema = z
           .int()
           .positive()
           .default(25 * 1024 * 1024),
+        /**
+         * Staff notifications (new ticket, complainant's follow-up) carry the complainant's
+         * attachments up to this total, to the people who may see the ticket; 0: never.
+         */
+        notifyMaxBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(10 * 1024 * 1024),
       })
-      .default({ maxBytes: 25 * 1024 * 1024 }),
+      .prefault({}),
     outbox: z
       .object({
         maxAttempts: z.number().int().min(1).default(8),

@@ -59,7 +59,10 @@ export function loadConfig(
   }
   const document: unknown = parsed.toJS();
   if (document === null || typeof document !== 'object' || Array.isArray(document)) {
-    throw new ConfigError(['the file must be a YAML mapping (organisation:, mailbox:, people: …)'], source);
+    throw new ConfigError(
+      [{ text: 'the file must be a YAML mapping (organisation:, mailbox:, people: …)', line: 1 }],
+      source,
+    );
   }
   const at = (path: readonly (string | number)[]) => lineOf(parsed, lineCounter, path);
 
@@ -117,12 +120,19 @@ function transportMismatches(config: unknown): { path: (string | number)[]; text
     if (secure === true && plainPorts.includes(server.port))
       found.push({
         path: ['mailbox', name, 'secure'],
-        text: `mailbox.${name}.secure: port ${server.port} expects a plain connection that is upgraded with STARTTLS, not TLS from the first byte; set secure: false (TLS is still used when the server offers STARTTLS) or use port ${tlsPorts[0]}`,
+        text:
+          `mailbox.${name}.secure: port ${server.port} starts in plain text and switches to TLS once connected (STARTTLS), ` +
+          `but secure: true makes reclam speak TLS from the first byte, so the two would not understand each other ` +
+          `(the error would read "wrong version number" or a timeout); set secure: false (TLS is still used: ` +
+          `reclam upgrades the connection with STARTTLS) or use port ${tlsPorts[0]}, where TLS starts at once`,
       });
     if (secure === false && tlsPorts.includes(server.port))
       found.push({
         path: ['mailbox', name, 'secure'],
-        text: `mailbox.${name}.secure: port ${server.port} expects TLS from the first byte; set secure: true, or use port ${plainPorts[0]} for STARTTLS`,
+        text:
+          `mailbox.${name}.secure: port ${server.port} speaks TLS from the first byte, but secure: false makes reclam ` +
+          `start in plain text, so the connection would hang or be cut; set secure: true, or use port ${plainPorts[0]} ` +
+          `(plain text upgraded with STARTTLS)`,
       });
   };
   check('imap', [993], [143]);
@@ -208,7 +218,12 @@ function closestKey(key: string, known: readonly string[]): string | null {
 function unwrap(schema: z.ZodType): z.ZodType {
   let current: z.ZodType = schema;
   for (;;) {
-    if (current instanceof z.ZodOptional || current instanceof z.ZodDefault || current instanceof z.ZodNullable) {
+    if (
+      current instanceof z.ZodOptional ||
+      current instanceof z.ZodDefault ||
+      current instanceof z.ZodPrefault ||
+      current instanceof z.ZodNullable
+    ) {
       current = current.unwrap() as z.ZodType;
     } else if (current instanceof z.ZodPipe) {
       current = current.in as z.ZodType;

@@ -35,7 +35,7 @@ export async function serveControl(
       void handle(JSON.parse(input) as ControlRequest)
         .catch(
           (error: unknown): ControlResponse => ({
-            output: `error: ${error instanceof Error ? error.message : String(error)}\n`,
+            output: `erreur : ${error instanceof Error ? error.message : String(error)}\n`,
             exitCode: 1,
           }),
         )

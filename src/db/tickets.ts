@@ -153,6 +153,7 @@ export async function ticketOutbox(db: Db, ticketId: number) {
       kind: outbox.kind,
       toAddress: outbox.toAddress,
       subject: outbox.subject,
+      text: outbox.text,
       status: outbox.status,
       attempts: outbox.attempts,
       createdAt: outbox.createdAt,

@@ -51,7 +51,76 @@ const MAIL_KIND_LABELS: Readonly<Record<string, string>> = {
   rejection: 'avis de non-recevabilité',
   closure: 'avis de clôture',
   'level-change': 'nouveau délai de traitement',
+  'new-ticket': 'avis de nouvelle réclamation',
+  'command-result': 'compte rendu des commandes',
+  'forged-alert': 'alerte : commande non authentifiée',
+  'pilot-alert': 'alerte au pilote',
+  'intake-confirmation': 'demande de confirmation d’enregistrement',
+  'follow-up-forward': 'message du réclamant transmis',
+  'verification-result': 'résultat de la vérification d’efficacité',
+  digest: 'bilan',
+  'web-link': 'lien de connexion au bureau web',
 };
+
+/** Each kind of inbound mail (messages.kind). */
+export const INBOUND_KIND_LABELS: Readonly<Record<string, string>> = {
+  complaint: 'réclamation',
+  'follow-up': 'message du réclamant',
+  'auto-reply': 'réponse automatique',
+  bounce: 'avis de non-distribution',
+  own: 'notre propre message',
+  staff: 'message de l’équipe',
+};
+
+/** Where an outgoing mail stands (outbox.status). */
+export const OUTBOX_STATUS_LABELS: Readonly<Record<string, string>> = {
+  pending: 'en attente',
+  sending: 'en cours d’envoi',
+  sent: 'envoyé',
+  dead: 'abandonné',
+};
+
+/** The ticket fields a requalification changes (ticket.requalified data.field). */
+export const FIELD_LABELS: Readonly<Record<string, string>> = {
+  category: 'catégorie',
+  level: 'niveau',
+  requester: 'demandeur',
+  channel: 'canal',
+  typology: 'typologie',
+  receivable: 'recevabilité',
+};
+
+/** Folded for comparison: lower case, no accents, one kind of apostrophe and spaces for `_`. */
+function fold(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[’`]/g, "'")
+    .replace(/[_\s]+/g, ' ')
+    .trim();
+}
+
+/**
+ * A state a person typed — its French word (« vérification », « en cours », « clôturée », accents
+ * optional) or its code (`verifying`, `in_progress`) — as its code; null when it names none.
+ */
+export function parseStatus(text: string): string | null {
+  const wanted = fold(text);
+  for (const [code, entry] of Object.entries(STATUS_LABELS)) {
+    const names = [code, entry.label, entry.short].filter((n): n is string => n !== undefined).map(fold);
+    // Plural forms too: « reçues », « clôturées ».
+    if (names.some((n) => n === wanted || `${n}s` === wanted)) return code;
+  }
+  return null;
+}
+
+/** « reçue (received), en cours (in_progress), … »: the states a filter accepts. */
+export function statusChoices(): string {
+  return Object.entries(STATUS_LABELS)
+    .map(([code, entry]) => `${entry.short ?? entry.label} (${code})`)
+    .join(', ');
+}
 
 /** The French name of an outgoing mail's kind (`ack`, `response`…), for the pilot; the code when unknown. */
 export function mailKindLabel(kind: string): string {
@@ -123,6 +192,16 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'outbox.dead': 'envoi de courriel en échec',
   'ticket.anonymised': 'anonymisée (données personnelles)',
   'personal-data.erased': 'données personnelles effacées',
+  'intake.proposed': 'enregistrement proposé à l’expéditeur',
+  'intake.cancelled': 'enregistrement annulé',
+  'mail.own': 'notre propre message reçu',
+  'mail.quarantined': 'message mis en quarantaine',
+  'mail.message-id-reused': 'identifiant de message déjà vu',
+  'mail.address-refused': 'adresse de destinataire refusée',
+  'mailbox.resync': 'boîte resynchronisée',
+  'outbox.recovered': 'envois rétablis',
+  'reminder.sent': 'relance envoyée',
+  'ticket.informed': 'point d’étape envoyé au réclamant',
 };
 
 export function eventLabel(type: string): string {

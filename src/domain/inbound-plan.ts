@@ -268,7 +268,12 @@ function complaintInput(
     registeredLetter: false,
     participants: copiedAddresses(mail, config.mailbox.address),
     actor: mail.from?.address ?? 'inconnu',
-    attachments: mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+    attachments: mail.attachments.map((a) => ({
+      filename: a.filename,
+      size: a.size,
+      contentType: a.contentType,
+      content: a.content,
+    })),
     linkedTicketReference: classification.linkedTicketReference,
     unusableAddress: address === null,
   };

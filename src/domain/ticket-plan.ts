@@ -35,7 +35,13 @@ export interface OpenTicketInput {
   readonly participants: readonly string[];
   /** The complainant, or the staff member who logged the complaint. */
   readonly actor: string;
-  readonly attachments: readonly { readonly filename: string; readonly size: number }[];
+  /** What came attached (the content too when the mail brought it: notifications may carry it). */
+  readonly attachments: readonly {
+    readonly filename: string;
+    readonly size: number;
+    readonly contentType?: string;
+    readonly content?: Uint8Array;
+  }[];
   /** A ticket whose subject tag a stranger used: recorded as a link. */
   readonly linkedTicketReference?: string | null;
   /** The sender gave an address we must not write to (several addresses, bad syntax): the pilot is told. */

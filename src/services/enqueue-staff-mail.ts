@@ -2,6 +2,7 @@
 // so that a reply can be authenticated as coming from that person about that ticket (SPEC §3).
 import type { Person } from '../domain/people.js';
 import type { Db } from '../db/database.js';
+import type { OutboxAttachment } from '../db/schema.js';
 import { expiryDay, personalAddress, signReplyToken } from '../domain/reply-token.js';
 import type { Deps } from './deps.js';
 import { enqueueMail, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
@@ -16,6 +17,8 @@ export interface StaffMailRequest {
   readonly inReplyTo?: string | null;
   /** Sign the reply address for this intake (the staff mail's id) instead of the ticket. */
   readonly intakeOf?: number;
+  /** Files the mail carries (the complainant's attachments, staff-attachments.ts). */
+  readonly attachments?: readonly OutboxAttachment[];
 }
 
 type StaffDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
@@ -74,5 +77,6 @@ export function staffMailRequest(deps: Pick<Deps, 'clock' | 'config'>, request: 
     inReplyTo: request.inReplyTo ?? null,
     replyTo: staffReplyAddress(deps, request.to, ticketId, intake),
     messageIdToken: staffToken(deps, request.to, ticketId, intake),
+    ...(request.attachments?.length ? { attachments: request.attachments } : {}),
   };
 }

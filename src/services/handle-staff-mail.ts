@@ -294,7 +294,12 @@ async function createForSomeone(
     registeredLetter: intake.channel === 'lrar',
     participants: [],
     actor: input.person.email,
-    attachments: input.mail.attachments.map((a) => ({ filename: a.filename, size: a.size })),
+    attachments: input.mail.attachments.map((a) => ({
+      filename: a.filename,
+      size: a.size,
+      contentType: a.contentType,
+      content: a.content,
+    })),
     unusableAddress: complainant.unusable,
   });
   await recordEvent(tx, {

@@ -17,6 +17,8 @@ import { ticketView } from '../domain/ticket-view.js';
 import type { Deps } from './deps.js';
 import { queueMails, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
 import { staffMailRequest } from './enqueue-staff-mail.js';
+import { notificationAttachments } from './staff-attachments.js';
+import type { AttachmentFile } from '../domain/attachment-files.js';
 
 export const REPLY_MARKER = '––– Répondez au-dessus de cette ligne –––';
 
@@ -210,13 +212,16 @@ function notificationRequests(deps: Pick<Deps, 'config'>, ticket: TicketRow, { i
   return plan.routing.notify.flatMap((notified) => {
     const person = findPerson(config, notified.email);
     if (!person) return [];
+    const files = notificationAttachments(deps, ticket, person, attachmentFiles(input.attachments));
     return [
       {
         kind: 'new-ticket',
         template: 'new-ticket',
         to: person,
         ticket,
+        attachments: files.attachments,
         data: {
+          mailAttachments: files.data,
           organisation: { name: config.organisation.name },
           recipientName: person.name ?? '',
           view: ticketView(ticket, person, config, { summary: input.summary, attachments: input.attachments }),
@@ -229,6 +234,16 @@ function notificationRequests(deps: Pick<Deps, 'config'>, ticket: TicketRow, { i
       },
     ];
   });
+}
+
+/** The attachments of a ticket's input as files (without content when the mail did not bring it). */
+function attachmentFiles(list: OpenTicketInput['attachments']): AttachmentFile[] {
+  return list.map((a) => ({
+    filename: a.filename,
+    size: a.size,
+    contentType: a.contentType ?? 'application/octet-stream',
+    content: a.content,
+  }));
 }
 
 export function logOpened(deps: Pick<Deps, 'log'>, ticket: TicketRow, { input, plan }: Opening): void {

@@ -216,7 +216,7 @@ export async function sendDueDigests(deps: DigestDeps): Promise<SendDigestResult
 
 /** A file a command produced, for the CLI to write (base64, so it can cross the control socket). */
 export interface CommandFile {
-  readonly role: 'html' | 'png' | 'xlsx' | 'csv' | 'zip';
+  readonly role: 'html' | 'png' | 'xlsx' | 'csv' | 'zip' | 'attachment';
   readonly name: string;
   readonly base64: string;
 }

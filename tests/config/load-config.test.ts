@@ -395,7 +395,9 @@ describe('loadConfig errors', () => {
       }),
     );
     expect(smtp.problems).toEqual([
-      expect.stringMatching(/^mailbox\.smtp\.secure: port 587 expects a plain connection .*STARTTLS/),
+      expect.stringMatching(
+        /^mailbox\.smtp\.secure: port 587 starts in plain text and switches to TLS once connected \(STARTTLS\), but secure: true makes reclam speak TLS from the first byte.*set secure: false/,
+      ),
     ]);
     const imap = problemsOf(
       minimalWith((d) => {
@@ -404,8 +406,45 @@ describe('loadConfig errors', () => {
       }),
     );
     expect(imap.problems).toEqual([
-      expect.stringMatching(/^mailbox\.imap\.secure: port 993 expects TLS from the first byte/),
+      expect.stringMatching(/^mailbox\.imap\.secure: port 993 speaks TLS from the first byte, but secure: false/),
     ]);
+  });
+});
+
+describe('misspelt keys in every section, and a line for every problem', () => {
+  it('refuses a misspelt key inside sections that default to {} (attachments, web, monitoring, outbox…)', () => {
+    const text = minimalWith((d) => {
+      d.attachments = { notifyMaxByte: 5 };
+      d.web = { enabeld: true };
+      d.monitoring = { prot: 9000 };
+      d.outbox = { maxAttempt: 3 };
+    });
+    expect(problemsOf(text).problems).toEqual([
+      'attachments.notifyMaxByte: unknown key; did you mean notifyMaxBytes?',
+      'web.enabeld: unknown key; did you mean enabled?',
+      'monitoring.prot: unknown key; did you mean port?',
+      'outbox.maxAttempt: unknown key; did you mean maxAttempts?',
+    ]);
+  });
+
+  it('gives a line number with every problem', () => {
+    const broken = [
+      minimalWith((d) => {
+        d.organisation.ticketPrefx = 'ABC';
+        d.mailbox.smtp.port = 587;
+        d.mailbox.smtp.secure = true;
+        d.defaultLevel = 9;
+        delete d.security;
+      }),
+      '- a list\n- not a mapping\n',
+      'organisation: { name: "x"\npeople: [',
+    ];
+    for (const text of broken) {
+      const error = problemsOf(text);
+      expect(error.lines.length).toBeGreaterThan(0);
+      for (const line of error.lines) expect(line).toBeGreaterThan(0);
+      for (const printed of error.message.split('\n').slice(1)) expect(printed).toMatch(/^ {2}- line \d+: /);
+    }
   });
 });
 

@@ -137,8 +137,8 @@ describeE2E('the reclam command', () => {
 
     const shown = await reclam(['show', reference, '--config', config]);
     expect(shown.stdout).toContain('Parking fermé');
-    expect(shown.stdout).toContain('ticket.received');
-    expect(shown.stdout).toMatch(/ack\s+sent/);
+    expect(shown.stdout).toContain('Réclamation reçue — anne@example.test — par courriel');
+    expect(shown.stdout).toContain('Accusé de réception — envoyé → anne@example.test');
 
     const second = await reclam(['run', '--config', config]);
     expect(second.code).toBe(2);

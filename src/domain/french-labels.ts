@@ -51,6 +51,7 @@ const MAIL_KIND_LABELS: Readonly<Record<string, string>> = {
   rejection: 'avis de non-recevabilité',
   closure: 'avis de clôture',
   'level-change': 'nouveau délai de traitement',
+  'interim-update': 'point d’étape au réclamant',
 };
 
 /** The French name of an outgoing mail's kind (`ack`, `response`…), for the pilot; the code when unknown. */
@@ -116,6 +117,7 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'ticket.cause': 'cause',
   'ticket.why': 'pourquoi',
   'ticket.milestone': 'échéance intermédiaire',
+  'ticket.informed': 'point d’étape envoyé au réclamant',
   'ticket.escalated': 'signalée à la direction',
   'mail.auto-reply': 'réponse automatique reçue',
   'mail.bounce': 'message non distribué',

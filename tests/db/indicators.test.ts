@@ -2,6 +2,7 @@
 // (deadlines across month ends, reopened tickets, non-receivable and medical ones, tickets
 // received one second either side of midnight at the end of a month in Paris), then on a
 // generated history checked against the same definitions recomputed in JavaScript.
+import { publicHolidaysOfYears } from '../../src/domain/french-holidays.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import {
@@ -20,6 +21,7 @@ import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engin
 import { generateTicketHistory, insertTicketHistory } from '../support/ticket-history.js';
 
 const PARIS = 'Europe/Paris';
+const CALENDAR = { timeZone: 'Europe/Paris', holidays: publicHolidaysOfYears(2025, 2027, { alsaceMoselle: false }) };
 const OCTOBER = periodRange(monthPeriod(2026, 10), PARIS); // 2026-09-30T22:00Z → 2026-10-31T23:00Z
 const SEPTEMBER = periodRange(monthPeriod(2026, 9), PARIS); // 2026-08-31T22:00Z → 2026-09-30T22:00Z
 const LATER = new Date('2026-11-15T00:00:00Z');
@@ -339,7 +341,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('counts October by reception in Paris, answers as of 15 November, closures and reopenings within October', async () => {
-    const { overall } = await rangeFigures(db, OCTOBER, LATER);
+    const { overall } = await rangeFigures(db, OCTOBER, LATER, CALENDAR);
     // Received in October: A B C D E H J M (E at 23:59:59 on the 31st, H at 00:00:00 on the 1st; not F, not G).
     expect(overall.received).toBe(8);
     expect(overall.nonReceivable).toBe(1); // D
@@ -358,7 +360,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('measures answers as they stood at the given moment', async () => {
-    const { overall } = await rangeFigures(db, OCTOBER, DIGEST_DAY);
+    const { overall } = await rangeFigures(db, OCTOBER, DIGEST_DAY, CALENDAR);
     // On 1 November at 08:00 in Paris, B (2 Nov) and M (4 Nov) were not answered yet.
     expect(overall.answered).toBe(3);
     expect(overall.onTime).toBe(2);
@@ -367,7 +369,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('splits the same figures by level, category, requester type and channel; medical tickets count', async () => {
-    const { by } = await rangeFigures(db, OCTOBER, LATER);
+    const { by } = await rangeFigures(db, OCTOBER, LATER, CALENDAR);
     const of = (dimension: keyof typeof by, value: string | null) =>
       by[dimension].find((g) => g.value === value)?.figures;
     expect(of('level', '1')).toMatchObject({ received: 2, closed: 2, answered: 2, onTime: 1 }); // A, M; closed A, K
@@ -386,7 +388,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('counts September on its own, with its closure of the ticket reopened in October', async () => {
-    const { overall } = await rangeFigures(db, SEPTEMBER, LATER);
+    const { overall } = await rangeFigures(db, SEPTEMBER, LATER, CALENDAR);
     expect(overall.received).toBe(4); // G (23:59:59 on the 30th), I, K, L
     expect(overall.nonReceivable).toBe(1);
     expect(overall.closed).toBe(1); // I on 20 September
@@ -505,7 +507,7 @@ describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
     const byId = new Map(history.tickets.map((x) => [x.id!, x]));
     const closeDays = [...closures].map(([id, at]) => days(byId.get(id)!.receivedAt, at));
 
-    const { overall } = await rangeFigures(t.database.db, range, now);
+    const { overall } = await rangeFigures(t.database.db, range, now, CALENDAR);
     expect(overall.received).toBe(received.length);
     expect(overall.nonReceivable).toBe(received.filter((x) => x.receivable === false).length);
     expect(overall.answered).toBe(answered.length);

@@ -102,6 +102,31 @@ export function digestWorkbook(report: DigestReport): Workbook {
       t.subject,
     ]),
   };
+  const escalationSheet: Sheet = {
+    name: 'Signalements',
+    columns: [
+      { header: 'Référence', width: 16 },
+      { header: 'Niveau', width: 8, format: 'integer' },
+      { header: 'Signalement', width: 16 },
+      { header: 'Signalée le', width: 17, format: 'datetime' },
+      { header: 'Destinataires', width: 36 },
+      { header: 'À traiter par la direction avant le', width: 17, format: 'datetime' },
+      { header: 'Échéance de la réclamation', width: 17, format: 'datetime' },
+      { header: 'État actuel', width: 14 },
+      { header: 'Suivie par', width: 22 },
+    ],
+    rows: report.escalations.map((e) => [
+      e.reference,
+      e.level,
+      e.roundLabel,
+      e.at,
+      e.recipients,
+      e.dueAt,
+      e.deadlineAt,
+      e.status,
+      e.assignee,
+    ]),
+  };
   const chart = report.trend;
   const trendSheet: Sheet = {
     name: 'Tendance 12 mois',
@@ -151,6 +176,7 @@ export function digestWorkbook(report: DigestReport): Workbook {
       ),
       groupSheet('En cours fin de période', { header: 'Niveau', width: 12 }, backlogColumns('sheet'), report.backlog),
       overdueSheet,
+      escalationSheet,
       trendSheet,
       pipelineSheet,
       definitions,

@@ -34,6 +34,18 @@ export interface TicketFigures {
   readonly medianCloseDays: number | null;
   /** `ticket.reopened` events within the range. */
   readonly reopenings: number;
+  /** `ticket.escalated` events (to the direction, either round) within the range. */
+  readonly escalations: number;
+  /** `ticket.effectiveness` events within the range: OUI and NON given (by the complainant, or recorded by staff)… */
+  readonly effectiveYes: number;
+  readonly effectiveNo: number;
+  /** …and checks closed by the complainant's silence (`source: 'silence'`), counted apart. */
+  readonly effectivenessSilences: number;
+  /** Received in the range and assigned (first `ticket.assigned`) at or before `asOf`. */
+  readonly takenInHand: number;
+  /** Business days from reception to the first assignment (see `takeInHandBusinessDays`), among `takenInHand`. */
+  readonly meanTakeInHandDays: number | null;
+  readonly medianTakeInHandDays: number | null;
 }
 
 export interface GroupFigures {
@@ -42,9 +54,33 @@ export interface GroupFigures {
   readonly figures: TicketFigures;
 }
 
+/**
+ * The figures by typology, in two versions: a typology of a confidential (medical) ticket is part
+ * of its content (SPEC §4), so readers who are not doctors see the other tickets by typology and
+ * the confidential ones together on one row.
+ */
+export interface TypologyFigures {
+  /** Every ticket, by typology (null: none set): the doctors' table. */
+  readonly all: GroupFigures[];
+  /** The tickets that are not confidential, by typology… */
+  readonly shared: GroupFigures[];
+  /** …and every confidential ticket together. */
+  readonly confidential: TicketFigures;
+}
+
 export interface RangeFigures {
   readonly overall: TicketFigures;
   readonly by: Record<Dimension, GroupFigures[]>;
+  readonly typology: TypologyFigures;
+}
+
+/**
+ * What business days are, for the take-in-hand delay: the organisation's time zone (local days)
+ * and the public holidays (`YYYY-MM-DD`) of every year the delays can span.
+ */
+export interface BusinessCalendar {
+  readonly timeZone: string;
+  readonly holidays: readonly string[];
 }
 
 const ts = (instant: Date): SQL => sql`${instant.toISOString()}::timestamptz`;
@@ -74,25 +110,42 @@ function figuresOf(row: Record<string, unknown>): TicketFigures {
     meanCloseDays: toNullableNumber(row.mean_close_days),
     medianCloseDays: toNullableNumber(row.median_close_days),
     reopenings: toNumber(row.reopenings),
+    escalations: toNumber(row.escalations),
+    effectiveYes: toNumber(row.effective_yes),
+    effectiveNo: toNumber(row.effective_no),
+    effectivenessSilences: toNumber(row.effectiveness_silences),
+    takenInHand: toNumber(row.taken_in_hand),
+    meanTakeInHandDays: toNullableNumber(row.mean_take_in_hand_days),
+    medianTakeInHandDays: toNullableNumber(row.median_take_in_hand_days),
   };
 }
 
 /**
- * Reception, answer, closure and reopening figures for `range`, overall and by level, category,
- * requester type and channel (the ticket's current qualification). Answers count only when
- * recorded at or before `asOf` (the moment the figures describe), so an earlier period can be
- * measured as it stood at the same distance from its end.
+ * Reception, take-in-hand, answer, escalation, effectiveness, closure and reopening figures for
+ * `range`, overall and by level, category, requester type, channel and typology (the ticket's
+ * current qualification). Answers and assignments count only when recorded at or before `asOf`
+ * (the moment the figures describe), so an earlier period can be measured as it stood at the same
+ * distance from its end. The take-in-hand delay is counted in business days of `calendar`.
  */
-export async function rangeFigures(db: Db, range: TimeRange, asOf: Date): Promise<RangeFigures> {
+export async function rangeFigures(
+  db: Db,
+  range: TimeRange,
+  asOf: Date,
+  calendar: BusinessCalendar,
+): Promise<RangeFigures> {
   const inRange = (column: string) =>
     sql`(${sql.raw(column)} >= ${ts(range.start)} and ${sql.raw(column)} < ${ts(range.end)})`;
+  const holidays = sql`${`{${calendar.holidays.join(',')}}`}::date[]`;
+  const localDay = (column: string) => sql`(${sql.raw(column)} at time zone ${calendar.timeZone})::date`;
   // The tickets concerned are read in one bitmap scan of tickets (received in the range, or whose
   // current closed_at is in it: almost every closure), not looked up one by one; only the tickets
-  // closed (by event) or reopened in the range and since reopened are looked up by id. A ticket
-  // closed_at in the range with no closure event in it falls back on closed_at only when it has no
-  // `ticket.closed` event at all (as closuresCte), a probe made for those few tickets only.
+  // closed (by event), reopened, escalated or checked in the range and since reopened are looked
+  // up by id. A ticket closed_at in the range with no closure event in it falls back on closed_at
+  // only when it has no `ticket.closed` event at all (as closuresCte), a probe made for those few
+  // tickets only. The first assignment is probed (events_type_ticket_idx) for received tickets only.
   // The text dimensions are grouped in the "C" collation: the same groups, cheaper sorts.
-  // PostgreSQL 15, 1 M tickets, one month, tables vacuumed (bench/plans/postgres/01-*.txt; 165–180 ms):
+  // PostgreSQL 15, 1 M tickets, one month, tables vacuumed (bench/plans/postgres/01-*.txt; 165–180 ms
+  // before the take-in-hand, escalation and effectiveness figures and the typology sets):
   //   GroupAggregate (grouping sets; 26 k rows)
   //     CTE closure_events: GroupAggregate <- Index Only Scan using events_type_ticket_idx (closed; at filtered in the index)
   //     CTE reopenings: GroupAggregate <- Index Only Scan using events_type_ticket_idx (reopened)
@@ -113,27 +166,66 @@ export async function rangeFigures(db: Db, range: TimeRange, asOf: Date): Promis
       where e.type = ${EVENT_TYPES.reopened} and ${inRange('e.at')} and e.ticket_id is not null
       group by e.ticket_id
     ),
+    escalations as (
+      select e.ticket_id as id, count(*) as n
+      from events e
+      where e.type = ${EVENT_TYPES.escalated} and ${inRange('e.at')} and e.ticket_id is not null
+      group by e.ticket_id
+    ),
+    checks as (
+      select e.ticket_id as id,
+        count(*) filter (where e.data->>'source' is distinct from 'silence' and e.data->>'effective' = 'true') as yes,
+        count(*) filter (where e.data->>'source' is distinct from 'silence' and e.data->>'effective' = 'false') as no,
+        count(*) filter (where e.data->>'source' = 'silence') as silences
+      from events e
+      where e.type = ${EVENT_TYPES.effectiveness} and ${inRange('e.at')} and e.ticket_id is not null
+      group by e.ticket_id
+    ),
     concerned as (
-      select t.id, t.level, t.category, t.requester, t.channel, t.receivable, t.received_at, t.answered_at, t.deadline_at, t.closed_at
+      select t.id, t.level, t.category, t.requester, t.channel, t.typology, t.confidential, t.receivable,
+        t.received_at, t.answered_at, t.deadline_at, t.closed_at
       from tickets t
       where ${inRange('t.received_at')} or ${inRange('t.closed_at')}
-        or t.id = any (array(select id from closure_events union all select id from reopenings))
+        or t.id = any (array(select id from closure_events union all select id from reopenings
+          union all select id from escalations union all select id from checks))
+    ),
+    assigned as (
+      select k.*, ${inRange('k.received_at')} as received,
+        (select min(e.at) from events e
+          where e.type = ${EVENT_TYPES.assigned} and e.ticket_id = k.id and e.at <= ${ts(asOf)}
+            and ${inRange('k.received_at')}) as assigned_at
+      from concerned k
     ),
     facts as (
-      select k.level, k.category collate "C" as category, k.requester collate "C" as requester, k.channel collate "C" as channel, k.receivable,
-        ${inRange('k.received_at')} as received,
+      select k.level, k.category collate "C" as category, k.requester collate "C" as requester, k.channel collate "C" as channel,
+        k.typology collate "C" as typology, k.confidential, k.receivable, k.received,
         case when k.answered_at <= ${ts(asOf)} then (extract(epoch from (k.answered_at - k.received_at)) / 86400.0)::float8 end as answer_days,
         coalesce(k.answered_at <= ${ts(asOf)} and k.answered_at <= k.deadline_at, false) as on_time,
         (extract(epoch from (coalesce(c.closed_at, case when ${inRange('k.closed_at')} then
           case when (select e.id from events e where e.ticket_id = k.id and e.type = ${EVENT_TYPES.closed} limit 1) is null then k.closed_at end
           end) - k.received_at)) / 86400.0)::float8 as close_days,
-        coalesce(r.n, 0) as reopenings
-      from concerned k
+        -- Business days after the reception's local day up to the assignment's, the reception moved
+        -- to the next business day when it fell on a weekend or holiday (takeInHandBusinessDays).
+        case when k.assigned_at is not null then (
+          select greatest(0, count(*) filter (where extract(isodow from g.d) < 6 and g.d::date <> all (${holidays}))
+            - case when extract(isodow from ${localDay('k.received_at')}) >= 6 or ${localDay('k.received_at')} = any (${holidays})
+              then 1 else 0 end)::float8
+          from generate_series(${localDay('k.received_at')} + 1, ${localDay('k.assigned_at')}, interval '1 day') g(d)
+        ) end as take_days,
+        coalesce(r.n, 0) as reopenings,
+        coalesce(x.n, 0) as escalations,
+        coalesce(v.yes, 0) as effective_yes,
+        coalesce(v.no, 0) as effective_no,
+        coalesce(v.silences, 0) as effectiveness_silences
+      from assigned k
       left join closure_events c on c.id = k.id
       left join reopenings r on r.id = k.id
+      left join escalations x on x.id = k.id
+      left join checks v on v.id = k.id
     )
-    select grouping(level) as g_level, grouping(category) as g_category, grouping(requester) as g_requester, grouping(channel) as g_channel,
-      level, category, requester, channel,
+    select grouping(level) as g_level, grouping(category) as g_category, grouping(requester) as g_requester,
+      grouping(channel) as g_channel, grouping(typology) as g_typology, grouping(confidential) as g_confidential,
+      level, category, requester, channel, typology, confidential,
       count(*) filter (where received)::int as received,
       count(*) filter (where received and not receivable)::int as non_receivable,
       count(*) filter (where received and receivable)::int as receivable,
@@ -145,26 +237,55 @@ export async function rangeFigures(db: Db, range: TimeRange, asOf: Date): Promis
       count(close_days)::int as closed,
       avg(close_days)::float8 as mean_close_days,
       (percentile_cont(0.5) within group (order by close_days))::float8 as median_close_days,
-      coalesce(sum(reopenings), 0)::int as reopenings
+      coalesce(sum(reopenings), 0)::int as reopenings,
+      coalesce(sum(escalations), 0)::int as escalations,
+      coalesce(sum(effective_yes), 0)::int as effective_yes,
+      coalesce(sum(effective_no), 0)::int as effective_no,
+      coalesce(sum(effectiveness_silences), 0)::int as effectiveness_silences,
+      count(*) filter (where received and take_days is not null)::int as taken_in_hand,
+      (avg(take_days) filter (where received))::float8 as mean_take_in_hand_days,
+      (percentile_cont(0.5) within group (order by take_days) filter (where received))::float8 as median_take_in_hand_days
     from facts
-    -- a ticket closed_at in the range whose closure event is not in it, neither received nor reopened in it: not concerned
-    where received or close_days is not null or reopenings > 0
-    group by grouping sets ((), (level), (category), (requester), (channel))`);
+    -- a ticket closed_at in the range whose closure event is not in it, neither received nor
+    -- reopened, escalated or checked in it: not concerned
+    where received or close_days is not null or reopenings > 0 or escalations > 0
+      or effective_yes + effective_no + effectiveness_silences > 0
+    group by grouping sets ((), (level), (category), (requester), (channel), (typology), (typology, confidential), (confidential))`);
 
   let overall: TicketFigures = EMPTY_FIGURES;
   const by: Record<Dimension, GroupFigures[]> = { level: [], category: [], requester: [], channel: [] };
+  const typology: { all: GroupFigures[]; shared: GroupFigures[]; confidential: TicketFigures } = {
+    all: [],
+    shared: [],
+    confidential: EMPTY_FIGURES,
+  };
+  const text = (value: unknown) => (value === null || value === undefined ? null : String(value));
+  const isTrue = (value: unknown) => value === true || value === 't';
   for (const row of rowsOf<Record<string, unknown>>(result)) {
-    const grouped = DIMENSIONS.filter((d) => Number(row[`g_${d}`]) === 0);
     const figures = figuresOf(row);
+    const byTypology = Number(row.g_typology) === 0;
+    const byConfidential = Number(row.g_confidential) === 0;
+    if (byTypology && byConfidential) {
+      if (!isTrue(row.confidential)) typology.shared.push({ value: text(row.typology), figures });
+      continue;
+    }
+    if (byTypology) {
+      typology.all.push({ value: text(row.typology), figures });
+      continue;
+    }
+    if (byConfidential) {
+      if (isTrue(row.confidential)) typology.confidential = figures;
+      continue;
+    }
+    const grouped = DIMENSIONS.filter((d) => Number(row[`g_${d}`]) === 0);
     if (grouped.length === 0) {
       overall = figures;
       continue;
     }
     const dimension = grouped[0]!;
-    const value = row[dimension];
-    by[dimension].push({ value: value === null || value === undefined ? null : String(value), figures });
+    by[dimension].push({ value: text(row[dimension]), figures });
   }
-  return { overall, by };
+  return { overall, by, typology };
 }
 
 export interface BacklogFigures {
@@ -306,6 +427,58 @@ export async function overdueTicketsAt(db: Db, at: Date): Promise<OverdueTicket[
     complainantName: String(row.complainant_name ?? ''),
     complainantEmail: row.complainant_email === null ? null : String(row.complainant_email),
   }));
+}
+
+/** One escalation to the direction (`ticket.escalated`); content fields are left out: none is shown. */
+export interface EscalationLine {
+  readonly ticketId: number;
+  readonly reference: string;
+  readonly level: number;
+  readonly status: string;
+  readonly confidential: boolean;
+  readonly deadlineAt: Date;
+  readonly assigneeEmail: string | null;
+  readonly at: Date;
+  /** 1: overdue by `escalation.after`; 2: the direction's own delay passed too. */
+  readonly round: number;
+  /** The addresses it was sent to. */
+  readonly to: readonly string[];
+  /** The direction's own deadline; null when the event did not say. */
+  readonly dueAt: Date | null;
+}
+
+/** The escalations to the direction recorded within `range`, oldest first. */
+export async function escalationsIn(db: Db, range: TimeRange): Promise<EscalationLine[]> {
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      select e.ticket_id, e.data, (extract(epoch from e.at) * 1000)::float8 as at_ms,
+        t.reference, t.level, t.status, t.confidential, t.assignee_email,
+        (extract(epoch from t.deadline_at) * 1000)::float8 as deadline_ms
+      from events e join tickets t on t.id = e.ticket_id
+      where e.type = ${EVENT_TYPES.escalated} and e.at >= ${ts(range.start)} and e.at < ${ts(range.end)}
+      order by e.at, e.id`),
+  );
+  return rows.map((row) => {
+    const data = (typeof row.data === 'string' ? JSON.parse(row.data) : (row.data ?? {})) as {
+      round?: unknown;
+      to?: unknown;
+      dueAt?: unknown;
+    };
+    const dueAt = typeof data.dueAt === 'string' ? new Date(data.dueAt) : null;
+    return {
+      ticketId: Number(row.ticket_id),
+      reference: String(row.reference),
+      level: Number(row.level),
+      status: String(row.status),
+      confidential: row.confidential === true || row.confidential === 't',
+      deadlineAt: new Date(Number(row.deadline_ms)),
+      assigneeEmail: row.assignee_email === null ? null : String(row.assignee_email),
+      at: new Date(Number(row.at_ms)),
+      round: Number(data.round) === 2 ? 2 : 1,
+      to: Array.isArray(data.to) ? data.to.filter((a): a is string => typeof a === 'string') : [],
+      dueAt: dueAt && !Number.isNaN(dueAt.getTime()) ? dueAt : null,
+    };
+  });
 }
 
 /** What the mail pipeline did within a range: so that a silent loss would show. */

@@ -8,6 +8,7 @@ import type { Settings } from './settings.js';
 import type {
   BacklogFigures,
   Dimension,
+  EscalationLine,
   GroupFigures,
   OverdueTicket,
   PipelineFigures,
@@ -84,6 +85,8 @@ export interface DigestFigures {
   readonly tickets: readonly TicketLine[];
   /** Sending outages that ended in the period (pipeline health). */
   readonly outages: readonly SendingOutage[];
+  /** The escalations to the direction recorded in the period, oldest first. */
+  readonly escalations: readonly EscalationLine[];
 }
 
 /** Who reads this version: doctors see medical tickets' content, everyone else does not. */
@@ -116,7 +119,7 @@ export interface GroupRow<F> {
 }
 
 export interface Breakdown {
-  readonly dimension: Dimension;
+  readonly dimension: Dimension | 'typology';
   /** « Par niveau ». */
   readonly title: string;
   /** What the groups are, as a column header: « Niveau ». */
@@ -145,6 +148,31 @@ export interface OverdueLine {
   readonly complainant: string;
   /** « Name <address> »; CONFIDENTIAL_PLACEHOLDER when hidden. */
   readonly complainantWithAddress: string;
+}
+
+/** An escalation to the direction: reference, dates, level and state only (nothing confidential). */
+export interface EscalationReportLine {
+  readonly reference: string;
+  readonly level: number;
+  readonly round: number;
+  /** « 1er signalement », « 2e signalement ». */
+  readonly roundLabel: string;
+  /** Wall-clock Dates (their UTC fields are the local time), as spreadsheets show them. */
+  readonly at: Date;
+  /** « 05/10/2026 ». */
+  readonly date: string;
+  /** Who got it: names (else addresses)… */
+  readonly recipientList: readonly string[];
+  /** …joined with « , »; « — » when the event named nobody. */
+  readonly recipients: string;
+  readonly dueAt: Date | null;
+  /** The direction's own deadline, « 12/10/2026 »; '' when unknown. */
+  readonly due: string;
+  /** The ticket's deadline, wall clock. */
+  readonly deadlineAt: Date;
+  /** Its state now, as a table column names it. */
+  readonly status: string;
+  readonly assignee: string;
 }
 
 export interface PeriodLabels {
@@ -194,6 +222,7 @@ export interface DigestReport {
   readonly breakdowns: readonly Breakdown[];
   readonly backlog: readonly GroupRow<BacklogFigures>[];
   readonly overdue: readonly OverdueLine[];
+  readonly escalations: readonly EscalationReportLine[];
   readonly trend: TrendChart;
   /** `YYYY-MM` of each month of `trend`. */
   readonly trendMonths: readonly string[];
@@ -202,12 +231,66 @@ export interface DigestReport {
   readonly definitions: readonly string[];
 }
 
-const DIMENSION_TITLES: Record<Dimension, string> = {
+const DIMENSION_TITLES: Record<Dimension | 'typology', string> = {
   level: 'Par niveau',
   category: 'Par catégorie',
   requester: 'Par type de demandeur',
   channel: 'Par canal',
+  typology: 'Par typologie',
 };
+
+/** « non renseignée »: a ticket whose typology is not set. */
+const NO_TYPOLOGY = 'typologie non renseignée';
+
+/**
+ * The rows by typology: the procedure's typologies in its order (those with figures), then any
+ * other value, then « not set »; for a reader who is not a doctor, the confidential tickets on one
+ * row of their own (their typologies are content), before the total.
+ */
+function typologyRows(config: Settings, figures: RangeFigures, audience: Audience): GroupRow<TicketFigures>[] {
+  const known = config.categories.flatMap((c) => c.typologies.map((t) => ({ key: t.key, label: t.label })));
+  const groups = audience.confidentialVisible ? figures.typology.all : figures.typology.shared;
+  const byValue = new Map(groups.map((g) => [g.value, g]));
+  const rows: GroupRow<TicketFigures>[] = [];
+  for (const { key, label } of known) {
+    const group = byValue.get(key);
+    if (!group) continue;
+    rows.push({ label, figures: group.figures, total: false });
+    byValue.delete(key);
+  }
+  const rest = [...byValue.values()].sort((a, b) =>
+    a.value === null ? 1 : b.value === null ? -1 : a.value.localeCompare(b.value),
+  );
+  for (const group of rest)
+    rows.push({
+      label: group.value === null ? capitalized(NO_TYPOLOGY) : group.value,
+      figures: group.figures,
+      total: false,
+    });
+  const hidden = figures.typology.confidential;
+  if (!audience.confidentialVisible && Object.values(hidden).some((v) => typeof v === 'number' && v > 0))
+    rows.push({ label: CONFIDENTIAL_PLACEHOLDER, figures: hidden, total: false });
+  return [...rows, { label: 'Total', figures: figures.overall, total: true }];
+}
+
+function escalationLine(config: Settings, e: EscalationLine): EscalationReportLine {
+  const timeZone = config.organisation.timezone;
+  return {
+    reference: e.reference,
+    level: e.level,
+    round: e.round,
+    roundLabel: e.round === 2 ? '2e signalement' : '1er signalement',
+    at: wallClock(e.at, timeZone),
+    date: shortDate(e.at, timeZone),
+    recipientList: e.to.map((address) => personLabel(config, address)),
+    recipients: e.to.length > 0 ? e.to.map((address) => personLabel(config, address)).join(', ') : '—',
+    dueAt: wallClock(e.dueAt, timeZone),
+    due: e.dueAt ? shortDate(e.dueAt, timeZone) : '',
+    deadlineAt: wallClock(e.deadlineAt, timeZone),
+    status: tableStatus(e.status),
+    assignee: personLabel(config, e.assigneeEmail),
+  };
+}
 
 const REVIEW_TITLES: Record<PeriodKind, string> = {
   month: 'Indicateurs mensuels des réclamations',
@@ -467,19 +550,27 @@ export function digestReport(
       (o) =>
         `Panne d’envoi du ${formatFrenchDateTime(o.since, timeZone)} au ${formatFrenchDateTime(o.until, timeZone)} : ${formatCount(o.deadMails)} envoi(s) abandonné(s) après plusieurs essais${o.alertsRequeued > 0 ? `, ${formatCount(o.alertsRequeued)} alerte(s) renvoyée(s) au pilote` : ''}.`,
     ),
-    breakdowns: (['level', 'category', 'requester', 'channel'] as const).map((dimension) => ({
-      dimension,
-      title: DIMENSION_TITLES[dimension],
-      heading: capitalized(DIMENSION_TITLES[dimension].replace('Par ', '')),
-      rows: [
-        ...orderedGroups(config, dimension, current.figures.by[dimension]).map((g) => ({
-          label: groupLabel(config, dimension, g.value),
-          figures: g.figures,
-          total: false,
-        })),
-        { label: 'Total', figures: current.figures.overall, total: true },
-      ],
-    })),
+    breakdowns: [
+      ...(['level', 'category', 'requester', 'channel'] as const).map((dimension) => ({
+        dimension,
+        title: DIMENSION_TITLES[dimension],
+        heading: capitalized(DIMENSION_TITLES[dimension].replace('Par ', '')),
+        rows: [
+          ...orderedGroups(config, dimension, current.figures.by[dimension]).map((g) => ({
+            label: groupLabel(config, dimension, g.value),
+            figures: g.figures,
+            total: false,
+          })),
+          { label: 'Total', figures: current.figures.overall, total: true },
+        ],
+      })),
+      {
+        dimension: 'typology' as const,
+        title: DIMENSION_TITLES.typology,
+        heading: 'Typologie',
+        rows: typologyRows(config, current.figures, audience),
+      },
+    ],
     backlog: [
       ...current.backlog.byLevel.map((b) => ({
         label: capitalized(levelLabel(b.level)),
@@ -506,6 +597,7 @@ export function digestReport(
         complainantWithAddress: hidden ? CONFIDENTIAL_PLACEHOLDER : complainantLabel(t),
       };
     }),
+    escalations: figures.escalations.map((e) => escalationLine(config, e)),
     trend: trendChart(config, figures),
     trendMonths: figures.trendMonths.map((m) => m.key),
     tickets: ticketSheet(config, figures.tickets, audience),

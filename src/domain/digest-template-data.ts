@@ -9,6 +9,9 @@ import { compare, formatComparison, formatCount, formatFigure, roundAsShown } fr
 /** The most overdue tickets listed in the mail; all of them are in the spreadsheet. */
 export const MAX_OVERDUE_IN_MAIL = 20;
 
+/** The latest escalations listed in the mail; all of them are in the spreadsheet. */
+export const MAX_ESCALATIONS_IN_MAIL = 20;
+
 /** Size of the chart in the HTML, in CSS pixels (the PNG has twice as many). */
 const CHART_SIZE = { width: 544, height: 272 } as const;
 
@@ -64,8 +67,10 @@ export function digestTemplateData(report: DigestReport) {
     `${row.sub ? '  ' : ''}    par rapport ${labels.toPrevious} (${row.previous}) : ${row.deltaPrevious} ; ${labels.toLastYear} (${row.lastYear}) : ${row.deltaLastYear}`,
   ]);
 
-  const groupColumns = ticketColumns('mail');
   const dimensions = report.breakdowns.map((breakdown) => {
+    // By typology, a short table of counts (there may be many typologies); the spreadsheet has all.
+    const compact = breakdown.dimension === 'typology';
+    const groupColumns = ticketColumns(compact ? 'brief' : 'mail');
     const rows = breakdown.rows.map((r) => ({
       label: r.label,
       cells: groupColumns.map((c) => formatFigure(c.value(r.figures), c.unit)),
@@ -74,6 +79,8 @@ export function digestTemplateData(report: DigestReport) {
     const headers = groupColumns.map((c) => c.header);
     return {
       title: breakdown.title,
+      heading: breakdown.heading,
+      compact,
       headers,
       rows,
       textLines: textTable(
@@ -119,6 +126,38 @@ export function digestTemplateData(report: DigestReport) {
     ),
   };
 
+  // The latest first in the mail: the pilot looks for what the direction still has to act on.
+  const escalationRows = [...report.escalations].reverse().map((e) => ({
+    reference: e.reference,
+    level: String(e.level),
+    roundLabel: e.roundLabel,
+    date: e.date,
+    due: e.due || '—',
+    recipients: e.recipients,
+    status: e.status,
+    assignee: e.assignee,
+  }));
+  const shownEscalations = escalationRows.slice(0, MAX_ESCALATIONS_IN_MAIL);
+  const perRecipient = new Map<string, number>();
+  for (const e of report.escalations)
+    for (const name of new Set(e.recipientList)) perRecipient.set(name, (perRecipient.get(name) ?? 0) + 1);
+  const count = escalationRows.length;
+  const escalations = {
+    count,
+    /** « 3 signalements pendant la période ; destinataires : Hélène Morel (3), Direction (1) ». */
+    summary: `${formatCount(count)} signalement${count > 1 ? 's' : ''} pendant la période${
+      perRecipient.size > 0
+        ? ` ; destinataire${perRecipient.size > 1 ? 's' : ''} : ${[...perRecipient].map(([name, n]) => `${name} (${formatCount(n)})`).join(', ')}`
+        : ''
+    }`,
+    shown: shownEscalations,
+    more: Math.max(0, escalationRows.length - MAX_ESCALATIONS_IN_MAIL),
+    textLines: shownEscalations.map(
+      (e) =>
+        `- ${e.reference} (niveau ${e.level}) : ${e.roundLabel} le ${e.date} à ${e.recipients}, à traiter par la direction avant le ${e.due} ; état : ${e.status.toLowerCase()}, suivie par ${e.assignee}`,
+    ),
+  };
+
   const pipelineRows = report.pipeline.map(shownRow).map((r) => ({
     key: r.key,
     label: r.label,
@@ -151,6 +190,7 @@ export function digestTemplateData(report: DigestReport) {
     dimensions,
     backlog,
     overdue,
+    escalations,
     pipeline,
     chart: {
       cid: report.files.cid,

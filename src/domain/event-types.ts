@@ -58,6 +58,11 @@ export const EVENT_TYPES = {
   why: 'ticket.why',
   /** An intermediate deadline. data: { dueAt, text } */
   milestone: 'ticket.milestone',
+  /**
+   * An interim update sent to the complainant (#informer, Qualiopi indicator 31: regular news);
+   * the ticket's state is unchanged. data: { text }
+   */
+  informed: 'ticket.informed',
   /** Overdue ticket escalated to direction. */
   escalated: 'ticket.escalated',
   mailAutoReply: 'mail.auto-reply',

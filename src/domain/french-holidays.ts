@@ -73,3 +73,22 @@ export function isBusinessDay(localDate: string, options: HolidayOptions): boole
   if (weekday === 0 || weekday === 6) return false;
   return !holidaySet(Number(localDate.slice(0, 4)), options).has(localDate);
 }
+
+/** The public holidays of every year from `firstYear` to `lastYear` (included), sorted. */
+export function publicHolidaysOfYears(firstYear: number, lastYear: number, options: HolidayOptions): string[] {
+  const dates: string[] = [];
+  for (let year = firstYear; year <= lastYear; year++) dates.push(...holidaySet(year, options));
+  return dates;
+}
+
+/**
+ * Whole business days from `fromLocalDate` to `toLocalDate` (`YYYY-MM-DD`): the business days
+ * after the first up to and including the second, the first moved to the next business day when
+ * it is none (a Saturday reception handled on Monday is 0, on Tuesday 1). 0 when `to` ≤ `from`.
+ */
+export function businessDaysBetween(fromLocalDate: string, toLocalDate: string, options: HolidayOptions): number {
+  let count = 0;
+  for (let day = addDaysToLocalDate(fromLocalDate, 1); day <= toLocalDate; day = addDaysToLocalDate(day, 1))
+    if (isBusinessDay(day, options)) count += 1;
+  return Math.max(0, count - (isBusinessDay(fromLocalDate, options) ? 0 : 1));
+}

@@ -60,6 +60,7 @@ const MAIL_KIND_LABELS: Readonly<Record<string, string>> = {
   'verification-result': 'résultat de la vérification d’efficacité',
   digest: 'bilan',
   'web-link': 'lien de connexion au bureau web',
+  'interim-update': 'point d’étape au réclamant',
 };
 
 /** Each kind of inbound mail (messages.kind). */
@@ -185,6 +186,7 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'ticket.cause': 'cause',
   'ticket.why': 'pourquoi',
   'ticket.milestone': 'échéance intermédiaire',
+  'ticket.informed': 'point d’étape envoyé au réclamant',
   'ticket.escalated': 'signalée à la direction',
   'mail.auto-reply': 'réponse automatique reçue',
   'mail.bounce': 'message non distribué',

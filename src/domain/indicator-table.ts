@@ -38,6 +38,8 @@ interface Common {
 interface Tabled {
   /** Its column header in the mail's tables; absent: a column of the spreadsheet only. */
   readonly short?: string;
+  /** Also a column of the mail's short tables of counts (by typology), under `short`. */
+  readonly brief?: true;
   /** Its column header in the spreadsheet's tables, when not `label` (with « (j) » for days). */
   readonly column?: string;
   /** false: a column of its table only, not a row of the overview. */
@@ -84,6 +86,7 @@ export const INDICATORS: readonly Indicator[] = [
     short: 'Reçues',
     column: 'Reçues',
     kpi: { rank: 1, label: 'Reçues', headline: plural('reçue') },
+    brief: true,
   },
   {
     key: 'nonReceivable',
@@ -94,6 +97,32 @@ export const INDICATORS: readonly Indicator[] = [
     compute: (f) => f.nonReceivable,
     short: 'Non rec.',
     column: 'Non recevables',
+    brief: true,
+  },
+  {
+    key: 'takenInHand',
+    source: 'tickets',
+    label: 'dont prises en charge (attribuées)',
+    sub: true,
+    unit: 'count',
+    compute: (f) => f.takenInHand,
+    column: 'Prises en charge (attribuées)',
+  },
+  {
+    key: 'meanTakeInHandDays',
+    source: 'tickets',
+    label: 'Délai moyen de prise en charge (jours ouvrés)',
+    unit: 'days',
+    compute: (f) => f.meanTakeInHandDays,
+    column: 'Délai moyen de prise en charge (j ouvrés)',
+  },
+  {
+    key: 'medianTakeInHandDays',
+    source: 'tickets',
+    label: 'Délai médian de prise en charge (jours ouvrés)',
+    unit: 'days',
+    compute: (f) => f.medianTakeInHandDays,
+    column: 'Délai médian de prise en charge (j ouvrés)',
   },
   {
     key: 'responseRate',
@@ -145,6 +174,7 @@ export const INDICATORS: readonly Indicator[] = [
     short: 'Clôturées',
     column: 'Clôturées',
     kpi: { rank: 2, label: 'Clôturées', headline: plural('clôturée') },
+    brief: true,
   },
   {
     key: 'meanCloseDays',
@@ -161,7 +191,35 @@ export const INDICATORS: readonly Indicator[] = [
     unit: 'days',
     compute: (f) => f.medianCloseDays,
   },
+  {
+    key: 'effectiveRate',
+    source: 'tickets',
+    label: 'Efficacité : réponses OUI',
+    unit: 'rate',
+    ratio: {
+      numerator: { label: 'Efficacité : OUI', count: (f) => f.effectiveYes },
+      denominator: { label: 'Efficacité : OUI ou NON', count: (f) => f.effectiveYes + f.effectiveNo },
+      noun: 'réponses',
+    },
+    column: 'Taux de OUI (efficacité)',
+  },
+  {
+    key: 'effectivenessSilences',
+    source: 'tickets',
+    label: 'Vérifications closes sans réponse (silence)',
+    unit: 'count',
+    compute: (f) => f.effectivenessSilences,
+    column: 'Efficacité : silences',
+  },
   { key: 'reopenings', source: 'tickets', label: 'Réouvertures', unit: 'count', compute: (f) => f.reopenings },
+  {
+    key: 'escalations',
+    source: 'tickets',
+    label: 'Signalements à la direction',
+    unit: 'count',
+    compute: (f) => f.escalations,
+    column: 'Signalements à la direction',
+  },
   {
     key: 'open',
     source: 'backlog',
@@ -391,11 +449,12 @@ function sheetHeader(indicator: TicketIndicator | BacklogIndicator): string {
 
 /**
  * The columns of the tables of tickets by group: in the mail, the indicators that have a short
- * header; in the spreadsheet, every one, a rate after its denominator and numerator.
+ * header (`brief`: those of its short tables of counts); in the spreadsheet, every one, a rate
+ * after its denominator and numerator.
  */
-export function ticketColumns(medium: 'mail' | 'sheet'): IndicatorColumn<TicketFigures>[] {
-  if (medium === 'mail')
-    return TICKET_INDICATORS.filter((i) => i.short).map((i) => ({
+export function ticketColumns(medium: 'mail' | 'brief' | 'sheet'): IndicatorColumn<TicketFigures>[] {
+  if (medium === 'mail' || medium === 'brief')
+    return TICKET_INDICATORS.filter((i) => i.short && (medium === 'mail' || i.brief)).map((i) => ({
       key: i.key,
       header: i.short!,
       unit: i.unit,

@@ -3,6 +3,8 @@
 // the backlog, and French formatting. Figures themselves are counted in SQL (src/db/indicators.ts);
 // the indicators the digest shows, and how each is computed from them, are in indicator-table.ts.
 import type { TicketFigures } from '../db/indicators.js';
+import { businessDaysBetween, type HolidayOptions } from './french-holidays.js';
+import { localDateOf } from './zoned-time.js';
 
 /**
  * The definitions every figure follows, in French, as the digest's footer and the spreadsheet's
@@ -15,7 +17,16 @@ import type { TicketFigures } from '../db/indicators.js';
  * - Time to answer: `answered_at − received_at` in days (decimal), over answered tickets.
  * - Closed in the period: a closure (`ticket.closed` event, else `closed_at`) within the period,
  *   whenever the ticket was received; time to close = that closure − `received_at`, in days.
+ * - Take in hand: the first `ticket.assigned` after reception, at or before the moment the
+ *   figures are computed, among tickets received in the period; its delay in whole business days
+ *   (`takeInHandBusinessDays`), mean and median.
+ * - Effectiveness: `ticket.effectiveness` events within the period; the OUI share among the OUI and
+ *   NON given (by the complainant, or recorded by staff after a call); checks closed by silence
+ *   (`source: 'silence'`) counted apart, in neither.
  * - Reopenings: `ticket.reopened` events within the period.
+ * - Escalations: `ticket.escalated` events (to the direction, either round) within the period.
+ * - By typology: the ticket's current typology; for readers who are not doctors, confidential
+ *   tickets on one row of their own.
  * - Backlog: tickets neither closed nor rejected at the period's end, aged from reception:
  *   0–7, 8–15, 16–30, more than 30 days (completed days). Overdue: in the backlog with a
  *   deadline before the period's end.
@@ -32,7 +43,11 @@ export const INDICATOR_DEFINITIONS: readonly string[] = [
   'Dans les délais : réponse enregistrée au plus tard à l’échéance, parmi les réclamations répondues.',
   'Délai de réponse : de la réception à la première réponse, en jours (moyenne et médiane, parmi les répondues).',
   'Clôturées : réclamations clôturées pendant la période, quelle que soit leur date de réception ; délai de clôture : de la réception à cette clôture, en jours.',
+  'Prise en charge : première attribution de la réclamation (#prendre, #assigner) après sa réception, parmi les réclamations reçues dans la période ; délai en jours ouvrés (du lundi au vendredi, hors jours fériés) : 0 = le jour même, 1 = le jour ouvré suivant ; une réclamation reçue un samedi et prise le lundi compte 0.',
+  'Efficacité : part des OUI parmi les réponses OUI ou NON à la vérification d’efficacité enregistrées pendant la période (réponse du réclamant, ou #efficace / #inefficace après un appel) ; les vérifications closes faute de réponse (le silence valant accord, selon la procédure) sont comptées à part.',
   'Réouvertures : réouvertures (#rouvrir) enregistrées pendant la période.',
+  'Signalements à la direction : réclamations en retard signalées à la direction pendant la période (premier signalement, puis second si le délai laissé à la direction passe) ; la liste dit à qui et pour quand.',
+  'Par typologie : la typologie actuelle de chaque réclamation (sous-catégorie, sert au suivi des récurrences) ; hors médecins, les réclamations médicales sont regroupées sur une ligne.',
   'En cours : réclamations ni clôturées ni non recevables à la fin de la période, par ancienneté depuis la réception (0–7, 8–15, 16–30, plus de 30 jours révolus) ; en retard : en cours avec une échéance dépassée à la fin de la période.',
   'Comparaisons : la période précédente et la même période un an plus tôt (pour une année : les deux années précédentes), calculées avec le même recul après leur fin que la période présentée.',
   'Les réclamations médicales comptent dans tous les chiffres ; leur objet, leur contenu et l’identité du réclamant ne sont montrés qu’aux médecins.',
@@ -52,7 +67,33 @@ export const EMPTY_FIGURES: TicketFigures = {
   meanCloseDays: null,
   medianCloseDays: null,
   reopenings: 0,
+  escalations: 0,
+  effectiveYes: 0,
+  effectiveNo: 0,
+  effectivenessSilences: 0,
+  takenInHand: 0,
+  meanTakeInHandDays: null,
+  medianTakeInHandDays: null,
 };
+
+/**
+ * The take-in-hand delay of one ticket, in whole business days (the unit the procedures use:
+ * « prise en compte sous 48 h ouvrées », « dans l'urgence »): from the local day of its reception
+ * to the local day of its first assignment, as `businessDaysBetween` counts them — taken in hand
+ * the day it came is 0, the next business day 1, a Saturday reception taken on Monday 0. The SQL of
+ * src/db/indicators.ts counts the same way.
+ */
+export function takeInHandBusinessDays(
+  receivedAt: Date,
+  assignedAt: Date,
+  calendar: HolidayOptions & { readonly timeZone: string },
+): number {
+  return businessDaysBetween(
+    localDateOf(receivedAt, calendar.timeZone),
+    localDateOf(assignedAt, calendar.timeZone),
+    calendar,
+  );
+}
 
 /** Arithmetic mean; null for no values. */
 export function mean(values: readonly number[]): number | null {

@@ -38,6 +38,8 @@ export interface CommandContext {
   readonly messageRowId: number;
   /** The body after the command block (the response text of #repondre). */
   readonly body: string;
+  /** The same mail holds #repondre: the body is the response, so #informer takes its own line only. */
+  readonly bodyIsResponse?: boolean;
 }
 
 type Handler = (
@@ -408,6 +410,38 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   async rouvrir(ticket, _command, context) {
     const updated = await applyChange(context, ticket, planChange(context, ticket, { kind: 'reopen' }));
     return { ticket: updated, message: 'réclamation rouverte (comptée comme réouverture dans les indicateurs)' };
+  },
+
+  async informer(ticket, command, context) {
+    if (!isOpen(ticket.status)) {
+      refuse(
+        ticket.status === 'closed'
+          ? 'la réclamation est clôturée et le réclamant a reçu l’avis de clôture : pour lui écrire de nouveau, rouvrez-la d’abord (#rouvrir) ; si vous l’avez joint autrement, notez-le (#note)'
+          : 'la réclamation est non recevable et le réclamant en a reçu l’avis : pour lui écrire de nouveau, rouvrez-la d’abord (#rouvrir) ; si vous l’avez joint autrement, notez-le (#note)',
+      );
+    }
+    if (!ticket.complainantEmail)
+      refuse(
+        'le réclamant n’a pas d’adresse électronique : donnez-lui des nouvelles par téléphone ou courrier puis notez-le (#note)',
+      );
+    const text = (
+      context.bodyIsResponse
+        ? command.args.trim()
+        : [command.args.trim(), context.body.trim()].filter(Boolean).join('\n')
+    ).trim();
+    if (!text)
+      refuse(
+        context.bodyIsResponse
+          ? 'le texte sous les commandes est la réponse (#repondre) : écrivez le point d’étape sur la ligne même, #informer Nous avons relancé le médecin'
+          : 'écrivez le message pour le réclamant après la commande : #informer Nous avons relancé le médecin ; vous aurez une réponse d’ici vendredi',
+      );
+    await mailComplainant(context.tx, context.deps, ticket, 'interim-update', { text });
+    await event(context, ticket, EVENT_TYPES.informed, { text });
+    return {
+      ticket,
+      message:
+        'point d’étape envoyé au réclamant, dans la suite de sa conversation ; l’état de la réclamation ne change pas',
+    };
   },
 
   async statut(ticket) {

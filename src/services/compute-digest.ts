@@ -5,6 +5,8 @@ import type { Config } from '../config/config-schema.js';
 import { INDICATOR_SESSIONS, type SnapshotQuery, withIndicatorSnapshot } from '../db/indicator-snapshot.js';
 import {
   backlogAt,
+  type BusinessCalendar,
+  escalationsIn,
   overdueTicketsAt,
   pipelineFigures,
   sendingOutages,
@@ -13,6 +15,7 @@ import {
   trendByLevel,
 } from '../db/indicators.js';
 import type { DigestFigures, PeriodSnapshot } from '../domain/digest-report.js';
+import { publicHolidaysOfYears } from '../domain/french-holidays.js';
 import { periodRange, previousPeriod, samePeriodLastYear, trendMonths, type Period } from '../domain/period.js';
 import type { Deps } from './deps.js';
 
@@ -49,6 +52,15 @@ async function computeFigures(
       return { period, range, asOf: new Date(range.end.getTime() + lag) };
     },
   );
+  // Business days of the take-in-hand delay: the holidays of every year from the oldest period's
+  // start to the latest moment an assignment can count at.
+  const alsaceMoselle = config.organisation.alsaceMoselle;
+  const firstHolidayYear = Math.min(...periods.map((p) => Number(p.period.firstDay.slice(0, 4))));
+  const lastHolidayYear = Math.max(...periods.map((p) => p.asOf.getUTCFullYear() + 1));
+  const calendar: BusinessCalendar = {
+    timeZone,
+    holidays: publicHolidaysOfYears(firstHolidayYear, lastHolidayYear, { alsaceMoselle }),
+  };
   const months = trendMonths(input.period);
   // The slowest queries first (bench/README.md), so that the last to start are short; each kind in
   // period order.
@@ -58,14 +70,15 @@ async function computeFigures(
       months.map((m) => periodRange(m, timeZone)),
     ),
   );
-  const figures = periods.map((p) => run((db) => rangeFigures(db, p.range, p.asOf)));
+  const figures = periods.map((p) => run((db) => rangeFigures(db, p.range, p.asOf, calendar)));
   const tickets = run((db) => ticketsReceivedIn(db, currentRange));
   const backlogs = periods.map((p) => run((db) => backlogAt(db, p.range.end)));
   const overdue = run((db) => overdueTicketsAt(db, currentRange.end));
   const pipelines = periods.map((p) => run((db) => pipelineFigures(db, p.range)));
   const outages = run((db) => sendingOutages(db, currentRange));
+  const escalations = run((db) => escalationsIn(db, currentRange));
   // Every query ended before the snapshot's transactions do, even when one failed.
-  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines, outages]);
+  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines, outages, escalations]);
   const snapshots: PeriodSnapshot[] = [];
   for (const [i, p] of periods.entries()) {
     snapshots.push({ ...p, figures: await figures[i]!, backlog: await backlogs[i]!, pipeline: await pipelines[i]! });
@@ -80,5 +93,6 @@ async function computeFigures(
     trend: await trend,
     tickets: await tickets,
     outages: await outages,
+    escalations: await escalations,
   };
 }

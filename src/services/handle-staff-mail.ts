@@ -174,6 +174,7 @@ async function applyAll(
       person: input.person,
       messageRowId: input.messageRowId,
       body,
+      bodyIsResponse: commands.some((c) => c.name === 'repondre'),
     });
     current = applied.ticket;
     results.push(applied.result);
@@ -641,6 +642,7 @@ const EVENT_LABELS: Record<string, string> = {
   [EVENT_TYPES.cause]: 'cause identifiée',
   [EVENT_TYPES.why]: 'analyse des 5 pourquoi',
   [EVENT_TYPES.milestone]: 'échéance intermédiaire',
+  [EVENT_TYPES.informed]: 'point d’étape envoyé au réclamant',
   [EVENT_TYPES.commandRefused]: 'commande refusée',
   [EVENT_TYPES.commandForged]: 'commandes non signées refusées',
 };
@@ -652,7 +654,13 @@ function describeEvent(type: string, all: Record<string, unknown>, visible: bool
   if (type === EVENT_TYPES.assigned && visible) return `${label} : ${String(data.assignee)}`;
   if (type === EVENT_TYPES.requalified)
     return data.to === undefined ? label : `${label} (${String(data.field)} : ${String(data.to)})`;
-  if ([EVENT_TYPES.note, EVENT_TYPES.action, EVENT_TYPES.cause, EVENT_TYPES.why].includes(type as never) && visible)
-    return `${label} : ${String(data.text)}`;
+  const withText: string[] = [
+    EVENT_TYPES.note,
+    EVENT_TYPES.action,
+    EVENT_TYPES.cause,
+    EVENT_TYPES.why,
+    EVENT_TYPES.informed,
+  ];
+  if (withText.includes(type) && visible) return `${label} : ${String(data.text)}`;
   return label;
 }

@@ -51,6 +51,11 @@ function busyMonth(): DigestFigures {
           requester: s.figures.by.requester.map((g) => ({ ...g, figures: scale(g.figures) })),
           channel: s.figures.by.channel.map((g) => ({ ...g, figures: scale(g.figures) })),
         },
+        typology: {
+          all: s.figures.typology.all.map((g) => ({ ...g, figures: scale(g.figures) })),
+          shared: s.figures.typology.shared.map((g) => ({ ...g, figures: scale(g.figures) })),
+          confidential: scale(s.figures.typology.confidential),
+        },
       },
       backlog: { overall: backlogFigures(base * 100 + 1000), byLevel: s.backlog.byLevel },
       pipeline: pipelineFigures(base * 100 + 10_000),
@@ -66,6 +71,11 @@ function busyMonth(): DigestFigures {
       ...overdue!,
       reference: `REC-2026-${String(10_000 + i)}`,
       subject: 'Convocation à la visite d’information et de prévention reçue après la date du rendez-vous',
+    })),
+    escalations: Array.from({ length: 20 }, (_, i) => ({
+      ...figures.escalations[0]!,
+      reference: `REC-2026-${String(10_000 + i)}`,
+      to: ['direction@spst-test.fr', 'pilote@spst-test.fr', 'direction.adjointe.des.operations@spst-test.fr'],
     })),
   };
 }
@@ -109,6 +119,6 @@ describe('the digest on a phone', () => {
     expect(outlook).not.toBeNull();
     expect(outlook![1]!.match(/<!--\[if mso\]><\/td><td width="25%" valign="top"><!\[endif\]-->/g)).toHaveLength(3);
     // 4 boxes of at most 134 px in the 544 px of the frame's body on a wide screen.
-    expect(outlook![1]!.match(/display:inline-block; width:100%; max-width:134px;/g)).toHaveLength(4);
+    expect(outlook![1]!.match(/display:inline-block;width:100%;max-width:134px;/g)).toHaveLength(4);
   });
 });

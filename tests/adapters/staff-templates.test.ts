@@ -180,6 +180,11 @@ const levelChangeData = {
   },
 };
 
+const interimData = {
+  ...complainantData,
+  text: 'Nous avons relancé le centre d’Évry.\nUne nouvelle date vous sera proposée d’ici vendredi.',
+};
+
 const verificationData = {
   organisation,
   recipientName: 'Dr Claire Martin',
@@ -685,6 +690,33 @@ describe('level-change', () => {
   });
 });
 
+describe('interim-update', () => {
+  it('carries the referent’s news and says the complaint is still being handled', () => {
+    expect(plain(renderer.render('interim-update', interimData))).toMatchInlineSnapshot(`
+      "Subject: [REC-2026-0042] Point d’étape sur votre réclamation : Visite d’embauche annulée deux fois
+
+      Bonjour Hélène Dupré,
+
+      Voici des nouvelles du traitement de votre réclamation REC-2026-0042 (objet : « Visite d’embauche annulée deux fois ») :
+
+      Nous avons relancé le centre d’Évry.
+      Une nouvelle date vous sera proposée d’ici vendredi.
+
+      Ce message ne clôt pas votre réclamation : son traitement se poursuit et nous reviendrons vers vous.
+
+      Pour toute question, il vous suffit de répondre à ce message en conservant la référence REC-2026-0042 dans l’objet.
+
+      Nous vous prions d’agréer nos salutations distinguées.
+
+      Le service qualité — SPST Santé au Travail de l’Essonne
+
+      -- 
+      Ce message vous est transmis par notre outil de suivi des réclamations.
+      "
+    `);
+  });
+});
+
 describe('closure', () => {
   it('thanks the complainant and says how to come back', () => {
     expect(plain(renderer.render('closure', { ...complainantData, complainantName: '' }))).toMatchInlineSnapshot(`
@@ -852,6 +884,7 @@ describe('escaping', () => {
     ['rejection', { ...rejectionData, complainantName: hostile, originalSubject: hostile, reason: hostile }],
     ['level-change', { ...levelChangeData, complainantName: hostile, originalSubject: hostile }],
     ['closure', { ...complainantData, complainantName: hostile, originalSubject: hostile }],
+    ['interim-update', { ...interimData, complainantName: hostile, originalSubject: hostile, text: hostile }],
     ['verification-result', { ...verificationData, view: { ...view, subject: hostile }, text: `${hostile}\nLigne 2` }],
   ];
   it.each(cases)('%s escapes complainant and staff text in HTML, and keeps it as written in text', (name, data) => {
@@ -880,6 +913,7 @@ describe('HTML', () => {
     ['rejection', rejectionData],
     ['level-change', levelChangeData],
     ['closure', complainantData],
+    ['interim-update', interimData],
     ['verification-result', verificationData],
     ['verification-result', { ...verificationData, view: hiddenView, effective: true }],
   ];
@@ -938,6 +972,8 @@ describe('strictness', () => {
     ['level-change', levelChangeData, 'originalSubject'],
     ['closure', complainantData, 'reference'],
     ['closure', complainantData, 'organisation'],
+    ['interim-update', interimData, 'text'],
+    ['interim-update', interimData, 'reference'],
     ['verification-result', verificationData, 'effective'],
     ['verification-result', verificationData, 'closed'],
     ['verification-result', verificationData, 'text'],

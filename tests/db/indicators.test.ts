@@ -2,10 +2,12 @@
 // (deadlines across month ends, reopened tickets, non-receivable and medical ones, tickets
 // received one second either side of midnight at the end of a month in Paris), then on a
 // generated history checked against the same definitions recomputed in JavaScript.
+import { publicHolidaysOfYears } from '../../src/domain/french-holidays.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/db/database.js';
 import {
   backlogAt,
+  escalationsIn,
   overdueTicketsAt,
   pipelineFigures,
   rangeFigures,
@@ -20,6 +22,7 @@ import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engin
 import { generateTicketHistory, insertTicketHistory } from '../support/ticket-history.js';
 
 const PARIS = 'Europe/Paris';
+const CALENDAR = { timeZone: 'Europe/Paris', holidays: publicHolidaysOfYears(2025, 2027, { alsaceMoselle: false }) };
 const OCTOBER = periodRange(monthPeriod(2026, 10), PARIS); // 2026-09-30T22:00Z → 2026-10-31T23:00Z
 const SEPTEMBER = periodRange(monthPeriod(2026, 9), PARIS); // 2026-08-31T22:00Z → 2026-09-30T22:00Z
 const LATER = new Date('2026-11-15T00:00:00Z');
@@ -339,7 +342,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('counts October by reception in Paris, answers as of 15 November, closures and reopenings within October', async () => {
-    const { overall } = await rangeFigures(db, OCTOBER, LATER);
+    const { overall } = await rangeFigures(db, OCTOBER, LATER, CALENDAR);
     // Received in October: A B C D E H J M (E at 23:59:59 on the 31st, H at 00:00:00 on the 1st; not F, not G).
     expect(overall.received).toBe(8);
     expect(overall.nonReceivable).toBe(1); // D
@@ -358,7 +361,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('measures answers as they stood at the given moment', async () => {
-    const { overall } = await rangeFigures(db, OCTOBER, DIGEST_DAY);
+    const { overall } = await rangeFigures(db, OCTOBER, DIGEST_DAY, CALENDAR);
     // On 1 November at 08:00 in Paris, B (2 Nov) and M (4 Nov) were not answered yet.
     expect(overall.answered).toBe(3);
     expect(overall.onTime).toBe(2);
@@ -367,7 +370,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('splits the same figures by level, category, requester type and channel; medical tickets count', async () => {
-    const { by } = await rangeFigures(db, OCTOBER, LATER);
+    const { by } = await rangeFigures(db, OCTOBER, LATER, CALENDAR);
     const of = (dimension: keyof typeof by, value: string | null) =>
       by[dimension].find((g) => g.value === value)?.figures;
     expect(of('level', '1')).toMatchObject({ received: 2, closed: 2, answered: 2, onTime: 1 }); // A, M; closed A, K
@@ -386,7 +389,7 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 
   it('counts September on its own, with its closure of the ticket reopened in October', async () => {
-    const { overall } = await rangeFigures(db, SEPTEMBER, LATER);
+    const { overall } = await rangeFigures(db, SEPTEMBER, LATER, CALENDAR);
     expect(overall.received).toBe(4); // G (23:59:59 on the 30th), I, K, L
     expect(overall.nonReceivable).toBe(1);
     expect(overall.closed).toBe(1); // I on 20 September
@@ -481,6 +484,185 @@ describe.each(ENGINES)('indicator SQL on %s', (engine) => {
   });
 });
 
+/** What the procedures review besides answers: take in hand, escalations, effectiveness, typologies. */
+describe.each(ENGINES)('follow-through indicators on %s', (engine) => {
+  const NOVEMBER = periodRange(monthPeriod(2026, 11), PARIS); // 2026-10-31T23:00Z → 2026-11-30T23:00Z
+  const AS_OF = d('2026-12-01T07:00:00Z');
+  let t: TestDatabase;
+  let db: Db;
+
+  interface Follow {
+    readonly ref: string;
+    readonly received: string;
+    readonly typology: string | null;
+    readonly confidential?: boolean;
+    /** [type, at, data] */
+    readonly events: readonly (readonly [string, string, Record<string, unknown>?])[];
+  }
+  const TICKETS: readonly Follow[] = [
+    // P: Friday 6 November at 23:30 in Paris, taken on Monday 9 at 00:30 in Paris (Sunday in UTC): 1 business day.
+    {
+      ref: 'P',
+      received: '2026-11-06T22:30:00Z',
+      typology: 'accueil',
+      events: [
+        [EVENT_TYPES.assigned, '2026-11-08T23:30:00Z', { assignee: 'a@x.test' }],
+        [EVENT_TYPES.effectiveness, '2026-11-12T10:00:00Z', { effective: false, source: 'complainant' }],
+        [EVENT_TYPES.effectiveness, '2026-11-18T10:00:00Z', { effective: true, source: 'complainant' }],
+        [
+          EVENT_TYPES.escalated,
+          '2026-11-20T08:00:00Z',
+          { round: 1, to: ['direction@x.test'], dueAt: '2026-11-25T22:59:59.999Z' },
+        ],
+        [
+          EVENT_TYPES.escalated,
+          '2026-11-27T08:00:00Z',
+          { round: 2, to: ['direction@x.test', 'dg@x.test'], dueAt: '2026-12-02T22:59:59.999Z' },
+        ],
+      ],
+    },
+    // Q: Saturday 7 November, taken on Monday 9, reassigned on Wednesday: 0 (the first assignment counts).
+    {
+      ref: 'Q',
+      received: '2026-11-07T10:00:00Z',
+      typology: 'accueil',
+      events: [
+        [EVENT_TYPES.assigned, '2026-11-09T09:00:00Z', { assignee: 'a@x.test' }],
+        [EVENT_TYPES.assigned, '2026-11-11T09:00:00Z', { assignee: 'b@x.test' }],
+        [EVENT_TYPES.effectiveness, '2026-11-25T10:00:00Z', { effective: true, source: 'silence' }],
+      ],
+    },
+    // R: Tuesday 10, taken on Thursday 12 (Wednesday 11 is Armistice Day): 1.
+    {
+      ref: 'R',
+      received: '2026-11-10T10:00:00Z',
+      typology: 'facture',
+      events: [
+        [EVENT_TYPES.assigned, '2026-11-12T09:00:00Z', { assignee: 'a@x.test' }],
+        [EVENT_TYPES.effectiveness, '2026-11-19T10:00:00Z', { effective: true, source: 'staff' }],
+      ],
+    },
+    // S: medical, taken the same day: 0.
+    {
+      ref: 'S',
+      received: '2026-11-16T09:00:00Z',
+      typology: 'aptitude',
+      confidential: true,
+      events: [[EVENT_TYPES.assigned, '2026-11-16T14:00:00Z', { assignee: 'dr@x.test' }]],
+    },
+    // T: never taken in hand; U: taken after the moment the figures describe.
+    { ref: 'T', received: '2026-11-20T10:00:00Z', typology: null, events: [] },
+    {
+      ref: 'U',
+      received: '2026-11-23T10:00:00Z',
+      typology: 'accueil',
+      events: [[EVENT_TYPES.assigned, '2026-12-03T09:00:00Z', { assignee: 'a@x.test' }]],
+    },
+    // V: received in October (and taken then), escalated and checked in November; escalated in October too.
+    {
+      ref: 'V',
+      received: '2026-10-01T08:00:00Z',
+      typology: 'accueil',
+      events: [
+        [EVENT_TYPES.assigned, '2026-10-20T09:00:00Z', { assignee: 'a@x.test' }],
+        [
+          EVENT_TYPES.escalated,
+          '2026-10-30T08:00:00Z',
+          { round: 1, to: ['direction@x.test'], dueAt: '2026-11-04T22:59:59.999Z' },
+        ],
+        [
+          EVENT_TYPES.escalated,
+          '2026-11-05T08:00:00Z',
+          { round: 2, to: ['direction@x.test'], dueAt: '2026-11-10T22:59:59.999Z' },
+        ],
+        [EVENT_TYPES.effectiveness, '2026-11-10T10:00:00Z', { effective: false, source: 'staff' }],
+        [EVENT_TYPES.effectiveness, '2026-10-28T10:00:00Z', { effective: true, source: 'complainant' }],
+      ],
+    },
+  ];
+
+  beforeAll(async () => {
+    t = await createTestDatabase(engine);
+    db = t.database.db;
+    let sequence = 0;
+    for (const spec of TICKETS) {
+      const [row] = await db
+        .insert(tickets)
+        .values({
+          reference: `F-2026-${String(++sequence).padStart(4, '0')}-${spec.ref}`,
+          year: 2026,
+          sequence,
+          status: 'in_progress',
+          channel: 'email',
+          subject: `Réclamation ${spec.ref}`,
+          complainantEmail: `${spec.ref.toLowerCase()}@example.test`,
+          complainantName: `Réclamant ${spec.ref}`,
+          category: spec.confidential ? 'medicale' : 'generale',
+          typology: spec.typology,
+          level: 2,
+          receivable: true,
+          confidential: spec.confidential ?? false,
+          receivedAt: d(spec.received),
+          deadlineRule: '15d',
+          deadlineAt: new Date(d(spec.received).getTime() + 15 * 86_400_000),
+          createdAt: d(spec.received),
+          updatedAt: d(spec.received),
+        })
+        .returning({ id: tickets.id });
+      for (const [type, at, data] of spec.events)
+        await db.insert(events).values({ ticketId: row!.id, at: d(at), actor: 'test', type, data: data ?? {} });
+    }
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('measures the take-in-hand delay in business days of Paris, first assignment by the given moment', async () => {
+    const { overall } = await rangeFigures(db, NOVEMBER, AS_OF, CALENDAR);
+    expect(overall.received).toBe(6); // P Q R S T U
+    expect(overall.takenInHand).toBe(4); // P 1, Q 0, R 1, S 0 — not T (never), not U (after), not V (October)
+    expect(overall.meanTakeInHandDays).toBeCloseTo(0.5, 9);
+    expect(overall.medianTakeInHandDays).toBeCloseTo(0.5, 9);
+    // Without the holiday, R counts 2 (Wednesday then Thursday).
+    const noHolidays = await rangeFigures(db, NOVEMBER, AS_OF, { timeZone: PARIS, holidays: [] });
+    expect(noHolidays.overall.meanTakeInHandDays).toBeCloseTo(3 / 4, 9);
+    // Measured on 20 November, U and the others are the same; T still untaken.
+    expect((await rangeFigures(db, NOVEMBER, d('2026-11-10T00:00:00Z'), CALENDAR)).overall.takenInHand).toBe(2);
+  });
+
+  it('counts escalations and effectiveness checks within the period, silences apart', async () => {
+    const { overall, by } = await rangeFigures(db, NOVEMBER, AS_OF, CALENDAR);
+    expect(overall.escalations).toBe(3); // P twice, V's second (its first was in October)
+    expect(overall).toMatchObject({ effectiveYes: 2, effectiveNo: 2, effectivenessSilences: 1 });
+    expect(by.level.find((g) => g.value === '2')!.figures).toMatchObject({ escalations: 3, received: 6 });
+    const october = await rangeFigures(db, periodRange(monthPeriod(2026, 10), PARIS), AS_OF, CALENDAR);
+    expect(october.overall).toMatchObject({ escalations: 1, effectiveYes: 1, effectiveNo: 0, received: 1 });
+  });
+
+  it('splits by typology, and keeps medical typologies in a version of their own', async () => {
+    const { typology } = await rangeFigures(db, NOVEMBER, AS_OF, CALENDAR);
+    const received = (groups: readonly { value: string | null; figures: { received: number } }[]) =>
+      Object.fromEntries(groups.map((g) => [String(g.value), g.figures.received]));
+    expect(received(typology.all)).toEqual({ accueil: 3, facture: 1, aptitude: 1, null: 1 });
+    expect(received(typology.shared)).toEqual({ accueil: 3, facture: 1, null: 1 });
+    expect(typology.confidential).toMatchObject({ received: 1, takenInHand: 1 });
+    // V, received in October, counts in « accueil » by its November escalation only.
+    expect(typology.all.find((g) => g.value === 'accueil')!.figures).toMatchObject({ received: 3, escalations: 3 });
+  });
+
+  it('lists the escalations of the period: when, which round, to whom, by when', async () => {
+    const lines = await escalationsIn(db, NOVEMBER);
+    expect(
+      lines.map((l) => [l.reference.slice(-1), l.round, l.to, l.at.toISOString(), l.dueAt?.toISOString()]),
+    ).toEqual([
+      ['V', 2, ['direction@x.test'], '2026-11-05T08:00:00.000Z', '2026-11-10T22:59:59.999Z'],
+      ['P', 1, ['direction@x.test'], '2026-11-20T08:00:00.000Z', '2026-11-25T22:59:59.999Z'],
+      ['P', 2, ['direction@x.test', 'dg@x.test'], '2026-11-27T08:00:00.000Z', '2026-12-02T22:59:59.999Z'],
+    ]);
+    expect(lines[0]).toMatchObject({ level: 2, status: 'in_progress', confidential: false, assigneeEmail: null });
+  });
+});
+
 describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
   let t: TestDatabase;
   const now = new Date('2026-11-01T07:00:00Z');
@@ -506,7 +688,7 @@ describe.each(ENGINES)('indicator SQL on a generated history, %s', (engine) => {
     const byId = new Map(history.tickets.map((x) => [x.id!, x]));
     const closeDays = [...closures].map(([id, at]) => days(byId.get(id)!.receivedAt, at));
 
-    const { overall } = await rangeFigures(t.database.db, range, now);
+    const { overall } = await rangeFigures(t.database.db, range, now, CALENDAR);
     expect(overall.received).toBe(received.length);
     expect(overall.nonReceivable).toBe(received.filter((x) => x.receivable === false).length);
     expect(overall.answered).toBe(answered.length);

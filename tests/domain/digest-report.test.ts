@@ -15,7 +15,8 @@ import {
   PARIS,
   silentMonthFigures,
 } from '../support/digest-figures.js';
-import { testConfig } from '../support/test-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { testConfig, testConfigYaml } from '../support/test-config.js';
 
 const config = testConfig();
 const pilot = audienceOf(config, 'pilote@spst-test.fr');
@@ -77,6 +78,12 @@ describe('the digest report', () => {
       ['Par catégorie', 'Catégorie', ['Générale', 'Médicale', 'supprimee', 'À qualifier', 'Total']],
       ['Par type de demandeur', 'Type de demandeur', ['Salarié suivi', 'Total']],
       ['Par canal', 'Canal', ['Courriel', 'Lettre recommandée', 'Non renseigné', 'Total']],
+      // A reader who is not a doctor: the medical typology is folded into the confidential row.
+      [
+        'Par typologie',
+        'Typologie',
+        ['ancienne-typologie', 'Typologie non renseignée', 'Confidentiel (réservé aux médecins)', 'Total'],
+      ],
     ]);
     const [byLevel, byCategory] = r.breakdowns;
     expect(byLevel!.rows[1]!.figures).toEqual(EMPTY_FIGURES);
@@ -96,6 +103,9 @@ describe('the digest report', () => {
     expect(r.overview.map((row) => row.indicator.key)).toEqual([
       'received',
       'nonReceivable',
+      'takenInHand',
+      'meanTakeInHandDays',
+      'medianTakeInHandDays',
       'responseRate',
       'onTimeRate',
       'meanAnswerDays',
@@ -103,7 +113,10 @@ describe('the digest report', () => {
       'closed',
       'meanCloseDays',
       'medianCloseDays',
+      'effectiveRate',
+      'effectivenessSilences',
       'reopenings',
+      'escalations',
       'open',
       'overdue',
     ]);
@@ -119,6 +132,14 @@ describe('the digest report', () => {
     expect(row('onTimeRate').parts).toEqual({ numerator: 52, denominator: 61, noun: 'répondues' });
     expect(row('meanCloseDays')).toMatchObject({ current: 20.94, previous: 22.94, lastYear: 24.94 });
     expect(row('overdue')).toMatchObject({ current: 9, previous: 29, lastYear: 49 });
+    // Effectiveness: the OUI share among OUI and NON; silences apart, in neither.
+    expect(row('effectiveRate')).toMatchObject({
+      current: 31 / 37,
+      parts: { numerator: 31, denominator: 37, noun: 'réponses' },
+    });
+    expect(row('effectivenessSilences')).toMatchObject({ current: 4, previous: 24, lastYear: 44 });
+    expect(row('meanTakeInHandDays')).toMatchObject({ current: 1.37, previous: 3.37 });
+    expect(row('escalations')).toMatchObject({ current: 2, previous: 22, lastYear: 42 });
     expect(r.pipeline).toHaveLength(16);
     expect(r.pipeline[0]).toMatchObject({ current: 230, previous: 250, lastYear: 270 });
     expect(r.pipeline.at(-2)).toMatchObject({ current: 16, previous: 36, lastYear: 56 });
@@ -128,6 +149,64 @@ describe('the digest report', () => {
       previous: 37,
       lastYear: 57,
     });
+  });
+
+  it('counts by typology: the procedure’s typologies first, by their label; medical ones for doctors only', () => {
+    const withTypologies = loadConfig(
+      testConfigYaml().replace(
+        '  - { key: medicale, label: Médicale, confidential: true, referents: [dr.martin@spst-test.fr] }',
+        '  - { key: medicale, label: Médicale, confidential: true, referents: [dr.martin@spst-test.fr], typologies: [{ key: aptitude-contestee, label: Aptitude contestée }] }',
+      ),
+      {},
+      'test',
+    ).config;
+    const rows = (audience = pilot) =>
+      digestReport(withTypologies, octoberFigures(), audience, GENERATED_AT)
+        .breakdowns.find((b) => b.dimension === 'typology')!
+        .rows.map((r) => [r.label, r.figures.received]);
+    expect(rows(audienceOf(withTypologies, 'dr.martin@spst-test.fr'))).toEqual([
+      ['Aptitude contestée', 112],
+      ['ancienne-typologie', 110],
+      ['Typologie non renseignée', 111],
+      ['Total', 100],
+    ]);
+    // The pilot never reads the medical typology, only the confidential tickets' count.
+    expect(rows()).toEqual([
+      ['ancienne-typologie', 110],
+      ['Typologie non renseignée', 111],
+      [CONFIDENTIAL_PLACEHOLDER, 112],
+      ['Total', 100],
+    ]);
+    expect(JSON.stringify(digestReport(withTypologies, octoberFigures(), pilot, GENERATED_AT))).not.toContain(
+      'Aptitude contestée',
+    );
+  });
+
+  it('lists the escalations to the direction: when, to whom, by when, the ticket’s state now', () => {
+    expect(report().escalations).toEqual([
+      {
+        reference: 'REC-2026-0723',
+        level: 3,
+        round: 1,
+        roundLabel: '1er signalement',
+        at: new Date(Date.UTC(2026, 9, 6, 9, 0, 0)), // wall clock in Paris
+        date: '06/10/2026',
+        recipientList: ['Henri Morel'],
+        recipients: 'Henri Morel',
+        dueAt: new Date(Date.UTC(2026, 9, 13, 23, 59, 59)),
+        due: '13/10/2026',
+        deadlineAt: new Date(Date.UTC(2026, 8, 5, 23, 59, 59)),
+        status: 'En cours',
+        assignee: 'Paule Pilote',
+      },
+      expect.objectContaining({
+        round: 2,
+        roundLabel: '2e signalement',
+        recipients: 'Henri Morel, inconnu@spst-test.fr',
+        dueAt: null,
+        due: '',
+      }),
+    ]);
   });
 
   it('describes the overdue tickets: days late (at least one), who follows them, French state and category', () => {

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { easterSunday, frenchPublicHolidays, isBusinessDay } from '../../src/domain/french-holidays.js';
+import {
+  businessDaysBetween,
+  easterSunday,
+  frenchPublicHolidays,
+  isBusinessDay,
+  publicHolidaysOfYears,
+} from '../../src/domain/french-holidays.js';
 
 const NATIONAL = { alsaceMoselle: false };
 const ALSACE_MOSELLE = { alsaceMoselle: true };
@@ -135,5 +141,32 @@ describe('isBusinessDay', () => {
   it('rejects text that is not a YYYY-MM-DD date', () => {
     expect(() => isBusinessDay('2026-02-30', NATIONAL)).toThrow(RangeError);
     expect(() => isBusinessDay('26-11-2026', NATIONAL)).toThrow(RangeError);
+  });
+});
+
+describe('businessDaysBetween', () => {
+  const national = { alsaceMoselle: false };
+  it('counts the business days after the first date up to the second, weekends and holidays skipped', () => {
+    expect(businessDaysBetween('2026-11-06', '2026-11-06', national)).toBe(0); // same day
+    expect(businessDaysBetween('2026-11-06', '2026-11-09', national)).toBe(1); // Friday → Monday
+    expect(businessDaysBetween('2026-11-10', '2026-11-12', national)).toBe(1); // over Armistice Day
+    expect(businessDaysBetween('2026-11-10', '2026-11-05', national)).toBe(0); // backwards
+  });
+  it('moves a reception on a weekend or holiday to the next business day', () => {
+    expect(businessDaysBetween('2026-11-07', '2026-11-09', national)).toBe(0); // Saturday → Monday
+    expect(businessDaysBetween('2026-11-07', '2026-11-10', national)).toBe(1);
+    expect(businessDaysBetween('2026-11-07', '2026-11-08', national)).toBe(0); // Saturday → Sunday
+    expect(businessDaysBetween('2026-11-11', '2026-11-12', national)).toBe(0); // holiday → next day
+  });
+  it('skips Alsace-Moselle’s two extra days only there', () => {
+    expect(businessDaysBetween('2026-04-02', '2026-04-06', national)).toBe(1); // Good Friday 3 April, Easter Monday 6
+    expect(businessDaysBetween('2026-04-02', '2026-04-07', national)).toBe(2);
+    expect(businessDaysBetween('2026-04-02', '2026-04-07', { alsaceMoselle: true })).toBe(1);
+  });
+  it('lists the holidays of several years', () => {
+    const days = publicHolidaysOfYears(2026, 2027, national);
+    expect(days).toHaveLength(22);
+    expect(days).toContain('2026-11-11');
+    expect(days).toContain('2027-05-06'); // Ascension 2027
   });
 });

@@ -73,6 +73,9 @@ describe('the indicator table', () => {
     expect(ticketColumns('sheet').map((c) => [c.header, c.value(figures.tickets)])).toEqual([
       ['Reçues', 100],
       ['Non recevables', 7],
+      ['Prises en charge (attribuées)', 90],
+      ['Délai moyen de prise en charge (j ouvrés)', 1.37],
+      ['Délai médian de prise en charge (j ouvrés)', 1],
       ['Recevables', 93],
       ['Recevables répondues', 59],
       ['Taux de réponse', 59 / 93],
@@ -84,7 +87,12 @@ describe('the indicator table', () => {
       ['Clôturées', 88],
       ['Délai moyen de clôture (j)', 20.94],
       ['Délai médian de clôture (j)', 16.55],
+      ['Efficacité : OUI ou NON', 37],
+      ['Efficacité : OUI', 31],
+      ['Taux de OUI (efficacité)', 31 / 37],
+      ['Efficacité : silences', 4],
       ['Réouvertures', 3],
+      ['Signalements à la direction', 2],
     ]);
     expect(backlogColumns('mail').map((c) => c.header)).toEqual([
       'En cours',

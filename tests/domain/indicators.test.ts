@@ -12,6 +12,7 @@ import {
   median,
   rate,
   roundAsShown,
+  takeInHandBusinessDays,
 } from '../../src/domain/indicators.js';
 import {
   customPeriod,
@@ -230,5 +231,14 @@ describe('digest schedule', () => {
     expect(
       dueDigests({ timeZone: PARIS, schedule: annual, reviews: ['month'], now: new Date('2026-11-02T00:00:00Z') }),
     ).toEqual([]);
+  });
+});
+
+describe('takeInHandBusinessDays', () => {
+  const paris = { timeZone: 'Europe/Paris', alsaceMoselle: false };
+  it('counts local days of Paris, not of UTC', () => {
+    // Friday 23:30 in Paris → Monday 00:30 in Paris (Sunday 23:30 UTC): one business day.
+    expect(takeInHandBusinessDays(new Date('2026-11-06T22:30:00Z'), new Date('2026-11-08T23:30:00Z'), paris)).toBe(1);
+    expect(takeInHandBusinessDays(new Date('2026-11-06T08:00:00Z'), new Date('2026-11-06T16:00:00Z'), paris)).toBe(0);
   });
 });

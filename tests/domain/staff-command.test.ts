@@ -166,6 +166,7 @@ describe('keywords', () => {
       inefficace: ['inefficace', 'ineffective', 'noneffective', 'non-effective'],
       clore: ['clore', 'cloturer', 'clôturer', 'fermer', 'close', 'Clôturer', 'CLORE'],
       rouvrir: ['rouvrir', 'reouvrir', 'réouvrir', 'reopen'],
+      informer: ['informer', 'inform', 'update', 'Informer'],
       statut: ['statut', 'status', 'etat', 'état'],
       aide: ['aide', 'help', 'commandes'],
       nouvelle: ['nouvelle', 'nouveau', 'new'],

@@ -2,6 +2,7 @@
 // queued exactly once per period (restarts, a daemon down at 08:00, two daemons racing on
 // PostgreSQL), delivered through a real SMTP receiver with its inline chart and a spreadsheet
 // that opens with the right figures — and without medical content for readers who are not doctors.
+import { publicHolidaysOfYears } from '../../src/domain/french-holidays.js';
 import ExcelJS from 'exceljs';
 import { simpleParser } from 'mailparser';
 import { sql } from 'drizzle-orm';
@@ -33,6 +34,7 @@ import { testConfigYaml } from '../support/test-config.js';
 import { generateTicketHistory, insertTicketHistory, MEDICAL_SUBJECTS } from '../support/ticket-history.js';
 
 const PARIS = 'Europe/Paris';
+const CALENDAR = { timeZone: 'Europe/Paris', holidays: publicHolidaysOfYears(2025, 2027, { alsaceMoselle: false }) };
 const OCTOBER = periodRange(monthPeriod(2026, 10), PARIS);
 const DIGEST_TIME = new Date('2026-11-01T07:00:00Z'); // 1 November 2026, 08:00 in Paris
 const PILOT = 'pilote@spst-test.fr';
@@ -163,13 +165,15 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
       'Par catégorie',
       'Par type de demandeur',
       'Par canal',
+      'Par typologie',
       'En cours fin de période',
       'En retard',
+      'Signalements',
       'Tendance 12 mois',
       'Chaîne de traitement',
       'Définitions',
     ]);
-    const figures = await rangeFigures(t.database.db, OCTOBER, DIGEST_TIME);
+    const figures = await rangeFigures(t.database.db, OCTOBER, DIGEST_TIME, CALENDAR);
     const backlog = await backlogAt(t.database.db, OCTOBER.end);
     const received = (await ticketsReceivedIn(t.database.db, OCTOBER)).length;
     expect(figures.overall.received).toBe(received);

@@ -104,6 +104,76 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     expect(closure.kind).toBe('closure');
   });
 
+  it('#informer sends the complainant an interim update on the thread, state unchanged', async () => {
+    const ticket = await complaint();
+    const [ack] = await t.database.db.select().from(outbox).where(eq(outbox.kind, 'ack'));
+    const before = await ticketRow(ticket.id);
+    clock.advance(3 * 86_400_000);
+    await command(
+      'accueil@spst-test.fr',
+      ticket,
+      '#informer Nous avons relancé le centre.\n\nUne date vous sera proposée.',
+    );
+    const update = await lastReplyTo('jean@example.test');
+    expect(update).toMatchObject({ kind: 'interim-update', automatic: false });
+    expect(update.subject).toBe(`[${ticket.reference}] Point d’étape sur votre réclamation : Accueil désagréable`);
+    // Text on the command line and the body below the block, as the referent wrote them.
+    expect(update.text).toContain('Nous avons relancé le centre.\nUne date vous sera proposée.');
+    // Threaded: In-Reply-To the complainant's mail, References their mail and our acknowledgement.
+    expect(update.headers['In-Reply-To']).toMatch(/^<c\d+@example\.test>$/);
+    expect(update.headers.References).toContain(`<${ack!.messageId}>`);
+    const after = await ticketRow(ticket.id);
+    expect(after).toMatchObject({ status: 'received', assigneeEmail: null, deadlineAt: before.deadlineAt });
+    const informed = await t.database.db.select().from(events).where(eq(events.type, 'ticket.informed'));
+    expect(informed.map((e) => [e.ticketId, e.actor, e.data])).toEqual([
+      [ticket.id, 'accueil@spst-test.fr', { text: 'Nous avons relancé le centre.\nUne date vous sera proposée.' }],
+    ]);
+    const receipt = await lastReplyTo('accueil@spst-test.fr');
+    expect(receipt.kind).toBe('command-result');
+    expect(receipt.text).toContain('✔ #informer Nous avons relancé le centre. — point d’étape envoyé au réclamant');
+    expect(receipt.text).toContain('l’état de la réclamation ne change pas');
+  });
+
+  it('#informer with #repondre in the same mail takes its own line only; refused without text', async () => {
+    const ticket = await complaint();
+    await command('accueil@spst-test.fr', ticket, '#informer\n#prendre');
+    expect((await lastReplyTo('accueil@spst-test.fr')).text).toContain(
+      'écrivez le message pour le réclamant après la commande',
+    );
+    expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.informed'))).toEqual([]);
+    await command('accueil@spst-test.fr', ticket, '#informer Le centre est prévenu.\n#repondre\nMadame, c’est réglé.');
+    const mails = await t.database.db
+      .select()
+      .from(outbox)
+      .where(eq(outbox.toAddress, 'jean@example.test'))
+      .orderBy(outbox.id);
+    expect(mails.map((m) => m.kind)).toEqual(['ack', 'interim-update', 'response']);
+    expect(mails[1]!.text).toContain('Le centre est prévenu.');
+    expect(mails[1]!.text).not.toContain('c’est réglé');
+  });
+
+  it('refuses #informer on a closed or rejected ticket, saying what to do instead', async () => {
+    const ticket = await complaint();
+    await command('accueil@spst-test.fr', ticket, '#prendre\n#repondre\nC’est réglé.');
+    await command('accueil@spst-test.fr', ticket, '#efficace\n#clore');
+    const mailsBefore = (await t.database.db.select().from(outbox).where(eq(outbox.toAddress, 'jean@example.test')))
+      .length;
+    await command('accueil@spst-test.fr', ticket, '#informer Encore une précision.');
+    const receipt = await lastReplyTo('accueil@spst-test.fr');
+    expect(receipt.text).toContain('✘ #informer Encore une précision. — la réclamation est clôturée');
+    expect(receipt.text).toContain('rouvrez-la d’abord (#rouvrir)');
+    expect((await t.database.db.select().from(outbox).where(eq(outbox.toAddress, 'jean@example.test'))).length).toBe(
+      mailsBefore,
+    );
+    const refused = await t.database.db.select().from(events).where(eq(events.type, 'command.refused'));
+    expect(refused.at(-1)?.data).toMatchObject({ command: 'informer' });
+    const other = await complaint('marie@example.test');
+    await command('pilote@spst-test.fr', other, '#irrecevable demande de rendez-vous');
+    await command('pilote@spst-test.fr', other, '#informer Précision');
+    expect((await lastReplyTo('pilote@spst-test.fr')).text).toContain('la réclamation est non recevable');
+    expect(await t.database.db.select().from(events).where(eq(events.type, 'ticket.informed'))).toEqual([]);
+  });
+
   it('requires a registered-letter response for an LRAR complaint', async () => {
     const ticket = await complaint();
     await command('accueil@spst-test.fr', ticket, '#canal lrar\n#repondre\nRéponse par courriel.');

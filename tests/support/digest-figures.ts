@@ -27,6 +27,13 @@ export function ticketFigures(base: number): TicketFigures {
     meanCloseDays: 20.94 + base / 10,
     medianCloseDays: 16.55 + base / 10,
     reopenings: base + 3,
+    escalations: base + 2,
+    effectiveYes: base + 31,
+    effectiveNo: base + 6,
+    effectivenessSilences: base + 4,
+    takenInHand: base + 90,
+    meanTakeInHandDays: 1.37 + base / 10,
+    medianTakeInHandDays: 1 + base / 10,
   };
 }
 
@@ -88,6 +95,19 @@ function snapshot(period: Period, base: number): PeriodSnapshot {
           { value: 'email', figures: ticketFigures(base + 9) },
         ],
       },
+      typology: {
+        // A typology not configured (kept as stored), none set, and a medical one only doctors see.
+        all: [
+          { value: 'ancienne-typologie', figures: ticketFigures(base + 10) },
+          { value: null, figures: ticketFigures(base + 11) },
+          { value: 'aptitude-contestee', figures: ticketFigures(base + 12) },
+        ],
+        shared: [
+          { value: 'ancienne-typologie', figures: ticketFigures(base + 10) },
+          { value: null, figures: ticketFigures(base + 11) },
+        ],
+        confidential: ticketFigures(base + 12),
+      },
     },
     backlog: {
       overall: backlogFigures(base),
@@ -133,6 +153,34 @@ export function octoberFigures(): DigestFigures {
     previous: snapshot(monthPeriod(2026, 9), 20),
     lastYear: snapshot(monthPeriod(2025, 10), 40),
     outages: [],
+    escalations: [
+      {
+        ticketId: 1,
+        reference: 'REC-2026-0723',
+        level: 3,
+        status: 'in_progress',
+        confidential: false,
+        deadlineAt: new Date('2026-09-05T21:59:59.999Z'),
+        assigneeEmail: 'pilote@spst-test.fr',
+        at: new Date('2026-10-06T07:00:00Z'),
+        round: 1,
+        to: ['direction@spst-test.fr'],
+        dueAt: new Date('2026-10-13T21:59:59.999Z'),
+      },
+      {
+        ticketId: 1,
+        reference: 'REC-2026-0723',
+        level: 3,
+        status: 'in_progress',
+        confidential: false,
+        deadlineAt: new Date('2026-09-05T21:59:59.999Z'),
+        assigneeEmail: 'pilote@spst-test.fr',
+        at: new Date('2026-10-14T07:00:00Z'),
+        round: 2,
+        to: ['direction@spst-test.fr', 'inconnu@spst-test.fr'],
+        dueAt: null,
+      },
+    ],
     overdue: [
       {
         id: 1,
@@ -192,8 +240,12 @@ export function silentMonthFigures(): DigestFigures {
   const figures = octoberFigures();
   const empty: PeriodSnapshot = {
     ...figures.current,
-    figures: { overall: EMPTY_FIGURES, by: { level: [], category: [], requester: [], channel: [] } },
+    figures: {
+      overall: EMPTY_FIGURES,
+      by: { level: [], category: [], requester: [], channel: [] },
+      typology: { all: [], shared: [], confidential: EMPTY_FIGURES },
+    },
     pipeline: { ...pipelineFigures(0), mailsSeen: 0, quarantined: 0, outgoingFailed: 0 },
   };
-  return { ...figures, current: empty, overdue: [], tickets: [] };
+  return { ...figures, current: empty, overdue: [], tickets: [], escalations: [] };
 }

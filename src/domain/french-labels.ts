@@ -203,7 +203,6 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'mailbox.resync': 'boîte resynchronisée',
   'outbox.recovered': 'envois rétablis',
   'reminder.sent': 'relance envoyée',
-  'ticket.informed': 'point d’étape envoyé au réclamant',
 };
 
 export function eventLabel(type: string): string {

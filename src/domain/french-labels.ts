@@ -121,6 +121,7 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'mail.bounce': 'message non distribué',
   'mail.budget-exceeded': 'envois automatiques suspendus',
   'outbox.dead': 'envoi de courriel en échec',
+  'analysis.ticket-attached': 'rattachée à une analyse de récurrence',
 };
 
 export function eventLabel(type: string): string {

@@ -18,6 +18,7 @@ import type { TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
 import { decideRecurrence, recurrenceWindowStart } from '../domain/recurrence.js';
 import { localDateOf } from '../domain/zoned-time.js';
+import { queueAnalysisOpened } from './analysis-mail.js';
 import type { Deps } from './deps.js';
 
 export type RecurrenceDeps = Pick<Deps, 'clock' | 'config' | 'log' | 'render' | 'random'>;
@@ -117,6 +118,7 @@ export async function checkRecurrence(
     for (const t of group) analysisOf.set(t.id, analysis.reference);
   }
   await recordEvents(tx, events);
+  for (const analysis of opened) await queueAnalysisOpened(tx, deps, analysis);
   return { opened, analysisOf };
 }
 

@@ -2,7 +2,7 @@
 // so that a reply can be authenticated as coming from that person about that ticket (SPEC §3).
 import type { Person } from '../domain/people.js';
 import type { Db } from '../db/database.js';
-import { expiryDay, personalAddress, signReplyToken } from '../domain/reply-token.js';
+import { expiryDay, personalAddress, signReplyToken, type TokenKind } from '../domain/reply-token.js';
 import type { Deps } from './deps.js';
 import { enqueueMail, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
 
@@ -16,6 +16,8 @@ export interface StaffMailRequest {
   readonly inReplyTo?: string | null;
   /** Sign the reply address for this intake (the staff mail's id) instead of the ticket. */
   readonly intakeOf?: number;
+  /** Sign the reply address for this recurrence analysis (its id) instead of a ticket. */
+  readonly analysisOf?: number;
 }
 
 type StaffDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
@@ -25,18 +27,24 @@ const INTAKE_TTL_DAYS = 7;
 
 /**
  * The signed token of `person` for `ticketId` (0: the person's own address), valid tokenTtlDays;
- * with `intake`, for the staff mail `ticketId` waiting for confirmation, valid a week.
+ * with `intake` (true or 'intake'), for the staff mail `ticketId` waiting for confirmation, valid a
+ * week; with 'analysis', for the recurrence analysis `ticketId`.
  */
 export function staffToken(
   deps: Pick<Deps, 'clock' | 'config'>,
   person: Person,
   ticketId: number,
-  intake = false,
+  intake: boolean | TokenKind = false,
 ): string {
   const { security } = deps.config;
-  const ttl = intake ? Math.min(INTAKE_TTL_DAYS, security.tokenTtlDays) : security.tokenTtlDays;
+  const kind: TokenKind = intake === true ? 'intake' : intake === false ? 'ticket' : intake;
+  const ttl = kind === 'intake' ? Math.min(INTAKE_TTL_DAYS, security.tokenTtlDays) : security.tokenTtlDays;
   return signReplyToken(
-    { ticketId, expiresOnDay: expiryDay(deps.clock.now(), ttl), ...(intake ? { intake } : {}) },
+    {
+      ticketId,
+      expiresOnDay: expiryDay(deps.clock.now(), ttl),
+      ...(kind === 'intake' ? { intake: true } : kind === 'analysis' ? { analysis: true } : {}),
+    },
     person.email,
     security.replySecret,
   );
@@ -47,7 +55,7 @@ export function staffReplyAddress(
   deps: Pick<Deps, 'clock' | 'config'>,
   person: Person,
   ticketId: number,
-  intake = false,
+  intake: boolean | TokenKind = false,
 ): string {
   const { mailbox } = deps.config;
   return mailbox.plusAddressing
@@ -61,8 +69,9 @@ export async function enqueueStaffMail(tx: Db, deps: StaffDeps, request: StaffMa
 
 /** The outbox request of a staff mail: signed personal Reply-To and the token in the Message-ID. */
 export function staffMailRequest(deps: Pick<Deps, 'clock' | 'config'>, request: StaffMailRequest): MailRequest {
-  const intake = request.intakeOf !== undefined;
-  const ticketId = request.intakeOf ?? request.ticket?.id ?? 0;
+  const intake: TokenKind =
+    request.intakeOf !== undefined ? 'intake' : request.analysisOf !== undefined ? 'analysis' : 'ticket';
+  const ticketId = request.intakeOf ?? request.analysisOf ?? request.ticket?.id ?? 0;
   return {
     kind: request.kind,
     template: request.template,

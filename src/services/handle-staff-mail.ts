@@ -478,7 +478,8 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
   }));
   const claims = verdicts.filter((v) => v.verdict === 'valid').map((v) => readReplyToken(v.token)!);
   const intake = claims.find((c) => c.intake === true);
-  const valid = claims.filter((c) => c.intake !== true).map((c) => c.ticketId);
+  // An analysis token names an analysis, never a ticket of the same number.
+  const valid = claims.filter((c) => c.intake !== true && c.analysis !== true).map((c) => c.ticketId);
   const intakeId = intake ? intake.ticketId : null;
   const forTicket = input.ticket ? valid.find((id) => id === input.ticket!.id) : valid.find((id) => id > 0);
   if (forTicket !== undefined)

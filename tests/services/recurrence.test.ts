@@ -4,7 +4,8 @@
 // counted under its new typology.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { asc, eq, sql } from 'drizzle-orm';
-import { analyses, analysisTickets, events, tickets } from '../../src/db/schema.js';
+import { analyses, analysisTickets, events, outbox, tickets } from '../../src/db/schema.js';
+import { readReplyToken, tokensIn } from '../../src/domain/reply-token.js';
 import { ingestMail } from '../../src/services/ingest-mail.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
 import type { Deps } from '../../src/services/deps.js';
@@ -114,6 +115,60 @@ describe.each(ENGINES)('recurrence detection on %s', (engine) => {
     expect(await ticketsOf(opened!.id)).toEqual([...references, twelfth]);
     const attached = await t.database.db.select().from(events).where(eq(events.type, 'analysis.ticket-attached'));
     expect(attached).toHaveLength(12);
+  });
+
+  it('mails the analysis to the pilot and the category referents, with its tickets and a signed reply address', async () => {
+    const references: string[] = [];
+    for (let i = 0; i < 11; i += 1) {
+      references.push(await billingComplaint(`Erreur sur notre facture n° ${i + 1}`));
+      clock.advance(DAY);
+    }
+    const [analysis] = await allAnalyses();
+    const mails = await t.database.db.select().from(outbox).where(eq(outbox.kind, 'analysis-opened'));
+    expect(mails.map((m) => m.toAddress).sort()).toEqual(['accueil@spst-test.fr', 'pilote@spst-test.fr']);
+    const pilotMail = mails.find((m) => m.toAddress === 'pilote@spst-test.fr')!;
+    expect(pilotMail.subject).toBe(
+      '[ANA-2026-0001] Récurrence : 11 réclamations « Erreur de facturation » en 6 mois — analyse des 5 pourquoi',
+    );
+    expect(pilotMail.text).toContain('Vous en êtes le pilote');
+    expect(pilotMail.text).toContain('plus de 10 en 6 mois');
+    for (const reference of references) expect(pilotMail.text).toContain(`- ${reference} — `);
+    expect(pilotMail.text).toContain('Erreur sur notre facture n° 11');
+    expect(pilotMail.text).toContain('#pourquoi <texte>');
+    const [token] = tokensIn([pilotMail.headers['Reply-To']!]);
+    expect(readReplyToken(token!)).toMatchObject({ ticketId: analysis!.id, analysis: true });
+    expect(pilotMail.ticketId).toBeNull();
+    const referentMail = mails.find((m) => m.toAddress === 'accueil@spst-test.fr')!;
+    expect(referentMail.text).toContain('en tant que référent de la catégorie Facturation');
+  });
+
+  it('masks the medical tickets of an analysis for a pilot who is not a doctor', async () => {
+    deps = testDeps(t.database.db, recurrenceConfig('{ threshold: 2, months: 6 }'), clock);
+    for (let i = 0; i < 3; i += 1) {
+      await ingestMail(
+        deps,
+        rawMail(
+          {
+            From: `salarie${++n}@example.test`,
+            To: 'reclamation@spst-test.fr',
+            Subject: `Visite annulée par le médecin, salarié Marcel Secret ${i}`,
+            'Message-ID': `<m${n}@example.test>`,
+          },
+          'Ma visite médicale a été annulée, le médecin absent, et mon dossier médical mentionne une inaptitude.',
+        ),
+        file(),
+      );
+      clock.advance(DAY);
+    }
+    const [analysis] = await allAnalyses();
+    expect(analysis).toMatchObject({ typology: 'visite-non-realisee', category: 'medicale' });
+    const mails = await t.database.db.select().from(outbox).where(eq(outbox.kind, 'analysis-opened'));
+    const pilotMail = mails.find((m) => m.toAddress === 'pilote@spst-test.fr')!;
+    const doctorMail = mails.find((m) => m.toAddress === 'dr.martin@spst-test.fr')!;
+    for (const part of [pilotMail.subject, pilotMail.text, pilotMail.html]) expect(part).not.toContain('Marcel');
+    expect(pilotMail.text).toContain('Confidentiel (réservé aux médecins)');
+    expect(pilotMail.text).toContain('leur contenu est réservé aux médecins');
+    expect(doctorMail.text).toContain('Marcel Secret');
   });
 
   it('does not count a ticket received before the window', async () => {

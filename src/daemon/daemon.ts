@@ -32,6 +32,7 @@ import { runLoop, sleep, Wakeup } from './loop.js';
 import { runOutboxLoop } from './outbox-loop.js';
 import type { OutboxWorkerData } from './outbox-worker.js';
 import { startDigestScheduler } from './digest-scheduler.js';
+import { runAnalysisReminderLoop } from './analysis-reminder-loop.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -119,6 +120,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   const loops = [outbox.done];
   if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
+  if (options.watchMailbox !== false) loops.push(runAnalysisReminderLoop(deps, abort.signal, () => outbox.wake()));
 
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);

@@ -18,8 +18,10 @@ import type { TicketRow } from '../db/tickets.js';
 import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
 import { decideRecurrence, recurrenceWindowStart } from '../domain/recurrence.js';
 import { localDateOf } from '../domain/zoned-time.js';
+import { addReminderInterval } from '../domain/analysis-reminder.js';
 import { queueAnalysisOpened } from './analysis-mail.js';
 import type { Deps } from './deps.js';
+import { reminderCalendar, reminderInterval } from './remind-analyses.js';
 
 export type RecurrenceDeps = Pick<Deps, 'clock' | 'config' | 'log' | 'render' | 'random'>;
 
@@ -81,6 +83,7 @@ export async function checkRecurrence(
         windowStart: start,
         windowEnd: end,
         openedAt: now,
+        nextReminderAt: addReminderInterval(now, reminderInterval(deps), reminderCalendar(deps)),
         updatedAt: now,
       });
       if (analysis === null) {

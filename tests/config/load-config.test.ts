@@ -263,7 +263,7 @@ describe('loadConfig errors', () => {
       d.escalation = { workingHours: '18-8' };
       d.recurrence = { remindEvery: 'chaque semaine' };
     });
-    expect(problemsOf(text).problems.sort()).toEqual([
+    expect([...problemsOf(text).problems].sort()).toEqual([
       'escalation.workingHours: must be START-END in whole hours with START < END ≤ 24, e.g. "8-18"',
       'organisation.ticketPrefix: ANA is the prefix of recurrence analyses (ANA-2026-0001): choose another ticket prefix',
       'recurrence.remindEvery: must be a duration such as 10d (calendar days), 5bd (business days) or 48h (hours)',

@@ -1,6 +1,9 @@
 // Recurrence analyses: numbering, the tickets of a typology in a window, opening, attaching
 // tickets, reading an analysis with its tickets and events, and the reminders' bookkeeping.
-import { and, asc, desc, eq, gt, inArray, isNotNull, lte, ne, notExists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, ne, notExists, or, sql } from 'drizzle-orm';
+import type { DigestAnalysisFigure } from '../domain/digest-analyses.js';
+import { EVENT_TYPES } from '../domain/event-types.js';
+import type { TimeRange } from '../domain/period.js';
 import { formatAnalysisReference } from '../domain/recurrence.js';
 import type { Db } from './database.js';
 import { analyses, analysisReminders, analysisSequences, analysisTickets, events, tickets } from './schema.js';
@@ -142,20 +145,6 @@ export async function listOpenAnalyses(db: Db): Promise<AnalysisRow[]> {
   return db.select().from(analyses).where(eq(analyses.status, 'open')).orderBy(asc(analyses.openedAt));
 }
 
-/**
- * The analyses a period's review shows: those opened before `end` and still open, or closed at or
- * after `start` (what was worked on during the period), newest first.
- */
-export async function analysesForPeriod(db: Db, start: Date, end: Date): Promise<AnalysisRow[]> {
-  return db
-    .select()
-    .from(analyses)
-    .where(
-      and(sql`${analyses.openedAt} < ${end}`, sql`(${analyses.closedAt} is null or ${analyses.closedAt} >= ${start})`),
-    )
-    .orderBy(desc(analyses.openedAt), desc(analyses.id));
-}
-
 export async function updateAnalysis(tx: Db, id: number, values: Partial<typeof analyses.$inferInsert>): Promise<void> {
   await tx.update(analyses).set(values).where(eq(analyses.id, id));
 }
@@ -194,4 +183,65 @@ export async function recordAnalysisReminder(
     .onConflictDoNothing()
     .returning({ id: analysisReminders.id });
   return rows.length > 0;
+}
+
+/**
+ * The analyses a digest of `range` shows, as they stood at `asOf`: opened before the period's end
+ * and not closed before its start, with their tickets, whys, causes and actions recorded by
+ * `asOf`; newest first.
+ */
+export async function analysesForDigest(db: Db, range: TimeRange, asOf: Date): Promise<DigestAnalysisFigure[]> {
+  const rows = await db
+    .select()
+    .from(analyses)
+    .where(
+      and(
+        lt(analyses.openedAt, range.end),
+        lte(analyses.openedAt, asOf),
+        or(isNull(analyses.closedAt), gte(analyses.closedAt, range.start)),
+      ),
+    )
+    .orderBy(desc(analyses.openedAt), desc(analyses.id));
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const counts = await db
+    .select({ id: analysisTickets.analysisId, count: sql<number>`count(*)::int` })
+    .from(analysisTickets)
+    .where(and(inArray(analysisTickets.analysisId, ids), lte(analysisTickets.attachedAt, asOf)))
+    .groupBy(analysisTickets.analysisId);
+  const recorded = await db
+    .select({ analysisId: events.analysisId, type: events.type, data: events.data })
+    .from(events)
+    .where(
+      and(
+        inArray(events.analysisId, ids),
+        inArray(events.type, [EVENT_TYPES.analysisWhy, EVENT_TYPES.analysisCause, EVENT_TYPES.analysisAction]),
+        lte(events.at, asOf),
+      ),
+    )
+    .orderBy(asc(events.at), asc(events.id));
+  return rows.map((a) => {
+    const own = recorded.filter((e) => e.analysisId === a.id);
+    const texts = (type: string) => own.filter((e) => e.type === type).map((e) => String(e.data.text ?? ''));
+    return {
+      reference: a.reference,
+      typology: a.typology,
+      category: a.category,
+      threshold: a.threshold,
+      months: a.months,
+      windowStart: a.windowStart,
+      windowEnd: a.windowEnd,
+      openedAt: a.openedAt,
+      closedAt: a.closedAt && a.closedAt.getTime() <= asOf.getTime() ? a.closedAt : null,
+      tickets: Number(counts.find((c) => c.id === a.id)?.count ?? 0),
+      whys: texts(EVENT_TYPES.analysisWhy),
+      causes: texts(EVENT_TYPES.analysisCause),
+      actions: own
+        .filter((e) => e.type === EVENT_TYPES.analysisAction)
+        .map((e) => ({
+          text: String(e.data.text ?? ''),
+          dueAt: typeof e.data.dueAt === 'string' ? new Date(e.data.dueAt) : null,
+        })),
+    };
+  });
 }

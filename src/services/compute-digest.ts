@@ -12,6 +12,7 @@ import {
   ticketsReceivedIn,
   trendByLevel,
 } from '../db/indicators.js';
+import { analysesForDigest } from '../db/analyses.js';
 import type { DigestFigures, PeriodSnapshot } from '../domain/digest-report.js';
 import { periodRange, previousPeriod, samePeriodLastYear, trendMonths, type Period } from '../domain/period.js';
 import type { Deps } from './deps.js';
@@ -64,8 +65,9 @@ async function computeFigures(
   const overdue = run((db) => overdueTicketsAt(db, currentRange.end));
   const pipelines = periods.map((p) => run((db) => pipelineFigures(db, p.range)));
   const outages = run((db) => sendingOutages(db, currentRange));
+  const analyses = run((db) => analysesForDigest(db, currentRange, input.asOf));
   // Every query ended before the snapshot's transactions do, even when one failed.
-  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines, outages]);
+  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines, outages, analyses]);
   const snapshots: PeriodSnapshot[] = [];
   for (const [i, p] of periods.entries()) {
     snapshots.push({ ...p, figures: await figures[i]!, backlog: await backlogs[i]!, pipeline: await pipelines[i]! });
@@ -80,5 +82,6 @@ async function computeFigures(
     trend: await trend,
     tickets: await tickets,
     outages: await outages,
+    analyses: await analyses,
   };
 }

@@ -5,6 +5,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { asc, eq, sql } from 'drizzle-orm';
 import { analyses, events, outbox } from '../../src/db/schema.js';
 import { ingestMail, type IngestOutcome } from '../../src/services/ingest-mail.js';
+import { createTrendChartRenderer } from '../../src/adapters/trend-chart.js';
+import { createXlsxWriter } from '../../src/adapters/xlsx-workbook.js';
+import { monthPeriod } from '../../src/domain/period.js';
+import { prepareDigest } from '../../src/services/send-digest.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
 import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -221,5 +225,31 @@ describe.each(ENGINES)('analysis commands on %s', (engine) => {
       ['ANA-2026-0001', 'closed'],
       ['ANA-2026-0002', 'open'],
     ]);
+  });
+
+  it('shows in the monthly digest with its state and actions, for the pilot', async () => {
+    const analysis = await openAnalysis();
+    await reply(
+      'pilote@spst-test.fr',
+      analysis.id,
+      '#pourquoi doublons\n#cause lot relancé sans contrôle\n#action contrôle des doublons 20/11/2026',
+    );
+    clock.set('2026-12-01T07:00:00Z');
+    const digest = await prepareDigest(
+      { ...deps, charts: createTrendChartRenderer(), workbooks: createXlsxWriter() },
+      { period: monthPeriod(2026, 11), viewer: 'pilote@spst-test.fr' },
+    );
+    expect(digest.mail.text).toContain('ALERTES DE RÉCURRENCE ET ANALYSES DES CAUSES');
+    expect(digest.mail.text).toContain('1 alerte de récurrence sur la période ; 1 analyse ouverte, aucune close.');
+    expect(digest.mail.text).toContain('- ANA-2026-0001 — Erreur de facturation (Facturation) : ouverte');
+    expect(digest.mail.text).toContain('  Cause : lot relancé sans contrôle');
+    expect(digest.mail.text).toContain('  Actions : contrôle des doublons (échéance 20/11/2026, dépassée)');
+    expect(digest.mail.html).toContain('Alertes de récurrence et analyses des causes');
+    const ExcelJS = (await import('exceljs')).default;
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(Buffer.from(digest.xlsx) as never);
+    const sheet = book.getWorksheet('Analyses')!;
+    expect(sheet.getRow(2).getCell(1).value).toBe('ANA-2026-0001');
+    expect(sheet.getRow(2).getCell(12).value).toBe('lot relancé sans contrôle');
   });
 });

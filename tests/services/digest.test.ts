@@ -167,6 +167,7 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
       'En retard',
       'Tendance 12 mois',
       'Chaîne de traitement',
+      'Analyses',
       'Définitions',
     ]);
     const figures = await rangeFigures(t.database.db, OCTOBER, DIGEST_TIME);

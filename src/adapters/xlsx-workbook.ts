@@ -2,6 +2,7 @@
 // table of the mail, rows and columns from the indicator table), and any Workbook (ports.ts)
 // written as an .xlsx file — a bold, frozen header row with a filter on each sheet, column widths
 // and number formats.
+import { analysesSheet } from '../domain/digest-analyses.js';
 import type { DigestReport, GroupRow, IndicatorRow } from '../domain/digest-report.js';
 import { backlogColumns, type IndicatorColumn, ticketColumns } from '../domain/indicator-table.js';
 import { compare, type FigureUnit } from '../domain/indicators.js';
@@ -179,6 +180,7 @@ export function digestWorkbook(report: DigestReport): Workbook {
       escalationSheet,
       trendSheet,
       pipelineSheet,
+      analysesSheet(report.analyses),
       definitions,
     ],
   };

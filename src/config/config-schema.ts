@@ -1,7 +1,9 @@
 // The shape of reclam.yaml (SPEC §7). Validation happens once at start-up; every problem is
 // reported with the dotted path of its key so an administrator can fix the file in one pass.
 import { z } from 'zod';
+import { parseWorkingHours } from '../domain/analysis-reminder.js';
 import { parseDuration } from '../domain/duration.js';
+import { ANALYSIS_PREFIX } from '../domain/recurrence.js';
 import { ACKNOWLEDGEMENT_LEVEL_CHOICES, DEFAULT_QUALIFICATION_RULES } from '../domain/qualification-rules.js';
 import { ROLES, type Person } from '../domain/people.js';
 import { parseCronSchedule } from '../domain/period.js';
@@ -302,8 +304,15 @@ export const configSchema = z
       })
       .default({ directionWithin: '5d', workingHours: '8-18' }),
     recurrence: z
-      .object({ threshold: z.number().int().positive().default(10), months: z.number().int().positive().default(6) })
-      .default({ threshold: 10, months: 6 }),
+      .object({
+        /** An analysis opens when more than this many tickets of one typology fall in the window. */
+        threshold: z.number().int().positive().default(10),
+        /** The window, in calendar months. */
+        months: z.number().int().positive().max(120).default(6),
+        /** How often the pilot is reminded of an open analysis (in working hours, on business days). */
+        remindEvery: duration.default('7d'),
+      })
+      .default({ threshold: 10, months: 6, remindEvery: '7d' }),
     digest: z
       .object({
         schedule: z
@@ -436,6 +445,17 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
       ['security', 'authservId'],
       'required when security.trustDmarcPass is true: the authserv-id your receiving mail server writes in Authentication-Results (e.g. mx.spst-exemple.fr)',
     );
+  }
+  const organisation = isRecord(config.organisation) ? config.organisation : {};
+  if (organisation.ticketPrefix === ANALYSIS_PREFIX) {
+    issue(
+      ['organisation', 'ticketPrefix'],
+      `${ANALYSIS_PREFIX} is the prefix of recurrence analyses (${ANALYSIS_PREFIX}-2026-0001): choose another ticket prefix`,
+    );
+  }
+  const escalation = isRecord(config.escalation) ? config.escalation : {};
+  if (isString(escalation.workingHours) && parseWorkingHours(escalation.workingHours) === null) {
+    issue(['escalation', 'workingHours'], 'must be START-END in whole hours with START < END ≤ 24, e.g. "8-18"');
   }
   const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;
   if (isString(address) && emails.has(address)) {

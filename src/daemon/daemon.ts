@@ -32,6 +32,7 @@ import { startDigestScheduler } from './digest-scheduler.js';
 import { stderrIsTerminal } from '../log.js';
 import { DaemonHealth } from './health.js';
 import { anonymiseExpiredTickets } from '../services/anonymise-expired.js';
+import { runAnalysisReminderLoop } from './analysis-reminder-loop.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -97,6 +98,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
   if (options.watchMailbox !== false && config.retention.anonymiseClosedAfter)
     loops.push(runRetentionLoop(deps, database, abort.signal));
+  if (options.watchMailbox !== false) loops.push(runAnalysisReminderLoop(deps, abort.signal, () => outbox.wake()));
 
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);

@@ -18,6 +18,7 @@ export async function recordEvents(tx: Db, rows: readonly NewEvent[]): Promise<v
       type: event.type,
       data: event.data ?? {},
       messageId: event.messageId ?? null,
+      analysisId: event.analysisId ?? null,
     })),
   );
 }

@@ -107,6 +107,8 @@ export const tickets = pgTable(
     index('tickets_open_received_idx').on(t.receivedAt).where(sql`${t.status} not in ('closed', 'rejected')`),
     /** Web desk: full-text search in French (TICKET_SEARCH_DOCUMENT). */
     index('tickets_search_idx').using('gin', TICKET_SEARCH_DOCUMENT),
+    /** Recurrence: the tickets of one typology received in a window (db/analyses.ts). */
+    index('tickets_typology_received_idx').on(t.typology, t.receivedAt),
   ],
 );
 
@@ -179,9 +181,12 @@ export const events = pgTable(
     type: text('type').notNull(),
     data: jsonb('data').$type<Record<string, unknown>>().notNull().default({}),
     messageId: bigint('message_id', { mode: 'number' }).references(() => messages.id),
+    /** The recurrence analysis the event is about (`analysis.*` events). */
+    analysisId: bigint('analysis_id', { mode: 'number' }).references(() => analyses.id),
   },
   (t) => [
     index('events_ticket_idx').on(t.ticketId, t.at),
+    index('events_analysis_idx').on(t.analysisId, t.at),
     index('events_type_at_idx').on(t.type, t.at),
     /** Indicators: « has this ticket a `ticket.closed` event », a ticket's last life-cycle event: probes by type and ticket. */
     index('events_type_ticket_idx').on(t.type, t.ticketId, t.at),
@@ -349,4 +354,81 @@ export const webSessions = pgTable(
     endedAt: instant('ended_at'),
   },
   (t) => [index('web_sessions_expires_idx').on(t.expiresAt)],
+);
+
+export const ANALYSIS_STATUSES = ['open', 'closed'] as const;
+export type AnalysisStatus = (typeof ANALYSIS_STATUSES)[number];
+
+/**
+ * Recurrence analyses (SPEC §2): more than `threshold` tickets of one typology in `months` months
+ * open one, owed by the pilot. Its whys, causes, actions and closure are `analysis.*` events.
+ * At most one open analysis per typology (partial unique index): later tickets join it.
+ */
+export const analyses = pgTable(
+  'analyses',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** `ANA-YYYY-NNNN`, from analysis_sequences. */
+    reference: text('reference').notNull(),
+    year: smallint('year').notNull(),
+    sequence: integer('sequence').notNull(),
+    typology: text('typology').notNull(),
+    /** The category the typology belongs to in the configuration when it opened (its referents are told). */
+    category: text('category'),
+    status: text('status').$type<AnalysisStatus>().notNull().default('open'),
+    /** The rule that opened it, as configured then. */
+    threshold: integer('threshold').notNull(),
+    months: smallint('months').notNull(),
+    /** The window whose tickets opened it: received in (windowStart, windowEnd]. */
+    windowStart: instant('window_start').notNull(),
+    windowEnd: instant('window_end').notNull(),
+    openedAt: instant('opened_at').notNull(),
+    closedAt: instant('closed_at'),
+    closedBy: text('closed_by'),
+    /** When the pilot is next reminded while it is open (daemon/analysis-reminder-loop.ts); null when closed. */
+    nextReminderAt: instant('next_reminder_at'),
+    updatedAt: instant('updated_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('analyses_reference_key').on(t.reference),
+    uniqueIndex('analyses_open_typology_key').on(t.typology).where(sql`${t.status} = 'open'`),
+    index('analyses_next_reminder_idx').on(t.nextReminderAt).where(sql`${t.status} = 'open'`),
+    index('analyses_opened_at_idx').on(t.openedAt),
+  ],
+);
+
+/** The tickets of an analysis: those that opened it and those of its typology received while it was open. */
+export const analysisTickets = pgTable(
+  'analysis_tickets',
+  {
+    analysisId: bigint('analysis_id', { mode: 'number' })
+      .notNull()
+      .references(() => analyses.id),
+    ticketId: bigint('ticket_id', { mode: 'number' })
+      .notNull()
+      .references(() => tickets.id),
+    attachedAt: instant('attached_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.analysisId, t.ticketId] }), index('analysis_tickets_ticket_idx').on(t.ticketId)],
+);
+
+/** Analysis numbers per year, allocated in the analysis's own transaction (as ticket_sequences). */
+export const analysisSequences = pgTable('analysis_sequences', {
+  year: smallint('year').primaryKey(),
+  lastValue: integer('last_value').notNull(),
+});
+
+/** Reminders of open analyses, one row per (analysis, due instant): restarts and other daemons never send twice. */
+export const analysisReminders = pgTable(
+  'analysis_reminders',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    analysisId: bigint('analysis_id', { mode: 'number' })
+      .notNull()
+      .references(() => analyses.id),
+    dueAt: instant('due_at').notNull(),
+    sentAt: instant('sent_at').notNull(),
+    to: text('to').array().notNull(),
+  },
+  (t) => [uniqueIndex('analysis_reminders_due_key').on(t.analysisId, t.dueAt)],
 );

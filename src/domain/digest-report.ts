@@ -19,6 +19,7 @@ import type {
   TrendPoint,
 } from '../db/indicators.js';
 import type { Sheet, TrendChart } from '../ports.js';
+import { type DigestAnalyses, type DigestAnalysisFigure, digestAnalyses } from './digest-analyses.js';
 import { formatFrenchDate, formatFrenchDateTime } from './french-date.js';
 import {
   CHANNEL_LABELS,
@@ -87,6 +88,8 @@ export interface DigestFigures {
   readonly outages: readonly SendingOutage[];
   /** The escalations to the direction recorded in the period, oldest first. */
   readonly escalations: readonly EscalationLine[];
+  /** The recurrence analyses of the period (domain/digest-analyses.ts); none when absent. */
+  readonly analyses?: readonly DigestAnalysisFigure[];
 }
 
 /** Who reads this version: doctors see medical tickets' content, everyone else does not. */
@@ -229,6 +232,8 @@ export interface DigestReport {
   /** The tickets received in the period, one row each, content hidden where this reader may not see it. */
   readonly tickets: Sheet;
   readonly definitions: readonly string[];
+  /** Recurrence alerts and the analyses of the period, with their state and actions. */
+  readonly analyses: DigestAnalyses;
 }
 
 const DIMENSION_TITLES: Record<Dimension | 'typology', string> = {
@@ -602,5 +607,6 @@ export function digestReport(
     trendMonths: figures.trendMonths.map((m) => m.key),
     tickets: ticketSheet(config, figures.tickets, audience),
     definitions: INDICATOR_DEFINITIONS,
+    analyses: digestAnalyses(config, figures.analyses ?? [], current.range, current.asOf),
   };
 }

@@ -1,6 +1,7 @@
 // The data of the `digest` mail templates (templates/fr/digest.*): the report (digest-report.ts)
 // in French words and figures — rounded as shown, compared as shown, tables laid out for the text
 // part. Every row and column comes from the indicator table (indicator-table.ts).
+import { analysesTemplateData } from './digest-analyses.js';
 import type { DigestReport, IndicatorRow } from './digest-report.js';
 import { NO_SUBJECT } from './french-labels.js';
 import { backlogColumns, KPI_INDICATORS, ticketColumns } from './indicator-table.js';
@@ -203,6 +204,7 @@ export function digestTemplateData(report: DigestReport) {
     generatedAt: report.generatedAt,
     timeZone: report.timeZone,
     definitions: [...report.definitions],
+    recurrence: analysesTemplateData(report.analyses),
   };
 }
 

@@ -82,6 +82,23 @@ export const EVENT_TYPES = {
    * data: { since (ISO, when the first of them was queued), deadMails, requeued: [outbox ids] }
    */
   outboxRecovered: 'outbox.recovered',
+  /**
+   * Recurrence analyses (events.analysis_id set). Opened: more than the threshold of one typology
+   * in the window. data: { reference, typology, threshold, months, windowStart, windowEnd, tickets }
+   */
+  analysisOpened: 'analysis.opened',
+  /** A ticket of the typology joined the open analysis (ticket_id and analysis_id set). data: { reference } */
+  analysisTicketAttached: 'analysis.ticket-attached',
+  /** One of the 5 whys (#pourquoi). data: { number: 1–5, text } */
+  analysisWhy: 'analysis.why',
+  /** A root cause (#cause). data: { text } */
+  analysisCause: 'analysis.cause',
+  /** A corrective action (#action), with its deadline if given. data: { text, dueAt: ISO | null } */
+  analysisAction: 'analysis.action',
+  /** #clore. data: { whys, causes, actions } (the counts at closure) */
+  analysisClosed: 'analysis.closed',
+  /** The pilot was reminded of the open analysis. data: { dueAt: ISO, to: string[], missing: string[] } */
+  analysisReminded: 'analysis.reminded',
 } as const;
 
 export type EventType = (typeof EVENT_TYPES)[keyof typeof EVENT_TYPES];
@@ -96,4 +113,6 @@ export interface NewEvent {
   readonly data?: Record<string, unknown>;
   /** The inbound message (messages.id) that caused it. */
   readonly messageId?: number | null;
+  /** The recurrence analysis it is about (analyses.id). */
+  readonly analysisId?: number | null;
 }

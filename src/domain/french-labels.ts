@@ -203,6 +203,7 @@ export const EVENT_LABELS: Readonly<Record<string, string>> = {
   'mailbox.resync': 'boîte resynchronisée',
   'outbox.recovered': 'envois rétablis',
   'reminder.sent': 'relance envoyée',
+  'analysis.ticket-attached': 'rattachée à une analyse de récurrence',
 };
 
 export function eventLabel(type: string): string {

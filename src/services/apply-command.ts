@@ -23,6 +23,7 @@ import type { QualificationField } from '../domain/qualification.js';
 import { ticketView } from '../domain/ticket-view.js';
 import { COMMAND_HELP } from '../domain/staff-command.js';
 import { REPLY_MARKER } from './open-ticket.js';
+import { checkRecurrence } from './detect-recurrence.js';
 
 export interface CommandResult {
   readonly line: string;
@@ -221,13 +222,14 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
       to: category!.key,
     });
     await learn(context, ticket, 'category', ticket.category, category!.key);
+    const joined = await recurrenceNote(context, updated);
     const moved =
       confidential !== ticket.confidential
         ? confidential
           ? ' ; elle est désormais réservée aux médecins'
           : ' ; elle n’est plus confidentielle'
         : '';
-    return { ticket: updated, message: `catégorie : ${category!.label}${moved}` };
+    return { ticket: updated, message: `catégorie : ${category!.label}${moved}${joined}` };
   },
 
   async niveau(ticket, command, context) {
@@ -302,7 +304,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const updated = await change(context, ticket, { typology: key });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'typology', from: ticket.typology, to: key });
     await learn(context, ticket, 'typology', ticket.typology, key);
-    return { ticket: updated, message: `typologie : ${key}` };
+    return { ticket: updated, message: `typologie : ${key}${await recurrenceNote(context, updated)}` };
   },
 
   async irrecevable(ticket, command, context) {
@@ -452,6 +454,20 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     return { ticket, message: 'liste des commandes ci-dessous' };
   },
 };
+
+/** Checks the recurrence of a requalified ticket; says which analysis it now belongs to, if any. */
+async function recurrenceNote(context: CommandContext, ticket: TicketRow): Promise<string> {
+  const outcome = await checkRecurrence(context.tx, context.deps, [ticket], {
+    requalified: true,
+    actor: context.person.email,
+    messageRowId: context.messageRowId,
+  });
+  const reference = outcome.analysisOf.get(ticket.id);
+  if (!reference) return '';
+  return outcome.opened.some((a) => a.reference === reference)
+    ? ` ; récurrence : l’analyse ${reference} est ouverte pour cette typologie (le pilote en est informé)`
+    : ` ; rattachée à l’analyse de récurrence ${reference}`;
+}
 
 /** A requalification by staff teaches the qualifier (bounded and explained, see domain/qualification.ts). */
 async function learn(

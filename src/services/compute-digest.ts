@@ -14,6 +14,7 @@ import {
   ticketsReceivedIn,
   trendByLevel,
 } from '../db/indicators.js';
+import { analysesForDigest } from '../db/analyses.js';
 import type { DigestFigures, PeriodSnapshot } from '../domain/digest-report.js';
 import { publicHolidaysOfYears } from '../domain/french-holidays.js';
 import { periodRange, previousPeriod, samePeriodLastYear, trendMonths, type Period } from '../domain/period.js';
@@ -77,8 +78,19 @@ async function computeFigures(
   const pipelines = periods.map((p) => run((db) => pipelineFigures(db, p.range)));
   const outages = run((db) => sendingOutages(db, currentRange));
   const escalations = run((db) => escalationsIn(db, currentRange));
+  const analyses = run((db) => analysesForDigest(db, currentRange, input.asOf));
   // Every query ended before the snapshot's transactions do, even when one failed.
-  await Promise.allSettled([trend, ...figures, tickets, ...backlogs, overdue, ...pipelines, outages, escalations]);
+  await Promise.allSettled([
+    trend,
+    ...figures,
+    tickets,
+    ...backlogs,
+    overdue,
+    ...pipelines,
+    outages,
+    escalations,
+    analyses,
+  ]);
   const snapshots: PeriodSnapshot[] = [];
   for (const [i, p] of periods.entries()) {
     snapshots.push({ ...p, figures: await figures[i]!, backlog: await backlogs[i]!, pipeline: await pipelines[i]! });
@@ -94,5 +106,6 @@ async function computeFigures(
     tickets: await tickets,
     outages: await outages,
     escalations: await escalations,
+    analyses: await analyses,
   };
 }

@@ -3,7 +3,7 @@
 import type { Person } from '../domain/people.js';
 import type { Db } from '../db/database.js';
 import type { OutboxAttachment } from '../db/schema.js';
-import { expiryDay, personalAddress, signReplyToken } from '../domain/reply-token.js';
+import { expiryDay, personalAddress, signReplyToken, type TokenKind } from '../domain/reply-token.js';
 import type { Deps } from './deps.js';
 import { enqueueMail, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
 
@@ -19,6 +19,8 @@ export interface StaffMailRequest {
   readonly intakeOf?: number;
   /** Files the mail carries (the complainant's attachments, staff-attachments.ts). */
   readonly attachments?: readonly OutboxAttachment[];
+  /** Sign the reply address for this recurrence analysis (its id) instead of a ticket. */
+  readonly analysisOf?: number;
 }
 
 type StaffDeps = Pick<Deps, 'clock' | 'config' | 'render' | 'random'>;
@@ -28,18 +30,24 @@ const INTAKE_TTL_DAYS = 7;
 
 /**
  * The signed token of `person` for `ticketId` (0: the person's own address), valid tokenTtlDays;
- * with `intake`, for the staff mail `ticketId` waiting for confirmation, valid a week.
+ * with `intake` (true or 'intake'), for the staff mail `ticketId` waiting for confirmation, valid a
+ * week; with 'analysis', for the recurrence analysis `ticketId`.
  */
 export function staffToken(
   deps: Pick<Deps, 'clock' | 'config'>,
   person: Person,
   ticketId: number,
-  intake = false,
+  intake: boolean | TokenKind = false,
 ): string {
   const { security } = deps.config;
-  const ttl = intake ? Math.min(INTAKE_TTL_DAYS, security.tokenTtlDays) : security.tokenTtlDays;
+  const kind: TokenKind = intake === true ? 'intake' : intake === false ? 'ticket' : intake;
+  const ttl = kind === 'intake' ? Math.min(INTAKE_TTL_DAYS, security.tokenTtlDays) : security.tokenTtlDays;
   return signReplyToken(
-    { ticketId, expiresOnDay: expiryDay(deps.clock.now(), ttl), ...(intake ? { intake } : {}) },
+    {
+      ticketId,
+      expiresOnDay: expiryDay(deps.clock.now(), ttl),
+      ...(kind === 'intake' ? { intake: true } : kind === 'analysis' ? { analysis: true } : {}),
+    },
     person.email,
     security.replySecret,
   );
@@ -50,7 +58,7 @@ export function staffReplyAddress(
   deps: Pick<Deps, 'clock' | 'config'>,
   person: Person,
   ticketId: number,
-  intake = false,
+  intake: boolean | TokenKind = false,
 ): string {
   const { mailbox } = deps.config;
   return mailbox.plusAddressing
@@ -64,8 +72,9 @@ export async function enqueueStaffMail(tx: Db, deps: StaffDeps, request: StaffMa
 
 /** The outbox request of a staff mail: signed personal Reply-To and the token in the Message-ID. */
 export function staffMailRequest(deps: Pick<Deps, 'clock' | 'config'>, request: StaffMailRequest): MailRequest {
-  const intake = request.intakeOf !== undefined;
-  const ticketId = request.intakeOf ?? request.ticket?.id ?? 0;
+  const intake: TokenKind =
+    request.intakeOf !== undefined ? 'intake' : request.analysisOf !== undefined ? 'analysis' : 'ticket';
+  const ticketId = request.intakeOf ?? request.analysisOf ?? request.ticket?.id ?? 0;
   return {
     kind: request.kind,
     template: request.template,

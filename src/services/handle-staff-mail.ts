@@ -34,6 +34,9 @@ import { parseYesNo } from '../domain/yes-no.js';
 import { zonedWallTimeToInstant } from '../domain/zoned-time.js';
 import type { Deps } from './deps.js';
 import { applyCommand, normaliseChannel, type CommandResult } from './apply-command.js';
+import { actOnAnalysis } from './act-on-analysis.js';
+import { findAnalysisById, findAnalysisByReference, type AnalysisRow } from '../db/analyses.js';
+import { analysisReferencesIn } from '../domain/recurrence.js';
 import { enqueueStaffMail, staffReplyAddress } from './enqueue-staff-mail.js';
 import { openTicket } from './open-ticket.js';
 
@@ -80,6 +83,11 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, given: StaffMailI
   const creating = block.commands.some((c) => c.name === 'nouvelle') || (forwarded !== null && !input.ticket);
   const auth = authenticate(deps, input);
   if (auth.intakeId !== null) return confirmIntake(tx, deps, input, auth.intakeId, newText.core);
+  const analysis = await analysisOf(tx, input, auth);
+  if (analysis) {
+    const done = await actOnAnalysis(tx, deps, input, analysis, block);
+    return { outcome: 'commands', reference: done.reference, applied: done.applied, refused: done.refused };
+  }
   const ticket = input.ticket ?? (auth.ticketId > 0 ? await findTicketById(tx, auth.ticketId) : undefined);
   const wantsAction = block.commands.length > 0 || block.unknown.length > 0 || creating;
 
@@ -454,6 +462,20 @@ async function confirmIntake(
   return outcome;
 }
 
+/**
+ * The recurrence analysis a mail acts on: the one its valid analysis token names (unless a valid
+ * token names the ticket the mail threads onto), or, with a DMARC pass, the one its subject tags.
+ */
+async function analysisOf(tx: Db, input: StaffContext, auth: Authentication): Promise<AnalysisRow | undefined> {
+  if (auth.analysisId !== null && !(auth.via === 'token' && input.ticket && auth.ticketId === input.ticket.id))
+    return findAnalysisById(tx, auth.analysisId);
+  if (auth.via === 'dmarc' && !input.ticket) {
+    const [reference] = analysisReferencesIn(input.mail.subject);
+    if (reference) return findAnalysisByReference(tx, reference);
+  }
+  return undefined;
+}
+
 function emptyBlock(): CommandBlock {
   return parseCommandBlock('');
 }
@@ -462,6 +484,8 @@ interface Authentication {
   readonly ok: boolean;
   /** A valid intake token of this person: the staff mail (messages.id) this mail confirms. */
   readonly intakeId: number | null;
+  /** A valid analysis token of this person: the analysis (analyses.id) this mail acts on. */
+  readonly analysisId: number | null;
   readonly via: 'token' | 'dmarc' | null;
   /** The ticket the valid token was issued for (0: the person's own address, none: -1). */
   readonly ticketId: number;
@@ -484,17 +508,20 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
   }));
   const claims = verdicts.filter((v) => v.verdict === 'valid').map((v) => readReplyToken(v.token)!);
   const intake = claims.find((c) => c.intake === true);
-  const valid = claims.filter((c) => c.intake !== true).map((c) => c.ticketId);
+  // An analysis token names an analysis, never a ticket of the same number.
+  const valid = claims.filter((c) => c.intake !== true && c.analysis !== true).map((c) => c.ticketId);
   const intakeId = intake ? intake.ticketId : null;
+  const analysisId = claims.find((c) => c.analysis === true)?.ticketId ?? null;
   const forTicket = input.ticket ? valid.find((id) => id === input.ticket!.id) : valid.find((id) => id > 0);
   if (forTicket !== undefined)
-    return { ok: true, intakeId, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
+    return { ok: true, intakeId, analysisId, via: 'token', ticketId: forTicket, anyValidToken: true, reason: '' };
   if (security.trustDmarcPass) {
     const verdict = dmarcPass(mail.headerFields, person.email.split('@')[1]!, security.authservId);
     if (verdict.pass)
       return {
         ok: true,
         intakeId,
+        analysisId,
         via: 'dmarc',
         ticketId: input.ticket?.id ?? -1,
         anyValidToken: valid.length > 0,
@@ -509,7 +536,15 @@ function authenticate(deps: StaffDeps, input: StaffMailInput): Authentication {
         : tokens.length > 0
           ? 'la signature du message n’est pas valable pour votre adresse'
           : 'le message ne portait pas de signature (il ne répondait pas à une notification de reclam)';
-  return { ok: false, intakeId, via: null, ticketId: valid[0] ?? -1, anyValidToken: valid.length > 0, reason };
+  return {
+    ok: false,
+    intakeId,
+    analysisId,
+    via: null,
+    ticketId: valid[0] ?? -1,
+    anyValidToken: valid.length > 0,
+    reason,
+  };
 }
 
 async function recordForgery(

@@ -15,6 +15,7 @@ import { COMMAND_HELP } from '../domain/staff-command.js';
 import { isLowConfidence, planTicket, type OpenTicketInput, type TicketPlan } from '../domain/ticket-plan.js';
 import { ticketView } from '../domain/ticket-view.js';
 import type { Deps } from './deps.js';
+import { checkRecurrence } from './detect-recurrence.js';
 import { queueMails, type EnqueueResult, type MailRequest } from './enqueue-mail.js';
 import { staffMailRequest } from './enqueue-staff-mail.js';
 import { notificationAttachments } from './staff-attachments.js';
@@ -54,11 +55,12 @@ export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput)
 
 /**
  * Numbers and inserts the tickets of `openings` (one sequence statement per reception year, in
- * the order given), and attaches the messages they start from. Returns the rows in that order.
+ * the order given), attaches the messages they start from, and checks their typologies'
+ * recurrence (services/detect-recurrence.ts). Returns the rows in that order.
  */
 export async function insertOpenings(
   tx: Db,
-  deps: Pick<Deps, 'config'>,
+  deps: Pick<Deps, 'config' | 'clock' | 'log' | 'render' | 'random'>,
   openings: readonly Opening[],
 ): Promise<TicketRow[]> {
   const prefix = deps.config.organisation.ticketPrefix;
@@ -77,6 +79,7 @@ export async function insertOpenings(
       o.input.messageRowId === null ? [] : [{ messageRowId: o.input.messageRowId, ticketId: rows[i]!.id }],
     ),
   );
+  await checkRecurrence(tx, deps, rows);
   return rows;
 }
 

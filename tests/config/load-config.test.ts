@@ -132,7 +132,7 @@ describe('examples/', () => {
   it('SMIN: its own mailbox, more than 10 identical in 6 months, annual indicators', () => {
     const config = loadExample('smin.yaml');
     expect(config.mailbox.address).toBe('reclamation@spst-smin.fr');
-    expect(config.recurrence).toEqual({ threshold: 10, months: 6 });
+    expect(config.recurrence).toEqual({ threshold: 10, months: 6, remindEvery: '7d' });
     expect(config.digest.schedule).toBe('0 8 1 1 *');
     expect(config.effectiveness.closeOnYes).toBe(false);
   });
@@ -180,7 +180,7 @@ describe('examples/', () => {
       idle: true,
     });
     expect(config.database).toEqual({ dataDir: './data' });
-    expect(config.recurrence).toEqual({ threshold: 10, months: 6 });
+    expect(config.recurrence).toEqual({ threshold: 10, months: 6, remindEvery: '7d' });
   });
 });
 
@@ -255,6 +255,19 @@ describe('loadConfig errors', () => {
     });
     expect(problemsOf(text).problems).toEqual(['mailbox.maxMessageBytes: must be at least 65536 (64 KiB)']);
     expect(loadExample('minimal.yaml').mailbox.maxMessageBytes).toBe(8 * 1024 * 1024);
+  });
+
+  it('refuses ANA as ticket prefix (the analyses’ own), working hours that are no span, a bad remindEvery', () => {
+    const text = minimalWith((d) => {
+      d.organisation.ticketPrefix = 'ANA';
+      d.escalation = { workingHours: '18-8' };
+      d.recurrence = { remindEvery: 'chaque semaine' };
+    });
+    expect([...problemsOf(text).problems].sort()).toEqual([
+      'escalation.workingHours: must be START-END in whole hours with START < END ≤ 24, e.g. "8-18"',
+      'organisation.ticketPrefix: ANA is the prefix of recurrence analyses (ANA-2026-0001): choose another ticket prefix',
+      'recurrence.remindEvery: must be a duration such as 10d (calendar days), 5bd (business days) or 48h (hours)',
+    ]);
   });
 
   it('rejects a defaultLevel that is not defined', () => {

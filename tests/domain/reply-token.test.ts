@@ -42,3 +42,26 @@ describe('reply tokens', () => {
     ]);
   });
 });
+
+describe('analysis tokens', () => {
+  const analysis = signReplyToken(
+    { ticketId: 3, expiresOnDay: expiryDay(NOW, 180), analysis: true },
+    'pilote@spst.fr',
+    SECRET,
+  );
+
+  it('are told from ticket tokens and verify for their person only', () => {
+    expect(analysis).toMatch(/^a/);
+    expect(readReplyToken(analysis)).toEqual({ ticketId: 3, expiresOnDay: expiryDay(NOW, 180), analysis: true });
+    expect(verifyReplyToken(analysis, 'pilote@spst.fr', SECRET, NOW)).toBe('valid');
+    expect(verifyReplyToken(analysis, 'dr.martin@spst.fr', SECRET, NOW)).toBe('invalid');
+    expect(tokensIn([`reclamation+${analysis}@spst.fr`])).toEqual([analysis]);
+  });
+
+  it('cannot be turned into a ticket token of the same number (or back)', () => {
+    const asTicket = analysis.replace(/^a/, 't');
+    expect(verifyReplyToken(asTicket, 'pilote@spst.fr', SECRET, NOW)).toBe('invalid');
+    const ticket = signReplyToken({ ticketId: 3, expiresOnDay: expiryDay(NOW, 180) }, 'pilote@spst.fr', SECRET);
+    expect(verifyReplyToken(ticket.replace(/^t/, 'a'), 'pilote@spst.fr', SECRET, NOW)).toBe('invalid');
+  });
+});

@@ -171,6 +171,7 @@ describe.each(ENGINES)('the digest on %s', (engine) => {
       'Signalements',
       'Tendance 12 mois',
       'Chaîne de traitement',
+      'Analyses',
       'Définitions',
     ]);
     const figures = await rangeFigures(t.database.db, OCTOBER, DIGEST_TIME, CALENDAR);

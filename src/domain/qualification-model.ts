@@ -22,21 +22,28 @@ export interface ModelDocument {
   readonly words: ReadonlyMap<string, string>;
 }
 
+/**
+ * Counts of one label, kept apart per source and as whole numbers: learning then unlearning an
+ * example gives back exactly the same state (no floating-point residue), whatever `ticketWeight`
+ * is; the weight is applied when predicting.
+ */
 interface LabelStats {
-  /** Weighted number of examples with this label. */
-  docs: number;
+  /** Examples with this label: from the corpus, from settled tickets. */
+  corpusDocs: number;
   ticketDocs: number;
-  /** Sum of the weighted feature counts (the multinomial's denominator). */
-  total: number;
-  readonly counts: Map<string, number>;
+  /** Sum of the examples' feature counts (the multinomial's denominator), per source. */
+  corpusTotal: number;
+  ticketTotal: number;
+  readonly corpusCounts: Map<string, number>;
   readonly ticketCounts: Map<string, number>;
 }
 
 interface FieldState {
   readonly labels: Map<string, LabelStats>;
-  /** Feature → weighted occurrences over all labels; its size is the vocabulary. */
+  /** Feature → examples (all labels, both sources) that have it; its size is the vocabulary. */
   readonly vocabulary: Map<string, number>;
-  docs: number;
+  corpusDocs: number;
+  ticketDocs: number;
 }
 
 export interface ModelOptions {
@@ -57,7 +64,9 @@ export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1
 export function createModel(options: Partial<ModelOptions> = {}): QualificationModel {
   return {
     options: { ...DEFAULT_MODEL_OPTIONS, ...options },
-    fields: new Map(MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), docs: 0 }])),
+    fields: new Map(
+      MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), corpusDocs: 0, ticketDocs: 0 }]),
+    ),
   };
 }
 
@@ -131,32 +140,57 @@ function change(
   source: ExampleSource,
   sign: 1 | -1,
 ): void {
-  const weight = sign * (source === 'ticket' ? model.options.ticketWeight : 1);
+  const ticket = source === 'ticket';
+  // Checked for every field before any changes, so a refused unlearning leaves the model as it was.
+  if (sign < 0) {
+    for (const field of MODEL_FIELDS) {
+      const label = labels[field];
+      if (label === undefined) continue;
+      const stats = model.fields.get(field)!.labels.get(label);
+      if (!stats) throw new Error(`unlearnExample: no ${source} example of ${field} ${label} was learned`);
+      const counts = ticket ? stats.ticketCounts : stats.corpusCounts;
+      if ((ticket ? stats.ticketDocs : stats.corpusDocs) < 1 || document.features.some((f) => !counts.has(f)))
+        throw new Error(`unlearnExample: this ${source} example of ${field} ${label} was not learned`);
+    }
+  }
   for (const field of MODEL_FIELDS) {
     const label = labels[field];
     if (label === undefined) continue;
     const state = model.fields.get(field)!;
     let stats = state.labels.get(label);
     if (!stats) {
-      stats = { docs: 0, ticketDocs: 0, total: 0, counts: new Map(), ticketCounts: new Map() };
+      stats = {
+        corpusDocs: 0,
+        ticketDocs: 0,
+        corpusTotal: 0,
+        ticketTotal: 0,
+        corpusCounts: new Map(),
+        ticketCounts: new Map(),
+      };
       state.labels.set(label, stats);
     }
-    stats.docs += weight;
-    state.docs += weight;
-    if (source === 'ticket') stats.ticketDocs += sign;
-    stats.total += weight * document.features.length;
-    for (const feature of document.features) {
-      bump(stats.counts, feature, weight);
-      bump(state.vocabulary, feature, weight);
-      if (source === 'ticket') bump(stats.ticketCounts, feature, sign);
+    const counts = ticket ? stats.ticketCounts : stats.corpusCounts;
+    if (ticket) {
+      stats.ticketDocs += sign;
+      stats.ticketTotal += sign * document.features.length;
+      state.ticketDocs += sign;
+    } else {
+      stats.corpusDocs += sign;
+      stats.corpusTotal += sign * document.features.length;
+      state.corpusDocs += sign;
     }
-    if (stats.docs <= 1e-9) state.labels.delete(label);
+    for (const feature of document.features) {
+      bump(counts, feature, sign);
+      bump(state.vocabulary, feature, sign);
+    }
+    if (stats.corpusDocs === 0 && stats.ticketDocs === 0) state.labels.delete(label);
   }
 }
 
+/** Whole-number counts: an entry at zero is removed, so an unlearned feature leaves no trace. */
 function bump(map: Map<string, number>, key: string, by: number): void {
   const value = (map.get(key) ?? 0) + by;
-  if (value <= 1e-9) map.delete(key);
+  if (value === 0) map.delete(key);
   else map.set(key, value);
 }
 
@@ -195,17 +229,18 @@ export function predictField(
   minExamples = 10,
 ): ModelPrediction | null {
   const state = model.fields.get(field)!;
-  if (state.labels.size < 2 || state.docs < minExamples || values.length < 2) return null;
-  const { alpha } = model.options;
+  const { alpha, ticketWeight: w } = model.options;
+  const stateDocs = state.corpusDocs + w * state.ticketDocs;
+  if (state.labels.size < 2 || stateDocs < minExamples || values.length < 2) return null;
   const vocabularySize = state.vocabulary.size;
   const known = document.features.filter((f) => state.vocabulary.has(f));
   const scored = values.map((value) => {
     const stats = state.labels.get(value);
-    const docs = stats?.docs ?? 0;
-    const prior = Math.log((docs + 1) / (state.docs + values.length));
-    const denominator = Math.log((stats?.total ?? 0) + alpha * vocabularySize);
+    const docs = stats ? stats.corpusDocs + w * stats.ticketDocs : 0;
+    const prior = Math.log((docs + 1) / (stateDocs + values.length));
+    const denominator = Math.log(total(stats, w) + alpha * vocabularySize);
     let logScore = prior;
-    for (const feature of known) logScore += Math.log((stats?.counts.get(feature) ?? 0) + alpha) - denominator;
+    for (const feature of known) logScore += Math.log(count(stats, feature, w) + alpha) - denominator;
     return { value, logScore };
   });
   const best = Math.max(...scored.map((s) => s.logScore));
@@ -218,7 +253,7 @@ export function predictField(
   const reasons: { word: string; seen: number; seenInTickets: number; lift: number }[] = [];
   if (first) {
     const logShare = (stats: LabelStats | undefined, feature: string) =>
-      Math.log((stats?.counts.get(feature) ?? 0) + alpha) - Math.log((stats?.total ?? 0) + alpha * vocabularySize);
+      Math.log(count(stats, feature, w) + alpha) - Math.log(total(stats, w) + alpha * vocabularySize);
     for (const feature of known) {
       const word = document.words.get(feature);
       if (word === undefined || feature.startsWith('s:')) continue;
@@ -226,7 +261,7 @@ export function predictField(
       if (lift > 0.5) {
         reasons.push({
           word,
-          seen: Math.round(first.counts.get(feature) ?? 0),
+          seen: (first.corpusCounts.get(feature) ?? 0) + (first.ticketCounts.get(feature) ?? 0),
           seenInTickets: first.ticketCounts.get(feature) ?? 0,
           lift,
         });
@@ -237,11 +272,19 @@ export function predictField(
   const seenWords = new Set<string>();
   return {
     votes,
-    examples: Math.round(state.docs),
-    tickets: [...state.labels.values()].reduce((sum, s) => sum + s.ticketDocs, 0),
+    examples: state.corpusDocs + state.ticketDocs,
+    tickets: state.ticketDocs,
     reasons: reasons
       .filter((r) => !seenWords.has(r.word.toLowerCase()) && seenWords.add(r.word.toLowerCase()))
       .slice(0, 3)
       .map(({ word, seen, seenInTickets }) => ({ word, seen, seenInTickets })),
   };
+}
+
+function count(stats: LabelStats | undefined, feature: string, ticketWeight: number): number {
+  return stats ? (stats.corpusCounts.get(feature) ?? 0) + ticketWeight * (stats.ticketCounts.get(feature) ?? 0) : 0;
+}
+
+function total(stats: LabelStats | undefined, ticketWeight: number): number {
+  return stats ? stats.corpusTotal + ticketWeight * stats.ticketTotal : 0;
 }

@@ -95,6 +95,48 @@ describe('the learned model', () => {
     ).toBe(reference);
   });
 
+  it('unlearns exactly, whatever ticketWeight is: the state is the one of a model that never learned it', () => {
+    const doc = (n: number) => modelDocumentOf(badgeLike(n), rules);
+    const build = () => {
+      const model = createModel({ ticketWeight: 0.3 });
+      for (let n = 0; n < 12; n++) {
+        learnExample(model, doc(n), { category: 'generale', level: '2' }, 'corpus');
+        learnExample(model, modelDocumentOf(other(n), rules), { category: 'facturation', level: '3' }, 'corpus');
+      }
+      return model;
+    };
+    const replaced = build();
+    const never = build();
+    // A ticket learned as generale, corrected to administrative, then to facturation (each
+    // correction replacing the earlier label), beside other tickets learned in between.
+    learnExample(replaced, doc(100), { category: 'generale', level: '2' }, 'ticket');
+    for (let n = 101; n < 110; n++) learnExample(replaced, doc(n), { category: 'administrative' }, 'ticket');
+    unlearnExample(replaced, doc(100), { category: 'generale', level: '2' }, 'ticket');
+    learnExample(replaced, doc(100), { category: 'administrative', level: '2' }, 'ticket');
+    unlearnExample(replaced, doc(100), { category: 'administrative', level: '2' }, 'ticket');
+    learnExample(replaced, doc(100), { category: 'facturation', level: '1' }, 'ticket');
+    for (let n = 101; n < 110; n++) learnExample(never, doc(n), { category: 'administrative' }, 'ticket');
+    learnExample(never, doc(100), { category: 'facturation', level: '1' }, 'ticket');
+    expect(replaced).toEqual(never);
+    const values = ['generale', 'administrative', 'facturation'];
+    expect(predictField(replaced, 'category', modelDocumentOf(badge, rules), values)).toEqual(
+      predictField(never, 'category', modelDocumentOf(badge, rules), values),
+    );
+    // Everything taken back: the empty model again.
+    for (let n = 101; n < 110; n++) unlearnExample(replaced, doc(n), { category: 'administrative' }, 'ticket');
+    unlearnExample(replaced, doc(100), { category: 'facturation', level: '1' }, 'ticket');
+    expect(replaced).toEqual(build());
+  });
+
+  it('refuses to unlearn what it never learned (a bug, not a silent drift of the counts)', () => {
+    const model = trained(12, 'administrative', 'corpus');
+    const unseen = modelDocumentOf(mail('Parking', 'Aucune place de parking pour les visiteurs.'), rules);
+    expect(() => unlearnExample(model, unseen, { category: 'administrative' }, 'ticket')).toThrow(/not learned/);
+    expect(() => unlearnExample(model, unseen, { category: 'administrative' }, 'corpus')).toThrow(/not learned/);
+    expect(() => unlearnExample(model, unseen, { category: 'inconnue' }, 'corpus')).toThrow(/no corpus example/);
+    expect(model).toEqual(trained(12, 'administrative', 'corpus'));
+  });
+
   it('weighs a settled ticket `ticketWeight` times a corpus example', () => {
     const heavy = createModel({ ticketWeight: 5 });
     for (let n = 0; n < 10; n++) {

@@ -1,11 +1,12 @@
-// The learned half of the qualifier: a multinomial naive Bayes over word and word-pair features
-// (binary per mail), one per qualification field, trained on the shipped corpus and on every
-// ticket whose qualification staff settled, and updated one example at a time as tickets settle
-// (counts only: learning or unlearning a mail costs its features, never a retrain). Pure: no I/O;
-// the state is plain data that `learnExample` and `unlearnExample` change in place.
-// Why hand-written: the maintained npm libraries measured on the corpus either predict in 45 ms
-// (classificator, Decimal arithmetic), cannot learn after training (wink, AGPL too), pull in
-// database and cache clients (natural) or train from files only (fastText): datasets/qualification/MODEL.md.
+// The learned half of the qualifier: a complement naive Bayes (Rennie et al. 2003) over word and
+// word-pair features (binary per mail), one per qualification field, trained on the shipped corpus
+// and on every ticket whose qualification staff settled, and updated one example at a time as
+// tickets settle (whole-number counts only: learning or unlearning a mail costs its features,
+// never a retrain, and unlearning is exact). Pure: no I/O; the state is plain data that
+// `learnExample` and `unlearnExample` change in place.
+// Why this learner, and why hand-written: datasets/qualification/MODEL.md (the maintained npm
+// libraries measured either predict in 45 ms, cannot learn after training, pull in database
+// clients or train from files only; logistic regression did no better and cannot unlearn exactly).
 import { isFunctionWord, NEGATORS, type Token } from './french-text.js';
 
 export const MODEL_FIELDS = ['category', 'level', 'requester', 'receivable', 'typology'] as const;
@@ -42,11 +43,24 @@ interface FieldState {
   readonly labels: Map<string, LabelStats>;
   /** Feature → examples (all labels, both sources) that have it; its size is the vocabulary. */
   readonly vocabulary: Map<string, number>;
+  /** Feature → examples of all labels with it, per source (the complement of a label is these less its own). */
+  readonly corpusCounts: Map<string, number>;
+  readonly ticketCounts: Map<string, number>;
   corpusDocs: number;
   ticketDocs: number;
+  corpusTotal: number;
+  ticketTotal: number;
 }
 
+export const MODEL_LEARNERS = ['complement', 'multinomial'] as const;
+export type ModelLearner = (typeof MODEL_LEARNERS)[number];
+
 export interface ModelOptions {
+  /**
+   * `complement`: each value scored by how unlike the OTHER values' examples the mail is (steadier
+   * with few or unbalanced examples, no prior); `multinomial`: the classic naive Bayes.
+   */
+  readonly learner: ModelLearner;
   /** Additive smoothing of feature counts. */
   readonly alpha: number;
   /** Weight of one settled ticket against one corpus example. */
@@ -59,13 +73,25 @@ export interface QualificationModel {
   readonly fields: ReadonlyMap<ModelField, FieldState>;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1 };
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { learner: 'complement', alpha: 0.1, ticketWeight: 1 };
 
 export function createModel(options: Partial<ModelOptions> = {}): QualificationModel {
   return {
     options: { ...DEFAULT_MODEL_OPTIONS, ...options },
     fields: new Map(
-      MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), corpusDocs: 0, ticketDocs: 0 }]),
+      MODEL_FIELDS.map((f) => [
+        f,
+        {
+          labels: new Map(),
+          vocabulary: new Map(),
+          corpusCounts: new Map(),
+          ticketCounts: new Map(),
+          corpusDocs: 0,
+          ticketDocs: 0,
+          corpusTotal: 0,
+          ticketTotal: 0,
+        },
+      ]),
     ),
   };
 }
@@ -170,17 +196,22 @@ function change(
       state.labels.set(label, stats);
     }
     const counts = ticket ? stats.ticketCounts : stats.corpusCounts;
+    const all = ticket ? state.ticketCounts : state.corpusCounts;
+    const length = sign * document.features.length;
     if (ticket) {
       stats.ticketDocs += sign;
-      stats.ticketTotal += sign * document.features.length;
+      stats.ticketTotal += length;
       state.ticketDocs += sign;
+      state.ticketTotal += length;
     } else {
       stats.corpusDocs += sign;
-      stats.corpusTotal += sign * document.features.length;
+      stats.corpusTotal += length;
       state.corpusDocs += sign;
+      state.corpusTotal += length;
     }
     for (const feature of document.features) {
       bump(counts, feature, sign);
+      bump(all, feature, sign);
       bump(state.vocabulary, feature, sign);
     }
     if (stats.corpusDocs === 0 && stats.ticketDocs === 0) state.labels.delete(label);
@@ -229,18 +260,34 @@ export function predictField(
   minExamples = 10,
 ): ModelPrediction | null {
   const state = model.fields.get(field)!;
-  const { alpha, ticketWeight: w } = model.options;
+  const { alpha, ticketWeight: w, learner } = model.options;
   const stateDocs = state.corpusDocs + w * state.ticketDocs;
   if (state.labels.size < 2 || stateDocs < minExamples || values.length < 2) return null;
-  const vocabularySize = state.vocabulary.size;
+  const smoothing = alpha * state.vocabulary.size;
   const known = document.features.filter((f) => state.vocabulary.has(f));
+  const allTotal = state.corpusTotal + w * state.ticketTotal;
+  /** What one feature says for a value (log-space). */
+  const logShare =
+    learner === 'complement'
+      ? (stats: LabelStats | undefined, feature: string, complementTotal: number) =>
+          -Math.log(
+            (state.corpusCounts.get(feature) ?? 0) +
+              w * (state.ticketCounts.get(feature) ?? 0) -
+              count(stats, feature, w) +
+              alpha,
+          ) + complementTotal
+      : (stats: LabelStats | undefined, feature: string, denominator: number) =>
+          Math.log(count(stats, feature, w) + alpha) - denominator;
+  /** The per-value constant of `logShare`: log of the (complement's) total. */
+  const constant = (stats: LabelStats | undefined) =>
+    learner === 'complement' ? Math.log(allTotal - total(stats, w) + smoothing) : Math.log(total(stats, w) + smoothing);
   const scored = values.map((value) => {
     const stats = state.labels.get(value);
     const docs = stats ? stats.corpusDocs + w * stats.ticketDocs : 0;
-    const prior = Math.log((docs + 1) / (stateDocs + values.length));
-    const denominator = Math.log(total(stats, w) + alpha * vocabularySize);
-    let logScore = prior;
-    for (const feature of known) logScore += Math.log(count(stats, feature, w) + alpha) - denominator;
+    // The complement learner has no prior: how unlike the other values' examples a mail is decides.
+    let logScore = learner === 'complement' ? 0 : Math.log((docs + 1) / (stateDocs + values.length));
+    const c = constant(stats);
+    for (const feature of known) logScore += logShare(stats, feature, c);
     return { value, logScore };
   });
   const best = Math.max(...scored.map((s) => s.logScore));
@@ -252,12 +299,12 @@ export function predictField(
   const second = state.labels.get(votes[1]!.value);
   const reasons: { word: string; seen: number; seenInTickets: number; lift: number }[] = [];
   if (first) {
-    const logShare = (stats: LabelStats | undefined, feature: string) =>
-      Math.log(count(stats, feature, w) + alpha) - Math.log(total(stats, w) + alpha * vocabularySize);
+    const firstConstant = constant(first);
+    const secondConstant = constant(second);
     for (const feature of known) {
       const word = document.words.get(feature);
       if (word === undefined || feature.startsWith('s:')) continue;
-      const lift = logShare(first, feature) - logShare(second, feature);
+      const lift = logShare(first, feature, firstConstant) - logShare(second, feature, secondConstant);
       if (lift > 0.5) {
         reasons.push({
           word,

@@ -105,8 +105,9 @@ export interface CategoryCandidate {
 
 /**
  * How much the model's log-probability counts against the rules' scores, per field (times
- * `learning.weight`). Chosen by cross-validation on the training part of the corpus
- * (datasets/qualification/MODEL.md), never on its frozen part.
+ * `learning.weight`). Chosen on writer-out folds of the corpus's training part and the
+ * development set (scripts/qualification-tune.ts, datasets/qualification/MODEL.md), never on a
+ * frozen split.
  */
 export const BLEND: {
   readonly share: Readonly<Record<ModelField, number>>;
@@ -115,7 +116,7 @@ export const BLEND: {
   /** Examples at which the model has half its say (its say is examples / (examples + this)). */
   readonly rampExamples: number;
 } = {
-  share: { category: 0.15, level: 0.15, requester: 0.09, receivable: 0.09, typology: 0.15 },
+  share: { category: 0.2, level: 0.15, requester: 0.05, receivable: 0.09, typology: 0.15 },
   receivableDefault: 3,
   rampExamples: 30,
 };

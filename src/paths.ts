@@ -8,3 +8,8 @@ export const TEMPLATES_DIR = resolve(PACKAGE_ROOT, 'templates/fr');
 export const WEB_TEMPLATES_DIR = resolve(PACKAGE_ROOT, 'templates/web');
 /** The labelled complaints the qualification model starts from, and their frozen split. */
 export const QUALIFICATION_CORPUS_DIR = resolve(PACKAGE_ROOT, 'datasets/qualification');
+/** Every directory of labelled complaints read (train-*.jsonl, frozen.jsonl in data/qualification). */
+export const QUALIFICATION_CORPUS_DIRS: readonly string[] = [
+  QUALIFICATION_CORPUS_DIR,
+  resolve(PACKAGE_ROOT, 'data/qualification'),
+];

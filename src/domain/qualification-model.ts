@@ -101,14 +101,22 @@ function kept(token: Token): boolean {
   return token.surface.length > 1 && (!isFunctionWord(token.surface) || NEGATORS.has(token.surface));
 }
 
+/** Who sent a mail, as the model reads it: the kind of address, and its domain. */
+export interface ModelSender {
+  /** `personal` for a mailbox provider, `company` for any other domain. */
+  readonly kind: string;
+  readonly domain: string;
+}
+
 /**
  * The features of a mail: its subject's and body's words (stems) and consecutive word pairs, the
- * subject's words again, and the kind of sender address (`personal` for a mailbox provider).
+ * subject's words again, the kind of sender address (`personal` for a mailbox provider) and its
+ * domain (`dom:`: what an organisation's settled tickets say of the people writing from it).
  */
 export function modelDocument(
   subjectTokens: readonly Token[],
   bodyTokens: readonly Token[],
-  senderKind: string | null,
+  sender: ModelSender | null,
   texts?: { readonly subject: string; readonly body: string },
 ): ModelDocument {
   const features = new Set<string>();
@@ -131,7 +139,10 @@ export function modelDocument(
   };
   walk(subjectTokens, texts?.subject, true);
   walk(bodyTokens, texts?.body, false);
-  if (senderKind !== null) features.add(`from:${senderKind}`);
+  if (sender !== null) {
+    features.add(`from:${sender.kind}`);
+    features.add(`${DOMAIN_FEATURE}${sender.domain}`);
+  }
   if (texts && /\?/.test(`${texts.subject} ${texts.body}`)) features.add('p:question');
   return { features: [...features], words };
 }
@@ -216,6 +227,26 @@ function change(
     }
     if (stats.corpusDocs === 0 && stats.ticketDocs === 0) state.labels.delete(label);
   }
+}
+
+/** Prefix of the sender-domain feature. */
+export const DOMAIN_FEATURE = 'dom:';
+
+/**
+ * Settled tickets (not corpus examples) of each value of `field` that have `feature`: e.g. how
+ * many complaints staff settled as `salarie` came from a domain. Whole numbers, exact.
+ */
+export function ticketsWithFeature(
+  model: QualificationModel,
+  field: ModelField,
+  feature: string,
+): ReadonlyMap<string, number> {
+  const out = new Map<string, number>();
+  for (const [label, stats] of model.fields.get(field)!.labels) {
+    const n = stats.ticketCounts.get(feature) ?? 0;
+    if (n > 0) out.set(label, n);
+  }
+  return out;
 }
 
 /** Whole-number counts: an entry at zero is removed, so an unlearned feature leaves no trace. */

@@ -137,6 +137,29 @@ describe('the learned model', () => {
     expect(model).toEqual(trained(12, 'administrative', 'corpus'));
   });
 
+  it('learns from settled tickets who writes from a domain: the address cues give way as they accumulate', () => {
+    // The service's own reception forwards phone notes from its company domain, mostly for employees.
+    const note = (n: number, who: string) =>
+      mail(`Appel ${n}`, `Fiche appel entrant. Appelant : ${who}. Visite du ${n} mars.`, 'accueil@spst-loire.example');
+    const model = trained(12, 'generale', 'corpus');
+    for (let n = 0; n < 12; n++)
+      learnExample(model, modelDocumentOf(other(n), rules), { requester: n % 2 ? 'adherent' : 'salarie' }, 'corpus');
+    const fresh = note(99, 'M. Dupont');
+    expect(qualify(fresh, rules, model).requester).toBe('adherent');
+    for (let n = 0; n < 8; n++)
+      learnExample(model, modelDocumentOf(note(n, `M. X${n}`), rules), { requester: 'salarie' }, 'ticket');
+    learnExample(model, modelDocumentOf(note(8, 'Mme Y'), rules), { requester: 'adherent' }, 'ticket');
+    const result = qualify(fresh, rules, model);
+    expect(result.requester).toBe('salarie');
+    expect(result.evidence.join('\n')).toContain(
+      'adresse spst-loire.example : 9 réclamations réglées par l’équipe en venaient (1 adhérent, 8 salariés)',
+    );
+    // Another domain keeps the address cues.
+    expect(
+      qualify(mail('Appel', 'Fiche appel entrant. Appelant : M. Dupont.', 'rh@autre.example'), rules, model).requester,
+    ).toBe('adherent');
+  });
+
   it('weighs a settled ticket `ticketWeight` times a corpus example', () => {
     const heavy = createModel({ ticketWeight: 5 });
     for (let n = 0; n < 10; n++) {

@@ -95,6 +95,71 @@ describe('the learned model', () => {
     ).toBe(reference);
   });
 
+  it('unlearns exactly, whatever ticketWeight is: the state is the one of a model that never learned it', () => {
+    const doc = (n: number) => modelDocumentOf(badgeLike(n), rules);
+    const build = () => {
+      const model = createModel({ ticketWeight: 0.3 });
+      for (let n = 0; n < 12; n++) {
+        learnExample(model, doc(n), { category: 'generale', level: '2' }, 'corpus');
+        learnExample(model, modelDocumentOf(other(n), rules), { category: 'facturation', level: '3' }, 'corpus');
+      }
+      return model;
+    };
+    const replaced = build();
+    const never = build();
+    // A ticket learned as generale, corrected to administrative, then to facturation (each
+    // correction replacing the earlier label), beside other tickets learned in between.
+    learnExample(replaced, doc(100), { category: 'generale', level: '2' }, 'ticket');
+    for (let n = 101; n < 110; n++) learnExample(replaced, doc(n), { category: 'administrative' }, 'ticket');
+    unlearnExample(replaced, doc(100), { category: 'generale', level: '2' }, 'ticket');
+    learnExample(replaced, doc(100), { category: 'administrative', level: '2' }, 'ticket');
+    unlearnExample(replaced, doc(100), { category: 'administrative', level: '2' }, 'ticket');
+    learnExample(replaced, doc(100), { category: 'facturation', level: '1' }, 'ticket');
+    for (let n = 101; n < 110; n++) learnExample(never, doc(n), { category: 'administrative' }, 'ticket');
+    learnExample(never, doc(100), { category: 'facturation', level: '1' }, 'ticket');
+    expect(replaced).toEqual(never);
+    const values = ['generale', 'administrative', 'facturation'];
+    expect(predictField(replaced, 'category', modelDocumentOf(badge, rules), values)).toEqual(
+      predictField(never, 'category', modelDocumentOf(badge, rules), values),
+    );
+    // Everything taken back: the empty model again.
+    for (let n = 101; n < 110; n++) unlearnExample(replaced, doc(n), { category: 'administrative' }, 'ticket');
+    unlearnExample(replaced, doc(100), { category: 'facturation', level: '1' }, 'ticket');
+    expect(replaced).toEqual(build());
+  });
+
+  it('refuses to unlearn what it never learned (a bug, not a silent drift of the counts)', () => {
+    const model = trained(12, 'administrative', 'corpus');
+    const unseen = modelDocumentOf(mail('Parking', 'Aucune place de parking pour les visiteurs.'), rules);
+    expect(() => unlearnExample(model, unseen, { category: 'administrative' }, 'ticket')).toThrow(/not learned/);
+    expect(() => unlearnExample(model, unseen, { category: 'administrative' }, 'corpus')).toThrow(/not learned/);
+    expect(() => unlearnExample(model, unseen, { category: 'inconnue' }, 'corpus')).toThrow(/no corpus example/);
+    expect(model).toEqual(trained(12, 'administrative', 'corpus'));
+  });
+
+  it('learns from settled tickets who writes from a domain: the address cues give way as they accumulate', () => {
+    // The service's own reception forwards phone notes from its company domain, mostly for employees.
+    const note = (n: number, who: string) =>
+      mail(`Appel ${n}`, `Fiche appel entrant. Appelant : ${who}. Visite du ${n} mars.`, 'accueil@spst-loire.example');
+    const model = trained(12, 'generale', 'corpus');
+    for (let n = 0; n < 12; n++)
+      learnExample(model, modelDocumentOf(other(n), rules), { requester: n % 2 ? 'adherent' : 'salarie' }, 'corpus');
+    const fresh = note(99, 'M. Dupont');
+    expect(qualify(fresh, rules, model).requester).toBe('adherent');
+    for (let n = 0; n < 8; n++)
+      learnExample(model, modelDocumentOf(note(n, `M. X${n}`), rules), { requester: 'salarie' }, 'ticket');
+    learnExample(model, modelDocumentOf(note(8, 'Mme Y'), rules), { requester: 'adherent' }, 'ticket');
+    const result = qualify(fresh, rules, model);
+    expect(result.requester).toBe('salarie');
+    expect(result.evidence.join('\n')).toContain(
+      'adresse spst-loire.example : 9 réclamations réglées par l’équipe en venaient (1 adhérent, 8 salariés)',
+    );
+    // Another domain keeps the address cues.
+    expect(
+      qualify(mail('Appel', 'Fiche appel entrant. Appelant : M. Dupont.', 'rh@autre.example'), rules, model).requester,
+    ).toBe('adherent');
+  });
+
   it('weighs a settled ticket `ticketWeight` times a corpus example', () => {
     const heavy = createModel({ ticketWeight: 5 });
     for (let n = 0; n < 10; n++) {

@@ -13,8 +13,3 @@ export const QUALIFICATION_CORPUS_DIR = resolve(PACKAGE_ROOT, 'datasets/qualific
 export const RECLAM_VERSION: string = (
   JSON.parse(readFileSync(resolve(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }
 ).version;
-/** Every directory of labelled complaints read (train-*.jsonl, frozen.jsonl in data/qualification). */
-export const QUALIFICATION_CORPUS_DIRS: readonly string[] = [
-  QUALIFICATION_CORPUS_DIR,
-  resolve(PACKAGE_ROOT, 'data/qualification'),
-];

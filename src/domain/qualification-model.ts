@@ -1,12 +1,11 @@
-// The learned half of the qualifier: a complement naive Bayes (Rennie et al. 2003) over word and
-// word-pair features (binary per mail), one per qualification field, trained on the shipped corpus
-// and on every ticket whose qualification staff settled, and updated one example at a time as
-// tickets settle (whole-number counts only: learning or unlearning a mail costs its features,
-// never a retrain, and unlearning is exact). Pure: no I/O; the state is plain data that
-// `learnExample` and `unlearnExample` change in place.
-// Why this learner, and why hand-written: datasets/qualification/MODEL.md (the maintained npm
-// libraries measured either predict in 45 ms, cannot learn after training, pull in database
-// clients or train from files only; logistic regression did no better and cannot unlearn exactly).
+// The learned half of the qualifier: a multinomial naive Bayes over word and word-pair features
+// (binary per mail), one per qualification field, trained on the shipped corpus and on every
+// ticket whose qualification staff settled, and updated one example at a time as tickets settle
+// (counts only: learning or unlearning a mail costs its features, never a retrain). Pure: no I/O;
+// the state is plain data that `learnExample` and `unlearnExample` change in place.
+// Why hand-written: the maintained npm libraries measured on the corpus either predict in 45 ms
+// (classificator, Decimal arithmetic), cannot learn after training (wink, AGPL too), pull in
+// database and cache clients (natural) or train from files only (fastText): datasets/qualification/MODEL.md.
 import { isFunctionWord, NEGATORS, type Token } from './french-text.js';
 
 export const MODEL_FIELDS = ['category', 'level', 'requester', 'receivable', 'typology'] as const;
@@ -23,44 +22,24 @@ export interface ModelDocument {
   readonly words: ReadonlyMap<string, string>;
 }
 
-/**
- * Counts of one label, kept apart per source and as whole numbers: learning then unlearning an
- * example gives back exactly the same state (no floating-point residue), whatever `ticketWeight`
- * is; the weight is applied when predicting.
- */
 interface LabelStats {
-  /** Examples with this label: from the corpus, from settled tickets. */
-  corpusDocs: number;
+  /** Weighted number of examples with this label. */
+  docs: number;
   ticketDocs: number;
-  /** Sum of the examples' feature counts (the multinomial's denominator), per source. */
-  corpusTotal: number;
-  ticketTotal: number;
-  readonly corpusCounts: Map<string, number>;
+  /** Sum of the weighted feature counts (the multinomial's denominator). */
+  total: number;
+  readonly counts: Map<string, number>;
   readonly ticketCounts: Map<string, number>;
 }
 
 interface FieldState {
   readonly labels: Map<string, LabelStats>;
-  /** Feature → examples (all labels, both sources) that have it; its size is the vocabulary. */
+  /** Feature → weighted occurrences over all labels; its size is the vocabulary. */
   readonly vocabulary: Map<string, number>;
-  /** Feature → examples of all labels with it, per source (the complement of a label is these less its own). */
-  readonly corpusCounts: Map<string, number>;
-  readonly ticketCounts: Map<string, number>;
-  corpusDocs: number;
-  ticketDocs: number;
-  corpusTotal: number;
-  ticketTotal: number;
+  docs: number;
 }
 
-export const MODEL_LEARNERS = ['complement', 'multinomial'] as const;
-export type ModelLearner = (typeof MODEL_LEARNERS)[number];
-
 export interface ModelOptions {
-  /**
-   * `complement`: each value scored by how unlike the OTHER values' examples the mail is (steadier
-   * with few or unbalanced examples, no prior); `multinomial`: the classic naive Bayes.
-   */
-  readonly learner: ModelLearner;
   /** Additive smoothing of feature counts. */
   readonly alpha: number;
   /** Weight of one settled ticket against one corpus example. */
@@ -73,26 +52,12 @@ export interface QualificationModel {
   readonly fields: ReadonlyMap<ModelField, FieldState>;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { learner: 'complement', alpha: 0.1, ticketWeight: 1 };
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1 };
 
 export function createModel(options: Partial<ModelOptions> = {}): QualificationModel {
   return {
     options: { ...DEFAULT_MODEL_OPTIONS, ...options },
-    fields: new Map(
-      MODEL_FIELDS.map((f) => [
-        f,
-        {
-          labels: new Map(),
-          vocabulary: new Map(),
-          corpusCounts: new Map(),
-          ticketCounts: new Map(),
-          corpusDocs: 0,
-          ticketDocs: 0,
-          corpusTotal: 0,
-          ticketTotal: 0,
-        },
-      ]),
-    ),
+    fields: new Map(MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), docs: 0 }])),
   };
 }
 
@@ -101,22 +66,14 @@ function kept(token: Token): boolean {
   return token.surface.length > 1 && (!isFunctionWord(token.surface) || NEGATORS.has(token.surface));
 }
 
-/** Who sent a mail, as the model reads it: the kind of address, and its domain. */
-export interface ModelSender {
-  /** `personal` for a mailbox provider, `company` for any other domain. */
-  readonly kind: string;
-  readonly domain: string;
-}
-
 /**
  * The features of a mail: its subject's and body's words (stems) and consecutive word pairs, the
- * subject's words again, the kind of sender address (`personal` for a mailbox provider) and its
- * domain (`dom:`: what an organisation's settled tickets say of the people writing from it).
+ * subject's words again, and the kind of sender address (`personal` for a mailbox provider).
  */
 export function modelDocument(
   subjectTokens: readonly Token[],
   bodyTokens: readonly Token[],
-  sender: ModelSender | null,
+  senderKind: string | null,
   texts?: { readonly subject: string; readonly body: string },
 ): ModelDocument {
   const features = new Set<string>();
@@ -139,10 +96,7 @@ export function modelDocument(
   };
   walk(subjectTokens, texts?.subject, true);
   walk(bodyTokens, texts?.body, false);
-  if (sender !== null) {
-    features.add(`from:${sender.kind}`);
-    features.add(`${DOMAIN_FEATURE}${sender.domain}`);
-  }
+  if (senderKind !== null) features.add(`from:${senderKind}`);
   if (texts && /\?/.test(`${texts.subject} ${texts.body}`)) features.add('p:question');
   return { features: [...features], words };
 }
@@ -177,82 +131,32 @@ function change(
   source: ExampleSource,
   sign: 1 | -1,
 ): void {
-  const ticket = source === 'ticket';
-  // Checked for every field before any changes, so a refused unlearning leaves the model as it was.
-  if (sign < 0) {
-    for (const field of MODEL_FIELDS) {
-      const label = labels[field];
-      if (label === undefined) continue;
-      const stats = model.fields.get(field)!.labels.get(label);
-      if (!stats) throw new Error(`unlearnExample: no ${source} example of ${field} ${label} was learned`);
-      const counts = ticket ? stats.ticketCounts : stats.corpusCounts;
-      if ((ticket ? stats.ticketDocs : stats.corpusDocs) < 1 || document.features.some((f) => !counts.has(f)))
-        throw new Error(`unlearnExample: this ${source} example of ${field} ${label} was not learned`);
-    }
-  }
+  const weight = sign * (source === 'ticket' ? model.options.ticketWeight : 1);
   for (const field of MODEL_FIELDS) {
     const label = labels[field];
     if (label === undefined) continue;
     const state = model.fields.get(field)!;
     let stats = state.labels.get(label);
     if (!stats) {
-      stats = {
-        corpusDocs: 0,
-        ticketDocs: 0,
-        corpusTotal: 0,
-        ticketTotal: 0,
-        corpusCounts: new Map(),
-        ticketCounts: new Map(),
-      };
+      stats = { docs: 0, ticketDocs: 0, total: 0, counts: new Map(), ticketCounts: new Map() };
       state.labels.set(label, stats);
     }
-    const counts = ticket ? stats.ticketCounts : stats.corpusCounts;
-    const all = ticket ? state.ticketCounts : state.corpusCounts;
-    const length = sign * document.features.length;
-    if (ticket) {
-      stats.ticketDocs += sign;
-      stats.ticketTotal += length;
-      state.ticketDocs += sign;
-      state.ticketTotal += length;
-    } else {
-      stats.corpusDocs += sign;
-      stats.corpusTotal += length;
-      state.corpusDocs += sign;
-      state.corpusTotal += length;
-    }
+    stats.docs += weight;
+    state.docs += weight;
+    if (source === 'ticket') stats.ticketDocs += sign;
+    stats.total += weight * document.features.length;
     for (const feature of document.features) {
-      bump(counts, feature, sign);
-      bump(all, feature, sign);
-      bump(state.vocabulary, feature, sign);
+      bump(stats.counts, feature, weight);
+      bump(state.vocabulary, feature, weight);
+      if (source === 'ticket') bump(stats.ticketCounts, feature, sign);
     }
-    if (stats.corpusDocs === 0 && stats.ticketDocs === 0) state.labels.delete(label);
+    if (stats.docs <= 1e-9) state.labels.delete(label);
   }
 }
 
-/** Prefix of the sender-domain feature. */
-export const DOMAIN_FEATURE = 'dom:';
-
-/**
- * Settled tickets (not corpus examples) of each value of `field` that have `feature`: e.g. how
- * many complaints staff settled as `salarie` came from a domain. Whole numbers, exact.
- */
-export function ticketsWithFeature(
-  model: QualificationModel,
-  field: ModelField,
-  feature: string,
-): ReadonlyMap<string, number> {
-  const out = new Map<string, number>();
-  for (const [label, stats] of model.fields.get(field)!.labels) {
-    const n = stats.ticketCounts.get(feature) ?? 0;
-    if (n > 0) out.set(label, n);
-  }
-  return out;
-}
-
-/** Whole-number counts: an entry at zero is removed, so an unlearned feature leaves no trace. */
 function bump(map: Map<string, number>, key: string, by: number): void {
   const value = (map.get(key) ?? 0) + by;
-  if (value === 0) map.delete(key);
+  if (value <= 1e-9) map.delete(key);
   else map.set(key, value);
 }
 
@@ -291,34 +195,17 @@ export function predictField(
   minExamples = 10,
 ): ModelPrediction | null {
   const state = model.fields.get(field)!;
-  const { alpha, ticketWeight: w, learner } = model.options;
-  const stateDocs = state.corpusDocs + w * state.ticketDocs;
-  if (state.labels.size < 2 || stateDocs < minExamples || values.length < 2) return null;
-  const smoothing = alpha * state.vocabulary.size;
+  if (state.labels.size < 2 || state.docs < minExamples || values.length < 2) return null;
+  const { alpha } = model.options;
+  const vocabularySize = state.vocabulary.size;
   const known = document.features.filter((f) => state.vocabulary.has(f));
-  const allTotal = state.corpusTotal + w * state.ticketTotal;
-  /** What one feature says for a value (log-space). */
-  const logShare =
-    learner === 'complement'
-      ? (stats: LabelStats | undefined, feature: string, complementTotal: number) =>
-          -Math.log(
-            (state.corpusCounts.get(feature) ?? 0) +
-              w * (state.ticketCounts.get(feature) ?? 0) -
-              count(stats, feature, w) +
-              alpha,
-          ) + complementTotal
-      : (stats: LabelStats | undefined, feature: string, denominator: number) =>
-          Math.log(count(stats, feature, w) + alpha) - denominator;
-  /** The per-value constant of `logShare`: log of the (complement's) total. */
-  const constant = (stats: LabelStats | undefined) =>
-    learner === 'complement' ? Math.log(allTotal - total(stats, w) + smoothing) : Math.log(total(stats, w) + smoothing);
   const scored = values.map((value) => {
     const stats = state.labels.get(value);
-    const docs = stats ? stats.corpusDocs + w * stats.ticketDocs : 0;
-    // The complement learner has no prior: how unlike the other values' examples a mail is decides.
-    let logScore = learner === 'complement' ? 0 : Math.log((docs + 1) / (stateDocs + values.length));
-    const c = constant(stats);
-    for (const feature of known) logScore += logShare(stats, feature, c);
+    const docs = stats?.docs ?? 0;
+    const prior = Math.log((docs + 1) / (state.docs + values.length));
+    const denominator = Math.log((stats?.total ?? 0) + alpha * vocabularySize);
+    let logScore = prior;
+    for (const feature of known) logScore += Math.log((stats?.counts.get(feature) ?? 0) + alpha) - denominator;
     return { value, logScore };
   });
   const best = Math.max(...scored.map((s) => s.logScore));
@@ -330,16 +217,16 @@ export function predictField(
   const second = state.labels.get(votes[1]!.value);
   const reasons: { word: string; seen: number; seenInTickets: number; lift: number }[] = [];
   if (first) {
-    const firstConstant = constant(first);
-    const secondConstant = constant(second);
+    const logShare = (stats: LabelStats | undefined, feature: string) =>
+      Math.log((stats?.counts.get(feature) ?? 0) + alpha) - Math.log((stats?.total ?? 0) + alpha * vocabularySize);
     for (const feature of known) {
       const word = document.words.get(feature);
       if (word === undefined || feature.startsWith('s:')) continue;
-      const lift = logShare(first, feature, firstConstant) - logShare(second, feature, secondConstant);
+      const lift = logShare(first, feature) - logShare(second, feature);
       if (lift > 0.5) {
         reasons.push({
           word,
-          seen: (first.corpusCounts.get(feature) ?? 0) + (first.ticketCounts.get(feature) ?? 0),
+          seen: Math.round(first.counts.get(feature) ?? 0),
           seenInTickets: first.ticketCounts.get(feature) ?? 0,
           lift,
         });
@@ -350,19 +237,11 @@ export function predictField(
   const seenWords = new Set<string>();
   return {
     votes,
-    examples: state.corpusDocs + state.ticketDocs,
-    tickets: state.ticketDocs,
+    examples: Math.round(state.docs),
+    tickets: [...state.labels.values()].reduce((sum, s) => sum + s.ticketDocs, 0),
     reasons: reasons
       .filter((r) => !seenWords.has(r.word.toLowerCase()) && seenWords.add(r.word.toLowerCase()))
       .slice(0, 3)
       .map(({ word, seen, seenInTickets }) => ({ word, seen, seenInTickets })),
   };
-}
-
-function count(stats: LabelStats | undefined, feature: string, ticketWeight: number): number {
-  return stats ? (stats.corpusCounts.get(feature) ?? 0) + ticketWeight * (stats.ticketCounts.get(feature) ?? 0) : 0;
-}
-
-function total(stats: LabelStats | undefined, ticketWeight: number): number {
-  return stats ? stats.corpusTotal + ticketWeight * stats.ticketTotal : 0;
 }

@@ -7,11 +7,8 @@
 import { NEGATORS, isFunctionWord, tokenizeFrench, type Token } from './french-text.js';
 import type { MailAddress } from './inbound-mail.js';
 import {
-  DOMAIN_FEATURE,
   modelDocument,
   predictField,
-  ticketsWithFeature,
-  type ModelSender,
   type ModelDocument,
   type ModelField,
   type ModelPrediction,
@@ -108,9 +105,8 @@ export interface CategoryCandidate {
 
 /**
  * How much the model's log-probability counts against the rules' scores, per field (times
- * `learning.weight`). Chosen on writer-out folds of the corpus's training part and the
- * development set (scripts/qualification-tune.ts, datasets/qualification/MODEL.md), never on a
- * frozen split.
+ * `learning.weight`). Chosen by cross-validation on the training part of the corpus
+ * (datasets/qualification/MODEL.md), never on its frozen part.
  */
 export const BLEND: {
   readonly share: Readonly<Record<ModelField, number>>;
@@ -118,13 +114,10 @@ export const BLEND: {
   readonly receivableDefault: number;
   /** Examples at which the model has half its say (its say is examples / (examples + this)). */
   readonly rampExamples: number;
-  /** Settled tickets from a sender's domain at which they have half the say of the address cues. */
-  readonly senderTickets: number;
 } = {
-  share: { category: 0.2, level: 0.15, requester: 0.05, receivable: 0.09, typology: 0.15 },
+  share: { category: 0.15, level: 0.15, requester: 0.09, receivable: 0.09, typology: 0.15 },
   receivableDefault: 3,
   rampExamples: 30,
-  senderTickets: 3,
 };
 
 /** Rules' score units per unit of log-odds, per field (the softmax temperature of the rules alone). */
@@ -161,7 +154,7 @@ export function qualify(
     model && rules.learning.enabled && rules.learning.weight > 0
       ? {
           model,
-          document: modelDocument(subjectTokens, bodyTokens, modelSender(input.from, rules), {
+          document: modelDocument(subjectTokens, bodyTokens, senderKind(input.from, rules), {
             subject: input.subject,
             body,
           }),
@@ -297,33 +290,11 @@ export function qualify(
     ['adherent', scoreCues(doc, compiled.adherent, rules, ADHERENT_PRIOR)],
     ['salarie', scoreCues(doc, compiled.salarie, rules, 0)],
   ]);
-  const sender = senderCues(input.from, rules);
-  // What the organisation's settled tickets say of the sender's domain takes over from the
-  // address cues as they accumulate (an accounting firm or the service's own reception writes
-  // for both kinds of requester, a company domain may be the employees' own).
-  const learnedSender = learned ? senderRecord(learned, input.from) : null;
-  if (learnedSender) {
-    const { domain, adherent, salarie } = learnedSender;
-    const n = adherent + salarie;
-    const trust = n / (n + BLEND.senderTickets);
-    const fromRules = sender.reduce((sum, cue) => sum + (cue.value === 'adherent' ? cue.weight : -cue.weight), 0);
-    const fromTickets = RULE_TEMPERATURE.requester * Math.log((adherent + 0.5) / (salarie + 0.5));
-    const net = (1 - trust) * fromRules + trust * fromTickets;
-    const value: RequesterType = net >= 0 ? 'adherent' : 'salarie';
-    const target = requesterScores.get(value)!;
-    target.score += Math.abs(net);
-    target.positive += Math.abs(net);
-    target.matches.unshift({
-      label: `adresse ${domain} : ${n} réclamation${n > 1 ? 's' : ''} réglée${n > 1 ? 's' : ''} par l’équipe en venaient (${adherent} adhérent${adherent > 1 ? 's' : ''}, ${salarie} salarié${salarie > 1 ? 's' : ''})`,
-      contribution: Math.abs(net),
-    });
-  } else {
-    for (const cue of sender) {
-      const target = requesterScores.get(cue.value)!;
-      target.score += cue.weight;
-      target.positive += cue.weight;
-      target.matches.unshift({ label: cue.label, contribution: cue.weight });
-    }
+  for (const cue of senderCues(input.from, rules)) {
+    const target = requesterScores.get(cue.value)!;
+    target.score += cue.weight;
+    target.positive += cue.weight;
+    target.matches.unshift({ label: cue.label, contribution: cue.weight });
   }
   const requesterBlend = blend(scoresOf(requesterScores), RULE_TEMPERATURE.requester, learned, 'requester');
   const requesterPick = requesterBlend.candidates[0]!;
@@ -425,23 +396,10 @@ export function qualify(
 /** A mail as the learned model reads it (the same words `qualify` reads: new text only). */
 export function modelDocumentOf(input: QualificationInput, rules: QualificationRules): ModelDocument {
   const body = newTextOf(input.text);
-  return modelDocument(tokenizeFrench(input.subject), tokenizeFrench(body), modelSender(input.from, rules), {
+  return modelDocument(tokenizeFrench(input.subject), tokenizeFrench(body), senderKind(input.from, rules), {
     subject: input.subject,
     body,
   });
-}
-
-/** Settled tickets from the sender's domain, per requester type; null when none. */
-function senderRecord(
-  learned: Learned,
-  from: MailAddress | null,
-): { domain: string; adherent: number; salarie: number } | null {
-  if (!from?.address.includes('@')) return null;
-  const domain = from.address.toLowerCase().split('@').pop()!;
-  const counts = ticketsWithFeature(learned.model, 'requester', `${DOMAIN_FEATURE}${domain}`);
-  const adherent = counts.get('adherent') ?? 0;
-  const salarie = counts.get('salarie') ?? 0;
-  return adherent + salarie > 0 ? { domain, adherent, salarie } : null;
 }
 
 /** The model as one `qualify` call reads it: its state, this mail's features, the configured weight. */
@@ -956,12 +914,11 @@ function senderCues(
   return cues;
 }
 
-/** The sender as the model reads it: `personal` (a mailbox provider) or `company`, and the domain; null without an address. */
-function modelSender(from: MailAddress | null, rules: QualificationRules): ModelSender | null {
+/** `personal` for a mailbox provider's address, `company` for any other, null without an address. */
+function senderKind(from: MailAddress | null, rules: QualificationRules): string | null {
   if (!from?.address.includes('@')) return null;
-  const domain = from.address.toLowerCase().split('@').pop()!;
-  const personal = rules.requester.personalDomains.some((pattern) => domainMatches(domain, pattern));
-  return { kind: personal ? 'personal' : 'company', domain };
+  const domain = from.address.toLowerCase().split('@')[1]!;
+  return rules.requester.personalDomains.some((pattern) => domainMatches(domain, pattern)) ? 'personal' : 'company';
 }
 
 /** `hotmail.*` matches hotmail.fr and hotmail.co.uk; `gmail.com` matches gmail.com only. */

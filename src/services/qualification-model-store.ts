@@ -18,7 +18,6 @@ import {
   learnExample,
   MODEL_FIELDS,
   unlearnExample,
-  type ModelDocument,
   type ModelField,
   type QualificationModel,
 } from '../domain/qualification-model.js';
@@ -46,11 +45,8 @@ export class QualificationModelStore {
   private readonly rules: QualificationRules;
   private readonly config: Deps['config'];
   private cursor: number;
-  /**
-   * What each settled ticket taught, and the document it was taught with, so that a later
-   * correction takes back exactly that (even if the ticket's text or the rules changed since).
-   */
-  private readonly learned = new Map<number, { readonly labels: Labels; readonly document: ModelDocument }>();
+  /** What each settled ticket taught, so a later correction replaces it instead of adding to it. */
+  private readonly learned = new Map<number, Labels>();
   private corpusCount = 0;
   private updates = 0;
 
@@ -74,12 +70,16 @@ export class QualificationModelStore {
    * corrected fields while it is open. A value learned before and changed since is unlearned first.
    */
   learnTicket(ticket: SettledTicket): void {
-    const previous = this.learned.get(ticket.id);
-    const before = previous?.labels ?? {};
+    const before = this.learned.get(ticket.id) ?? {};
     const now = this.settledLabels(ticket, before);
-    if (MODEL_FIELDS.every((field) => before[field] === now[field])) return;
-    // The whole example is replaced: unlearned as it was learned, learned again with the values now settled.
-    if (previous) unlearnExample(this.model, previous.document, previous.labels, 'ticket');
+    const removed: Labels = {};
+    const added: Labels = {};
+    for (const field of MODEL_FIELDS) {
+      if (before[field] === now[field]) continue;
+      if (before[field] !== undefined) removed[field] = before[field];
+      if (now[field] !== undefined) added[field] = now[field];
+    }
+    if (Object.keys(removed).length === 0 && Object.keys(added).length === 0) return;
     const document = modelDocumentOf(
       {
         subject: ticket.subject,
@@ -88,8 +88,9 @@ export class QualificationModelStore {
       },
       this.rules,
     );
-    learnExample(this.model, document, now, 'ticket');
-    this.learned.set(ticket.id, { labels: now, document });
+    unlearnExample(this.model, document, removed, 'ticket');
+    learnExample(this.model, document, added, 'ticket');
+    this.learned.set(ticket.id, now);
     this.updates++;
   }
 

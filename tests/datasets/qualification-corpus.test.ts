@@ -2,12 +2,11 @@
 // that the model never learns from a frozen item.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readShippedCorpus } from '../../src/adapters/qualification-corpus-files.js';
-import { QUALIFICATION_CORPUS_DIRS } from '../../src/paths.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { corpusFor } from '../../src/domain/qualification-corpus.js';
 import { DEFAULT_PROCEDURE } from '../../src/domain/qualification-rules.js';
@@ -89,7 +88,7 @@ describe('the qualification corpus (datasets/qualification)', () => {
   });
 
   it('the model is never trained on a frozen item, and only on the files of the configured categories', async () => {
-    const corpus = await readShippedCorpus([dir]);
+    const corpus = await readShippedCorpus();
     expect(corpus.items).toHaveLength(640);
     expect(corpus.frozen.size).toBe(192);
     const spst = corpusFor(corpus.items, DEFAULT_PROCEDURE, corpus.frozen);
@@ -105,46 +104,5 @@ describe('the qualification corpus (datasets/qualification)', () => {
     expect(training).toHaveLength(91);
     // One level only: the model is not taught levels; typologies are taught.
     expect(training.every((item) => item.labels.level === undefined && item.labels.typology !== undefined)).toBe(true);
-  });
-
-  it('reads every corpus directory: train-*.jsonl files are learned from, every item of frozen.jsonl is frozen', async () => {
-    const tmp = await mkdtemp(join(tmpdir(), 'corpus-'));
-    try {
-      const other = join(tmp, 'data');
-      await mkdir(other);
-      const line = (id: string, category: string) =>
-        JSON.stringify({
-          id,
-          subject: 'Objet',
-          from_name: 'Nom',
-          from_email: 'nom@societe.example',
-          body: 'Texte',
-          category,
-          level: 2,
-          requester: 'adherent',
-          receivable: true,
-        });
-      await writeFile(join(other, 'train-1.jsonl'), `${line('t1', 'generale')}\n${line('t2', 'medicale')}\n`);
-      await writeFile(join(other, 'frozen.jsonl'), `${line('z1', 'generale')}\n`);
-      const corpus = await readShippedCorpus([dir, other, join(tmp, 'missing')]);
-      expect(corpus.items).toHaveLength(643);
-      expect(corpus.frozen.size).toBe(193);
-      expect(corpus.frozen.has('z1')).toBe(true);
-      const ids = corpusFor(corpus.items, DEFAULT_PROCEDURE, corpus.frozen).map((item) => item.id);
-      expect(ids).toHaveLength(357 + 2);
-      expect(ids).toEqual(expect.arrayContaining(['t1', 't2']));
-      expect(ids).not.toContain('z1');
-    } finally {
-      await rm(tmp, { recursive: true, force: true });
-    }
-  });
-
-  it('no two items of the shipped corpus directories share an id (the frozen split is a list of ids)', async () => {
-    const corpus = await readShippedCorpus(QUALIFICATION_CORPUS_DIRS);
-    const seen = new Map<string, string>();
-    for (const item of corpus.items) {
-      expect(seen.get(item.id), `${item.id} in ${item.file} and ${seen.get(item.id)}`).toBeUndefined();
-      seen.set(item.id, item.file);
-    }
   });
 });

@@ -9,9 +9,7 @@ import type { CorpusItem } from '../../src/domain/qualification-corpus.js';
 import { predictField } from '../../src/domain/qualification-model.js';
 import { resolveQualificationRules } from '../../src/domain/qualification-rules.js';
 import { ingestMail } from '../../src/services/ingest-mail.js';
-import { loadQualificationModel, QualificationModelStore } from '../../src/services/qualification-model-store.js';
-import type { SettledTicket } from '../../src/db/qualification-feedback.js';
-import { createModel, learnExample } from '../../src/domain/qualification-model.js';
+import { loadQualificationModel, type QualificationModelStore } from '../../src/services/qualification-model-store.js';
 import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
@@ -202,54 +200,5 @@ describe.each(ENGINES)('the qualification model store on %s', (engine) => {
       { items: corpus(), frozen: new Set() },
     );
     expect(store2!.summary().corpus).toBe(0);
-  });
-});
-
-describe('the store replaces what a ticket taught (no database)', () => {
-  const config = testConfig({ extra: 'qualification: { learning: { ticketWeight: 0.7 } }' });
-  const rules = resolveQualificationRules(config);
-  const settled = (over: Partial<SettledTicket>): SettledTicket => ({
-    id: 7,
-    status: 'open',
-    subject: 'Casque prêté',
-    summary: 'Le casque antibruit prêté pendant le test était cassé.',
-    complainantEmail: 'salarie@gmail.com',
-    complainantName: 'Salarié',
-    category: 'generale',
-    level: 2,
-    requester: 'salarie',
-    receivable: true,
-    typology: null,
-    corrected: ['category'],
-    ...over,
-  });
-
-  it('unlearns the document it learned, even after the ticket’s text changed: the same state as learning the last values once', () => {
-    const store = new QualificationModelStore(config, 0);
-    store.learnCorpus(corpus());
-    store.learnTicket(settled({}));
-    // Staff correct the category again after a reply changed the ticket's text, then close it.
-    store.learnTicket(settled({ summary: 'Autre texte : le casque était sale.', category: 'medicale' }));
-    store.learnTicket(
-      settled({ summary: 'Autre texte : le casque était sale.', category: 'medicale', status: 'closed', level: 1 }),
-    );
-    expect(store.summary()).toMatchObject({ tickets: 1, updates: 3 });
-
-    const reference = createModel({ ticketWeight: 0.7 });
-    for (const item of corpus()) learnExample(reference, modelDocumentOf(item.input, rules), item.labels, 'corpus');
-    learnExample(
-      reference,
-      modelDocumentOf(
-        {
-          subject: 'Casque prêté',
-          text: 'Autre texte : le casque était sale.',
-          from: { address: 'salarie@gmail.com', name: 'Salarié' },
-        },
-        rules,
-      ),
-      { category: 'medicale', level: '1', requester: 'salarie', receivable: 'true' },
-      'ticket',
-    );
-    expect(store.model).toEqual(reference);
   });
 });

@@ -680,6 +680,7 @@ const EVENT_LABELS: Record<string, string> = {
   [EVENT_TYPES.informed]: 'point d’étape envoyé au réclamant',
   [EVENT_TYPES.commandRefused]: 'commande refusée',
   [EVENT_TYPES.commandForged]: 'commandes non signées refusées',
+  [EVENT_TYPES.analysisTicketAttached]: 'rattachée à une analyse de récurrence',
 };
 
 function describeEvent(type: string, all: Record<string, unknown>, visible: boolean): string {
@@ -687,6 +688,8 @@ function describeEvent(type: string, all: Record<string, unknown>, visible: bool
   if (!label) return type;
   const data = visibleEventData(all, visible);
   if (type === EVENT_TYPES.assigned && visible) return `${label} : ${String(data.assignee)}`;
+  if (type === EVENT_TYPES.analysisTicketAttached && typeof all.reference === 'string')
+    return `${label} (${all.reference})`;
   if (type === EVENT_TYPES.requalified)
     return data.to === undefined ? label : `${label} (${String(data.field)} : ${String(data.to)})`;
   const withText: string[] = [

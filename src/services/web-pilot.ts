@@ -1,15 +1,20 @@
 // The pilot's page of the web desk (issue 14): the current month's indicators and 12-month chart
-// (the digest's own figures, computed now for this reader), overdue tickets, and the archive of
-// the digests sent, each with the spreadsheet this reader's version carried.
+// (the digest's own figures, computed now for this reader), overdue tickets, the open recurrence
+// analyses, and the archive of the digests sent, each with the spreadsheet this reader's version
+// carried.
 import { finishedJobRuns, findJobRunById } from '../db/job-runs.js';
 import { outboxAttachmentsOf } from '../db/outbox.js';
 import { audienceOf } from '../domain/digest-report.js';
 import type { DigestTemplateData } from '../domain/digest-template-data.js';
-import { formatFrenchDateTime } from '../domain/french-date.js';
+import { analysisEvents, analysisTicketCounts, listOpenAnalyses } from '../db/analyses.js';
+import { analysisRecord, missingParts } from '../domain/analysis.js';
+import { formatFrenchDate, formatFrenchDateTime } from '../domain/french-date.js';
+import { categoryLabel } from '../domain/french-labels.js';
 import type { Person } from '../domain/people.js';
 import { parsePeriod, periodContaining, periodLabel } from '../domain/period.js';
 import { localDateOf } from '../domain/zoned-time.js';
 import { type DigestDeps, type DigestRenderers, type PreparedDigest, prepareDigest } from './send-digest.js';
+import { staffReplyAddress } from './enqueue-staff-mail.js';
 import { chrome } from './web-desk.js';
 
 export type PilotDeps = DigestRenderers;
@@ -65,9 +70,39 @@ export async function pilotPage(deps: DigestDeps, viewer: Person) {
         overdue: String(figures.overdue ?? '—'),
       };
     }),
-    // Recurrence analyses (5 whys) are not stored yet: the page says so instead of showing none.
-    analysesAvailable: false,
+    analyses: await openAnalyses(deps, viewer),
   };
+}
+
+/**
+ * The open recurrence analyses, oldest first: reference, typology, opening, tickets, and how far
+ * each has got (whys, causes, actions), with an « agir par e-mail » link to the viewer's address
+ * signed for it (#statut prefilled).
+ */
+async function openAnalyses(deps: DigestDeps, viewer: Person) {
+  const rows = await listOpenAnalyses(deps.db);
+  const ids = rows.map((r) => r.id);
+  const [counts, events] = await Promise.all([analysisTicketCounts(deps.db, ids), analysisEvents(deps.db, ids)]);
+  const tz = deps.config.organisation.timezone;
+  const typologies = deps.config.categories.flatMap((c) => c.typologies);
+  return rows.map((a) => {
+    const record = analysisRecord(events.get(a.id) ?? []);
+    const now = deps.clock.now().getTime();
+    const address = staffReplyAddress(deps, viewer, a.id, 'analysis');
+    return {
+      reference: a.reference,
+      typology: typologies.find((t) => t.key === a.typology)?.label ?? a.typology,
+      category: categoryLabel(deps.config, a.category),
+      openedAt: formatFrenchDate(a.openedAt, tz),
+      tickets: counts.get(a.id) ?? 0,
+      whys: record.whys.length,
+      causes: record.causes.length,
+      actions: record.actions.length,
+      overdueActions: record.actions.filter((x) => x.dueAt !== null && x.dueAt.getTime() < now).length,
+      missing: missingParts(record),
+      statusHref: `mailto:${address}?subject=${encodeURIComponent(`Re: [${a.reference}]`)}&body=${encodeURIComponent('#statut')}`,
+    };
+  });
 }
 
 /** The PNG of the current 12-month chart, as this reader's digest draws it. */

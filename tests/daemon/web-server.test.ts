@@ -13,7 +13,7 @@ import { createTrendChartRenderer } from '../../src/adapters/trend-chart.js';
 import { createXlsxWriter } from '../../src/adapters/xlsx-workbook.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { serveWebDesk, startWebDesk, type WebDesk } from '../../src/daemon/web-server.js';
-import { attachments, outbox, tickets } from '../../src/db/schema.js';
+import { analyses, attachments, outbox, tickets } from '../../src/db/schema.js';
 import { monthPeriod } from '../../src/domain/period.js';
 import { CONFIDENTIAL_PLACEHOLDER } from '../../src/domain/french-labels.js';
 import { WEB_TEMPLATES_DIR } from '../../src/paths.js';
@@ -117,8 +117,13 @@ describe.each(ENGINES)('the web desk in Chromium on %s', (engine) => {
         extra: [
           'web: { enabled: true, port: 0, linkRequestsPerAddress: 8, linkRequestsPerClient: 100 }',
           'digest: { recipients: [pilote@spst-test.fr, dr.martin@spst-test.fr] }',
+          // Waiting times recur: the fourth complaint about them opens an analysis.
+          'recurrence: { threshold: 3, months: 6 }',
         ].join('\n'),
       }),
+    ).replace(
+      '  - { key: generale, label: Générale, referents: [accueil@spst-test.fr] }',
+      '  - { key: generale, label: Générale, referents: [accueil@spst-test.fr], typologies: [{ key: attente, label: "Temps d’attente", keywords: [attente, attendu] }] }',
     );
     deps = testDeps(t.database.db, loadConfig(yaml, {}, 'test').config, clock);
     // Three months of history: complaints, some taken and answered, two medical ones.
@@ -139,6 +144,22 @@ describe.each(ENGINES)('the web desk in Chromium on %s', (engine) => {
         await command('dr.martin@spst-test.fr', medical[0]!, '#prendre\n#note appel du salarié le matin');
       }
     }
+    // The pilot starts the analysis of waiting times by reply: one why, one dated action.
+    const [analysis] = await t.database.db.select().from(analyses);
+    const pilot = deps.config.people.find((p) => p.email === 'pilote@spst-test.fr')!;
+    await ingestMail(
+      deps,
+      rawMail(
+        {
+          From: 'pilote@spst-test.fr',
+          To: staffReplyAddress(deps, pilot, analysis!.id, 'analysis'),
+          Subject: `RE: [${analysis!.reference}] Récurrence`,
+          'Message-ID': `<a${++n}@spst-test.fr>`,
+        },
+        '#pourquoi un seul agent à l’accueil le lundi\n#action renfort le lundi matin 15/01/2027',
+      ),
+      { kind: 'file', name: `a${n}` },
+    );
     clock.set('2026-11-02T09:00:00Z');
     medical.push(
       await complaint(
@@ -333,6 +354,18 @@ describe.each(ENGINES)('the web desk in Chromium on %s', (engine) => {
     expect(main).toContain('octobre 2026');
     expect(main).toContain(CONFIDENTIAL_PLACEHOLDER);
     expect(main).not.toContain('médecin absent');
+    // The open analysis of waiting times, with how far it has got.
+    const analysis = page.locator('section[aria-labelledby="analyses"]');
+    expect(await analysis.locator('h2').textContent()).toBe('Analyses de récurrence en cours (1)');
+    const row = (await analysis.locator('li').first().textContent())!.replace(/\s+/g, ' ');
+    expect(row).toContain('ANA-2026-0001');
+    expect(row).toContain('Temps d’attente (Générale)');
+    expect(row).toContain('4 réclamations');
+    expect(row).toContain('Pourquoi : 1/5 · causes : 0 · actions : 1');
+    expect(row).toContain('la cause racine (#cause)');
+    expect(await analysis.getByRole('link', { name: 'Recevoir l’état par e-mail' }).getAttribute('href')).toMatch(
+      /^mailto:reclamation\+a[0-9a-z]+s[0-9a-f]{20}@spst-test\.fr\?subject=Re%3A%20%5BANA-2026-0001%5D&body=%23statut$/,
+    );
     expect(
       await page.locator('img.chart').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth),
     ).toBeGreaterThan(100);

@@ -12,15 +12,12 @@ import { createLogger } from '../log.js';
 import { RECLAM_VERSION } from '../paths.js';
 import { runCheck } from './check.js';
 import { runDemo } from './demo.js';
-import { runStatus } from './status.js';
-import { writeAttachments } from './attachment-files.js';
 import { forwardToDaemon, withDatabase } from './database-access.js';
 import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText, showTicket } from '../services/render-tickets.js';
 import { startDaemon, withQualificationModel } from '../daemon/daemon.js';
 import { serveControl } from '../daemon/control-server.js';
 import { serveWebDesk } from '../daemon/web-server.js';
-import { serveMonitoring } from '../daemon/monitoring-server.js';
 import { registerDigestCommands } from './digest-commands.js';
 import { registerQualifyCommand } from './qualify-command.js';
 
@@ -56,6 +53,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       const control =
         daemon.database.engine === 'pglite' ? await serveControl(config.database.dataDir, daemon, log) : null;
       const web = await serveWebDesk(daemon, log);
+      const { serveMonitoring } = await import('../daemon/monitoring-server.js');
       const monitoring = await serveMonitoring(daemon, log);
       const stop = (signal: string) => {
         log.info({ signal }, 'stopping');
@@ -154,6 +152,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(text.output);
       exitCode = text.exitCode;
       if (options.attachments !== undefined && text.files) {
+        const { writeAttachments } = await import('./attachment-files.js');
         const written = await writeAttachments(resolve(options.attachments), text.files);
         process.stdout.write(
           written.length === 0
@@ -171,6 +170,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .action(async () => {
       const { config, log } = await load(program.opts<GlobalOptions>(), 'silent');
+      const { runStatus } = await import('./status.js');
       const result = await runStatus(config, log);
       process.stdout.write(result.output);
       exitCode = result.exitCode;

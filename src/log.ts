@@ -2,8 +2,12 @@
 // a complaints mailbox is full of it. On a terminal the lines are made readable by pino-pretty
 // (one line per entry, time, level, message, then the fields); elsewhere (systemd's journal, a
 // file, a pipe) each entry is one JSON line.
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type PinoPrettyModule from 'pino-pretty';
+
+// Loaded only for a terminal: every command but the daemon under systemd would pay for it.
+const loadPretty = (): typeof PinoPrettyModule => createRequire(import.meta.url)('pino-pretty');
 
 export interface LoggerOptions {
   /** Where entries go: a stream with an fd is written through that fd (default stderr). */
@@ -19,7 +23,7 @@ export function createLogger(level: string, options: LoggerOptions | NodeJS.Writ
   const fd = (destination as unknown as { fd?: number }).fd;
   const human = pretty ?? (destination as { isTTY?: boolean }).isTTY === true;
   const target: DestinationStream = human
-    ? PinoPretty({
+    ? loadPretty()({
         destination: fd ?? (destination as DestinationStream),
         sync: true,
         colorize: (destination as { isTTY?: boolean }).isTTY === true,

@@ -265,7 +265,7 @@ describe.each(ENGINES)('ingest fuzzing on %s', (engine) => {
       done.push({ c, i, outcome });
     }
     await expectExactlyTheirRows(before, await accountFor(done));
-  });
+  }, 300_000);
 
   it('accounts for every mutated mail ingested in batches (ingestMails)', async () => {
     const before = await rows();
@@ -292,7 +292,7 @@ describe.each(ENGINES)('ingest fuzzing on %s', (engine) => {
       await t.database.db.execute(sql`select last_uid from mailbox_checkpoints where mailbox = 'INBOX'`),
     );
     expect(Number(checkpoint!.last_uid)).toBe(batched.length);
-  });
+  }, 300_000);
 });
 
 /** Mails the fuzzing found: each crashed ingestMail or ingestMails, or was quarantined for a NUL. */

@@ -104,6 +104,8 @@ const levelSchema = z.object({
   label: z.string().min(1),
   ackWithin: duration,
   resolveWithin: duration,
+  /** Lead time of the handler's reminder before the deadline and intermediate deadlines; absent: none. */
+  remindBefore: duration.optional(),
 });
 
 const routingRuleSchema = z.object({
@@ -282,6 +284,8 @@ export const configSchema = z
         enabled: z.boolean().default(true),
         askAfterAnswer: z.boolean().default(true),
         remindAfter: duration.default('7d'),
+        /** No answer this long after the question: the ticket closes as effective (an event says so); absent: never. */
+        silenceMeansYesAfter: duration.optional(),
         closeOnYes: z.boolean().default(true),
         /** #clore is refused until the complainant said OUI or a referent recorded #efficace. */
         requiredBeforeClose: z.boolean().default(true),
@@ -295,6 +299,10 @@ export const configSchema = z
       .default({ levelChangeToComplainant: true }),
     escalation: z
       .object({
+        /** false: overdue tickets are not escalated to the direction (the deadline reminders stay). */
+        enabled: z.boolean().default(true),
+        /** How long after the deadline the direction is alerted; absent: as soon as it passes. */
+        after: duration.optional(),
         /** How long direction has to act once a ticket is overdue (SIM'UP: 5 days). */
         directionWithin: duration.default('5d'),
         workingHours: z
@@ -302,7 +310,7 @@ export const configSchema = z
           .regex(/^\d{1,2}-\d{1,2}$/)
           .default('8-18'),
       })
-      .default({ directionWithin: '5d', workingHours: '8-18' }),
+      .default({ enabled: true, directionWithin: '5d', workingHours: '8-18' }),
     recurrence: z
       .object({
         /** An analysis opens when more than this many tickets of one typology fall in the window. */

@@ -32,7 +32,7 @@ import { startDigestScheduler } from './digest-scheduler.js';
 import { stderrIsTerminal } from '../log.js';
 import { DaemonHealth } from './health.js';
 import { anonymiseExpiredTickets } from '../services/anonymise-expired.js';
-import { runAnalysisReminderLoop } from './analysis-reminder-loop.js';
+import { runFollowThroughLoop } from './follow-through-loop.js';
 
 export interface RunningDaemon {
   readonly deps: Deps;
@@ -43,6 +43,8 @@ export interface RunningDaemon {
   readonly stopped: Promise<void>;
   /** Wakes the outbox deliverer (after mails were queued outside the loops, e.g. by `ingest`). */
   wakeOutbox(): void;
+  /** Makes the follow-through look at once (a test moved its clock). */
+  wakeFollowThrough(): void;
   /** Whether the deliverer runs in its own thread now (PostgreSQL; false once that thread died and this one took over). */
   readonly outboxThread: boolean;
   /** The mailbox watcher's state, for `/healthz`, `/metrics` and `reclam status`. */
@@ -93,12 +95,18 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     ? runOutboxThread(deps, holder, abort.signal)
     : runOutboxHere(deps, holder, abort.signal);
   const loops = [outbox.done];
-  if (options.watchMailbox !== false)
-    loops.push(runMailboxLoop(deps, holder, () => outbox.wake(), abort.signal, health));
+  // A mail that queued something (a new ticket, a command) may change what the follow-through owes.
+  const followThrough = new Wakeup();
+  const afterMailbox = (): void => {
+    outbox.wake();
+    followThrough.notify();
+  };
+  if (options.watchMailbox !== false) loops.push(runMailboxLoop(deps, holder, afterMailbox, abort.signal, health));
   if (options.watchMailbox !== false) loops.push(startDigestScheduler(deps, abort.signal, () => outbox.wake()));
   if (options.watchMailbox !== false && config.retention.anonymiseClosedAfter)
     loops.push(runRetentionLoop(deps, database, abort.signal));
-  if (options.watchMailbox !== false) loops.push(runAnalysisReminderLoop(deps, abort.signal, () => outbox.wake()));
+  if (options.watchMailbox !== false)
+    loops.push(runFollowThroughLoop(deps, abort.signal, () => outbox.wake(), followThrough));
 
   const stopped = Promise.all(loops).then(async () => {
     await releaseLease(deps.db, leaseName(config), holder).catch(() => undefined);
@@ -111,6 +119,7 @@ export async function startDaemon(config: Config, log: Logger, options: DaemonOp
     database,
     stopped,
     wakeOutbox: () => outbox.wake(),
+    wakeFollowThrough: () => followThrough.notify(),
     health,
     get outboxThread() {
       return outbox.threaded;

@@ -24,7 +24,7 @@ import type { Deps } from '../services/deps.js';
 import { assessHealth, type DaemonHealth } from './health.js';
 
 /** `reminder.sent` (the follow-through's reminders; data.kind says which). */
-const REMINDER_SENT = 'reminder.sent';
+const REMINDER_SENT = EVENT_TYPES.reminderSent;
 
 /** From a few hundred milliseconds (IDLE, one mail) to hours (a backlog after an outage). */
 const LATENCY_BUCKETS = [0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900, 3600, 4 * 3600];

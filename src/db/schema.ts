@@ -93,6 +93,12 @@ export const tickets = pgTable(
      * level, category, requester, typology and state stay, so the indicators do not move.
      */
     anonymisedAt: instant('anonymised_at'),
+    /**
+     * When the follow-through (services/follow-through.ts) must next look at this open ticket:
+     * its earliest reminder, escalation or effectiveness step not yet handled. Null: to be
+     * computed again, set by every change of the ticket (db/tickets.ts `updateTicket`).
+     */
+    nextDueAt: instant('next_due_at'),
     createdAt: instant('created_at').notNull(),
     updatedAt: instant('updated_at').notNull(),
   },
@@ -109,7 +115,34 @@ export const tickets = pgTable(
     index('tickets_search_idx').using('gin', TICKET_SEARCH_DOCUMENT),
     /** Recurrence: the tickets of one typology received in a window (db/analyses.ts). */
     index('tickets_typology_received_idx').on(t.typology, t.receivedAt),
+    /** Follow-through: the open tickets with a step due (or to be computed again). */
+    index('tickets_next_due_idx')
+      .on(t.nextDueAt)
+      .where(sql`${t.status} in ('received', 'in_progress', 'answered', 'verifying')`),
   ],
+);
+
+/**
+ * Every follow-through step handled, once per (ticket, kind, due instant): the unique key is what
+ * makes restarts, clock jumps and several daemons on one PostgreSQL send each reminder once.
+ * kind: domain/follow-through.ts `FollowUpKind`, with `:<event id>` for an intermediate deadline.
+ * outcome: `sent` (mailed to `recipients`), `superseded` (a later step of the same chain was due
+ * too and went instead), `closed` (silence means yes: the ticket was closed), `no-recipient`.
+ */
+export const followUps = pgTable(
+  'follow_ups',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    ticketId: bigint('ticket_id', { mode: 'number' })
+      .notNull()
+      .references(() => tickets.id),
+    kind: text('kind').notNull(),
+    dueAt: instant('due_at').notNull(),
+    outcome: text('outcome').notNull(),
+    recipients: text('recipients').array().notNull().default(sql`'{}'::text[]`),
+    handledAt: instant('handled_at').notNull(),
+  },
+  (t) => [uniqueIndex('follow_ups_ticket_kind_due_key').on(t.ticketId, t.kind, t.dueAt)],
 );
 
 export const MESSAGE_KINDS = ['complaint', 'follow-up', 'auto-reply', 'bounce', 'own', 'staff'] as const;
@@ -385,7 +418,7 @@ export const analyses = pgTable(
     openedAt: instant('opened_at').notNull(),
     closedAt: instant('closed_at'),
     closedBy: text('closed_by'),
-    /** When the pilot is next reminded while it is open (daemon/analysis-reminder-loop.ts); null when closed. */
+    /** When the pilot is next reminded while it is open (daemon/follow-through-loop.ts); null when closed. */
     nextReminderAt: instant('next_reminder_at'),
     updatedAt: instant('updated_at').notNull(),
   },

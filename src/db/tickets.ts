@@ -106,8 +106,15 @@ export async function ticketsByMessageIds(
   return found;
 }
 
+/**
+ * Writes `values` to the ticket. Any change may move what the follow-through owes it, so its next
+ * due instant is cleared (computed again by the next sweep) unless `values` sets it.
+ */
 export async function updateTicket(tx: Db, id: number, values: Partial<typeof tickets.$inferInsert>): Promise<void> {
-  await tx.update(tickets).set(values).where(eq(tickets.id, id));
+  await tx
+    .update(tickets)
+    .set({ nextDueAt: null, ...values })
+    .where(eq(tickets.id, id));
 }
 
 export interface TicketListFilter {

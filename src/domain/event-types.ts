@@ -63,8 +63,16 @@ export const EVENT_TYPES = {
    * the ticket's state is unchanged. data: { text }
    */
   informed: 'ticket.informed',
-  /** Overdue ticket escalated to direction. */
+  /**
+   * Overdue ticket escalated to the direction (services/follow-through.ts). data: { round: 1 | 2,
+   * to: [addresses], dueAt: ISO, the direction's own deadline }
+   */
   escalated: 'ticket.escalated',
+  /**
+   * A follow-through step mailed (take in hand, before/at the deadline, escalation, intermediate
+   * deadline, effectiveness without answer). data: { kind, dueAt, about, to }
+   */
+  reminderSent: 'reminder.sent',
   mailAutoReply: 'mail.auto-reply',
   mailBounce: 'mail.bounce',
   mailOwn: 'mail.own',

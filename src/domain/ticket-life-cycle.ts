@@ -55,11 +55,14 @@ export type LifeCycleChange =
     }
   /** #irrecevable. */
   | { readonly kind: 'reject'; readonly reason: string }
-  /** #efficace / #inefficace (staff), OUI / NON (the complainant). */
+  /**
+   * #efficace / #inefficace (staff), OUI / NON (the complainant), or no answer for
+   * `effectiveness.silenceMeansYesAfter` (the follow-through: effective, and closed).
+   */
   | {
       readonly kind: 'effectiveness';
       readonly effective: boolean;
-      readonly source: 'staff' | 'complainant';
+      readonly source: 'staff' | 'complainant' | 'silence';
       /** The complainant's OUI closes the ticket (configuration `effectiveness.closeOnYes`). */
       readonly closeOnYes?: boolean;
     }
@@ -147,6 +150,18 @@ export function changeTicket(ticket: LifeCycleFacts, change: LifeCycleChange, no
         type: EVENT_TYPES.effectiveness,
         data: { effective: change.effective, source: change.source },
       };
+      if (change.source === 'silence') {
+        if (ticket.status !== 'verifying' || ticket.effective !== null)
+          return refused('la vérification de l’efficacité n’est plus en attente');
+        return {
+          ok: true,
+          patch: { effective: true, status: 'closed', closedAt: now },
+          events: [
+            { type: EVENT_TYPES.effectiveness, data: { effective: true, source: 'silence' } },
+            { type: EVENT_TYPES.closed, data: { after: 'no answer: silence means yes' } },
+          ],
+        };
+      }
       if (change.source === 'complainant') {
         const close = change.effective && change.closeOnYes === true;
         const status: TicketStatus = close ? 'closed' : change.effective ? ticket.status : 'in_progress';

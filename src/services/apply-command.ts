@@ -376,8 +376,10 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const dueAt = zonedWallTimeToInstant(parsed!.date, 23, 59, 59, 999, timeZone);
     if (dueAt.getTime() < context.deps.clock.now().getTime()) refuse('cette date est déjà passée');
     await event(context, ticket, EVENT_TYPES.milestone, { dueAt: dueAt.toISOString(), text: parsed!.rest });
+    // The follow-through reminds it like the main deadline: its schedule is computed again.
+    const updated = await change(context, ticket, {});
     return {
-      ticket,
+      ticket: updated,
       message: `échéance intermédiaire le ${formatFrenchDate(dueAt, timeZone)}${parsed!.rest ? ` : ${parsed!.rest}` : ''}`,
     };
   },

@@ -678,6 +678,8 @@ const EVENT_LABELS: Record<string, string> = {
   [EVENT_TYPES.why]: 'analyse des 5 pourquoi',
   [EVENT_TYPES.milestone]: 'échéance intermédiaire',
   [EVENT_TYPES.informed]: 'point d’étape envoyé au réclamant',
+  [EVENT_TYPES.escalated]: 'signalée à la direction',
+  [EVENT_TYPES.reminderSent]: 'rappel de suivi envoyé',
   [EVENT_TYPES.commandRefused]: 'commande refusée',
   [EVENT_TYPES.commandForged]: 'commandes non signées refusées',
   [EVENT_TYPES.analysisTicketAttached]: 'rattachée à une analyse de récurrence',

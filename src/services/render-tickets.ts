@@ -3,6 +3,7 @@
 // staff wrote (notes, actions, causes, whys, reasons) and what the complainant was sent.
 // Confidential (medical) tickets show only reference, dates, level and state unless the viewer is
 // a doctor (SPEC §4).
+import type { FollowUpKind } from '../domain/follow-through.js';
 import { findTicketByReference, listTickets, ticketHistory, ticketMessages, ticketOutbox } from '../db/tickets.js';
 import { attachmentWithContent, ticketAttachments } from '../db/web-desk.js';
 import { describeDuration } from '../domain/deadline.js';
@@ -233,7 +234,7 @@ function describeEvent(
   if (typeof data.dueAt === 'string' && typeof data.deadlineAt !== 'string') parts.push(`pour le ${date(data.dueAt)}`);
   if (typeof data.round === 'number') parts.push(`signalement n° ${data.round}`);
   if (type === 'reminder.sent' && typeof data.kind === 'string')
-    parts.push(REMINDER_KIND_LABELS[data.kind] ?? data.kind);
+    parts.push(REMINDER_KIND_LABELS[data.kind as FollowUpKind] ?? data.kind);
   if (typeof data.command === 'string')
     parts.push(`#${data.command}${visible && typeof data.args === 'string' && data.args ? ` ${data.args}` : ''}`);
   if (Array.isArray(data.to) && visible) parts.push(`à ${data.to.map(String).join(', ')}`);
@@ -245,12 +246,17 @@ function describeEvent(
 }
 
 /** The follow-through's reminders (reminder.sent data.kind). */
-const REMINDER_KIND_LABELS: Readonly<Record<string, string>> = {
+const REMINDER_KIND_LABELS: Readonly<Record<FollowUpKind, string>> = {
   'take-in-hand': 'prise en charge attendue',
+  'take-in-hand-pilot': 'toujours sans responsable (pilote)',
   'before-deadline': 'échéance proche',
-  'at-deadline': 'échéance atteinte',
-  milestone: 'échéance intermédiaire',
-  effectiveness: 'vérification d’efficacité',
+  deadline: 'échéance dépassée',
+  'escalation-1': 'signalée à la direction',
+  'escalation-2': 'signalée à nouveau à la direction',
+  'milestone-before': 'échéance intermédiaire proche',
+  milestone: 'échéance intermédiaire atteinte',
+  effectiveness: 'efficacité à vérifier par téléphone',
+  'effectiveness-silence': 'clôturée sans réponse du réclamant',
 };
 
 // Subjects, names and texts come from complainants: an escape sequence in them would drive the

@@ -1,7 +1,7 @@
-// How long the analysis reminder loop waits between looks: until the next due reminder or working
-// moment, never less than 5 s (a due row another daemon holds) nor more than 10 min (new analyses).
+// How long the follow-through loop waits between looks: until the next due reminder or working
+// moment, never less than 5 s (a due row another daemon holds) nor more than 10 min (new analyses, changed tickets).
 import { describe, expect, it } from 'vitest';
-import { reminderWaitMs } from '../../src/daemon/analysis-reminder-loop.js';
+import { reminderWaitMs } from '../../src/daemon/follow-through-loop.js';
 
 const now = new Date('2026-11-09T08:00:00Z');
 

@@ -18,11 +18,7 @@ const open = inArray(tickets.status, [...OPEN_STATUSES]);
  * Locks the open tickets whose schedule must be computed again (next_due_at null) and, with
  * `dueBy`, those with a step due by then; rows another sweep holds are skipped.
  */
-export async function claimFollowThroughTickets(
-  tx: Db,
-  dueBy: Date | null,
-  limit: number,
-): Promise<TicketRow[]> {
+export async function claimFollowThroughTickets(tx: Db, dueBy: Date | null, limit: number): Promise<TicketRow[]> {
   const due = dueBy ? or(isNull(tickets.nextDueAt), lte(tickets.nextDueAt, dueBy)) : isNull(tickets.nextDueAt);
   return tx
     .select()

@@ -155,7 +155,13 @@ export function followThroughSteps(
     ticket.verificationAskedAt !== null
   ) {
     const asked = ticket.verificationAskedAt;
-    step('effectiveness', addReminderInterval(asked, effectiveness.remindAfter, calendar), 'handlers', 'effectiveness', asked);
+    step(
+      'effectiveness',
+      addReminderInterval(asked, effectiveness.remindAfter, calendar),
+      'handlers',
+      'effectiveness',
+      asked,
+    );
     if (effectiveness.silenceMeansYesAfter) {
       const silence = addReminderInterval(asked, effectiveness.silenceMeansYesAfter, calendar);
       step('effectiveness-silence', silence, 'handlers', 'effectiveness', asked);
@@ -200,7 +206,8 @@ export function dueSteps(steps: readonly FollowUpStep[], handled: ReadonlySet<st
 export function earliestPending(steps: readonly FollowUpStep[], handled: ReadonlySet<string>): Date | null {
   let earliest: Date | null = null;
   for (const s of steps)
-    if (!handled.has(handledKey(s)) && (earliest === null || s.dueAt.getTime() < earliest.getTime())) earliest = s.dueAt;
+    if (!handled.has(handledKey(s)) && (earliest === null || s.dueAt.getTime() < earliest.getTime()))
+      earliest = s.dueAt;
   return earliest;
 }
 

@@ -169,11 +169,25 @@ async function handleTickets(
     }
     const { due, superseded, nextDueAt } = dueSteps(steps, done, now);
     for (const step of superseded)
-      records.push({ ticketId: ticket.id, key: step.key, dueAt: step.dueAt, outcome: 'superseded', recipients: [], handledAt: now });
+      records.push({
+        ticketId: ticket.id,
+        key: step.key,
+        dueAt: step.dueAt,
+        outcome: 'superseded',
+        recipients: [],
+        handledAt: now,
+      });
     for (const step of due) {
       const to = recipientsOf(deps.config, ticket, step.audience);
       const outcome = step.kind === 'effectiveness-silence' ? 'closed' : to.length > 0 ? 'sent' : 'no-recipient';
-      records.push({ ticketId: ticket.id, key: step.key, dueAt: step.dueAt, outcome, recipients: to.map((p) => p.email), handledAt: now });
+      records.push({
+        ticketId: ticket.id,
+        key: step.key,
+        dueAt: step.dueAt,
+        outcome,
+        recipients: to.map((p) => p.email),
+        handledAt: now,
+      });
       items.push({ ticket, step, to });
     }
     await setNextDueAt(tx, ticket.id, nextDueAt ?? NOTHING_DUE);
@@ -181,8 +195,12 @@ async function handleTickets(
   const recorded = await recordFollowUps(tx, records);
   const mine = items.filter((i) => recorded.has(`${i.ticket.id}:${handledKey(i.step)}`));
   if (now === null) return mine;
-  for (const item of mine) if (item.step.kind === 'effectiveness-silence') await closeOnSilence(tx, deps, item.ticket, now);
-  await recordEvents(tx, mine.flatMap((item) => stepEvents(item, now)));
+  for (const item of mine)
+    if (item.step.kind === 'effectiveness-silence') await closeOnSilence(tx, deps, item.ticket, now);
+  await recordEvents(
+    tx,
+    mine.flatMap((item) => stepEvents(item, now)),
+  );
   return mine;
 }
 
@@ -198,7 +216,11 @@ function stepEvents(item: DueItem, now: Date): NewEvent[] {
     events.push({
       ...base,
       type: EVENT_TYPES.escalated,
-      data: { round: step.kind === 'escalation-1' ? 1 : 2, to: to.map((p) => p.email), dueAt: step.about.toISOString() },
+      data: {
+        round: step.kind === 'escalation-1' ? 1 : 2,
+        to: to.map((p) => p.email),
+        dueAt: step.about.toISOString(),
+      },
     });
   return events;
 }
@@ -228,7 +250,11 @@ export interface ReminderLine {
 }
 
 /** The lines of `person`'s reminder, in the order of the tickets' deadlines. */
-export function reminderLines(deps: Pick<Deps, 'clock' | 'config'>, person: Person, items: readonly DueItem[]): ReminderLine[] {
+export function reminderLines(
+  deps: Pick<Deps, 'clock' | 'config'>,
+  person: Person,
+  items: readonly DueItem[],
+): ReminderLine[] {
   const timeZone = deps.config.organisation.timezone;
   return [...items]
     .sort((a, b) => a.ticket.deadlineAt.getTime() - b.ticket.deadlineAt.getTime() || a.ticket.id - b.ticket.id)
@@ -279,7 +305,7 @@ async function queueReminders(tx: Db, deps: FollowDeps, items: readonly DueItem[
       data: {
         organisation: { name: config.organisation.name },
         recipientName: person.name ?? '',
-        count: lines.length,
+        total: lines.length,
         plural: lines.length > 1,
         escalation,
         lines,

@@ -62,7 +62,11 @@ describe('followThroughSteps', () => {
   it('takes in hand by business days over a weekend, and escalates after escalation.after', () => {
     // Level 2, received Friday 6 November 17:00: 1 business day → the end of Monday 9.
     const friday = { ...ticket, level: 2, receivedAt: new Date('2026-11-06T16:00:00Z') };
-    const steps = followThroughSteps(friday, [], rules({ escalation: { enabled: true, after: d('2bd'), directionWithin: d('5d') } }));
+    const steps = followThroughSteps(
+      friday,
+      [],
+      rules({ escalation: { enabled: true, after: d('2bd'), directionWithin: d('5d') } }),
+    );
     expect(schedule(steps)).toEqual([
       ['take-in-hand', '2026-11-09T22:59:59.999Z', 'referents'],
       // One more business day: Tuesday 10 (Wednesday 11 is the holiday after it).
@@ -171,7 +175,9 @@ describe('dueSteps', () => {
   });
 
   it('never gives a handled step again', () => {
-    const handled = new Set(steps.filter((s) => s.dueAt.getTime() <= Date.parse('2026-11-13T08:00:00Z')).map(handledKey));
+    const handled = new Set(
+      steps.filter((s) => s.dueAt.getTime() <= Date.parse('2026-11-13T08:00:00Z')).map(handledKey),
+    );
     expect(dueSteps(steps, handled, new Date('2026-11-13T09:00:00Z')).due).toEqual([]);
     expect(earliestPending(steps, handled)).toEqual(new Date('2026-11-17T22:59:59.999Z'));
     expect(earliestPending(steps, new Set(steps.map(handledKey)))).toBeNull();
@@ -190,6 +196,8 @@ describe('describeStep', () => {
     expect(describeStep(reached!, 'Europe/Paris', true).what).toBe(
       'échéance intermédiaire atteinte le vendredi 20 novembre 2026 : certificat du Dr X',
     );
-    expect(describeStep(reached!, 'Europe/Paris', false).what).toBe('échéance intermédiaire atteinte le vendredi 20 novembre 2026');
+    expect(describeStep(reached!, 'Europe/Paris', false).what).toBe(
+      'échéance intermédiaire atteinte le vendredi 20 novembre 2026',
+    );
   });
 });

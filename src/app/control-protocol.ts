@@ -22,6 +22,7 @@ export type ControlRequest =
     }
   | { readonly command: 'migrate'; readonly args: readonly [] }
   | { readonly command: 'status'; readonly args: { readonly version: string } }
+  | { readonly command: 'due'; readonly args: { readonly at?: string | undefined } }
   | { readonly command: 'digest'; readonly args: DigestCommandArgs }
   | { readonly command: 'export'; readonly args: ExportInput }
   | { readonly command: 'gdpr-export'; readonly args: { email: string } }

@@ -39,6 +39,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./ticket-commands.js')).registerShow,
   },
   {
+    name: 'due',
+    summary: 'what the follow-through would send at an instant (a dry run)',
+    load: async () => (await import('./due-command.js')).registerDue,
+  },
+  {
     name: 'status',
     summary: 'how the service is doing, in French: mailbox, database, outbox, overdue tickets, next digest',
     load: async () => (await import('./status.js')).registerStatus,

@@ -2,6 +2,7 @@
 // database: CLI commands (`tickets`, `show`, `ingest`, `migrate`, `digest`, `export`, `status`, `gdpr`,
 // `backup`) run inside the daemon instead of
 // opening PGlite a second time. One JSON request per connection, one JSON response.
+import { dueReport } from '../services/due-report.js';
 import { unlink } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import type { Logger } from 'pino';
@@ -64,6 +65,8 @@ export async function serveControl(
           location: daemon.database.location,
           live: { mailbox: daemon.health.mailbox, startedAt: daemon.health.startedAt, via: 'daemon' },
         });
+      case 'due':
+        return dueReport(daemon.deps, request.args);
       case 'migrate':
         return { output: 'database schema is up to date (migrated by the running daemon)\n', exitCode: 0 };
       case 'digest': {

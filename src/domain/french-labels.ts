@@ -3,6 +3,7 @@
 // a medical ticket's content): one table each, so staff mails, the CLI, the digest and the
 // spreadsheets name a thing the same way. Lower case, as inside a sentence; `capitalized` for the
 // start of a cell or a line.
+import type { Role } from './people.js';
 import type { Settings } from './settings.js';
 
 /** Each ticket state; `short` where a table column needs a shorter word than a sentence does. */
@@ -61,6 +62,15 @@ const MAIL_KIND_LABELS: Readonly<Record<string, string>> = {
   digest: 'bilan',
   'web-link': 'lien de connexion au bureau web',
   'interim-update': 'point d’étape au réclamant',
+  reminder: 'rappel de suivi',
+};
+
+/** Each role of `people` (config), as staff call it. */
+export const ROLE_LABELS: Readonly<Record<Role, string>> = {
+  pilot: 'pilote',
+  direction: 'direction',
+  doctor: 'médecin',
+  referent: 'référent',
 };
 
 /** Each kind of inbound mail (messages.kind). */

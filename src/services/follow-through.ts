@@ -38,7 +38,6 @@ import { changeTicket } from '../domain/ticket-life-cycle.js';
 import type { Deps } from './deps.js';
 import { enqueueStaffMail, staffReplyAddress } from './enqueue-staff-mail.js';
 import { mailComplainant } from './mail-complainant.js';
-import { REPLY_MARKER } from './open-ticket.js';
 import { reminderCalendar } from './remind-analyses.js';
 
 type FollowDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'render' | 'random'>;
@@ -310,7 +309,6 @@ async function queueReminders(tx: Db, deps: FollowDeps, items: readonly DueItem[
         escalation,
         lines,
         at: formatFrenchDateTime(deps.clock.now(), config.organisation.timezone),
-        replyMarker: REPLY_MARKER,
       },
     });
     queued += 1;
@@ -318,37 +316,41 @@ async function queueReminders(tx: Db, deps: FollowDeps, items: readonly DueItem[
   return queued;
 }
 
-/** What `reclam due` prints: the mails the sweep would send at `at`, without sending or changing anything. */
+/** What the sweep would send at `at` (`reclam due`): read only. */
 export interface DuePreview {
   readonly at: Date;
   readonly working: boolean;
   /** The next working moment when `at` is not one (nothing leaves before it). */
   readonly nextWorkingAt: Date | null;
-  readonly mails: readonly { readonly person: Person; readonly lines: readonly ReminderLine[] }[];
+  /** One mail per person, with the steps it would list. */
+  readonly mails: readonly { readonly person: Person; readonly items: readonly DueItem[] }[];
+  /** The earliest step due after `at`; null when nothing more is owed. */
+  readonly nextDueAt: Date | null;
 }
 
-/** The dry run of a sweep at `at`: read only. */
-export async function previewFollowThrough(deps: FollowDeps, at: Date): Promise<DuePreview> {
+/** The dry run of a sweep at `at`: what is due then and not yet handled, sending and changing nothing. */
+export async function previewFollowThrough(deps: Pick<Deps, 'db' | 'config'>, at: Date): Promise<DuePreview> {
   const rules = followThroughRules(deps.config);
   const tickets = await openTickets(deps.db);
   const ids = tickets.map((t) => t.id);
   const milestones = await milestonesOf(deps.db, ids);
   const handled = await handledFollowUps(deps.db, ids);
   const items: DueItem[] = [];
+  let nextDueAt: Date | null = null;
   for (const ticket of tickets) {
     const steps = followThroughSteps(ticket, milestones.get(ticket.id) ?? [], rules);
-    for (const step of dueSteps(steps, handled.get(ticket.id) ?? new Set(), at).due)
+    const selection = dueSteps(steps, handled.get(ticket.id) ?? new Set(), at);
+    for (const step of selection.due)
       items.push({ ticket, step, to: recipientsOf(deps.config, ticket, step.audience) });
+    if (selection.nextDueAt && (nextDueAt === null || selection.nextDueAt.getTime() < nextDueAt.getTime()))
+      nextDueAt = selection.nextDueAt;
   }
   const working = isWorkingTime(at, rules.calendar);
-  const clockAt = { ...deps, clock: { now: () => at } };
   return {
     at,
     working,
     nextWorkingAt: working ? null : nextWorkingTime(at, rules.calendar),
-    mails: [...byRecipient(items).values()].map(({ person, items: theirs }) => ({
-      person,
-      lines: reminderLines(clockAt, person, theirs),
-    })),
+    mails: [...byRecipient(items).values()].map(({ person, items: theirs }) => ({ person, items: theirs })),
+    nextDueAt,
   };
 }

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { loadConfig } from '../../src/config/load-config.js';
+import { describeStep } from '../../src/domain/follow-through.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { events, followUps, outbox, tickets } from '../../src/db/schema.js';
 import { updateTicket, type TicketRow } from '../../src/db/tickets.js';
@@ -284,7 +285,9 @@ describe.each(ENGINES)('follow-through on %s', (engine) => {
     await complaint('Prévision');
     const preview = await previewFollowThrough(deps, new Date('2026-11-13T08:00:00Z'));
     expect(preview.working).toBe(true);
-    const predicted = preview.mails.map((m) => [m.person.email, m.lines.map((l) => l.what)]).sort();
+    const predicted = preview.mails
+      .map((m) => [m.person.email, m.items.map((i) => describeStep(i.step, 'Europe/Paris', true).what)])
+      .sort();
     expect(await reminders()).toHaveLength(0);
     expect(await t.database.db.select().from(followUps)).toHaveLength(0);
     await at('2026-11-13T08:00:00Z');

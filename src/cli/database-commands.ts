@@ -25,7 +25,9 @@ export function registerIngest(program: Command, context: CommandContext): void 
     .command('ingest')
     .description(
       'feed raw mails through the same pipeline as the mailbox (replays, imports): .eml files, and mbox files, ' +
-        'whose messages are split at their "From " lines (mboxo/mboxrd) and ingested one by one',
+        'whose messages are split at their "From " lines (mboxo/mboxrd) and ingested one by one. A complaint counts ' +
+        'from its Date: header; one already past its deadline gets no acknowledgement (it would promise a date gone ' +
+        'by): it is recorded overdue and the follow-through reminds its handlers',
     )
     .argument('<files...>', '.eml or mbox files')
     .action(async (files: string[]) => {

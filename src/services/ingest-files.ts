@@ -1,5 +1,6 @@
 // `reclam ingest FILE…`: raw mails from files through the very same pipeline as the inbox. An
 // mbox file is split into its messages, each ingested on its own (as the inbox would see them).
+import type { Acknowledgement } from './open-ticket.js';
 import { isMbox, splitMbox } from '../domain/mbox.js';
 import { messageHead } from '../domain/message-head.js';
 import type { Deps } from './deps.js';
@@ -64,10 +65,22 @@ function mailsOf(name: string, bytes: Uint8Array): { name: string; raw: Uint8Arr
   return messages.map((raw, index) => ({ name: `${name}#${index + 1}`, raw }));
 }
 
+/** What `reclam ingest` says of a new ticket's acknowledgement. */
+const ACKNOWLEDGEMENT_OUTCOMES: Readonly<Record<Acknowledgement, string>> = {
+  queued: 'acknowledgement queued',
+  disabled: 'no acknowledgement (acknowledgement.enabled is false)',
+  'no-address': 'no acknowledgement (the complainant gave no address)',
+  address: 'no acknowledgement (the sender address is not one usable address; the pilot is told)',
+  budget: 'no acknowledgement (this sender’s automatic-mail budget is spent; see rateLimits)',
+  'deadline-passed':
+    'no acknowledgement: its deadline had already passed when it was imported (it would promise a date gone by); ' +
+    'the ticket is overdue and the follow-through reminds its handlers',
+};
+
 export function describeOutcome(outcome: IngestOutcome): string {
   switch (outcome.outcome) {
     case 'ticket':
-      return `new ticket ${outcome.reference}${outcome.acknowledged ? ', acknowledgement queued' : ', no acknowledgement (budget or disabled)'}`;
+      return `new ticket ${outcome.reference}, ${ACKNOWLEDGEMENT_OUTCOMES[outcome.acknowledgement]}`;
     case 'follow-up':
       return `added to ${outcome.reference}`;
     case 'suppressed':

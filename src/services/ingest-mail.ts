@@ -34,7 +34,7 @@ import { ownMessageIdDomain } from './enqueue-mail.js';
 import { staffMailRequest } from './enqueue-staff-mail.js';
 import { followUpForwardRequests } from './follow-up-forward.js';
 import { handleStaffMail, type StaffOutcome } from './handle-staff-mail.js';
-import { Effects, insertOpenings, logOpened, type Opening } from './open-ticket.js';
+import { Effects, insertOpenings, logOpened, type Acknowledgement, type Opening } from './open-ticket.js';
 import { recordVerificationAnswer } from './record-verification-answer.js';
 
 export type { MailSource };
@@ -50,6 +50,7 @@ export type IngestOutcome =
       readonly reference: string;
       readonly messageId: string;
       readonly acknowledged: boolean;
+      readonly acknowledgement: Acknowledgement;
     }
   | { readonly outcome: 'follow-up'; readonly reference: string; readonly messageId: string }
   | {
@@ -331,7 +332,8 @@ async function writeReady(tx: Db, deps: IngestDeps, ready: readonly Ready[], now
           outcome: 'ticket',
           reference: ticket.reference,
           messageId,
-          acknowledged: acknowledged.get(ticket.id) ?? false,
+          acknowledged: acknowledged.get(ticket.id) === 'queued',
+          acknowledgement: acknowledged.get(ticket.id) ?? 'disabled',
         });
         break;
       }

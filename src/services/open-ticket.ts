@@ -23,9 +23,19 @@ import type { AttachmentFile } from '../domain/attachment-files.js';
 
 export const REPLY_MARKER = '––– Répondez au-dessus de cette ligne –––';
 
+/**
+ * What became of a new ticket's acknowledgement: queued, or why not — `disabled` (configuration),
+ * `no-address` (the complainant gave none), `address` (not exactly one valid address), `budget`
+ * (the sender's automatic-mail budget is spent), `deadline-passed` (the deadline was already past
+ * when the mail was recorded, e.g. an old mail imported with `reclam ingest`: the acknowledgement
+ * would promise a date gone by, so none is sent and the follow-through tells the handlers).
+ */
+export type Acknowledgement = 'queued' | 'disabled' | 'no-address' | 'address' | 'budget' | 'deadline-passed';
+
 export interface OpenedTicket {
   readonly ticket: TicketRow;
   readonly acknowledged: boolean;
+  readonly acknowledgement: Acknowledgement;
   readonly qualification: Qualification;
 }
 
@@ -44,11 +54,13 @@ export async function openTicket(tx: Db, deps: OpenDeps, input: OpenTicketInput)
   const [ticket] = await insertOpenings(tx, deps, [opening]);
   const effects = new Effects();
   effects.addOpening(deps, ticket!, opening);
-  const acknowledged = await effects.write(tx, deps);
+  const acknowledgements = await effects.write(tx, deps);
   logOpened(deps, ticket!, opening);
+  const acknowledgement = acknowledgements.get(ticket!.id) ?? 'disabled';
   return {
     ticket: ticket!,
-    acknowledged: acknowledged.get(ticket!.id) ?? false,
+    acknowledged: acknowledgement === 'queued',
+    acknowledgement,
     qualification: opening.plan.qualification,
   };
 }
@@ -96,26 +108,43 @@ export class Effects {
     this.mails.push({ request, ackOf: null });
   }
 
+  private readonly withheld = new Map<number, Acknowledgement>();
+
   /** The events, acknowledgement and notifications of a new ticket. */
   addOpening(deps: Pick<Deps, 'clock' | 'config'>, ticket: TicketRow, opening: Opening): void {
     this.events.push(...openingEvents(deps, ticket, opening));
     const ack = acknowledgementRequest(deps, ticket, opening);
-    if (ack) this.mails.push({ request: ack, ackOf: ticket });
+    if (typeof ack !== 'string') this.mails.push({ request: ack, ackOf: ticket });
+    else {
+      this.withheld.set(ticket.id, ack);
+      if (ack === 'deadline-passed')
+        this.events.push({
+          ticketId: ticket.id,
+          at: deps.clock.now(),
+          actor: 'system',
+          type: EVENT_TYPES.ackWithheld,
+          data: { reason: ack, deadlineAt: opening.plan.deadlineAt.toISOString() },
+        });
+    }
     for (const request of notificationRequests(deps, ticket, opening)) this.mail(staffMailRequest(deps, request));
   }
 
-  /** Writes everything; returns, by ticket id, whether its acknowledgement was queued. */
-  async write(tx: Db, deps: Pick<Deps, 'clock' | 'config' | 'render' | 'random'>): Promise<Map<number, boolean>> {
+  /** Writes everything; returns, by ticket id, what became of its acknowledgement. */
+  async write(
+    tx: Db,
+    deps: Pick<Deps, 'clock' | 'config' | 'render' | 'random'>,
+  ): Promise<Map<number, Acknowledgement>> {
     const results = await queueMails(
       tx,
       deps,
       this.mails.map((m) => m.request),
     );
-    const acknowledged = new Map<number, boolean>();
+    const acknowledged = new Map<number, Acknowledgement>(this.withheld);
     for (const [i, { ackOf }] of this.mails.entries()) {
       if (!ackOf) continue;
-      this.events.push(acknowledgementEvent(deps, ackOf, results[i]!));
-      acknowledged.set(ackOf.id, results[i]!.queued);
+      const result = results[i]!;
+      this.events.push(acknowledgementEvent(deps, ackOf, result));
+      acknowledged.set(ackOf.id, result.queued ? 'queued' : result.reason);
     }
     await recordEvents(tx, this.events);
     return acknowledged;
@@ -159,17 +188,20 @@ function openingEvents(deps: Pick<Deps, 'clock'>, ticket: TicketRow, { input, pl
 }
 
 /**
- * The acknowledgement to the complainant, when enabled and the complainant gave an address. An
- * address we must not write to (several addresses, bad syntax) is kept empty: `queueMails`
- * refuses it and tells the pilot; the ticket stands.
+ * The acknowledgement to the complainant, when enabled, the complainant gave an address and the
+ * deadline it states is still to come; else why none is sent. An address we must not write to
+ * (several addresses, bad syntax) is kept empty: `queueMails` refuses it and tells the pilot; the
+ * ticket stands.
  */
 function acknowledgementRequest(
-  deps: Pick<Deps, 'config'>,
+  deps: Pick<Deps, 'config' | 'clock'>,
   ticket: TicketRow,
   { input, plan }: Opening,
-): MailRequest | null {
+): MailRequest | Acknowledgement {
   const { config } = deps;
-  if (!config.acknowledgement.enabled || (!input.complainant.address && !input.unusableAddress)) return null;
+  if (!config.acknowledgement.enabled) return 'disabled';
+  if (!input.complainant.address && !input.unusableAddress) return 'no-address';
+  if (plan.deadlineAt.getTime() <= deps.clock.now().getTime()) return 'deadline-passed';
   const timeZone = config.organisation.timezone;
   const { level, rule, deadlineAt } = plan;
   return {

@@ -297,6 +297,56 @@ describe.each(ENGINES)('follow-through on %s', (engine) => {
       for (const what of lines as string[]) expect(sent.find(([s]) => s === to)![1]).toContain(what);
   });
 
+  it('imports an old mail without promising a past deadline, and reminds its handlers at once', async () => {
+    // Dated Monday 2 November, imported Wednesday 2 December: a 30-day deadline (2 December, end
+    // of day) is still to come; a 10-day one (12 November) is gone.
+    clock.set('2026-12-02T09:00:00Z');
+    const mail = (subject: string, id: string) =>
+      rawMail(
+        {
+          From: `ancien${id}@example.test`,
+          To: 'reclamation@spst-test.fr',
+          Subject: subject,
+          Date: 'Mon, 02 Nov 2026 10:00:00 +0100',
+          'Message-ID': `<old${id}@example.test>`,
+        },
+        'Bonjour, je n’ai jamais eu de réponse à ma demande. Cordialement.',
+      );
+    const outcome = await ingestMail(deps, mail('Demande restée sans suite', `${++n}`), file());
+    expect(outcome.outcome).toBe('ticket');
+    const reference = (outcome as { reference: string }).reference;
+    const [row] = await t.database.db.select().from(tickets).where(eq(tickets.reference, reference));
+    const expected = row!.deadlineAt.getTime() <= clock.now().getTime() ? 'deadline-passed' : 'queued';
+    expect(outcome).toMatchObject({ acknowledgement: expected, acknowledged: expected === 'queued' });
+    // Force the 10-day case whatever the qualifier chose, with a second mail at level 1.
+    const level1 = deps.config.levels.find((l) => l.level === 1)!;
+    const strict = testDeps(
+      t.database.db,
+      { ...deps.config, levels: deps.config.levels.map((l) => ({ ...l, resolveWithin: level1.resolveWithin })) },
+      clock,
+    );
+    const old = await ingestMail(strict, mail('Deuxième demande sans suite', `${++n}`), file());
+    expect(old).toMatchObject({ outcome: 'ticket', acknowledged: false, acknowledgement: 'deadline-passed' });
+    const [oldRow] = await t.database.db
+      .select()
+      .from(tickets)
+      .where(eq(tickets.reference, (old as { reference: string }).reference));
+    const acks = await t.database.db
+      .select()
+      .from(outbox)
+      .where(and(eq(outbox.kind, 'ack'), eq(outbox.ticketId, oldRow!.id)));
+    expect(acks).toHaveLength(0);
+    const withheld = await t.database.db
+      .select()
+      .from(events)
+      .where(and(eq(events.ticketId, oldRow!.id), eq(events.type, 'ack.withheld')));
+    expect(withheld.map((e) => e.data)).toEqual([
+      { reason: 'deadline-passed', deadlineAt: oldRow!.deadlineAt.toISOString() },
+    ]);
+    const swept = await sweepFollowThrough(strict);
+    expect(swept.handled.filter((i) => i.ticket.id === oldRow!.id).map((i) => i.step.kind)).toContain('deadline');
+  });
+
   it.runIf(engine === 'postgres')('sends once when two sweeps race on one PostgreSQL', async () => {
     await complaint('Course A');
     await complaint('Course B');

@@ -1,9 +1,9 @@
 // Scheduled work done at most once per period: the unique (job, period_key) row is inserted in
 // the same transaction as the work's effects (e.g. the digest's outbox rows), so two daemons
 // racing for one period, or a daemon retrying after a crash, end with exactly one run.
-import { and, desc, eq, isNotNull, like } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, like, min } from 'drizzle-orm';
 import type { Db } from './database.js';
-import { jobRuns } from './schema.js';
+import { jobRuns, tickets } from './schema.js';
 
 export type JobRunRow = typeof jobRuns.$inferSelect;
 
@@ -51,4 +51,17 @@ export async function finishedJobRuns(db: Db, prefix: string, limit: number): Pr
 export async function findJobRunById(db: Db, id: number): Promise<JobRunRow | undefined> {
   const [row] = await db.select().from(jobRuns).where(eq(jobRuns.id, id));
   return row;
+}
+
+/**
+ * Since when this installation has been working: the earliest of the first ticket's creation
+ * (`created_at`: when it was recorded, not the back-dated reception of an imported mail), the
+ * first job run and `now`. A database that already holds work keeps its past (its missed digests
+ * are still caught up); an empty one starts now.
+ */
+export async function installationInstant(db: Db, now: Date): Promise<Date> {
+  const [ticket] = await db.select({ at: min(tickets.createdAt) }).from(tickets);
+  const [run] = await db.select({ at: min(jobRuns.startedAt) }).from(jobRuns);
+  const times = [now, ticket?.at, run?.at].filter((d) => d != null).map((d) => new Date(d as Date | string).getTime());
+  return new Date(Math.min(...times));
 }

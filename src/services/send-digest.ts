@@ -2,7 +2,7 @@
 // transaction that queues the mails, so two daemons, a restart, or a retry after a crash cannot
 // send it twice, and a failure before the commit leaves it to be sent by the next attempt.
 // Which period is due is decided by pure code (domain/period.ts); cron only wakes us up.
-import { claimJobRun, findJobRun, finishJobRun } from '../db/job-runs.js';
+import { claimJobRun, findJobRun, finishJobRun, installationInstant } from '../db/job-runs.js';
 import type { OutboxAttachment } from '../db/schema.js';
 import {
   digestJobName,
@@ -10,6 +10,7 @@ import {
   parseCronSchedule,
   parsePeriod,
   periodLabel,
+  periodRange,
   reviewKindOfSchedule,
   type Period,
   type ReviewKind,
@@ -201,14 +202,13 @@ export async function sendDueDigests(deps: DigestDeps): Promise<SendDigestResult
   if (config.digest.recipients.length === 0) return [];
   const schedule = parseCronSchedule(config.digest.schedule);
   if (!schedule) throw new Error(`digest.schedule is not a five-field cron expression: ${config.digest.schedule}`);
-  const due = dueDigests({
-    now: deps.clock.now(),
-    timeZone: config.organisation.timezone,
-    schedule,
-    reviews: configuredReviews(config),
-  });
+  const now = deps.clock.now();
+  const due = dueDigests({ now, timeZone: config.organisation.timezone, schedule, reviews: configuredReviews(config) });
+  // A new installation sends no digest of a period that ended before it was installed.
+  const installedAt = due.length > 0 ? await installationInstant(deps.db, now) : now;
   const results: SendDigestResult[] = [];
   for (const { period } of due) {
+    if (periodRange(period, config.organisation.timezone).end.getTime() <= installedAt.getTime()) continue;
     results.push(await sendDigest(deps, { period, recipients: config.digest.recipients, mode: 'scheduled' }));
   }
   return results;

@@ -1,4 +1,4 @@
-// `reclam` as an administrator runs it, as child processes of the end-to-end suites: a command run
+// `reclam` as an administrator runs it, as child processes of the e2e and CLI suites: a command run
 // to its end (its exit code and output, never a throw), and `reclam run` with its stderr (pino
 // JSON lines) collected. src/bin.ts runs through tsx, so no build is needed.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';

@@ -122,3 +122,47 @@ describe('dependency directions', () => {
     }
   });
 });
+
+// Where a test lives says what it tests: tests/<dir>/<name>.test.ts or <name>-<aspect>.test.ts for
+// src/<dir>/<name>.ts. The suites below test a property across several modules and say which.
+const CROSS_CUTTING_TESTS: Record<string, string> = {
+  'architecture.test.ts': 'the import rules of every src/ directory',
+  'adapters/tls-verification.test.ts': 'certificate checks of the SMTP and IMAP adapters and of `reclam check`',
+  'db/postgres-driver.test.ts': 'the patched postgres.js driver (patches/), no module of src/db',
+  'domain/long-lines.test.ts': 'every text function a mail reaches, on hostile long lines',
+  'services/confidentiality.test.ts': 'SPEC §4 across the outbox alerts, reclam show, the budget alert and reception',
+};
+/**
+ * Test directories that mirror no src/ directory: the end-to-end suites, the harness, support
+ * code, fixtures, and the tests of datasets/ and deploy/.
+ */
+const OTHER_TEST_DIRS = ['e2e', 'harness', 'support', 'fixtures', 'datasets', 'deploy'];
+
+describe('test layout', () => {
+  it('puts each test under the src/ path of its subject', async () => {
+    const tests = resolve(import.meta.dirname);
+    const misplaced: string[] = [];
+    for (const file of (await readdir(tests, { recursive: true })).filter((f) => f.endsWith('.test.ts'))) {
+      const path = file.split('\\').join('/');
+      const dir = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+      if (OTHER_TEST_DIRS.includes(dir.split('/')[0]!) || path in CROSS_CUTTING_TESTS) continue;
+      const base = path.slice(dir.length ? dir.length + 1 : 0, -'.test.ts'.length);
+      const subjects = (await readdir(join(src, dir)).catch(() => [] as string[]))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => f.slice(0, -'.ts'.length));
+      if (!subjects.some((name) => base === name || base.startsWith(`${name}-`))) misplaced.push(path);
+    }
+    expect(misplaced, 'tests/<dir>/<name>[-<aspect>].test.ts for src/<dir>/<name>.ts').toEqual([]);
+  });
+
+  it('keeps the other test directories to what they are for', async () => {
+    const dirs = (await readdir(resolve(import.meta.dirname), { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+    const srcDirs = (await readdir(src, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
+    expect(dirs.filter((d) => !srcDirs.includes(d) && !OTHER_TEST_DIRS.includes(d))).toEqual([]);
+    for (const name of Object.keys(CROSS_CUTTING_TESTS)) {
+      await expect(readFile(join(import.meta.dirname, name), 'utf8')).resolves.toBeTruthy();
+    }
+  });
+});

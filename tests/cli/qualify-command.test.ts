@@ -1,10 +1,8 @@
 // `reclam qualify`: the measures it prints (promises, the online stream) and the command itself.
-import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readShippedCorpus, type ShippedCorpus } from '../../src/adapters/qualification-corpus-files.js';
 import {
@@ -21,28 +19,14 @@ import {
   DEFAULT_PROCEDURE,
   DEFAULT_QUALIFICATION_RULES,
 } from '../../src/domain/qualification-rules.js';
+import { ROOT, reclam } from '../harness/reclam-cli.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
 const rules = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE);
-
-async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...CLI, ...args], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 /** The SPST training part of the shipped corpus (never the frozen items) as labelled items. */
 function spstTraining(corpus: ShippedCorpus): QualifyItem[] {
   const text = ['spst-a.jsonl', 'spst-b.jsonl', 'spst-c.jsonl']
-    .map((f) => readFileSync(join(root, 'datasets/qualification', f), 'utf8'))
+    .map((f) => readFileSync(join(ROOT, 'datasets/qualification', f), 'utf8'))
     .join('\n');
   return parseJsonLines(text, 'spst').filter((item) => !corpus.frozen.has(item.id));
 }
@@ -92,7 +76,7 @@ describe('reclam qualify', () => {
   });
 
   it('prints the stream by tenths, learning as it goes, and never trains on the items it qualifies', async () => {
-    const items = readFileSync(join(root, 'datasets/qualification/spst-a.jsonl'), 'utf8').split('\n').slice(0, 30);
+    const items = readFileSync(join(ROOT, 'datasets/qualification/spst-a.jsonl'), 'utf8').split('\n').slice(0, 30);
     const file = join(dir, 'stream.jsonl');
     await writeFile(file, `${items.join('\n')}\n`);
     const online = await reclam(['qualify', '--online', '--shuffle', '3', file]);
@@ -112,7 +96,7 @@ describe('reclam qualify', () => {
   });
 
   it('--frozen keeps only the frozen split; --no-model is the rules alone; a bad --shuffle is refused', async () => {
-    const file = join(root, 'datasets/qualification/spst-b.jsonl');
+    const file = join(ROOT, 'datasets/qualification/spst-b.jsonl');
     const frozen = await reclam(['qualify', '--frozen', '--json', file]);
     const ids = frozen.stdout
       .trim()

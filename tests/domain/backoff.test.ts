@@ -61,3 +61,21 @@ describe('afterFailure / afterSuccess', () => {
     expect(afterSuccess(NO_FAILURES, T0, 60_000)).toBe(NO_FAILURES);
   });
 });
+
+describe('backoff at the edges', () => {
+  it('waits the base delay for attempt 0 or below, and never more than the cap, even below the base', () => {
+    expect(backoffDelayMs(0, SECONDS, 0.5)).toBe(1_000);
+    expect(backoffDelayMs(-3, SECONDS, 0.5)).toBe(1_000);
+    expect(backoffDelayMs(1, { baseMs: 5_000, maxMs: 2_000 }, 0.5)).toBe(2_000);
+    // A huge attempt number neither overflows nor gives Infinity or NaN.
+    expect(backoffDelayMs(Number.MAX_SAFE_INTEGER, SECONDS, 0.5)).toBe(60_000);
+  });
+
+  it('keeps counting from when successes started, not from the latest one', () => {
+    const failed = afterFailure(NO_FAILURES, SECONDS, 0.5).state;
+    const first = afterSuccess(failed, T0, 60_000);
+    const again = afterSuccess(first, T0 + 30_000, 60_000);
+    expect(again).toBe(first);
+    expect(afterSuccess(again, T0 + 60_000, 60_000)).toEqual(NO_FAILURES);
+  });
+});

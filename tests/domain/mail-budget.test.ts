@@ -32,3 +32,28 @@ describe('the per-address mail budget', () => {
     expect(windowMs({ max: 1, within: parseDuration('2bd')! })).toBe(2 * 86_400_000);
   });
 });
+
+describe('the per-address mail budget at the edges', () => {
+  it('has nothing to refuse without windows, and counts an overspent window as full', () => {
+    expect(exhaustedWindow([])).toBeNull();
+    expect(exhaustedWindow([{ window: threeHours, used: 25 }])).toBe(threeHours);
+  });
+
+  it('lets no automatic mail go through a window of zero', () => {
+    const none = { max: 0, within: parseDuration('1h')! };
+    expect(exhaustedWindow([{ window: none, used: 0 }])).toBe(none);
+  });
+
+  it('names the first full window in the order given, not the shortest', () => {
+    expect(
+      exhaustedWindow([
+        { window: oneDay, used: 40 },
+        { window: threeHours, used: 10 },
+      ]),
+    ).toBe(oneDay);
+  });
+
+  it('measures calendar days as 24 hours', () => {
+    expect(windowMs({ max: 1, within: parseDuration('7d')! })).toBe(7 * 86_400_000);
+  });
+});

@@ -49,3 +49,28 @@ describe('people of the procedure', () => {
     expect(emails({ assigneeEmail: 'parti@spst-test.fr', routedTo: [] })).toEqual([]);
   });
 });
+
+describe('people of the procedure at the edges', () => {
+  it('finds nobody for an empty address, and treats an unknown category as ordinary', () => {
+    expect(findPerson(config, '')).toBeUndefined();
+    expect(findPerson(config, undefined)).toBeUndefined();
+    expect(isConfidentialCategory(config, 'supprimee-depuis')).toBe(false);
+  });
+
+  it('gives someone with several roles each of them, and lists them under each', () => {
+    const doctor = findPerson(config, 'dr.martin@spst-test.fr');
+    expect(hasRole(doctor, 'doctor') && hasRole(doctor, 'referent')).toBe(true);
+    expect(peopleWithRole(config, 'referent').map((p) => p.email)).toEqual([
+      'dr.martin@spst-test.fr',
+      'accueil@spst-test.fr',
+    ]);
+  });
+
+  it('keeps the routed referents still configured, in routing order, and drops the others', () => {
+    const emails = handlersOf(config, {
+      assigneeEmail: null,
+      routedTo: ['accueil@spst-test.fr', 'parti@spst-test.fr', 'dr.martin@spst-test.fr'],
+    }).map((p) => p.email);
+    expect(emails).toEqual(['accueil@spst-test.fr', 'dr.martin@spst-test.fr']);
+  });
+});

@@ -15,3 +15,28 @@ describe('classifySmtpFailure', () => {
     );
   });
 });
+
+describe('classifySmtpFailure at the edges', () => {
+  it('decides from the reply code before the error code: an envelope error with a 4xx reply waits', () => {
+    expect(classifySmtpFailure({ code: 'EENVELOPE', responseCode: 452, message: '4.5.3 Too many recipients' })).toBe(
+      'transient',
+    );
+    expect(classifySmtpFailure({ code: 'EENVELOPE', responseCode: 553, message: '5.1.3 Bad address' })).toBe(
+      'permanent',
+    );
+    expect(classifySmtpFailure({ code: 'EMESSAGE' })).toBe('permanent');
+  });
+
+  it('takes 500 and 599 as permanent, 499 and 600 as not', () => {
+    expect(classifySmtpFailure({ responseCode: 500 })).toBe('permanent');
+    expect(classifySmtpFailure({ responseCode: 599 })).toBe('permanent');
+    expect(classifySmtpFailure({ responseCode: 499 })).toBe('transient');
+    expect(classifySmtpFailure({ responseCode: 600 })).toBe('transient');
+  });
+
+  it('retries what it does not know: no code at all, a timeout, an unknown error code', () => {
+    expect(classifySmtpFailure({})).toBe('transient');
+    expect(classifySmtpFailure({ code: 'ETIMEDOUT', message: 'Greeting never received' })).toBe('transient');
+    expect(classifySmtpFailure({ code: 'ESOMETHINGNEW' })).toBe('transient');
+  });
+});

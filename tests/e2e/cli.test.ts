@@ -1,57 +1,17 @@
 // The `reclam` command as an administrator uses it, as child processes: `check` verdicts, and
 // commands run while a daemon holds the embedded database.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { appendMessage, startDovecot, type DovecotServer } from '../harness/dovecot.js';
-import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { expect, it } from 'vitest';
+import { appendMessage } from '../harness/dovecot.js';
 import { describeE2E } from '../harness/e2e-guard.js';
+import { useCliWorkspace } from '../harness/mail-servers.js';
+import { reclam } from '../harness/reclam-cli.js';
 import { testConfigYaml } from '../support/test-config.js';
-import { waitUntil } from '../support/wait.js';
 import { RECLAM_VERSION } from '../../src/paths.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
-
-async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...CLI, ...args], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
 describeE2E('the reclam command', () => {
-  let dovecot: DovecotServer;
-  let smtp: SmtpReceiver;
-  let dir: string;
-  let config: string;
-  let daemon: ChildProcess | undefined;
-
-  beforeAll(async () => {
-    dovecot = await startDovecot({ users: [{ name: 'reclamation', password: 'secret-imap' }] });
-    smtp = await startSmtpReceiver();
-    dir = await mkdtemp(join(tmpdir(), 'reclam-cli-'));
-    config = join(dir, 'reclam.yaml');
-    await writeFile(
-      config,
-      testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: join(dir, 'data') }),
-    );
-  });
-  afterAll(async () => {
-    daemon?.kill('SIGKILL');
-    await smtp?.stop();
-    await dovecot?.stop();
-    await rm(dir, { recursive: true, force: true });
-  });
+  const workspace = useCliWorkspace('reclam-cli-');
 
   it('prints its version', async () => {
     const result = await reclam(['--version']);
@@ -59,97 +19,95 @@ describeE2E('the reclam command', () => {
   });
 
   it('check gives one verdict per part and fails on a wrong IMAP password, naming it', async () => {
-    const good = await reclam(['check', '--config', config]);
+    const good = await reclam(['check', '--config', workspace.config]);
     expect(good.stdout).toMatch(/✔ configuration/);
     expect(good.stdout).toMatch(/✔ database: embedded PGlite/);
     expect(good.stdout).toMatch(/✔ IMAP 127\.0\.0\.1:\d+ as reclamation: INBOX opened/);
     expect(good.stdout).toMatch(/✔ SMTP 127\.0\.0\.1:\d+/);
     expect(good.code).toBe(0);
 
-    const badConfig = join(dir, 'bad.yaml');
+    const badConfig = join(workspace.dir, 'bad.yaml');
     await writeFile(
       badConfig,
-      testConfigYaml({ imapPort: dovecot.imapPort, smtpPort: smtp.port, dataDir: join(dir, 'data') }).replace(
-        'secret-imap',
-        'not-the-password-42',
-      ),
+      testConfigYaml({
+        imapPort: workspace.dovecot.imapPort,
+        smtpPort: workspace.smtp.port,
+        dataDir: join(workspace.dir, 'data'),
+      }).replace('secret-imap', 'not-the-password-42'),
     );
     const bad = await reclam(['check', '--config', badConfig]);
     expect(bad.stdout).toContain(
-      `✘ IMAP 127.0.0.1:${dovecot.imapPort} as reclamation: IMAP : authentification refusée pour l’utilisateur reclamation sur 127.0.0.1:${dovecot.imapPort} — vérifiez mailbox.imap.user et mailbox.imap.password`,
+      `✘ IMAP 127.0.0.1:${workspace.dovecot.imapPort} as reclamation: IMAP : authentification refusée pour l’utilisateur reclamation sur 127.0.0.1:${workspace.dovecot.imapPort} — vérifiez mailbox.imap.user et mailbox.imap.password`,
     );
     expect(bad.code).toBe(1);
     expect(bad.stdout + bad.stderr).not.toContain('not-the-password-42');
   });
 
   it('reports a bad configuration with the key, and never prints secrets', async () => {
-    const path = join(dir, 'typo.yaml');
-    await writeFile(path, testConfigYaml({ dataDir: join(dir, 'data') }).replace('defaultLevel: 3', 'defaultLevel: 7'));
+    const path = join(workspace.dir, 'typo.yaml');
+    await writeFile(
+      path,
+      testConfigYaml({ dataDir: join(workspace.dir, 'data') }).replace('defaultLevel: 3', 'defaultLevel: 7'),
+    );
     const result = await reclam(['check', '--config', path, '--print-config']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('defaultLevel: level 7 is not one of the levels defined under levels');
-    const printed = await reclam(['check', '--config', config, '--print-config']);
+    const printed = await reclam(['check', '--config', workspace.config, '--print-config']);
     expect(printed.stdout).toContain('"password": "***"');
     expect(printed.stdout).not.toContain('secret-imap');
     expect(printed.stdout).not.toContain('0123456789abcdef0123456789abcdef');
   });
 
   it('runs tickets, show and ingest through the running daemon, and refuses a second daemon', async () => {
-    daemon = spawn(process.execPath, [...CLI, 'run', '--config', config, '--log-level', 'info'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let log = '';
-    daemon.stderr!.on('data', (c: Buffer) => (log += c.toString()));
-    await waitUntil(() => log.includes('mailbox opened'), 30_000, 'daemon up');
+    const run = await workspace.startDaemon(30_000);
+    const daemon = run.child;
     // stderr is a pipe: JSON lines; the first one says what this daemon serves.
-    const first = JSON.parse(log.split('\n')[0]!) as Record<string, unknown>;
+    const first = JSON.parse(run.stderr().split('\n')[0]!) as Record<string, unknown>;
     expect(first).toMatchObject({
       version: RECLAM_VERSION,
-      config,
+      config: workspace.config,
       mailbox: 'reclamation@spst-test.fr',
       engine: 'pglite',
-      dataDir: join(dir, 'data'),
+      dataDir: join(workspace.dir, 'data'),
     });
-    expect(log).not.toContain('secret-imap');
+    expect(run.stderr()).not.toContain('secret-imap');
 
     await appendMessage(
-      dovecot,
+      workspace.dovecot,
       'reclamation',
       'INBOX',
       'From: Anne <anne@example.test>\r\nTo: reclamation@spst-test.fr\r\nSubject: Parking fermé\r\nMessage-ID: <cli-1@example.test>\r\n\r\nLe parking était fermé.\r\n',
     );
-    await smtp.waitFor((m) => m.envelopeTo.includes('anne@example.test'), 15_000);
+    await workspace.smtp.waitFor((m) => m.envelopeTo.includes('anne@example.test'), 15_000);
 
-    const tickets = await reclam(['tickets', '--config', config]);
+    const tickets = await reclam(['tickets', '--config', workspace.config]);
     expect(tickets.code).toBe(0);
     expect(tickets.stdout).toMatch(/REC-\d{4}-0001\s+reçue/);
     const reference = /REC-\d{4}-0001/.exec(tickets.stdout)![0];
 
-    const emlPath = join(dir, 'phone.eml');
+    const emlPath = join(workspace.dir, 'phone.eml');
     await writeFile(
       emlPath,
       'From: bruno@example.test\r\nTo: reclamation@spst-test.fr\r\nSubject: Facture\r\nMessage-ID: <cli-2@example.test>\r\n\r\nFacture en double.\r\n',
     );
-    const ingested = await reclam(['ingest', '--config', config, emlPath]);
+    const ingested = await reclam(['ingest', '--config', workspace.config, emlPath]);
     expect(ingested.stdout).toMatch(/new ticket REC-\d{4}-0002, acknowledgement queued/);
-    await smtp.waitFor((m) => m.envelopeTo.includes('bruno@example.test'), 15_000);
+    await workspace.smtp.waitFor((m) => m.envelopeTo.includes('bruno@example.test'), 15_000);
 
-    const shown = await reclam(['show', reference, '--config', config]);
+    const shown = await reclam(['show', reference, '--config', workspace.config]);
     expect(shown.stdout).toContain('Parking fermé');
     expect(shown.stdout).toContain('Réclamation reçue — anne@example.test — par courriel');
     expect(shown.stdout).toContain('Accusé de réception — envoyé → anne@example.test');
 
-    const second = await reclam(['run', '--config', config]);
+    const second = await reclam(['run', '--config', workspace.config]);
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/is in use by process \d+/);
 
     daemon.kill('SIGTERM');
-    const code = await new Promise<number | null>((r) => daemon!.once('exit', (c) => r(c)));
+    const code = await new Promise<number | null>((r) => daemon.once('exit', (c) => r(c)));
     expect(code).toBe(0);
-    daemon = undefined;
     // With the daemon gone, the CLI opens the database itself.
-    const after = await reclam(['tickets', '--config', config]);
+    const after = await reclam(['tickets', '--config', workspace.config]);
     expect(after.stdout).toMatch(/REC-\d{4}-0002/);
   }, 120_000);
 });

@@ -1,57 +1,18 @@
 // What an administrator reads when the set-up is wrong or a server is away, from `reclam check`
 // and from `reclam run`'s stderr: the configuration key and the cause in plain words, and a
 // mailbox loop that waits minutes after a refused password but seconds after a network failure.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort, startDovecot, type DovecotServer } from '../harness/dovecot.js';
 import { describeE2E } from '../harness/e2e-guard.js';
 import { describeWithPostgres, startPostgres, type PostgresServer } from '../harness/postgres.js';
+import { reclam, spawnReclamRun } from '../harness/reclam-cli.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.js';
 import { testConfigYaml, type TestConfigOptions } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
-
-const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
-
-interface LogLine {
-  msg: string;
-  code?: string;
-  loop?: string;
-  retryInMs?: number;
-}
-
-async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...CLI, ...args], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
-
-/** `reclam run` as a child process, its stderr (pino JSON lines) collected. */
-function run(config: string): { child: ChildProcess; lines: () => LogLine[]; stderr: () => string } {
-  const child = spawn(process.execPath, [...CLI, 'run', '--config', config, '--log-level', 'info'], {
-    cwd: root,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const lines = () =>
-    stderr
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as LogLine);
-  return { child, lines, stderr: () => stderr };
-}
 
 describeE2E('failure messages', () => {
   describeWithPostgres('for IMAP and the database', () => {
@@ -112,7 +73,7 @@ describeE2E('failure messages', () => {
         { imapPort: dovecot.imapPort, databaseUrl: pg.url() },
         'not-the-password-42',
       );
-      const daemon = run(config);
+      const daemon = spawnReclamRun(config);
       children.push(daemon.child);
       await waitUntil(
         () => daemon.lines().some((l) => l.code === 'DATABASE_UNREACHABLE'),
@@ -149,7 +110,7 @@ describeE2E('failure messages', () => {
     it('run retries within seconds an IMAP server that does not answer', async () => {
       const imapPort = await freePort();
       const config = await writeConfig('no-imap.yaml', { imapPort, databaseUrl: pg.url() });
-      const daemon = run(config);
+      const daemon = spawnReclamRun(config);
       children.push(daemon.child);
       await waitUntil(
         () => daemon.lines().filter((l) => l.code === 'IMAP_UNREACHABLE').length >= 2 || daemon.child.exitCode !== null,

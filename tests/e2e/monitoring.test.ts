@@ -2,11 +2,9 @@
 // receiver), on both engines: ready once the mailbox is open, the counts and latencies of two
 // complaints, the follow-through's events, overdue tickets, degraded with its reason when mails
 // die or the IMAP password is refused; and never an address or subject in the figures.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,9 +13,10 @@ import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { serveControl } from '../../src/daemon/control-server.js';
 import { serveMonitoring, type MonitoringServer } from '../../src/daemon/monitoring-server.js';
 import { events, tickets } from '../../src/db/schema.js';
-import { appendMessage, startDovecot, type DovecotServer } from '../harness/dovecot.js';
+import { appendMessage } from '../harness/dovecot.js';
 import { describeE2E } from '../harness/e2e-guard.js';
-import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.js';
+import { useMailServers } from '../harness/mail-servers.js';
+import { reclam } from '../harness/reclam-cli.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
@@ -25,22 +24,6 @@ import { waitUntil } from '../support/wait.js';
 const MONITORING = 'monitoring: { enabled: true, host: 127.0.0.1, port: 0 }';
 const DIGEST = 'digest: { schedule: "0 8 1 * *", recipients: [pilote@spst-test.fr] }';
 const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
-
-const root = resolve(import.meta.dirname, '../..');
-const CLI = [join(root, 'node_modules/tsx/dist/cli.mjs'), join(root, 'src/bin.ts')];
-
-async function reclam(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...CLI, ...args], {
-      cwd: root,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 function complaint(n: number, from: string, subject: string): string {
   return [
@@ -67,17 +50,7 @@ async function get(base: string, path: string): Promise<{ status: number; type: 
 }
 
 describeE2E('monitoring endpoints of a running daemon', () => {
-  let dovecot: DovecotServer;
-  let smtp: SmtpReceiver;
-
-  beforeAll(async () => {
-    dovecot = await startDovecot({ users: [{ name: 'reclamation', password: 'secret-imap' }] });
-    smtp = await startSmtpReceiver();
-  });
-  afterAll(async () => {
-    await smtp?.stop();
-    await dovecot?.stop();
-  });
+  const servers = useMailServers();
 
   describe.each(ENGINES)('on %s', (engine) => {
     let t: TestDatabase;
@@ -88,8 +61,8 @@ describeE2E('monitoring endpoints of a running daemon', () => {
       t = await createTestDatabase(engine);
       const { config } = loadConfig(
         testConfigYaml({
-          imapPort: dovecot.imapPort,
-          smtpPort: smtp.port,
+          imapPort: servers.dovecot.imapPort,
+          smtpPort: servers.smtp.port,
           ...(t.url ? { databaseUrl: t.url } : { dataDir: t.dataDir }),
           extra: `${MONITORING}\n${DIGEST}`,
         }),
@@ -115,10 +88,20 @@ describeE2E('monitoring endpoints of a running daemon', () => {
       expect(health).toMatchObject({ status: 'ready', reasons: [], database: 'up', mailbox: { state: 'open' } });
 
       const inbox = `${engine}-${Date.now()}`;
-      await appendMessage(dovecot, 'reclamation', 'INBOX', complaint(1, `anne.${inbox}@example.test`, 'Parking fermé'));
-      await appendMessage(dovecot, 'reclamation', 'INBOX', complaint(2, `bruno.${inbox}@example.test`, 'Accueil'));
-      await smtp.waitFor((m) => m.envelopeTo.includes(`bruno.${inbox}@example.test`), 20_000);
-      await smtp.waitFor((m) => m.envelopeTo.includes(`anne.${inbox}@example.test`), 20_000);
+      await appendMessage(
+        servers.dovecot,
+        'reclamation',
+        'INBOX',
+        complaint(1, `anne.${inbox}@example.test`, 'Parking fermé'),
+      );
+      await appendMessage(
+        servers.dovecot,
+        'reclamation',
+        'INBOX',
+        complaint(2, `bruno.${inbox}@example.test`, 'Accueil'),
+      );
+      await servers.smtp.waitFor((m) => m.envelopeTo.includes(`bruno.${inbox}@example.test`), 20_000);
+      await servers.smtp.waitFor((m) => m.envelopeTo.includes(`anne.${inbox}@example.test`), 20_000);
 
       let text = '';
       await waitUntil(
@@ -206,8 +189,8 @@ describeE2E('monitoring endpoints of a running daemon', () => {
         await writeFile(
           path,
           testConfigYaml({
-            imapPort: dovecot.imapPort,
-            smtpPort: smtp.port,
+            imapPort: servers.dovecot.imapPort,
+            smtpPort: servers.smtp.port,
             ...(t.url ? { databaseUrl: t.url } : { dataDir: t.dataDir }),
             extra: DIGEST,
           }),
@@ -217,7 +200,7 @@ describeE2E('monitoring endpoints of a running daemon', () => {
         if (engine === 'pglite') process.stderr.write(`[monitoring] reclam status:\n${out}\n`);
         expect(out).toMatch(/^reclam \S+ — SPST Test — \w+ \d/);
         expect(out).toContain(
-          `Boîte aux lettres   reclamation@spst-test.fr (IMAP 127.0.0.1:${dovecot.imapPort}, dossier INBOX)`,
+          `Boîte aux lettres   reclamation@spst-test.fr (IMAP 127.0.0.1:${servers.dovecot.imapPort}, dossier INBOX)`,
         );
         if (engine === 'pglite') {
           expect(out).toMatch(/ouverte et surveillée depuis le \w+ \d/);
@@ -244,8 +227,8 @@ describeE2E('monitoring endpoints of a running daemon', () => {
     const dir = await mkdtemp(join(tmpdir(), 'reclam-monitoring-'));
     const { config } = loadConfig(
       testConfigYaml({
-        imapPort: dovecot.imapPort,
-        smtpPort: smtp.port,
+        imapPort: servers.dovecot.imapPort,
+        smtpPort: servers.smtp.port,
         dataDir: join(dir, 'data'),
         extra: MONITORING,
       }).replace('secret-imap', 'wrong-password-7'),

@@ -11,9 +11,10 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { loadConfig } from '../../src/config/load-config.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { analyses, analysisTickets, events, tickets } from '../../src/db/schema.js';
-import { appendMessage, startDovecot, type DovecotServer } from '../harness/dovecot.js';
-import { startSmtpReceiver, type CapturedMail, type SmtpReceiver } from '../harness/smtp-receiver.js';
+import { appendMessage } from '../harness/dovecot.js';
+import type { CapturedMail } from '../harness/smtp-receiver.js';
 import { describeE2E } from '../harness/e2e-guard.js';
+import { useMailServers } from '../harness/mail-servers.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 
 const PILOT = 'amc@spst-smin.fr';
@@ -74,33 +75,28 @@ function sminConfig(imapPort: number, smtpPort: number, database: TestDatabase) 
 
 describeE2E('recurrence analyses by e-mail (SMIN)', () => {
   describe.each(ENGINES)('on %s', (engine) => {
-    let dovecot: DovecotServer;
-    let smtp: SmtpReceiver;
+    const servers = useMailServers();
     let t: TestDatabase;
     let daemon: RunningDaemon;
 
-    const deliver = (raw: string) => appendMessage(dovecot, 'reclamation', 'INBOX', raw);
+    const deliver = (raw: string) => appendMessage(servers.dovecot, 'reclamation', 'INBOX', raw);
     const to = (address: string, pattern: RegExp) => (m: CapturedMail) =>
       m.envelopeTo.includes(address) && pattern.test(m.parsed.subject ?? '');
     const mailsAfter = () => {
-      const mark = smtp.mails.length;
+      const mark = servers.smtp.mails.length;
       return (predicate: (m: CapturedMail) => boolean) => (m: CapturedMail) =>
-        smtp.mails.indexOf(m) >= mark && predicate(m);
+        servers.smtp.mails.indexOf(m) >= mark && predicate(m);
     };
 
     beforeAll(async () => {
-      dovecot = await startDovecot({ users: [{ name: 'reclamation', password: 'secret-imap' }] });
-      smtp = await startSmtpReceiver();
       t = await createTestDatabase(engine);
-      const config = sminConfig(dovecot.imapPort, smtp.port, t);
+      const config = sminConfig(servers.dovecot.imapPort, servers.smtp.port, t);
       daemon = await startDaemon(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
         database: t.database,
       });
     });
     afterAll(async () => {
       await daemon?.stop();
-      await smtp?.stop();
-      await dovecot?.stop();
       await t?.close();
     });
 
@@ -113,7 +109,7 @@ describeE2E('recurrence analyses by e-mail (SMIN)', () => {
           ),
         );
       }
-      const opened = await smtp.waitFor(to(PILOT, /^\[ANA-\d{4}-0001\] Récurrence/), 60_000);
+      const opened = await servers.smtp.waitFor(to(PILOT, /^\[ANA-\d{4}-0001\] Récurrence/), 60_000);
       const reference = /ANA-\d{4}-0001/.exec(opened.parsed.subject!)![0];
       expect(opened.parsed.subject).toBe(
         `[${reference}] Récurrence : 11 réclamations « Erreur de facturation » en 6 mois — analyse des 5 pourquoi`,
@@ -125,7 +121,7 @@ describeE2E('recurrence analyses by e-mail (SMIN)', () => {
       expect(text).toContain('Vous en êtes le pilote');
       expect(text.match(/^- SMIN-\d{4}-\d{4} — .* — Erreur sur notre facture n° \d+$/gm)).toHaveLength(11);
       // The billing referent is told too, with an address of their own.
-      const referentCopy = await smtp.waitFor(to(BILLING_REFERENT, /Récurrence/), 15_000);
+      const referentCopy = await servers.smtp.waitFor(to(BILLING_REFERENT, /Récurrence/), 15_000);
       expect(referentCopy.parsed.replyTo?.value[0]?.address).not.toBe(opened.parsed.replyTo?.value[0]?.address);
       const [row] = await t.database.db.select().from(analyses);
       expect(row).toMatchObject({ reference, typology: 'erreur-facture', category: 'facturation', status: 'open' });
@@ -133,7 +129,7 @@ describeE2E('recurrence analyses by e-mail (SMIN)', () => {
 
       let next = mailsAfter();
       await deliver(replyTo(opened, 'Valérie Dubois <amc@spst-smin.fr>', '#pourquoi les factures partent deux fois'));
-      let answer = await smtp.waitFor(next(to(PILOT, new RegExp(`^\\[${reference}\\] Analyse`))), 30_000);
+      let answer = await servers.smtp.waitFor(next(to(PILOT, new RegExp(`^\\[${reference}\\] Analyse`))), 30_000);
       expect(answer.parsed.subject).toContain('commande appliquée');
       expect(answer.parsed.text).toContain('« pourquoi » n° 1 enregistré');
 
@@ -141,12 +137,12 @@ describeE2E('recurrence analyses by e-mail (SMIN)', () => {
       await deliver(
         replyTo(answer, 'Valérie Dubois <amc@spst-smin.fr>', '#cause le lot est relancé sans contrôle de doublon'),
       );
-      answer = await smtp.waitFor(next(to(PILOT, new RegExp(`^\\[${reference}\\] Analyse`))), 30_000);
+      answer = await servers.smtp.waitFor(next(to(PILOT, new RegExp(`^\\[${reference}\\] Analyse`))), 30_000);
       expect(answer.parsed.text).toContain('cause racine enregistrée');
 
       next = mailsAfter();
       await deliver(replyTo(answer, 'Valérie Dubois <amc@spst-smin.fr>', '#clore'));
-      answer = await smtp.waitFor(next(to(PILOT, new RegExp(`^\\[${reference}\\] Analyse`))), 30_000);
+      answer = await servers.smtp.waitFor(next(to(PILOT, new RegExp(`^\\[${reference}\\] Analyse`))), 30_000);
       expect(answer.parsed.subject).toContain('analyse close');
       expect(answer.parsed.text).toContain('1. les factures partent deux fois');
       expect(answer.parsed.text).toContain('- le lot est relancé sans contrôle de doublon');
@@ -167,7 +163,7 @@ describeE2E('recurrence analyses by e-mail (SMIN)', () => {
       await deliver(
         mail({ From: 'client12@entreprise12.example', Subject: 'Facture en doublon' }, 'Encore un doublon de facture.'),
       );
-      await smtp.waitFor(to('client12@entreprise12.example', /Accusé de réception/), 30_000);
+      await servers.smtp.waitFor(to('client12@entreprise12.example', /Accusé de réception/), 30_000);
       expect(await t.database.db.select().from(analyses)).toHaveLength(1);
       expect((await t.database.db.select().from(tickets)).length).toBe(12);
     }, 240_000);

@@ -1,71 +1,38 @@
 // Acting on a recurrence analysis by reply, through the real ingest path on both engines: the
 // whys numbered, the cause, actions with deadlines, closure and its conditions, refusals that
 // say why in French, forged replies never applied, and a closed analysis staying closed.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { asc, eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { asc, eq } from 'drizzle-orm';
 import { analyses, events, outbox } from '../../src/db/schema.js';
-import { ingestMail, type IngestOutcome } from '../../src/services/ingest-mail.js';
+import type { IngestOutcome } from '../../src/services/ingest-mail.js';
 import { createTrendChartRenderer } from '../../src/adapters/trend-chart.js';
 import { createXlsxWriter } from '../../src/adapters/xlsx-workbook.js';
 import { monthPeriod } from '../../src/domain/period.js';
 import { prepareDigest } from '../../src/services/send-digest.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
-import type { Deps } from '../../src/services/deps.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
-import { FakeClock, rawMail, testDeps } from '../support/deps.js';
-import { recurrenceConfig } from '../support/recurrence-config.js';
-
-let n = 0;
-const file = () => ({ kind: 'file' as const, name: `a${++n}` });
-const DAY = 86_400_000;
-const TABLES = [
-  'analysis_reminders',
-  'analysis_tickets',
-  'qualification_feedback',
-  'attachments',
-  'events',
-  'analyses',
-  'analysis_sequences',
-  'outbox',
-  'messages',
-  'tickets',
-  'ticket_sequences',
-];
+import { ENGINES } from '../support/engines.js';
+import { DAY, recurrenceSuite } from '../support/recurrence-suite.js';
 
 describe.each(ENGINES)('analysis commands on %s', (engine) => {
-  let t: TestDatabase;
-  let deps: Deps;
-  const clock = new FakeClock(new Date('2026-11-02T08:00:00Z'));
+  const suite = recurrenceSuite(engine, {
+    start: '2026-11-02T08:00:00Z',
+    recurrence: '{ threshold: 2, months: 6 }',
+    filePrefix: 'a',
+  });
+  const { clock } = suite;
 
-  beforeAll(async () => {
-    t = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    deps?.sender.close();
-    await t?.close();
-  });
-  beforeEach(async () => {
-    for (const table of TABLES) await t.database.db.execute(sql.raw(`delete from ${table}`));
-    clock.set('2026-11-02T08:00:00Z');
-    deps?.sender.close();
-    deps = testDeps(t.database.db, recurrenceConfig('{ threshold: 2, months: 6 }'), clock);
-  });
-
-  const person = (email: string) => deps.config.people.find((p) => p.email === email)!;
+  const person = (email: string) => suite.deps.config.people.find((p) => p.email === email)!;
 
   async function billingComplaint(): Promise<void> {
-    await ingestMail(
-      deps,
-      rawMail(
-        {
-          From: `client${++n}@example.test`,
-          To: 'reclamation@spst-test.fr',
-          Subject: `Facture en doublon n° ${n}`,
-          'Message-ID': `<b${n}@example.test>`,
-        },
-        'Bonjour, la facture est en doublon, merci de nous envoyer un avoir.',
-      ),
-      file(),
+    const n = suite.next();
+    await suite.ingest(
+      {
+        From: `client${n}@example.test`,
+        To: 'reclamation@spst-test.fr',
+        Subject: `Facture en doublon n° ${n}`,
+        'Message-ID': `<b${n}@example.test>`,
+      },
+      'Bonjour, la facture est en doublon, merci de nous envoyer un avoir.',
     );
     clock.advance(DAY);
   }
@@ -73,32 +40,28 @@ describe.each(ENGINES)('analysis commands on %s', (engine) => {
   /** Three billing complaints: the analysis opens (threshold 2). */
   async function openAnalysis() {
     for (let i = 0; i < 3; i += 1) await billingComplaint();
-    const [analysis] = await t.database.db.select().from(analyses);
+    const [analysis] = await suite.t.database.db.select().from(analyses);
     if (!analysis) throw new Error('no analysis opened');
     return analysis;
   }
 
   /** A reply from `email` to the analysis mail (signed for `signedFor`, the sender by default). */
   function reply(email: string, analysisId: number, body: string, signedFor = email): Promise<IngestOutcome> {
-    return ingestMail(
-      deps,
-      rawMail(
-        {
-          From: email,
-          To: staffReplyAddress(deps, person(signedFor), analysisId, 'analysis'),
-          Subject: 'RE: [ANA-2026-0001] Récurrence : 3 réclamations « Erreur de facturation » en 6 mois',
-          'Message-ID': `<r${++n}@spst-test.fr>`,
-        },
-        body,
-      ),
-      file(),
+    return suite.ingest(
+      {
+        From: email,
+        To: staffReplyAddress(suite.deps, person(signedFor), analysisId, 'analysis'),
+        Subject: 'RE: [ANA-2026-0001] Récurrence : 3 réclamations « Erreur de facturation » en 6 mois',
+        'Message-ID': `<r${suite.next()}@spst-test.fr>`,
+      },
+      body,
     );
   }
 
   const lastReplyTo = async (email: string) =>
-    (await t.database.db.select().from(outbox).where(eq(outbox.toAddress, email)).orderBy(outbox.id)).at(-1)!;
+    (await suite.t.database.db.select().from(outbox).where(eq(outbox.toAddress, email)).orderBy(outbox.id)).at(-1)!;
   const analysisEventsOf = async (id: number) =>
-    t.database.db.select().from(events).where(eq(events.analysisId, id)).orderBy(asc(events.id));
+    suite.t.database.db.select().from(events).where(eq(events.analysisId, id)).orderBy(asc(events.id));
 
   it('records numbered whys, the cause and dated actions, then closes', async () => {
     const analysis = await openAnalysis();
@@ -126,7 +89,7 @@ describe.each(ENGINES)('analysis commands on %s', (engine) => {
     answer = await lastReplyTo('pilote@spst-test.fr');
     expect(answer.subject).toContain('analyse close');
     expect(answer.text).toContain('État : close le');
-    const [closed] = await t.database.db.select().from(analyses);
+    const [closed] = await suite.t.database.db.select().from(analyses);
     expect(closed).toMatchObject({ status: 'closed', closedBy: 'pilote@spst-test.fr', nextReminderAt: null });
     const recorded = (await analysisEventsOf(analysis.id)).map((e) => [e.type, e.actor, e.data]);
     expect(
@@ -153,7 +116,7 @@ describe.each(ENGINES)('analysis commands on %s', (engine) => {
       '✘ #clore — l’analyse ne peut être close sans au moins un « pourquoi » (#pourquoi) ni la cause racine (#cause)',
     );
     expect(answer.text).toContain('#pourquoi <texte>');
-    expect((await t.database.db.select().from(analyses))[0]!.status).toBe('open');
+    expect((await suite.t.database.db.select().from(analyses))[0]!.status).toBe('open');
   });
 
   it('stops at five whys, and refuses a past deadline and an empty text', async () => {
@@ -195,7 +158,7 @@ describe.each(ENGINES)('analysis commands on %s', (engine) => {
     const outcome = await reply('accueil@spst-test.fr', analysis.id, '#cause inventée', 'pilote@spst-test.fr');
     expect(outcome).toMatchObject({ outcome: 'staff', detail: { outcome: 'refused' } });
     expect((await analysisEventsOf(analysis.id)).some((e) => e.type === 'analysis.cause')).toBe(false);
-    const forged = await t.database.db.select().from(events).where(eq(events.type, 'command.forged'));
+    const forged = await suite.t.database.db.select().from(events).where(eq(events.type, 'command.forged'));
     expect(forged).toHaveLength(1);
     expect((await lastReplyTo('accueil@spst-test.fr')).kind).toBe('forged-alert');
   });
@@ -212,15 +175,15 @@ describe.each(ENGINES)('analysis commands on %s', (engine) => {
   it('keeps a closed analysis closed, and a new one needs more than the threshold of new tickets', async () => {
     const analysis = await openAnalysis();
     await reply('pilote@spst-test.fr', analysis.id, '#pourquoi doublons\n#cause relance du lot\n#clore');
-    expect((await t.database.db.select().from(analyses))[0]!.status).toBe('closed');
+    expect((await suite.t.database.db.select().from(analyses))[0]!.status).toBe('closed');
     await reply('pilote@spst-test.fr', analysis.id, '#pourquoi encore');
     expect((await lastReplyTo('pilote@spst-test.fr')).text).toContain('l’analyse ANA-2026-0001 est close');
     // The three tickets of the closed analysis do not count again: three new ones are needed.
     await billingComplaint();
     await billingComplaint();
-    expect(await t.database.db.select().from(analyses)).toHaveLength(1);
+    expect(await suite.t.database.db.select().from(analyses)).toHaveLength(1);
     await billingComplaint();
-    const all = await t.database.db.select().from(analyses).orderBy(asc(analyses.id));
+    const all = await suite.t.database.db.select().from(analyses).orderBy(asc(analyses.id));
     expect(all.map((a) => [a.reference, a.status])).toEqual([
       ['ANA-2026-0001', 'closed'],
       ['ANA-2026-0002', 'open'],
@@ -236,7 +199,7 @@ describe.each(ENGINES)('analysis commands on %s', (engine) => {
     );
     clock.set('2026-12-01T07:00:00Z');
     const digest = await prepareDigest(
-      { ...deps, charts: createTrendChartRenderer(), workbooks: createXlsxWriter() },
+      { ...suite.deps, charts: createTrendChartRenderer(), workbooks: createXlsxWriter() },
       { period: monthPeriod(2026, 11), viewer: 'pilote@spst-test.fr' },
     );
     expect(digest.mail.text).toContain('ALERTES DE RÉCURRENCE ET ANALYSES DES CAUSES');

@@ -2,78 +2,39 @@
 // clock: an analysis opens at the 11th ticket of a typology in six months and not again at the
 // 12th (which joins it); a ticket outside the window does not count; a requalified ticket is
 // counted under its new typology.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { asc, eq, sql } from 'drizzle-orm';
+import { describe, expect, it } from 'vitest';
+import { asc, eq } from 'drizzle-orm';
 import { analyses, analysisTickets, events, outbox, tickets } from '../../src/db/schema.js';
 import { readReplyToken, tokensIn } from '../../src/domain/reply-token.js';
-import { ingestMail } from '../../src/services/ingest-mail.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
-import type { Deps } from '../../src/services/deps.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
-import { FakeClock, rawMail, testDeps } from '../support/deps.js';
-import { recurrenceConfig } from '../support/recurrence-config.js';
-
-let n = 0;
-const file = () => ({ kind: 'file' as const, name: `r${++n}` });
-const DAY = 86_400_000;
-
-const RECURRENCE_TABLES = [
-  'analysis_reminders',
-  'analysis_tickets',
-  'qualification_feedback',
-  'attachments',
-  'events',
-  'analyses',
-  'analysis_sequences',
-  'outbox',
-  'messages',
-  'tickets',
-  'ticket_sequences',
-];
+import { ENGINES } from '../support/engines.js';
+import { DAY, recurrenceSuite } from '../support/recurrence-suite.js';
 
 describe.each(ENGINES)('recurrence detection on %s', (engine) => {
-  let t: TestDatabase;
-  let deps: Deps;
-  const clock = new FakeClock(new Date('2026-05-04T08:00:00Z'));
-
-  beforeAll(async () => {
-    t = await createTestDatabase(engine);
-  });
-  afterAll(async () => {
-    deps?.sender.close();
-    await t?.close();
-  });
-  beforeEach(async () => {
-    for (const table of RECURRENCE_TABLES) await t.database.db.execute(sql.raw(`delete from ${table}`));
-    clock.set('2026-05-04T08:00:00Z');
-    deps?.sender.close();
-    deps = testDeps(t.database.db, recurrenceConfig(), clock);
-  });
+  const suite = recurrenceSuite(engine, { start: '2026-05-04T08:00:00Z', filePrefix: 'r' });
+  const { clock } = suite;
 
   /** A billing complaint (typology erreur-facture) received now; returns its reference. */
   async function billingComplaint(subject = 'Erreur sur notre facture'): Promise<string> {
-    const outcome = await ingestMail(
-      deps,
-      rawMail(
-        {
-          From: `client${++n}@example.test`,
-          To: 'reclamation@spst-test.fr',
-          Subject: subject,
-          'Message-ID': `<f${n}@example.test>`,
-          Date: clock.now().toUTCString(),
-        },
-        'Bonjour, la facture du trimestre est en doublon, merci de nous envoyer un avoir.',
-      ),
-      file(),
+    const n = suite.next();
+    const outcome = await suite.ingest(
+      {
+        From: `client${n}@example.test`,
+        To: 'reclamation@spst-test.fr',
+        Subject: subject,
+        'Message-ID': `<f${n}@example.test>`,
+        Date: clock.now().toUTCString(),
+      },
+      'Bonjour, la facture du trimestre est en doublon, merci de nous envoyer un avoir.',
     );
     if (outcome.outcome !== 'ticket') throw new Error(`expected a ticket, got ${outcome.outcome}`);
     return outcome.reference;
   }
 
-  const allAnalyses = () => t.database.db.select().from(analyses).orderBy(asc(analyses.id));
+  const allAnalyses = () => suite.t.database.db.select().from(analyses).orderBy(asc(analyses.id));
   const ticketsOf = async (analysisId: number) =>
     (
-      await t.database.db
+      await suite.t.database.db
         .select({ reference: tickets.reference })
         .from(analysisTickets)
         .innerJoin(tickets, eq(tickets.id, analysisTickets.ticketId))
@@ -83,7 +44,7 @@ describe.each(ENGINES)('recurrence detection on %s', (engine) => {
 
   it('qualifies the billing complaints under their typology', async () => {
     const reference = await billingComplaint();
-    const [row] = await t.database.db.select().from(tickets).where(eq(tickets.reference, reference));
+    const [row] = await suite.t.database.db.select().from(tickets).where(eq(tickets.reference, reference));
     expect(row).toMatchObject({ category: 'facturation', typology: 'erreur-facture' });
   });
 
@@ -106,14 +67,14 @@ describe.each(ENGINES)('recurrence detection on %s', (engine) => {
       months: 6,
     });
     expect(await ticketsOf(opened!.id)).toEqual(references);
-    const [openedEvent] = await t.database.db.select().from(events).where(eq(events.type, 'analysis.opened'));
+    const [openedEvent] = await suite.t.database.db.select().from(events).where(eq(events.type, 'analysis.opened'));
     expect(openedEvent).toMatchObject({ analysisId: opened!.id, data: { tickets: 11, typology: 'erreur-facture' } });
 
     clock.advance(DAY);
     const twelfth = await billingComplaint();
     expect(await allAnalyses()).toHaveLength(1);
     expect(await ticketsOf(opened!.id)).toEqual([...references, twelfth]);
-    const attached = await t.database.db.select().from(events).where(eq(events.type, 'analysis.ticket-attached'));
+    const attached = await suite.t.database.db.select().from(events).where(eq(events.type, 'analysis.ticket-attached'));
     expect(attached).toHaveLength(12);
   });
 
@@ -124,7 +85,7 @@ describe.each(ENGINES)('recurrence detection on %s', (engine) => {
       clock.advance(DAY);
     }
     const [analysis] = await allAnalyses();
-    const mails = await t.database.db.select().from(outbox).where(eq(outbox.kind, 'analysis-opened'));
+    const mails = await suite.t.database.db.select().from(outbox).where(eq(outbox.kind, 'analysis-opened'));
     expect(mails.map((m) => m.toAddress).sort()).toEqual(['accueil@spst-test.fr', 'pilote@spst-test.fr']);
     const pilotMail = mails.find((m) => m.toAddress === 'pilote@spst-test.fr')!;
     expect(pilotMail.subject).toBe(
@@ -143,26 +104,23 @@ describe.each(ENGINES)('recurrence detection on %s', (engine) => {
   });
 
   it('masks the medical tickets of an analysis for a pilot who is not a doctor', async () => {
-    deps = testDeps(t.database.db, recurrenceConfig('{ threshold: 2, months: 6 }'), clock);
+    suite.configure('{ threshold: 2, months: 6 }');
     for (let i = 0; i < 3; i += 1) {
-      await ingestMail(
-        deps,
-        rawMail(
-          {
-            From: `salarie${++n}@example.test`,
-            To: 'reclamation@spst-test.fr',
-            Subject: `Visite annulée par le médecin, salarié Marcel Secret ${i}`,
-            'Message-ID': `<m${n}@example.test>`,
-          },
-          'Ma visite médicale a été annulée, le médecin absent, et mon dossier médical mentionne une inaptitude.',
-        ),
-        file(),
+      const n = suite.next();
+      await suite.ingest(
+        {
+          From: `salarie${n}@example.test`,
+          To: 'reclamation@spst-test.fr',
+          Subject: `Visite annulée par le médecin, salarié Marcel Secret ${i}`,
+          'Message-ID': `<m${n}@example.test>`,
+        },
+        'Ma visite médicale a été annulée, le médecin absent, et mon dossier médical mentionne une inaptitude.',
       );
       clock.advance(DAY);
     }
     const [analysis] = await allAnalyses();
     expect(analysis).toMatchObject({ typology: 'visite-non-realisee', category: 'medicale' });
-    const mails = await t.database.db.select().from(outbox).where(eq(outbox.kind, 'analysis-opened'));
+    const mails = await suite.t.database.db.select().from(outbox).where(eq(outbox.kind, 'analysis-opened'));
     const pilotMail = mails.find((m) => m.toAddress === 'pilote@spst-test.fr')!;
     const doctorMail = mails.find((m) => m.toAddress === 'dr.martin@spst-test.fr')!;
     for (const part of [pilotMail.subject, pilotMail.text, pilotMail.html]) expect(part).not.toContain('Marcel');
@@ -198,30 +156,22 @@ describe.each(ENGINES)('recurrence detection on %s', (engine) => {
       clock.advance(DAY);
     }
     // An 11th, but about contributions: another typology.
-    await ingestMail(
-      deps,
-      rawMail(
-        { From: 'autre@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c1@x>' },
-        'Le tarif de la cotisation a augmenté sans explication.',
-      ),
-      file(),
+    await suite.ingest(
+      { From: 'autre@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c1@x>' },
+      'Le tarif de la cotisation a augmenté sans explication.',
     );
     expect(await allAnalyses()).toHaveLength(0);
     // One of the ten becomes non receivable: ten billing tickets still count after the next.
-    const pilot = deps.config.people.find((p) => p.email === 'pilote@spst-test.fr')!;
-    const [first] = await t.database.db.select().from(tickets).orderBy(asc(tickets.id)).limit(1);
-    await ingestMail(
-      deps,
-      rawMail(
-        {
-          From: 'pilote@spst-test.fr',
-          To: staffReplyAddress(deps, pilot, first!.id),
-          Subject: `RE: [${first!.reference}] Nouvelle réclamation`,
-          'Message-ID': `<p${++n}@spst-test.fr>`,
-        },
-        '#irrecevable demande de devis',
-      ),
-      file(),
+    const pilot = suite.deps.config.people.find((p) => p.email === 'pilote@spst-test.fr')!;
+    const [first] = await suite.t.database.db.select().from(tickets).orderBy(asc(tickets.id)).limit(1);
+    await suite.ingest(
+      {
+        From: 'pilote@spst-test.fr',
+        To: staffReplyAddress(suite.deps, pilot, first!.id),
+        Subject: `RE: [${first!.reference}] Nouvelle réclamation`,
+        'Message-ID': `<p${suite.next()}@spst-test.fr>`,
+      },
+      '#irrecevable demande de devis',
     );
     await billingComplaint();
     expect(await allAnalyses()).toHaveLength(0);
@@ -234,57 +184,41 @@ describe.each(ENGINES)('recurrence detection on %s', (engine) => {
       await billingComplaint();
       clock.advance(DAY);
     }
-    const outcome = await ingestMail(
-      deps,
-      rawMail(
-        { From: 'autre@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c2@x>' },
-        'Le tarif de la cotisation a augmenté sans explication.',
-      ),
-      file(),
+    const outcome = await suite.ingest(
+      { From: 'autre@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c2@x>' },
+      'Le tarif de la cotisation a augmenté sans explication.',
     );
     if (outcome.outcome !== 'ticket') throw new Error('expected a ticket');
-    const [row] = await t.database.db.select().from(tickets).where(eq(tickets.reference, outcome.reference));
+    const [row] = await suite.t.database.db.select().from(tickets).where(eq(tickets.reference, outcome.reference));
     expect(row!.typology).toBe('cotisation');
-    const referent = deps.config.people.find((p) => p.email === 'accueil@spst-test.fr')!;
-    await ingestMail(
-      deps,
-      rawMail(
-        {
-          From: 'accueil@spst-test.fr',
-          To: staffReplyAddress(deps, referent, row!.id),
-          Subject: `RE: [${row!.reference}] Nouvelle réclamation`,
-          'Message-ID': `<a${++n}@spst-test.fr>`,
-        },
-        '#typologie erreur-facture',
-      ),
-      file(),
+    const referent = suite.deps.config.people.find((p) => p.email === 'accueil@spst-test.fr')!;
+    await suite.ingest(
+      {
+        From: 'accueil@spst-test.fr',
+        To: staffReplyAddress(suite.deps, referent, row!.id),
+        Subject: `RE: [${row!.reference}] Nouvelle réclamation`,
+        'Message-ID': `<a${suite.next()}@spst-test.fr>`,
+      },
+      '#typologie erreur-facture',
     );
     const [opened] = await allAnalyses();
     expect(opened).toMatchObject({ typology: 'erreur-facture' });
     expect(await ticketsOf(opened!.id)).toContain(row!.reference);
-    const [openedEvent] = await t.database.db.select().from(events).where(eq(events.type, 'analysis.opened'));
+    const [openedEvent] = await suite.t.database.db.select().from(events).where(eq(events.type, 'analysis.opened'));
     expect(openedEvent!.actor).toBe('accueil@spst-test.fr');
   });
 
   it('numbers analyses in their own yearly sequence, apart from tickets', async () => {
-    deps = testDeps(t.database.db, recurrenceConfig('{ threshold: 1, months: 1 }'), clock);
+    suite.configure('{ threshold: 1, months: 1 }');
     await billingComplaint();
     await billingComplaint();
-    await ingestMail(
-      deps,
-      rawMail(
-        { From: 'x@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c3@x>' },
-        'Le tarif de la cotisation a augmenté.',
-      ),
-      file(),
+    await suite.ingest(
+      { From: 'x@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c3@x>' },
+      'Le tarif de la cotisation a augmenté.',
     );
-    await ingestMail(
-      deps,
-      rawMail(
-        { From: 'y@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c4@x>' },
-        'Encore le tarif de la cotisation.',
-      ),
-      file(),
+    await suite.ingest(
+      { From: 'y@example.test', To: 'reclamation@spst-test.fr', Subject: 'Cotisation', 'Message-ID': '<c4@x>' },
+      'Encore le tarif de la cotisation.',
     );
     expect((await allAnalyses()).map((a) => [a.reference, a.typology])).toEqual([
       ['ANA-2026-0001', 'erreur-facture'],

@@ -68,6 +68,24 @@ export async function handledFollowUps(db: Db, ticketIds: readonly number[]): Pr
   return found;
 }
 
+/** When each ticket's first escalation was mailed (follow_ups `escalation-1`, sent), by ticket id. */
+export async function firstEscalations(db: Db, ticketIds: readonly number[]): Promise<Map<number, Date>> {
+  const found = new Map<number, Date>();
+  if (ticketIds.length === 0) return found;
+  const rows = await db
+    .select({ ticketId: followUps.ticketId, handledAt: followUps.handledAt })
+    .from(followUps)
+    .where(
+      and(
+        inArray(followUps.ticketId, [...ticketIds]),
+        eq(followUps.kind, 'escalation-1'),
+        eq(followUps.outcome, 'sent'),
+      ),
+    );
+  for (const row of rows) found.set(row.ticketId, row.handledAt);
+  return found;
+}
+
 export interface NewFollowUp {
   readonly ticketId: number;
   readonly key: string;

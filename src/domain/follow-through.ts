@@ -25,7 +25,7 @@ export const FOLLOW_UP_KINDS = [
   'deadline',
   /** Overdue by `escalation.after` → the direction, which must act within `directionWithin`. */
   'escalation-1',
-  /** The direction's own delay passed, still not answered → the direction again. */
+  /** The direction's own delay, counted from the first escalation's mail, passed → the direction again. */
   'escalation-2',
   /** An intermediate deadline (#echeance), `remindBefore` ahead → the handlers. */
   'milestone-before',
@@ -64,6 +64,8 @@ export interface FollowThroughTicket {
   readonly deadlineAt: Date;
   readonly verificationAskedAt: Date | null;
   readonly effective: boolean | null;
+  /** When the first escalation was mailed to the direction (follow_ups), null until then. */
+  readonly escalatedAt: Date | null;
 }
 
 /** An intermediate deadline set by #echeance (its event). */
@@ -95,11 +97,16 @@ export interface FollowThroughRules {
   };
 }
 
-/** Every step of the ticket's schedule as it stands (none once it is closed or rejected). */
+/**
+ * Every step of the ticket's schedule as it stands at `now` (none once it is closed or rejected).
+ * `now` only dates what the first escalation asks of the direction: its delay runs from the mail,
+ * so one sent late (a daemon back from an outage, an old mail imported) gives the full delay.
+ */
 export function followThroughSteps(
   ticket: FollowThroughTicket,
   milestones: readonly Milestone[],
   rules: FollowThroughRules,
+  now: Date,
 ): FollowUpStep[] {
   if (!isOpen(ticket.status)) return [];
   const { calendar } = rules;
@@ -126,9 +133,11 @@ export function followThroughSteps(
     if (rules.escalation.enabled) {
       const { after, directionWithin } = rules.escalation;
       const first = after ? addReminderInterval(ticket.deadlineAt, after, calendar) : ticket.deadlineAt;
-      const directionLimit = computeDeadline(first, directionWithin, calendar);
-      step('escalation-1', first, 'direction', 'escalation', directionLimit);
-      step('escalation-2', directionLimit, 'direction', 'escalation', directionLimit);
+      const sentAt = ticket.escalatedAt ?? (first.getTime() > now.getTime() ? first : now);
+      const directionLimit = computeDeadline(sentAt, directionWithin, calendar);
+      step('escalation-1', first, 'direction', 'escalation-1', directionLimit);
+      // The second round only after the first was mailed: the direction is never told « again » first.
+      if (ticket.escalatedAt) step('escalation-2', directionLimit, 'direction', 'escalation-2', directionLimit);
     }
   }
   for (const milestone of milestones) {

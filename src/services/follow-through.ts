@@ -9,6 +9,7 @@ import type { Db } from '../db/database.js';
 import { recordEvents } from '../db/events.js';
 import {
   claimFollowThroughTickets,
+  firstEscalations,
   handledFollowUps,
   milestonesOf,
   nextFollowThroughCheck,
@@ -142,6 +143,25 @@ export async function sweepFollowThrough(deps: FollowDeps): Promise<SweepResult>
   return { handled, mails, nextCheckAt };
 }
 
+/** What the schedule of the tickets reads besides their rows: intermediate deadlines, handled steps, escalations. */
+async function loadFollowThroughFacts(db: Db, tickets: readonly TicketRow[]) {
+  const ids = tickets.map((t) => t.id);
+  const milestones = await milestonesOf(db, ids);
+  const handled = await handledFollowUps(db, ids);
+  const escalations = await firstEscalations(db, ids);
+  return {
+    /** With `escalatedAt`: as if the first escalation were mailed then. */
+    stepsOf: (ticket: TicketRow, rules: FollowThroughRules, at: Date, escalatedAt?: Date): FollowUpStep[] =>
+      followThroughSteps(
+        { ...ticket, escalatedAt: escalatedAt ?? escalations.get(ticket.id) ?? null },
+        milestones.get(ticket.id) ?? [],
+        rules,
+        at,
+      ),
+    handled: (ticket: TicketRow): ReadonlySet<string> => handled.get(ticket.id) ?? new Set<string>(),
+  };
+}
+
 /**
  * Computes the tickets' schedules; with `now` (working time), records the due steps and returns
  * those this sweep recorded (another daemon's are left to it).
@@ -154,14 +174,12 @@ async function handleTickets(
   now: Date | null,
 ): Promise<DueItem[]> {
   if (tickets.length === 0) return [];
-  const ids = tickets.map((t) => t.id);
-  const milestones = await milestonesOf(tx, ids);
-  const handled = await handledFollowUps(tx, ids);
+  const facts = await loadFollowThroughFacts(tx, tickets);
   const records: NewFollowUp[] = [];
   const items: DueItem[] = [];
   for (const ticket of tickets) {
-    const steps = followThroughSteps(ticket, milestones.get(ticket.id) ?? [], rules);
-    const done = handled.get(ticket.id) ?? new Set<string>();
+    const steps = facts.stepsOf(ticket, rules, now ?? deps.clock.now());
+    const done = facts.handled(ticket);
     if (now === null) {
       await setNextDueAt(tx, ticket.id, earliestPending(steps, done) ?? NOTHING_DUE);
       continue;
@@ -189,7 +207,11 @@ async function handleTickets(
       });
       items.push({ ticket, step, to });
     }
-    await setNextDueAt(tx, ticket.id, nextDueAt ?? NOTHING_DUE);
+    // A first escalation mailed now schedules the second round, counted from now.
+    const escalating = items.some((i) => i.ticket === ticket && i.step.kind === 'escalation-1' && i.to.length > 0);
+    const handledNow = new Set([...done, ...[...due, ...superseded].map(handledKey)]);
+    const next = escalating ? earliestPending(facts.stepsOf(ticket, rules, now, now), handledNow) : nextDueAt;
+    await setNextDueAt(tx, ticket.id, next ?? NOTHING_DUE);
   }
   const recorded = await recordFollowUps(tx, records);
   const mine = items.filter((i) => recorded.has(`${i.ticket.id}:${handledKey(i.step)}`));
@@ -236,41 +258,50 @@ async function closeOnSilence(tx: Db, deps: FollowDeps, ticket: TicketRow, now: 
   if (ticket.complainantEmail) await mailComplainant(tx, deps, ticket, 'closure', {});
 }
 
-/** A reminder line as the template shows it; content-free for a medical ticket and a non-doctor. */
+/** A reminder's line: one ticket, all that is due on it; content-free for a medical ticket and a non-doctor. */
 export interface ReminderLine {
   readonly reference: string;
-  readonly what: string;
+  /** What is due on the ticket, one sentence per step. */
+  readonly whats: readonly string[];
   readonly deadline: string;
   readonly subject: string;
   readonly masked: boolean;
+  /** The commands suggested, e.g. `#prendre ou #repondre`. */
   readonly command: string;
   readonly replyAddress: string;
   readonly mailto: string;
 }
 
-/** The lines of `person`'s reminder, in the order of the tickets' deadlines. */
+/** The lines of `person`'s reminder, one per ticket, in the order of the tickets' deadlines. */
 export function reminderLines(
   deps: Pick<Deps, 'clock' | 'config'>,
   person: Person,
   items: readonly DueItem[],
 ): ReminderLine[] {
   const timeZone = deps.config.organisation.timezone;
-  return [...items]
-    .sort((a, b) => a.ticket.deadlineAt.getTime() - b.ticket.deadlineAt.getTime() || a.ticket.id - b.ticket.id)
-    .map(({ ticket, step }) => {
+  const byTicket = new Map<number, DueItem[]>();
+  for (const item of items) byTicket.set(item.ticket.id, [...(byTicket.get(item.ticket.id) ?? []), item]);
+  return [...byTicket.values()]
+    .sort(
+      (a, b) =>
+        a[0]!.ticket.deadlineAt.getTime() - b[0]!.ticket.deadlineAt.getTime() || a[0]!.ticket.id - b[0]!.ticket.id,
+    )
+    .map((theirs) => {
+      const { ticket } = theirs[0]!;
       const visible = maySeeContent(ticket, person);
-      const wording = describeStep(step, timeZone, visible);
+      const wordings = theirs.map(({ step }) => describeStep(step, timeZone, visible));
+      const commands = [...new Set(wordings.map((w) => w.command))];
       const replyAddress = staffReplyAddress(deps, person, ticket.id);
       const subject = `[${ticket.reference}] suivi`;
       return {
         reference: ticket.reference,
-        what: wording.what,
+        whats: wordings.map((w) => w.what),
         deadline: formatFrenchDate(ticket.deadlineAt, timeZone),
         subject: visible ? ticket.subject : '',
         masked: !visible,
-        command: wording.command,
+        command: commands.join(' ou '),
         replyAddress,
-        mailto: `mailto:${replyAddress}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(`${wording.command}\n`)}`,
+        mailto: `mailto:${replyAddress}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(`${commands[0]}\n`)}`,
       };
     });
 }
@@ -285,6 +316,11 @@ export function byRecipient(items: readonly DueItem[]): Map<string, { person: Pe
       entry.items.push(item);
       grouped.set(person.email, entry);
     }
+  }
+  // A referent who is also a pilot is told once that a ticket still has no one: the pilot's line.
+  for (const entry of grouped.values()) {
+    const pilotLines = new Set(entry.items.filter((i) => i.step.kind === 'take-in-hand-pilot').map((i) => i.ticket.id));
+    entry.items = entry.items.filter((i) => i.step.kind !== 'take-in-hand' || !pilotLines.has(i.ticket.id));
   }
   return grouped;
 }
@@ -332,14 +368,11 @@ export interface DuePreview {
 export async function previewFollowThrough(deps: Pick<Deps, 'db' | 'config'>, at: Date): Promise<DuePreview> {
   const rules = followThroughRules(deps.config);
   const tickets = await openTickets(deps.db);
-  const ids = tickets.map((t) => t.id);
-  const milestones = await milestonesOf(deps.db, ids);
-  const handled = await handledFollowUps(deps.db, ids);
+  const facts = await loadFollowThroughFacts(deps.db, tickets);
   const items: DueItem[] = [];
   let nextDueAt: Date | null = null;
   for (const ticket of tickets) {
-    const steps = followThroughSteps(ticket, milestones.get(ticket.id) ?? [], rules);
-    const selection = dueSteps(steps, handled.get(ticket.id) ?? new Set(), at);
+    const selection = dueSteps(facts.stepsOf(ticket, rules, at), facts.handled(ticket), at);
     for (const step of selection.due)
       items.push({ ticket, step, to: recipientsOf(deps.config, ticket, step.audience) });
     if (selection.nextDueAt && (nextDueAt === null || selection.nextDueAt.getTime() < nextDueAt.getTime()))

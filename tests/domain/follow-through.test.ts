@@ -40,23 +40,36 @@ const ticket: FollowThroughTicket = {
   deadlineAt: new Date('2026-11-12T22:59:59.999Z'),
   verificationAskedAt: null,
   effective: null,
+  escalatedAt: null,
 };
+
+/** The first reminder's morning: nothing is late yet. */
+const NOW = new Date('2026-11-02T08:00:00Z');
+/** The first escalation mailed Friday 13 November, 09:00 Paris. */
+const escalated = { ...ticket, escalatedAt: new Date('2026-11-13T08:00:00Z') };
 
 const schedule = (steps: ReturnType<typeof followThroughSteps>) =>
   steps.map((s) => [s.key, s.dueAt.toISOString(), s.audience]);
 
 describe('followThroughSteps', () => {
   it('schedules an unassigned ticket: take in hand, before and at the deadline, two escalations', () => {
-    expect(schedule(followThroughSteps(ticket, [], rules()))).toEqual([
+    expect(schedule(followThroughSteps(escalated, [], rules(), NOW))).toEqual([
       ['take-in-hand', '2026-11-04T08:00:00.000Z', 'referents'],
       ['take-in-hand-pilot', '2026-11-06T08:00:00.000Z', 'pilots'],
       // Two business days before Thursday 12: Wednesday 11 November is a holiday → Monday 9, 08:00.
       ['before-deadline', '2026-11-09T07:00:00.000Z', 'handlers'],
       ['deadline', '2026-11-12T22:59:59.999Z', 'handlers-and-pilots'],
       ['escalation-1', '2026-11-12T22:59:59.999Z', 'direction'],
-      // The direction has 5 days: the end of Tuesday 17 November.
-      ['escalation-2', '2026-11-17T22:59:59.999Z', 'direction'],
+      // The direction has 5 days from the first escalation's mail: the end of Wednesday 18 November.
+      ['escalation-2', '2026-11-18T22:59:59.999Z', 'direction'],
     ]);
+    // Before the first escalation went, no second round is scheduled; its mail states the
+    // direction's date from its own deadline, or from now when it goes late.
+    const before = followThroughSteps(ticket, [], rules(), NOW);
+    expect(before.map((s) => s.kind)).not.toContain('escalation-2');
+    expect(before.find((s) => s.kind === 'escalation-1')!.about).toEqual(new Date('2026-11-17T22:59:59.999Z'));
+    const late = followThroughSteps(ticket, [], rules(), new Date('2026-11-20T08:00:00Z'));
+    expect(late.find((s) => s.kind === 'escalation-1')!.about).toEqual(new Date('2026-11-25T22:59:59.999Z'));
   });
 
   it('takes in hand by business days over a weekend, and escalates after escalation.after', () => {
@@ -66,6 +79,7 @@ describe('followThroughSteps', () => {
       friday,
       [],
       rules({ escalation: { enabled: true, after: d('2bd'), directionWithin: d('5d') } }),
+      NOW,
     );
     expect(schedule(steps)).toEqual([
       ['take-in-hand', '2026-11-09T22:59:59.999Z', 'referents'],
@@ -74,28 +88,32 @@ describe('followThroughSteps', () => {
       ['deadline', '2026-11-12T22:59:59.999Z', 'handlers-and-pilots'],
       // Two business days after Thursday 12: Friday 13, Monday 16.
       ['escalation-1', '2026-11-16T22:59:59.999Z', 'direction'],
-      ['escalation-2', '2026-11-21T22:59:59.999Z', 'direction'],
     ]);
     expect(steps.find((s) => s.kind === 'escalation-1')!.about.toISOString()).toBe('2026-11-21T22:59:59.999Z');
   });
 
   it('owes nothing for take in hand once assigned, nor for the deadline once answered', () => {
-    const assigned = followThroughSteps({ ...ticket, status: 'in_progress', assigneeEmail: 'a@x.fr' }, [], rules());
-    expect(assigned.map((s) => s.kind)).toEqual(['before-deadline', 'deadline', 'escalation-1', 'escalation-2']);
-    const answered = followThroughSteps({ ...ticket, status: 'answered', assigneeEmail: 'a@x.fr' }, [], rules());
+    const assigned = followThroughSteps(
+      { ...ticket, status: 'in_progress', assigneeEmail: 'a@x.fr' },
+      [],
+      rules(),
+      NOW,
+    );
+    expect(assigned.map((s) => s.kind)).toEqual(['before-deadline', 'deadline', 'escalation-1']);
+    const answered = followThroughSteps({ ...ticket, status: 'answered', assigneeEmail: 'a@x.fr' }, [], rules(), NOW);
     expect(answered).toEqual([]);
-    expect(followThroughSteps({ ...ticket, status: 'closed' }, [], rules())).toEqual([]);
-    expect(followThroughSteps({ ...ticket, status: 'rejected' }, [], rules())).toEqual([]);
+    expect(followThroughSteps({ ...ticket, status: 'closed' }, [], rules(), NOW)).toEqual([]);
+    expect(followThroughSteps({ ...ticket, status: 'rejected' }, [], rules(), NOW)).toEqual([]);
   });
 
   it('leaves escalation out when it is disabled', () => {
     const off = rules({ escalation: { enabled: false, after: null, directionWithin: d('5d') } });
-    expect(followThroughSteps(ticket, [], off).map((s) => s.kind)).not.toContain('escalation-1');
+    expect(followThroughSteps(ticket, [], off, NOW).map((s) => s.kind)).not.toContain('escalation-1');
   });
 
   it('reminds an intermediate deadline ahead and when it is reached, keyed by its event', () => {
     const milestone = { id: 42, dueAt: new Date('2026-11-20T22:59:59.999Z'), text: 'rappeler l’entreprise' };
-    const steps = followThroughSteps({ ...ticket, status: 'answered' }, [milestone], rules());
+    const steps = followThroughSteps({ ...ticket, status: 'answered' }, [milestone], rules(), NOW);
     expect(schedule(steps)).toEqual([
       ['milestone-before:42', '2026-11-18T07:00:00.000Z', 'handlers'],
       ['milestone:42', '2026-11-20T22:59:59.999Z', 'handlers'],
@@ -110,17 +128,17 @@ describe('followThroughSteps', () => {
       assigneeEmail: 'a@x.fr',
       verificationAskedAt: new Date('2026-11-10T14:30:00Z'),
     };
-    expect(schedule(followThroughSteps(verifying, [], rules()))).toEqual([
+    expect(schedule(followThroughSteps(verifying, [], rules(), NOW))).toEqual([
       ['effectiveness', '2026-11-17T14:30:00.000Z', 'handlers'],
     ]);
     const silence = rules({ effectiveness: { enabled: true, remindAfter: d('7d'), silenceMeansYesAfter: d('15d') } });
-    expect(schedule(followThroughSteps(verifying, [], silence))).toEqual([
+    expect(schedule(followThroughSteps(verifying, [], silence, NOW))).toEqual([
       ['effectiveness', '2026-11-17T14:30:00.000Z', 'handlers'],
       ['effectiveness-silence', '2026-11-25T14:30:00.000Z', 'handlers'],
     ]);
-    expect(followThroughSteps({ ...verifying, effective: true }, [], silence)).toEqual([]);
+    expect(followThroughSteps({ ...verifying, effective: true }, [], silence, NOW)).toEqual([]);
     const disabled = rules({ effectiveness: { enabled: false, remindAfter: d('7d'), silenceMeansYesAfter: null } });
-    expect(followThroughSteps(verifying, [], disabled)).toEqual([]);
+    expect(followThroughSteps(verifying, [], disabled, NOW)).toEqual([]);
   });
 });
 
@@ -152,7 +170,7 @@ describe('leadBefore', () => {
 });
 
 describe('dueSteps', () => {
-  const steps = followThroughSteps(ticket, [], rules());
+  const steps = followThroughSteps(ticket, [], rules(), NOW);
 
   it('gives nothing before the first step, and says when it is', () => {
     expect(dueSteps(steps, new Set(), new Date('2026-11-04T07:59:59Z'))).toEqual({
@@ -164,35 +182,38 @@ describe('dueSteps', () => {
 
   it('after an outage, sends the latest step of each chain and records the earlier ones as superseded', () => {
     const now = new Date('2026-11-13T08:00:00Z');
-    const { due, superseded, nextDueAt } = dueSteps(steps, new Set(), now);
+    const { due, superseded, nextDueAt } = dueSteps(followThroughSteps(ticket, [], rules(), now), new Set(), now);
     expect(due.map((s) => s.kind)).toEqual(['take-in-hand', 'take-in-hand-pilot', 'deadline', 'escalation-1']);
     expect(superseded.map((s) => s.kind)).toEqual(['before-deadline']);
-    expect(nextDueAt).toEqual(new Date('2026-11-17T22:59:59.999Z'));
-    const afterTwoRounds = dueSteps(steps, new Set(), new Date('2026-11-30T08:00:00Z'));
-    expect(afterTwoRounds.due.map((s) => s.kind)).toContain('escalation-2');
-    expect(afterTwoRounds.superseded.map((s) => s.kind)).toEqual(['before-deadline', 'escalation-1']);
-    expect(afterTwoRounds.nextDueAt).toBeNull();
+    // The second round waits for the first to be mailed.
+    expect(nextDueAt).toBeNull();
   });
 
-  it('never gives a handled step again', () => {
-    const handled = new Set(
-      steps.filter((s) => s.dueAt.getTime() <= Date.parse('2026-11-13T08:00:00Z')).map(handledKey),
-    );
-    expect(dueSteps(steps, handled, new Date('2026-11-13T09:00:00Z')).due).toEqual([]);
-    expect(earliestPending(steps, handled)).toEqual(new Date('2026-11-17T22:59:59.999Z'));
-    expect(earliestPending(steps, new Set(steps.map(handledKey)))).toBeNull();
+  it('never gives a handled step again, and gives the second round once the first went', () => {
+    const sentBy = (at: string) =>
+      new Set(
+        followThroughSteps(escalated, [], rules(), NOW)
+          .filter((s) => s.dueAt.getTime() <= Date.parse(at))
+          .map(handledKey),
+      );
+    const handled = sentBy('2026-11-13T08:00:00Z');
+    const later = followThroughSteps(escalated, [], rules(), new Date('2026-11-13T09:00:00Z'));
+    expect(dueSteps(later, handled, new Date('2026-11-13T09:00:00Z')).due).toEqual([]);
+    expect(earliestPending(later, handled)).toEqual(new Date('2026-11-18T22:59:59.999Z'));
+    expect(dueSteps(later, handled, new Date('2026-11-19T08:00:00Z')).due.map((s) => s.kind)).toEqual(['escalation-2']);
+    expect(earliestPending(later, new Set(later.map(handledKey)))).toBeNull();
   });
 });
 
 describe('describeStep', () => {
   it('says in French what is due, and hides an intermediate deadline’s text when asked', () => {
-    const [first] = followThroughSteps(ticket, [], rules());
+    const [first] = followThroughSteps(ticket, [], rules(), NOW);
     expect(describeStep(first!, 'Europe/Paris', true)).toEqual({
       what: 'à prendre en charge : personne ne s’en est chargé, le délai de prise en compte est passé depuis le mercredi 4 novembre 2026',
       command: '#prendre',
     });
     const milestone = { id: 1, dueAt: new Date('2026-11-20T22:59:59.999Z'), text: 'certificat du Dr X' };
-    const [, reached] = followThroughSteps({ ...ticket, status: 'answered' }, [milestone], rules());
+    const [, reached] = followThroughSteps({ ...ticket, status: 'answered' }, [milestone], rules(), NOW);
     expect(describeStep(reached!, 'Europe/Paris', true).what).toBe(
       'échéance intermédiaire atteinte le vendredi 20 novembre 2026 : certificat du Dr X',
     );

@@ -49,7 +49,7 @@ describe('the reminder mail', () => {
     // The subject is the complainant's: escaped in HTML.
     expect(mail.html).toContain('&lt;b&gt;urgent&lt;/b&gt;');
     expect(mail.html).toContain(
-      `href="mailto:${address(6)}?subject=%5BSIMUP-2026-0006%5D%20suivi&amp;body=%23prendre%0A"`,
+      `href="mailto:${address(6)}?subject&#x3D;%5BSIMUP-2026-0006%5D%20suivi&amp;body&#x3D;%23prendre%0A"`,
     );
   });
 

@@ -99,6 +99,19 @@ describeE2E('the reclam command', () => {
     expect(shown.stdout).toContain('Réclamation reçue — anne@example.test — par courriel');
     expect(shown.stdout).toContain('Accusé de réception — envoyé → anne@example.test');
 
+    // The follow-through's dry run, through the daemon: 40 days on, both tickets owe reminders.
+    const later = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+    const due = await reclam(['due', '--config', workspace.config, '--at', `${later} 10:00`]);
+    expect(due.code).toBe(0);
+    expect(due.stdout).toContain('simulation : rien n’est envoyé ni modifié');
+    expect(due.stdout).toContain(reference);
+    expect(due.stdout).toContain('échéance dépassée le');
+    expect(due.stdout).not.toMatch(/reclamation\+/); // no signed reply address on a terminal
+    const wrong = await reclam(['due', '--config', workspace.config, '--at', 'demain']);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stdout).toContain('instant non compris : « demain »');
+    expect(workspace.smtp.mails.filter((m) => m.parsed.headers.get('x-reclam-kind') === 'reminder')).toEqual([]);
+
     const second = await reclam(['run', '--config', workspace.config]);
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/is in use by process \d+/);

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/config-schema.js';
 import { events, followUps, outbox, tickets } from '../../src/db/schema.js';
 import { updateTicket, type TicketRow } from '../../src/db/tickets.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
-import { previewFollowThrough, sweepFollowThrough } from '../../src/services/follow-through.js';
+import { followThroughRules, previewFollowThrough, sweepFollowThrough } from '../../src/services/follow-through.js';
 import { ingestMail } from '../../src/services/ingest-mail.js';
 import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -367,5 +367,40 @@ describe.each(ENGINES)('follow-through on %s', (engine) => {
     );
     expect(lines).toBe(pairs.size);
     expect((await sweepFollowThrough(deps)).handled).toHaveLength(0);
+  });
+});
+
+describe('followThroughRules', () => {
+  it('reads every follow-through key of the configuration', () => {
+    const config = followConfig('recurrence: { threshold: 10, months: 6 }\n');
+    const off = loadConfig(
+      testConfigYaml({
+        extra:
+          'escalation: { enabled: false, after: 2bd, directionWithin: 3bd, workingHours: "9-17" }\neffectiveness: { enabled: false, remindAfter: 5d }\n',
+      }),
+      {},
+      'test',
+    ).config;
+    const on = followThroughRules(config);
+    expect(on.levels.get(1)).toEqual({ ackWithin: { amount: 48, unit: 'h' }, remindBefore: { amount: 2, unit: 'bd' } });
+    expect(on.levels.get(2)!.remindBefore).toBeNull();
+    expect(on.escalation).toEqual({ enabled: true, after: null, directionWithin: { amount: 5, unit: 'd' } });
+    expect(on.effectiveness).toEqual({
+      enabled: true,
+      remindAfter: { amount: 7, unit: 'd' },
+      silenceMeansYesAfter: { amount: 15, unit: 'd' },
+    });
+    const rules = followThroughRules(off);
+    expect(rules.escalation).toEqual({
+      enabled: false,
+      after: { amount: 2, unit: 'bd' },
+      directionWithin: { amount: 3, unit: 'bd' },
+    });
+    expect(rules.effectiveness).toMatchObject({
+      enabled: false,
+      remindAfter: { amount: 5, unit: 'd' },
+      silenceMeansYesAfter: null,
+    });
+    expect(rules.calendar).toEqual({ timeZone: 'Europe/Paris', alsaceMoselle: false, workingHours: '9-17' });
   });
 });

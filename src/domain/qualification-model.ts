@@ -44,6 +44,12 @@ export interface ModelOptions {
   readonly alpha: number;
   /** Weight of one settled ticket against one corpus example. */
   readonly ticketWeight: number;
+  /**
+   * The features' log-likelihoods are summed, then divided by (known features)^lengthPower: 0 is
+   * the plain naive Bayes, whose confidence grows with the length of the mail; 0.5 keeps a long
+   * mail from outvoting the rules merely for being long.
+   */
+  readonly lengthPower: number;
 }
 
 /** The model's state: plain data, changed in place by `learnExample` / `unlearnExample`. */
@@ -52,7 +58,7 @@ export interface QualificationModel {
   readonly fields: ReadonlyMap<ModelField, FieldState>;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1 };
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1, lengthPower: 0 };
 
 export function createModel(options: Partial<ModelOptions> = {}): QualificationModel {
   return {
@@ -196,17 +202,18 @@ export function predictField(
 ): ModelPrediction | null {
   const state = model.fields.get(field)!;
   if (state.labels.size < 2 || state.docs < minExamples || values.length < 2) return null;
-  const { alpha } = model.options;
+  const { alpha, lengthPower } = model.options;
   const vocabularySize = state.vocabulary.size;
   const known = document.features.filter((f) => state.vocabulary.has(f));
+  const scale = lengthPower > 0 && known.length > 1 ? known.length ** -lengthPower : 1;
   const scored = values.map((value) => {
     const stats = state.labels.get(value);
     const docs = stats?.docs ?? 0;
     const prior = Math.log((docs + 1) / (state.docs + values.length));
     const denominator = Math.log((stats?.total ?? 0) + alpha * vocabularySize);
-    let logScore = prior;
-    for (const feature of known) logScore += Math.log((stats?.counts.get(feature) ?? 0) + alpha) - denominator;
-    return { value, logScore };
+    let likelihood = 0;
+    for (const feature of known) likelihood += Math.log((stats?.counts.get(feature) ?? 0) + alpha) - denominator;
+    return { value, logScore: prior + scale * likelihood };
   });
   const best = Math.max(...scored.map((s) => s.logScore));
   const z = scored.reduce((sum, s) => sum + Math.exp(s.logScore - best), 0);

@@ -89,6 +89,7 @@ async function main(): Promise<void> {
   // CV_RULES='{"lowConfidence":{"cautiousFloor":0.2}}').
   Object.assign(BLEND.share, JSON.parse(process.env.CV_SHARE ?? '{}'));
   Object.assign(BLEND, JSON.parse(process.env.CV_BLEND ?? '{}'));
+  Object.assign(BLEND.logistic, JSON.parse(process.env.CV_LOGISTIC ?? '{}'));
   const rules = process.env.CV_RULES
     ? buildQualificationRules(mergeQualificationRules(JSON.parse(process.env.CV_RULES)), DEFAULT_PROCEDURE)
     : buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE);

@@ -45,25 +45,39 @@ export interface ModelOptions {
   /** Weight of one settled ticket against one corpus example. */
   readonly ticketWeight: number;
   /**
-   * The features' log-likelihoods are summed, then divided by (known features)^lengthPower: 0 is
-   * the plain naive Bayes, whose confidence grows with the length of the mail; 0.5 keeps a long
-   * mail from outvoting the rules merely for being long.
+   * Fields that also get a logistic regression over the same features (a discriminative second
+   * opinion beside the naive Bayes counts; datasets/qualification/MODEL.md).
    */
-  readonly lengthPower: number;
+  readonly logisticFields: readonly ModelField[];
+}
+
+/**
+ * A logistic regression of one field: the examples it learned (in the order learned) and the
+ * weights fitted on them. The weights are a function of the examples alone — refitted from zero,
+ * in a fixed order, when the examples changed — so unlearning an example gives back exactly the
+ * model that never learned it, as with the counts.
+ */
+interface LogisticState {
+  readonly examples: { readonly features: readonly string[]; readonly label: string; readonly weight: number }[];
+  /** Label → feature → weight, and label → bias; null until fitted on the current examples. */
+  fitted: { readonly weights: Map<string, Map<string, number>>; readonly bias: Map<string, number> } | null;
 }
 
 /** The model's state: plain data, changed in place by `learnExample` / `unlearnExample`. */
 export interface QualificationModel {
   readonly options: ModelOptions;
   readonly fields: ReadonlyMap<ModelField, FieldState>;
+  readonly logistic: ReadonlyMap<ModelField, LogisticState>;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1, lengthPower: 0 };
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1, logisticFields: ['receivable'] };
 
 export function createModel(options: Partial<ModelOptions> = {}): QualificationModel {
+  const merged = { ...DEFAULT_MODEL_OPTIONS, ...options };
   return {
-    options: { ...DEFAULT_MODEL_OPTIONS, ...options },
+    options: merged,
     fields: new Map(MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), docs: 0 }])),
+    logistic: new Map(merged.logisticFields.map((f) => [f, { examples: [], fitted: null }])),
   };
 }
 
@@ -157,7 +171,118 @@ function change(
       if (source === 'ticket') bump(stats.ticketCounts, feature, sign);
     }
     if (stats.docs <= 1e-9) state.labels.delete(label);
+    const logistic = model.logistic.get(field);
+    if (logistic) {
+      logistic.fitted = null;
+      if (sign > 0) logistic.examples.push({ features: document.features, label, weight: Math.abs(weight) });
+      else {
+        // The last example learned with these features and label (the one a correction takes back).
+        const key = document.features.join('\n');
+        for (let i = logistic.examples.length - 1; i >= 0; i--) {
+          const e = logistic.examples[i]!;
+          if (e.label === label && e.weight === Math.abs(weight) && e.features.join('\n') === key) {
+            logistic.examples.splice(i, 1);
+            break;
+          }
+        }
+      }
+    }
   }
+}
+
+/** How the logistic regressions are fitted: plain SGD, fixed order per epoch, decaying rate. */
+export const LOGISTIC_FIT = { epochs: 30, rate: 3, decay: 0.3, l2: 1e-5, biasRate: 0.1 } as const;
+
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Fits (from zero) a softmax regression on the examples; features scaled by 1/√(their count). */
+function fitLogistic(state: LogisticState): NonNullable<LogisticState['fitted']> {
+  const labels = [...new Set(state.examples.map((e) => e.label))].sort();
+  const index = new Map<string, number>();
+  const encoded = state.examples.map((e) => ({
+    ids: e.features.map((f) => {
+      let id = index.get(f);
+      if (id === undefined) {
+        id = index.size;
+        index.set(f, id);
+      }
+      return id;
+    }),
+    y: labels.indexOf(e.label),
+    weight: e.weight,
+  }));
+  const k = labels.length;
+  const w = new Float64Array(index.size * k);
+  const bias = new Float64Array(k);
+  const z = new Float64Array(k);
+  const order = encoded.map((_, i) => i);
+  const { epochs, rate, decay, l2, biasRate } = LOGISTIC_FIT;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const keys = order.map((i) => mix(i, epoch));
+    order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+    const lr = rate / (1 + epoch * decay);
+    for (const i of order) {
+      const e = encoded[i]!;
+      const scale = e.ids.length > 0 ? 1 / Math.sqrt(e.ids.length) : 0;
+      for (let c = 0; c < k; c++) {
+        let sum = 0;
+        for (const id of e.ids) sum += w[id * k + c]!;
+        z[c] = bias[c]! + scale * sum;
+      }
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < k; c++) max = Math.max(max, z[c]!);
+      let total = 0;
+      for (let c = 0; c < k; c++) total += (z[c] = Math.exp(z[c]! - max));
+      for (let c = 0; c < k; c++) {
+        const g = e.weight * (z[c]! / total - (c === e.y ? 1 : 0));
+        for (const id of e.ids) {
+          const at = id * k + c;
+          w[at] = w[at]! * (1 - lr * l2) - lr * g * scale;
+        }
+        bias[c] = bias[c]! - lr * g * biasRate;
+      }
+    }
+  }
+  const weights = new Map<string, Map<string, number>>(labels.map((l) => [l, new Map()]));
+  for (const [feature, id] of index)
+    labels.forEach((label, c) => {
+      const value = w[id * k + c]!;
+      if (value !== 0) weights.get(label)!.set(feature, value);
+    });
+  return { weights, bias: new Map(labels.map((label, c) => [label, bias[c]!])) };
+}
+
+/**
+ * The logistic regression's log-odds of each value (its softmax logits, comparable between values
+ * of one field), or null when the field has none or fewer than two values learned.
+ */
+export function logisticScores(
+  model: QualificationModel,
+  field: ModelField,
+  document: ModelDocument,
+  values: readonly string[],
+): Map<string, number> | null {
+  const state = model.logistic.get(field);
+  if (!state || new Set(state.examples.map((e) => e.label)).size < 2) return null;
+  state.fitted ??= fitLogistic(state);
+  const { weights, bias } = state.fitted;
+  const scale = document.features.length > 0 ? 1 / Math.sqrt(document.features.length) : 0;
+  const scores = new Map(
+    values.map((value) => {
+      const own = weights.get(value);
+      let sum = 0;
+      if (own) for (const feature of document.features) sum += own.get(feature) ?? 0;
+      // A value never learned gets the lowest score learned (it has no weights of its own).
+      return [value, own ? (bias.get(value) ?? 0) + scale * sum : Number.NaN];
+    }),
+  );
+  const lowest = Math.min(...[...scores.values()].filter((v) => !Number.isNaN(v)));
+  for (const [value, score] of scores) if (Number.isNaN(score)) scores.set(value, lowest);
+  return scores;
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {
@@ -202,18 +327,17 @@ export function predictField(
 ): ModelPrediction | null {
   const state = model.fields.get(field)!;
   if (state.labels.size < 2 || state.docs < minExamples || values.length < 2) return null;
-  const { alpha, lengthPower } = model.options;
+  const { alpha } = model.options;
   const vocabularySize = state.vocabulary.size;
   const known = document.features.filter((f) => state.vocabulary.has(f));
-  const scale = lengthPower > 0 && known.length > 1 ? known.length ** -lengthPower : 1;
   const scored = values.map((value) => {
     const stats = state.labels.get(value);
     const docs = stats?.docs ?? 0;
     const prior = Math.log((docs + 1) / (state.docs + values.length));
     const denominator = Math.log((stats?.total ?? 0) + alpha * vocabularySize);
-    let likelihood = 0;
-    for (const feature of known) likelihood += Math.log((stats?.counts.get(feature) ?? 0) + alpha) - denominator;
-    return { value, logScore: prior + scale * likelihood };
+    let logScore = prior;
+    for (const feature of known) logScore += Math.log((stats?.counts.get(feature) ?? 0) + alpha) - denominator;
+    return { value, logScore };
   });
   const best = Math.max(...scored.map((s) => s.logScore));
   const z = scored.reduce((sum, s) => sum + Math.exp(s.logScore - best), 0);

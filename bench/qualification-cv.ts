@@ -4,7 +4,13 @@
 // acknowledgement floor are chosen on (datasets/qualification/MODEL.md).
 // Run: node --import tsx bench/qualification-cv.ts [--grid] [--errors]
 import { readShippedCorpus } from '../src/adapters/qualification-corpus-files.js';
-import { EVALUATED_FIELDS, evaluate, levelDeadlines, type Evaluation, type QualifyItem } from '../src/cli/qualify-command.js';
+import {
+  EVALUATED_FIELDS,
+  evaluate,
+  levelDeadlines,
+  type Evaluation,
+  type QualifyItem,
+} from '../src/cli/qualify-command.js';
 import { BLEND, modelDocumentOf } from '../src/domain/qualification.js';
 import { corpusFor, type CorpusItem } from '../src/domain/qualification-corpus.js';
 import { createModel, learnExample } from '../src/domain/qualification-model.js';
@@ -112,8 +118,12 @@ async function main(): Promise<void> {
       const shipped = share[field]!;
       for (const value of [0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8]) {
         share[field] = value;
-        console.log(`${field} share ${value}: 5-fold ${formatFigures(crossValidate(training, rules, fiveFold).figures)}`);
-        console.log(`${' '.repeat(field.length)} share ${value}: writers ${formatFigures(crossValidate(training, rules, writerOut).figures)}`);
+        console.log(
+          `${field} share ${value}: 5-fold ${formatFigures(crossValidate(training, rules, fiveFold).figures)}`,
+        );
+        console.log(
+          `${' '.repeat(field.length)} share ${value}: writers ${formatFigures(crossValidate(training, rules, writerOut).figures)}`,
+        );
       }
       share[field] = shipped;
     }

@@ -70,7 +70,11 @@ export interface QualificationModel {
   readonly logistic: ReadonlyMap<ModelField, LogisticState>;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1, logisticFields: ['receivable'] };
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
+  alpha: 0.3,
+  ticketWeight: 1,
+  logisticFields: ['category', 'level', 'receivable'],
+};
 
 export function createModel(options: Partial<ModelOptions> = {}): QualificationModel {
   const merged = { ...DEFAULT_MODEL_OPTIONS, ...options };
@@ -236,7 +240,7 @@ function fitLogistic(state: LogisticState): NonNullable<LogisticState['fitted']>
       let max = Number.NEGATIVE_INFINITY;
       for (let c = 0; c < k; c++) max = Math.max(max, z[c]!);
       let total = 0;
-      for (let c = 0; c < k; c++) total += (z[c] = Math.exp(z[c]! - max));
+      for (let c = 0; c < k; c++) total += z[c] = Math.exp(z[c]! - max);
       for (let c = 0; c < k; c++) {
         const g = e.weight * (z[c]! / total - (c === e.y ? 1 : 0));
         for (const id of e.ids) {

@@ -119,7 +119,7 @@ export const BLEND: {
   readonly logistic: Readonly<Record<ModelField, number>>;
 } = {
   share: { category: 0.15, level: 0.15, requester: 0.09, receivable: 0.09, typology: 0.15 },
-  logistic: { category: 0, level: 0, requester: 0, receivable: 0.7, typology: 0 },
+  logistic: { category: 0.6, level: 0.6, requester: 0, receivable: 0.7, typology: 0 },
   receivableDefault: 5,
   rampExamples: 30,
 };

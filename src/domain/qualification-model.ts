@@ -51,16 +51,32 @@ export interface ModelOptions {
   readonly logisticFields: readonly ModelField[];
 }
 
+/** Weights of a logistic regression: label → feature → weight, and label → bias. */
+interface LogisticFit {
+  readonly weights: Map<string, Map<string, number>>;
+  readonly bias: Map<string, number>;
+}
+
+interface LogisticExample {
+  readonly features: readonly string[];
+  readonly label: string;
+  readonly weight: number;
+}
+
 /**
- * A logistic regression of one field: the examples it learned (in the order learned) and the
- * weights fitted on them. The weights are a function of the examples alone — refitted from zero,
- * in a fixed order, when the examples changed — so unlearning an example gives back exactly the
- * model that never learned it, as with the counts.
+ * A logistic regression of one field: the examples it learned, in the order learned; a full fit
+ * (from zero, in a fixed order) of the first `baseCount` of them; and that fit moved by a few SGD
+ * steps on each later example. Its weights are thus a function of its example list alone:
+ * unlearning an example gives back exactly the model that never learned it, as with the counts.
+ * A full refit happens when the later examples reach a tenth of the fitted ones (at least 20).
  */
 interface LogisticState {
-  readonly examples: { readonly features: readonly string[]; readonly label: string; readonly weight: number }[];
-  /** Label → feature → weight, and label → bias; null until fitted on the current examples. */
-  fitted: { readonly weights: Map<string, Map<string, number>>; readonly bias: Map<string, number> } | null;
+  readonly examples: LogisticExample[];
+  baseCount: number;
+  /** The full fit of examples[0, baseCount); null: to be refitted before the next prediction. */
+  base: LogisticFit | null;
+  /** `base` with the steps of the later examples; null: to be recomputed from `base`. */
+  fitted: LogisticFit | null;
 }
 
 /** The model's state: plain data, changed in place by `learnExample` / `unlearnExample`. */
@@ -81,7 +97,7 @@ export function createModel(options: Partial<ModelOptions> = {}): QualificationM
   return {
     options: merged,
     fields: new Map(MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), docs: 0 }])),
-    logistic: new Map(merged.logisticFields.map((f) => [f, { examples: [], fitted: null }])),
+    logistic: new Map(merged.logisticFields.map((f) => [f, { examples: [], baseCount: 0, base: null, fitted: null }])),
   };
 }
 
@@ -176,26 +192,93 @@ function change(
     }
     if (stats.docs <= 1e-9) state.labels.delete(label);
     const logistic = model.logistic.get(field);
-    if (logistic) {
-      logistic.fitted = null;
-      if (sign > 0) logistic.examples.push({ features: document.features, label, weight: Math.abs(weight) });
-      else {
-        // The last example learned with these features and label (the one a correction takes back).
-        const key = document.features.join('\n');
-        for (let i = logistic.examples.length - 1; i >= 0; i--) {
-          const e = logistic.examples[i]!;
-          if (e.label === label && e.weight === Math.abs(weight) && e.features.join('\n') === key) {
-            logistic.examples.splice(i, 1);
-            break;
-          }
-        }
-      }
-    }
+    if (logistic) changeLogistic(logistic, { features: document.features, label, weight: Math.abs(weight) }, sign);
+  }
+}
+
+function changeLogistic(state: LogisticState, example: LogisticExample, sign: 1 | -1): void {
+  if (sign > 0) {
+    state.examples.push(example);
+    if (state.fitted) step(state.fitted, example);
+    return;
+  }
+  // The last example learned with these features and label (the one a correction takes back).
+  const key = example.features.join('\n');
+  let at = -1;
+  for (let i = state.examples.length - 1; i >= 0 && at < 0; i--) {
+    const e = state.examples[i]!;
+    if (e.label === example.label && e.weight === example.weight && e.features.join('\n') === key) at = i;
+  }
+  if (at < 0) return;
+  state.examples.splice(at, 1);
+  if (at < state.baseCount) {
+    state.baseCount--;
+    state.base = null;
+  }
+  state.fitted = null;
+}
+
+/** The fit to predict with: refitted or replayed when the examples changed since. */
+function currentFit(state: LogisticState): LogisticFit {
+  const later = state.examples.length - state.baseCount;
+  if (!state.base || later >= Math.max(LOGISTIC_FIT.refitAfter, LOGISTIC_FIT.refitShare * state.baseCount)) {
+    state.base = fitLogistic(state.examples);
+    state.baseCount = state.examples.length;
+    state.fitted = null;
+  }
+  if (!state.fitted) {
+    const fit: LogisticFit = {
+      weights: new Map([...state.base.weights].map(([label, w]) => [label, new Map(w)])),
+      bias: new Map(state.base.bias),
+    };
+    for (const example of state.examples.slice(state.baseCount)) step(fit, example);
+    state.fitted = fit;
+  }
+  return state.fitted;
+}
+
+/** SGD steps on one example learned after the full fit, at the fit's last learning rate. */
+function step(fit: LogisticFit, example: LogisticExample): void {
+  const { epochs, rate, decay, l2, biasRate, steps } = LOGISTIC_FIT;
+  const lr = rate / (1 + (epochs - 1) * decay);
+  const scale = example.features.length > 0 ? 1 / Math.sqrt(example.features.length) : 0;
+  if (!fit.weights.has(example.label)) {
+    fit.weights.set(example.label, new Map());
+    fit.bias.set(example.label, Math.min(...fit.bias.values(), 0));
+  }
+  const labels = [...fit.weights.keys()];
+  for (let s = 0; s < steps; s++) {
+    const z = labels.map((label) => {
+      const own = fit.weights.get(label)!;
+      let sum = 0;
+      for (const f of example.features) sum += own.get(f) ?? 0;
+      return (fit.bias.get(label) ?? 0) + scale * sum;
+    });
+    const max = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - max));
+    const total = e.reduce((a, b) => a + b, 0);
+    labels.forEach((label, c) => {
+      const g = example.weight * (e[c]! / total - (label === example.label ? 1 : 0));
+      const own = fit.weights.get(label)!;
+      for (const f of example.features) own.set(f, (own.get(f) ?? 0) * (1 - lr * l2) - lr * g * scale);
+      fit.bias.set(label, (fit.bias.get(label) ?? 0) - lr * g * biasRate);
+    });
   }
 }
 
 /** How the logistic regressions are fitted: plain SGD, fixed order per epoch, decaying rate. */
-export const LOGISTIC_FIT = { epochs: 30, rate: 3, decay: 0.3, l2: 1e-5, biasRate: 0.1 } as const;
+export const LOGISTIC_FIT = {
+  epochs: 30,
+  rate: 3,
+  decay: 0.3,
+  l2: 1e-5,
+  biasRate: 0.1,
+  /** SGD steps on an example learned after the full fit. */
+  steps: 3,
+  /** A full refit once the examples learned since reach this share of the fitted ones, or this number. */
+  refitShare: 0.1,
+  refitAfter: 20,
+} as const;
 
 function mix(a: number, b: number): number {
   let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
@@ -204,10 +287,10 @@ function mix(a: number, b: number): number {
 }
 
 /** Fits (from zero) a softmax regression on the examples; features scaled by 1/√(their count). */
-function fitLogistic(state: LogisticState): NonNullable<LogisticState['fitted']> {
-  const labels = [...new Set(state.examples.map((e) => e.label))].sort();
+function fitLogistic(examples: readonly LogisticExample[]): LogisticFit {
+  const labels = [...new Set(examples.map((e) => e.label))].sort();
   const index = new Map<string, number>();
-  const encoded = state.examples.map((e) => ({
+  const encoded = examples.map((e) => ({
     ids: e.features.map((f) => {
       let id = index.get(f);
       if (id === undefined) {
@@ -272,8 +355,7 @@ export function logisticScores(
 ): Map<string, number> | null {
   const state = model.logistic.get(field);
   if (!state || new Set(state.examples.map((e) => e.label)).size < 2) return null;
-  state.fitted ??= fitLogistic(state);
-  const { weights, bias } = state.fitted;
+  const { weights, bias } = currentFit(state);
   const scale = document.features.length > 0 ? 1 / Math.sqrt(document.features.length) : 0;
   const scores = new Map(
     values.map((value) => {

@@ -75,7 +75,7 @@ interface LogisticState {
   baseCount: number;
   /** The full fit of examples[0, baseCount); null: to be refitted before the next prediction. */
   base: LogisticFit | null;
-  /** `base` with the steps of the later examples; null: to be recomputed from `base`. */
+  /** What the steps of the later examples added to `base`; null: to be replayed from `base`. */
   fitted: LogisticFit | null;
 }
 
@@ -199,7 +199,7 @@ function change(
 function changeLogistic(state: LogisticState, example: LogisticExample, sign: 1 | -1): void {
   if (sign > 0) {
     state.examples.push(example);
-    if (state.fitted) step(state.fitted, example);
+    if (state.base && state.fitted) step(state.base, state.fitted, example);
     return;
   }
   // The last example learned with these features and label (the one a correction takes back).
@@ -218,8 +218,8 @@ function changeLogistic(state: LogisticState, example: LogisticExample, sign: 1 
   state.fitted = null;
 }
 
-/** The fit to predict with: refitted or replayed when the examples changed since. */
-function currentFit(state: LogisticState): LogisticFit {
+/** The fit to predict with (`base`, and what the later examples' steps added): refitted or replayed when needed. */
+function currentFit(state: LogisticState): { readonly base: LogisticFit; readonly delta: LogisticFit } {
   const later = state.examples.length - state.baseCount;
   if (!state.base || later >= Math.max(LOGISTIC_FIT.refitAfter, LOGISTIC_FIT.refitShare * state.baseCount)) {
     state.base = fitLogistic(state.examples);
@@ -227,41 +227,42 @@ function currentFit(state: LogisticState): LogisticFit {
     state.fitted = null;
   }
   if (!state.fitted) {
-    const fit: LogisticFit = {
-      weights: new Map([...state.base.weights].map(([label, w]) => [label, new Map(w)])),
-      bias: new Map(state.base.bias),
-    };
-    for (const example of state.examples.slice(state.baseCount)) step(fit, example);
-    state.fitted = fit;
+    const delta: LogisticFit = { weights: new Map(), bias: new Map() };
+    for (const example of state.examples.slice(state.baseCount)) step(state.base, delta, example);
+    state.fitted = delta;
   }
-  return state.fitted;
+  return { base: state.base, delta: state.fitted };
 }
 
-/** SGD steps on one example learned after the full fit, at the fit's last learning rate. */
-function step(fit: LogisticFit, example: LogisticExample): void {
+const weightOf = (fit: LogisticFit, label: string, feature: string) => fit.weights.get(label)?.get(feature) ?? 0;
+
+/** SGD steps on one example learned after the full fit, at the fit's last learning rate, into `delta`. */
+function step(base: LogisticFit, delta: LogisticFit, example: LogisticExample): void {
   const { epochs, rate, decay, l2, biasRate, steps } = LOGISTIC_FIT;
   const lr = rate / (1 + (epochs - 1) * decay);
   const scale = example.features.length > 0 ? 1 / Math.sqrt(example.features.length) : 0;
-  if (!fit.weights.has(example.label)) {
-    fit.weights.set(example.label, new Map());
-    fit.bias.set(example.label, Math.min(...fit.bias.values(), 0));
-  }
-  const labels = [...fit.weights.keys()];
+  const labels = [...new Set([...base.bias.keys(), ...delta.bias.keys(), example.label])];
+  const biasOf = (label: string) =>
+    (base.bias.get(label) ?? (base.bias.size > 0 ? Math.min(...base.bias.values()) : 0)) + (delta.bias.get(label) ?? 0);
   for (let s = 0; s < steps; s++) {
     const z = labels.map((label) => {
-      const own = fit.weights.get(label)!;
       let sum = 0;
-      for (const f of example.features) sum += own.get(f) ?? 0;
-      return (fit.bias.get(label) ?? 0) + scale * sum;
+      for (const f of example.features) sum += weightOf(base, label, f) + weightOf(delta, label, f);
+      return biasOf(label) + scale * sum;
     });
     const max = Math.max(...z);
     const e = z.map((v) => Math.exp(v - max));
     const total = e.reduce((a, b) => a + b, 0);
     labels.forEach((label, c) => {
       const g = example.weight * (e[c]! / total - (label === example.label ? 1 : 0));
-      const own = fit.weights.get(label)!;
-      for (const f of example.features) own.set(f, (own.get(f) ?? 0) * (1 - lr * l2) - lr * g * scale);
-      fit.bias.set(label, (fit.bias.get(label) ?? 0) - lr * g * biasRate);
+      let own = delta.weights.get(label);
+      if (!own) delta.weights.set(label, (own = new Map()));
+      for (const f of example.features) {
+        const b = weightOf(base, label, f);
+        const current = b + (own.get(f) ?? 0);
+        own.set(f, current * (1 - lr * l2) - lr * g * scale - b);
+      }
+      delta.bias.set(label, (delta.bias.get(label) ?? 0) - lr * g * biasRate);
     });
   }
 }
@@ -355,15 +356,18 @@ export function logisticScores(
 ): Map<string, number> | null {
   const state = model.logistic.get(field);
   if (!state || new Set(state.examples.map((e) => e.label)).size < 2) return null;
-  const { weights, bias } = currentFit(state);
+  const { base, delta } = currentFit(state);
   const scale = document.features.length > 0 ? 1 / Math.sqrt(document.features.length) : 0;
+  const floor = base.bias.size > 0 ? Math.min(...base.bias.values()) : 0;
   const scores = new Map(
     values.map((value) => {
-      const own = weights.get(value);
+      const own = base.weights.get(value);
+      const added = delta.weights.get(value);
+      if (!own && !added) return [value, Number.NaN];
       let sum = 0;
-      if (own) for (const feature of document.features) sum += own.get(feature) ?? 0;
+      for (const feature of document.features) sum += (own?.get(feature) ?? 0) + (added?.get(feature) ?? 0);
       // A value never learned gets the lowest score learned (it has no weights of its own).
-      return [value, own ? (bias.get(value) ?? 0) + scale * sum : Number.NaN];
+      return [value, (base.bias.get(value) ?? floor) + (delta.bias.get(value) ?? 0) + scale * sum];
     }),
   );
   const lowest = Math.min(...[...scores.values()].filter((v) => !Number.isNaN(v)));

@@ -1,7 +1,9 @@
 // The learned half of the qualifier: a multinomial naive Bayes over word and word-pair features
 // (binary per mail), one per qualification field, trained on the shipped corpus and on every
 // ticket whose qualification staff settled, and updated one example at a time as tickets settle
-// (counts only: learning or unlearning a mail costs its features, never a retrain). Pure: no I/O;
+// (counts only: learning or unlearning a mail costs its features, never a retrain); beside it, for
+// the fields of `logisticFields`, a logistic regression over the same features (a full fit, then
+// a few SGD steps per settled ticket, a refit now and then; exact unlearning too). Pure: no I/O;
 // the state is plain data that `learnExample` and `unlearnExample` change in place.
 // Why hand-written: the maintained npm libraries measured on the corpus either predict in 45 ms
 // (classificator, Decimal arithmetic), cannot learn after training (wink, AGPL too), pull in

@@ -105,9 +105,10 @@ export interface CategoryCandidate {
 }
 
 /**
- * How much the model's log-probability counts against the rules' scores, per field (times
- * `learning.weight`). Chosen by cross-validation on the training part of the corpus
- * (datasets/qualification/MODEL.md), never on its frozen part.
+ * How much the model's log-probability (and its logistic regressions' logits) counts against the
+ * rules' scores, per field (times `learning.weight`). Chosen by cross-validation on the training
+ * part of the corpus (bench/qualification-cv.ts, datasets/qualification/MODEL.md), never on its
+ * frozen part.
  */
 export const BLEND: {
   readonly share: Readonly<Record<ModelField, number>>;

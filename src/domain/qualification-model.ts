@@ -257,8 +257,8 @@ function step(base: LogisticFit, delta: LogisticFit, example: LogisticExample): 
     const total = e.reduce((a, b) => a + b, 0);
     labels.forEach((label, c) => {
       const g = example.weight * (e[c]! / total - (label === example.label ? 1 : 0));
-      let own = delta.weights.get(label);
-      if (!own) delta.weights.set(label, (own = new Map()));
+      const own = delta.weights.get(label) ?? new Map<string, number>();
+      delta.weights.set(label, own);
       for (const f of example.features) {
         const b = weightOf(base, label, f);
         const current = b + (own.get(f) ?? 0);

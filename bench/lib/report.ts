@@ -149,7 +149,7 @@ export function renderTable(r: Results): string {
     verdict(q ? q.withModel.meanMs <= 5 : null),
   ]);
   rows.push([
-    `Q. a 40-sentence mail, mean / max ms; model built from ${fmt(q?.modelBuild.examples ?? 0)} corpus items, ms; model updates / s`,
+    `Q. a 40-sentence mail, mean / max ms; model built from ${fmt(q?.modelBuild.examples ?? 0)} corpus items (logistic fits included), ms; model updates / s (each followed by a qualification)`,
     q
       ? `${fmt(q.longMail.meanMs, 2)} / ${fmt(q.longMail.maxMs, 2)}; ${fmt(q.modelBuild.ms)}; ${fmt(q.updatesPerSecond)}`
       : 'not run',

@@ -3,12 +3,15 @@
 // receivability, drawn with a fixed seed. The frozen items are never used to train the model or
 // to tune a rule or a parameter; they are only measured (README.md). Deterministic: running it
 // again writes the same split.json. Run: node datasets/qualification/make-split.mjs [OUTPUT]
+// Files written after the split was drawn (TRAINING_ONLY) are not drawn from: every one of their
+// items is training data, and split.json names them so that nobody mistakes them for unsplit.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SEED = 20261202;
 const SHARE = 0.3;
+const TRAINING_ONLY = ['spst-d.jsonl'];
 const here = dirname(fileURLToPath(import.meta.url));
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1). */
@@ -74,6 +77,10 @@ const split = {
   frozen: {
     spst: frozenIds(spst, (o) => `${o.category}|${o.level}|${o.receivable}`, random),
     qualiopi: frozenIds(qualiopi, (o) => `${o.category}|${o.receivable}`, random),
+  },
+  trainingOnly: {
+    files: TRAINING_ONLY,
+    why: 'written after the split was drawn and after the frozen figures were first reported: all training, none frozen',
   },
 };
 writeFileSync(process.argv[2] ?? join(here, 'split.json'), `${JSON.stringify(split, null, 2)}\n`);

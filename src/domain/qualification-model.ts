@@ -1,7 +1,9 @@
 // The learned half of the qualifier: a multinomial naive Bayes over word and word-pair features
 // (binary per mail), one per qualification field, trained on the shipped corpus and on every
 // ticket whose qualification staff settled, and updated one example at a time as tickets settle
-// (counts only: learning or unlearning a mail costs its features, never a retrain). Pure: no I/O;
+// (counts only: learning or unlearning a mail costs its features, never a retrain); beside it, for
+// the fields of `logisticFields`, a logistic regression over the same features (a full fit, then
+// a few SGD steps per settled ticket, a refit now and then; exact unlearning too). Pure: no I/O;
 // the state is plain data that `learnExample` and `unlearnExample` change in place.
 // Why hand-written: the maintained npm libraries measured on the corpus either predict in 45 ms
 // (classificator, Decimal arithmetic), cannot learn after training (wink, AGPL too), pull in
@@ -44,20 +46,60 @@ export interface ModelOptions {
   readonly alpha: number;
   /** Weight of one settled ticket against one corpus example. */
   readonly ticketWeight: number;
+  /**
+   * Fields that also get a logistic regression over the same features (a discriminative second
+   * opinion beside the naive Bayes counts; datasets/qualification/MODEL.md).
+   */
+  readonly logisticFields: readonly ModelField[];
+}
+
+/** Weights of a logistic regression: label → feature → weight, and label → bias. */
+interface LogisticFit {
+  readonly weights: Map<string, Map<string, number>>;
+  readonly bias: Map<string, number>;
+}
+
+interface LogisticExample {
+  readonly features: readonly string[];
+  readonly label: string;
+  readonly weight: number;
+}
+
+/**
+ * A logistic regression of one field: the examples it learned, in the order learned; a full fit
+ * (from zero, in a fixed order) of the first `baseCount` of them; and that fit moved by a few SGD
+ * steps on each later example. Its weights are thus a function of its example list alone:
+ * unlearning an example gives back exactly the model that never learned it, as with the counts.
+ * A full refit happens when the later examples reach a tenth of the fitted ones (at least 20).
+ */
+interface LogisticState {
+  readonly examples: LogisticExample[];
+  baseCount: number;
+  /** The full fit of examples[0, baseCount); null: to be refitted before the next prediction. */
+  base: LogisticFit | null;
+  /** What the steps of the later examples added to `base`; null: to be replayed from `base`. */
+  fitted: LogisticFit | null;
 }
 
 /** The model's state: plain data, changed in place by `learnExample` / `unlearnExample`. */
 export interface QualificationModel {
   readonly options: ModelOptions;
   readonly fields: ReadonlyMap<ModelField, FieldState>;
+  readonly logistic: ReadonlyMap<ModelField, LogisticState>;
 }
 
-export const DEFAULT_MODEL_OPTIONS: ModelOptions = { alpha: 0.3, ticketWeight: 1 };
+export const DEFAULT_MODEL_OPTIONS: ModelOptions = {
+  alpha: 0.3,
+  ticketWeight: 1,
+  logisticFields: ['category', 'level', 'receivable'],
+};
 
 export function createModel(options: Partial<ModelOptions> = {}): QualificationModel {
+  const merged = { ...DEFAULT_MODEL_OPTIONS, ...options };
   return {
-    options: { ...DEFAULT_MODEL_OPTIONS, ...options },
+    options: merged,
     fields: new Map(MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), docs: 0 }])),
+    logistic: new Map(merged.logisticFields.map((f) => [f, { examples: [], baseCount: 0, base: null, fitted: null }])),
   };
 }
 
@@ -151,7 +193,188 @@ function change(
       if (source === 'ticket') bump(stats.ticketCounts, feature, sign);
     }
     if (stats.docs <= 1e-9) state.labels.delete(label);
+    const logistic = model.logistic.get(field);
+    if (logistic) changeLogistic(logistic, { features: document.features, label, weight: Math.abs(weight) }, sign);
   }
+}
+
+function changeLogistic(state: LogisticState, example: LogisticExample, sign: 1 | -1): void {
+  if (sign > 0) {
+    state.examples.push(example);
+    if (state.base && state.fitted) step(state.base, state.fitted, example);
+    return;
+  }
+  // The last example learned with these features and label (the one a correction takes back).
+  const key = example.features.join('\n');
+  let at = -1;
+  for (let i = state.examples.length - 1; i >= 0 && at < 0; i--) {
+    const e = state.examples[i]!;
+    if (e.label === example.label && e.weight === example.weight && e.features.join('\n') === key) at = i;
+  }
+  if (at < 0) return;
+  state.examples.splice(at, 1);
+  if (at < state.baseCount) {
+    state.baseCount--;
+    state.base = null;
+  }
+  state.fitted = null;
+}
+
+/** The fit to predict with (`base`, and what the later examples' steps added): refitted or replayed when needed. */
+function currentFit(state: LogisticState): { readonly base: LogisticFit; readonly delta: LogisticFit } {
+  const later = state.examples.length - state.baseCount;
+  if (!state.base || later >= Math.max(LOGISTIC_FIT.refitAfter, LOGISTIC_FIT.refitShare * state.baseCount)) {
+    state.base = fitLogistic(state.examples);
+    state.baseCount = state.examples.length;
+    state.fitted = null;
+  }
+  if (!state.fitted) {
+    const delta: LogisticFit = { weights: new Map(), bias: new Map() };
+    for (const example of state.examples.slice(state.baseCount)) step(state.base, delta, example);
+    state.fitted = delta;
+  }
+  return { base: state.base, delta: state.fitted };
+}
+
+const weightOf = (fit: LogisticFit, label: string, feature: string) => fit.weights.get(label)?.get(feature) ?? 0;
+
+/** SGD steps on one example learned after the full fit, at the fit's last learning rate, into `delta`. */
+function step(base: LogisticFit, delta: LogisticFit, example: LogisticExample): void {
+  const { epochs, rate, decay, l2, biasRate, steps } = LOGISTIC_FIT;
+  const lr = rate / (1 + (epochs - 1) * decay);
+  const scale = example.features.length > 0 ? 1 / Math.sqrt(example.features.length) : 0;
+  const labels = [...new Set([...base.bias.keys(), ...delta.bias.keys(), example.label])];
+  const biasOf = (label: string) =>
+    (base.bias.get(label) ?? (base.bias.size > 0 ? Math.min(...base.bias.values()) : 0)) + (delta.bias.get(label) ?? 0);
+  for (let s = 0; s < steps; s++) {
+    const z = labels.map((label) => {
+      let sum = 0;
+      for (const f of example.features) sum += weightOf(base, label, f) + weightOf(delta, label, f);
+      return biasOf(label) + scale * sum;
+    });
+    const max = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - max));
+    const total = e.reduce((a, b) => a + b, 0);
+    labels.forEach((label, c) => {
+      const g = example.weight * (e[c]! / total - (label === example.label ? 1 : 0));
+      const own = delta.weights.get(label) ?? new Map<string, number>();
+      delta.weights.set(label, own);
+      for (const f of example.features) {
+        const b = weightOf(base, label, f);
+        const current = b + (own.get(f) ?? 0);
+        own.set(f, current * (1 - lr * l2) - lr * g * scale - b);
+      }
+      delta.bias.set(label, (delta.bias.get(label) ?? 0) - lr * g * biasRate);
+    });
+  }
+}
+
+/** How the logistic regressions are fitted: plain SGD, fixed order per epoch, decaying rate. */
+export const LOGISTIC_FIT = {
+  epochs: 30,
+  rate: 3,
+  decay: 0.3,
+  l2: 1e-5,
+  biasRate: 0.1,
+  /** SGD steps on an example learned after the full fit. */
+  steps: 3,
+  /** A full refit once the examples learned since reach this share of the fitted ones, or this number. */
+  refitShare: 0.1,
+  refitAfter: 20,
+} as const;
+
+function mix(a: number, b: number): number {
+  let h = Math.imul(a ^ 0x9e3779b9, 0x85ebca6b) ^ b;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Fits (from zero) a softmax regression on the examples; features scaled by 1/√(their count). */
+function fitLogistic(examples: readonly LogisticExample[]): LogisticFit {
+  const labels = [...new Set(examples.map((e) => e.label))].sort();
+  const index = new Map<string, number>();
+  const encoded = examples.map((e) => ({
+    ids: e.features.map((f) => {
+      let id = index.get(f);
+      if (id === undefined) {
+        id = index.size;
+        index.set(f, id);
+      }
+      return id;
+    }),
+    y: labels.indexOf(e.label),
+    weight: e.weight,
+  }));
+  const k = labels.length;
+  const w = new Float64Array(index.size * k);
+  const bias = new Float64Array(k);
+  const z = new Float64Array(k);
+  const order = encoded.map((_, i) => i);
+  const { epochs, rate, decay, l2, biasRate } = LOGISTIC_FIT;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    const keys = order.map((i) => mix(i, epoch));
+    order.sort((a, b) => keys[a]! - keys[b]! || a - b);
+    const lr = rate / (1 + epoch * decay);
+    for (const i of order) {
+      const e = encoded[i]!;
+      const scale = e.ids.length > 0 ? 1 / Math.sqrt(e.ids.length) : 0;
+      for (let c = 0; c < k; c++) {
+        let sum = 0;
+        for (const id of e.ids) sum += w[id * k + c]!;
+        z[c] = bias[c]! + scale * sum;
+      }
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < k; c++) max = Math.max(max, z[c]!);
+      let total = 0;
+      for (let c = 0; c < k; c++) total += z[c] = Math.exp(z[c]! - max);
+      for (let c = 0; c < k; c++) {
+        const g = e.weight * (z[c]! / total - (c === e.y ? 1 : 0));
+        for (const id of e.ids) {
+          const at = id * k + c;
+          w[at] = w[at]! * (1 - lr * l2) - lr * g * scale;
+        }
+        bias[c] = bias[c]! - lr * g * biasRate;
+      }
+    }
+  }
+  const weights = new Map<string, Map<string, number>>(labels.map((l) => [l, new Map()]));
+  for (const [feature, id] of index)
+    labels.forEach((label, c) => {
+      const value = w[id * k + c]!;
+      if (value !== 0) weights.get(label)!.set(feature, value);
+    });
+  return { weights, bias: new Map(labels.map((label, c) => [label, bias[c]!])) };
+}
+
+/**
+ * The logistic regression's log-odds of each value (its softmax logits, comparable between values
+ * of one field), or null when the field has none or fewer than two values learned.
+ */
+export function logisticScores(
+  model: QualificationModel,
+  field: ModelField,
+  document: ModelDocument,
+  values: readonly string[],
+): Map<string, number> | null {
+  const state = model.logistic.get(field);
+  if (!state || new Set(state.examples.map((e) => e.label)).size < 2) return null;
+  const { base, delta } = currentFit(state);
+  const scale = document.features.length > 0 ? 1 / Math.sqrt(document.features.length) : 0;
+  const floor = base.bias.size > 0 ? Math.min(...base.bias.values()) : 0;
+  const scores = new Map(
+    values.map((value) => {
+      const own = base.weights.get(value);
+      const added = delta.weights.get(value);
+      if (!own && !added) return [value, Number.NaN];
+      let sum = 0;
+      for (const feature of document.features) sum += (own?.get(feature) ?? 0) + (added?.get(feature) ?? 0);
+      // A value never learned gets the lowest score learned (it has no weights of its own).
+      return [value, (base.bias.get(value) ?? floor) + (delta.bias.get(value) ?? 0) + scale * sum];
+    }),
+  );
+  const lowest = Math.min(...[...scores.values()].filter((v) => !Number.isNaN(v)));
+  for (const [value, score] of scores) if (Number.isNaN(score)) scores.set(value, lowest);
+  return scores;
 }
 
 function bump(map: Map<string, number>, key: string, by: number): void {

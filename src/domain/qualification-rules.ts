@@ -1088,7 +1088,7 @@ export const DEFAULT_QUALIFICATION_RULES: QualificationRuleSet = {
   subjectWeight: 1.5,
   phraseWindow: 2,
   negationWindow: 3,
-  lowConfidence: { threshold: 0.5, acknowledgementLevel: 'cautious', cautiousFloor: 0.15 },
+  lowConfidence: { threshold: 0.5, acknowledgementLevel: 'cautious', cautiousFloor: 0.12 },
   learning: { enabled: true, weight: 1, corpus: true, maxTickets: 10_000, ticketWeight: 1 },
 };
 

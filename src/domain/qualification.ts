@@ -7,6 +7,7 @@
 import { NEGATORS, isFunctionWord, tokenizeFrench, type Token } from './french-text.js';
 import type { MailAddress } from './inbound-mail.js';
 import {
+  logisticScores,
   modelDocument,
   predictField,
   type ModelDocument,
@@ -104,9 +105,10 @@ export interface CategoryCandidate {
 }
 
 /**
- * How much the model's log-probability counts against the rules' scores, per field (times
- * `learning.weight`). Chosen by cross-validation on the training part of the corpus
- * (datasets/qualification/MODEL.md), never on its frozen part.
+ * How much the model's log-probability (and its logistic regressions' logits) counts against the
+ * rules' scores, per field (times `learning.weight`). Chosen by cross-validation on the training
+ * part of the corpus (bench/qualification-cv.ts, datasets/qualification/MODEL.md), never on its
+ * frozen part.
  */
 export const BLEND: {
   readonly share: Readonly<Record<ModelField, number>>;
@@ -114,9 +116,12 @@ export const BLEND: {
   readonly receivableDefault: number;
   /** Examples at which the model has half its say (its say is examples / (examples + this)). */
   readonly rampExamples: number;
+  /** How much the logistic regression's logits count, for the fields that have one. */
+  readonly logistic: Readonly<Record<ModelField, number>>;
 } = {
   share: { category: 0.15, level: 0.15, requester: 0.09, receivable: 0.09, typology: 0.15 },
-  receivableDefault: 3,
+  logistic: { category: 0.6, level: 0.6, requester: 0, receivable: 0.7, typology: 0 },
+  receivableDefault: 5,
   rampExamples: 30,
 };
 
@@ -436,9 +441,18 @@ function blend(
   if (prediction) ruleScores = new Map([...ruleScores].map(([k, v]) => [k, v + ramp * ((withModel.get(k) ?? v) - v)]));
   const share = learned ? BLEND.share[field] * learned.weight * ramp : 0;
   const modelOf = new Map(prediction?.votes.map((v) => [v.value, v]) ?? []);
+  const logistic =
+    prediction && learned && BLEND.logistic[field] > 0
+      ? logisticScores(learned.model, field, learned.document, values)
+      : null;
+  const logisticShare = learned ? BLEND.logistic[field] * learned.weight * ramp : 0;
   const logits = values.map((value) => {
     const vote = modelOf.get(value);
-    return (ruleScores.get(value) ?? 0) / temperature + (vote ? share * vote.logScore : 0);
+    return (
+      (ruleScores.get(value) ?? 0) / temperature +
+      (vote ? share * vote.logScore : 0) +
+      (logistic ? logisticShare * (logistic.get(value) ?? 0) : 0)
+    );
   });
   const best = Math.max(...logits);
   const z = logits.reduce((sum, l) => sum + Math.exp(l - best), 0);
@@ -456,7 +470,7 @@ function blend(
   return {
     candidates,
     model: prediction !== null,
-    evidence: prediction ? modelEvidence(field, prediction) : null,
+    evidence: prediction ? modelEvidence(field, prediction, logistic) : null,
   };
 }
 
@@ -465,7 +479,11 @@ function scoresOf(scored: ReadonlyMap<string, Scored>): Map<string, number> {
 }
 
 /** « appris de 371 exemples, dont 14 réclamations clôturées : facturation 87 % ; « facture » (31 …) ». */
-function modelEvidence(field: ModelField, prediction: ModelPrediction): string {
+function modelEvidence(
+  field: ModelField,
+  prediction: ModelPrediction,
+  logistic: ReadonlyMap<string, number> | null,
+): string {
   const top = prediction.votes[0]!;
   const value = FIELD_VALUE_WORDS[field]?.[top.value] ?? top.value;
   const settled =
@@ -478,7 +496,14 @@ function modelEvidence(field: ModelField, prediction: ModelPrediction): string {
         `« ${r.word.length > 40 ? `${r.word.slice(0, 39)}…` : r.word} » (${r.seen} exemple${r.seen > 1 ? 's' : ''}${r.seenInTickets > 0 ? `, dont ${r.seenInTickets} réclamation${r.seenInTickets > 1 ? 's' : ''} semblable${r.seenInTickets > 1 ? 's' : ''} réglée${r.seenInTickets > 1 ? 's' : ''}` : ''})`,
     )
     .join(', ');
-  return `appris (${FIELD_LABELS[field]}) : ${value} à ${percent(top.probability)} d’après ${prediction.examples} exemple${prediction.examples > 1 ? 's' : ''}${settled}${reasons ? ` ; mots décisifs ${reasons}` : ''}`;
+  let second = '';
+  if (logistic && logistic.size > 0) {
+    const best = Math.max(...logistic.values());
+    const z = [...logistic.values()].reduce((sum, v) => sum + Math.exp(v - best), 0);
+    const [pick] = [...logistic].sort((a, b) => b[1] - a[1])[0]!;
+    second = ` ; régression logistique sur les mêmes mots : ${FIELD_VALUE_WORDS[field]?.[pick] ?? pick} à ${percent(Math.exp(logistic.get(pick)! - best) / z)}`;
+  }
+  return `appris (${FIELD_LABELS[field]}) : ${value} à ${percent(top.probability)} d’après ${prediction.examples} exemple${prediction.examples > 1 ? 's' : ''}${settled}${reasons ? ` ; mots décisifs ${reasons}` : ''}${second}`;
 }
 
 const FIELD_LABELS: Readonly<Record<ModelField, string>> = {

@@ -1,7 +1,7 @@
 // The shipped qualification corpus: its schema, its frozen split (reproducible, stratified), and
 // that the model never learns from a frozen item.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,6 +17,8 @@ const lines = (file: string) =>
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, unknown>);
+/** spst-d.jsonl: written after the split, training only (README.md). */
+const SPST_D = lines('spst-d.jsonl').length;
 const SPST = ['generale', 'medicale', 'administrative', 'facturation', 'prevention', 'autre'];
 
 describe('the qualification corpus (datasets/qualification)', () => {
@@ -32,6 +34,7 @@ describe('the qualification corpus (datasets/qualification)', () => {
       ['spst-a.jsonl', 'a', 170],
       ['spst-b.jsonl', 'b', 170],
       ['spst-c.jsonl', 'c', 170],
+      ['spst-d.jsonl', 'd', SPST_D],
       ['qualiopi.jsonl', 'f', 130],
     ] as const) {
       const items = lines(file);
@@ -89,12 +92,15 @@ describe('the qualification corpus (datasets/qualification)', () => {
 
   it('the model is never trained on a frozen item, and only on the files of the configured categories', async () => {
     const corpus = await readShippedCorpus();
-    expect(corpus.items).toHaveLength(640);
+    expect(corpus.items).toHaveLength(640 + SPST_D);
+    expect(SPST_D).toBeGreaterThanOrEqual(250);
     expect(corpus.frozen.size).toBe(192);
     const spst = corpusFor(corpus.items, DEFAULT_PROCEDURE, corpus.frozen);
-    expect(spst).toHaveLength(357);
+    expect(spst).toHaveLength(357 + SPST_D);
     expect(spst.some((item) => corpus.frozen.has(item.id))).toBe(false);
-    expect(new Set(spst.map((item) => item.file))).toEqual(new Set(['spst-a.jsonl', 'spst-b.jsonl', 'spst-c.jsonl']));
+    expect(new Set(spst.map((item) => item.file))).toEqual(
+      new Set(['spst-a.jsonl', 'spst-b.jsonl', 'spst-c.jsonl', 'spst-d.jsonl']),
+    );
     const qualiopi = loadConfig(
       readFileSync(resolve(dir, '../../examples/formation-qualiopi.yaml'), 'utf8'),
       new Proxy({}, { get: () => 'value-for-the-test-0123456789' }) as Record<string, string>,
@@ -104,5 +110,39 @@ describe('the qualification corpus (datasets/qualification)', () => {
     expect(training).toHaveLength(91);
     // One level only: the model is not taught levels; typologies are taught.
     expect(training.every((item) => item.labels.level === undefined && item.labels.typology !== undefined)).toBe(true);
+  });
+
+  it('spst-d.jsonl (training only) has no item frozen and no near-duplicate of another corpus or development-set item', () => {
+    const split = JSON.parse(readFileSync(join(dir, 'split.json'), 'utf8')) as {
+      frozen: { spst: string[] };
+      trainingOnly: { files: string[] };
+    };
+    expect(split.trainingOnly.files).toEqual(['spst-d.jsonl']);
+    const added = lines('spst-d.jsonl');
+    expect(added.filter((item) => split.frozen.spst.includes(String(item.id)))).toEqual([]);
+    const trigrams = (item: Record<string, unknown>) => {
+      const words = `${item.subject} ${item.body}`.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? [];
+      return new Set(words.slice(2).map((w, i) => `${words[i]} ${words[i + 1]} ${w}`));
+    };
+    const devSet = resolve(dir, '../../../shared/data/qualification-dev.jsonl');
+    const others = [
+      ...['spst-a.jsonl', 'spst-b.jsonl', 'spst-c.jsonl', 'qualiopi.jsonl'].flatMap(lines),
+      ...(existsSync(devSet)
+        ? readFileSync(devSet, 'utf8')
+            .split('\n')
+            .filter((l) => l.trim() !== '')
+            .map((l) => JSON.parse(l) as Record<string, unknown>)
+        : []),
+    ].map((item) => ({ id: String(item.id), t: trigrams(item) }));
+    const mine = added.map((item) => ({ id: String(item.id), t: trigrams(item) }));
+    const near: string[] = [];
+    mine.forEach((a, i) => {
+      for (const b of [...others, ...mine.slice(0, i)]) {
+        let shared = 0;
+        for (const g of a.t) if (b.t.has(g)) shared++;
+        if (shared > 0.3 * Math.min(a.t.size, b.t.size)) near.push(`${a.id}~${b.id}`);
+      }
+    });
+    expect(near).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import { modelDocumentOf, qualify, type QualificationInput } from '../../src/dom
 import {
   createModel,
   learnExample,
+  logisticScores,
   predictField,
   unlearnExample,
   type QualificationModel,
@@ -93,6 +94,22 @@ describe('the learned model', () => {
     expect(
       JSON.stringify(predictField(model, 'category', modelDocumentOf(badge, rules), ['administrative', 'facturation'])),
     ).toBe(reference);
+  });
+
+  it('its logistic regressions learn settled tickets and unlearn them exactly too', () => {
+    const model = trained(20, 'administrative', 'corpus');
+    const doc = modelDocumentOf(badge, rules);
+    const values = ['administrative', 'facturation'];
+    const reference = JSON.stringify([...logisticScores(model, 'category', doc, values)!]);
+    expect(logisticScores(model, 'category', doc, values)!.get('administrative')).toBeGreaterThan(
+      logisticScores(model, 'category', doc, values)!.get('facturation')!,
+    );
+    const extra = modelDocumentOf(mail('Badge', 'Badge refusé à la barrière du parking.'), rules);
+    for (let n = 0; n < 3; n++) learnExample(model, extra, { category: 'facturation' }, 'ticket');
+    const after = logisticScores(model, 'category', doc, values)!;
+    expect(JSON.stringify([...after])).not.toBe(reference);
+    for (let n = 0; n < 3; n++) unlearnExample(model, extra, { category: 'facturation' }, 'ticket');
+    expect(JSON.stringify([...logisticScores(model, 'category', doc, values)!])).toBe(reference);
   });
 
   it('weighs a settled ticket `ticketWeight` times a corpus example', () => {

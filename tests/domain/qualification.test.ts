@@ -315,7 +315,7 @@ describe('qualify: rules from the configuration', () => {
     expect(config.qualification.lowConfidence).toEqual({
       threshold: 0.9,
       acknowledgementLevel: 'most-protective',
-      cautiousFloor: 0.15,
+      cautiousFloor: 0.12,
     });
     expect(config.qualification.learning).toEqual({
       enabled: true,

@@ -13,7 +13,7 @@ import { invalidateStoredFigures } from '../../src/db/month-figures.js';
 import { monthFigures, tickets } from '../../src/db/schema.js';
 import { allocateTicketReference, findTicketById, insertTickets, updateTicket } from '../../src/db/tickets.js';
 import { EVENT_TYPES } from '../../src/domain/event-types.js';
-import { monthPeriod } from '../../src/domain/period.js';
+import { monthPeriod, quarterPeriod } from '../../src/domain/period.js';
 import { computeDigest } from '../../src/services/compute-digest.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfig } from '../support/test-config.js';
@@ -89,6 +89,13 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     expect(await digest({ storedFigures: false })).toEqual(scratch);
     expect(stored.trend.filter((p) => p.index < 11).length).toBeGreaterThan(11);
     expect(await computeDigest({ db: t.database.db, config }, { ...input, sessions: 1 })).toEqual(scratch);
+    // A quarter: its three months live, the nine before and the previous quarter stored.
+    const quarter = { period: quarterPeriod(2026, 3), asOf: new Date('2026-10-01T06:00:00Z') };
+    const quarterScratch = await computeDigest({ db: t.database.db, config }, { ...quarter, storedFigures: false });
+    expect(await computeDigest({ db: t.database.db, config }, quarter)).toEqual(quarterScratch);
+    expect(await computeDigest({ db: t.database.db, config }, quarter)).toEqual(quarterScratch);
+    expect(await storedRows()).toContain('period 2026-Q2');
+    await t.database.db.delete(monthFigures);
   });
 
   it('drops the months a level change concerns, and the next digest counts the ticket at its new level', async () => {

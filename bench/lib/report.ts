@@ -74,7 +74,7 @@ export function renderTable(r: Results): string {
   ]);
   const stored = (i: typeof ipg) =>
     i?.digest.stored
-      ? `${fmt(i.digest.stored.warmMs)} (first ${fmt(i.digest.stored.firstMs)}; ratio ${fmt(i.digest.stored.ratio, 3)})`
+      ? `${fmt(i.digest.stored.warmMs)} (ratio ${fmt(i.digest.stored.ratio, 3)}; first ${fmt(i.digest.stored.firstMs)}; month's first after last month's ${fmt(i.digest.stored.firstOfMonthMs)})`
       : 'not run';
   rows.push([
     `4. same, closed months stored (month_figures), warm ms (ratio to the line above)`,

@@ -49,10 +49,11 @@ import type { Deps } from './deps.js';
  * period and last year's as they stood at their own moment — are computed once and stored
  * (src/db/month-figures.ts): the first digest that needs them computes and stores them before
  * taking its snapshot, the next ones read them in it. `storedFigures: false` computes everything
- * (the tests compare the two).
+ * (the tests compare the two). Stored or not is decided against `deps.clock` (the wall clock
+ * without one).
  */
 export async function computeDigest(
-  deps: Pick<Deps, 'db' | 'config'>,
+  deps: Pick<Deps, 'db' | 'config'> & Partial<Pick<Deps, 'clock'>>,
   input: {
     readonly period: Period;
     readonly asOf: Date;
@@ -61,7 +62,7 @@ export async function computeDigest(
   },
 ): Promise<DigestFigures> {
   const plan = digestPlan(deps.config, input);
-  const now = new Date();
+  const now = deps.clock?.now() ?? new Date();
   const keys = input.storedFigures === false ? [] : storableKeys(plan, now);
   if (keys.length > 0)
     await fillStoredFigures(deps.db, {

@@ -215,6 +215,18 @@ async function computeStorable(db: Db, plan: DigestPlan, missing: readonly Store
   return figures;
 }
 
+/**
+ * The trend points of month `index` from that month's rangeFigures: received and closed by level
+ * (trendByLevel's definitions: a closure is a `ticket.closed` event in the month, once per ticket,
+ * or `closed_at` for a ticket with no such event), the levels with neither left out.
+ */
+function trendOfMonth(index: number, figures: RangeFigures): TrendPoint[] {
+  return figures.by.level
+    .map((g) => ({ index, level: Number(g.value), received: g.figures.received, closed: g.figures.closed }))
+    .filter((p) => p.received > 0 || p.closed > 0)
+    .sort((a, b) => a.level - b.level);
+}
+
 /** Sorted indexes grouped into runs of consecutive ones. */
 function consecutiveRuns(indexes: readonly number[]): number[][] {
   const runs: number[][] = [];
@@ -243,7 +255,12 @@ async function computeFigures(
   );
   // The slowest queries first (bench/README.md), so that the last to start are short; each kind in
   // period order.
-  const trendRuns = consecutiveRuns(months.flatMap((_, i) => (storedTrend[i] ? [] : [i])));
+  // A monthly digest's own month is the trend's last: its receptions and closures by level are
+  // those of the period's rangeFigures (the same definitions), so only the other months missing
+  // are queried.
+  const last = months.length - 1;
+  const ownMonth = months[last]!.key === plan.period.key;
+  const trendRuns = consecutiveRuns(months.flatMap((_, i) => (storedTrend[i] || (ownMonth && i === last) ? [] : [i])));
   const liveTrend = trendRuns.map((indexes) =>
     run((db) =>
       trendByLevel(
@@ -288,6 +305,7 @@ async function computeFigures(
         points.filter((p) => p.index === offset).map((p) => ({ ...p, index: i })),
       );
   }
+  if (ownMonth) live.set(last, trendOfMonth(last, await figures[0]!));
   for (const i of months.keys()) {
     const month = storedTrend[i];
     if (month) trend.push(...month.map((p) => ({ index: i, level: p.level, received: p.received, closed: p.closed })));

@@ -9,11 +9,12 @@ import type { Config } from '../../src/config/config-schema.js';
 import { rowsOf } from '../../src/db/database.js';
 import { recordEvent } from '../../src/db/events.js';
 import { anonymiseTickets } from '../../src/db/personal-data.js';
+import { trendByLevel } from '../../src/db/indicators.js';
 import { invalidateStoredFigures } from '../../src/db/month-figures.js';
-import { monthFigures, tickets } from '../../src/db/schema.js';
+import { monthFigures } from '../../src/db/schema.js';
 import { allocateTicketReference, findTicketById, insertTickets, updateTicket } from '../../src/db/tickets.js';
 import { EVENT_TYPES } from '../../src/domain/event-types.js';
-import { monthPeriod, quarterPeriod } from '../../src/domain/period.js';
+import { monthPeriod, periodRange, quarterPeriod } from '../../src/domain/period.js';
 import { computeDigest } from '../../src/services/compute-digest.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfig } from '../support/test-config.js';
@@ -88,6 +89,15 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     expect(stored).toEqual(scratch);
     expect(await digest({ storedFigures: false })).toEqual(scratch);
     expect(stored.trend.filter((p) => p.index < 11).length).toBeGreaterThan(11);
+    // The period's own month comes from its rangeFigures, the others from storage: the same
+    // points as trendByLevel over the twelve months.
+    const trendOf = (d: typeof scratch) =>
+      trendByLevel(
+        t.database.db,
+        d.trendMonths.map((m) => periodRange(m, 'Europe/Paris')),
+      );
+    expect(scratch.trend).toEqual(await trendOf(scratch));
+    expect(scratch.trend.filter((p) => p.index === 11).length).toBeGreaterThan(1);
     expect(await computeDigest({ db: t.database.db, config }, { ...input, sessions: 1 })).toEqual(scratch);
     // A quarter: its three months live, the nine before and the previous quarter stored.
     const quarter = { period: quarterPeriod(2026, 3), asOf: new Date('2026-10-01T06:00:00Z') };
@@ -95,6 +105,7 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     expect(await computeDigest({ db: t.database.db, config }, quarter)).toEqual(quarterScratch);
     expect(await computeDigest({ db: t.database.db, config }, quarter)).toEqual(quarterScratch);
     expect(await storedRows()).toContain('period 2026-Q2');
+    expect(quarterScratch.trend).toEqual(await trendOf(quarterScratch));
     await t.database.db.delete(monthFigures);
   });
 
@@ -164,6 +175,53 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     expect(may(after)).toBe(may(before) + 1);
   });
 
+  it('counts its own month as trendByLevel does: a closure without event, two closures of one ticket', async () => {
+    const newTicket = async (
+      tx: Parameters<Parameters<typeof t.database.db.transaction>[0]>[0],
+      at: string,
+      level: number,
+      closedAt: string | null,
+    ) => {
+      const { reference, sequence } = await allocateTicketReference(tx, 'OCT', 2026);
+      const [row] = await insertTickets(tx, [
+        {
+          reference,
+          year: 2026,
+          sequence,
+          level,
+          receivedAt: new Date(at),
+          deadlineRule: '10d',
+          deadlineAt: new Date('2026-10-31T22:59:59Z'),
+          status: closedAt ? 'closed' : 'in_progress',
+          closedAt: closedAt ? new Date(closedAt) : null,
+          createdAt: new Date(at),
+          updatedAt: new Date(at),
+        },
+      ]);
+      return row!;
+    };
+    await t.database.db.transaction(async (tx) => {
+      // Closed before closure events were recorded: counted by closed_at.
+      await newTicket(tx, '2026-10-05T09:00:00Z', 3, '2026-10-20T09:00:00Z');
+      // Closed twice in October (reopened between): one closure in the month.
+      const twice = await newTicket(tx, '2026-10-06T09:00:00Z', 3, '2026-10-25T09:00:00Z');
+      for (const [type, at] of [
+        [EVENT_TYPES.closed, '2026-10-10T09:00:00Z'],
+        [EVENT_TYPES.reopened, '2026-10-12T09:00:00Z'],
+        [EVENT_TYPES.closed, '2026-10-25T09:00:00Z'],
+      ] as const)
+        await recordEvent(tx, { ticketId: twice.id, at: new Date(at), actor: 'pilote@spst-test.fr', type });
+    });
+    const stored = await digest();
+    expect(stored).toEqual(await digest({ storedFigures: false }));
+    expect(stored.trend).toEqual(
+      await trendByLevel(
+        t.database.db,
+        stored.trendMonths.map((m) => periodRange(m, 'Europe/Paris')),
+      ),
+    );
+  });
+
   it('keeps what anonymisation does not change, and ignores the figures of another holiday calendar', async () => {
     await digest();
     const ticket = await ticketOf('2026-04');
@@ -198,6 +256,5 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     }
     expect(await digest()).toEqual(scratch);
     expect((await storedRows()).length).toBe(13);
-    expect(await t.database.db.$count(tickets)).toBe(history.tickets.length + 1);
   });
 });

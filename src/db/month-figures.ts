@@ -98,7 +98,7 @@ export async function invalidateStoredFigures(tx: Db, since: Date): Promise<void
 
 /** One stored unit: what (`kind`), of which period, as of when. */
 export interface StoredKey {
-  readonly kind: 'trend' | 'period';
+  readonly kind: 'trend' | 'backlog';
   readonly periodKey: string;
   readonly asOf: Date;
 }

@@ -278,8 +278,7 @@ export const jobRuns = pgTable(
 
 /**
  * Digest figures that can no longer change, computed once and kept (src/db/month-figures.ts): a
- * closed month's 12-month-trend points, or a past period's figures and backlog as they stood at
- * `as_of`. Engine-independent JSON. A row is deleted, in the same transaction, by every write that
+ * closed month's 12-month-trend points, or the backlog at a past period's end (`as_of`). Engine-independent JSON. A row is deleted, in the same transaction, by every write that
  * could change it (a ticket whose figures concern instants after `as_of` changes, a life-cycle
  * event before it is recorded); `fingerprint` is that of the configuration and code the figures
  * were computed with, rows of another one are ignored and dropped at the next fill.
@@ -288,7 +287,7 @@ export const monthFigures = pgTable(
   'month_figures',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
-    /** `trend` (one month of the trend chart) or `period` (a period's figures and backlog). */
+    /** `trend` (one month of the trend chart) or `backlog` (at the period's end). */
     kind: text('kind').notNull(),
     periodKey: text('period_key').notNull(),
     /** The instant the figures describe; every write concerning an instant before it deletes the row. */

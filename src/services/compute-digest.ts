@@ -45,8 +45,8 @@ import type { Deps } from './deps.js';
  * comes from one snapshot, its queries spread over `sessions` (default INDICATOR_SESSIONS) sessions
  * sharing it on PostgreSQL, one after the other on PGlite.
  *
- * The figures that can no longer change — the trend's months before the period, the previous
- * period and last year's as they stood at their own moment — are computed once and stored
+ * The figures that can no longer change — the trend's months before the period, the backlogs at
+ * the end of the previous and last year's periods — are computed once and stored
  * (src/db/month-figures.ts): the first digest that needs them computes and stores them before
  * taking its snapshot, the next ones read them in it. `storedFigures: false` computes everything
  * (the tests compare the two). Stored or not is decided against `deps.clock` (the wall clock
@@ -149,11 +149,13 @@ const trendKey = (month: Period, range: TimeRange): StoredKey => ({
   periodKey: month.key,
   asOf: range.end,
 });
-const periodKey = (p: PeriodPlan): StoredKey => ({ kind: 'period', periodKey: p.period.key, asOf: p.asOf });
+// A comparison period's backlog is at its end whatever the lag; its other figures are measured at
+// its end plus the lag, which differs with every re-send and page view: they are not stored.
+const backlogKey = (p: PeriodPlan): StoredKey => ({ kind: 'backlog', periodKey: p.period.key, asOf: p.range.end });
 
 /**
  * What of this digest can be stored: the trend's months that end before the period starts, and
- * the previous and last year's figures when measured after their end; all of it at least
+ * the backlogs at the end of the previous and last year's periods; all of it at least
  * STORED_FIGURES_MARGIN_MS before `now`.
  */
 function storableKeys(plan: DigestPlan, now: Date): StoredKey[] {
@@ -165,23 +167,16 @@ function storableKeys(plan: DigestPlan, now: Date): StoredKey[] {
       keys.push(trendKey(month, range));
   }
   for (const p of plan.periods.slice(1)) {
-    if (
-      p.asOf.getTime() >= p.range.end.getTime() &&
-      p.range.end.getTime() <= plan.currentRange.start.getTime() &&
-      p.asOf.getTime() <= closedBy
-    )
-      keys.push(periodKey(p));
+    if (p.range.end.getTime() <= plan.currentRange.start.getTime() && p.range.end.getTime() <= closedBy)
+      keys.push(backlogKey(p));
   }
   return keys;
 }
 
 /** A stored trend month: its non-zero points by level. */
 type StoredTrend = { level: number; received: number; closed: number }[];
-/** A stored period: its figures and backlog. */
-interface StoredPeriod {
-  figures: RangeFigures;
-  backlog: { overall: BacklogFigures; byLevel: { level: number; figures: BacklogFigures }[] };
-}
+/** A stored backlog at a period's end. */
+type StoredBacklog = { overall: BacklogFigures; byLevel: { level: number; figures: BacklogFigures }[] };
 
 /** Computes the figures of `missing` (keys of this plan), for fillStoredFigures. */
 async function computeStorable(db: Db, plan: DigestPlan, missing: readonly StoredKey[]): Promise<Map<string, unknown>> {
@@ -204,12 +199,9 @@ async function computeStorable(db: Db, plan: DigestPlan, missing: readonly Store
     }
   }
   for (const p of plan.periods.slice(1)) {
-    const key = storedKey(periodKey(p));
+    const key = storedKey(backlogKey(p));
     if (!wanted.has(key) || figures.has(key)) continue;
-    const stored: StoredPeriod = {
-      figures: await rangeFigures(db, p.range, p.asOf, plan.calendar),
-      backlog: await backlogAt(db, p.range.end),
-    };
+    const stored: StoredBacklog = await backlogAt(db, p.range.end);
     figures.set(key, stored);
   }
   return figures;
@@ -250,8 +242,8 @@ async function computeFigures(
   const storedTrend = months.map(
     (m, i) => stored.get(storedKey(trendKey(m, plan.monthRanges[i]!))) as StoredTrend | undefined,
   );
-  const storedPeriods = periods.map((p, i) =>
-    i === 0 ? undefined : (stored.get(storedKey(periodKey(p))) as StoredPeriod | undefined),
+  const storedBacklogs = periods.map((p, i) =>
+    i === 0 ? undefined : (stored.get(storedKey(backlogKey(p))) as StoredBacklog | undefined),
   );
   // The slowest queries first (bench/README.md), so that the last to start are short; each kind in
   // period order.
@@ -269,14 +261,10 @@ async function computeFigures(
       ),
     ),
   );
-  const figures = periods.map((p, i) =>
-    storedPeriods[i]
-      ? Promise.resolve(storedPeriods[i].figures)
-      : run((db) => rangeFigures(db, p.range, p.asOf, calendar)),
-  );
+  const figures = periods.map((p) => run((db) => rangeFigures(db, p.range, p.asOf, calendar)));
   const tickets = run((db) => ticketsReceivedIn(db, currentRange));
   const backlogs = periods.map((p, i) =>
-    storedPeriods[i] ? Promise.resolve(storedPeriods[i].backlog) : run((db) => backlogAt(db, p.range.end)),
+    storedBacklogs[i] ? Promise.resolve(storedBacklogs[i]) : run((db) => backlogAt(db, p.range.end)),
   );
   const overdue = run((db) => overdueTicketsAt(db, currentRange.end));
   const pipelines = periods.map((p) => run((db) => pipelineFigures(db, p.range)));

@@ -61,14 +61,14 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     await t?.close();
   });
 
-  it('stores the eleven closed months and both comparison periods, and says what a digest from scratch says', async () => {
+  it('stores the eleven closed months and both comparison backlogs, and says what a digest from scratch says', async () => {
     const scratch = await digest({ storedFigures: false });
     expect(await storedRows()).toEqual([]);
     const first = await digest();
     expect(await storedRows()).toEqual(
       [
-        'period 2025-10',
-        'period 2026-09',
+        'backlog 2025-10',
+        'backlog 2026-09',
         ...[
           '2025-11',
           '2025-12',
@@ -99,12 +99,12 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     expect(scratch.trend).toEqual(await trendOf(scratch));
     expect(scratch.trend.filter((p) => p.index === 11).length).toBeGreaterThan(1);
     expect(await computeDigest({ db: t.database.db, config }, { ...input, sessions: 1 })).toEqual(scratch);
-    // A quarter: its three months live, the nine before and the previous quarter stored.
+    // A quarter: its three months live, the nine before and the previous quarter's backlog stored.
     const quarter = { period: quarterPeriod(2026, 3), asOf: new Date('2026-10-01T06:00:00Z') };
     const quarterScratch = await computeDigest({ db: t.database.db, config }, { ...quarter, storedFigures: false });
     expect(await computeDigest({ db: t.database.db, config }, quarter)).toEqual(quarterScratch);
     expect(await computeDigest({ db: t.database.db, config }, quarter)).toEqual(quarterScratch);
-    expect(await storedRows()).toContain('period 2026-Q2');
+    expect(await storedRows()).toContain('backlog 2026-Q2');
     expect(quarterScratch.trend).toEqual(await trendOf(quarterScratch));
     await t.database.db.delete(monthFigures);
   });
@@ -119,7 +119,7 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
     expect(rows).toContain('trend 2026-02');
     expect(rows).not.toContain('trend 2026-03');
     expect(rows).not.toContain('trend 2026-09');
-    expect(rows).toContain('period 2025-10');
+    expect(rows).toContain('backlog 2025-10');
     const after = await digest();
     expect(after).toEqual(await digest({ storedFigures: false }));
     const march = (d: typeof after, l: number) => d.trend.find((p) => p.index === 4 && p.level === l)?.received ?? 0;
@@ -137,7 +137,7 @@ describe.each(ENGINES)('digest figures stored for closed months, %s', (engine) =
       await updateTicket(tx, ticket.id, { status: 'in_progress', closedAt: null, updatedAt: at });
       await recordEvent(tx, { ticketId: ticket.id, at, actor: 'pilote@spst-test.fr', type: EVENT_TYPES.reopened });
     });
-    expect(await storedRows()).not.toContain('period 2026-09');
+    expect(await storedRows()).not.toContain('backlog 2026-09');
     const after = await digest();
     expect(after).toEqual(await digest({ storedFigures: false }));
     expect(after.previous.figures.overall.reopenings).toBe(before.previous.figures.overall.reopenings + 1);

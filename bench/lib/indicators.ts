@@ -53,8 +53,9 @@ export interface DigestTiming {
     readonly ratio: number;
     /**
      * The scheduler's first digest of the month: April's digest (1 May, 08:00) ran before and
-     * stored what it could, so this one stores April's trend month and the two comparison
-     * periods (each used by one month's digest) before computing May.
+     * stored what it could (trend months May 2025 – March 2026, backlogs at the end of March 2026
+     * and April 2025), so this one stores April's trend month and the backlogs at the end of
+     * April 2026 and May 2025 before computing May.
      */
     readonly firstOfMonthMs: number;
   };

@@ -50,24 +50,24 @@ export const FIGURE_EVENT_TYPES: ReadonlySet<string> = new Set([
 
 type TicketValues = Partial<typeof tickets.$inferInsert>;
 
-/** Whether an update of these ticket columns can change a stored figure. */
+/**
+ * Whether an update of these ticket columns can change a stored figure. The status alone cannot:
+ * the backlog tells open from closed or rejected, and each of those transitions also moves
+ * `closed_at` or records a life-cycle event, which invalidate; between open states it counts none.
+ */
 export function touchesFigures(values: TicketValues): boolean {
   return (
-    QUALIFICATION_COLUMNS.some((c) => values[c] !== undefined) ||
-    MOMENT_COLUMNS.some((c) => values[c] !== undefined) ||
-    values.status !== undefined
+    QUALIFICATION_COLUMNS.some((c) => values[c] !== undefined) || MOMENT_COLUMNS.some((c) => values[c] !== undefined)
   );
 }
 
 /**
  * The earliest instant an update of a ticket (`before` its columns as they were) to `values`
- * concerns, or null when it changes no stored figure. A status change alone concerns `now`
- * (closing, rejecting and reopening also record an event at that moment).
+ * concerns, or null when it changes no stored figure.
  */
 export function updateConcerns(
   before: { readonly receivedAt: Date; readonly closedAt: Date | null; readonly answeredAt: Date | null },
   values: TicketValues,
-  now: Date,
 ): Date | null {
   const instants: Date[] = [];
   if (QUALIFICATION_COLUMNS.some((c) => values[c] !== undefined)) {
@@ -81,7 +81,6 @@ export function updateConcerns(
     if (previous) instants.push(previous);
     if (next instanceof Date) instants.push(next);
   }
-  if (values.status !== undefined) instants.push(now);
   if (instants.length === 0) return null;
   return new Date(Math.min(...instants.map((d) => d.getTime())));
 }

@@ -120,8 +120,7 @@ export async function updateTicket(tx: Db, id: number, values: Partial<typeof ti
     .where(eq(tickets.id, id));
   await tx.update(tickets).set(values).where(eq(tickets.id, id));
   // Its qualification, closure or answer moved: the stored digest figures it is part of are no longer true.
-  const now = values.updatedAt instanceof Date ? values.updatedAt : new Date();
-  const since = before ? updateConcerns(before, values, now) : null;
+  const since = before ? updateConcerns(before, values) : null;
   if (since) await invalidateStoredFigures(tx, since);
 }
 

@@ -12,7 +12,7 @@ import postgres from 'postgres';
 import { openDatabase, sessionCount, type Db } from '../../src/db/database.js';
 import { INDICATOR_SESSIONS, INDICATOR_SETTINGS } from '../../src/db/indicator-snapshot.js';
 import * as schema from '../../src/db/schema.js';
-import { monthPeriod } from '../../src/domain/period.js';
+import { monthPeriod, periodRange, previousPeriod } from '../../src/domain/period.js';
 import { computeDigest } from '../../src/services/compute-digest.js';
 import { testConfig } from '../../tests/support/test-config.js';
 import { createBenchDatabase, type Engine } from './env.js';
@@ -41,6 +41,24 @@ export interface DigestTiming {
   readonly oneSessionMs?: number;
   /** Each statement timed and explained alone, captured from a run in one session. */
   readonly statements: StatementTiming[];
+  /**
+   * The same digest with its closed months stored (month_figures): the first run computes and
+   * stores them, the warm ones read them; `ratio` = its warm time / the warm time above (every
+   * figure computed), in the same run. Absent for the trials.
+   */
+  readonly stored?: {
+    readonly firstMs: number;
+    readonly warmMs: number;
+    readonly runsMs: number[];
+    readonly ratio: number;
+    /**
+     * The scheduler's first digest of the month: April's digest (1 May, 08:00) ran before and
+     * stored what it could (trend months May 2025 – March 2026, backlogs at the end of March 2026
+     * and April 2025), so this one stores April's trend month and the backlogs at the end of
+     * April 2026 and May 2025 before computing May.
+     */
+    readonly firstOfMonthMs: number;
+  };
 }
 
 export interface Trial {
@@ -172,19 +190,20 @@ function planFacts(plan: string): {
   };
 }
 
-async function timeDigest(engine: Engineish, runs: number): Promise<DigestTiming> {
+async function timeDigest(engine: Engineish, runs: number, options: { stored: boolean }): Promise<DigestTiming> {
   const deps = { db: engine.db, config: testConfig() };
+  // Every figure computed: the stored ones (month_figures) are timed apart, below.
   const runsMs: number[] = [];
   for (let i = 0; i < runs; i++) {
     const started = performance.now();
-    await computeDigest(deps, { period: PERIOD, asOf: AS_OF });
+    await computeDigest(deps, { period: PERIOD, asOf: AS_OF, storedFigures: false });
     runsMs.push(round(performance.now() - started, 1));
   }
   // The statements are captured from one more run in one session: one after the other, each kind
   // in period order, which the labels rely on.
   engine.take();
   const alone = performance.now();
-  await computeDigest(deps, { period: PERIOD, asOf: AS_OF, sessions: 1 });
+  await computeDigest(deps, { period: PERIOD, asOf: AS_OF, sessions: 1, storedFigures: false });
   const oneSessionMs = round(performance.now() - alone, 1);
   // The transaction's own statements (begin, settings, commit) are not indicator queries.
   const statements = engine
@@ -199,13 +218,46 @@ async function timeDigest(engine: Engineish, runs: number): Promise<DigestTiming
     timings.push({ label, sql: statement.text, ms: round(ms, 1), ...planFacts(plan), plan });
   }
   timings.sort((a, b) => labelRank(a.label) - labelRank(b.label));
+  const warmMs = round(percentile(runsMs.slice(1), 50), 1);
+  let stored: DigestTiming['stored'];
+  if (options.stored) {
+    // As the scheduler runs it: the first digest of the month stores the eleven closed months
+    // (and the comparison periods), the next ones read them. The table is empty before the first.
+    await engine.exec('delete from month_figures');
+    const storedMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const started = performance.now();
+      await computeDigest(deps, { period: PERIOD, asOf: AS_OF });
+      storedMs.push(round(performance.now() - started, 1));
+    }
+    await engine.exec('delete from month_figures');
+    const lag = AS_OF.getTime() - periodRange(PERIOD, deps.config.organisation.timezone).end.getTime();
+    const april = previousPeriod(PERIOD);
+    await computeDigest(deps, {
+      period: april,
+      asOf: new Date(periodRange(april, deps.config.organisation.timezone).end.getTime() + lag),
+    });
+    const firstOfMonth = performance.now();
+    await computeDigest(deps, { period: PERIOD, asOf: AS_OF });
+    const firstOfMonthMs = round(performance.now() - firstOfMonth, 1);
+    engine.take();
+    const storedWarm = round(percentile(storedMs.slice(1), 50), 1);
+    stored = {
+      firstMs: storedMs[0]!,
+      warmMs: storedWarm,
+      runsMs: storedMs,
+      ratio: round(storedWarm / warmMs, 3),
+      firstOfMonthMs,
+    };
+  }
   return {
     firstMs: runsMs[0]!,
-    warmMs: round(percentile(runsMs.slice(1), 50), 1),
+    warmMs,
     runsMs,
     sessions: Math.min(INDICATOR_SESSIONS, sessionCount(engine.db)),
     oneSessionMs,
     statements: timings,
+    ...(stored ? { stored } : {}),
   };
 }
 
@@ -360,7 +412,7 @@ export async function indicatorLeg(
     log(
       `  loaded ${load.tickets.toLocaleString('en-US')} tickets, ${load.events.toLocaleString('en-US')} events, ${load.messages.toLocaleString('en-US')} messages, ${load.outbox.toLocaleString('en-US')} outbox rows in ${load.seconds} s (indexes ${load.indexSeconds} s, VACUUM (ANALYZE) ${load.analyzeSeconds} s: as autovacuum leaves a production database)`,
     );
-    const digest = await timeDigest(engineish, options.runs);
+    const digest = await timeDigest(engineish, options.runs, { stored: true });
     log(
       `  computeDigest(May 2026): first ${digest.firstMs} ms, warm ${digest.warmMs} ms (${digest.sessions} session(s); in one: ${digest.oneSessionMs} ms); slowest statements: ${[
         ...digest.statements,
@@ -370,6 +422,10 @@ export async function indicatorLeg(
         .map((s) => `${s.label} ${s.ms} ms`)
         .join(', ')}`,
     );
+    if (digest.stored)
+      log(
+        `  with the closed months stored (month_figures): first ${digest.stored.firstMs} ms (computes and stores them), warm ${digest.stored.warmMs} ms: ${digest.stored.ratio} of the warm time above; first of the month after April's stored ${digest.stored.firstOfMonthMs} ms`,
+      );
 
     const trials: Trial[] = [];
     if (options.tryIndexes) {
@@ -388,7 +444,7 @@ export async function indicatorLeg(
         );
       }
       let setupSeconds = round((performance.now() - started) / 1000, 1);
-      const withSettings = await timeDigest(engineish, options.runs);
+      const withSettings = await timeDigest(engineish, options.runs, { stored: false });
       trials.push({ name: settingsText, setupSeconds, digest: withSettings });
       log(`  with ${settingsText}: first ${withSettings.firstMs} ms, warm ${withSettings.warmMs} ms`);
 
@@ -397,7 +453,7 @@ export async function indicatorLeg(
         for (const index of CANDIDATE_INDEXES) await engineish.exec(index);
         await engineish.exec('analyze');
         setupSeconds = round((performance.now() - started) / 1000, 1);
-        const withIndexes = await timeDigest(engineish, options.runs);
+        const withIndexes = await timeDigest(engineish, options.runs, { stored: false });
         trials.push({
           name: `${settingsText} + ${CANDIDATE_INDEXES.length} candidate indexes`,
           setupSeconds,
@@ -454,7 +510,12 @@ async function writePlans(dir: string, digest: DigestTiming, title: string): Pro
   const index: string[] = [
     `# ${title}`,
     `computeDigest: first ${digest.firstMs} ms, warm ${digest.warmMs} ms (runs ${digest.runsMs.join(', ')} ms${sessions})`,
-    'Each statement below timed once and explained alone, in one session:',
+    ...(digest.stored
+      ? [
+          `computeDigest with the closed months stored (month_figures): first ${digest.stored.firstMs} ms, warm ${digest.stored.warmMs} ms (runs ${digest.stored.runsMs.join(', ')} ms): ${digest.stored.ratio} of the warm time above; the month's first digest after April's (1 May) stored its months: ${digest.stored.firstOfMonthMs} ms`,
+        ]
+      : []),
+    'Each statement below timed once and explained alone, in one session (every figure computed):',
     '',
   ];
   for (const [i, s] of digest.statements.entries()) {

@@ -72,6 +72,17 @@ export function renderTable(r: Results): string {
       .filter(Boolean)
       .join(' · ') || '—',
   ]);
+  const stored = (i: typeof ipg) =>
+    i?.digest.stored
+      ? `${fmt(i.digest.stored.warmMs)} (ratio ${fmt(i.digest.stored.ratio, 3)}; first ${fmt(i.digest.stored.firstMs)}; month's first after last month's ${fmt(i.digest.stored.firstOfMonthMs)})`
+      : 'not run';
+  rows.push([
+    `4. same, closed months stored (month_figures), warm ms (ratio to the line above)`,
+    stored(ipg),
+    stored(ipl),
+    'PG ≤ 700',
+    ipg?.digest.stored ? `PG ${verdict(ipg.digest.stored.warmMs <= 700)}` : '—',
+  ]);
   const trial = (i: typeof ipg, k: number) => {
     const t = i?.trials[k];
     return t ? `${fmt(t.digest.warmMs)} (first ${fmt(t.digest.firstMs)})` : 'not run';

@@ -309,6 +309,32 @@ export const jobRuns = pgTable(
   (t) => [uniqueIndex('job_runs_job_period_key').on(t.job, t.periodKey)],
 );
 
+/**
+ * Digest figures that can no longer change, computed once and kept (src/db/month-figures.ts): a
+ * closed month's 12-month-trend points, or the backlog at a past period's end (`as_of`). Engine-independent JSON. A row is deleted, in the same transaction, by every write that
+ * could change it (a ticket whose figures concern instants after `as_of` changes, a life-cycle
+ * event before it is recorded); `fingerprint` is that of the configuration and code the figures
+ * were computed with, rows of another one are ignored and dropped at the next fill.
+ */
+export const monthFigures = pgTable(
+  'month_figures',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    /** `trend` (one month of the trend chart) or `backlog` (at the period's end). */
+    kind: text('kind').notNull(),
+    periodKey: text('period_key').notNull(),
+    /** The instant the figures describe; every write concerning an instant before it deletes the row. */
+    asOf: instant('as_of').notNull(),
+    fingerprint: text('fingerprint').notNull(),
+    figures: jsonb('figures').$type<unknown>().notNull(),
+    computedAt: instant('computed_at').notNull(),
+  },
+  (t) => [
+    uniqueIndex('month_figures_key').on(t.kind, t.periodKey, t.asOf, t.fingerprint),
+    index('month_figures_as_of_idx').on(t.asOf),
+  ],
+);
+
 /** Ticket numbers per prefix and year, allocated in the ticket's own transaction: no gaps, no duplicates. */
 export const ticketSequences = pgTable(
   'ticket_sequences',

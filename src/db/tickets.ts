@@ -3,6 +3,7 @@ import { and, asc, desc, eq, inArray, sql } from 'drizzle-orm';
 import type { Db } from './database.js';
 import { events, messages, outbox, tickets, ticketSequences } from './schema.js';
 import { formatTicketReference } from '../domain/ticket-reference.js';
+import { invalidateStoredFigures, touchesFigures, updateConcerns } from './month-figures.js';
 
 export type TicketRow = typeof tickets.$inferSelect;
 export type NewTicket = Omit<typeof tickets.$inferInsert, 'id' | 'reference' | 'year' | 'sequence'>;
@@ -57,6 +58,8 @@ export async function insertTickets(tx: Db, rows: readonly NumberedTicket[]): Pr
     .insert(tickets)
     .values([...rows])
     .returning();
+  // A ticket received in a month whose figures are stored (a late or back-dated reception) changes them.
+  await invalidateStoredFigures(tx, new Date(Math.min(...inserted.map((t) => t.receivedAt.getTime()))));
   const byReference = new Map(inserted.map((t) => [t.reference, t]));
   return rows.map((r) => byReference.get(r.reference)!);
 }
@@ -111,10 +114,24 @@ export async function ticketsByMessageIds(
  * due instant is cleared (computed again by the next sweep) unless `values` sets it.
  */
 export async function updateTicket(tx: Db, id: number, values: Partial<typeof tickets.$inferInsert>): Promise<void> {
+  if (!touchesFigures(values)) {
+    await tx
+      .update(tickets)
+      .set({ nextDueAt: null, ...values })
+      .where(eq(tickets.id, id));
+    return;
+  }
+  const [before] = await tx
+    .select({ receivedAt: tickets.receivedAt, closedAt: tickets.closedAt, answeredAt: tickets.answeredAt })
+    .from(tickets)
+    .where(eq(tickets.id, id));
   await tx
     .update(tickets)
     .set({ nextDueAt: null, ...values })
     .where(eq(tickets.id, id));
+  // Its qualification, closure or answer moved: the stored digest figures it is part of are no longer true.
+  const since = before ? updateConcerns(before, values) : null;
+  if (since) await invalidateStoredFigures(tx, since);
 }
 
 export interface TicketListFilter {

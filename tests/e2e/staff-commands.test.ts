@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { events, tickets } from '../../src/db/schema.js';
+import { localDateOf, zonedWallTimeToInstant } from '../../src/domain/zoned-time.js';
 import { systemClock } from '../../src/ports.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
 import { appendMessage, startDovecot, type DovecotServer } from '../harness/dovecot.js';
@@ -247,6 +248,17 @@ describeE2E('staff act by e-mail', () => {
     });
 
     it('attributes a forwarded complaint to its original sender, with its date', async () => {
+      // Written two days ago at 09:15 Paris (a fixed date would one day be past its deadline, and
+      // an acknowledgement never promises a date gone by): « lun. 16 nov. 2026 à 09:15 ».
+      const day = localDateOf(new Date(Date.now() - 2 * 86_400_000), 'Europe/Paris');
+      const written = zonedWallTimeToInstant(day, 9, 15, 0, 0, 'Europe/Paris');
+      const frenchDate = new Intl.DateTimeFormat('fr-FR', {
+        timeZone: 'Europe/Paris',
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        year: 'numeric',
+      }).format(written);
       const personal = staffReplyAddress(
         { clock: systemClock, config },
         config.people.find((p) => p.email === 'accueil@spst-test.fr')!,
@@ -260,7 +272,7 @@ describeE2E('staff act by e-mail', () => {
             '',
             '---------- Forwarded message ---------',
             'De : Lucie Martin <lucie.martin@example.test>',
-            'Date: lun. 16 nov. 2026 à 09:15',
+            `Date: ${frenchDate} à 09:15`,
             'Subject: Rendez-vous annulé',
             'To: <accueil@spst-test.fr>',
             '',
@@ -277,7 +289,7 @@ describeE2E('staff act by e-mail', () => {
         complainantName: 'Lucie Martin',
         subject: 'Rendez-vous annulé',
       });
-      expect(row.receivedAt.toISOString()).toBe('2026-11-16T08:15:00.000Z');
+      expect(row.receivedAt.toISOString()).toBe(written.toISOString());
       expect(row.summary).toContain('annulé la veille');
     });
 

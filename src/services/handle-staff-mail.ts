@@ -38,7 +38,7 @@ import { actOnAnalysis } from './act-on-analysis.js';
 import { findAnalysisById, findAnalysisByReference, type AnalysisRow } from '../db/analyses.js';
 import { analysisReferencesIn } from '../domain/recurrence.js';
 import { enqueueStaffMail, staffReplyAddress } from './enqueue-staff-mail.js';
-import { openTicket } from './open-ticket.js';
+import { openTicket, type Acknowledgement } from './open-ticket.js';
 
 export type StaffOutcome =
   | {
@@ -322,7 +322,7 @@ async function createForSomeone(
   const created: CommandResult = {
     line: forwarded ? `(transfert du message de ${complainant.name || complainant.address})` : '#nouvelle',
     ok: true,
-    message: `réclamation ${opened.ticket.reference} enregistrée au nom de ${complainant.name || complainant.address}${opened.acknowledged ? ' ; accusé de réception envoyé au réclamant' : complainant.address ? '' : ' ; pas d’adresse électronique : prévenez le réclamant par téléphone ou courrier'}`,
+    message: `réclamation ${opened.ticket.reference} enregistrée au nom de ${complainant.name || complainant.address}${INTAKE_ACKNOWLEDGEMENT[opened.acknowledgement]}`,
   };
   const rest = block.commands.filter((c) => c.name !== 'canal');
   const { results, ticket } = await applyAll(tx, deps, input, opened.ticket, rest, forwarded ? '' : block.body);
@@ -657,6 +657,17 @@ function forwardedDate(date: { text: string; iso: string | null }, timeZone: str
     : new Date(date.iso);
   return Number.isNaN(parsed.getTime()) || parsed.getTime() > fallback.getTime() ? fallback : parsed;
 }
+
+/** What the staff member who logged or forwarded a complaint is told of its acknowledgement. */
+const INTAKE_ACKNOWLEDGEMENT: Readonly<Record<Acknowledgement, string>> = {
+  queued: ' ; accusé de réception envoyé au réclamant',
+  disabled: '',
+  'no-address': ' ; pas d’adresse électronique : prévenez le réclamant par téléphone ou courrier',
+  address: ' ; adresse électronique inutilisable : prévenez le réclamant par téléphone ou courrier',
+  budget: ' ; accusé de réception non envoyé (trop de messages automatiques vers cette adresse)',
+  'deadline-passed':
+    ' ; son échéance est déjà passée : aucun accusé de réception n’est envoyé (il promettrait une date dépassée), répondez-lui directement',
+};
 
 const EVENT_LABELS: Record<string, string> = {
   [EVENT_TYPES.received]: 'réclamation reçue',

@@ -27,8 +27,13 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
 
     const samplesDir = join(PACKAGE_ROOT, 'examples/demo-mails');
     const samples = (await readdir(samplesDir)).filter((f) => f.endsWith('.eml')).sort();
+    // The samples arrive this morning, one every five minutes, so that their deadlines are still to
+    // come and the acknowledgements state them (one already past would get none).
     const files = await Promise.all(
-      samples.map(async (name) => ({ name, raw: new Uint8Array(await readFile(join(samplesDir, name))) })),
+      samples.map(async (name, i) => ({
+        name,
+        raw: datedMinutesAgo(new Uint8Array(await readFile(join(samplesDir, name))), 60 - 5 * i),
+      })),
     );
 
     out.write(
@@ -40,7 +45,7 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
     // The complainant answers the acknowledgement: threaded by its reference, no second ticket.
     const reference = /REC-\d{4}-\d{4,}/.exec(first.output)?.[0];
     if (reference) {
-      const followUp = followUpMail(reference);
+      const followUp = datedMinutesAgo(followUpMail(reference), 10);
       out.write(`\n2. The first complainant writes again about [${reference}]:\n`);
       const second = await withDatabase(config, log, (deps) =>
         ingestFiles(deps, [{ name: 'relance.eml', raw: followUp }], { deliver: true }),
@@ -53,7 +58,7 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
       );
       if (notice?.replyTo) {
         out.write(`\n3. Dr Martin replies to the notification with #prendre and #repondre:\n`);
-        const answer = doctorReply(notice.replyTo, notice.messageId, notice.subject);
+        const answer = datedMinutesAgo(doctorReply(notice.replyTo, notice.messageId, notice.subject), 2);
         const third = await withDatabase(config, log, (deps) =>
           ingestFiles(deps, [{ name: 'reponse-medecin.eml', raw: answer }], { deliver: true }),
         );
@@ -141,16 +146,26 @@ function doctorReply(replyTo: string, inReplyTo: string, subject: string): Uint8
       'Monsieur Martins,',
       '',
       'Je vous prie de nous excuser : mon absence imprévue n’a pas été signalée à temps.',
-      'Un nouveau rendez-vous vous est proposé le jeudi 26 novembre à 9 h 00 au centre de Vierzon.',
+      'Un nouveau rendez-vous vous est proposé jeudi prochain à 9 h 00 au centre de Vierzon.',
       '',
       'Bien cordialement,',
       'Dr Martin, médecin du travail',
       '',
-      'Le lun. 23 nov. 2026 à 08:48, SPST Démo <reclamation@spst-demo.fr> a écrit :',
+      'SPST Démo <reclamation@spst-demo.fr> a écrit :',
       '> Nouvelle réclamation REC-2026-0001',
       '',
     ].join('\r\n'),
   );
+}
+
+/** `raw` with its `Date:` header set to `minutes` ago (the first one, in the header block). */
+function datedMinutesAgo(raw: Uint8Array, minutes: number): Uint8Array {
+  const text = Buffer.from(raw).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = end < 0 ? text : text.slice(0, end);
+  const date = `Date: ${new Date(Date.now() - minutes * 60_000).toUTCString()}`;
+  const dated = /^Date:.*$/m.test(head) ? head.replace(/^Date:.*$/m, date) : `${head}\r\n${date}`;
+  return new Uint8Array(Buffer.from(dated + (end < 0 ? '' : text.slice(end)), 'latin1'));
 }
 
 function indent(text: string): string {

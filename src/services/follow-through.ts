@@ -43,6 +43,12 @@ import { reminderCalendar } from './remind-analyses.js';
 
 type FollowDeps = Pick<Deps, 'db' | 'clock' | 'config' | 'log' | 'render' | 'random'>;
 
+/**
+ * Tickets listed in one reminder, the nearest deadlines first; the others are counted (a first
+ * start on a database full of overdue tickets must not mail a thousand-line message).
+ */
+export const MAX_LINES_PER_MAIL = 100;
+
 /** Tickets claimed per transaction. */
 const BATCH = 500;
 
@@ -331,6 +337,7 @@ async function queueReminders(tx: Db, deps: FollowDeps, items: readonly DueItem[
   let queued = 0;
   for (const { person, items: theirs } of byRecipient(items).values()) {
     const lines = reminderLines(deps, person, theirs);
+    const shown = lines.slice(0, MAX_LINES_PER_MAIL);
     const escalation = theirs.some((i) => i.step.kind === 'escalation-1' || i.step.kind === 'escalation-2');
     await enqueueStaffMail(tx, deps, {
       kind: 'reminder',
@@ -343,7 +350,8 @@ async function queueReminders(tx: Db, deps: FollowDeps, items: readonly DueItem[
         total: lines.length,
         plural: lines.length > 1,
         escalation,
-        lines,
+        lines: shown,
+        more: lines.length - shown.length,
         at: formatFrenchDateTime(deps.clock.now(), config.organisation.timezone),
       },
     });

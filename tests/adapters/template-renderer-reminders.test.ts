@@ -59,6 +59,14 @@ describe('the reminder mail', () => {
     expect(mail.text).toContain('la procédure demande à la direction de prendre les mesures nécessaires');
   });
 
+  it('counts the tickets it does not list', () => {
+    const mail = renderer.render('reminders', { ...data(false), total: 103, more: 101 });
+    expect(mail.subject).toBe('Suivi des réclamations : 103 points à traiter');
+    expect(mail.text).toContain('… et 101 autres réclamations aux échéances plus lointaines');
+    expect(mail.html).toContain('… et 101 autres réclamations');
+    expect(renderer.render('reminders', data(false)).text).not.toContain('autres réclamations');
+  });
+
   it('fits a 390 px screen', () => {
     const page = parseHtml(renderer.render('reminders', data(true)).html);
     const frame = findAll(page, (n) => n.tag === 'body')[0]!.children.find(

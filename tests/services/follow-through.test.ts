@@ -10,8 +10,13 @@ import type { Config } from '../../src/config/config-schema.js';
 import { events, followUps, outbox, tickets } from '../../src/db/schema.js';
 import { updateTicket, type TicketRow } from '../../src/db/tickets.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
-import { followThroughRules, previewFollowThrough, sweepFollowThrough } from '../../src/services/follow-through.js';
-import { ingestMail } from '../../src/services/ingest-mail.js';
+import {
+  followThroughRules,
+  MAX_LINES_PER_MAIL,
+  previewFollowThrough,
+  sweepFollowThrough,
+} from '../../src/services/follow-through.js';
+import { ingestMail, ingestMails } from '../../src/services/ingest-mail.js';
 import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
@@ -231,6 +236,33 @@ describe.each(ENGINES)('follow-through on %s', (engine) => {
       'pilote@spst-test.fr',
     ]);
   });
+
+  it('lists at most MAX_LINES_PER_MAIL tickets in one mail, the nearest deadlines first, and counts the rest', async () => {
+    clock.set('2026-11-02T08:00:00Z');
+    const count = MAX_LINES_PER_MAIL + 3;
+    await ingestMails(
+      deps,
+      Array.from({ length: count }, (_, i) => ({
+        raw: rawMail(
+          {
+            From: `lot${i}@example.test`,
+            To: 'reclamation@spst-test.fr',
+            Subject: `Dossier ${i}`,
+            'Message-ID': `<lot${i}.${++n}@example.test>`,
+          },
+          'Bonjour, nous attendons toujours une réponse.',
+        ),
+        source: file(),
+      })),
+    );
+    // Friday 6: every one still unassigned goes to the pilot.
+    const sweep = await at('2026-11-06T08:00:00Z');
+    const toPilot = sweep.handled.filter((i) => i.to.some((p) => p.email === 'pilote@spst-test.fr'));
+    expect(new Set(toPilot.map((i) => i.ticket.id)).size).toBe(count);
+    const pilotMail = (await reminders()).find((m) => m.toAddress === 'pilote@spst-test.fr')!;
+    expect(pilotMail.text.match(/^- REC-/gm)).toHaveLength(MAX_LINES_PER_MAIL);
+    expect(pilotMail.text).toContain('… et 3 autres réclamations aux échéances plus lointaines');
+  }, 120_000);
 
   it('asks for the effectiveness call, then closes on silence with an event saying so', async () => {
     const ticket = await complaint('Solution proposée', {

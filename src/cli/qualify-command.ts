@@ -12,7 +12,7 @@ import { stringify as toYaml } from 'yaml';
 import { parseMail } from '../adapters/mail-parser.js';
 import { readShippedCorpus } from '../adapters/qualification-corpus-files.js';
 import { loadConfig } from '../config/load-config.js';
-import { parseDuration } from '../domain/duration.js';
+import { approximateHours, type Duration } from '../domain/duration.js';
 import { modelDocumentOf, qualify, type Qualification, type QualificationInput } from '../domain/qualification.js';
 import { corpusFor, procedureLabels, type CorpusProcedure } from '../domain/qualification-corpus.js';
 import { createModel, learnExample, type QualificationModel } from '../domain/qualification-model.js';
@@ -76,20 +76,8 @@ export function qualifiedValue(q: Qualification, field: EvaluatedField): string 
 /** The levels' resolution deadlines, to compare promises: level → approximate hours. */
 export type LevelDeadlines = ReadonlyMap<number, number>;
 
-export function levelDeadlines(levels: readonly { level: number; resolveWithin: string }[]): LevelDeadlines {
-  return new Map(
-    levels.map((l) => {
-      const d = parseDuration(l.resolveWithin);
-      const hours = !d
-        ? Number.POSITIVE_INFINITY
-        : d.unit === 'h'
-          ? d.amount
-          : d.unit === 'd'
-            ? d.amount * 24
-            : d.amount * 33.6;
-      return [l.level, hours];
-    }),
-  );
+export function levelDeadlines(levels: readonly { level: number; resolveWithin: Duration }[]): LevelDeadlines {
+  return new Map(levels.map((l) => [l.level, approximateHours(l.resolveWithin)]));
 }
 
 /**
@@ -400,7 +388,7 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
   return out;
 }
 
-type Procedure = CorpusProcedure & { readonly levels: readonly { level: number; resolveWithin: string }[] };
+type Procedure = CorpusProcedure & { readonly levels: readonly { level: number; resolveWithin: Duration }[] };
 
 async function loadRules(
   configPath: string | undefined,

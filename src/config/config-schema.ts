@@ -1,12 +1,12 @@
 // The shape of reclam.yaml (SPEC §7). Validation happens once at start-up; every problem is
 // reported with the dotted path of its key so an administrator can fix the file in one pass.
 import { z } from 'zod';
-import { parseWorkingHours } from '../domain/analysis-reminder.js';
-import { parseDuration } from '../domain/duration.js';
+import { parseWorkingHours, type WorkingHours } from '../domain/analysis-reminder.js';
+import { type Duration, parseDuration } from '../domain/duration.js';
 import { ANALYSIS_PREFIX } from '../domain/recurrence.js';
-import { ACKNOWLEDGEMENT_LEVEL_CHOICES, DEFAULT_QUALIFICATION_RULES } from '../domain/qualification-rules.js';
+import { qualificationOverridesSchema } from '../domain/qualification-overrides.js';
 import { ROLES, type Person } from '../domain/people.js';
-import { parseCronSchedule } from '../domain/period.js';
+import { type CronSchedule, parseCronSchedule } from '../domain/period.js';
 import type { Settings } from '../domain/settings.js';
 import { CHANNELS, REQUESTER_TYPES } from '../domain/ticket.js';
 
@@ -19,8 +19,15 @@ const email = z
   .toLowerCase()
   .regex(/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/, 'must be an e-mail address like nom@domaine.fr');
 
-const duration = z.string().refine((value) => parseDuration(value) !== null, {
-  message: 'must be a duration such as 10d (calendar days), 5bd (business days) or 48h (hours)',
+/** A duration as written (`10d`, `5bd`, `48h`), parsed here once: the rest of the code reads a Duration. */
+const duration = z.string().transform((value, ctx): Duration => {
+  const parsed = parseDuration(value);
+  if (parsed) return parsed;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'must be a duration such as 10d (calendar days), 5bd (business days) or 48h (hours)',
+  });
+  return z.NEVER;
 });
 
 const timezone = z.string().refine(
@@ -120,59 +127,6 @@ const routingRuleSchema = z.object({
   assign: z.array(email).min(1),
 });
 
-/** Phrase → weight (−10…10; 0 switches a built-in cue off). Syntax: docs/configuration.md#qualification. */
-const cueMapSchema = z.record(z.string().trim().min(1), z.number().min(-10).max(10));
-const { lowConfidence: defaultLowConfidence, learning: defaultLearning } = DEFAULT_QUALIFICATION_RULES;
-
-const qualificationSchema = z
-  .object({
-    /** false: start from no cue at all instead of the built-in French rules. */
-    useDefaults: z.boolean().default(true),
-    categories: z.record(z.string(), cueMapSchema).default({}),
-    levels: z.record(z.string().regex(/^\d$/, 'must be a level number'), cueMapSchema).default({}),
-    levelBias: z.record(z.string().regex(/^\d$/, 'must be a level number'), z.number().min(-10).max(10)).default({}),
-    receivable: z
-      .object({
-        complaint: cueMapSchema.optional(),
-        request: cueMapSchema.optional(),
-        thanks: cueMapSchema.optional(),
-        commercial: cueMapSchema.optional(),
-        thirdParty: cueMapSchema.optional(),
-      })
-      .default({}),
-    requester: z
-      .object({
-        adherent: cueMapSchema.optional(),
-        salarie: cueMapSchema.optional(),
-        personalDomains: z.array(z.string().trim().toLowerCase().min(3)).optional(),
-        companyMailboxes: z.array(z.string().trim().toLowerCase().min(1)).optional(),
-        companyNameWords: z.array(z.string().trim().toLowerCase().min(1)).optional(),
-        personalDomainWeight: z.number().min(0).max(10).optional(),
-        companyDomainWeight: z.number().min(0).max(10).optional(),
-      })
-      .default({}),
-    subjectWeight: z.number().min(0).max(10).optional(),
-    phraseWindow: z.number().int().min(1).max(10).optional(),
-    negationWindow: z.number().int().min(0).max(10).optional(),
-    lowConfidence: z
-      .object({
-        threshold: z.number().min(0).max(1).default(defaultLowConfidence.threshold),
-        acknowledgementLevel: z.enum(ACKNOWLEDGEMENT_LEVEL_CHOICES).default(defaultLowConfidence.acknowledgementLevel),
-        cautiousFloor: z.number().min(0).max(1).default(defaultLowConfidence.cautiousFloor),
-      })
-      .prefault({}),
-    learning: z
-      .object({
-        enabled: z.boolean().default(defaultLearning.enabled),
-        weight: z.number().min(0).max(10).default(defaultLearning.weight),
-        corpus: z.boolean().default(defaultLearning.corpus),
-        maxTickets: z.number().int().min(0).max(1_000_000).default(defaultLearning.maxTickets),
-        ticketWeight: z.number().min(0.1).max(100).default(defaultLearning.ticketWeight),
-      })
-      .prefault({}),
-  })
-  .prefault({});
-
 const budgetWindowSchema = z.object({
   max: z.number().int().positive(),
   within: duration,
@@ -240,17 +194,12 @@ export const configSchema = z
     rateLimits: z
       .object({
         /** Automatic mails to one outside address; past any window the bot stops and tells the pilot once. */
-        perAddress: z.array(budgetWindowSchema).default([
+        perAddress: z.array(budgetWindowSchema).prefault([
           { max: 10, within: '3h' },
           { max: 40, within: '24h' },
         ]),
       })
-      .default({
-        perAddress: [
-          { max: 10, within: '3h' },
-          { max: 40, within: '24h' },
-        ],
-      }),
+      .prefault({}),
     attachments: z
       .object({
         maxBytes: z
@@ -283,14 +232,14 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(true),
         askAfterAnswer: z.boolean().default(true),
-        remindAfter: duration.default('7d'),
+        remindAfter: duration.prefault('7d'),
         /** No answer this long after the question: the ticket closes as effective (an event says so); absent: never. */
         silenceMeansYesAfter: duration.optional(),
         closeOnYes: z.boolean().default(true),
         /** #clore is refused until the complainant said OUI or a referent recorded #efficace. */
         requiredBeforeClose: z.boolean().default(true),
       })
-      .default({ enabled: true, askAfterAnswer: true, remindAfter: '7d', closeOnYes: true, requiredBeforeClose: true }),
+      .prefault({}),
     notifications: z
       .object({
         /** Tell the complainant the new deadline when a referent changes the level (#niveau). */
@@ -304,13 +253,22 @@ export const configSchema = z
         /** How long after the deadline the direction is alerted; absent: as soon as it passes. */
         after: duration.optional(),
         /** How long direction has to act once a ticket is overdue (SIM'UP: 5 days). */
-        directionWithin: duration.default('5d'),
+        directionWithin: duration.prefault('5d'),
         workingHours: z
           .string()
           .regex(/^\d{1,2}-\d{1,2}$/)
-          .default('8-18'),
+          .transform((value, ctx): WorkingHours => {
+            const parsed = parseWorkingHours(value);
+            if (parsed) return parsed;
+            ctx.addIssue({
+              code: 'custom',
+              message: 'must be START-END in whole hours with START < END ≤ 24, e.g. "8-18"',
+            });
+            return z.NEVER;
+          })
+          .prefault('8-18'),
       })
-      .default({ enabled: true, directionWithin: '5d', workingHours: '8-18' }),
+      .prefault({}),
     recurrence: z
       .object({
         /** An analysis opens when more than this many tickets of one typology fall in the window. */
@@ -318,23 +276,30 @@ export const configSchema = z
         /** The window, in calendar months. */
         months: z.number().int().positive().max(120).default(6),
         /** How often the pilot is reminded of an open analysis (in working hours, on business days). */
-        remindEvery: duration.default('7d'),
+        remindEvery: duration.prefault('7d'),
       })
-      .default({ threshold: 10, months: 6, remindEvery: '7d' }),
+      .prefault({}),
     digest: z
       .object({
+        /** Parsed here once; its `expression` is what node-cron is given. */
         schedule: z
           .string()
-          .refine((value) => parseCronSchedule(value) !== null, {
-            message:
-              'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 8 1 * *"',
+          .transform((value, ctx): CronSchedule => {
+            const parsed = parseCronSchedule(value);
+            if (parsed) return parsed;
+            ctx.addIssue({
+              code: 'custom',
+              message:
+                'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 8 1 * *"',
+            });
+            return z.NEVER;
           })
-          .default('0 8 1 * *'),
+          .prefault('0 8 1 * *'),
         recipients: z.array(email).default([]),
         /** Which digests the schedule sends; absent: implied by the schedule's months (every month → monthly, 4 → quarterly, 1 → annual). */
         reviews: z.array(z.enum(DIGEST_REVIEWS)).min(1).optional(),
       })
-      .default({ schedule: '0 8 1 * *', recipients: [] }),
+      .prefault({}),
     retention: z.object({ anonymiseClosedAfter: duration.optional() }).default({}),
     templates: z
       .object({
@@ -343,7 +308,7 @@ export const configSchema = z
       })
       .default({}),
     /** Automatic qualification at reception: cues added to or re-weighting the built-in French rules. */
-    qualification: qualificationSchema,
+    qualification: qualificationOverridesSchema,
     /** The read-only web desk `reclam run` serves (docs/web-desk.md); off unless enabled. */
     web: z
       .object({
@@ -460,10 +425,6 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
       ['organisation', 'ticketPrefix'],
       `${ANALYSIS_PREFIX} is the prefix of recurrence analyses (${ANALYSIS_PREFIX}-2026-0001): choose another ticket prefix`,
     );
-  }
-  const escalation = isRecord(config.escalation) ? config.escalation : {};
-  if (isString(escalation.workingHours) && parseWorkingHours(escalation.workingHours) === null) {
-    issue(['escalation', 'workingHours'], 'must be START-END in whole hours with START < END ≤ 24, e.g. "8-18"');
   }
   const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;
   if (isString(address) && emails.has(address)) {

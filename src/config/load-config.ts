@@ -3,7 +3,10 @@
 import { distance } from 'fastest-levenshtein';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { z } from 'zod';
+import { formatWorkingHours, type WorkingHours } from '../domain/analysis-reminder.js';
+import { type Duration, formatDuration } from '../domain/duration.js';
 import { AppError, ERROR_CODES } from '../domain/errors.js';
+import type { CronSchedule } from '../domain/period.js';
 import { configSchema, type Config } from './config-schema.js';
 
 /** One problem of a configuration file: `key.path: what is wrong`, and the line it is on when known. */
@@ -235,12 +238,18 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 const SECRET_KEYS = new Set(['password', 'replySecret']);
 
-/** A copy of the configuration safe to print: passwords, the reply secret and URL credentials masked. */
+/**
+ * A copy of the configuration safe to print: passwords, the reply secret and URL credentials masked;
+ * durations, working hours and the digest schedule as written (`10d`, `8-18`, `0 8 1 * *`), not as parsed.
+ */
 export function redactConfig(config: Config): unknown {
   return redact(config);
 }
 
 function redact(value: unknown, key?: string): unknown {
+  if (isDuration(value)) return formatDuration(value);
+  if (isCronSchedule(value)) return value.expression;
+  if (key === 'workingHours' && isWorkingHours(value)) return formatWorkingHours(value);
   if (typeof value === 'string') {
     if (key !== undefined && SECRET_KEYS.has(key)) return value === '' ? '' : '***';
     if (key === 'url') return redactUrl(value);
@@ -251,6 +260,20 @@ function redact(value: unknown, key?: string): unknown {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, k)]));
   }
   return value;
+}
+
+function isDuration(value: unknown): value is Duration {
+  if (value === null || typeof value !== 'object') return false;
+  const keys = Object.keys(value);
+  return keys.length === 2 && 'amount' in value && 'unit' in value;
+}
+
+function isWorkingHours(value: unknown): value is WorkingHours {
+  return value !== null && typeof value === 'object' && 'start' in value && 'end' in value;
+}
+
+function isCronSchedule(value: unknown): value is CronSchedule {
+  return value !== null && typeof value === 'object' && 'expression' in value && 'minutes' in value;
 }
 
 /** Masks the password of a connection URL: `postgres://user:***@host/db`. */

@@ -30,7 +30,7 @@ export async function startDigestScheduler(
   const wakeup = new Wakeup();
   // The configuration was validated by our own cron reader; should node-cron read it otherwise,
   // hourly wake-ups are as good a trigger, since `dueDigests` decides.
-  let expression = config.digest.schedule;
+  let { expression } = config.digest.schedule;
   if (!cron.validate(expression)) {
     log.error({ schedule: expression }, 'digest.schedule not understood by node-cron: checking every hour instead');
     expression = '0 * * * *';

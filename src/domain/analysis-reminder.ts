@@ -9,12 +9,17 @@ import { addDaysToLocalDate, localWallTimeOf, zonedWallTimeToInstant } from './z
 export interface ReminderCalendar {
   readonly timeZone: string;
   readonly alsaceMoselle: boolean;
-  /** `8-18`: from 08:00 (included) to 18:00 (excluded), local time. */
-  readonly workingHours: string;
+  readonly workingHours: WorkingHours;
+}
+
+/** `8-18`: from 08:00 (included) to 18:00 (excluded), local time. */
+export interface WorkingHours {
+  readonly start: number;
+  readonly end: number;
 }
 
 /** `8-18` → { start: 8, end: 18 }; null when it is not `H-H` with 0 ≤ start < end ≤ 24. */
-export function parseWorkingHours(text: string): { readonly start: number; readonly end: number } | null {
+export function parseWorkingHours(text: string): WorkingHours | null {
   const match = /^\s*(\d{1,2})\s*-\s*(\d{1,2})\s*$/.exec(text);
   if (!match) return null;
   const start = Number(match[1]);
@@ -22,15 +27,14 @@ export function parseWorkingHours(text: string): { readonly start: number; reado
   return start < end && end <= 24 ? { start, end } : null;
 }
 
-function hoursOf(calendar: ReminderCalendar): { start: number; end: number } {
-  const hours = parseWorkingHours(calendar.workingHours);
-  if (!hours) throw new RangeError(`working hours must be like 8-18, got ${calendar.workingHours}`);
-  return hours;
+/** `8-18`, as the configuration writes working hours. */
+export function formatWorkingHours(hours: WorkingHours): string {
+  return `${hours.start}-${hours.end}`;
 }
 
 /** Whether `now` is on a business day (French holidays) within the working hours. */
 export function isWorkingTime(now: Date, calendar: ReminderCalendar): boolean {
-  const { start, end } = hoursOf(calendar);
+  const { start, end } = calendar.workingHours;
   const wall = localWallTimeOf(now, calendar.timeZone);
   return isBusinessDay(wall.localDate, calendar) && wall.hour >= start && wall.hour < end;
 }
@@ -38,7 +42,7 @@ export function isWorkingTime(now: Date, calendar: ReminderCalendar): boolean {
 /** The first instant at or after `at` that is working time: `at` itself, or a business day's opening hour. */
 export function nextWorkingTime(at: Date, calendar: ReminderCalendar): Date {
   if (isWorkingTime(at, calendar)) return at;
-  const { start } = hoursOf(calendar);
+  const { start } = calendar.workingHours;
   const wall = localWallTimeOf(at, calendar.timeZone);
   let day = wall.hour < start ? wall.localDate : addDaysToLocalDate(wall.localDate, 1);
   while (!isBusinessDay(day, calendar)) day = addDaysToLocalDate(day, 1);

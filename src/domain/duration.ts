@@ -24,6 +24,15 @@ export function formatDuration(duration: Duration): string {
   return `${duration.amount}${duration.unit}`;
 }
 
+/**
+ * A duration's rough length in hours, to rank deadlines of different units: a business day counts
+ * 1.4 calendar days (7 calendar days hold 5 business days).
+ */
+export function approximateHours(duration: Duration): number {
+  if (duration.unit === 'h') return duration.amount;
+  return duration.amount * (duration.unit === 'd' ? 24 : 24 * 1.4);
+}
+
 /** Duration in milliseconds for the units that have a fixed length (h, d); business days have none. */
 export function fixedDurationMs(duration: Duration): number | null {
   if (duration.unit === 'h') return duration.amount * 3_600_000;

@@ -5,7 +5,7 @@
 // each step once per (ticket, key, due instant) and mails it; a step superseded by a later one of
 // its chain (a daemon back from an outage) is recorded without being sent.
 import type { ReminderCalendar } from './analysis-reminder.js';
-import { addReminderInterval, parseWorkingHours } from './analysis-reminder.js';
+import { addReminderInterval } from './analysis-reminder.js';
 import { computeDeadline } from './deadline.js';
 import { formatFrenchDate } from './french-date.js';
 import type { Duration } from './duration.js';
@@ -234,7 +234,7 @@ export function leadBefore(at: Date, lead: Duration, calendar: ReminderCalendar)
       day = addDaysToLocalDate(day, -1);
       if (isBusinessDay(day, calendar)) counted += 1;
     }
-  const opening = parseWorkingHours(calendar.workingHours)?.start ?? 8;
+  const opening = calendar.workingHours.start;
   return zonedWallTimeToInstant(day, opening, 0, 0, 0, calendar.timeZone);
 }
 

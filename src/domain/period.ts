@@ -249,6 +249,8 @@ export function shortMonthLabel(period: Period): string {
 
 /** A parsed `minute hour day-of-month month day-of-week` expression. */
 export interface CronSchedule {
+  /** The expression as written (node-cron is given it). */
+  readonly expression: string;
   readonly minutes: ReadonlySet<number>;
   readonly hours: ReadonlySet<number>;
   readonly daysOfMonth: ReadonlySet<number>;
@@ -301,7 +303,10 @@ function parseField(
   return values;
 }
 
-/** Parses a five-field cron expression (numbers, `*`, lists, ranges, steps, English month/day names); null when invalid. */
+/**
+ * Parses a five-field cron expression (numbers, `*`, lists, ranges, steps, English month/day names);
+ * null when invalid.
+ */
 export function parseCronSchedule(expression: string): CronSchedule | null {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5) return null;
@@ -314,6 +319,7 @@ export function parseCronSchedule(expression: string): CronSchedule | null {
   if (!minutes || !hours || !daysOfMonth || !months || !dows) return null;
   const daysOfWeek = new Set([...dows].map((d) => d % 7));
   return {
+    expression,
     minutes,
     hours,
     daysOfMonth,

@@ -15,6 +15,8 @@
 //   - `mot*` any word starting so: "factur*" (facture, facturation, facturé);
 //   - a cue is ignored when a negation (pas, jamais, aucun, rien, sans, non) precedes it closely in
 //     the same clause, unless the cue itself contains one ("pas eu lieu").
+import { approximateHours, type Duration } from './duration.js';
+import type { QualificationOverrides } from './qualification-overrides.js';
 import type { Settings } from './settings.js';
 import { normaliseFrench, tokenizeFrench } from './french-text.js';
 
@@ -1145,31 +1147,6 @@ export const DEFAULT_CATEGORIES: readonly QualificationCategory[] = [
 // Resolution: defaults + the configuration's `qualification` section
 // ---------------------------------------------------------------------------------------------
 
-/** The `qualification` section as written in reclam.yaml (every key optional). */
-export interface QualificationOverrides {
-  readonly useDefaults?: boolean | undefined;
-  readonly categories?: Readonly<Record<string, CueMap>> | undefined;
-  readonly levels?: Readonly<Record<string, CueMap>> | undefined;
-  readonly levelBias?: Readonly<Record<string, number>> | undefined;
-  readonly receivable?: Partial<Readonly<Record<'complaint' | NonReceivableKind, CueMap>>> | undefined;
-  readonly requester?:
-    | {
-        readonly adherent?: CueMap | undefined;
-        readonly salarie?: CueMap | undefined;
-        readonly personalDomains?: readonly string[] | undefined;
-        readonly companyMailboxes?: readonly string[] | undefined;
-        readonly companyNameWords?: readonly string[] | undefined;
-        readonly personalDomainWeight?: number | undefined;
-        readonly companyDomainWeight?: number | undefined;
-      }
-    | undefined;
-  readonly subjectWeight?: number | undefined;
-  readonly phraseWindow?: number | undefined;
-  readonly negationWindow?: number | undefined;
-  readonly lowConfidence?: Partial<QualificationRuleSet['lowConfidence']> | undefined;
-  readonly learning?: Partial<QualificationRuleSet['learning']> | undefined;
-}
-
 const EMPTY_RULES: QualificationRuleSet = {
   ...DEFAULT_QUALIFICATION_RULES,
   categories: {},
@@ -1306,7 +1283,7 @@ export function buildQualificationRules(
   set: QualificationRuleSet,
   procedure: {
     readonly categories: readonly QualificationCategory[];
-    readonly levels: readonly { readonly level: number; readonly resolveWithin: string }[];
+    readonly levels: readonly { readonly level: number; readonly resolveWithin: Duration }[];
     readonly defaultLevel: number;
   },
 ): QualificationRules {
@@ -1338,16 +1315,9 @@ export function buildQualificationRules(
 export const DEFAULT_PROCEDURE = {
   categories: DEFAULT_CATEGORIES,
   levels: [
-    { level: 1, resolveWithin: '10d' },
-    { level: 2, resolveWithin: '15d' },
-    { level: 3, resolveWithin: '30d' },
+    { level: 1, resolveWithin: { amount: 10, unit: 'd' } },
+    { level: 2, resolveWithin: { amount: 15, unit: 'd' } },
+    { level: 3, resolveWithin: { amount: 30, unit: 'd' } },
   ],
   defaultLevel: 3,
 } as const;
-
-function approximateHours(duration: string): number {
-  const match = /^\s*(\d+)\s*(bd|d|h)\s*$/.exec(duration);
-  if (!match) return Number.POSITIVE_INFINITY;
-  const amount = Number(match[1]);
-  return match[2] === 'h' ? amount : match[2] === 'd' ? amount * 24 : amount * 24 * 1.4;
-}

@@ -1,8 +1,9 @@
 // The procedure as the domain reads it: the parts of the configuration its rules need, as plain
 // shapes. src/config validates the file into a Config that fits these (checked where it is
 // defined); the domain never sees the file, the schema or its defaults.
+import type { Duration } from './duration.js';
 import type { Person } from './people.js';
-import type { QualificationOverrides } from './qualification-rules.js';
+import type { QualificationOverrides } from './qualification-overrides.js';
 import type { Channel, RequesterType } from './ticket.js';
 
 export interface OrganisationSettings {
@@ -32,9 +33,11 @@ export interface CategorySettings {
 export interface LevelSettings {
   readonly level: number;
   readonly label: string;
-  /** Durations as written in the configuration (`2h`, `10d`, `5bd`): src/domain/duration.ts. */
-  readonly ackWithin: string;
-  readonly resolveWithin: string;
+  /** Durations parsed from the configuration (`2h`, `10d`, `5bd`): src/domain/duration.ts. */
+  readonly ackWithin: Duration;
+  readonly resolveWithin: Duration;
+  /** Lead of the handler's reminder before a deadline; absent: none. */
+  readonly remindBefore?: Duration | undefined;
 }
 
 /** When a routing rule applies: every field given must match. */

@@ -4,7 +4,7 @@
 // transaction.
 import type { LevelSettings, Settings } from './settings.js';
 import { computeDeadline } from './deadline.js';
-import { parseDuration, type Duration } from './duration.js';
+import { type Duration, formatDuration } from './duration.js';
 import { qualify, type Qualification } from './qualification.js';
 import type { QualificationModel } from './qualification-model.js';
 import { resolveQualificationRules } from './qualification-rules.js';
@@ -110,8 +110,7 @@ export function planTicket(
   const level =
     config.levels.find((l) => l.level === qualification.acknowledgementLevel) ??
     config.levels.find((l) => l.level === config.defaultLevel)!;
-  const rule = parseDuration(level.resolveWithin)!;
-  const deadlineAt = computeDeadline(input.receivedAt, rule, {
+  const deadlineAt = computeDeadline(input.receivedAt, level.resolveWithin, {
     timeZone,
     alsaceMoselle: config.organisation.alsaceMoselle,
   });
@@ -145,7 +144,7 @@ export function planTicket(
     confidential,
     qualification: { ...qualification, evidence: [...qualification.evidence] },
     receivedAt: input.receivedAt,
-    deadlineRule: level.resolveWithin,
+    deadlineRule: formatDuration(level.resolveWithin),
     deadlineAt,
     registeredLetter: input.registeredLetter,
     routedTo: [...routing.referents],
@@ -157,7 +156,7 @@ export function planTicket(
     year: Number(localDateOf(input.receivedAt, timeZone).slice(0, 4)),
     qualification,
     level,
-    rule,
+    rule: level.resolveWithin,
     deadlineAt,
     routing,
   };

@@ -12,7 +12,7 @@ import {
 import type { Engine } from '../db/database.js';
 import { messages, tickets } from '../db/schema.js';
 import { computeDeadline } from '../domain/deadline.js';
-import { parseDuration, type Duration } from '../domain/duration.js';
+import type { Duration } from '../domain/duration.js';
 import type { MailRemover } from '../ports.js';
 import type { Deps } from './deps.js';
 
@@ -39,8 +39,7 @@ export async function anonymiseExpiredTickets(
   deps: AnonymiseExpiredDeps,
   options: { readonly batchSize?: number; readonly signal?: AbortSignal } = {},
 ): Promise<AnonymiseExpiredResult> {
-  const setting = deps.config.retention.anonymiseClosedAfter;
-  const duration = setting ? parseDuration(setting) : null;
+  const duration = deps.config.retention.anonymiseClosedAfter;
   if (!duration) return { anonymised: 0, nextDueAt: null };
   const batchSize = options.batchSize ?? RETENTION_BATCH;
   const now = deps.clock.now();

@@ -7,7 +7,7 @@ import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';
 import { updateTicket, type TicketRow } from '../db/tickets.js';
 import { computeDeadline } from '../domain/deadline.js';
-import { parseDuration } from '../domain/duration.js';
+import { formatDuration } from '../domain/duration.js';
 import { EVENT_TYPES, type EventType } from '../domain/event-types.js';
 import { changeTicket, isOpen, notOpenRefusal, type LifeCycleChange } from '../domain/ticket-life-cycle.js';
 import { deadlineSentence, formatFrenchDate } from '../domain/french-date.js';
@@ -237,7 +237,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const level = context.deps.config.levels.find((l) => l.level === value);
     if (!level) refuse(`niveau inconnu ; possibles : ${context.deps.config.levels.map((l) => l.level).join(', ')}`);
     const { config } = context.deps;
-    const rule = parseDuration(level!.resolveWithin)!;
+    const rule = level!.resolveWithin;
     // Recomputed from the reception time, with the rule of the new level (SPEC §2).
     const deadlineAt = computeDeadline(ticket.receivedAt, rule, {
       timeZone: config.organisation.timezone,
@@ -245,14 +245,14 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     });
     const updated = await change(context, ticket, {
       level: level!.level,
-      deadlineRule: level!.resolveWithin,
+      deadlineRule: formatDuration(rule),
       deadlineAt,
     });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'level', from: ticket.level, to: level!.level });
     await learn(context, ticket, 'level', ticket.level, level!.level);
     await event(context, ticket, EVENT_TYPES.deadlineChanged, {
       deadlineAt: deadlineAt.toISOString(),
-      deadlineRule: level!.resolveWithin,
+      deadlineRule: formatDuration(rule),
     });
     const sentence = deadlineSentence(
       deadlineAt,

@@ -1,6 +1,7 @@
 // `reclam due [--at WHEN]`: what the follow-through would send at that instant, to whom and why,
 // in French — a dry run that sends and changes nothing. Terminal output for the administrator or
 // the pilot: no signed reply address (they are credentials), and no content of a medical ticket.
+import { formatWorkingHours } from '../domain/analysis-reminder.js';
 import { formatFrenchDate, formatFrenchDateTime } from '../domain/french-date.js';
 import { describeStep } from '../domain/follow-through.js';
 import { ROLE_LABELS } from '../domain/french-labels.js';
@@ -49,7 +50,7 @@ export async function dueReport(
   ];
   if (!preview.working && preview.nextWorkingAt)
     out.push(
-      `Hors des heures ouvrées (${config.escalation.workingHours} h, jours ouvrés) : ces rappels partiraient le ${formatFrenchDateTime(preview.nextWorkingAt, timeZone)}.`,
+      `Hors des heures ouvrées (${formatWorkingHours(config.escalation.workingHours)} h, jours ouvrés) : ces rappels partiraient le ${formatFrenchDateTime(preview.nextWorkingAt, timeZone)}.`,
     );
   if (preview.mails.length === 0) out.push('', 'Rien à envoyer à cet instant.');
   else out.push('', `${preview.mails.length} message${preview.mails.length > 1 ? 's' : ''} (un par personne) :`);

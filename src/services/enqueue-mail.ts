@@ -14,7 +14,7 @@ import {
 } from '../db/outbox.js';
 import type { OutboxAttachment } from '../db/schema.js';
 import { findTicketById, type TicketRow } from '../db/tickets.js';
-import { formatDuration, parseDuration } from '../domain/duration.js';
+import { formatDuration } from '../domain/duration.js';
 import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
 import { mailKindLabel } from '../domain/french-labels.js';
 import { windowMs, type BudgetWindow } from '../domain/mail-budget.js';
@@ -153,7 +153,7 @@ async function spentBudgets(
 }
 
 function budgetWindows(deps: EnqueueDeps): BudgetWindow[] {
-  return deps.config.rateLimits.perAddress.map((w) => ({ max: w.max, within: parseDuration(w.within)! }));
+  return deps.config.rateLimits.perAddress.map((w) => ({ max: w.max, within: w.within }));
 }
 
 /**

@@ -21,7 +21,6 @@ import {
 } from '../db/follow-ups.js';
 import { updateTicket, type TicketRow } from '../db/tickets.js';
 import { isWorkingTime, nextWorkingTime } from '../domain/analysis-reminder.js';
-import { parseDuration, type Duration } from '../domain/duration.js';
 import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
 import { formatFrenchDate, formatFrenchDateTime } from '../domain/french-date.js';
 import {
@@ -52,32 +51,22 @@ export const MAX_LINES_PER_MAIL = 100;
 /** Tickets claimed per transaction. */
 const BATCH = 500;
 
-const duration = (text: string): Duration => {
-  const parsed = parseDuration(text);
-  if (!parsed) throw new RangeError(`not a duration: ${text}`);
-  return parsed;
-};
-const optionalDuration = (text: string | undefined): Duration | null => (text ? duration(text) : null);
-
 /** The procedure's follow-through rules, from the configuration. */
 export function followThroughRules(config: Config): FollowThroughRules {
   return {
     calendar: reminderCalendar({ config }),
     levels: new Map(
-      config.levels.map((l) => [
-        l.level,
-        { ackWithin: duration(l.ackWithin), remindBefore: optionalDuration(l.remindBefore) },
-      ]),
+      config.levels.map((l) => [l.level, { ackWithin: l.ackWithin, remindBefore: l.remindBefore ?? null }]),
     ),
     escalation: {
       enabled: config.escalation.enabled,
-      after: optionalDuration(config.escalation.after),
-      directionWithin: duration(config.escalation.directionWithin),
+      after: config.escalation.after ?? null,
+      directionWithin: config.escalation.directionWithin,
     },
     effectiveness: {
       enabled: config.effectiveness.enabled,
-      remindAfter: duration(config.effectiveness.remindAfter),
-      silenceMeansYesAfter: optionalDuration(config.effectiveness.silenceMeansYesAfter),
+      remindAfter: config.effectiveness.remindAfter,
+      silenceMeansYesAfter: config.effectiveness.silenceMeansYesAfter ?? null,
     },
   };
 }

@@ -12,7 +12,7 @@ import {
   type ReminderCalendar,
 } from '../domain/analysis-reminder.js';
 import { missingParts } from '../domain/analysis.js';
-import { parseDuration, type Duration } from '../domain/duration.js';
+import type { Duration } from '../domain/duration.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import { peopleWithRole } from '../domain/people.js';
 import { loadAnalysisState, queueAnalysisMail } from './analysis-mail.js';
@@ -31,7 +31,7 @@ export function reminderCalendar(deps: Pick<Deps, 'config'>): ReminderCalendar {
 }
 
 export function reminderInterval(deps: Pick<Deps, 'config'>): Duration {
-  return parseDuration(deps.config.recurrence.remindEvery)!;
+  return deps.config.recurrence.remindEvery;
 }
 
 export interface RemindResult {

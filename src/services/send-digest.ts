@@ -56,8 +56,7 @@ export function digestJob(period: Period): string {
 /** The digest kinds the configuration asks for: `digest.reviews`, or what the schedule implies. */
 export function configuredReviews(config: Deps['config']): ReviewKind[] {
   if (config.digest.reviews) return config.digest.reviews.map((r) => REVIEW_KINDS[r]);
-  const schedule = parseCronSchedule(config.digest.schedule);
-  return [schedule ? reviewKindOfSchedule(schedule) : 'month'];
+  return [reviewKindOfSchedule(config.digest.schedule)];
 }
 
 async function render(
@@ -200,8 +199,7 @@ export async function sendDigest(
 export async function sendDueDigests(deps: DigestDeps): Promise<SendDigestResult[]> {
   const { config } = deps;
   if (config.digest.recipients.length === 0) return [];
-  const schedule = parseCronSchedule(config.digest.schedule);
-  if (!schedule) throw new Error(`digest.schedule is not a five-field cron expression: ${config.digest.schedule}`);
+  const { schedule } = config.digest;
   const now = deps.clock.now();
   const due = dueDigests({ now, timeZone: config.organisation.timezone, schedule, reviews: configuredReviews(config) });
   // A new installation sends no digest of a period that ended before it was installed.

@@ -217,10 +217,9 @@ async function nextDigest(
     ? `${periodName(last.periodKey)}${last.finishedAt ? `, envoyé le ${formatFrenchDateTime(last.finishedAt, tz)}` : ', en cours d’envoi'}`
     : null;
   if (config.digest.recipients.length === 0) return { next: 'aucun : digest.recipients est vide', last: lastText };
-  const schedule = parseCronSchedule(config.digest.schedule);
-  const fire = schedule && nextFireAtOrAfter(schedule, now, tz);
-  if (!schedule || !fire)
-    return { next: `calendrier illisible (digest.schedule: ${config.digest.schedule})`, last: lastText };
+  const { schedule } = config.digest;
+  const fire = nextFireAtOrAfter(schedule, now, tz);
+  if (!fire) return { next: `calendrier illisible (digest.schedule: ${schedule.expression})`, last: lastText };
   const periods = dueDigests({ now: fire, timeZone: tz, schedule, reviews }).map((d) => periodLabel(d.period));
   const recipients = plural(config.digest.recipients.length, 'destinataire', 'destinataires');
   return {

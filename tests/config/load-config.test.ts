@@ -1,5 +1,6 @@
 // The shipped examples must load as they are and keep the figures their procedures state; a broken
 // configuration must be reported key by key, without ever echoing a secret.
+import { formatDuration } from '../../src/domain/duration.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
@@ -49,7 +50,9 @@ function minimalWith(change: (document: YamlDocument) => void): string {
 }
 
 function resolveDeadlines(config: Config): Record<number, [string, string]> {
-  return Object.fromEntries(config.levels.map((l) => [l.level, [l.ackWithin, l.resolveWithin]]));
+  return Object.fromEntries(
+    config.levels.map((l) => [l.level, [formatDuration(l.ackWithin), formatDuration(l.resolveWithin)]]),
+  );
 }
 
 function doctors(config: Config): Set<string> {
@@ -113,7 +116,7 @@ describe('examples/', () => {
 
   it("SIM'UP: direction acts within 5 days of an overdue ticket; referent closes after OUI", () => {
     const config = loadExample('simup.yaml');
-    expect(config.escalation.directionWithin).toBe('5d');
+    expect(formatDuration(config.escalation.directionWithin)).toBe('5d');
     expect(config.effectiveness).toMatchObject({ enabled: true, askAfterAnswer: true, closeOnYes: false });
     expect(config.digest.recipients).toHaveLength(2);
     expect(resolveDeadlines(config)).toEqual({ 1: ['2bd', '10d'], 2: ['2bd', '15d'], 3: ['2bd', '30d'] });
@@ -124,7 +127,7 @@ describe('examples/', () => {
     expect(resolveDeadlines(config)).toEqual({ 1: ['24h', '7d'], 2: ['15d', '15d'], 3: ['30d', '30d'] });
     expect(config.defaultLevel).toBe(3);
     expect(config.database.url).toBe(ENV.DATABASE_URL);
-    expect(config.digest.schedule).toBe('0 8 1 * *');
+    expect(config.digest.schedule.expression).toBe('0 8 1 * *');
     const medicale = config.categories.find((c) => c.key === 'medicale');
     expect(medicale?.referents.length).toBeGreaterThan(0);
   });
@@ -132,19 +135,19 @@ describe('examples/', () => {
   it('SMIN: its own mailbox, more than 10 identical in 6 months, annual indicators', () => {
     const config = loadExample('smin.yaml');
     expect(config.mailbox.address).toBe('reclamation@spst-smin.fr');
-    expect(config.recurrence).toEqual({ threshold: 10, months: 6, remindEvery: '7d' });
-    expect(config.digest.schedule).toBe('0 8 1 1 *');
+    expect(config.recurrence).toEqual({ threshold: 10, months: 6, remindEvery: { amount: 7, unit: 'd' } });
+    expect(config.digest.schedule.expression).toBe('0 8 1 1 *');
     expect(config.effectiveness.closeOnYes).toBe(false);
   });
 
   it('SAN.T.BTP: 10 / 15 / 30 days, immediate level 1, employees to direction or doctor', () => {
     const config = loadExample('santbtp.yaml');
-    expect(config.levels.map((l) => [l.level, l.resolveWithin])).toEqual([
+    expect(config.levels.map((l) => [l.level, formatDuration(l.resolveWithin)])).toEqual([
       [1, '10d'],
       [2, '15d'],
       [3, '30d'],
     ]);
-    expect(config.levels[0]?.ackWithin).toBe('4h');
+    expect(config.levels[0]?.ackWithin).toEqual({ amount: 4, unit: 'h' });
     const allowed = doctors(config);
     const [medical, employee] = config.routing;
     expect(medical?.when).toEqual({ category: 'medicale' });
@@ -153,7 +156,7 @@ describe('examples/', () => {
     const directionPeople = new Set(config.people.filter((p) => p.roles.includes('direction')).map((p) => p.email));
     expect(employee?.assign.some((a) => directionPeople.has(a))).toBe(true);
     expect(employee?.assign.some((a) => allowed.has(a))).toBe(true);
-    expect(config.digest.schedule).toBe('0 8 1 * *');
+    expect(config.digest.schedule.expression).toBe('0 8 1 * *');
   });
 
   it('training body (Qualiopi 31): acknowledged and handled within 48 hours, nothing confidential', () => {
@@ -180,7 +183,7 @@ describe('examples/', () => {
       idle: true,
     });
     expect(config.database).toEqual({ dataDir: './data' });
-    expect(config.recurrence).toEqual({ threshold: 10, months: 6, remindEvery: '7d' });
+    expect(config.recurrence).toEqual({ threshold: 10, months: 6, remindEvery: { amount: 7, unit: 'd' } });
   });
 });
 
@@ -480,8 +483,17 @@ describe('secrets', () => {
     expect(redacted.mailbox.imap.host).toBe('imap.test');
     expect(redacted.mailbox.imap.user).toBe('reclamation@ciamt.example');
     expect(redacted.people).toEqual(config.people);
-    expect(redacted.levels).toEqual(config.levels);
     const printed = JSON.stringify(redacted);
+    // Durations as written in the file, not as parsed.
+    expect(redacted.levels).toEqual(
+      config.levels.map((l) => ({
+        ...l,
+        ackWithin: formatDuration(l.ackWithin),
+        resolveWithin: formatDuration(l.resolveWithin),
+        ...(l.remindBefore ? { remindBefore: formatDuration(l.remindBefore) } : {}),
+      })),
+    );
+    expect(printed).toContain('"schedule":"0 8 1 * *"');
     for (const secret of ['imap-Hunter2', 'smtp-Hunter2', 'reply-Hunter2', 'db-Hunter2'])
       expect(printed).not.toContain(secret);
     // The loaded configuration itself is untouched.

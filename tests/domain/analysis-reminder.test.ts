@@ -9,7 +9,7 @@ import {
   parseWorkingHours,
 } from '../../src/domain/analysis-reminder.js';
 
-const calendar = { timeZone: 'Europe/Paris', alsaceMoselle: false, workingHours: '8-18' };
+const calendar = { timeZone: 'Europe/Paris', alsaceMoselle: false, workingHours: { start: 8, end: 18 } };
 const at = (iso: string) => new Date(iso);
 
 describe('working hours', () => {

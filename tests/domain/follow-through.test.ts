@@ -16,7 +16,7 @@ import {
 } from '../../src/domain/follow-through.js';
 
 const d = (text: string): Duration => parseDuration(text)!;
-const calendar = { timeZone: 'Europe/Paris', alsaceMoselle: false, workingHours: '8-18' };
+const calendar = { timeZone: 'Europe/Paris', alsaceMoselle: false, workingHours: { start: 8, end: 18 } };
 
 function rules(overrides: Partial<FollowThroughRules> = {}): FollowThroughRules {
   return {
@@ -147,7 +147,7 @@ describe('leadBefore', () => {
     const deadline = new Date('2026-11-12T22:59:59.999Z');
     expect(leadBefore(deadline, d('24h'), calendar).toISOString()).toBe('2026-11-11T22:59:59.999Z');
     expect(leadBefore(deadline, d('3d'), calendar).toISOString()).toBe('2026-11-09T07:00:00.000Z');
-    expect(leadBefore(deadline, d('1bd'), { ...calendar, workingHours: '9-17' }).toISOString()).toBe(
+    expect(leadBefore(deadline, d('1bd'), { ...calendar, workingHours: { start: 9, end: 17 } }).toISOString()).toBe(
       '2026-11-10T08:00:00.000Z',
     );
   });

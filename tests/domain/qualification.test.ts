@@ -6,8 +6,8 @@ import {
   DEFAULT_QUALIFICATION_RULES,
   mergeQualificationRules,
   resolveQualificationRules,
-  type QualificationOverrides,
 } from '../../src/domain/qualification-rules.js';
+import type { QualificationOverrides } from '../../src/domain/qualification-overrides.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { testConfigYaml } from '../support/test-config.js';
 
@@ -287,7 +287,7 @@ describe('qualify: result shape, confidence and the acknowledgement level', () =
     expect(['generale', 'medicale']).toContain(result.category);
     const oneLevel = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, {
       ...DEFAULT_PROCEDURE,
-      levels: [{ level: 1, resolveWithin: '48h' }],
+      levels: [{ level: 1, resolveWithin: { amount: 48, unit: 'h' } }],
       defaultLevel: 1,
     });
     expect(qualify(mail('Remise', 'Nous souhaiterions une remise.'), oneLevel).level).toBe(1);

@@ -433,6 +433,10 @@ describe('followThroughRules', () => {
       remindAfter: { amount: 5, unit: 'd' },
       silenceMeansYesAfter: null,
     });
-    expect(rules.calendar).toEqual({ timeZone: 'Europe/Paris', alsaceMoselle: false, workingHours: '9-17' });
+    expect(rules.calendar).toEqual({
+      timeZone: 'Europe/Paris',
+      alsaceMoselle: false,
+      workingHours: { start: 9, end: 17 },
+    });
   });
 });

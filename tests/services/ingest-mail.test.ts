@@ -4,7 +4,7 @@ import { events, messages, outbox, quarantine, tickets, attachments, attachmentB
 import { readCheckpoint } from '../../src/db/mailbox-checkpoints.js';
 import { ingestMail, type IngestOutcome } from '../../src/services/ingest-mail.js';
 import { describeDuration } from '../../src/domain/deadline.js';
-import { parseDuration } from '../../src/domain/duration.js';
+import { formatDuration } from '../../src/domain/duration.js';
 import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
@@ -109,10 +109,10 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
     );
     const [ticket] = await t.database.db.select().from(tickets);
     const level = deps.config.levels.find((l) => l.level === ticket!.level)!;
-    expect(ticket!.deadlineRule).toBe(level.resolveWithin);
+    expect(ticket!.deadlineRule).toBe(formatDuration(level.resolveWithin));
     const ack = (await t.database.db.select().from(outbox)).find((m) => m.kind === 'ack')!;
     expect(ack.text).toContain(`niveau ${level.level}`);
-    expect(ack.text).toContain(describeDuration(parseDuration(level.resolveWithin)!));
+    expect(ack.text).toContain(describeDuration(level.resolveWithin));
   });
 
   it('records the same mail twice as one ticket and says it is a duplicate', async () => {

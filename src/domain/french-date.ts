@@ -7,7 +7,7 @@ import type { Duration } from './duration.js';
 import { dayOfWeek, localWallTimeOf } from './zoned-time.js';
 
 const WEEKDAYS = ['dimanche', 'lundi', 'mardi', 'mercredi', 'jeudi', 'vendredi', 'samedi'] as const;
-const MONTHS = [
+export const FRENCH_MONTHS = [
   'janvier',
   'février',
   'mars',
@@ -22,11 +22,16 @@ const MONTHS = [
   'décembre',
 ] as const;
 
-function formatLocalDate(localDate: string): string {
+/** `2026-12-01` → `1er décembre 2026`. */
+export function frenchDayOf(localDate: string): string {
   const year = Number(localDate.slice(0, 4));
   const month = Number(localDate.slice(5, 7));
   const day = Number(localDate.slice(8, 10));
-  return `${WEEKDAYS[dayOfWeek(localDate)]} ${day === 1 ? '1er' : day} ${MONTHS[month - 1]} ${year}`;
+  return `${day === 1 ? '1er' : day} ${FRENCH_MONTHS[month - 1]} ${year}`;
+}
+
+function formatLocalDate(localDate: string): string {
+  return `${WEEKDAYS[dayOfWeek(localDate)]} ${frenchDayOf(localDate)}`;
 }
 
 /** `instant`'s date in `timeZone`, in French: `jeudi 3 décembre 2026`, `mardi 1er décembre 2026`. */

@@ -1,6 +1,7 @@
 // Reporting periods (month, quarter, year, custom range) as local calendar days of the
 // organisation's time zone, and the pure decision of which digest period is due at a given
 // instant under a five-field cron schedule. The cron library only triggers; this decides.
+import { FRENCH_MONTHS, frenchDayOf } from './french-date.js';
 import { addDaysToLocalDate, dayOfWeek, localDateOf, localWallTimeOf, zonedWallTimeToInstant } from './zoned-time.js';
 
 export type PeriodKind = 'month' | 'quarter' | 'year' | 'custom';
@@ -25,20 +26,6 @@ export interface TimeRange {
   readonly end: Date;
 }
 
-const MONTHS_FR = [
-  'janvier',
-  'février',
-  'mars',
-  'avril',
-  'mai',
-  'juin',
-  'juillet',
-  'août',
-  'septembre',
-  'octobre',
-  'novembre',
-  'décembre',
-] as const;
 const MONTHS_SHORT_FR = [
   'janv.',
   'févr.',
@@ -193,18 +180,12 @@ export function trendMonths(period: Period): Period[] {
   return months;
 }
 
-function frenchDay(localDate: string): string {
-  const day = Number(localDate.slice(8, 10));
-  const { year, month } = yearMonth(localDate);
-  return `${day === 1 ? '1er' : day} ${MONTHS_FR[month - 1]} ${year}`;
-}
-
 /** French name of the period: « octobre 2026 », « 4e trimestre 2026 », « année 2026 », « du 1er au 15 octobre 2026 ». */
 export function periodLabel(period: Period): string {
   const { year, month } = yearMonth(period.firstDay);
   switch (period.kind) {
     case 'month':
-      return `${MONTHS_FR[month - 1]} ${year}`;
+      return `${FRENCH_MONTHS[month - 1]} ${year}`;
     case 'quarter': {
       const quarter = Math.ceil(month / 3);
       return `${quarter === 1 ? '1er' : `${quarter}e`} trimestre ${year}`;
@@ -214,8 +195,8 @@ export function periodLabel(period: Period): string {
     case 'custom': {
       const last = lastDayOf(period);
       return period.firstDay === last
-        ? `le ${frenchDay(last)}`
-        : `du ${frenchDay(period.firstDay)} au ${frenchDay(last)}`;
+        ? `le ${frenchDayOf(last)}`
+        : `du ${frenchDayOf(period.firstDay)} au ${frenchDayOf(last)}`;
     }
   }
 }

@@ -26,7 +26,7 @@ import { smtpSetupError } from '../domain/errors.js';
 import { classifySmtpFailure } from '../domain/smtp-failure.js';
 import type { SendResult } from '../ports.js';
 import type { Deps } from './deps.js';
-import { enqueueMail } from './enqueue-mail.js';
+import { enqueueMail, pilotAlert } from './enqueue-mail.js';
 
 export interface DeliveryReport {
   readonly sent: number;
@@ -375,21 +375,10 @@ async function alertPilots(tx: Db, deps: DeliverDeps, row: OutboxRow, error: str
     // A medical ticket's recipient (the complainant), subject and the server's reply (which
     // usually quotes the recipient's address) are not the pilot's to see.
     const visible = ticket ? maySeeContent(ticket, pilot) : !('masked' in unfiled![i]!);
-    await enqueueMail(tx, deps, {
-      kind: 'pilot-alert',
-      template: 'pilot-alert',
-      to: pilot.email,
-      ticket: row.ticketId && reference ? { id: row.ticketId, reference } : null,
-      automatic: false,
-      autoSubmitted: 'auto-generated',
-      data: {
-        organisation: { name: deps.config.organisation.name },
-        alert: 'outbox-dead',
-        reference,
-        details: visible
-          ? { to: row.toAddress, subject: row.subject, attempts: row.attempts, error }
-          : { attempts: row.attempts, error: maskAddresses(error) },
-      },
-    });
+    const details = visible
+      ? { to: row.toAddress, subject: row.subject, attempts: row.attempts, error }
+      : { attempts: row.attempts, error: maskAddresses(error) };
+    const onTicket = row.ticketId && reference ? { id: row.ticketId, reference } : null;
+    await enqueueMail(tx, deps, pilotAlert(deps.config, pilot, 'outbox-dead', details, onTicket));
   }
 }

@@ -19,7 +19,7 @@ import { EVENT_TYPES, type NewEvent } from '../domain/event-types.js';
 import { mailKindLabel } from '../domain/french-labels.js';
 import { windowMs, type BudgetWindow } from '../domain/mail-budget.js';
 import { singleAddress } from '../domain/mail-address.js';
-import { maySeeContent, peopleWithRole } from '../domain/people.js';
+import { maySeeContent, type Person, peopleWithRole } from '../domain/people.js';
 import { subjectTag } from '../domain/ticket-reference.js';
 import type { Renderer } from '../ports.js';
 import type { Deps } from './deps.js';
@@ -212,21 +212,8 @@ async function refuseUnusableAddresses(
     })),
   );
   const alerts = refused.flatMap((request) =>
-    peopleWithRole(deps.config, 'pilot').map(
-      (pilot): MailRequest => ({
-        kind: 'pilot-alert',
-        template: 'pilot-alert',
-        to: pilot.email,
-        ticket: request.ticket ?? null,
-        automatic: false,
-        autoSubmitted: 'auto-generated',
-        data: {
-          organisation: { name: deps.config.organisation.name },
-          alert: 'unusable-address',
-          reference: request.ticket?.reference,
-          details: { kind: mailKindLabel(request.kind) },
-        },
-      }),
+    peopleWithRole(deps.config, 'pilot').map((pilot) =>
+      pilotAlert(deps.config, pilot, 'unusable-address', { kind: mailKindLabel(request.kind) }, request.ticket),
     ),
   );
   await queueMails(tx, deps, alerts);
@@ -281,24 +268,44 @@ async function refuseOverBudget(
           : ticket
             ? 'masquée (réclamation réservée aux médecins)'
             : 'masquée';
-      alerts.push({
-        kind: 'pilot-alert',
-        template: 'pilot-alert',
-        to: pilot.email,
-        ticket: request.ticket ?? null,
-        automatic: false,
-        autoSubmitted: 'auto-generated',
-        data: {
-          organisation: { name: deps.config.organisation.name },
-          alert: 'budget-exceeded',
-          reference: request.ticket?.reference,
-          details: { address: shown, window: describeWindow(window) },
-        },
-      });
+      alerts.push(
+        pilotAlert(
+          deps.config,
+          pilot,
+          'budget-exceeded',
+          { address: shown, window: describeWindow(window) },
+          request.ticket,
+        ),
+      );
     }
   }
   await recordEvents(tx, events);
   await queueMails(tx, deps, alerts);
+}
+
+/** What a pilot alert is about: templates/fr/pilot-alert.* say each in its own words. */
+export type PilotAlertKind = 'unusable-address' | 'budget-exceeded' | 'quarantine' | 'oversize' | 'outbox-dead';
+
+/**
+ * An alert to one pilot (`details` is already masked for that pilot). Alerts are not subject to
+ * the mail budget: they go to staff, never outside.
+ */
+export function pilotAlert(
+  config: Pick<Deps['config'], 'organisation'>,
+  pilot: Pick<Person, 'email'>,
+  alert: PilotAlertKind,
+  details: Record<string, unknown>,
+  ticket: { readonly id: number; readonly reference: string } | null = null,
+): MailRequest {
+  return {
+    kind: 'pilot-alert',
+    template: 'pilot-alert',
+    to: pilot.email,
+    ticket,
+    automatic: false,
+    autoSubmitted: 'auto-generated',
+    data: { organisation: { name: config.organisation.name }, alert, reference: ticket?.reference, details },
+  };
 }
 
 function describeWindow(window: BudgetWindow): string {

@@ -30,7 +30,7 @@ import { maskAddresses } from '../domain/personal-data.js';
 import { describeQuarantineReason } from '../domain/quarantine-reason.js';
 import { planTicket } from '../domain/ticket-plan.js';
 import type { Deps } from './deps.js';
-import { ownMessageIdDomain } from './enqueue-mail.js';
+import { ownMessageIdDomain, pilotAlert } from './enqueue-mail.js';
 import { staffMailRequest } from './enqueue-staff-mail.js';
 import { followUpForwardRequests } from './follow-up-forward.js';
 import { handleStaffMail, type StaffOutcome } from './handle-staff-mail.js';
@@ -465,23 +465,14 @@ export async function quarantineMail(
     const pilots = peopleWithRole(deps.config, 'pilot');
     const previews = await previewsFor(tx, deps, headerPreview, pilots);
     pilots.forEach((pilot, i) => {
-      effects.mail({
-        kind: 'pilot-alert',
-        template: 'pilot-alert',
-        to: pilot.email,
-        automatic: false,
-        autoSubmitted: 'auto-generated',
-        data: {
-          organisation: { name: deps.config.organisation.name },
-          alert: 'quarantine',
-          details: {
-            reason: describeQuarantineReason(reason),
-            ...previews[i],
-            receivedAt: formatFrenchDateTime(now, deps.config.organisation.timezone),
-            folder: source.kind === 'imap' ? deps.config.mailbox.imap.quarantine : undefined,
-          },
-        },
-      });
+      effects.mail(
+        pilotAlert(deps.config, pilot, 'quarantine', {
+          reason: describeQuarantineReason(reason),
+          ...previews[i],
+          receivedAt: formatFrenchDateTime(now, deps.config.organisation.timezone),
+          folder: source.kind === 'imap' ? deps.config.mailbox.imap.quarantine : undefined,
+        }),
+      );
     });
     await effects.write(tx, deps);
   });

@@ -15,7 +15,7 @@ import { maskAddresses } from '../domain/personal-data.js';
 import { tooLargeReason } from '../domain/quarantine-reason.js';
 import { formatSize } from '../domain/ticket-view.js';
 import type { Deps } from './deps.js';
-import { enqueueMail } from './enqueue-mail.js';
+import { enqueueMail, pilotAlert } from './enqueue-mail.js';
 import { describeSource, type MailSource } from '../domain/inbound-plan.js';
 import type { IngestOutcome } from './ingest-mail.js';
 
@@ -70,25 +70,18 @@ export async function quarantineOversize(deps: OversizeDeps, mail: OversizeMail)
       pilots,
     );
     for (const [i, pilot] of pilots.entries()) {
-      await enqueueMail(tx, deps, {
-        kind: 'pilot-alert',
-        template: 'pilot-alert',
-        to: pilot.email,
-        automatic: false,
-        autoSubmitted: 'auto-generated',
-        data: {
-          organisation: { name: config.organisation.name },
-          alert: 'oversize',
-          details: {
-            ...previews[i],
-            receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
-            size: formatSize(mail.size),
-            limit: formatSize(max),
-            folder: mail.source.kind === 'imap' ? config.mailbox.imap.quarantine : undefined,
-            file: mail.source.kind === 'file' ? mail.source.name : undefined,
-          },
-        },
-      });
+      await enqueueMail(
+        tx,
+        deps,
+        pilotAlert(config, pilot, 'oversize', {
+          ...previews[i],
+          receivedAt: formatFrenchDateTime(now, config.organisation.timezone),
+          size: formatSize(mail.size),
+          limit: formatSize(max),
+          folder: mail.source.kind === 'imap' ? config.mailbox.imap.quarantine : undefined,
+          file: mail.source.kind === 'file' ? mail.source.name : undefined,
+        }),
+      );
     }
   });
   deps.log.warn({ reason: maskAddresses(reason), source }, 'mail too large: quarantined from its headers');

@@ -7,7 +7,6 @@ import type { OutboxAttachment } from '../db/schema.js';
 import {
   digestJobName,
   dueDigests,
-  parseCronSchedule,
   parsePeriod,
   periodLabel,
   periodRange,

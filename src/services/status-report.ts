@@ -21,7 +21,6 @@ import {
   digestJobName,
   dueDigests,
   nextFireAtOrAfter,
-  parseCronSchedule,
   parsePeriod,
   periodLabel,
   type ReviewKind,

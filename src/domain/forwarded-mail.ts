@@ -2,6 +2,7 @@
 // date, subject and text are read from the forwarded header block, and what the staff member
 // wrote above it (possibly commands such as `#canal telephone`) is kept apart.
 
+import { foldForMatching } from './french-text.js';
 import { htmlToText, readHeaderBlock, type HeaderBlock } from './reply-text.js';
 import { parseNameAddress } from './staff-command.js';
 
@@ -28,16 +29,8 @@ const FORWARD_INTRO =
 // Outlook's "________________________________" above its header block.
 const RULE_LINE = /^\s*(?:_{8,}|-{8,})\s*$/;
 
-function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/[\u2019\u2018`]/g, "'")
-    .toLowerCase();
-}
-
 function isMarker(line: string): boolean {
-  const folded = fold(line);
+  const folded = foldForMatching(line);
   return FORWARD_SEPARATOR.test(folded) || FORWARD_INTRO.test(folded);
 }
 
@@ -176,7 +169,7 @@ const TIME = /(?<![\d:])(\d{1,2})\s?(?::|h)\s?(\d{2})(?:\s?:\s?(\d{2}))?(?:\s*([
  * zone; null without a readable date and time.
  */
 export function parseHeaderDate(text: string): string | null {
-  const folded = fold(text).replace(/[\u200e\u200f\u202a-\u202e]/g, '');
+  const folded = foldForMatching(text).replace(/[\u200e\u200f\u202a-\u202e]/g, '');
   const time = TIME.exec(folded);
   if (time === null) return null;
   let hour = Number(time[1]);

@@ -3,6 +3,7 @@
 // a medical ticket's content): one table each, so staff mails, the CLI, the digest and the
 // spreadsheets name a thing the same way. Lower case, as inside a sentence; `capitalized` for the
 // start of a cell or a line.
+import { foldForMatching } from './french-text.js';
 import type { Role } from './people.js';
 import type { Settings } from './settings.js';
 
@@ -103,11 +104,7 @@ export const FIELD_LABELS: Readonly<Record<string, string>> = {
 
 /** Folded for comparison: lower case, no accents, one kind of apostrophe and spaces for `_`. */
 function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[’`]/g, "'")
+  return foldForMatching(text)
     .replace(/[_\s]+/g, ' ')
     .trim();
 }

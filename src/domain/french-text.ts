@@ -284,6 +284,18 @@ const COURTESY_WORDS: ReadonlySet<string> = new Set([
  * has the same length as the input except for œ/æ (two letters), which is why `tokenizeFrench`
  * keeps its own offset map.
  */
+/**
+ * Lower case, without accents (combining marks), with straight apostrophes: for comparing words
+ * people type (`#demandeur salarié`, `OUI`, a category label), never for display.
+ */
+export function foldForMatching(text: string): string {
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .replace(/[\u2019\u2018`]/g, "'")
+    .toLowerCase();
+}
+
 export function normaliseFrench(text: string): string {
   return mapChars(text).text;
 }

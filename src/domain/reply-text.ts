@@ -3,6 +3,7 @@
 // email-reply-parser knows many languages' quote headers; the French ones of Outlook, Gmail,
 // Apple Mail and Thunderbird, wrapped headers and HTML quote markup are recognised here.
 
+import { foldForMatching } from './french-text.js';
 import EmailReplyParser from 'email-reply-parser';
 import sanitizeHtml from 'sanitize-html';
 import { visibleHtml } from './visible-html.js';
@@ -401,15 +402,6 @@ function isBlank(text: string): boolean {
   return text.trim() === '';
 }
 
-/** Lower case without accents, apostrophes made straight: for matching only. */
-function fold(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .replace(/[\u2019\u2018`]/g, "'")
-    .toLowerCase();
-}
-
 const QUOTE_LINE = /^\s*>/;
 // "-----Original Message-----", "-------- Message d'origine --------", "---------- Forwarded message ---------"…
 const HISTORY_SEPARATOR =
@@ -426,7 +418,7 @@ const ATTRIBUTION_END =
 const ATTRIBUTION_IN_PROSE = /\b(?:m'|t'|l'|nous |vous |lui |leur |qui |il |elle |on )a\s+ecrit\b/;
 
 function isAttribution(line: string, strict: boolean): boolean {
-  const folded = fold(line).replace(/^[\s\-–—*]+/, '');
+  const folded = foldForMatching(line).replace(/^[\s\-–—*]+/, '');
   if (folded.length > 400 || !ATTRIBUTION_END.test(folded) || ATTRIBUTION_IN_PROSE.test(folded)) return false;
   // A client's header carries the time or the address; prose rarely does both "… wrote:" and that.
   return strict ? TIME.test(folded) || folded.includes('@') : /\d|@/.test(folded);
@@ -438,7 +430,7 @@ const ATTRIBUTION_OPENING = /^[\s\-–—*]*(?:le|on|am|el|il|em|op|den|dnia|w d
 
 /** Number of lines (1–3) from `index` that form a quote attribution, or 0. */
 function attributionAt(lines: readonly string[], index: number, strict: boolean): number {
-  if (!ATTRIBUTION_OPENING.test(fold(lines[index]!))) return 0;
+  if (!ATTRIBUTION_OPENING.test(foldForMatching(lines[index]!))) return 0;
   let joined = '';
   for (let count = 1; count <= 3 && index + count - 1 < lines.length; count += 1) {
     const line = lines[index + count - 1]!;
@@ -485,7 +477,7 @@ export interface HeaderBlock {
 }
 
 function headerLineAt(line: string): { key: HeaderKey; value: string } | null {
-  const match = HEADER_LINE.exec(fold(line));
+  const match = HEADER_LINE.exec(foldForMatching(line));
   if (match === null) return null;
   const key = KEY_BY_NAME.get(match[1]!)!;
   // The value is taken from the original line, after its first colon.
@@ -570,7 +562,7 @@ function nextContent(lines: readonly string[], index: number, window: number): n
 /** Whether the quoted history (everything to the end) starts at `lines[index]`. */
 function historyStartsAt(lines: readonly string[], index: number): boolean {
   const line = lines[index]!;
-  const folded = fold(line);
+  const folded = foldForMatching(line);
   if (HISTORY_SEPARATOR.test(folded) || FORWARD_INTRO.test(folded)) return true;
   if (RULE_LINE.test(line)) {
     const next = nextContent(lines, index + 1, 4);
@@ -637,7 +629,7 @@ function introduceQuote(lines: readonly string[], quoteIndex: number, removed: S
   for (let above = last - 1; above >= Math.max(0, last - 2); above -= 1) {
     const line = lines[above]!;
     if (isBlank(line) || removed.has(above) || QUOTE_LINE.test(line)) break;
-    if (ATTRIBUTION_OPENING.test(fold(line))) first = above;
+    if (ATTRIBUTION_OPENING.test(foldForMatching(line))) first = above;
   }
   for (; first <= last; first += 1) {
     const joined = lines
@@ -677,7 +669,7 @@ function libraryHistoryStart(lines: readonly string[]): number {
 }
 
 function isLibraryHeaderPlausible(header: string): boolean {
-  const folded = fold(header);
+  const folded = foldForMatching(header);
   if (ATTRIBUTION_IN_PROSE.test(folded)) return false;
   return TIME.test(folded) || folded.includes('@') || /^-{1,12} ?[\p{L} ']+ ?-{1,12}$/u.test(folded);
 }
@@ -695,7 +687,7 @@ const MOBILE_FOOTER_DEVICE =
   /iphone|ipad|ipod|android|outlook|mobil|samsung|galaxy|yahoo|mail|courrier|blackberry|smartphone|huawei|xiaomi|windows|\bios\b|appareil|device|tablet|tablette|proton|sparrow|airmail|mailbox|orange|sfr|free|bouygues/;
 
 function isMobileFooter(line: string): boolean {
-  const folded = fold(line.trim());
+  const folded = foldForMatching(line.trim());
   if (folded.length > 160) return false;
   return (
     (folded.length <= 80 && MOBILE_FOOTER_ANY.test(folded)) ||
@@ -722,7 +714,7 @@ const DISCLAIMER_START = new RegExp(
 );
 
 function isDisclaimerStart(paragraph: string): boolean {
-  const folded = fold(paragraph.trim()).replace(/^[\W_]+/, '');
+  const folded = foldForMatching(paragraph.trim()).replace(/^[\W_]+/, '');
   if (DISCLAIMER_START.test(folded)) return true;
   // Elsewhere, only the "received in error" clause makes a confidentiality sentence a footer: a
   // response may well explain that a medical file is confidential.
@@ -740,7 +732,7 @@ const DISCLAIMER_MAX_LINES = 30;
 
 /** Drops eco footer lines, and a confidentiality footer with everything after it (never the first paragraph). */
 function withoutDisclaimers(lines: readonly string[]): string[] {
-  const kept = lines.filter((line) => !ECO_FOOTER.test(fold(line.trim())));
+  const kept = lines.filter((line) => !ECO_FOOTER.test(foldForMatching(line.trim())));
   // Where the paragraph of each line ends (the next blank line), computed once: every line under
   // a rule line starts a paragraph, so scanning forward from each would be quadratic.
   const paragraphEnds = new Array<number>(kept.length);
@@ -790,7 +782,7 @@ function withoutSignature(lines: readonly string[]): string[] {
   const firstContent = body.findIndex((line) => !isBlank(line));
   for (let index = body.length - 1; index > firstContent; index -= 1) {
     const line = body[index]!.trim();
-    if (line === '' || line.length > 60 || !SIGN_OFF.test(fold(line))) continue;
+    if (line === '' || line.length > 60 || !SIGN_OFF.test(foldForMatching(line))) continue;
     const after = body.slice(index + 1).filter((rest) => !isBlank(rest));
     if (
       after.length <= SIGNATURE_MAX_LINES &&

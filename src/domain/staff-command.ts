@@ -2,6 +2,7 @@
 // `#keyword arguments` lines at the top of the new text. Parsing only: who may run what, and
 // what a command does, are decided elsewhere.
 
+import { foldForMatching } from './french-text.js';
 import { withoutTrailing } from './trailing-characters.js';
 
 export const COMMANDS = [
@@ -89,11 +90,7 @@ const ALIASES: Readonly<Record<CommandName, readonly string[]>> = {
 };
 
 function normaliseKeyword(word: string): string {
-  return word
-    .normalize('NFD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[-_]/g, '');
+  return foldForMatching(word).replace(/[-_]/g, '');
 }
 
 const COMMAND_BY_KEYWORD: ReadonlyMap<string, CommandName> = new Map(

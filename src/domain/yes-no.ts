@@ -1,14 +1,12 @@
 // The complainant's answer to « Cette réponse règle-t-elle votre réclamation ? Répondez OUI ou NON ».
+import { foldForMatching } from './french-text.js';
 
 const YES = new Set(['oui', 'yes', 'ok', 'o', 'ouais', 'parfait', 'resolu', 'regle']);
 const NO = new Set(['non', 'no', 'n', 'pas', 'toujours']);
 
 /** `yes`/`no` from the first word of the new text, or null when it is not a clear answer. */
 export function parseYesNo(text: string): 'yes' | 'no' | null {
-  const first = text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
+  const first = foldForMatching(text)
     .trim()
     .split(/[^a-z]+/)
     .find((w) => w.length > 0);

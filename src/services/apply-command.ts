@@ -1,6 +1,7 @@
 // What each staff command does to a ticket (SPEC §2, §3). Every change is an event; every mail to
 // the complainant goes through the outbox in the same transaction. A command that cannot apply
 // says why in French, for the one reply the staff member gets.
+import { foldForMatching } from '../domain/french-text.js';
 import type { Person } from '../domain/people.js';
 import { CHANNELS, REQUESTER_TYPES } from '../domain/ticket.js';
 import type { Db } from '../db/database.js';
@@ -154,13 +155,7 @@ function requireOpen(ticket: TicketRow): void {
 }
 
 function sameWords(a: string, b: string): boolean {
-  const fold = (s: string) =>
-    s
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '')
-      .toLowerCase()
-      .trim();
-  return fold(a) === fold(b);
+  return foldForMatching(a).trim() === foldForMatching(b).trim();
 }
 
 const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
@@ -272,11 +267,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
   },
 
   async demandeur(ticket, command, context) {
-    const value = command.args
-      .trim()
-      .toLowerCase()
-      .normalize('NFD')
-      .replace(/[\u0300-\u036f]/g, '');
+    const value = foldForMatching(command.args.trim());
     if (!(REQUESTER_TYPES as readonly string[]).includes(value)) refuse('demandeur : adherent ou salarie');
     const updated = await change(context, ticket, { requester: value });
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'requester', from: ticket.requester, to: value });
@@ -503,11 +494,7 @@ async function noteLike(
 }
 
 export function normaliseChannel(text: string): (typeof CHANNELS)[number] | null {
-  const value = text
-    .trim()
-    .toLowerCase()
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '');
+  const value = foldForMatching(text.trim());
   const aliases: Record<string, (typeof CHANNELS)[number]> = {
     mail: 'email',
     courriel: 'email',

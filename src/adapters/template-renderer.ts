@@ -85,31 +85,37 @@ function templateSource(options: TemplateRendererOptions, file: string): string 
   throw new TemplateError(TemplateErrorCode.NotFound, file, `not found in ${candidates.join(' nor ')}`);
 }
 
+/** `file` compiled, its failures (a syntax error, a missing field in strict mode) thrown as TemplateError naming it. */
+function compileFile(
+  hb: typeof Handlebars,
+  options: TemplateRendererOptions,
+  file: string,
+  compileOptions: CompileOptions,
+): Render {
+  let template: Handlebars.TemplateDelegate;
+  try {
+    // Handlebars parses lazily: syntax errors surface on the first call, wrapped below.
+    template = hb.compile(templateSource(options, file), compileOptions);
+  } catch (cause) {
+    throw renderFailure(file, cause);
+  }
+  return (data, runtime) => {
+    try {
+      return template(data, runtime);
+    } catch (cause) {
+      throw cause instanceof TemplateError ? cause : renderFailure(file, cause);
+    }
+  };
+}
+
 export function createTemplateRenderer(options: TemplateRendererOptions): TemplateRenderer {
   const hb = Handlebars.create();
   registerHelpers(hb);
   const cache = new Map<TemplateName, Compiled>();
   let layoutRegistered = false;
 
-  const source = (file: string): string => templateSource(options, file);
-
-  function compile(file: string, compileOptions: CompileOptions): Render {
-    const text = source(file);
-    let template: Handlebars.TemplateDelegate;
-    try {
-      // Handlebars parses lazily: syntax errors surface on the first call, wrapped below.
-      template = hb.compile(text, compileOptions);
-    } catch (cause) {
-      throw renderFailure(file, cause);
-    }
-    return (data, runtime) => {
-      try {
-        return template(data, runtime);
-      } catch (cause) {
-        throw cause instanceof TemplateError ? cause : renderFailure(file, cause);
-      }
-    };
-  }
+  const compile = (file: string, compileOptions: CompileOptions): Render =>
+    compileFile(hb, options, file, compileOptions);
 
   function load(name: TemplateName): Compiled {
     const cached = cache.get(name);
@@ -153,22 +159,7 @@ export function createPageRenderer(options: TemplateRendererOptions): PageRender
   const hb = Handlebars.create();
   registerHelpers(hb);
   const cache = new Map<TemplateName, Render>();
-  const read = (file: string): string => templateSource(options, file);
-  const compile = (file: string): Render => {
-    let template: Handlebars.TemplateDelegate;
-    try {
-      template = hb.compile(read(file), HTML_OPTIONS);
-    } catch (cause) {
-      throw renderFailure(file, cause);
-    }
-    return (data, runtime) => {
-      try {
-        return template(data, runtime);
-      } catch (cause) {
-        throw cause instanceof TemplateError ? cause : renderFailure(file, cause);
-      }
-    };
-  };
+  const compile = (file: string): Render => compileFile(hb, options, file, HTML_OPTIONS);
   return {
     page(name, data) {
       if (!hb.partials.layout) hb.registerPartial('layout', compile('layout.hbs'));

@@ -92,10 +92,11 @@ function compileFile(
   file: string,
   compileOptions: CompileOptions,
 ): Render {
+  const text = templateSource(options, file);
   let template: Handlebars.TemplateDelegate;
   try {
     // Handlebars parses lazily: syntax errors surface on the first call, wrapped below.
-    template = hb.compile(templateSource(options, file), compileOptions);
+    template = hb.compile(text, compileOptions);
   } catch (cause) {
     throw renderFailure(file, cause);
   }

@@ -93,9 +93,7 @@ export function evaluate(
   qualify({ subject: '', text: '', from: null }, rules, model);
   const results: ItemResult[] = [];
   for (const item of items) {
-    const started = performance.now();
-    const qualification = qualify(item.input, rules, model);
-    results.push({ item, qualification, ms: performance.now() - started });
+    results.push(qualifyTimed(item, rules, model));
   }
   return measure(results, deadlines);
 }
@@ -168,6 +166,12 @@ export interface OnlineSlice {
   readonly mean: number;
 }
 
+function qualifyTimed(item: QualifyItem, rules: QualificationRules, model: QualificationModel | null): ItemResult {
+  const started = performance.now();
+  const qualification = qualify(item.input, rules, model);
+  return { item, qualification, ms: performance.now() - started };
+}
+
 /**
  * The stream test: qualify each item with the model as it stands, then teach it the item's labels
  * as a settled ticket — as if staff had settled every mail before the next one arrived.
@@ -183,9 +187,7 @@ export function evaluateOnline(
   qualify({ subject: '', text: '', from: null }, rules, model);
   const results: ItemResult[] = [];
   for (const item of items) {
-    const started = performance.now();
-    const qualification = qualify(item.input, rules, model);
-    results.push({ item, qualification, ms: performance.now() - started });
+    results.push(qualifyTimed(item, rules, model));
     learnExample(model, modelDocumentOf(item.input, rules), procedureLabels(item.expected ?? {}, procedure), 'ticket');
   }
   const choices: Record<EvaluatedField, number> = {

@@ -26,6 +26,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.j
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml, withAdministrativeCategory } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 const SHOTS = '/tmp/web-shots';
 const MEDICAL = {
@@ -488,8 +489,7 @@ describe('the web desk’s configuration keys', () => {
   });
 
   it('counts clients by the proxy’s X-Forwarded-For entry only with web.trustProxy', async () => {
-    await t.database.db.execute(sql`delete from web_links`);
-    await t.database.db.execute(sql`delete from outbox`);
+    await emptyTables(t.database.db, ['web_links', 'outbox']);
     const direct = (await serve('{ enabled: true, port: 0, linkRequestsPerClient: 1 }')).desk!;
     const spoofed = { 'x-forwarded-for': '198.51.100.1' };
     expect((await ask(direct.origin, direct.origin, 'pilote@spst-test.fr', spoofed)).status).toBe(200);
@@ -497,8 +497,7 @@ describe('the web desk’s configuration keys', () => {
       (await ask(direct.origin, direct.origin, 'pilote@spst-test.fr', { 'x-forwarded-for': '198.51.100.2' })).status,
     ).toBe(429);
 
-    await t.database.db.execute(sql`delete from web_links`);
-    await t.database.db.execute(sql`delete from outbox`);
+    await emptyTables(t.database.db, ['web_links', 'outbox']);
     const proxied = (await serve('{ enabled: true, port: 0, linkRequestsPerClient: 1, trustProxy: true }')).desk!;
     const hop = (client: string) => ({ 'x-forwarded-for': `203.0.113.66, ${client}` });
     expect((await ask(proxied.origin, proxied.origin, 'pilote@spst-test.fr', hop('198.51.100.1'))).status).toBe(200);

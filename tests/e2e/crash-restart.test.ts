@@ -9,7 +9,7 @@ import { openDatabase, rowsOf } from '../../src/db/database.js';
 import { appendMessage, listMessages, startDovecot, type DovecotServer } from '../harness/dovecot.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.js';
 import { describeE2E } from '../harness/e2e-guard.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+import { copyPgliteTemplate, createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -55,6 +55,8 @@ describeE2E('crash and restart of the daemon process', () => {
       t = await createTestDatabase(engine);
       // The child opens the database itself: PGlite must not be held by this process meanwhile.
       if (engine === 'pglite') await t.database.close();
+      // Its own directory, migrated already (a copy of the run's template): the crash is the subject here.
+      if (engine === 'pglite') await copyPgliteTemplate(join(t.dataDir, 'child'));
     });
     afterAll(async () => {
       running?.kill('SIGKILL');

@@ -17,7 +17,7 @@ import { appendMessage } from '../harness/dovecot.js';
 import { describeE2E } from '../harness/e2e-guard.js';
 import { useMailServers } from '../harness/mail-servers.js';
 import { reclam } from '../harness/reclam-cli.js';
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
+import { copyPgliteTemplate, createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -225,6 +225,7 @@ describeE2E('monitoring endpoints of a running daemon', () => {
 
   it('is degraded with the reason when the IMAP server refuses the password', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'reclam-monitoring-'));
+    await copyPgliteTemplate(join(dir, 'data'));
     const { config } = loadConfig(
       testConfigYaml({
         imapPort: servers.dovecot.imapPort,

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { copyPgliteTemplate } from '../support/engines.js';
 import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
 import { startDovecot, type DovecotServer } from './dovecot.js';
@@ -49,7 +50,10 @@ export function useMailServers(): MailServers {
 export interface CliWorkspace extends MailServers {
   /** The temporary directory; the embedded database is in `dir/data`. */
   readonly dir: string;
-  /** `dir/reclam.yaml`: testConfigYaml for the two servers and `dir/data`. */
+  /**
+   * `dir/reclam.yaml`: testConfigYaml for the two servers and `dir/data`, a copy of the run's
+   * migrated PGlite template (migrations run from scratch in the global set-up and the demo).
+   */
   readonly config: string;
   /**
    * `reclam run` on `config`, once its mailbox is open (within `readyTimeoutMs`); killed at the
@@ -65,6 +69,7 @@ export function useCliWorkspace(prefix: string): CliWorkspace {
   const daemons: ChildProcess[] = [];
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), prefix));
+    await copyPgliteTemplate(join(dir, 'data'));
     await writeFile(
       join(dir, 'reclam.yaml'),
       testConfigYaml({ imapPort: servers.dovecot.imapPort, smtpPort: servers.smtp.port, dataDir: join(dir, 'data') }),

@@ -1,7 +1,7 @@
 // The command engine through ingestMail on both engines: signed replies, refusals and their
 // reasons, registered letters, rejection, reopening, idempotence.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { events, outbox, qualificationFeedback, tickets } from '../../src/db/schema.js';
 import { ingestMail, type IngestOutcome } from '../../src/services/ingest-mail.js';
 import { staffReplyAddress } from '../../src/services/enqueue-staff-mail.js';
@@ -9,6 +9,7 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `m${++n}` });
@@ -26,7 +27,7 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of [
+    await emptyTables(t.database.db, [
       'qualification_feedback',
       'attachments',
       'events',
@@ -34,9 +35,7 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
       'messages',
       'tickets',
       'ticket_sequences',
-    ]) {
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
-    }
+    ]);
     clock.set('2026-11-23T08:00:00Z');
     deps?.sender.close();
     deps = testDeps(t.database.db, testConfig(), clock);

@@ -2,7 +2,7 @@
 // an SMTP failure's text in the pilot's alert and in `reclam show`, a doctor's #irrecevable
 // reason in `reclam show` without --as, the complainant's address in the budget alert, and a
 // complaint about an absent doctor qualified « administrative ».
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { events, outbox, tickets } from '../../src/db/schema.js';
@@ -15,6 +15,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.j
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml, withAdministrativeCategory } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `c${++n}` });
@@ -43,9 +44,15 @@ describe.each(ENGINES)('confidentiality of medical tickets on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['qualification_feedback', 'attachments', 'events', 'outbox', 'messages', 'tickets'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
-    await t.database.db.execute(sql.raw('delete from ticket_sequences'));
+    await emptyTables(t.database.db, [
+      'qualification_feedback',
+      'attachments',
+      'events',
+      'outbox',
+      'messages',
+      'tickets',
+      'ticket_sequences',
+    ]);
     smtp.mails.length = 0;
     smtp.respondWith(null);
     clock.set('2026-11-23T08:00:00Z');

@@ -25,6 +25,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.j
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const complaint = (from: string) =>
@@ -54,8 +55,7 @@ describe.each(ENGINES)('deliverOutbox on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['events', 'leases', 'outbox', 'messages', 'tickets', 'ticket_sequences'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(t.database.db, ['events', 'leases', 'outbox', 'messages', 'tickets', 'ticket_sequences']);
     smtp.mails.length = 0;
     smtp.respondWith(null);
     deps?.sender.close();

@@ -3,7 +3,7 @@
 // working hours, medical tickets masked for non-doctors, silence means yes, commands straight from
 // a reminder's line, and two sweeps racing on PostgreSQL sending once.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { loadConfig } from '../../src/config/load-config.js';
 import { describeStep } from '../../src/domain/follow-through.js';
 import type { Config } from '../../src/config/config-schema.js';
@@ -21,10 +21,11 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfigYaml } from '../support/test-config.js';
+import { emptyTables, type TableName } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `f${++n}` });
-const TABLES = [
+const TABLES: readonly TableName[] = [
   'follow_ups',
   'analysis_tickets',
   'qualification_feedback',
@@ -61,7 +62,7 @@ describe.each(ENGINES)('follow-through on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of TABLES) await t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(t.database.db, TABLES);
     deps?.sender.close();
     deps = testDeps(t.database.db, followConfig(), clock);
   });

@@ -1,6 +1,6 @@
 // A genuine signed reply whose HTML hides commands (pasted from elsewhere, or crafted): only what
 // a reader sees is applied; the hidden lines are recorded and listed in the receipt.
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, outbox, tickets } from '../../src/db/schema.js';
 import type { Deps } from '../../src/services/deps.js';
@@ -9,6 +9,7 @@ import { ingestMail } from '../../src/services/ingest-mail.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `h${++n}` });
@@ -26,9 +27,15 @@ describe.each(ENGINES)('commands hidden in an HTML reply on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['qualification_feedback', 'attachments', 'events', 'outbox', 'messages', 'tickets'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
-    await t.database.db.execute(sql.raw('delete from ticket_sequences'));
+    await emptyTables(t.database.db, [
+      'qualification_feedback',
+      'attachments',
+      'events',
+      'outbox',
+      'messages',
+      'tickets',
+      'ticket_sequences',
+    ]);
     deps?.sender.close();
     deps = testDeps(t.database.db, testConfig(), clock);
   });

@@ -9,6 +9,7 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `i${++n}` });
@@ -50,8 +51,7 @@ describe.each(ENGINES)('staff intake on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['attachments', 'events', 'outbox', 'messages', 'tickets', 'ticket_sequences'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(t.database.db, ['attachments', 'events', 'outbox', 'messages', 'tickets', 'ticket_sequences']);
     clock.set('2026-11-23T08:00:00Z');
     deps?.sender.close();
     deps = testDeps(t.database.db, testConfig(), clock);

@@ -1,5 +1,5 @@
 // `reclam ingest FILE…` as a service: files and mbox files through the real pipeline, both engines.
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { events, messages, outbox, quarantine, tickets } from '../../src/db/schema.js';
 import { pipelineFigures } from '../../src/db/indicators.js';
@@ -9,6 +9,7 @@ import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engin
 import { FakeClock, testDeps } from '../support/deps.js';
 import { testConfig, testConfigYaml } from '../support/test-config.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 const complaint = (n: number, body: string): string =>
   [
@@ -38,7 +39,7 @@ describe.each(ENGINES)('ingestFiles on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of [
+    await emptyTables(t.database.db, [
       'attachments',
       'attachment_blobs',
       'events',
@@ -47,8 +48,7 @@ describe.each(ENGINES)('ingestFiles on %s', (engine) => {
       'tickets',
       'quarantine',
       'ticket_sequences',
-    ])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    ]);
     deps = testDeps(t.database.db, testConfig(), clock);
   });
 

@@ -17,8 +17,9 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables, type TableName } from '../support/empty-tables.js';
 
-const TABLES = [
+const TABLES: readonly TableName[] = [
   'attachments',
   'attachment_blobs',
   'events',
@@ -187,8 +188,7 @@ describe.each(ENGINES)('ingestMails (a fetched batch) on %s', (engine) => {
     await batched?.close();
   });
   beforeEach(async () => {
-    for (const t of [single, batched])
-      for (const table of TABLES) await t.database.db.execute(sql.raw(`delete from ${table}`));
+    for (const t of [single, batched]) await emptyTables(t.database.db, TABLES);
     clock.set('2026-11-23T08:40:00Z');
     singleDeps = testDeps(single.database.db, testConfig(), clock);
     batchDeps = testDeps(batched.database.db, testConfig(), clock);

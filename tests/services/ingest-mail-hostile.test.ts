@@ -1,7 +1,7 @@
 // Hostile senders and reused Message-IDs: an answer goes to exactly one valid address, the budget
 // counts that address however it is written, and a mail under someone else's Message-ID is kept.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { events, messages, outbox, tickets } from '../../src/db/schema.js';
 import { ingestMail, ingestMails } from '../../src/services/ingest-mail.js';
 import { enqueueMail } from '../../src/services/enqueue-mail.js';
@@ -9,6 +9,7 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 const file = (name: string) => ({ kind: 'file' as const, name });
 const complaint = (
@@ -42,8 +43,15 @@ describe.each(ENGINES)('hostile senders on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['attachments', 'events', 'outbox', 'messages', 'tickets', 'quarantine', 'ticket_sequences'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(t.database.db, [
+      'attachments',
+      'events',
+      'outbox',
+      'messages',
+      'tickets',
+      'quarantine',
+      'ticket_sequences',
+    ]);
     clock.set('2026-11-23T08:00:00Z');
     deps = testDeps(t.database.db, testConfig(), clock);
   });

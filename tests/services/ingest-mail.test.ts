@@ -9,6 +9,7 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 const file = (name: string) => ({ kind: 'file' as const, name });
 let counter = 0;
@@ -39,7 +40,7 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
   });
   beforeEach(async () => {
     const db = t.database.db;
-    for (const table of [
+    await emptyTables(db, [
       'attachments',
       'attachment_blobs',
       'events',
@@ -49,9 +50,7 @@ describe.each(ENGINES)('ingestMail on %s', (engine) => {
       'quarantine',
       'mailbox_checkpoints',
       'ticket_sequences',
-    ]) {
-      await db.execute(sql.raw(`delete from ${table}`));
-    }
+    ]);
     clock.set('2026-11-23T08:00:00Z');
     deps = testDeps(db, testConfig(), clock);
   });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { recordEvents } from '../../src/db/events.js';
 import { tickets } from '../../src/db/schema.js';
@@ -14,6 +14,7 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 const log = pino({ level: 'silent' });
 let counter = 0;
@@ -76,7 +77,7 @@ describe.each(ENGINES)('the qualification model store on %s', (engine) => {
   });
   beforeEach(async () => {
     const db = t.database.db;
-    for (const table of [
+    await emptyTables(db, [
       'attachments',
       'attachment_blobs',
       'events',
@@ -84,8 +85,7 @@ describe.each(ENGINES)('the qualification model store on %s', (engine) => {
       'messages',
       'tickets',
       'ticket_sequences',
-    ])
-      await db.execute(sql.raw(`delete from ${table}`));
+    ]);
     const base = testDeps(db, config, clock);
     store = (await loadQualificationModel({ db, config, log }, { items: corpus(), frozen: new Set(['g0', 'm0']) }))!;
     deps = { ...base, qualificationModel: store };

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
 import { qualificationFeedback } from '../../src/db/schema.js';
 import { recordCorrection } from '../../src/services/record-correction.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock } from '../support/deps.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 describe.each(ENGINES)('recordCorrection on %s', (engine) => {
   let t: TestDatabase;
@@ -16,7 +16,7 @@ describe.each(ENGINES)('recordCorrection on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    await t.database.db.execute(sql.raw('delete from qualification_feedback'));
+    await emptyTables(t.database.db, ['qualification_feedback']);
     clock.set('2026-03-12T09:00:00Z');
   });
 

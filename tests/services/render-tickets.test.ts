@@ -2,7 +2,7 @@
 // (no `ticket.received`, `deadlineRule=10d`, `medicale`), the whole history with the texts of
 // notes, actions, causes, whys, reasons, the response sent and the effectiveness answer; masked
 // for non-doctors on a medical ticket; `--status` in French or as a code, unknown ones refused.
-import { eq, sql } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tickets } from '../../src/db/schema.js';
 import type { Deps } from '../../src/services/deps.js';
@@ -12,6 +12,7 @@ import { listTicketsText, showTicket } from '../../src/services/render-tickets.j
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfig } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `r${++n}` });
@@ -86,7 +87,7 @@ describe.each(ENGINES)('ticket lists and histories in French on %s', (engine) =>
 
   beforeAll(async () => {
     t = await createTestDatabase(engine);
-    await t.database.db.execute(sql.raw('delete from ticket_sequences'));
+    await emptyTables(t.database.db, ['ticket_sequences']);
     deps = testDeps(t.database.db, testConfig(), clock);
     ordinary = await complaint(
       'jean@example.test',

@@ -1,7 +1,6 @@
 // A new installation's first start sends no digest for periods before it was installed, while a
 // database that already holds work still catches up the digest it missed (both engines).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { sql } from 'drizzle-orm';
 import { createTrendChartRenderer } from '../../src/adapters/trend-chart.js';
 import { createXlsxWriter } from '../../src/adapters/xlsx-workbook.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -11,6 +10,7 @@ import { sendDueDigests } from '../../src/services/send-digest.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfigYaml } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 const config = loadConfig(
   testConfigYaml({ extra: 'digest: { schedule: "0 8 1 * *", recipients: [pilote@spst-test.fr] }' }),
@@ -49,8 +49,15 @@ describe.each(ENGINES)('the first digest of an installation on %s', (engine) => 
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['job_runs', 'events', 'outbox', 'attachments', 'messages', 'analysis_tickets', 'tickets'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(t.database.db, [
+      'job_runs',
+      'events',
+      'outbox',
+      'attachments',
+      'messages',
+      'analysis_tickets',
+      'tickets',
+    ]);
   });
 
   it('sends no digest of a month that ended before the installation, then the first whole one', async () => {

@@ -6,7 +6,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { and, eq, sql } from 'drizzle-orm';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { writeAttachments } from '../../src/cli/attachment-files.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -19,6 +19,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.j
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const PDF = Buffer.from('%PDF-1.4\n% reclam attachment test\n%%EOF\n');
@@ -69,8 +70,7 @@ describe.each(ENGINES)('attachments for staff on %s', (engine) => {
     await rm(dir, { recursive: true, force: true });
   });
   beforeEach(async () => {
-    for (const table of ['attachments', 'attachment_blobs', 'events', 'outbox', 'messages', 'tickets'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(t.database.db, ['attachments', 'attachment_blobs', 'events', 'outbox', 'messages', 'tickets']);
     smtp.mails.length = 0;
   });
 

@@ -1,7 +1,6 @@
 // Sign-in to the web desk on both engines, time moved by hand: one link per request for a
 // configured person only, rate limits that count unknown addresses alike, single use, expiry of
 // links and sessions, sign-out.
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { outbox, webLinks, webSessions } from '../../src/db/schema.js';
@@ -16,6 +15,7 @@ import {
 import { FakeClock, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml } from '../support/test-config.js';
+import { emptyTables } from '../support/empty-tables.js';
 
 const ORIGIN = 'https://reclamations.spst-test.fr';
 
@@ -37,8 +37,7 @@ describe.each(ENGINES)('web desk sign-in on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of ['web_links', 'web_sessions', 'outbox'])
-      await t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(t.database.db, ['web_links', 'web_sessions', 'outbox']);
     clock.set('2026-11-23T08:00:00Z');
     deps = configure();
   });

@@ -23,12 +23,20 @@ if (!process.env.TEST_DATABASE_URL && !process.env.RECLAM_QUIET_SKIPS) {
   process.stderr.write('[db] TEST_DATABASE_URL not set: database tests run on PGlite only\n');
 }
 
+/**
+ * Copies the run's migrated PGlite template (tests/support/global-setup.ts) to `dataDir`, for a
+ * `reclam` child process to open as an already migrated data directory (its migrate() only checks).
+ */
+export async function copyPgliteTemplate(dataDir: string): Promise<void> {
+  await cp(inject('pgliteTemplate'), dataDir, { recursive: true });
+}
+
 /** A fresh, migrated database on `engine`, copied from the run's template. */
 export async function createTestDatabase(engine: Engine): Promise<TestDatabase> {
   const dataDir = await mkdtemp(join(tmpdir(), 'reclam-db-'));
   if (engine === 'pglite') {
-    // A copy of the run's migrated template (tests/support/global-setup.ts); migrate() then only checks.
-    await cp(inject('pgliteTemplate'), dataDir, { recursive: true });
+    // A copy of the run's migrated template; migrate() then only checks.
+    await copyPgliteTemplate(dataDir);
     const database = await openDatabase({ dataDir });
     await database.migrate();
     return {

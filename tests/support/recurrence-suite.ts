@@ -3,7 +3,6 @@
 // clock put back at the suite's start, deps on recurrenceConfig, and mails ingested through the
 // real path under numbered file names. Call it inside the suite's `describe`: it registers the
 // hooks there.
-import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import type { Engine } from '../../src/db/database.js';
 import type { Deps } from '../../src/services/deps.js';
@@ -11,11 +10,12 @@ import { ingestMail, type IngestOutcome } from '../../src/services/ingest-mail.j
 import { FakeClock, rawMail, testDeps } from './deps.js';
 import { createTestDatabase, type TestDatabase } from './engines.js';
 import { recurrenceConfig } from './recurrence-config.js';
+import { emptyTables, type TableName } from './empty-tables.js';
 
 export const DAY = 86_400_000;
 
 /** The tables a recurrence test writes, children first. */
-export const RECURRENCE_TABLES = [
+export const RECURRENCE_TABLES: readonly TableName[] = [
   'analysis_reminders',
   'analysis_tickets',
   'qualification_feedback',
@@ -27,7 +27,7 @@ export const RECURRENCE_TABLES = [
   'messages',
   'tickets',
   'ticket_sequences',
-] as const;
+];
 
 export interface RecurrenceSuiteOptions {
   /** The clock's instant before each test (ISO 8601). */
@@ -89,7 +89,7 @@ export function recurrenceSuite(engine: Engine, options: RecurrenceSuiteOptions)
     await t?.close();
   });
   beforeEach(async () => {
-    for (const table of RECURRENCE_TABLES) await suite.t.database.db.execute(sql.raw(`delete from ${table}`));
+    await emptyTables(suite.t.database.db, RECURRENCE_TABLES);
     clock.set(options.start);
     deps?.sender.close();
     deps = undefined;

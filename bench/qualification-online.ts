@@ -24,7 +24,7 @@ import {
 } from '../src/cli/qualify-command.js';
 import { BLEND, modelDocumentOf, qualify } from '../src/domain/qualification.js';
 import { corpusFor, type CorpusItem } from '../src/domain/qualification-corpus.js';
-import { createModel, learnExample } from '../src/domain/qualification-model.js';
+import { createModel, LOCAL_GRAMS, learnExample } from '../src/domain/qualification-model.js';
 import type { QualificationRules } from '../src/domain/qualification-rules.js';
 
 type Procedure = Awaited<ReturnType<typeof loadRules>>['procedure'];
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
   const weights = option('--weights', '0.5,1,2,3,5,10').split(',').map(Number);
   // The local model's say (BLEND.local, category and typology / requester and receivable), to compare.
   const locals = option('--local', '').split(',').filter(Boolean);
+  LOCAL_GRAMS.use = args.includes('--local-grams');
   const ramps = option('--local-ramp', '').split(',').filter(Boolean).map(Number);
   const settings: { label: string; apply: () => void }[] = [];
   const blend = BLEND as { local: Record<string, number>; localRampTickets: number };

@@ -13,6 +13,13 @@ import { isFunctionWord, NEGATORS, type Token } from './french-text.js';
 export const MODEL_FIELDS = ['category', 'level', 'requester', 'receivable', 'typology'] as const;
 export type ModelField = (typeof MODEL_FIELDS)[number];
 
+/**
+ * Whether mails also get character 4-grams, read by the local model of settled tickets only. Off:
+ * measured without a second half made better (datasets/qualification/MODEL.md); set before any
+ * model is built (the bench's --local-grams).
+ */
+export const LOCAL_GRAMS = { use: false };
+
 /** Where an example came from: the shipped corpus, or a ticket whose qualification staff settled. */
 export type ExampleSource = 'corpus' | 'ticket';
 
@@ -25,6 +32,8 @@ export interface ModelDocument {
   readonly features: readonly string[];
   /** Feature → the word(s) of the mail it stands for, as written (first occurrence). */
   readonly words: ReadonlyMap<string, string>;
+  /** Distinct character 4-grams of its words (`g:…`), for the local model of settled tickets only. */
+  readonly grams?: readonly string[];
 }
 
 interface LabelStats {
@@ -138,10 +147,15 @@ export function modelDocument(
     features.add(feature);
     if (source !== undefined) words.set(feature, source.slice(from.start, to.end).replace(/\s+/g, ' '));
   };
+  const grams = new Set<string>();
   const walk = (tokens: readonly Token[], source: string | undefined, subject: boolean) => {
     let previous: Token | null = null;
     for (const token of tokens) {
       if (!kept(token)) continue;
+      if (LOCAL_GRAMS.use) {
+        const padded = `_${token.surface.toLowerCase()}_`;
+        for (let i = 0; i + 4 <= padded.length; i++) grams.add(`g:${padded.slice(i, i + 4)}`);
+      }
       add(`w:${token.stem}`, source, token, token);
       if (subject) add(`s:${token.stem}`, source, token, token);
       if (previous && previous.clause === token.clause)
@@ -153,7 +167,7 @@ export function modelDocument(
   walk(bodyTokens, texts?.body, false);
   if (senderKind !== null) features.add(`from:${senderKind}`);
   if (texts && /\?/.test(`${texts.subject} ${texts.body}`)) features.add('p:question');
-  return { features: [...features], words };
+  return LOCAL_GRAMS.use ? { features: [...features], words, grams: [...grams] } : { features: [...features], words };
 }
 
 /**
@@ -212,6 +226,11 @@ function change(
         bump(state.ticketVocabulary, feature, sign);
       }
     }
+    if (source === 'ticket')
+      for (const gram of document.grams ?? []) {
+        bump(stats.ticketCounts, gram, sign);
+        bump(state.ticketVocabulary, gram, sign);
+      }
     if (stats.docs <= 1e-9) state.labels.delete(label);
     const logistic = model.logistic.get(field);
     if (logistic) changeLogistic(logistic, { features: document.features, label, weight: Math.abs(weight) }, sign);
@@ -519,7 +538,8 @@ export function predictLocal(
   if (state.ticketDocs < minTickets || values.length < 2) return null;
   if ([...state.labels.values()].filter((s) => s.ticketDocs > 0).length < 2) return null;
   const known: { feature: string; idf: number }[] = [];
-  for (const feature of document.features) {
+  const grams = LOCAL_GRAMS.use ? (document.grams ?? []) : [];
+  for (const feature of [...document.features, ...grams]) {
     const n = state.ticketVocabulary.get(feature);
     if (n !== undefined && !feature.startsWith('from:'))
       known.push({ feature, idf: Math.log(1 + state.ticketDocs / n) });

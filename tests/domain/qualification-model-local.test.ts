@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { modelDocumentOf, type QualificationInput } from '../../src/domain/qualification.js';
-import { createModel, learnExample, predictLocal, unlearnExample } from '../../src/domain/qualification-model.js';
+import {
+  createModel,
+  LOCAL_GRAMS,
+  learnExample,
+  predictLocal,
+  unlearnExample,
+} from '../../src/domain/qualification-model.js';
 import {
   buildQualificationRules,
   DEFAULT_PROCEDURE,
@@ -53,5 +59,30 @@ describe('the local model (settled tickets alone)', () => {
     learnExample(model, badge(9), { category: 'generale' }, 'ticket');
     unlearnExample(model, badge(9), { category: 'generale' }, 'ticket');
     expect(predictLocal(model, 'category', badge(42), values)).toEqual(before);
+  });
+});
+
+describe('the local model with character 4-grams (LOCAL_GRAMS, off by default)', () => {
+  it('gives mails no 4-grams while off; on, a misspelt word still votes with its tickets', () => {
+    expect(badge(1).grams).toBeUndefined();
+    LOCAL_GRAMS.use = true;
+    try {
+      const model = createModel();
+      for (let n = 0; n < 4; n++) {
+        learnExample(
+          model,
+          doc(`Vestiaire ${n}`, 'Le vestiaire reste verrouillé.'),
+          { category: 'generale' },
+          'ticket',
+        );
+        learnExample(model, invoice(n), { category: 'facturation' }, 'ticket');
+      }
+      const typo = doc('Porte', 'Vestaire verouillé');
+      expect(typo.grams!.length).toBeGreaterThan(0);
+      const local = predictLocal(model, 'category', typo, values)!;
+      expect(local.similarity.get('generale')!).toBeGreaterThan(local.similarity.get('facturation')!);
+    } finally {
+      LOCAL_GRAMS.use = false;
+    }
   });
 });

@@ -4,27 +4,30 @@
 // the frozen split. Each stream is also qualified with the model frozen at its corpus training
 // (no ticket learned), in the same order: the difference between the halves that the order alone
 // makes, against which the learning is judged (datasets/qualification/MODEL.md).
+// With --stream FILE (and --config FILE for its organisation): that stream alone, the model trained
+// on the whole training part for the configuration (a stream the corpus does not hold, e.g.
+// datasets/qualification/streams/qualiopi-contact.jsonl with examples/formation-qualiopi.yaml).
 // Run: node --import tsx bench/qualification-online.ts [--weights 1,3,10] [--seeds 1,2,3,4,5] [--dev FILE]
+//      node --import tsx bench/qualification-online.ts --config examples/formation-qualiopi.yaml \
+//        --stream datasets/qualification/streams/qualiopi-contact.jsonl
 import { readFile } from 'node:fs/promises';
 import { readShippedCorpus } from '../src/adapters/qualification-corpus-files.js';
 import {
   EVALUATED_FIELDS,
   evaluateOnline,
   levelDeadlines,
+  loadRules,
   parseJsonLines,
   qualifiedValue,
   shuffled,
   type QualifyItem,
 } from '../src/cli/qualify-command.js';
-import { modelDocumentOf, qualify } from '../src/domain/qualification.js';
+import { BLEND, modelDocumentOf, qualify } from '../src/domain/qualification.js';
 import { corpusFor, type CorpusItem } from '../src/domain/qualification-corpus.js';
-import { createModel, learnExample } from '../src/domain/qualification-model.js';
-import {
-  buildQualificationRules,
-  DEFAULT_PROCEDURE,
-  DEFAULT_QUALIFICATION_RULES,
-  type QualificationRules,
-} from '../src/domain/qualification-rules.js';
+import { createModel, LOCAL_GRAMS, learnExample } from '../src/domain/qualification-model.js';
+import type { QualificationRules } from '../src/domain/qualification-rules.js';
+
+type Procedure = Awaited<ReturnType<typeof loadRules>>['procedure'];
 
 const DEV_SET = new URL('../../shared/data/qualification-dev.jsonl', import.meta.url);
 
@@ -42,8 +45,12 @@ const halves = (s: Scores) => {
   return { first: 100 * mean(s.slice(0, h)), second: 100 * mean(s.slice(h)) };
 };
 
-function itemScore(item: QualifyItem, value: (field: (typeof EVALUATED_FIELDS)[number]) => string): number {
-  const fields = EVALUATED_FIELDS.filter((f) => item.expected?.[f] !== undefined);
+type Field = (typeof EVALUATED_FIELDS)[number];
+/** The fields the --online report averages: those with more than one value configured. */
+let scoredFields: readonly Field[] = EVALUATED_FIELDS;
+
+function itemScore(item: QualifyItem, value: (field: Field) => string): number {
+  const fields = scoredFields.filter((f) => item.expected?.[f] !== undefined);
   return fields.filter((f) => value(f) === item.expected![f]).length / Math.max(1, fields.length);
 }
 
@@ -59,12 +66,14 @@ function run(
   training: readonly CorpusItem[],
   rules: QualificationRules,
   ticketWeight: number,
-): { online: Scores; frozen: Scores } {
+  procedure: Procedure,
+): { online: Scores; frozen: Scores; ms: number } {
   const model = trained(training, rules, ticketWeight);
-  const online = evaluateOnline(stream, rules, model, DEFAULT_PROCEDURE, levelDeadlines(DEFAULT_PROCEDURE.levels));
+  const online = evaluateOnline(stream, rules, model, procedure, levelDeadlines(procedure.levels));
   const fixed = trained(training, rules, ticketWeight);
   return {
     online: online.evaluation.results.map((r) => itemScore(r.item, (f) => qualifiedValue(r.qualification, f))),
+    ms: online.evaluation.results.reduce((sum, r) => sum + r.ms, 0) / Math.max(1, stream.length),
     frozen: stream.map((item) => {
       const q = qualify(item.input, rules, fixed);
       return itemScore(item, (f) => qualifiedValue(q, f));
@@ -81,43 +90,85 @@ async function main(): Promise<void> {
     return at >= 0 && args[at + 1] ? args[at + 1]! : fallback;
   };
   const weights = option('--weights', '0.5,1,2,3,5,10').split(',').map(Number);
+  // The local model's say (BLEND.local, category and typology / requester and receivable), to compare.
+  const locals = option('--local', '').split(',').filter(Boolean);
+  LOCAL_GRAMS.use = args.includes('--local-grams');
+  const ramps = option('--local-ramp', '').split(',').filter(Boolean).map(Number);
+  const settings: { label: string; apply: () => void }[] = [];
+  const blend = BLEND as { local: Record<string, number>; localRampTickets: number };
+  const shipped = {
+    category: blend.local.category!,
+    receivable: blend.local.receivable!,
+    ramp: blend.localRampTickets,
+  };
+  for (const local of locals.length > 0 ? locals : ['']) {
+    for (const ramp of ramps.length > 0 ? ramps : [shipped.ramp]) {
+      const [c, o] = local ? local.split('/').map(Number) : [shipped.category, shipped.receivable];
+      settings.push({
+        label: local ? `local ${local} ramp ${ramp} ` : '',
+        apply: () => {
+          blend.local = { category: c!, typology: c!, level: c!, requester: o ?? c!, receivable: o ?? c! };
+          blend.localRampTickets = ramp;
+        },
+      });
+    }
+  }
   const seeds = option('--seeds', '1,2,3,4,5').split(',').map(Number);
   const devPath = option('--dev', DEV_SET.pathname);
-  const rules = buildQualificationRules(DEFAULT_QUALIFICATION_RULES, DEFAULT_PROCEDURE);
+  const streamPath = option('--stream', '');
+  const { rules, procedure } = await loadRules(option('--config', '') || undefined);
+  scoredFields = EVALUATED_FIELDS.filter((f) => f !== 'level' || procedure.levels.length > 1);
+  if (procedure.categories.length < 2) scoredFields = scoredFields.filter((f) => f !== 'category');
   const corpus = await readShippedCorpus();
-  const training = corpusFor(corpus.items, DEFAULT_PROCEDURE, corpus.frozen);
+  const training = corpusFor(corpus.items, procedure, corpus.frozen);
   if (training.some((item) => corpus.frozen.has(item.id))) throw new Error('a frozen item in the training part');
-  const dev = parseJsonLines(await readFile(devPath, 'utf8'), devPath);
-  const devIds = new Set(dev.map((item) => item.id));
-  const streams: { name: string; items: QualifyItem[]; training: CorpusItem[] }[] = [
-    { name: 'dev set', items: dev, training: training.filter((item) => !devIds.has(item.id)) },
-    ...[...new Set(training.map((item) => item.file))].sort().map((file) => ({
-      name: `writer-out ${file}`,
-      items: training.filter((item) => item.file === file).map(asItem),
-      training: training.filter((item) => item.file !== file),
-    })),
-  ];
+  const read = async (path: string) => parseJsonLines(await readFile(path, 'utf8'), path);
+  const streams: { name: string; items: QualifyItem[]; training: CorpusItem[] }[] = [];
+  if (streamPath) {
+    const items = await read(streamPath);
+    const ids = new Set(items.map((item) => item.id));
+    streams.push({ name: streamPath, items, training: training.filter((item) => !ids.has(item.id)) });
+  } else {
+    const dev = await read(devPath);
+    const devIds = new Set(dev.map((item) => item.id));
+    streams.push(
+      { name: 'dev set', items: dev, training: training.filter((item) => !devIds.has(item.id)) },
+      ...[...new Set(training.map((item) => item.file))].sort().map((file) => ({
+        name: `writer-out ${file}`,
+        items: training.filter((item) => item.file === file).map(asItem),
+        training: training.filter((item) => item.file !== file),
+      })),
+    );
+  }
   console.log(
-    'second half − first half (points, mean of the four fields), per stream order; « order alone »: the same stream with no ticket learned; « learning »: second half online − second half with no ticket learned',
+    `second half − first half (points, mean of ${scoredFields.join(', ')}), per stream order; « order alone »: the same stream with no ticket learned; « learning »: second half online − second half with no ticket learned`,
   );
   for (const stream of streams) {
     console.log(`\n${stream.name} (${stream.items.length} mails, model trained on ${stream.training.length})`);
-    for (const weight of weights) {
-      const gains: number[] = [];
-      const orderAlone: number[] = [];
-      const learning: number[] = [];
-      for (const seed of seeds) {
-        const { online, frozen } = run(shuffled(stream.items, seed), stream.training, rules, weight);
-        const o = halves(online);
-        const f = halves(frozen);
-        gains.push(o.second - o.first);
-        orderAlone.push(f.second - f.first);
-        learning.push(o.second - f.second);
+    for (const setting of settings)
+      for (const weight of weights) {
+        setting.apply();
+        const gains: number[] = [];
+        const orderAlone: number[] = [];
+        const learning: number[] = [];
+        const ms: number[] = [];
+        for (const seed of seeds) {
+          const {
+            online,
+            frozen,
+            ms: perMail,
+          } = run(shuffled(stream.items, seed), stream.training, rules, weight, procedure);
+          ms.push(perMail);
+          const o = halves(online);
+          const f = halves(frozen);
+          gains.push(o.second - o.first);
+          orderAlone.push(f.second - f.first);
+          learning.push(o.second - f.second);
+        }
+        console.log(
+          `  ${setting.label}ticketWeight ${String(weight).padEnd(4)} gain ${sign(mean(gains))} (min ${sign(Math.min(...gains))}) [${gains.map(sign).join(' ')}]  order alone ${sign(mean(orderAlone))}  learning ${sign(mean(learning))} [${learning.map(sign).join(' ')}]  ${mean(ms).toFixed(2)} ms/mail (learning included)`,
+        );
       }
-      console.log(
-        `  ticketWeight ${String(weight).padEnd(4)} gain ${sign(mean(gains))} [${gains.map(sign).join(' ')}]  order alone ${sign(mean(orderAlone))}  learning ${sign(mean(learning))} [${learning.map(sign).join(' ')}]`,
-      );
-    }
   }
 }
 

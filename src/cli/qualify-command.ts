@@ -392,7 +392,7 @@ export function shuffled<T>(items: readonly T[], seed: number): T[] {
 
 type Procedure = CorpusProcedure & { readonly levels: readonly { level: number; resolveWithin: Duration }[] };
 
-async function loadRules(
+export async function loadRules(
   configPath: string | undefined,
 ): Promise<{ rules: QualificationRules; set: QualificationRuleSet; source: string; procedure: Procedure }> {
   if (!configPath) {

@@ -13,15 +13,27 @@ import { isFunctionWord, NEGATORS, type Token } from './french-text.js';
 export const MODEL_FIELDS = ['category', 'level', 'requester', 'receivable', 'typology'] as const;
 export type ModelField = (typeof MODEL_FIELDS)[number];
 
+/**
+ * Whether mails also get character 4-grams, read by the local model of settled tickets only. Off:
+ * measured without a second half made better (datasets/qualification/MODEL.md); set before any
+ * model is built (the bench's --local-grams).
+ */
+export const LOCAL_GRAMS = { use: false };
+
 /** Where an example came from: the shipped corpus, or a ticket whose qualification staff settled. */
 export type ExampleSource = 'corpus' | 'ticket';
 
 /** A mail as the model sees it: its features, with the words they came from for the evidence. */
 export interface ModelDocument {
-  /** Distinct features: `w:<stem>` (word), `b:<stem>_<stem>` (consecutive words), `s:<stem>` (subject word), `from:<kind>`. */
+  /**
+   * Distinct features: `w:<stem>` (word), `b:<stem>_<stem>` (consecutive words), `s:<stem>`
+   * (subject word), `from:<kind>`.
+   */
   readonly features: readonly string[];
   /** Feature → the word(s) of the mail it stands for, as written (first occurrence). */
   readonly words: ReadonlyMap<string, string>;
+  /** Distinct character 4-grams of its words (`g:…`), for the local model of settled tickets only. */
+  readonly grams?: readonly string[];
 }
 
 interface LabelStats {
@@ -30,6 +42,8 @@ interface LabelStats {
   ticketDocs: number;
   /** Sum of the weighted feature counts (the multinomial's denominator). */
   total: number;
+  /** The same sum over settled tickets alone (unweighted): the local model's denominator. */
+  ticketTotal: number;
   readonly counts: Map<string, number>;
   readonly ticketCounts: Map<string, number>;
 }
@@ -39,6 +53,9 @@ interface FieldState {
   /** Feature → weighted occurrences over all labels; its size is the vocabulary. */
   readonly vocabulary: Map<string, number>;
   docs: number;
+  /** Feature → occurrences in settled tickets; and how many settled tickets (the local model). */
+  readonly ticketVocabulary: Map<string, number>;
+  ticketDocs: number;
 }
 
 export interface ModelOptions {
@@ -98,7 +115,12 @@ export function createModel(options: Partial<ModelOptions> = {}): QualificationM
   const merged = { ...DEFAULT_MODEL_OPTIONS, ...options };
   return {
     options: merged,
-    fields: new Map(MODEL_FIELDS.map((f) => [f, { labels: new Map(), vocabulary: new Map(), docs: 0 }])),
+    fields: new Map(
+      MODEL_FIELDS.map((f) => [
+        f,
+        { labels: new Map(), vocabulary: new Map(), docs: 0, ticketVocabulary: new Map(), ticketDocs: 0 },
+      ]),
+    ),
     logistic: new Map(merged.logisticFields.map((f) => [f, { examples: [], baseCount: 0, base: null, fitted: null }])),
   };
 }
@@ -125,10 +147,15 @@ export function modelDocument(
     features.add(feature);
     if (source !== undefined) words.set(feature, source.slice(from.start, to.end).replace(/\s+/g, ' '));
   };
+  const grams = new Set<string>();
   const walk = (tokens: readonly Token[], source: string | undefined, subject: boolean) => {
     let previous: Token | null = null;
     for (const token of tokens) {
       if (!kept(token)) continue;
+      if (LOCAL_GRAMS.use) {
+        const padded = `_${token.surface.toLowerCase()}_`;
+        for (let i = 0; i + 4 <= padded.length; i++) grams.add(`g:${padded.slice(i, i + 4)}`);
+      }
       add(`w:${token.stem}`, source, token, token);
       if (subject) add(`s:${token.stem}`, source, token, token);
       if (previous && previous.clause === token.clause)
@@ -140,7 +167,7 @@ export function modelDocument(
   walk(bodyTokens, texts?.body, false);
   if (senderKind !== null) features.add(`from:${senderKind}`);
   if (texts && /\?/.test(`${texts.subject} ${texts.body}`)) features.add('p:question');
-  return { features: [...features], words };
+  return LOCAL_GRAMS.use ? { features: [...features], words, grams: [...grams] } : { features: [...features], words };
 }
 
 /**
@@ -180,18 +207,30 @@ function change(
     const state = model.fields.get(field)!;
     let stats = state.labels.get(label);
     if (!stats) {
-      stats = { docs: 0, ticketDocs: 0, total: 0, counts: new Map(), ticketCounts: new Map() };
+      stats = { docs: 0, ticketDocs: 0, total: 0, ticketTotal: 0, counts: new Map(), ticketCounts: new Map() };
       state.labels.set(label, stats);
     }
     stats.docs += weight;
     state.docs += weight;
-    if (source === 'ticket') stats.ticketDocs += sign;
+    if (source === 'ticket') {
+      stats.ticketDocs += sign;
+      state.ticketDocs += sign;
+      stats.ticketTotal += sign * document.features.length;
+    }
     stats.total += weight * document.features.length;
     for (const feature of document.features) {
       bump(stats.counts, feature, weight);
       bump(state.vocabulary, feature, weight);
-      if (source === 'ticket') bump(stats.ticketCounts, feature, sign);
+      if (source === 'ticket') {
+        bump(stats.ticketCounts, feature, sign);
+        bump(state.ticketVocabulary, feature, sign);
+      }
     }
+    if (source === 'ticket')
+      for (const gram of document.grams ?? []) {
+        bump(stats.ticketCounts, gram, sign);
+        bump(state.ticketVocabulary, gram, sign);
+      }
     if (stats.docs <= 1e-9) state.labels.delete(label);
     const logistic = model.logistic.get(field);
     if (logistic) changeLogistic(logistic, { features: document.features, label, weight: Math.abs(weight) }, sign);
@@ -467,4 +506,63 @@ export function predictField(
       .slice(0, 3)
       .map(({ word, seen, seenInTickets }) => ({ word, seen, seenInTickets })),
   };
+}
+
+/** What the organisation's own settled tickets alone say of a field (the local model). */
+export interface LocalPrediction {
+  /**
+   * Value → similarity, 0–1: the idf-weighted share of this mail's words (and word pairs) found in
+   * the settled tickets of that value (a nearest-centroid vote over the tickets alone).
+   */
+  readonly similarity: ReadonlyMap<string, number>;
+  /** Settled tickets of this field learned. */
+  readonly tickets: number;
+  /** Settled tickets of the most similar value that share this mail's most telling word. */
+  readonly similar: number;
+}
+
+/**
+ * A nearest-centroid vote over the settled tickets only (the organisation's own mails, whatever
+ * the corpus says): a value no ticket had gets 0, never the benefit of the doubt (a naive Bayes
+ * on so few examples favours the values it saw least). Null until `minTickets` tickets with at
+ * least two values were learned for the field.
+ */
+export function predictLocal(
+  model: QualificationModel,
+  field: ModelField,
+  document: ModelDocument,
+  values: readonly string[],
+  minTickets = 3,
+): LocalPrediction | null {
+  const state = model.fields.get(field)!;
+  if (state.ticketDocs < minTickets || values.length < 2) return null;
+  if ([...state.labels.values()].filter((s) => s.ticketDocs > 0).length < 2) return null;
+  const known: { feature: string; idf: number }[] = [];
+  const grams = LOCAL_GRAMS.use ? (document.grams ?? []) : [];
+  for (const feature of [...document.features, ...grams]) {
+    const n = state.ticketVocabulary.get(feature);
+    if (n !== undefined && !feature.startsWith('from:'))
+      known.push({ feature, idf: Math.log(1 + state.ticketDocs / n) });
+  }
+  const norm = known.reduce((sum, k) => sum + k.idf, 0);
+  let top = values[0]!;
+  const similarity = new Map<string, number>();
+  for (const value of values) {
+    const stats = state.labels.get(value);
+    let sum = 0;
+    if (stats && stats.ticketDocs > 0 && norm > 0)
+      for (const { feature, idf } of known)
+        sum += (idf * (stats.ticketCounts.get(feature) ?? 0)) / (stats.ticketDocs + 1);
+    similarity.set(value, norm > 0 ? sum / norm : 0);
+    if (similarity.get(value)! > similarity.get(top)!) top = value;
+  }
+  const topStats = state.labels.get(top);
+  let similar = 0;
+  if (topStats && known.length > 0) {
+    const telling = known.reduce((a, b) =>
+      (topStats.ticketCounts.get(b.feature) ?? 0) * b.idf > (topStats.ticketCounts.get(a.feature) ?? 0) * a.idf ? b : a,
+    );
+    similar = topStats.ticketCounts.get(telling.feature) ?? 0;
+  }
+  return { similarity, tickets: state.ticketDocs, similar };
 }

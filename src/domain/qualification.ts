@@ -8,6 +8,7 @@ import { NEGATORS, isFunctionWord, tokenizeFrench, type Token } from './french-t
 import type { MailAddress } from './inbound-mail.js';
 import {
   logisticScores,
+  predictLocal,
   modelDocument,
   predictField,
   type ModelDocument,
@@ -112,17 +113,29 @@ export interface CategoryCandidate {
  */
 export const BLEND: {
   readonly share: Readonly<Record<ModelField, number>>;
-  /** Part of the rules' « recevable » margin that is only their default (no evidence): the model's prior replaces it. */
+  /**
+   * Part of the rules' « recevable » margin that is only their default (no evidence): the model's
+   * prior replaces it.
+   */
   readonly receivableDefault: number;
   /** Examples at which the model has half its say (its say is examples / (examples + this)). */
   readonly rampExamples: number;
   /** How much the logistic regression's logits count, for the fields that have one. */
   readonly logistic: Readonly<Record<ModelField, number>>;
+  /**
+   * How much the local model (`predictLocal`: a nearest-centroid vote over this organisation's
+   * settled tickets alone) counts, at full say; its say is tickets / (tickets + `localRampTickets`).
+   * Off: on a stream in a style the corpus lacks it did not help (datasets/qualification/MODEL.md).
+   */
+  readonly local: Readonly<Record<ModelField, number>>;
+  readonly localRampTickets: number;
 } = {
   share: { category: 0.15, level: 0.15, requester: 0.09, receivable: 0.09, typology: 0.15 },
   logistic: { category: 0.6, level: 0.6, requester: 0, receivable: 0.7, typology: 0 },
   receivableDefault: 5,
   rampExamples: 30,
+  local: { category: 0, level: 0, requester: 0, receivable: 0, typology: 0 },
+  localRampTickets: 30,
 };
 
 /** Rules' score units per unit of log-odds, per field (the softmax temperature of the rules alone). */
@@ -212,8 +225,10 @@ export function qualify(
   const nonReceivableKind = receivable ? null : strongest.kind;
   evidence.push(
     receivable
-      ? `recevable (confiance ${percent(receivableConfidence)})${complaint.score > 0 ? ` : ${describe(complaint)}` : ' : aucun motif de non-recevabilité'}`
-      : `non recevable — ${KIND_LABELS[strongest.kind]} (confiance ${percent(receivableConfidence)}) : ${strongest.scored.matches.length > 0 ? describe(strongest.scored) : 'aucun indice des règles'}`,
+      ? `recevable (confiance ${percent(receivableConfidence)})` +
+          (complaint.score > 0 ? ` : ${describe(complaint)}` : ' : aucun motif de non-recevabilité')
+      : `non recevable — ${KIND_LABELS[strongest.kind]} (confiance ${percent(receivableConfidence)}) : ` +
+          (strongest.scored.matches.length > 0 ? describe(strongest.scored) : 'aucun indice des règles'),
   );
   if (receivableBlend.evidence) evidence.push(receivableBlend.evidence);
 
@@ -254,9 +269,11 @@ export function qualify(
     const scored = categoryScores.get(category);
     evidence.unshift(
       scored && scored.score > 0
-        ? `catégorie ${category} (confiance ${percent(categoryConfidence)}) : ${describe(scored)}${runnerUp(categoryScores, category)}`
+        ? `catégorie ${category} (confiance ${percent(categoryConfidence)}) : ${describe(scored)}` +
+            runnerUp(categoryScores, category)
         : categoryBlend.model
-          ? `catégorie ${category} (confiance ${percent(categoryConfidence)}) : aucun indice des règles, choisie par le modèle`
+          ? `catégorie ${category} (confiance ${percent(categoryConfidence)}) : ` +
+            'aucun indice des règles, choisie par le modèle'
           : `catégorie ${category} : aucun indice, catégorie par défaut`,
     );
     if (categoryBlend.evidence) evidence.splice(1, 0, categoryBlend.evidence);
@@ -285,7 +302,9 @@ export function qualify(
   } else if (levelPick) {
     const scored = levelScores.get(levelPick.value)!;
     evidence.push(
-      `niveau ${level} (confiance ${percent(levelConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'aucun indice d’impact dans les règles'}${runnerUp(levelScores, levelPick.value, 'niveau ')}`,
+      `niveau ${level} (confiance ${percent(levelConfidence)}) : ` +
+        (scored.matches.length > 0 ? describe(scored) : 'aucun indice d’impact dans les règles') +
+        runnerUp(levelScores, levelPick.value, 'niveau '),
     );
     if (levelBlend.evidence) evidence.push(levelBlend.evidence);
   }
@@ -305,7 +324,9 @@ export function qualify(
   const requesterPick = requesterBlend.candidates[0]!;
   const requester = requesterPick.value as RequesterType;
   evidence.push(
-    `demandeur ${requester === 'salarie' ? 'salarié' : 'adhérent'} (confiance ${percent(requesterPick.probability)}) : ${describe(requesterScores.get(requester)!) || 'par défaut'}`,
+    `demandeur ${requester === 'salarie' ? 'salarié' : 'adhérent'} ` +
+      `(confiance ${percent(requesterPick.probability)}) : ` +
+      (describe(requesterScores.get(requester)!) || 'par défaut'),
   );
   if (requesterBlend.evidence) evidence.push(requesterBlend.evidence);
 
@@ -326,7 +347,8 @@ export function qualify(
       typologyConfidence = pick.probability;
       const scored = typologyScores.get(typology)!;
       evidence.push(
-        `typologie ${typology} (confiance ${percent(typologyConfidence)}) : ${scored.matches.length > 0 ? describe(scored) : 'choisie par le modèle'}`,
+        `typologie ${typology} (confiance ${percent(typologyConfidence)}) : ` +
+          (scored.matches.length > 0 ? describe(scored) : 'choisie par le modèle'),
       );
       if (typologyBlend.evidence) evidence.push(typologyBlend.evidence);
     }
@@ -358,7 +380,9 @@ export function qualify(
     if (urgent !== undefined && later(urgent) < later(level)) acknowledgementLevel = urgent;
     if (acknowledgementLevel !== level)
       evidence.push(
-        `niveau appliqué à l’accusé de réception : ${acknowledgementLevel}, le délai le plus court parmi les niveaux encore probables (${percent(chance(acknowledgementLevel))} ≥ ${percent(cautiousFloor)})`,
+        `niveau appliqué à l’accusé de réception : ${acknowledgementLevel}, ` +
+          'le délai le plus court parmi les niveaux encore probables ' +
+          `(${percent(chance(acknowledgementLevel))} ≥ ${percent(cautiousFloor)})`,
       );
   } else if (uncertainLevel) {
     acknowledgementLevel = choice === 'most-protective' ? rules.mostProtectiveLevel : rules.defaultLevel;
@@ -367,7 +391,8 @@ export function qualify(
     evidence.push(
       `confiance faible (${percent(confidence)} < ${percent(threshold)}) : qualification à confirmer` +
         (uncertainLevel && choice !== 'cautious'
-          ? ` ; niveau appliqué à l’accusé de réception : ${acknowledgementLevel} (${choice === 'most-protective' ? 'le plus protecteur' : 'niveau par défaut de la procédure'})`
+          ? ` ; niveau appliqué à l’accusé de réception : ${acknowledgementLevel} ` +
+            `(${choice === 'most-protective' ? 'le plus protecteur' : 'niveau par défaut de la procédure'})`
           : ''),
     );
   }
@@ -446,12 +471,18 @@ function blend(
       ? logisticScores(learned.model, field, learned.document, values)
       : null;
   const logisticShare = learned ? BLEND.logistic[field] * learned.weight * ramp : 0;
+  const local = learned && BLEND.local[field] > 0 ? predictLocal(learned.model, field, learned.document, values) : null;
+  const localShare =
+    local && learned
+      ? (BLEND.local[field] * learned.weight * local.tickets) / (local.tickets + BLEND.localRampTickets)
+      : 0;
   const logits = values.map((value) => {
     const vote = modelOf.get(value);
     return (
       (ruleScores.get(value) ?? 0) / temperature +
       (vote ? share * vote.logScore : 0) +
-      (logistic ? logisticShare * (logistic.get(value) ?? 0) : 0)
+      (logistic ? logisticShare * (logistic.get(value) ?? 0) : 0) +
+      (local ? localShare * (local.similarity.get(value) ?? 0) : 0)
     );
   });
   const best = Math.max(...logits);
@@ -488,12 +519,18 @@ function modelEvidence(
   const value = FIELD_VALUE_WORDS[field]?.[top.value] ?? top.value;
   const settled =
     prediction.tickets > 0
-      ? `, dont ${prediction.tickets} réclamation${prediction.tickets > 1 ? 's' : ''} réglée${prediction.tickets > 1 ? 's' : ''} par l’équipe`
+      ? `, dont ${prediction.tickets} réclamation${plural(prediction.tickets)} ` +
+        `réglée${plural(prediction.tickets)} par l’équipe`
       : '';
   const reasons = prediction.reasons
     .map(
       (r) =>
-        `« ${r.word.length > 40 ? `${r.word.slice(0, 39)}…` : r.word} » (${r.seen} exemple${r.seen > 1 ? 's' : ''}${r.seenInTickets > 0 ? `, dont ${r.seenInTickets} réclamation${r.seenInTickets > 1 ? 's' : ''} semblable${r.seenInTickets > 1 ? 's' : ''} réglée${r.seenInTickets > 1 ? 's' : ''}` : ''})`,
+        `« ${r.word.length > 40 ? `${r.word.slice(0, 39)}…` : r.word} » (${r.seen} exemple${plural(r.seen)}` +
+        (r.seenInTickets > 0
+          ? `, dont ${r.seenInTickets} réclamation${plural(r.seenInTickets)} ` +
+            `semblable${plural(r.seenInTickets)} réglée${plural(r.seenInTickets)}`
+          : '') +
+        ')',
     )
     .join(', ');
   let second = '';
@@ -501,9 +538,20 @@ function modelEvidence(
     const best = Math.max(...logistic.values());
     const z = [...logistic.values()].reduce((sum, v) => sum + Math.exp(v - best), 0);
     const [pick] = [...logistic].sort((a, b) => b[1] - a[1])[0]!;
-    second = ` ; régression logistique sur les mêmes mots : ${FIELD_VALUE_WORDS[field]?.[pick] ?? pick} à ${percent(Math.exp(logistic.get(pick)! - best) / z)}`;
+    second =
+      ` ; régression logistique sur les mêmes mots : ${FIELD_VALUE_WORDS[field]?.[pick] ?? pick} ` +
+      `à ${percent(Math.exp(logistic.get(pick)! - best) / z)}`;
   }
-  return `appris (${FIELD_LABELS[field]}) : ${value} à ${percent(top.probability)} d’après ${prediction.examples} exemple${prediction.examples > 1 ? 's' : ''}${settled}${reasons ? ` ; mots décisifs ${reasons}` : ''}${second}`;
+  return (
+    `appris (${FIELD_LABELS[field]}) : ${value} à ${percent(top.probability)} ` +
+    `d’après ${prediction.examples} exemple${plural(prediction.examples)}${settled}` +
+    `${reasons ? ` ; mots décisifs ${reasons}` : ''}${second}`
+  );
+}
+
+/** The French plural mark for a count (« 1 exemple », « 2 exemples »). */
+function plural(count: number): string {
+  return count > 1 ? 's' : '';
 }
 
 const FIELD_LABELS: Readonly<Record<ModelField, string>> = {
@@ -539,12 +587,21 @@ const KIND_LABELS: Readonly<Record<NonReceivableKind, string>> = {
 // ---------------------------------------------------------------------------------------------
 
 const CUT_MARKERS: readonly RegExp[] = [
-  /^[ \t]*-{2,}[ \t]*(message d'origine|message d’origine|original message|message transféré|message transfere|forwarded message)/im,
+  new RegExp(
+    String.raw`^[ \t]*-{2,}[ \t]*(message d'origine|message d’origine|original message|message transféré|` +
+      'message transfere|forwarded message)',
+    'im',
+  ),
   /^[ \t]*(le|on)\b[^\n]{4,200}(a écrit|a ecrit|wrote)[ \t]*:?[ \t]*$/im,
   /^[ \t]*(de|from)[ \t]*:[^\n]*\n[ \t]*(envoyé|envoye|sent|date|à|a|to)[ \t]*:/im,
   /^[ \t]*>/m,
   /^[ \t]*_{5,}/m,
-  /^[ \t]*(ce (message|courriel|mail|e-mail)|les informations contenues|avertissement|disclaimer|confidentialit[ée][ \t]*:|this (e-?mail|message)|le présent (message|courriel)|pensez à l'environnement|p[ \t]+avant d'imprimer)/im,
+  new RegExp(
+    String.raw`^[ \t]*(ce (message|courriel|mail|e-mail)|les informations contenues|avertissement|disclaimer|` +
+      String.raw`confidentialit[ée][ \t]*:|this (e-?mail|message)|le présent (message|courriel)|` +
+      String.raw`pensez à l'environnement|p[ \t]+avant d'imprimer)`,
+    'im',
+  ),
   /^[ \t]*envoyé depuis mon/im,
 ];
 
@@ -773,8 +830,9 @@ function typoMatches(stem: string, compiled: Compiled): string[] {
   if (stem.length >= 7) {
     for (const variant of deletions(stem)) {
       if (compiled.stems.has(variant) && variant.length >= 6) found.add(variant); // letter too many
+      // one wrong
       if (stem.length >= 8)
-        for (const target of compiled.deletions.get(variant) ?? []) if (target.length >= 8) found.add(target); // one wrong
+        for (const target of compiled.deletions.get(variant) ?? []) if (target.length >= 8) found.add(target);
     }
   }
   return [...found];
@@ -820,7 +878,9 @@ function scoreCues(
       .trim();
     const count = inBody.length + inSubject.length;
     scored.matches.push({
-      label: `« ${snippet.length > 60 ? `${snippet.slice(0, 57)}…` : snippet} »${inSubject.length > 0 ? ' (objet)' : ''}${count > 1 ? ` ×${count}` : ''}`,
+      label:
+        `« ${snippet.length > 60 ? `${snippet.slice(0, 57)}…` : snippet} »` +
+        `${inSubject.length > 0 ? ' (objet)' : ''}${count > 1 ? ` ×${count}` : ''}`,
       contribution,
     });
   }
@@ -961,7 +1021,8 @@ function runnerUp(scores: ReadonlyMap<string, Scored>, chosen: string, prefix = 
   let second: [string, Scored] | null = null;
   for (const entry of scores) if (entry[0] !== chosen && (!second || entry[1].score > second[1].score)) second = entry;
   if (!second || second[1].positive <= 0) return '';
-  return ` ; ensuite ${prefix}${second[0]} (${formatNumber(second[1].score)} contre ${formatNumber(scores.get(chosen)!.score)})`;
+  const against = formatNumber(scores.get(chosen)!.score);
+  return ` ; ensuite ${prefix}${second[0]} (${formatNumber(second[1].score)} contre ${against})`;
 }
 
 function describe(scored: Scored): string {

@@ -199,7 +199,9 @@ function frenchDay(localDate: string): string {
   return `${day === 1 ? '1er' : day} ${MONTHS_FR[month - 1]} ${year}`;
 }
 
-/** French name of the period: « octobre 2026 », « 4e trimestre 2026 », « année 2026 », « du 1er au 15 octobre 2026 ». */
+/**
+ * French name of the period: « octobre 2026 », « 4e trimestre 2026 », « année 2026 », « du 1er au 15 octobre 2026 ».
+ */
 export function periodLabel(period: Period): string {
   const { year, month } = yearMonth(period.firstDay);
   switch (period.kind) {
@@ -301,7 +303,9 @@ function parseField(
   return values;
 }
 
-/** Parses a five-field cron expression (numbers, `*`, lists, ranges, steps, English month/day names); null when invalid. */
+/**
+ * Parses a five-field cron expression (numbers, `*`, lists, ranges, steps, English month/day names); null when invalid.
+ */
 export function parseCronSchedule(expression: string): CronSchedule | null {
   const fields = expression.trim().split(/\s+/);
   if (fields.length !== 5) return null;
@@ -333,7 +337,9 @@ function dayMatches(schedule: CronSchedule, localDate: string): boolean {
   return dom && dow;
 }
 
-/** Fire instants of `schedule` on `localDate` in `timeZone`, ascending (a wall time skipped by DST fires at the change). */
+/**
+ * Fire instants of `schedule` on `localDate` in `timeZone`, ascending (a wall time skipped by DST fires at the change).
+ */
 function firesOn(schedule: CronSchedule, localDate: string, timeZone: string): Date[] {
   if (!dayMatches(schedule, localDate)) return [];
   const fires: Date[] = [];

@@ -75,7 +75,8 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
     if (!problem) throw imapConnectFailure(error, imap) ?? error;
     throw Object.assign(
       new Error(
-        `TLS certificate of the IMAP server refused: ${problem} — for a local server you control with a self-signed certificate, set mailbox.imap.tls.acceptUnverifiedCertificate: true`,
+        `TLS certificate of the IMAP server refused: ${problem} — for a local server you control with a ` +
+          `self-signed certificate, set mailbox.imap.tls.acceptUnverifiedCertificate: true`,
         { cause: error },
       ),
       { code: e.code, tlsFailed: true },
@@ -249,9 +250,10 @@ export async function probeMailbox(options: MailboxOptions): Promise<{ uidValidi
 
 /**
  * Deletes stored mails by Message-ID, or mentioning an address, from `folders` (the processed and
- * quarantine folders: RGPD erasure and retention; the database keeps each mail's raw bytes). Each call opens its own connection, so the mailbox watcher's session is
- * not disturbed. A folder that does not exist is skipped. The server's header search is a
- * substring match: each candidate's own Message-ID is compared before it is deleted.
+ * quarantine folders: RGPD erasure and retention; the database keeps each mail's raw bytes).
+ * Each call opens its own connection, so the mailbox watcher's session is not disturbed. A folder
+ * that does not exist is skipped. The server's header search is a substring match: each
+ * candidate's own Message-ID is compared before it is deleted.
  */
 export function createMailRemover(options: MailboxOptions & { readonly folders: readonly string[] }): MailRemover {
   return {

@@ -552,7 +552,10 @@ function decodeWithCharset(bytes: Uint8Array, charset: string): string {
 // Node 20's TextDecoder('windows-1252') drops bytes 0x80-0x9F ('\x92' decodes to ''), so the
 // C1 range, where windows-1252 puts ’ “ ” – — € œ…, is mapped here.
 const WINDOWS_1252_C1 =
-  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178';
+  '\u20ac\u0081\u201a\u0192\u201e\u2026\u2020\u2021' + // 0x80-0x87
+  '\u02c6\u2030\u0160\u2039\u0152\u008d\u017d\u008f' + // 0x88-0x8f
+  '\u0090\u2018\u2019\u201c\u201d\u2022\u2013\u2014' + // 0x90-0x97
+  '\u02dc\u2122\u0161\u203a\u0153\u009d\u017e\u0178'; // 0x98-0x9f
 
 function decodeWindows1252(bytes: Uint8Array): string {
   return repairC1(Buffer.from(bytes).toString('latin1'));
@@ -721,7 +724,9 @@ async function bodyText(text: string | undefined, html: string | null): Promise<
     // a root text/html part is what mailparser converts to text; reuse its converter
     const converted = await runParser(
       Buffer.from(
-        `Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n${html.slice(0, HTML_TO_TEXT_MAX_CHARS)}`,
+        'Content-Type: text/html; charset=utf-8\r\n' +
+          'Content-Transfer-Encoding: 8bit\r\n\r\n' +
+          html.slice(0, HTML_TO_TEXT_MAX_CHARS),
         'utf8',
       ),
     );

@@ -86,6 +86,9 @@ function describeSmtpError(error: unknown): string {
   const e = error as { message?: string; originalCode?: string; code?: string };
   const problem = certificateProblem(e.originalCode ?? e.code, e.message);
   if (problem)
-    return `TLS certificate of the SMTP server refused: ${problem} — for a local relay you control with a self-signed certificate, set mailbox.smtp.tls.acceptUnverifiedCertificate: true`;
+    return (
+      `TLS certificate of the SMTP server refused: ${problem} — for a local relay you control with a ` +
+      `self-signed certificate, set mailbox.smtp.tls.acceptUnverifiedCertificate: true`
+    );
   return e.message ?? String(error);
 }

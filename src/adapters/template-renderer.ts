@@ -218,7 +218,10 @@ function registerHelpers(hb: typeof Handlebars): void {
     return `${withoutTrailing(head, ',;:.–—-', { whitespace: true })}…`;
   });
 
-  /** `{{#if (filled name)}}`: a string the data must give, possibly empty; a bare `#if` would take a missing field for an empty one. */
+  /**
+   * `{{#if (filled name)}}`: a string the data must give, possibly empty; a bare `#if` would take a
+   * missing field for an empty one.
+   */
   hb.registerHelper('filled', (value: unknown, options?: Handlebars.HelperOptions) => {
     return requireString('filled', value, options).trim() !== '';
   });

@@ -77,20 +77,23 @@ export function trendChartSvg(chart: TrendChart): string {
     const color = PALETTE[i % PALETTE.length]!;
     parts.push(`<rect x="${x}" y="31" width="10" height="10" fill="${color}"/>`);
     parts.push(
-      `<rect x="${x + 11}" y="31" width="10" height="10" fill="${tint(color, 0.62)}" stroke="${color}" stroke-width="0.8"/>`,
+      `<rect x="${x + 11}" y="31" width="10" height="10" fill="${tint(color, 0.62)}" stroke="${color}" ` +
+        `stroke-width="0.8"/>`,
     );
     parts.push(`<text x="${x + 26}" y="40" font-size="11" fill="#374151">${escapeXml(level.label)}</text>`);
     x += 26 + level.label.length * 6.6 + 14;
   });
   parts.push(
-    `<text x="${WIDTH - right}" y="40" font-size="11" fill="#6b7280" text-anchor="end">foncé : reçues · clair : clôturées</text>`,
+    `<text x="${WIDTH - right}" y="40" font-size="11" fill="#6b7280" text-anchor="end">foncé : reçues · clair : ` +
+      `clôturées</text>`,
   );
 
   // Grid and vertical scale.
   for (let value = 0; value <= max; value += step) {
     const gy = y(value);
     parts.push(
-      `<line x1="${left}" y1="${gy}" x2="${WIDTH - right}" y2="${gy}" stroke="${value === 0 ? '#9ca3af' : '#e5e7eb'}" stroke-width="1"/>`,
+      `<line x1="${left}" y1="${gy}" x2="${WIDTH - right}" y2="${gy}" ` +
+        `stroke="${value === 0 ? '#9ca3af' : '#e5e7eb'}" stroke-width="1"/>`,
     );
     parts.push(
       `<text x="${left - 6}" y="${gy + 4}" font-size="10" fill="#6b7280" text-anchor="end">${formatTick(value)}</text>`,
@@ -113,25 +116,30 @@ export function trendChartSvg(chart: TrendChart): string {
         const color = PALETTE[l % PALETTE.length]!;
         const y1 = y(base + count);
         const h = y(base) - y1;
+        const paint = light ? `fill="${tint(color, 0.62)}" stroke="${color}" stroke-width="0.8"` : `fill="${color}"`;
         parts.push(
-          `<rect x="${bx.toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${h.toFixed(1)}" fill="${light ? tint(color, 0.62) : color}"${
-            light ? ` stroke="${color}" stroke-width="0.8"` : ''
-          }/>`,
+          `<rect x="${bx.toFixed(1)}" y="${y1.toFixed(1)}" width="${barWidth.toFixed(1)}" height="${h.toFixed(1)}" ` +
+            `${paint}/>`,
         );
         base += count;
       });
       if (base > 0) {
         parts.push(
-          `<text x="${(bx + barWidth / 2).toFixed(1)}" y="${(y(base) - 3).toFixed(1)}" font-size="${barWidth < 12 ? 8 : 9}" fill="#4b5563" text-anchor="middle">${formatTick(base)}</text>`,
+          `<text x="${(bx + barWidth / 2).toFixed(1)}" y="${(y(base) - 3).toFixed(1)}" ` +
+            `font-size="${barWidth < 12 ? 8 : 9}" fill="#4b5563" text-anchor="middle">${formatTick(base)}</text>`,
         );
       }
     }
     parts.push(
-      `<text x="${centre.toFixed(1)}" y="${HEIGHT - bottom + 16}" font-size="10" fill="#374151" text-anchor="middle">${escapeXml(label)}</text>`,
+      `<text x="${centre.toFixed(1)}" y="${HEIGHT - bottom + 16}" font-size="10" fill="#374151" ` +
+        `text-anchor="middle">${escapeXml(label)}</text>`,
     );
   });
 
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="${FONT}">${parts.join('')}</svg>`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ` +
+    `${HEIGHT}" font-family="${FONT}">${parts.join('')}</svg>`
+  );
 }
 
 export function createTrendChartRenderer(): ChartRenderer {

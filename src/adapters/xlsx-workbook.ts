@@ -160,7 +160,8 @@ export function digestWorkbook(report: DigestReport): Workbook {
     rows: [
       ...report.definitions.map((d) => [d]),
       [
-        `Période : ${labels.current} (du ${report.period.firstDay} au ${report.period.lastDay}, fuseau ${report.timeZone}).`,
+        `Période : ${labels.current} (du ${report.period.firstDay} au ${report.period.lastDay}, fuseau ` +
+          `${report.timeZone}).`,
       ],
       ...(report.audience.confidentialVisible
         ? []

@@ -25,12 +25,10 @@ export async function runCheck(
     verdicts.push(v);
     out.write(`${v.ok ? '✔' : '✘'} ${v.line}\n`);
   };
-  print({
-    ok: true,
-    line: `configuration: ${config.people.length} people, ${config.categories.length} categories, ${config.levels.length} levels${
-      warnings.length ? `; warnings:\n    ${warnings.join('\n    ')}` : ''
-    }`,
-  });
+  const { people, categories, levels } = config;
+  const counts = `${people.length} people, ${categories.length} categories, ${levels.length} levels`;
+  const warned = warnings.length ? `; warnings:\n    ${warnings.join('\n    ')}` : '';
+  print({ ok: true, line: `configuration: ${counts}${warned}` });
   print(await checkDatabase(config));
   print(await checkImap(config, log));
   print(await checkSmtp(config));
@@ -84,7 +82,9 @@ async function checkImap(config: Config, log: Logger): Promise<Verdict> {
     );
     return {
       ok: true,
-      line: `IMAP ${where}: ${imap.inbox} opened (UIDVALIDITY ${probe.uidValidity}, ${probe.messages} mail(s) waiting); folders "${imap.processed}" and "${imap.quarantine}" present`,
+      line:
+        `IMAP ${where}: ${imap.inbox} opened (UIDVALIDITY ${probe.uidValidity}, ${probe.messages} mail(s) ` +
+        `waiting); folders "${imap.processed}" and "${imap.quarantine}" present`,
     };
   } catch (error) {
     // A refused login or an unreachable server comes as a catalogue error naming its keys.
@@ -122,7 +122,8 @@ export function tlsWarnings(config: Config): string[] {
     .filter((server) => server.on)
     .map(
       (server) =>
-        `${server.key} is true: that server's TLS certificate is not checked, so anyone on the network path could pose as it and read the mails and the password; keep it only for a local server you control`,
+        `${server.key} is true: that server's TLS certificate is not checked, so anyone on the network path could ` +
+        `pose as it and read the mails and the password; keep it only for a local server you control`,
     );
 }
 

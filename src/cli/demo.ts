@@ -37,7 +37,8 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
     );
 
     out.write(
-      `reclam demo — ${config.organisation.name}\n\n1. ${files.length} sample mails go through the pipeline (reclam ingest):\n`,
+      `reclam demo — ${config.organisation.name}\n\n1. ${files.length} sample mails go through the pipeline ` +
+        `(reclam ingest):\n`,
     );
     const first = await withDatabase(config, log, (deps) => ingestFiles(deps, files, { deliver: true }));
     out.write(indent(first.output));
@@ -73,7 +74,8 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
       out.write(`   → ${mail.to}: ${mail.subject}\n     ${relative(process.cwd(), mail.emlPath)}\n`);
     }
     out.write(
-      `\nTry: node bin/reclam.js show ${reference ?? 'REC-…'} --config ${relative(process.cwd(), join(directory, 'reclam.yaml'))}\n`,
+      `\nTry: node bin/reclam.js show ${reference ?? 'REC-…'} --config ` +
+        `${relative(process.cwd(), join(directory, 'reclam.yaml'))}\n`,
     );
     return first.exitCode === 0 || capture.captured.length > 0 ? 0 : 1;
   } finally {

@@ -36,7 +36,8 @@ export function registerShow(program: Command, context: CommandContext): void {
     .option('--as <email>', 'show what this person may see (medical tickets: doctors only)')
     .option(
       '--attachments <dir>',
-      'also write the attachments the complainant sent into this folder (names made safe; medical tickets: --as a doctor)',
+      'also write the attachments the complainant sent into this folder (names made safe; medical tickets: --as a ' +
+        'doctor)',
     )
     .action(async (reference: string, options: { as?: string; attachments?: string }) => {
       const { config, log } = await context.load();

@@ -45,7 +45,9 @@ export interface RunningDaemon {
   wakeOutbox(): void;
   /** Makes the follow-through look at once (a test moved its clock). */
   wakeFollowThrough(): void;
-  /** Whether the deliverer runs in its own thread now (PostgreSQL; false once that thread died and this one took over). */
+  /**
+   * Whether the deliverer runs in its own thread now (PostgreSQL; false once that thread died and this one took over).
+   */
   readonly outboxThread: boolean;
   /** The mailbox watcher's state, for `/healthz`, `/metrics` and `reclam status`. */
   readonly health: DaemonHealth;
@@ -217,7 +219,12 @@ function outboxWorkerEntry(): [URL | string, { eval?: boolean }] {
   const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
   const tsx = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
   const entry = new URL('./outbox-worker.ts', import.meta.url).href;
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  const bootstrap = [
+    `import(${JSON.stringify(tsx)}).then((tsx) => {`,
+    'tsx.register();',
+    `return import(${JSON.stringify(entry)});`,
+    '})',
+  ].join(' ');
   return [bootstrap, { eval: true }];
 }
 

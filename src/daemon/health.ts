@@ -73,7 +73,10 @@ export class DaemonHealth {
 }
 
 export interface HealthReason {
-  /** Stable code, for alerting rules: IMAP_UNREACHABLE, IMAP_AUTH_FAILED, SMTP_AUTH_FAILED, OUTBOX_DEAD, DATABASE_UNREACHABLE, MAILBOX_STARTING, MAILBOX_FAILING. */
+  /**
+   * Stable code, for alerting rules: IMAP_UNREACHABLE, IMAP_AUTH_FAILED, SMTP_AUTH_FAILED, OUTBOX_DEAD,
+   * DATABASE_UNREACHABLE, MAILBOX_STARTING, MAILBOX_FAILING.
+   */
   readonly code: string;
   /** What is wrong, for the administrator (English). */
   readonly message: string;
@@ -137,7 +140,9 @@ export async function assessHealth(deps: Pick<Deps, 'db' | 'clock'>, health: Dae
     if (figures.loginRefused > 0)
       reasons.push({
         code: 'SMTP_AUTH_FAILED',
-        message: `SMTP refuses the login: ${figures.loginRefused} mail(s) waiting (check mailbox.smtp.user and mailbox.smtp.password)`,
+        message:
+          `SMTP refuses the login: ${figures.loginRefused} mail(s) waiting (check mailbox.smtp.user and ` +
+          `mailbox.smtp.password)`,
       });
   } catch (error) {
     database = 'down';

@@ -107,7 +107,8 @@ export async function runLoop(spec: LoopSpec): Promise<void> {
       const explained = error instanceof AppError ? error : (spec.explain?.(error) ?? null);
       log.error(
         { loop: spec.name, err: error, code: explained?.code, failures: state.failures, retryInMs: next.delayMs },
-        `${spec.name} loop failed, next try in ${Math.round(next.delayMs / 1000)} s: ${explained?.message ?? errorText(error)}`,
+        `${spec.name} loop failed, next try in ${Math.round(next.delayMs / 1000)} s: ` +
+          `${explained?.message ?? errorText(error)}`,
       );
       await sleep(next.delayMs, signal);
       continue;

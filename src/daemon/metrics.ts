@@ -81,7 +81,9 @@ export function createDaemonMetrics(deps: Pick<Deps, 'db' | 'clock'>, health: Da
   });
   const ingestLatency = new Histogram({
     name: 'reclam_ingest_latency_seconds',
-    help: "from a complaint's arrival in the mailbox to its ticket's commit (tickets created since this daemon started)",
+    help:
+      "from a complaint's arrival in the mailbox to its ticket's commit (tickets created since this daemon " +
+      'started)',
     buckets: LATENCY_BUCKETS,
     registers,
   });

@@ -243,7 +243,8 @@ export async function startWebDesk(options: WebDeskOptions): Promise<WebDesk> {
       200,
       undefined,
       'Vérifiez votre messagerie',
-      'Si cette adresse est celle d’une personne de la procédure, un lien de connexion vient de lui être envoyé. Il est valable 15 minutes et ne sert qu’une fois.',
+      'Si cette adresse est celle d’une personne de la procédure, un lien de connexion vient de lui être envoyé. ' +
+        'Il est valable 15 minutes et ne sert qu’une fois.',
     );
   }
 

@@ -25,8 +25,10 @@ export class DatabaseLockedError extends AppError {
   ) {
     super(
       ERROR_CODES.databaseLocked,
-      `the embedded database in ${directory} is in use by process ${owner.pid} (${owner.command}, since ${owner.since}); ` +
-        'stop that process, or run this command while it runs: commands that need the database go through the running daemon',
+      `the embedded database in ${directory} is in use by process ${owner.pid} ` +
+        `(${owner.command}, since ${owner.since}); ` +
+        'stop that process, or run this command while it runs: ' +
+        'commands that need the database go through the running daemon',
       { keys: ['database.dataDir'] },
     );
     this.name = 'DatabaseLockedError';

@@ -147,7 +147,8 @@ export async function rangeFigures(
   // PostgreSQL 15, 1 M tickets, one month, tables vacuumed (bench/plans/postgres/01-*.txt; 165–180 ms
   // before the take-in-hand, escalation and effectiveness figures and the typology sets):
   //   GroupAggregate (grouping sets; 26 k rows)
-  //     CTE closure_events: GroupAggregate <- Index Only Scan using events_type_ticket_idx (closed; at filtered in the index)
+  //     CTE closure_events: GroupAggregate <- Index Only Scan using events_type_ticket_idx
+  //       (closed; at filtered in the index)
   //     CTE reopenings: GroupAggregate <- Index Only Scan using events_type_ticket_idx (reopened)
   //     -> Sort -> Hash Right Join closure_events -> Hash Right Join reopenings
   //          -> Bitmap Heap Scan on tickets <- BitmapOr (tickets_received_at_idx, tickets_closed_at_received_at_idx,
@@ -197,18 +198,22 @@ export async function rangeFigures(
       from concerned k
     ),
     facts as (
-      select k.level, k.category collate "C" as category, k.requester collate "C" as requester, k.channel collate "C" as channel,
+      select k.level, k.category collate "C" as category, k.requester collate "C" as requester,
+        k.channel collate "C" as channel,
         k.typology collate "C" as typology, k.confidential, k.receivable, k.received,
-        case when k.answered_at <= ${ts(asOf)} then (extract(epoch from (k.answered_at - k.received_at)) / 86400.0)::float8 end as answer_days,
+        case when k.answered_at <= ${ts(asOf)}
+          then (extract(epoch from (k.answered_at - k.received_at)) / 86400.0)::float8 end as answer_days,
         coalesce(k.answered_at <= ${ts(asOf)} and k.answered_at <= k.deadline_at, false) as on_time,
         (extract(epoch from (coalesce(c.closed_at, case when ${inRange('k.closed_at')} then
-          case when (select e.id from events e where e.ticket_id = k.id and e.type = ${EVENT_TYPES.closed} limit 1) is null then k.closed_at end
+          case when (select e.id from events e where e.ticket_id = k.id and e.type = ${EVENT_TYPES.closed} limit 1)
+            is null then k.closed_at end
           end) - k.received_at)) / 86400.0)::float8 as close_days,
         -- Business days after the reception's local day up to the assignment's, the reception moved
         -- to the next business day when it fell on a weekend or holiday (takeInHandBusinessDays).
         case when k.assigned_at is not null then (
           select greatest(0, count(*) filter (where extract(isodow from g.d) < 6 and g.d::date <> all (${holidays}))
-            - case when extract(isodow from ${localDay('k.received_at')}) >= 6 or ${localDay('k.received_at')} = any (${holidays})
+            - case when extract(isodow from ${localDay('k.received_at')}) >= 6
+                or ${localDay('k.received_at')} = any (${holidays})
               then 1 else 0 end)::float8
           from generate_series(${localDay('k.received_at')} + 1, ${localDay('k.assigned_at')}, interval '1 day') g(d)
         ) end as take_days,
@@ -244,13 +249,15 @@ export async function rangeFigures(
       coalesce(sum(effectiveness_silences), 0)::int as effectiveness_silences,
       count(*) filter (where received and take_days is not null)::int as taken_in_hand,
       (avg(take_days) filter (where received))::float8 as mean_take_in_hand_days,
-      (percentile_cont(0.5) within group (order by take_days) filter (where received))::float8 as median_take_in_hand_days
+      (percentile_cont(0.5) within group (order by take_days) filter (where received))::float8
+        as median_take_in_hand_days
     from facts
     -- a ticket closed_at in the range whose closure event is not in it, neither received nor
     -- reopened, escalated or checked in it: not concerned
     where received or close_days is not null or reopenings > 0 or escalations > 0
       or effective_yes + effective_no + effectiveness_silences > 0
-    group by grouping sets ((), (level), (category), (requester), (channel), (typology), (typology, confidential), (confidential))`);
+    group by grouping sets ((), (level), (category), (requester), (channel), (typology), (typology, confidential),
+      (confidential))`);
 
   let overall: TicketFigures = EMPTY_FIGURES;
   const by: Record<Dimension, GroupFigures[]> = { level: [], category: [], requester: [], channel: [] };
@@ -553,8 +560,9 @@ export async function pipelineFigures(db: Db, range: TimeRange): Promise<Pipelin
   const types = rowsOf<{ type: string; n: number }>(
     await db.execute(sql`
       select type, count(*)::int as n from events
-      where ${within('at')} and type in (${EVENT_TYPES.received}, ${EVENT_TYPES.commandApplied}, ${EVENT_TYPES.commandRefused},
-        ${EVENT_TYPES.commandForged}, ${EVENT_TYPES.outboxDead}, ${EVENT_TYPES.mailBudgetExceeded}, ${EVENT_TYPES.anonymised})
+      where ${within('at')} and type in (${EVENT_TYPES.received}, ${EVENT_TYPES.commandApplied},
+        ${EVENT_TYPES.commandRefused}, ${EVENT_TYPES.commandForged}, ${EVENT_TYPES.outboxDead},
+        ${EVENT_TYPES.mailBudgetExceeded}, ${EVENT_TYPES.anonymised})
       group by type`),
   );
   const [counts] = rowsOf<{ quarantined: number; sent: number }>(
@@ -609,12 +617,16 @@ export async function trendByLevel(db: Db, ranges: readonly TimeRange[]): Promis
   // tickets closed_at in the months without closure event in them). Receptions and the closures'
   // levels come from one scan of the tickets received in the months or closed since the first
   // (a closure's ticket is one of them unless reopened and open again: looked up by id then).
-  // PostgreSQL 15, 1 M tickets, twelve months, tables vacuumed (bench/plans/postgres/17-*.txt; 420–460 ms, was 2.6 s):
+  // PostgreSQL 15, 1 M tickets, twelve months, tables vacuumed (bench/plans/postgres/17-*.txt; 420–460 ms,
+  // was 2.6 s):
   //   Sort <- Hash Full Join (received, closed)
-  //     CTE recent: Bitmap Heap Scan on tickets <- BitmapOr (tickets_received_at_idx, tickets_closed_at_received_at_idx)  210 k rows
+  //     CTE recent: Bitmap Heap Scan on tickets
+  //       <- BitmapOr (tickets_received_at_idx, tickets_closed_at_received_at_idx)  210 k rows
   //     closed: GroupAggregate <- Sort <- Hash Full Join (recent closed since, closure_events)
-  //       closure_events: Group <- Incremental Sort <- Index Only Scan using events_type_ticket_idx (closed, 12 months)  200 k rows
-  //       SubPlans: level by tickets_pkey (reopened, open again: ~200); no closed event at all (events_type_ticket_idx)
+  //       closure_events: Group <- Incremental Sort
+  //         <- Index Only Scan using events_type_ticket_idx (closed, 12 months)  200 k rows
+  //       SubPlans: level by tickets_pkey (reopened, open again: ~200); no closed event at all
+  //         (events_type_ticket_idx)
   //     received: HashAggregate <- CTE Scan on recent
   const result = await db.execute(sql`
     with closure_events as (
@@ -633,7 +645,8 @@ export async function trendByLevel(db: Db, ranges: readonly TimeRange[]): Promis
       from closure_events m
       full join (select id, level, closed_at from recent where closed_at >= ${ts(first)}) c on c.id = m.id
       where m.id is not null
-        or (c.closed_at < ${ts(last)} and (select e.id from events e where e.ticket_id = c.id and e.type = ${EVENT_TYPES.closed} limit 1) is null)
+        or (c.closed_at < ${ts(last)}
+          and (select e.id from events e where e.ticket_id = c.id and e.type = ${EVENT_TYPES.closed} limit 1) is null)
     ),
     received as (
       select width_bucket(received_at, ${thresholds}) as bucket, level, count(*)::int as n
@@ -706,10 +719,8 @@ export async function ticketsReceivedIn(db: Db, range: TimeRange): Promise<Ticke
       complainantName: tickets.complainantName,
       complainantEmail: tickets.complainantEmail,
       // Qualified by hand: drizzle writes a bare "id" inside a select, which the subquery would read as events.id.
-      reopenings:
-        sql<number>`(select count(*)::int from events e where e.ticket_id = "tickets"."id" and e.type = ${EVENT_TYPES.reopened})`.mapWith(
-          Number,
-        ),
+      reopenings: sql<number>`(select count(*)::int from events e
+        where e.ticket_id = "tickets"."id" and e.type = ${EVENT_TYPES.reopened})`.mapWith(Number),
     })
     .from(tickets)
     .where(and(gte(tickets.receivedAt, range.start), lt(tickets.receivedAt, range.end)))

@@ -182,7 +182,8 @@ export async function ackDelaysSince(
 export async function mailboxLease(db: Db, name: string): Promise<{ holder: string; expiresAt: Date } | null> {
   const [row] = rowsOf<{ holder: unknown; expires_ms: unknown }>(
     await db.execute(
-      sql`select holder, (extract(epoch from expires_at) * 1000)::float8 as expires_ms from leases where name = ${name}`,
+      sql`select holder, (extract(epoch from expires_at) * 1000)::float8 as expires_ms
+        from leases where name = ${name}`,
     ),
   );
   return row ? { holder: String(row.holder), expiresAt: new Date(Number(row.expires_ms)) } : null;
@@ -192,7 +193,8 @@ export async function mailboxLease(db: Db, name: string): Promise<{ holder: stri
 export async function checkpointUpdatedAt(db: Db, mailbox: string): Promise<Date | null> {
   const [row] = rowsOf<{ ms: unknown }>(
     await db.execute(
-      sql`select (extract(epoch from updated_at) * 1000)::float8 as ms from mailbox_checkpoints where mailbox = ${mailbox}`,
+      sql`select (extract(epoch from updated_at) * 1000)::float8 as ms
+        from mailbox_checkpoints where mailbox = ${mailbox}`,
     ),
   );
   return row ? new Date(Number(row.ms)) : null;

@@ -114,11 +114,12 @@ export async function readStoredFigures(
   if (keys.length === 0) return found;
   const wanted = new Set(keys.map(keyOf));
   const periodKeys = [...new Set(keys.map((k) => k.periodKey))];
+  const periodKeyArray = `{${periodKeys.map((k) => `"${k}"`).join(',')}}`;
   const rows = rowsOf<{ kind: string; period_key: string; as_of_ms: unknown; figures: string }>(
     await db.execute(sql`
       select kind, period_key, (extract(epoch from as_of) * 1000)::float8 as as_of_ms, figures::text as figures
       from month_figures
-      where fingerprint = ${fingerprint} and period_key = any(${`{${periodKeys.map((k) => `"${k}"`).join(',')}}`}::text[])`),
+      where fingerprint = ${fingerprint} and period_key = any(${periodKeyArray}::text[])`),
   );
   for (const row of rows) {
     const key = `${row.kind} ${row.period_key} ${Number(row.as_of_ms)}`;

@@ -93,7 +93,8 @@ export async function markOutboxSent(db: Db, ids: readonly number[], now: Date):
   const list = idArray(ids);
   await db.execute(sql`
     with done as (
-      update ${outbox} set status = 'sent', sent_at = ${now.toISOString()}::timestamptz, lease_until = null, last_error = null
+      update ${outbox}
+      set status = 'sent', sent_at = ${now.toISOString()}::timestamptz, lease_until = null, last_error = null
       where id = any(${list}::bigint[]) and status in ('sending', 'pending')
       returning id
     )
@@ -103,7 +104,9 @@ export async function markOutboxSent(db: Db, ids: readonly number[], now: Date):
 export async function markOutboxRetry(db: Db, id: number, nextAttemptAt: Date, error: string): Promise<void> {
   await db.execute(sql`
     with retry as (
-      update ${outbox} set status = 'pending', next_attempt_at = ${nextAttemptAt.toISOString()}::timestamptz, lease_until = null, last_error = ${error}
+      update ${outbox}
+      set status = 'pending', next_attempt_at = ${nextAttemptAt.toISOString()}::timestamptz, lease_until = null,
+        last_error = ${error}
       where id = ${id}
       returning id
     )
@@ -221,7 +224,8 @@ export async function unrecoveredOutage(db: Db): Promise<{ since: Date; deadMail
       where e.type = ${EVENT_TYPES.outboxDead}
         and not coalesce((e.data->>'permanent')::boolean, false)
         and e.at > coalesce(
-          (select max(r.at) from ${events} r where r.type = ${EVENT_TYPES.outboxRecovered}), '-infinity'::timestamptz)`),
+          (select max(r.at) from ${events} r where r.type = ${EVENT_TYPES.outboxRecovered}),
+          '-infinity'::timestamptz)`),
   );
   if (!row || Number(row.dead) === 0 || row.since === null) return null;
   return { since: new Date(row.since), deadMails: Number(row.dead) };

@@ -186,7 +186,8 @@ export async function anonymiseTickets(
 
   const cancelled = rowsOf<{ id: number }>(
     await tx.execute(sql`
-      delete from ${outbox} where ticket_id = any(${list}::bigint[]) and status in ('pending', 'sending') returning id`),
+      delete from ${outbox} where ticket_id = any(${list}::bigint[]) and status in ('pending', 'sending')
+      returning id`),
   ).length;
   const cleared = await clearOutboxBodies(tx, sql`ticket_id = any(${list}::bigint[])`);
   await tx.execute(sql`
@@ -223,7 +224,8 @@ export async function anonymiseTickets(
         complainantCompany: null,
         participants: [],
         qualification: row.qualification ? anonymisedEventData(row.qualification, addressOf.get(row.id) ?? '') : null,
-        registeredLetterTracking: sql`case when ${tickets.registeredLetterTracking} is null then null else ${ANONYMISED} end`,
+        registeredLetterTracking: sql`case when ${tickets.registeredLetterTracking} is null then null
+          else ${ANONYMISED} end`,
         anonymisedAt: row.anonymisedAt ?? input.now,
         updatedAt: input.now,
       })
@@ -260,8 +262,10 @@ export async function wipeMessages(tx: Db, messageIds: readonly number[]): Promi
   if (messageIds.length === 0) return { attachments: 0 };
   const list = ids(messageIds);
   await tx.execute(sql`
-    update ${messages} set text = '', html = null, raw = '\\x'::bytea, subject = '', from_address = null, from_name = '',
-      classification = jsonb_strip_nulls(jsonb_build_object('kind', classification->'kind', 'via', classification->'via'))
+    update ${messages} set text = '', html = null, raw = '\\x'::bytea, subject = '', from_address = null,
+      from_name = '',
+      classification = jsonb_strip_nulls(
+        jsonb_build_object('kind', classification->'kind', 'via', classification->'via'))
     where id = any(${list}::bigint[])`);
   const removed = rowsOf<{ sha256: string }>(
     await tx.execute(sql`delete from ${attachments} where message_id = any(${list}::bigint[]) returning sha256`),
@@ -352,7 +356,8 @@ async function textColumns(tx: Db): Promise<Column[]> {
       from information_schema.columns c
       join information_schema.tables t on t.table_schema = c.table_schema and t.table_name = c.table_name
       where c.table_schema = current_schema() and t.table_type = 'BASE TABLE'
-        and (c.data_type in ('text', 'character varying', 'jsonb', 'json', 'bytea') or c.udt_name in ('_text', '_varchar'))
+        and (c.data_type in ('text', 'character varying', 'jsonb', 'json', 'bytea')
+          or c.udt_name in ('_text', '_varchar'))
       order by c.table_name, c.ordinal_position`),
   );
   return rows.map((r) => ({
@@ -391,7 +396,8 @@ export async function maskEverywhere(tx: Db, needle: string, replacement: string
             ? sql`update ${t} set ${c} = array(select regexp_replace(x, ${regex}, ${replacement}, 'gi')
                     from unnest(${c}) with ordinality u(x, n) order by n)
                   where array_to_string(${c}, chr(1)) ilike ${like}`
-            : sql`update ${t} set ${c} = decode(regexp_replace(encode(${c}, 'escape'), ${regex}, ${replacement}, 'gi'), 'escape')
+            : sql`update ${t}
+                  set ${c} = decode(regexp_replace(encode(${c}, 'escape'), ${regex}, ${replacement}, 'gi'), 'escape')
                   where encode(${c}, 'escape') ilike ${like}`;
     const result = await tx.execute(sql`${statement} returning 1 as one`);
     changed += rowsOf(result).length;
@@ -518,9 +524,11 @@ export async function erasurePlan(db: Db, address: string): Promise<ErasurePlan>
   const [counts] = rowsOf<{ attachments: number; sent: number; unsent: number }>(
     await db.execute(sql`
       select (select count(*)::int from ${attachments} where message_id = any(${mailIds}::bigint[])) as attachments,
-        (select count(*)::int from ${outbox} where (ticket_id = any(${list}::bigint[]) or lower(to_address) = ${address})
+        (select count(*)::int from ${outbox}
+          where (ticket_id = any(${list}::bigint[]) or lower(to_address) = ${address})
           and status in ('sent', 'dead')) as sent,
-        (select count(*)::int from ${outbox} where (ticket_id = any(${list}::bigint[]) or lower(to_address) = ${address})
+        (select count(*)::int from ${outbox}
+          where (ticket_id = any(${list}::bigint[]) or lower(to_address) = ${address})
           and status in ('pending', 'sending')) as unsent`),
   );
   const quarantined = rowsOf<{ raw: Uint8Array }>(

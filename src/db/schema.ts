@@ -107,7 +107,10 @@ export const tickets = pgTable(
     index('tickets_received_at_idx').on(t.receivedAt),
     index('tickets_status_idx').on(t.status),
     index('tickets_complainant_idx').on(t.complainantEmail),
-    /** Indicators: closures in a range; the tickets closed since an instant and received before it (backlog at that instant). */
+    /**
+     * Indicators: closures in a range; the tickets closed since an instant and received before it (backlog at that
+     * instant).
+     */
     index('tickets_closed_at_received_at_idx').on(t.closedAt, t.receivedAt),
     /** Indicators: the current backlog (tickets still open), by reception. */
     index('tickets_open_received_idx').on(t.receivedAt).where(sql`${t.status} not in ('closed', 'rejected')`),
@@ -221,7 +224,10 @@ export const events = pgTable(
     index('events_ticket_idx').on(t.ticketId, t.at),
     index('events_analysis_idx').on(t.analysisId, t.at),
     index('events_type_at_idx').on(t.type, t.at),
-    /** Indicators: « has this ticket a `ticket.closed` event », a ticket's last life-cycle event: probes by type and ticket. */
+    /**
+     * Indicators: « has this ticket a `ticket.closed` event », a ticket's last life-cycle event: probes by type and
+     * ticket.
+     */
     index('events_type_ticket_idx').on(t.type, t.ticketId, t.at),
   ],
 );
@@ -311,10 +317,11 @@ export const jobRuns = pgTable(
 
 /**
  * Digest figures that can no longer change, computed once and kept (src/db/month-figures.ts): a
- * closed month's 12-month-trend points, or the backlog at a past period's end (`as_of`). Engine-independent JSON. A row is deleted, in the same transaction, by every write that
- * could change it (a ticket whose figures concern instants after `as_of` changes, a life-cycle
- * event before it is recorded); `fingerprint` is that of the configuration and code the figures
- * were computed with, rows of another one are ignored and dropped at the next fill.
+ * closed month's 12-month-trend points, or the backlog at a past period's end (`as_of`).
+ * Engine-independent JSON. A row is deleted, in the same transaction, by every write that could
+ * change it (a ticket whose figures concern instants after `as_of` changes, a life-cycle event
+ * before it is recorded); `fingerprint` is that of the configuration and code the figures were
+ * computed with, rows of another one are ignored and dropped at the next fill.
  */
 export const monthFigures = pgTable(
   'month_figures',

@@ -124,7 +124,8 @@ export async function searchTickets(db: Db, search: TicketSearch): Promise<Ticke
   if (search.from) conditions.push(gte(tickets.receivedAt, search.from));
   if (search.to) conditions.push(lt(tickets.receivedAt, search.to));
   if (search.text) {
-    const query = sql`websearch_to_tsquery('french'::regconfig, ${sql.raw(queryHead)}${search.text}${sql.raw(queryTail)})`;
+    const query = sql`websearch_to_tsquery('french'::regconfig,
+      ${sql.raw(queryHead)}${search.text}${sql.raw(queryTail)})`;
     const matches = sql`${TICKET_SEARCH_DOCUMENT} @@ ${query}`;
     // Newest first, PostgreSQL walks the reception index and tests each ticket's text: quick when
     // many match, a scan of the whole table when few or none do (10 s over 1 000 000). A probe

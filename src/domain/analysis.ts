@@ -196,7 +196,9 @@ export function analysisView(
     closedAt: analysis.closedAt ? formatFrenchDateTime(analysis.closedAt, timeZone) : '',
     threshold: analysis.threshold,
     months: analysis.months,
-    window: `du ${formatFrenchDate(analysis.windowStart, timeZone)} au ${formatFrenchDate(analysis.windowEnd, timeZone)}`,
+    window:
+      `du ${formatFrenchDate(analysis.windowStart, timeZone)} au ` +
+      `${formatFrenchDate(analysis.windowEnd, timeZone)}`,
     ticketCount: tickets.length,
     tickets,
     hiddenTickets: tickets.filter((t) => !t.visible).length,

@@ -94,10 +94,15 @@ export function digestAnalyses(
   });
   const alerts = lines.filter((l) => l.alert).length;
   const open = lines.filter((l) => l.open).length;
+  const closed = lines.length - open;
+  const alertCount = alerts === 0 ? 'Aucune alerte' : alerts === 1 ? '1 alerte' : `${alerts} alertes`;
+  const openCount =
+    open === 0 ? 'aucune analyse ouverte' : open === 1 ? '1 analyse ouverte' : `${open} analyses ouvertes`;
+  const closedCount = closed === 0 ? 'aucune close' : closed === 1 ? '1 close' : `${closed} closes`;
   const summary =
     lines.length === 0
       ? 'Aucune alerte de récurrence et aucune analyse des causes en cours sur la période.'
-      : `${alerts === 0 ? 'Aucune alerte' : alerts === 1 ? '1 alerte' : `${alerts} alertes`} de récurrence sur la période ; ${open === 0 ? 'aucune analyse ouverte' : open === 1 ? '1 analyse ouverte' : `${open} analyses ouvertes`}, ${lines.length - open === 0 ? 'aucune close' : lines.length - open === 1 ? '1 close' : `${lines.length - open} closes`}.`;
+      : `${alertCount} de récurrence sur la période ; ${openCount}, ${closedCount}.`;
   return { alerts, summary, lines };
 }
 
@@ -106,9 +111,12 @@ function textLine(l: DigestAnalysisLine): string[] {
   const actions = l.actions.map(
     (a) => `${a.text}${a.due ? ` (échéance ${a.due}${a.overdue ? ', dépassée' : ''})` : ''}`,
   );
+  const openedHere = l.alert ? ', ouverte sur la période' : '';
+  const whys = l.whys.length > 0 ? ` — ${l.whys.map((w, i) => `${i + 1}. ${w}`).join(' ')}` : '';
   return [
-    `- ${l.reference} — ${l.typology} (${l.category}) : ${l.state.toLowerCase()}${l.alert ? ', ouverte sur la période' : ''} ; ${l.tickets} réclamations ${l.window} (${l.rule})`,
-    `  Pourquoi : ${l.whys.length}/5${l.whys.length > 0 ? ` — ${l.whys.map((w, i) => `${i + 1}. ${w}`).join(' ')}` : ''}`,
+    `- ${l.reference} — ${l.typology} (${l.category}) : ${l.state.toLowerCase()}${openedHere} ; ` +
+      `${l.tickets} réclamations ${l.window} (${l.rule})`,
+    `  Pourquoi : ${l.whys.length}/5${whys}`,
     `  Cause : ${l.causes.length > 0 ? l.causes.join(' ; ') : 'non enregistrée'}`,
     `  Actions : ${actions.length > 0 ? actions.join(' ; ') : 'aucune'}`,
   ];

@@ -323,7 +323,10 @@ function groupLabel(config: Settings, dimension: Dimension, value: string | null
   }
 }
 
-/** Configured values first (levels, categories, channel and requester lists), then any other value found, then « not set ». */
+/**
+ * Configured values first (levels, categories, channel and requester lists), then any other value
+ * found, then « not set ».
+ */
 function orderedGroups(config: Settings, dimension: Dimension, groups: readonly GroupFigures[]): GroupFigures[] {
   const known: (string | null)[] =
     dimension === 'level'
@@ -407,20 +410,32 @@ function indicatorRows(indicators: readonly Indicator[], figures: DigestFigures)
   }));
 }
 
+/** One French sentence on a sending outage that ended in the period. */
+function outageLine(o: SendingOutage, timeZone: string): string {
+  const requeued = o.alertsRequeued > 0 ? `, ${formatCount(o.alertsRequeued)} alerte(s) renvoyée(s) au pilote` : '';
+  return (
+    `Panne d’envoi du ${formatFrenchDateTime(o.since, timeZone)} au ${formatFrenchDateTime(o.until, timeZone)} : ` +
+    `${formatCount(o.deadMails)} envoi(s) abandonné(s) après plusieurs essais${requeued}.`
+  );
+}
+
 function pipelineNotes(current: PipelineFigures, previous: PipelineFigures): string[] {
   const notes: string[] = [];
   if (current.mailsSeen === 0 && previous.mailsSeen > 0) {
     notes.push(
-      'Aucun message reçu sur la période alors qu’il y en avait la période précédente : vérifiez que la boîte des réclamations est bien relevée.',
+      'Aucun message reçu sur la période alors qu’il y en avait la période précédente : vérifiez que la boîte des ' +
+        'réclamations est bien relevée.',
     );
   }
   if (current.quarantined > 0)
     notes.push(
-      `${formatCount(current.quarantined)} message(s) en quarantaine : à examiner (chacun a fait l’objet d’une alerte).`,
+      `${formatCount(current.quarantined)} message(s) en quarantaine : à examiner (chacun a fait l’objet d’une ` +
+        `alerte).`,
     );
   if (current.outgoingFailed > 0)
     notes.push(
-      `${formatCount(current.outgoingFailed)} envoi(s) en échec définitif : les destinataires n’ont pas reçu le message.`,
+      `${formatCount(current.outgoingFailed)} envoi(s) en échec définitif : les destinataires n’ont pas reçu le ` +
+        `message.`,
     );
   return notes;
 }
@@ -442,7 +457,10 @@ function trendChart(config: Settings, figures: DigestFigures): TrendChart {
   };
 }
 
-/** The « Réclamations » sheet: one row per ticket, content hidden where the audience may not see it. Also the export's rows. */
+/**
+ * The « Réclamations » sheet: one row per ticket, content hidden where the audience may not see it. Also the export's
+ * rows.
+ */
 export function ticketSheet(config: Settings, lines: readonly TicketLine[], audience: Audience): Sheet {
   const timeZone = config.organisation.timezone;
   return {
@@ -551,10 +569,7 @@ export function digestReport(
     overview: indicatorRows(OVERVIEW_INDICATORS, figures),
     pipeline: indicatorRows(PIPELINE_INDICATORS, figures),
     pipelineNotes: pipelineNotes(current.pipeline, previous.pipeline),
-    outages: figures.outages.map(
-      (o) =>
-        `Panne d’envoi du ${formatFrenchDateTime(o.since, timeZone)} au ${formatFrenchDateTime(o.until, timeZone)} : ${formatCount(o.deadMails)} envoi(s) abandonné(s) après plusieurs essais${o.alertsRequeued > 0 ? `, ${formatCount(o.alertsRequeued)} alerte(s) renvoyée(s) au pilote` : ''}.`,
-    ),
+    outages: figures.outages.map((o) => outageLine(o, timeZone)),
     breakdowns: [
       ...(['level', 'category', 'requester', 'channel'] as const).map((dimension) => ({
         dimension,

@@ -65,7 +65,8 @@ export function digestTemplateData(report: DigestReport) {
   );
   const overviewText = overview.flatMap((row) => [
     `${row.sub ? '  ' : ''}${row.label} : ${row.value}${row.detail ? ` (${row.detail})` : ''}`,
-    `${row.sub ? '  ' : ''}    par rapport ${labels.toPrevious} (${row.previous}) : ${row.deltaPrevious} ; ${labels.toLastYear} (${row.lastYear}) : ${row.deltaLastYear}`,
+    `${row.sub ? '  ' : ''}    par rapport ${labels.toPrevious} (${row.previous}) : ${row.deltaPrevious} ; ` +
+      `${labels.toLastYear} (${row.lastYear}) : ${row.deltaLastYear}`,
   ]);
 
   const dimensions = report.breakdowns.map((breakdown) => {
@@ -123,7 +124,8 @@ export function digestTemplateData(report: DigestReport) {
     more: Math.max(0, overdueRows.length - MAX_OVERDUE_IN_MAIL),
     textLines: shown.map(
       (r) =>
-        `- ${r.reference} (niveau ${r.level}) : échéance ${r.deadline}, ${r.late} de retard, suivie par ${r.assignee} — ${r.subject}${r.complainant ? ` — ${r.complainant}` : ''}`,
+        `- ${r.reference} (niveau ${r.level}) : échéance ${r.deadline}, ${r.late} de retard, suivie par ` +
+        `${r.assignee} — ${r.subject}${r.complainant ? ` — ${r.complainant}` : ''}`,
     ),
   };
 
@@ -148,14 +150,16 @@ export function digestTemplateData(report: DigestReport) {
     /** « 3 signalements pendant la période ; destinataires : Hélène Morel (3), Direction (1) ». */
     summary: `${formatCount(count)} signalement${count > 1 ? 's' : ''} pendant la période${
       perRecipient.size > 0
-        ? ` ; destinataire${perRecipient.size > 1 ? 's' : ''} : ${[...perRecipient].map(([name, n]) => `${name} (${formatCount(n)})`).join(', ')}`
+        ? ` ; destinataire${perRecipient.size > 1 ? 's' : ''} : ` +
+          `${[...perRecipient].map(([name, n]) => `${name} (${formatCount(n)})`).join(', ')}`
         : ''
     }`,
     shown: shownEscalations,
     more: Math.max(0, escalationRows.length - MAX_ESCALATIONS_IN_MAIL),
     textLines: shownEscalations.map(
       (e) =>
-        `- ${e.reference} (niveau ${e.level}) : ${e.roundLabel} le ${e.date} à ${e.recipients}, à traiter par la direction avant le ${e.due} ; état : ${e.status.toLowerCase()}, suivie par ${e.assignee}`,
+        `- ${e.reference} (niveau ${e.level}) : ${e.roundLabel} le ${e.date} à ${e.recipients}, à traiter par la ` +
+        `direction avant le ${e.due} ; état : ${e.status.toLowerCase()}, suivie par ${e.assignee}`,
     ),
   };
 
@@ -195,7 +199,9 @@ export function digestTemplateData(report: DigestReport) {
     pipeline,
     chart: {
       cid: report.files.cid,
-      alt: `Graphique : réclamations reçues et clôturées par mois et par niveau, de ${months[0] ?? ''} à ${months[months.length - 1] ?? ''}`,
+      alt:
+        `Graphique : réclamations reçues et clôturées par mois et par niveau, de ${months[0] ?? ''} à ` +
+        `${months[months.length - 1] ?? ''}`,
       ...CHART_SIZE,
     },
     attachment: report.files.xlsx,

@@ -101,7 +101,8 @@ interface ServerAt {
 export function imapAuthFailed(at: ServerAt & { readonly user: string }, cause?: unknown): AppError {
   return new AppError(
     ERROR_CODES.imapAuthFailed,
-    `IMAP : authentification refusée pour l’utilisateur ${at.user} sur ${at.host}:${at.port} — vérifiez mailbox.imap.user et mailbox.imap.password`,
+    `IMAP : authentification refusée pour l’utilisateur ${at.user} sur ${at.host}:${at.port} — vérifiez ` +
+      `mailbox.imap.user et mailbox.imap.password`,
     { keys: ['mailbox.imap.user', 'mailbox.imap.password'], cause },
   );
 }
@@ -109,7 +110,8 @@ export function imapAuthFailed(at: ServerAt & { readonly user: string }, cause?:
 export function imapUnreachable(at: ServerAt, reason: string, cause?: unknown): AppError {
   return new AppError(
     ERROR_CODES.imapUnreachable,
-    `IMAP : serveur injoignable sur ${at.host}:${at.port} (${reason}) — vérifiez mailbox.imap.host, mailbox.imap.port et mailbox.imap.secure`,
+    `IMAP : serveur injoignable sur ${at.host}:${at.port} (${reason}) — vérifiez mailbox.imap.host, ` +
+      `mailbox.imap.port et mailbox.imap.secure`,
     { keys: ['mailbox.imap.host', 'mailbox.imap.port', 'mailbox.imap.secure'], cause },
   );
 }
@@ -117,7 +119,8 @@ export function imapUnreachable(at: ServerAt, reason: string, cause?: unknown): 
 export function smtpAuthFailed(at: ServerAt & { readonly user?: string | undefined }, cause?: unknown): AppError {
   return new AppError(
     ERROR_CODES.smtpAuthFailed,
-    `SMTP : authentification refusée${at.user ? ` pour l’utilisateur ${at.user}` : ''} sur ${at.host}:${at.port} — vérifiez mailbox.smtp.user et mailbox.smtp.password`,
+    `SMTP : authentification refusée${at.user ? ` pour l’utilisateur ${at.user}` : ''} sur ${at.host}:${at.port} — ` +
+      `vérifiez mailbox.smtp.user et mailbox.smtp.password`,
     { keys: ['mailbox.smtp.user', 'mailbox.smtp.password'], cause },
   );
 }
@@ -125,7 +128,8 @@ export function smtpAuthFailed(at: ServerAt & { readonly user?: string | undefin
 export function smtpUnreachable(at: ServerAt, reason: string, cause?: unknown): AppError {
   return new AppError(
     ERROR_CODES.smtpUnreachable,
-    `SMTP : serveur injoignable sur ${at.host}:${at.port} (${reason}) — vérifiez mailbox.smtp.host, mailbox.smtp.port et mailbox.smtp.secure`,
+    `SMTP : serveur injoignable sur ${at.host}:${at.port} (${reason}) — vérifiez mailbox.smtp.host, ` +
+      `mailbox.smtp.port et mailbox.smtp.secure`,
     { keys: ['mailbox.smtp.host', 'mailbox.smtp.port', 'mailbox.smtp.secure'], cause },
   );
 }

@@ -254,7 +254,9 @@ export function describeStep(step: FollowUpStep, timeZone: string, showText: boo
   switch (step.kind) {
     case 'take-in-hand':
       return {
-        what: `à prendre en charge : personne ne s’en est chargé, le délai de prise en compte est passé depuis le ${on(step.about)}`,
+        what:
+          `à prendre en charge : personne ne s’en est chargé, le délai de prise en compte est passé depuis le ` +
+          `${on(step.about)}`,
         command: '#prendre',
       };
     case 'take-in-hand-pilot':
@@ -282,7 +284,9 @@ export function describeStep(step: FollowUpStep, timeZone: string, showText: boo
       return { what: `échéance intermédiaire atteinte le ${on(step.about)}${text}`, command: '#note' };
     case 'effectiveness':
       return {
-        what: `pas de réponse du réclamant sur l’efficacité depuis le ${on(step.about)} : appelez-le et enregistrez sa réponse`,
+        what:
+          `pas de réponse du réclamant sur l’efficacité depuis le ${on(step.about)} : appelez-le et ` +
+          `enregistrez sa réponse`,
         command: '#efficace',
       };
     case 'effectiveness-silence':

@@ -21,11 +21,31 @@ export interface ForwardedMail {
 
 // "---------- Forwarded message ---------", "-------- Message transféré --------",
 // "-----Original Message-----", "-----Message d'origine-----".
-const FORWARD_SEPARATOR =
-  /^\s*[-_=*]{2,}\s*(?:forwarded message|message transfere|mail transfere|message transmis|message reexpedie|original message|message d'origine|message original|mail original|weitergeleitete nachricht|ursprungliche nachricht|mensaje reenviado|messaggio inoltrato)\s*(?:[-_=*]{2,}\s*)?:?\s*$/;
+const FORWARD_SEPARATOR_WORDS = [
+  'forwarded message',
+  'message transfere',
+  'mail transfere',
+  'message transmis',
+  'message reexpedie',
+  'original message',
+  "message d'origine",
+  'message original',
+  'mail original',
+  'weitergeleitete nachricht',
+  'ursprungliche nachricht',
+  'mensaje reenviado',
+  'messaggio inoltrato',
+];
+const FORWARD_SEPARATOR = new RegExp(
+  String.raw`^\s*[-_=*]{2,}\s*(?:${FORWARD_SEPARATOR_WORDS.join('|')})\s*(?:[-_=*]{2,}\s*)?:?\s*$`,
+);
 // Apple Mail.
-const FORWARD_INTRO =
-  /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$/;
+const FORWARD_INTRO_WORDS = [
+  'begin forwarded message',
+  'debut du message (?:reexpedie|transfere)',
+  'anfang der weitergeleiteten nachricht',
+];
+const FORWARD_INTRO = new RegExp(String.raw`^\s*(?:${FORWARD_INTRO_WORDS.join('|')})\s*:\s*$`);
 // Outlook's "________________________________" above its header block.
 const RULE_LINE = /^\s*(?:_{8,}|-{8,})\s*$/;
 

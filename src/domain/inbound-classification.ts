@@ -19,9 +19,15 @@ export interface ClassificationContext {
   ownMessageIdDomain: string;
   /** Ticket reference prefix, e.g. `REC`. */
   ticketPrefix: string;
-  /** For every id in In-Reply-To/References that is a Message-ID we sent: the ticket it belongs to (looked up by the caller). */
+  /**
+   * For every id in In-Reply-To/References that is a Message-ID we sent: the ticket it belongs to
+   * (looked up by the caller).
+   */
   ticketByMessageId: ReadonlyMap<string, string>;
-  /** For every ticket reference found in the subject tag: its participants (lower-cased addresses: complainant, people in copy, staff). Absent key = no such ticket. */
+  /**
+   * For every ticket reference found in the subject tag: its participants (lower-cased addresses:
+   * complainant, people in copy, staff). Absent key = no such ticket.
+   */
   participantsByTicket: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
@@ -269,14 +275,24 @@ function failedRecipientOf(mail: InboundMail): string | null {
   return recipientFromProse(mail.text) ?? null;
 }
 
+const RECIPIENT_LEAD_IN_WORDS = [
+  'following (?:recipients?|address(?:es)?)',
+  'these recipients(?: or (?:groups|distribution lists))?',
+  'ces destinataires(?: ou (?:groupes|listes de distribution))?',
+  'destinataires? suivants?',
+  'could not be delivered to',
+];
+/** An Exchange/Gmail/Exim lead-in line, then (after blank lines) the line that names the recipient. */
+const RECIPIENT_LEAD_IN = new RegExp(
+  String.raw`(?:${RECIPIENT_LEAD_IN_WORDS.join('|')})[^\n]*\n(?:[ \t]*\n)*([^\n]+)`,
+  'i',
+);
+
 /** Postfix `<user@example.fr>: host … said`, or the address after an Exchange/Gmail/Exim lead-in. */
 function recipientFromProse(text: string): string | undefined {
   const postfix = /^<([^<>\s@]+@[^<>\s@]+)>\s*:/m.exec(text)?.[1];
   if (postfix !== undefined) return postfix.toLowerCase();
-  const lead =
-    /(?:following (?:recipients?|address(?:es)?)|these recipients(?: or (?:groups|distribution lists))?|ces destinataires(?: ou (?:groupes|listes de distribution))?|destinataires? suivants?|could not be delivered to)[^\n]*\n(?:[ \t]*\n)*([^\n]+)/i.exec(
-      text,
-    )?.[1];
+  const lead = RECIPIENT_LEAD_IN.exec(text)?.[1];
   return lead === undefined ? undefined : firstAddress(lead);
 }
 
@@ -286,8 +302,22 @@ function recipientFromProse(text: string): string | undefined {
 const LIST_PRECEDENCE = /^(?:bulk|junk|list|auto_reply)$/i;
 
 /** Automatic-reply prefixes no human writes: decisive at the start of the subject, before a colon or alone. */
-const AUTO_REPLY_SUBJECTS =
-  /^(?:r[ée]ponse automatique|automatic reply|auto[- ]?reply|autoreply|auto[- ]?response|autor[ée]ponse|out of (?:the )?office(?: reply| autoreply)?|message d'absence|notification d'absence|abwesenheitsnotiz|automatische antwort|respuesta autom[áa]tica|risposta automatica)\s*(?::|$)/i;
+const AUTO_REPLY_SUBJECT_WORDS = [
+  'r[ée]ponse automatique',
+  'automatic reply',
+  'auto[- ]?reply',
+  'autoreply',
+  'auto[- ]?response',
+  'autor[ée]ponse',
+  'out of (?:the )?office(?: reply| autoreply)?',
+  "message d'absence",
+  "notification d'absence",
+  'abwesenheitsnotiz',
+  'automatische antwort',
+  'respuesta autom[áa]tica',
+  'risposta automatica',
+];
+const AUTO_REPLY_SUBJECTS = new RegExp(String.raw`^(?:${AUTO_REPLY_SUBJECT_WORDS.join('|')})\s*(?::|$)`, 'i');
 
 /**
  * Words that also start real complaints ("Absence du médecin…"): alone or before a colon, they
@@ -546,23 +576,66 @@ function ownText(mail: InboundMail): string | null {
 // "je suis en arrêt jusqu'au…", "je serai absente du 3 au 10, pouvez-vous décaler…".
 const ABSENCE_MAX_CHARS = 1_200;
 /** Decisive in the first lines: what responders write about themselves. */
-const ABSENCE_DECISIVE =
-  /^(?:[^\n]*\n){0,2}[^\n]*\b(?:message d'absence|(?:ceci est une |this is an )?(?:reponse automatique|automatic (?:reply|response)|auto-?reply|out of office (?:auto-?)?reply))\b/;
+const AUTOMATIC_REPLY_WORDS = [
+  'reponse automatique',
+  'automatic (?:reply|response)',
+  'auto-?reply',
+  'out of office (?:auto-?)?reply',
+];
+const ABSENCE_STATEMENT = `message d'absence|(?:ceci est une |this is an )?(?:${AUTOMATIC_REPLY_WORDS.join('|')})`;
+const ABSENCE_DECISIVE = new RegExp(String.raw`^(?:[^\n]*\n){0,2}[^\n]*\b(?:${ABSENCE_STATEMENT})\b`);
 const ABSENCE_STATED = new RegExp(
   [
     // the person, then within a few words the absence
     "\\b(?:je suis|je serai|i am|i'm|i will be|i'll be)\\b(?: (?:actuellement|en ce moment|currently|now))?",
-    ' (?:absente?s?|absent\\(e\\)|en conges?|en vacances|en deplacement(?: professionnel)?|en formation|en seminaire|hors du bureau|en dehors du bureau|out of (?:the )?office|away(?: from (?:the|my) (?:office|desk))?|on (?:annual |parental |maternity |paternity )?leave|on (?:vacation|holiday))\\b',
+    ' (?:absente?s?|absent\\(e\\)|en conges?|en vacances|en deplacement(?: professionnel)?|en formation' +
+      '|en seminaire|hors du bureau|en dehors du bureau|out of (?:the )?office' +
+      '|away(?: from (?:the|my) (?:office|desk))?|on (?:annual |parental |maternity |paternity )?leave' +
+      '|on (?:vacation|holiday))\\b',
     // then the bound in time
-    "[^.!?\\n]{0,60}?\\b(?:jusqu'(?:au|a|en)\\b|du \\d{1,2}(?:er)?\\b[^.!?\\n]{0,25}?\\bau \\d|a partir d[ue]\\b|de retour\\b|until\\b|till\\b|returning\\b|back (?:on|in)\\b|from \\d{1,2}\\b[^.!?\\n]{0,25}?\\b(?:to|until) )",
+    "[^.!?\\n]{0,60}?\\b(?:jusqu'(?:au|a|en)\\b|du \\d{1,2}(?:er)?\\b[^.!?\\n]{0,25}?\\bau \\d" +
+      '|a partir d[ue]\\b|de retour\\b|until\\b|till\\b|returning\\b|back (?:on|in)\\b' +
+      '|from \\d{1,2}\\b[^.!?\\n]{0,25}?\\b(?:to|until) )',
   ].join(''),
 );
 /** What happens meanwhile: someone else to contact, a reply on return, limited access. */
-const ABSENCE_MEANWHILE =
-  /\b(?:pour toute (?:urgence|demande|question)|en cas d'urgence|vous pouvez (?:contacter|joindre|vous adresser|ecrire)|merci de (?:contacter|joindre|vous adresser|renvoyer|transmettre)|(?:des|a) mon retour|je (?:prendrai connaissance|traiterai|repondrai|lirai)|(?:ne )?(?:pourrai|pourra) (?:pas )?(?:lire|repondre|consulter)|(?:n'aurai|sans) (?:pas )?acces|acces (?:limite|restreint)|(?:sera|seront) (?:lus?|traites?|transmis)|for (?:urgent|immediate) (?:matters|assistance|requests|enquiries|inquiries)|in case of (?:emergency|urgency)|please contact|(?:when|upon|after|on) my return|when i (?:return|am back|get back)|limited access|no access to|will (?:respond|reply|get back to you|answer)|will not be (?:read|answered|forwarded))\b/;
+const ABSENCE_MEANWHILE_WORDS = [
+  'pour toute (?:urgence|demande|question)',
+  "en cas d'urgence",
+  'vous pouvez (?:contacter|joindre|vous adresser|ecrire)',
+  'merci de (?:contacter|joindre|vous adresser|renvoyer|transmettre)',
+  '(?:des|a) mon retour',
+  'je (?:prendrai connaissance|traiterai|repondrai|lirai)',
+  '(?:ne )?(?:pourrai|pourra) (?:pas )?(?:lire|repondre|consulter)',
+  "(?:n'aurai|sans) (?:pas )?acces",
+  'acces (?:limite|restreint)',
+  '(?:sera|seront) (?:lus?|traites?|transmis)',
+  'for (?:urgent|immediate) (?:matters|assistance|requests|enquiries|inquiries)',
+  'in case of (?:emergency|urgency)',
+  'please contact',
+  '(?:when|upon|after|on) my return',
+  'when i (?:return|am back|get back)',
+  'limited access',
+  'no access to',
+  'will (?:respond|reply|get back to you|answer)',
+  'will not be (?:read|answered|forwarded)',
+];
+const ABSENCE_MEANWHILE = new RegExp(String.raw`\b(?:${ABSENCE_MEANWHILE_WORDS.join('|')})\b`);
 /** The sender asks something of us: a request, however short, is no out-of-office. */
-const ASKS_US =
-  /\?|\b(?:pouvez-vous|pourriez-vous|pourrais-je|puis-je|merci de (?:me|nous|bien vouloir|reporter|decaler|annuler|modifier|prevoir|fixer|rappeler)|je vous (?:prie|demande|remercie de bien vouloir)|je (?:souhaite|souhaiterais|voudrais|demande)|could you|can you|would you|please (?:reschedule|call|cancel|let me know))\b/;
+const REQUEST_WORDS = [
+  'pouvez-vous',
+  'pourriez-vous',
+  'pourrais-je',
+  'puis-je',
+  'merci de (?:me|nous|bien vouloir|reporter|decaler|annuler|modifier|prevoir|fixer|rappeler)',
+  'je vous (?:prie|demande|remercie de bien vouloir)',
+  'je (?:souhaite|souhaiterais|voudrais|demande)',
+  'could you',
+  'can you',
+  'would you',
+  'please (?:reschedule|call|cancel|let me know)',
+];
+const ASKS_US = new RegExp(String.raw`\?|\b(?:${REQUEST_WORDS.join('|')})\b`);
 
 /** `Body: out-of-office text ("je suis absente … jusqu'au")` when the text says so (see above). */
 function outOfOfficeEvidence(mail: InboundMail): string | undefined {
@@ -581,16 +654,44 @@ function outOfOfficeEvidence(mail: InboundMail): string | undefined {
 // "Merci pour votre réponse, mais le problème persiste", nor "Merci." under a subject that says
 // what the complaint is.
 const THANKS_MAX_CHARS = 500;
-const GREETING =
-  /^(?:bonjour|bonsoir|salut|madame|monsieur|madame,? monsieur|mesdames,? messieurs|cher|chere|chers|hello|hi|dear)\b[^.!?\n]{0,40}$/;
-const SIGN_OFF =
-  /^(?:(?:tres |bien |bien tres )?cordialement|cdlt|cdt|bien a (?:vous|toi)|(?:sinceres |meilleures |mes |nos |avec mes )?salutations(?: distinguees| cordiales| respectueuses)?|respectueusement|amicalement|a bientot|bonne (?:journee|soiree|fin de journee|semaine|continuation)|belle journee|(?:best|kind|warm|many)? ?regards|best wishes|cheers|sincerely|yours (?:truly|sincerely))$/;
-const THANKED_FOR =
-  "(?:votre|vos|ton|tes|la|le|l'|les|cette|ce|cet|your|the) ?(?:(?:tres |si )?(?:rapide|prompte|gentille|aimable) )?(?:reponses?|retours?|messages?|mails?|courriels?|aide|rapidite|reactivite|intervention|suivi|diligence|informations?|explications?|precisions?|comprehension|accueil|gentillesse|patience|efforts?|travail|ecoute|disponibilite|professionnalisme|traitement|reply|answer|response|help|feedback|email|support|assistance)(?: (?:rapide|prompte|efficace|quick))?";
+const GREETING_WORDS =
+  'bonjour|bonsoir|salut|madame|monsieur|madame,? monsieur|mesdames,? messieurs|cher|chere|chers|hello|hi|dear';
+const GREETING = new RegExp(String.raw`^(?:${GREETING_WORDS})\b[^.!?\n]{0,40}$`);
+const SIGN_OFF_WORDS = [
+  '(?:tres |bien |bien tres )?cordialement',
+  'cdlt',
+  'cdt',
+  'bien a (?:vous|toi)',
+  '(?:sinceres |meilleures |mes |nos |avec mes )?salutations(?: distinguees| cordiales| respectueuses)?',
+  'respectueusement',
+  'amicalement',
+  'a bientot',
+  'bonne (?:journee|soiree|fin de journee|semaine|continuation)',
+  'belle journee',
+  '(?:best|kind|warm|many)? ?regards',
+  'best wishes',
+  'cheers',
+  'sincerely',
+  'yours (?:truly|sincerely)',
+];
+const SIGN_OFF = new RegExp(`^(?:${SIGN_OFF_WORDS.join('|')})$`);
+const THANKED_DETERMINER = "(?:votre|vos|ton|tes|la|le|l'|les|cette|ce|cet|your|the)";
+const THANKED_QUALITY = '(?:(?:tres |si )?(?:rapide|prompte|gentille|aimable) )?';
+const THANKED_THINGS = [
+  'reponses?|retours?|messages?|mails?|courriels?|aide|rapidite|reactivite|intervention|suivi|diligence',
+  'informations?|explications?|precisions?|comprehension|accueil|gentillesse|patience|efforts?|travail|ecoute',
+  'disponibilite|professionnalisme|traitement',
+  'reply|answer|response|help|feedback|email|support|assistance',
+].join('|');
+const THANKED_AFTER = '(?: (?:rapide|prompte|efficace|quick))?';
+const THANKED_FOR = `${THANKED_DETERMINER} ?${THANKED_QUALITY}(?:${THANKED_THINGS})${THANKED_AFTER}`;
 const THANKS_SENTENCE = new RegExp(
   [
-    `^(?:un )?(?:(?:tres |mille )?grand |encore )?merci(?: (?:beaucoup|bien|infiniment|mille fois|encore|a vous|a toi|pour tout))*(?: (?:pour|de|du|des) ${THANKED_FOR})?(?: (?:beaucoup|encore|a vous))?$`,
-    `^(?:je|nous) vous remerci(?:e|ons)(?: (?:beaucoup|infiniment|sincerement|vivement|bien))?(?: (?:pour|de) ${THANKED_FOR})?$`,
+    '^(?:un )?(?:(?:tres |mille )?grand |encore )?merci' +
+      '(?: (?:beaucoup|bien|infiniment|mille fois|encore|a vous|a toi|pour tout))*' +
+      `(?: (?:pour|de|du|des) ${THANKED_FOR})?(?: (?:beaucoup|encore|a vous))?$`,
+    '^(?:je|nous) vous remerci(?:e|ons)(?: (?:beaucoup|infiniment|sincerement|vivement|bien))?' +
+      `(?: (?:pour|de) ${THANKED_FOR})?$`,
     `^(?:thanks?(?: you)?|many thanks|thanks a lot)(?: (?:so|very) much)?(?: (?:for|to you for) ${THANKED_FOR})?$`,
   ].join('|'),
 );

@@ -44,7 +44,9 @@ interface Tabled {
   readonly column?: string;
   /** false: a column of its table only, not a row of the overview. */
   readonly overview?: false;
-  /** One of the four boxes at the top of the mail: their order, its caption, and its words in the mail's « En bref ». */
+  /**
+   * One of the four boxes at the top of the mail: their order, its caption, and its words in the mail's « En bref ».
+   */
   readonly kpi?: {
     readonly rank: number;
     readonly label: string;

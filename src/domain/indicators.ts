@@ -38,19 +38,32 @@ import { localDateOf } from './zoned-time.js';
  */
 export const INDICATOR_DEFINITIONS: readonly string[] = [
   'Une réclamation appartient à la période de sa réception (heure du fuseau de l’organisme).',
-  'Reçues : toutes les réclamations reçues dans la période, recevables ou non ; non recevables : déclarées non recevables.',
-  'Taux de réponse : réclamations recevables répondues / réclamations recevables reçues. Répondue : une première réponse a été enregistrée (#repondre ou #lrar).',
+  'Reçues : toutes les réclamations reçues dans la période, recevables ou non ; non recevables : déclarées non ' +
+    'recevables.',
+  'Taux de réponse : réclamations recevables répondues / réclamations recevables reçues. Répondue : une première ' +
+    'réponse a été enregistrée (#repondre ou #lrar).',
   'Dans les délais : réponse enregistrée au plus tard à l’échéance, parmi les réclamations répondues.',
   'Délai de réponse : de la réception à la première réponse, en jours (moyenne et médiane, parmi les répondues).',
-  'Clôturées : réclamations clôturées pendant la période, quelle que soit leur date de réception ; délai de clôture : de la réception à cette clôture, en jours.',
-  'Prise en charge : première attribution de la réclamation (#prendre, #assigner) après sa réception, parmi les réclamations reçues dans la période ; délai en jours ouvrés (du lundi au vendredi, hors jours fériés) : 0 = le jour même, 1 = le jour ouvré suivant ; une réclamation reçue un samedi et prise le lundi compte 0.',
-  'Efficacité : part des OUI parmi les réponses OUI ou NON à la vérification d’efficacité enregistrées pendant la période (réponse du réclamant, ou #efficace / #inefficace après un appel) ; les vérifications closes faute de réponse (le silence valant accord, selon la procédure) sont comptées à part.',
+  'Clôturées : réclamations clôturées pendant la période, quelle que soit leur date de réception ; délai de ' +
+    'clôture : de la réception à cette clôture, en jours.',
+  'Prise en charge : première attribution de la réclamation (#prendre, #assigner) après sa réception, parmi les ' +
+    'réclamations reçues dans la période ; délai en jours ouvrés (du lundi au vendredi, hors jours fériés) : 0 = ' +
+    'le jour même, 1 = le jour ouvré suivant ; une réclamation reçue un samedi et prise le lundi compte 0.',
+  'Efficacité : part des OUI parmi les réponses OUI ou NON à la vérification d’efficacité enregistrées pendant la ' +
+    'période (réponse du réclamant, ou #efficace / #inefficace après un appel) ; les vérifications closes faute de ' +
+    'réponse (le silence valant accord, selon la procédure) sont comptées à part.',
   'Réouvertures : réouvertures (#rouvrir) enregistrées pendant la période.',
-  'Signalements à la direction : réclamations en retard signalées à la direction pendant la période (premier signalement, puis second si le délai laissé à la direction passe) ; la liste dit à qui et pour quand.',
-  'Par typologie : la typologie actuelle de chaque réclamation (sous-catégorie, sert au suivi des récurrences) ; hors médecins, les réclamations médicales sont regroupées sur une ligne.',
-  'En cours : réclamations ni clôturées ni non recevables à la fin de la période, par ancienneté depuis la réception (0–7, 8–15, 16–30, plus de 30 jours révolus) ; en retard : en cours avec une échéance dépassée à la fin de la période.',
-  'Comparaisons : la période précédente et la même période un an plus tôt (pour une année : les deux années précédentes), calculées avec le même recul après leur fin que la période présentée.',
-  'Les réclamations médicales comptent dans tous les chiffres ; leur objet, leur contenu et l’identité du réclamant ne sont montrés qu’aux médecins.',
+  'Signalements à la direction : réclamations en retard signalées à la direction pendant la période (premier ' +
+    'signalement, puis second si le délai laissé à la direction passe) ; la liste dit à qui et pour quand.',
+  'Par typologie : la typologie actuelle de chaque réclamation (sous-catégorie, sert au suivi des récurrences) ; ' +
+    'hors médecins, les réclamations médicales sont regroupées sur une ligne.',
+  'En cours : réclamations ni clôturées ni non recevables à la fin de la période, par ancienneté depuis la ' +
+    'réception (0–7, 8–15, 16–30, plus de 30 jours révolus) ; en retard : en cours avec une échéance dépassée à la ' +
+    'fin de la période.',
+  'Comparaisons : la période précédente et la même période un an plus tôt (pour une année : les deux années ' +
+    'précédentes), calculées avec le même recul après leur fin que la période présentée.',
+  'Les réclamations médicales comptent dans tous les chiffres ; leur objet, leur contenu et l’identité du ' +
+    'réclamant ne sont montrés qu’aux médecins.',
 ];
 
 /** The figures of a group without any ticket: zero counts, no mean nor median. */
@@ -122,7 +135,9 @@ export function msToDays(ms: number): number {
 export type FigureUnit = 'count' | 'rate' | 'days';
 
 export interface Comparison {
-  /** current − reference, in the figure's own unit (rates: in fractions, 0.05 = 5 points); null when either is missing. */
+  /**
+   * current − reference, in the figure's own unit (rates: in fractions, 0.05 = 5 points); null when either is missing.
+   */
   readonly difference: number | null;
   /** (current − reference) / reference for counts; null for rates, days, or a zero reference. */
   readonly relative: number | null;
@@ -213,7 +228,9 @@ export function formatComparison(comparison: Comparison, unit: FigureUnit): stri
     const main = signed(frenchNumber(difference, 0), difference);
     return relative === null ? main : `${main} (${signed(frenchNumber(relative * 100, 0), relative)}${NNBSP}%)`;
   }
-  if (unit === 'rate')
-    return `${signed(frenchNumber(difference * 100, 1), difference)}${NNBSP}pt${Math.abs(difference * 100) >= 2 ? 's' : ''}`;
+  if (unit === 'rate') {
+    const points = Math.abs(difference * 100) >= 2 ? 'pts' : 'pt';
+    return `${signed(frenchNumber(difference * 100, 1), difference)}${NNBSP}${points}`;
+  }
   return `${signed(frenchNumber(difference, 1), difference)}${NNBSP}j`;
 }

@@ -60,7 +60,10 @@ function nextSeparator(
   return undefined;
 }
 
-/** Where the line after the envelope line at `start` begins, when that is a `From ` line followed by a header line; else -1. */
+/**
+ * Where the line after the envelope line at `start` begins, when that is a `From ` line followed by
+ * a header line; else -1.
+ */
 function envelopeLineEnd(bytes: Uint8Array, start: number): number {
   for (let i = 0; i < FROM_.length; i++) if (bytes[start + i] !== FROM_[i]) return -1;
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

@@ -180,7 +180,10 @@ export function trendMonths(period: Period): Period[] {
   return months;
 }
 
-/** French name of the period: « octobre 2026 », « 4e trimestre 2026 », « année 2026 », « du 1er au 15 octobre 2026 ». */
+/**
+ * French name of the period: « octobre 2026 », « 4e trimestre 2026 », « année 2026 »,
+ * « du 1er au 15 octobre 2026 ».
+ */
 export function periodLabel(period: Period): string {
   const { year, month } = yearMonth(period.firstDay);
   switch (period.kind) {
@@ -320,7 +323,9 @@ function dayMatches(schedule: CronSchedule, localDate: string): boolean {
   return dom && dow;
 }
 
-/** Fire instants of `schedule` on `localDate` in `timeZone`, ascending (a wall time skipped by DST fires at the change). */
+/**
+ * Fire instants of `schedule` on `localDate` in `timeZone`, ascending (a wall time skipped by DST fires at the change).
+ */
 function firesOn(schedule: CronSchedule, localDate: string, timeZone: string): Date[] {
   if (!dayMatches(schedule, localDate)) return [];
   const fires: Date[] = [];

@@ -76,7 +76,9 @@ export function decideReception(
 
   const labels = candidates.map((key) => config.categories.find((c) => c.key === key)!.label);
   const chosen = config.categories.find((c) => c.key === qualification.category)?.label ?? 'à qualifier';
-  const why = `la qualification automatique hésite entre ${chosen} et ${labels.join(', ')} : par précaution, son contenu est réservé aux médecins tant qu’un médecin n’a pas fixé la catégorie (#categorie)`;
+  const why =
+    `la qualification automatique hésite entre ${chosen} et ${labels.join(', ')} : par précaution, son ` +
+    `contenu est réservé aux médecins tant qu’un médecin n’a pas fixé la catégorie (#categorie)`;
   const doctors: { email: string; label: string }[] = [];
   for (const key of candidates) {
     const category = config.categories.find((c) => c.key === key)!;

@@ -248,8 +248,17 @@ const HISTORY_START_ID =
   /^(?:x_)*(?:divRplyFwdMsg|appendonsend|OLK_SRC_BODY_SECTION|stopSpelling|mail-editor-reference-message-container)$/i;
 const HISTORY_START_CLASS = /^(?:x_)*(?:OutlookMessageHeader)$/i;
 // Elements that hold quoted history (or its attribution line): they go, what follows stays.
-const QUOTE_CLASS =
-  /^(?:x_)*(?:gmail_quote|gmail_quote_container|yahoo_quoted|moz-cite-prefix|moz-forward-container|protonmail_quote|zmail_extra|ms-outlook-mobile-reference-message)$/i;
+const QUOTE_CLASS_NAMES = [
+  'gmail_quote',
+  'gmail_quote_container',
+  'yahoo_quoted',
+  'moz-cite-prefix',
+  'moz-forward-container',
+  'protonmail_quote',
+  'zmail_extra',
+  'ms-outlook-mobile-reference-message',
+];
+const QUOTE_CLASS = new RegExp(`^(?:x_)*(?:${QUOTE_CLASS_NAMES.join('|')})$`, 'i');
 // `\s*(?:\*\s*)?` rather than `\s*\*?\s*`: two adjacent `\s*` split a long blank run in quadratically many ways.
 const HEADER_OPENING = /^\s*(?:\*\s*)?(?:de|from|von|van|da|envoy[ée](?: le)?|sent|date|gesendet)\s*(?:\*\s*)?:/i;
 
@@ -404,16 +413,51 @@ function isBlank(text: string): boolean {
 
 const QUOTE_LINE = /^\s*>/;
 // "-----Original Message-----", "-------- Message d'origine --------", "---------- Forwarded message ---------"…
-const HISTORY_SEPARATOR =
-  /^\s*[-_=*]{2,}\s*(?:original message|original e-?mail|message d'origine|message original|mail original|message transfere|mail transfere|message transmis|message reexpedie|forwarded message|ursprungliche nachricht|weitergeleitete nachricht|mensaje original|messaggio originale|oprindelig besked)\s*(?:[-_=*]{2,}\s*)?(?::\s*)?$/;
+const HISTORY_SEPARATOR_WORDS = [
+  'original message',
+  'original e-?mail',
+  "message d'origine",
+  'message original',
+  'mail original',
+  'message transfere',
+  'mail transfere',
+  'message transmis',
+  'message reexpedie',
+  'forwarded message',
+  'ursprungliche nachricht',
+  'weitergeleitete nachricht',
+  'mensaje original',
+  'messaggio originale',
+  'oprindelig besked',
+];
+const HISTORY_SEPARATOR = new RegExp(
+  String.raw`^\s*[-_=*]{2,}\s*(?:${HISTORY_SEPARATOR_WORDS.join('|')})\s*(?:[-_=*]{2,}\s*)?(?::\s*)?$`,
+);
 // Apple Mail's forward intro, and Lotus Notes' "----- Réacheminé par …/ORG le … -----".
-const FORWARD_INTRO =
-  /^\s*(?:begin forwarded message|debut du message (?:reexpedie|transfere)|anfang der weitergeleiteten nachricht)\s*:\s*$|^\s*-{3}.*\b(?:reachemine par|forwarded by|transfere par|weitergeleitet von)\b/;
+const FORWARD_INTRO_WORDS = [
+  'begin forwarded message',
+  'debut du message (?:reexpedie|transfere)',
+  'anfang der weitergeleiteten nachricht',
+];
+const FORWARD_INTRO_LINE = String.raw`^\s*(?:${FORWARD_INTRO_WORDS.join('|')})\s*:\s*$`;
+const FORWARDED_BY = String.raw`^\s*-{3}.*\b(?:reachemine par|forwarded by|transfere par|weitergeleitet von)\b`;
+const FORWARD_INTRO = new RegExp(`${FORWARD_INTRO_LINE}|${FORWARDED_BY}`);
 const RULE_LINE = /^\s*(?:_{8,}|-{8,}|={8,})\s*$/;
 const TIME = /\b\d{1,2}\s?[:h]\s?\d{2}\b/;
 // "… a écrit :", "… a écrit le 23/11/2026 :", "… wrote:", and a few other languages' verbs.
-const ATTRIBUTION_END =
-  /(?:^|[\s"'>)\]*])(?:a\s+ecrit(?:\s+(?:le|sur)\s+.*)?|wrote(?:\s+on\s+.*)?|schrieb(?:\s+.*)?|escribio|ha scritto|escreveu|schreef(?:\s+.*)?|skrev(?:\s+.*)?|napisal(?:\(a\))?|kirjoitti)\s*:\s*-*\s*$/;
+const ATTRIBUTION_VERBS = [
+  String.raw`a\s+ecrit(?:\s+(?:le|sur)\s+.*)?`,
+  String.raw`wrote(?:\s+on\s+.*)?`,
+  String.raw`schrieb(?:\s+.*)?`,
+  'escribio',
+  'ha scritto',
+  'escreveu',
+  String.raw`schreef(?:\s+.*)?`,
+  String.raw`skrev(?:\s+.*)?`,
+  String.raw`napisal(?:\(a\))?`,
+  'kirjoitti',
+];
+const ATTRIBUTION_END = new RegExp(String.raw`(?:^|[\s"'>)\]*])(?:${ATTRIBUTION_VERBS.join('|')})\s*:\s*-*\s*$`);
 // A sentence of the person's own, not a client's header: "il m'a écrit :", "vous a écrit :".
 const ATTRIBUTION_IN_PROSE = /\b(?:m'|t'|l'|nous |vous |lui |leur |qui |il |elle |on )a\s+ecrit\b/;
 
@@ -679,12 +723,34 @@ function isLibraryHeaderPlausible(header: string): boolean {
 
 // "Envoyé de mon iPhone", "Sent from my Galaxy": any device after "my"; other wordings
 // ("Envoyé depuis Outlook pour Android", "Obtenir Outlook pour iOS") must name a mail app or device.
-const MOBILE_FOOTER_ANY =
-  /^[\s(<]*(?:envoye (?:de|depuis|a partir de|avec) (?:mon|ma)|sent (?:from|with) (?:my|a|an)|sent by|from my|von meinem|verzonden (?:met|vanaf) mijn|verstuurd vanaf mijn)\b/;
-const MOBILE_FOOTER_START =
-  /^[\s(<]*(?:envoye\s+(?:de|depuis|a partir de|avec|via)|sent\s+(?:from|with|via|using)|obtenir|get|telecharger|download|verzonden\s+(?:met|vanaf)|gesendet von)\b/;
-const MOBILE_FOOTER_DEVICE =
-  /iphone|ipad|ipod|android|outlook|mobil|samsung|galaxy|yahoo|mail|courrier|blackberry|smartphone|huawei|xiaomi|windows|\bios\b|appareil|device|tablet|tablette|proton|sparrow|airmail|mailbox|orange|sfr|free|bouygues/;
+const MOBILE_FOOTER_ANY_WORDS = [
+  'envoye (?:de|depuis|a partir de|avec) (?:mon|ma)',
+  'sent (?:from|with) (?:my|a|an)',
+  'sent by',
+  'from my',
+  'von meinem',
+  'verzonden (?:met|vanaf) mijn',
+  'verstuurd vanaf mijn',
+];
+const MOBILE_FOOTER_ANY = new RegExp(String.raw`^[\s(<]*(?:${MOBILE_FOOTER_ANY_WORDS.join('|')})\b`);
+const MOBILE_FOOTER_START_WORDS = [
+  String.raw`envoye\s+(?:de|depuis|a partir de|avec|via)`,
+  String.raw`sent\s+(?:from|with|via|using)`,
+  'obtenir',
+  'get',
+  'telecharger',
+  'download',
+  String.raw`verzonden\s+(?:met|vanaf)`,
+  'gesendet von',
+];
+const MOBILE_FOOTER_START = new RegExp(String.raw`^[\s(<]*(?:${MOBILE_FOOTER_START_WORDS.join('|')})\b`);
+const MOBILE_FOOTER_DEVICE = new RegExp(
+  [
+    'iphone|ipad|ipod|android|outlook|mobil|samsung|galaxy|yahoo|mail|courrier|blackberry|smartphone|huawei',
+    String.raw`xiaomi|windows|\bios\b|appareil|device|tablet|tablette|proton|sparrow|airmail|mailbox|orange`,
+    'sfr|free|bouygues',
+  ].join('|'),
+);
 
 function isMobileFooter(line: string): boolean {
   const folded = foldForMatching(line.trim());
@@ -696,20 +762,47 @@ function isMobileFooter(line: string): boolean {
 }
 
 // One-line eco footers, anywhere ("P Pensez à l'environnement avant d'imprimer ce message").
-const ECO_FOOTER =
-  /^\W{0,4}\s*(?:p\s+)?(?:merci de |avant d'imprimer(?: ce (?:message|mail|courriel|e-mail))?,? |svp,? )?(?:pensez a l'environnement|pensez a la planete|respectez l'environnement|n'imprimez ce (?:message|mail|courriel|e-mail) que|please consider the environment|think before you print|save a tree)/;
+const ECO_FOOTER_LEAD = "(?:merci de |avant d'imprimer(?: ce (?:message|mail|courriel|e-mail))?,? |svp,? )?";
+const ECO_FOOTER_WORDS = [
+  "pensez a l'environnement",
+  'pensez a la planete',
+  "respectez l'environnement",
+  "n'imprimez ce (?:message|mail|courriel|e-mail) que",
+  'please consider the environment',
+  'think before you print',
+  'save a tree',
+];
+const ECO_FOOTER = new RegExp(String.raw`^\W{0,4}\s*(?:p\s+)?${ECO_FOOTER_LEAD}(?:${ECO_FOOTER_WORDS.join('|')})`);
 // First line of a confidentiality footer.
 const DISCLAIMER_START = new RegExp(
   [
     '^(?:avertissement|mention|clause|note)?(?: de)? ?confidentialite\\b',
     '^(?:avis|mention) (?:de )?confidentialite',
-    '^(?:ce|le present|cet) (?:message|courriel|e-mail|email|mail|envoi)(?: electronique)?(?:,? (?:ainsi que|et|y compris) (?:toutes |tous )?(?:ses|les) (?:pieces jointes|fichiers|annexes)(?: eventuel(?:le)?s)?,?)? (?:est|sont|peu(?:ven)?t|contient|contiennent|et)\\b.*(?:confidenti|strictement (?:prive|personnel)|usage exclusif|attention exclusive|exclusivement)',
-    "^(?:les informations|l'information|le contenu)(?: contenues?)? (?:dans|de) ce (?:message|courriel|e-mail|email|mail).*(?:confidenti|exclusi|strictement)",
-    '^this (?:e-?mail|message|communication|transmission)(?: and any (?:files|attachments?|documents)(?: transmitted with it)?)?,? (?:is|are|may|contains?)\\b.*(?:confidential|privileged|intended (?:solely|only|exclusively)|intended recipient)',
-    '^the (?:information|content)(?: contained)? in this (?:e-?mail|message|communication).*(?:confidential|privileged)',
+    '^(?:ce|le present|cet) (?:message|courriel|e-mail|email|mail|envoi)(?: electronique)?' +
+      '(?:,? (?:ainsi que|et|y compris) (?:toutes |tous )?(?:ses|les) (?:pieces jointes|fichiers|annexes)' +
+      '(?: eventuel(?:le)?s)?,?)? (?:est|sont|peu(?:ven)?t|contient|contiennent|et)\\b' +
+      '.*(?:confidenti|strictement (?:prive|personnel)|usage exclusif|attention exclusive|exclusivement)',
+    "^(?:les informations|l'information|le contenu)(?: contenues?)? (?:dans|de) ce " +
+      '(?:message|courriel|e-mail|email|mail).*(?:confidenti|exclusi|strictement)',
+    '^this (?:e-?mail|message|communication|transmission)' +
+      '(?: and any (?:files|attachments?|documents)(?: transmitted with it)?)?,? (?:is|are|may|contains?)\\b' +
+      '.*(?:confidential|privileged|intended (?:solely|only|exclusively)|intended recipient)',
+    '^the (?:information|content)(?: contained)? in this (?:e-?mail|message|communication)' +
+      '.*(?:confidential|privileged)',
     '^(?:confidentiality|legal) (?:notice|disclaimer|warning)',
     '^disclaimer\\s*:',
     '^important\\s*:.*(?:confidenti)',
+  ].join('|'),
+);
+
+const RECEIVED_IN_ERROR = new RegExp(
+  [
+    'par erreur',
+    'in error',
+    "si vous n'etes pas (?:le|la|les|un|une) destinataire",
+    'if you are not the intended',
+    'notify the sender',
+    "avertir (?:immediatement )?l'(?:expediteur|emetteur)",
   ].join('|'),
 );
 
@@ -718,12 +811,7 @@ function isDisclaimerStart(paragraph: string): boolean {
   if (DISCLAIMER_START.test(folded)) return true;
   // Elsewhere, only the "received in error" clause makes a confidentiality sentence a footer: a
   // response may well explain that a medical file is confidential.
-  return (
-    /confidenti|privileg/.test(folded) &&
-    /par erreur|in error|si vous n'etes pas (?:le|la|les|un|une) destinataire|if you are not the intended|notify the sender|avertir (?:immediatement )?l'(?:expediteur|emetteur)/.test(
-      folded,
-    )
-  );
+  return /confidenti|privileg/.test(folded) && RECEIVED_IN_ERROR.test(folded);
 }
 
 /** A footer paragraph is read up to this length: its opening sentences are what tells it. */
@@ -757,7 +845,10 @@ function withoutDisclaimers(lines: readonly string[]): string[] {
   return kept;
 }
 
-/** The lines `from…end` joined by spaces, at most {@link DISCLAIMER_MAX_LINES} lines and {@link DISCLAIMER_MAX_CHARS} characters. */
+/**
+ * The lines `from…end` joined by spaces, at most {@link DISCLAIMER_MAX_LINES} lines and
+ * {@link DISCLAIMER_MAX_CHARS} characters.
+ */
 function paragraphStart(lines: readonly string[], from: number, end: number): string {
   let text = '';
   const last = Math.min(end, from + DISCLAIMER_MAX_LINES);
@@ -770,8 +861,28 @@ function paragraphStart(lines: readonly string[], from: number, end: number): st
 }
 
 // "Cordialement,", "Bien à vous", "Best regards, Jean"…
-const SIGN_OFF =
-  /^(?:(?:tres |bien |tres bien |bien tres |tres sincerement et )?cordialement|cdlt|cdt|bien a (?:vous|toi)|(?:sinceres |meilleures |mes |nos |avec mes |avec nos )?salutations(?: distinguees| cordiales| respectueuses)?|respectueusement|sincerement|amicalement|bonne (?:journee|soiree|fin de journee|semaine)|belle journee|(?:best|kind|warm|warmest|many)?\s?regards|best wishes|best|cheers|sincerely|yours (?:truly|sincerely)|thanks|thank you|merci(?: beaucoup| d'avance| par avance| bien)?)\b[\s,.!]*(?:[,\-–]\s*\S.{0,40})?$/;
+const SIGN_OFF_WORDS = [
+  '(?:tres |bien |tres bien |bien tres |tres sincerement et )?cordialement',
+  'cdlt',
+  'cdt',
+  'bien a (?:vous|toi)',
+  '(?:sinceres |meilleures |mes |nos |avec mes |avec nos )?salutations(?: distinguees| cordiales| respectueuses)?',
+  'respectueusement',
+  'sincerement',
+  'amicalement',
+  'bonne (?:journee|soiree|fin de journee|semaine)',
+  'belle journee',
+  String.raw`(?:best|kind|warm|warmest|many)?\s?regards`,
+  'best wishes',
+  'best',
+  'cheers',
+  'sincerely',
+  'yours (?:truly|sincerely)',
+  'thanks',
+  'thank you',
+  "merci(?: beaucoup| d'avance| par avance| bien)?",
+];
+const SIGN_OFF = new RegExp(String.raw`^(?:${SIGN_OFF_WORDS.join('|')})\b[\s,.!]*(?:[,\-–]\s*\S.{0,40})?$`);
 const SIGNATURE_MAX_LINES = 12;
 
 /** `lines` without the signature: from a `-- ` line, or from the last sign-off followed only by a short block. */

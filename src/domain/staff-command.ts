@@ -319,7 +319,8 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     name: 'informer',
     usage: '#informer <texte>',
     description:
-      'envoie au réclamant un point d’étape sur le traitement (dans la suite de sa conversation), sans changer l’état de la réclamation',
+      'envoie au réclamant un point d’étape sur le traitement (dans la suite de sa conversation), sans changer ' +
+      'l’état de la réclamation',
     example: '#informer Nous avons relancé le médecin ; vous aurez une réponse d’ici vendredi.',
   },
   { name: 'statut', usage: '#statut', description: 'renvoie la fiche de la réclamation', example: '#statut' },
@@ -328,7 +329,8 @@ export const COMMAND_HELP: readonly CommandHelp[] = [
     name: 'nouvelle',
     usage: '#nouvelle',
     description:
-      'enregistre une réclamation reçue par un autre canal (avec #de, et si besoin #canal, #tel, #entreprise) ; le texte sous les commandes est la réclamation',
+      'enregistre une réclamation reçue par un autre canal (avec #de, et si besoin #canal, #tel, #entreprise) ; le ' +
+      'texte sous les commandes est la réclamation',
     example: '#nouvelle\n#de Jean Dupont <jean.dupont@exemple.fr>\n#canal telephone',
   },
   {
@@ -397,10 +399,13 @@ function pad(value: number): string {
   return String(value).padStart(2, '0');
 }
 
-const ADDRESS =
+const ADDRESS_LOCAL_CHAR = '[A-Za-z0-9._%+&=~-]';
+const DOMAIN_LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?';
+const ADDRESS = new RegExp(
   // The look-behind starts a match only where an address can start: without it, a long run of
   // address characters with no @ was scanned again from each of its positions (quadratic).
-  /(?<![A-Za-z0-9._%+&=~-])[A-Za-z0-9._%+&=~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+/;
+  String.raw`(?<!${ADDRESS_LOCAL_CHAR})${ADDRESS_LOCAL_CHAR}+@${DOMAIN_LABEL}(?:\.${DOMAIN_LABEL})+`,
+);
 
 const BRACKETED_ADDRESS = new RegExp(`[<[(]\\s*(?:mailto:\\s*)?(${ADDRESS.source})`);
 

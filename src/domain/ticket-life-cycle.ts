@@ -117,7 +117,8 @@ export function changeTicket(ticket: LifeCycleFacts, change: LifeCycleChange, no
       }
       if (ticket.registeredLetter)
         return refused(
-          'réclamation reçue par lettre recommandée : la réponse doit être faite par lettre recommandée ; enregistrez-la avec #lrar NUMÉRO',
+          'réclamation reçue par lettre recommandée : la réponse doit être faite par lettre recommandée ; ' +
+            'enregistrez-la avec #lrar NUMÉRO',
         );
       return {
         ok: true,

@@ -52,6 +52,9 @@ export function mayActOn(
   const categoryText = category ? ` ${category.label}` : '';
   return {
     allowed: false,
-    reason: `la réclamation ne vous est pas (ou plus) confiée${holder} et vous n’êtes pas référent de sa catégorie${categoryText} : vos commandes n’ont pas été appliquées ; pour agir, demandez au pilote de vous la confier (#assigner)`,
+    reason:
+      `la réclamation ne vous est pas (ou plus) confiée${holder} et vous n’êtes pas référent de sa ` +
+      `catégorie${categoryText} : vos commandes n’ont pas été appliquées ; pour agir, demandez au pilote de vous ` +
+      `la confier (#assigner)`,
   };
 }

@@ -50,7 +50,8 @@ const refuse = (message: string): never => {
 };
 
 const NOT_FOR_ANALYSES =
-  'commande de réclamation : elle ne s’applique pas à une analyse (commandes de l’analyse : #pourquoi, #cause, #action, #clore, #statut, #aide)';
+  'commande de réclamation : elle ne s’applique pas à une analyse (commandes de l’analyse : #pourquoi, #cause, ' +
+  '#action, #clore, #statut, #aide)';
 
 /** Applies the command block of a reply to `analysis` and answers it. */
 export async function actOnAnalysis(
@@ -93,13 +94,15 @@ export async function actOnAnalysis(
       line,
       ok: false,
       message:
-        'ligne invisible pour le lecteur de votre message (texte masqué dans sa mise en forme HTML) : elle n’a pas été appliquée ; écrivez la commande en texte visible',
+        'ligne invisible pour le lecteur de votre message (texte masqué dans sa mise en forme HTML) : elle n’a pas ' +
+        'été appliquée ; écrivez la commande en texte visible',
     });
   }
-  const unknown = block.unknown.map((u) => ({
-    line: u.line,
-    message: `commande inconnue.${u.suggestion && (ANALYSIS_COMMANDS as readonly string[]).includes(u.suggestion) ? ` Vouliez-vous dire #${u.suggestion} ?` : ' Voyez la liste des commandes ci-dessous.'}`,
-  }));
+  const unknown = block.unknown.map((u) => {
+    const suggested = u.suggestion && (ANALYSIS_COMMANDS as readonly string[]).includes(u.suggestion);
+    const hint = suggested ? ` Vouliez-vous dire #${u.suggestion} ?` : ' Voyez la liste des commandes ci-dessous.';
+    return { line: u.line, message: `commande inconnue.${hint}` };
+  });
   if (block.commands.length === 0 && block.unknown.length === 0 && input.invisible.length === 0) {
     await record(tx, deps, input, analysis, EVENT_TYPES.staffMessage, { authenticated: true });
     results.push({
@@ -177,10 +180,8 @@ async function apply(
         text: action.text,
         dueAt: dueAt?.toISOString() ?? null,
       });
-      return {
-        analysis,
-        message: `action corrective enregistrée${dueAt ? `, échéance le ${formatFrenchDate(dueAt, timeZone)}` : ' (sans échéance)'}`,
-      };
+      const due = dueAt ? `, échéance le ${formatFrenchDate(dueAt, timeZone)}` : ' (sans échéance)';
+      return { analysis, message: `action corrective enregistrée${due}` };
     }
     case 'clore': {
       if (!open) refuse(`l’analyse ${analysis.reference} est déjà close`);

@@ -1,6 +1,7 @@
 // Drains the outbox: claims due rows, sends them with their fixed Message-ID, and records the
-// result as soon as each send resolves (sent rows grouped into one UPDATE). Transient SMTP failures are retried with backoff; permanent ones (or too many attempts)
-// mark the row dead and tell the pilot.
+// result as soon as each send resolves (sent rows grouped into one UPDATE). Transient SMTP
+// failures are retried with backoff; permanent ones (or too many attempts) mark the row dead and
+// tell the pilot.
 import { previewsFor } from './unfiled-mail.js';
 import type { Db } from '../db/database.js';
 import { recordEvent } from '../db/events.js';

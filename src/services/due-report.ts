@@ -40,26 +40,29 @@ export async function dueReport(
   if (!at)
     return {
       output: printable(
-        `instant non compris : « ${args.at} » ; écrivez par exemple --at "2026-12-20 09:00" (heure locale, ${timeZone})\n`,
+        `instant non compris : « ${args.at} » ; écrivez par exemple --at "2026-12-20 09:00" (heure locale, ` +
+          `${timeZone})\n`,
       ),
       exitCode: 2,
     };
   const preview = await previewFollowThrough(deps, at);
   const out: string[] = [
-    `Suivi des réclamations au ${formatFrenchDateTime(at, timeZone)} (${timeZone}) — simulation : rien n’est envoyé ni modifié.`,
+    `Suivi des réclamations au ${formatFrenchDateTime(at, timeZone)} (${timeZone}) — simulation : rien n’est ` +
+      `envoyé ni modifié.`,
   ];
-  if (!preview.working && preview.nextWorkingAt)
+  if (!preview.working && preview.nextWorkingAt) {
+    const hours = formatWorkingHours(config.escalation.workingHours);
     out.push(
-      `Hors des heures ouvrées (${formatWorkingHours(config.escalation.workingHours)} h, jours ouvrés) : ces rappels partiraient le ${formatFrenchDateTime(preview.nextWorkingAt, timeZone)}.`,
+      `Hors des heures ouvrées (${hours} h, jours ouvrés) : ces rappels partiraient le ` +
+        `${formatFrenchDateTime(preview.nextWorkingAt, timeZone)}.`,
     );
+  }
   if (preview.mails.length === 0) out.push('', 'Rien à envoyer à cet instant.');
   else out.push('', `${preview.mails.length} message${preview.mails.length > 1 ? 's' : ''} (un par personne) :`);
   for (const { person, items } of preview.mails) {
     const roles = person.roles.map((r) => ROLE_LABELS[r]).join(', ');
-    out.push(
-      '',
-      `À ${person.name ? `${person.name} <${person.email}>` : person.email} (${roles}) — ${items.length} point${items.length > 1 ? 's' : ''} :`,
-    );
+    const recipient = person.name ? `${person.name} <${person.email}>` : person.email;
+    out.push('', `À ${recipient} (${roles}) — ${items.length} point${items.length > 1 ? 's' : ''} :`);
     for (const { ticket, step } of items) {
       const subject = ticket.confidential
         ? ' (médicale : contenu masqué)'
@@ -69,7 +72,8 @@ export async function dueReport(
       out.push(`  ${ticket.reference}${subject}`);
       out.push(`    ${describeStep(step, timeZone, !ticket.confidential).what}`);
       out.push(
-        `    échéance de réponse : ${formatFrenchDate(ticket.deadlineAt, timeZone)} ; commande suggérée : ${describeStep(step, timeZone, false).command}`,
+        `    échéance de réponse : ${formatFrenchDate(ticket.deadlineAt, timeZone)} ; commande suggérée : ` +
+          `${describeStep(step, timeZone, false).command}`,
       );
     }
   }

@@ -123,7 +123,8 @@ export async function erasePersonalData(deps: ErasePersonalDataDeps, input: Eras
     'personal data erased',
   );
   const lines = [
-    `Données de ${address} effacées le ${formatFrenchDateTime(now, deps.config.organisation.timezone)} (par ${input.by}) :`,
+    `Données de ${address} effacées le ${formatFrenchDateTime(now, deps.config.organisation.timezone)} (par ` +
+      `${input.by}) :`,
     ...planText(address, plan, deps.config, true),
     input.mailbox === false
       ? 'Boîte IMAP laissée telle quelle (--without-mailbox) : supprimez-y vous-même les messages de cette adresse.'
@@ -160,13 +161,14 @@ function planText(address: string, plan: ErasurePlan, config: Deps['config'], do
   return [
     plan.own.length > 0
       ? `${plan.own.length} réclamation(s) ${verb('seraient anonymisées', 'anonymisée(s)')} : ${refs(plan.own)} — ` +
-        'identité, téléphone, entreprise, objet, résumé, textes des messages, pièces jointes, textes de l’historique ; ' +
+        'identité, téléphone, entreprise, objet, résumé, textes des messages, pièces jointes, ' +
+        'textes de l’historique ; ' +
         'dates, niveaux, catégories et états conservés (les indicateurs ne changent pas).'
       : 'Aucune réclamation déposée par cette adresse.',
     ...(plan.copied.length > 0
       ? [
-          `L’adresse ${verb('serait retirée', 'a été retirée')} de la copie de ${plan.copied.length} réclamation(s) : ` +
-            `${refs(plan.copied)}.`,
+          `L’adresse ${verb('serait retirée', 'a été retirée')} de la copie de ` +
+            `${plan.copied.length} réclamation(s) : ${refs(plan.copied)}.`,
         ]
       : []),
     `Messages ${verb('à vider', 'vidés')} (texte, HTML, message brut) : ${plan.messages}, pièces jointes ` +

@@ -51,13 +51,15 @@ export async function exportPersonalDataCommand(
   const confidential = r.own.some((t) => t.confidential) || r.copied.some((t) => t.confidential);
   const lines = [
     `Données détenues sur ${personAddress(input.email)} :`,
-    `  réclamations déposées : ${r.own.length}${r.own.length > 0 ? ` (${r.own.map((t) => t.reference).join(', ')})` : ''}`,
-    `  réclamations en copie : ${r.copied.length}${r.copied.length > 0 ? ` (${r.copied.map((t) => t.reference).join(', ')})` : ''}`,
+    `  réclamations déposées : ${countWithReferences(r.own)}`,
+    `  réclamations en copie : ${countWithReferences(r.copied)}`,
     `  messages envoyés : ${r.messages.length}, pièces jointes : ${r.attachments.length}`,
-    `  courriels reçus de reclam : ${r.outbox.length}, événements : ${r.events.length}, messages en quarantaine : ${r.quarantine.length}`,
+    `  courriels reçus de reclam : ${r.outbox.length}, événements : ${r.events.length}, messages en quarantaine : ` +
+      `${r.quarantine.length}`,
     ...(confidential
       ? [
-          'Attention : l’archive contient des réclamations médicales (confidentielles) en entier ; elle est destinée à la personne elle-même.',
+          'Attention : l’archive contient des réclamations médicales (confidentielles) en entier ; elle est ' +
+            'destinée à la personne elle-même.',
         ]
       : []),
   ];
@@ -66,6 +68,11 @@ export async function exportPersonalDataCommand(
     exitCode: 0,
     files: [{ role: 'zip', name: result.filename, base64: Buffer.from(result.content).toString('base64') }],
   };
+}
+
+/** « 2 (REC-2026-0001, REC-2026-0002) », or « 0 ». */
+function countWithReferences(tickets: readonly TicketRow[]): string {
+  return `${tickets.length}${tickets.length > 0 ? ` (${tickets.map((t) => t.reference).join(', ')})` : ''}`;
 }
 
 type Config = Deps['config'];
@@ -105,7 +112,9 @@ function archiveFiles(config: Config, address: string, records: PersonRecords, n
       reçueLe: when(t.receivedAt),
       état: statusLabel(t.status),
       objet: t.confidential ? null : t.subject,
-      note: 'Vous étiez en copie de cette réclamation, déposée par une autre personne : seuls vos propres messages sont joints.',
+      note:
+        'Vous étiez en copie de cette réclamation, déposée par une autre personne : seuls vos propres messages ' +
+        'sont joints.',
     });
   }
   for (const m of records.messages) {
@@ -202,7 +211,8 @@ function readme(config: Config, address: string, r: PersonRecords, now: Date): s
     '- autres-messages/ : vos messages qui ne se rattachent à aucune de ces réclamations',
     '    (réponses automatiques, avis de non-remise…), s’il y en a.',
     '- autres-evenements.json, autres-courriels-recus.json : les autres mentions de votre adresse, s’il y en a.',
-    '- quarantaine/ : les messages mis de côté parce qu’ils n’ont pas pu être lus, contenant votre adresse, s’il y en a.',
+    '- quarantaine/ : les messages mis de côté parce qu’ils n’ont pas pu être lus, contenant votre adresse, s’il y ' +
+      'en a.',
     '',
     'Les fichiers .json sont du texte (format JSON, UTF-8) ; les dates sont à l’heure de',
     `${zone}. Pour faire rectifier ou effacer ces données, adressez-vous au service des réclamations`,

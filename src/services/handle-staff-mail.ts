@@ -108,7 +108,8 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, given: StaffMailI
               line: '(message sans commande)',
               ok: true,
               message:
-                'ajouté au dossier comme note interne ; il n’a pas été transmis au réclamant (pour lui répondre : #repondre)',
+                'ajouté au dossier comme note interne ; il n’a pas été transmis au réclamant (pour lui répondre : ' +
+                '#repondre)',
             },
           ]
         : [];
@@ -138,7 +139,8 @@ export async function handleStaffMail(tx: Db, deps: StaffDeps, given: StaffMailI
           line: block.commands[0]?.line ?? '',
           ok: false,
           message:
-            'aucune réclamation identifiée : répondez à la notification de la réclamation, ou utilisez #nouvelle pour en enregistrer une',
+            'aucune réclamation identifiée : répondez à la notification de la réclamation, ou utilisez #nouvelle ' +
+            'pour en enregistrer une',
         },
       ],
       block,
@@ -322,7 +324,9 @@ async function createForSomeone(
   const created: CommandResult = {
     line: forwarded ? `(transfert du message de ${complainant.name || complainant.address})` : '#nouvelle',
     ok: true,
-    message: `réclamation ${opened.ticket.reference} enregistrée au nom de ${complainant.name || complainant.address}${INTAKE_ACKNOWLEDGEMENT[opened.acknowledgement]}`,
+    message:
+      `réclamation ${opened.ticket.reference} enregistrée au nom de ` +
+      `${complainant.name || complainant.address}${INTAKE_ACKNOWLEDGEMENT[opened.acknowledgement]}`,
   };
   const rest = block.commands.filter((c) => c.name !== 'canal');
   const { results, ticket } = await applyAll(tx, deps, input, opened.ticket, rest, forwarded ? '' : block.body);
@@ -614,7 +618,8 @@ async function reply(
       line,
       ok: false,
       message:
-        'ligne invisible pour le lecteur de votre message (texte masqué dans sa mise en forme HTML, ou absent de celle-ci) : elle n’a pas été appliquée ; écrivez la commande en texte visible',
+        'ligne invisible pour le lecteur de votre message (texte masqué dans sa mise en forme HTML, ou absent de ' +
+        'celle-ci) : elle n’a pas été appliquée ; écrivez la commande en texte visible',
     })),
   ];
   const view = ticket ? ticketView(ticket, input.person, config, { summary: ticket.summary }) : null;
@@ -666,7 +671,8 @@ const INTAKE_ACKNOWLEDGEMENT: Readonly<Record<Acknowledgement, string>> = {
   address: ' ; adresse électronique inutilisable : prévenez le réclamant par téléphone ou courrier',
   budget: ' ; accusé de réception non envoyé (trop de messages automatiques vers cette adresse)',
   'deadline-passed':
-    ' ; son échéance est déjà passée : aucun accusé de réception n’est envoyé (il promettrait une date dépassée), répondez-lui directement',
+    ' ; son échéance est déjà passée : aucun accusé de réception n’est envoyé (il promettrait une date dépassée), ' +
+    'répondez-lui directement',
 };
 
 const EVENT_LABELS: Record<string, string> = {

@@ -97,7 +97,10 @@ export function describeOutcome(outcome: IngestOutcome): string {
 function describeStaff(detail: StaffOutcome): string {
   switch (detail.outcome) {
     case 'commands':
-      return `staff commands on ${detail.reference ?? 'no ticket'}: ${detail.applied} applied, ${detail.refused} refused`;
+      return (
+        `staff commands on ${detail.reference ?? 'no ticket'}: ${detail.applied} applied, ${detail.refused} ` +
+        `refused`
+      );
     case 'ticket':
       return `new ticket ${detail.reference} logged by staff${detail.acknowledged ? ', acknowledgement queued' : ''}`;
     case 'refused':

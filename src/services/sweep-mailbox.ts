@@ -1,7 +1,8 @@
 // One pass over the complaint inbox: every mail above the checkpoint (or every mail, on a full
-// sweep) goes through the pipeline a fetched batch at a time (ingestMails), then is moved to the processed or quarantine folder. A mail is
-// moved only after its transaction committed; a crash in between leaves it in the inbox, where
-// the next full sweep finds it already recorded and just moves it.
+// sweep) goes through the pipeline a fetched batch at a time (ingestMails), then is moved to the
+// processed or quarantine folder. A mail is moved only after its transaction committed; a crash in
+// between leaves it in the inbox, where the next full sweep finds it already recorded and just
+// moves it.
 import { recordEvent } from '../db/events.js';
 import { readCheckpoint } from '../db/mailbox-checkpoints.js';
 import { messageHead } from '../domain/message-head.js';

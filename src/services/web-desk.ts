@@ -251,11 +251,14 @@ const ACTIONS = [
 function actionLinks(deps: DeskDeps, viewer: Person, ticket: TicketRow) {
   const address = staffReplyAddress(deps, viewer, ticket.id);
   const subject = `Re: ${subjectTag(ticket.reference)}`;
-  return ACTIONS.filter((a) => a.command !== '#prendre' || ticket.assigneeEmail !== viewer.email).map((a) => ({
-    label: a.label,
-    command: a.command,
-    href: `mailto:${address}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(`${a.command} ${a.body}`.trimEnd())}`,
-  }));
+  return ACTIONS.filter((a) => a.command !== '#prendre' || ticket.assigneeEmail !== viewer.email).map((a) => {
+    const body = `${a.command} ${a.body}`.trimEnd();
+    return {
+      label: a.label,
+      command: a.command,
+      href: `mailto:${address}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(body)}`,
+    };
+  });
 }
 
 function actorName(deps: DeskDeps, actor: string): string {

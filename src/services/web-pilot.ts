@@ -100,7 +100,9 @@ async function openAnalyses(deps: DigestDeps, viewer: Person) {
       actions: record.actions.length,
       overdueActions: record.actions.filter((x) => x.dueAt !== null && x.dueAt.getTime() < now).length,
       missing: missingParts(record),
-      statusHref: `mailto:${address}?subject=${encodeURIComponent(`Re: [${a.reference}]`)}&body=${encodeURIComponent('#statut')}`,
+      statusHref:
+        `mailto:${address}?subject=${encodeURIComponent(`Re: [${a.reference}]`)}` +
+        `&body=${encodeURIComponent('#statut')}`,
     };
   });
 }

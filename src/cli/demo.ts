@@ -8,13 +8,19 @@ import type { Logger } from 'pino';
 import { startCaptureServer } from '../adapters/capture-smtp-server.js';
 import { loadConfig } from '../config/load-config.js';
 import { PACKAGE_ROOT } from '../paths.js';
+import { type Clock, systemClock } from '../ports.js';
 import { ingestFiles } from '../services/ingest-files.js';
 import { listTicketsText } from '../services/render-tickets.js';
 import { createLogger } from '../log.js';
 import type { CommandContext } from '../app/command-context.js';
 import { withDatabase } from './database-access.js';
 
-export async function runDemo(directory: string, log: Logger, out: NodeJS.WritableStream): Promise<number> {
+export async function runDemo(
+  directory: string,
+  log: Logger,
+  out: NodeJS.WritableStream,
+  clock: Clock = systemClock,
+): Promise<number> {
   const mailsDir = join(directory, 'mails');
   await rm(join(directory, 'data'), { recursive: true, force: true });
   await rm(mailsDir, { recursive: true, force: true });
@@ -32,7 +38,7 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
     const files = await Promise.all(
       samples.map(async (name, i) => ({
         name,
-        raw: datedMinutesAgo(new Uint8Array(await readFile(join(samplesDir, name))), 60 - 5 * i),
+        raw: datedMinutesAgo(new Uint8Array(await readFile(join(samplesDir, name))), 60 - 5 * i, clock),
       })),
     );
 
@@ -46,7 +52,7 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
     // The complainant answers the acknowledgement: threaded by its reference, no second ticket.
     const reference = /REC-\d{4}-\d{4,}/.exec(first.output)?.[0];
     if (reference) {
-      const followUp = datedMinutesAgo(followUpMail(reference), 10);
+      const followUp = datedMinutesAgo(followUpMail(reference), 10, clock);
       out.write(`\n2. The first complainant writes again about [${reference}]:\n`);
       const second = await withDatabase(config, log, (deps) =>
         ingestFiles(deps, [{ name: 'relance.eml', raw: followUp }], { deliver: true }),
@@ -59,7 +65,7 @@ export async function runDemo(directory: string, log: Logger, out: NodeJS.Writab
       );
       if (notice?.replyTo) {
         out.write(`\n3. Dr Martin replies to the notification with #prendre and #repondre:\n`);
-        const answer = datedMinutesAgo(doctorReply(notice.replyTo, notice.messageId, notice.subject), 2);
+        const answer = datedMinutesAgo(doctorReply(notice.replyTo, notice.messageId, notice.subject), 2, clock);
         const third = await withDatabase(config, log, (deps) =>
           ingestFiles(deps, [{ name: 'reponse-medecin.eml', raw: answer }], { deliver: true }),
         );
@@ -161,11 +167,11 @@ function doctorReply(replyTo: string, inReplyTo: string, subject: string): Uint8
 }
 
 /** `raw` with its `Date:` header set to `minutes` ago (the first one, in the header block). */
-function datedMinutesAgo(raw: Uint8Array, minutes: number): Uint8Array {
+function datedMinutesAgo(raw: Uint8Array, minutes: number, clock: Clock): Uint8Array {
   const text = Buffer.from(raw).toString('latin1');
   const end = text.search(/\r?\n\r?\n/);
   const head = end < 0 ? text : text.slice(0, end);
-  const date = `Date: ${new Date(Date.now() - minutes * 60_000).toUTCString()}`;
+  const date = `Date: ${new Date(clock.now().getTime() - minutes * 60_000).toUTCString()}`;
   const dated = /^Date:.*$/m.test(head) ? head.replace(/^Date:.*$/m, date) : `${head}\r\n${date}`;
   return new Uint8Array(Buffer.from(dated + (end < 0 ? '' : text.slice(end)), 'latin1'));
 }

@@ -1,9 +1,11 @@
 // Opens the database: embedded PGlite in `dataDir` when no URL is configured, PostgreSQL through
 // postgres.js otherwise. Both get the same drizzle schema and the same migrations, applied under
 // a lock (an advisory lock on PostgreSQL; the data-directory lock file on PGlite).
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -103,10 +105,12 @@ async function openPglite(dataDir: string): Promise<Database> {
   await mkdir(directory, { recursive: true });
   const lock: DirectoryLock = await acquireDirectoryLock(directory);
   try {
+    const pgdata = join(directory, 'pglite');
+    if (!existsSync(join(pgdata, 'PG_VERSION'))) await initPgliteApart(pgdata);
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const { migrate } = await import('drizzle-orm/pglite/migrator');
-    const client = await PGlite.create(join(directory, 'pglite'), {
+    const client = await PGlite.create(pgdata, {
       postgresqlconf: PGLITE_SETTINGS,
       serializers: { [BYTEA_OID]: byteaText },
       parsers: { [BYTEA_OID]: byteaFromText },
@@ -136,6 +140,37 @@ async function openPglite(dataDir: string): Promise<Database> {
     await lock.release();
     throw error;
   }
+}
+
+/**
+ * Creates a new embedded database (PGlite's initdb) in a short-lived child process. In-process,
+ * initdb runs a second PGlite instance and copies its whole data directory through memory: the
+ * process peaked at ~650 MB and kept ~600 MB resident afterwards (the first instance's WASM
+ * memory and the copies, freed only by a later garbage collection); the database opened on a
+ * fresh directory is then as small as on a restart. bench/README.md (Memory) has the figures.
+ */
+async function initPgliteApart(pgdata: string): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = [
+    `const { PGlite } = require(${JSON.stringify(entry)});`,
+    `PGlite.create(${JSON.stringify(pgdata)}, { postgresqlconf: ${JSON.stringify(PGLITE_SETTINGS)} })`,
+    '  .then((db) => db.close())',
+    '  .catch((error) => { process.stderr.write(String(error?.stack ?? error)); process.exitCode = 1; });',
+  ].join('\n');
+  // Liftoff only: initdb runs once, TurboFan's optimised code for PGlite's WASM would not pay back.
+  const child = spawn(process.execPath, ['--liftoff-only', '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < 4000) stderr += chunk;
+  });
+  const code = await new Promise<number | null>((done, fail) => {
+    child.once('error', fail).once('close', (exit) => done(exit));
+  });
+  if (code !== 0 || !existsSync(join(pgdata, 'PG_VERSION')))
+    throw new Error(`the embedded database could not be created in ${pgdata} (exit ${code}): ${stderr.trim()}`);
 }
 
 /** Where `reclam restore` moved the data directory it replaced (`--force`). */

@@ -144,7 +144,8 @@ export async function coldStartLeg(engine: Engine, restarts: number): Promise<Co
       try {
         await waitFor(
           () => relay.firstCommandAt !== null && daemon.log.mailboxOpened !== undefined,
-          60_000,
+          // A fresh PGlite runs initdb first: minutes on a machine other processes keep busy.
+          180_000,
           'the first IMAP command',
         );
         await sleep(3000); // idle in IDLE

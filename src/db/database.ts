@@ -3,7 +3,7 @@
 // a lock (an advisory lock on PostgreSQL; the data-directory lock file on PGlite).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +85,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     engine: 'postgres',
     location: redactDatabaseUrl(url),
     async migrate() {
+      if (await schemaUpToDate(db)) return;
       const reserved = await client.reserve();
       try {
         await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
@@ -121,6 +122,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       engine: 'pglite',
       location: directory,
       async migrate() {
+        if (await schemaUpToDate(db)) return;
         await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
       },
       async dump() {
@@ -250,6 +252,29 @@ function byteaText(value: unknown): string {
 function byteaFromText(text: string): Uint8Array {
   const bytes = Buffer.from(text.slice(2), 'hex');
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Whether the database already has the last migration of drizzle/meta/_journal.json: one query
+ * instead of drizzle's migrator, which reads and hashes every migration file and runs its schema
+ * and table set-up statements at every start. Any doubt (no migrations table yet, unreadable
+ * journal) answers false and the migrator runs as before.
+ */
+async function schemaUpToDate(db: Db): Promise<boolean> {
+  try {
+    const journal = JSON.parse(await readFile(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries?: { when?: unknown }[];
+    };
+    const last = Number(journal.entries?.at(-1)?.when);
+    if (!Number.isFinite(last)) return false;
+    const rows = rowsOf<{ at: string | number | null }>(
+      await db.execute(sql`select max(created_at) as at from drizzle.__drizzle_migrations`),
+    );
+    const applied = Number(rows[0]?.at);
+    return Number.isFinite(applied) && applied >= last;
+  } catch {
+    return false;
+  }
 }
 
 /** True when drizzle/ exists next to the code (it must ship with the package). */

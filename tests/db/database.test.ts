@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/db/database.js';
+import { openDatabase, rowsOf } from '../../src/db/database.js';
 import { readLockOwner } from '../../src/db/directory-lock.js';
 import { quarantine } from '../../src/db/schema.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -91,6 +91,34 @@ describe('the embedded engine', () => {
       expect(await readLockOwner(dataDir)).toBeNull();
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(ENGINES)('migrations on %s', (engine) => {
+  it('a database without the last migration gets it; an up-to-date one is left as it is', async () => {
+    const t = await createTestDatabase(engine);
+    try {
+      const { db } = t.database;
+      const count = async () =>
+        Number(
+          rowsOf<{ n: string | number }>(
+            await db.execute(sql`select count(*) as n from drizzle.__drizzle_migrations`),
+          )[0]!.n,
+        );
+      const applied = await count();
+      await t.database.migrate();
+      expect(await count()).toBe(applied);
+      // Back to the state before the last migration (0009 created month_figures).
+      await db.execute(sql`drop table month_figures`);
+      await db.execute(
+        sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+      );
+      await t.database.migrate();
+      expect(await count()).toBe(applied);
+      expect(rowsOf(await db.execute(sql`select * from month_figures`))).toEqual([]);
+    } finally {
+      await t.close();
     }
   });
 });

@@ -3,7 +3,7 @@
 // and the daemon as a real child process (the compiled `reclam run`) whose memory and CPU are read
 // from /proc.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -277,9 +277,23 @@ export interface SpawnOptions {
   readonly onLine?: (entry: Record<string, unknown>) => void;
 }
 
-/** DAEMON_NODE_ARGS: node flags for the daemon children (e.g. `--import ./memlog.mjs`, `--max-semi-space-size=…`). */
-function extraNodeArgs(): string[] {
-  return (process.env.DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean);
+/**
+ * The node flags production runs with: those of bin/reclam.js's first line
+ * (`#!/usr/bin/env -S node --liftoff-only …`, repeated in deploy/reclam.service).
+ */
+export const LAUNCH_FLAGS: readonly string[] = (
+  /^#!\/usr\/bin\/env -S node(.*)$/m.exec(readFileSync(join(ROOT, 'bin/reclam.js'), 'utf8'))?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
+
+/**
+ * The daemon children's node flags: the launch flags, then DAEMON_NODE_ARGS (e.g. `--import
+ * ./memlog.mjs`; a later V8 flag wins, so `--no-liftoff-only --max-semi-space-size=16` measures
+ * without the launch flags).
+ */
+export function extraNodeArgs(): string[] {
+  return [...LAUNCH_FLAGS, ...(process.env.DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean)];
 }
 
 export function spawnDaemon(configPath: string, options: SpawnOptions = {}): DaemonChild {

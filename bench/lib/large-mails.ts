@@ -7,7 +7,15 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBenchDatabase, DAEMON_ENTRY, ROOT, writeConfig, type BenchDatabase, type Engine } from './env.js';
+import {
+  createBenchDatabase,
+  DAEMON_ENTRY,
+  extraNodeArgs,
+  ROOT,
+  writeConfig,
+  type BenchDatabase,
+  type Engine,
+} from './env.js';
 import { log, prng, round } from './util.js';
 
 export interface LargeMailCase {
@@ -142,7 +150,12 @@ function runCli(args: string[], hwmFile?: string): Promise<{ code: number; stdou
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
-      [...(hwmFile ? ['--import', join(ROOT, 'bench/lib/hwm-at-exit.mjs')] : []), DAEMON_ENTRY, ...args],
+      [
+        ...extraNodeArgs(),
+        ...(hwmFile ? ['--import', join(ROOT, 'bench/lib/hwm-at-exit.mjs')] : []),
+        DAEMON_ENTRY,
+        ...args,
+      ],
       {
         cwd: ROOT,
         env: { ...process.env, ...(hwmFile ? { BENCH_HWM_FILE: hwmFile } : {}) },

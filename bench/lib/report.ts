@@ -107,8 +107,41 @@ export function renderTable(r: Results): string {
     `5. cold start → first IMAP command, s (fresh database / restart)`,
     cs(r.coldStart.postgres),
     cs(r.coldStart.pglite),
-    '—',
-    '—',
+    'PGlite ≤ 1.5 / ≤ 0.8',
+    verdict(
+      r.coldStart.pglite
+        ? r.coldStart.pglite.firstStartSeconds <= 1.5 && r.coldStart.pglite.restartSeconds <= 0.8
+        : null,
+    ),
+  ]);
+  const idleOf = (c: (typeof r.coldStart)['postgres']) =>
+    c?.idleHwmMb !== undefined
+      ? `${fmt(c.idleRssMb)} (${fmt(c.idleHwmMb)}; first start ${fmt(c.firstStartHwmMb)})`
+      : c
+        ? `${fmt(c.idleRssMb)}`
+        : 'not run';
+  rows.push([
+    `5. reclam run idle after start, RSS (high-water; first start's high-water), MB`,
+    idleOf(r.coldStart.postgres),
+    idleOf(r.coldStart.pglite),
+    'PGlite ≤ 150',
+    verdict(r.coldStart.pglite?.idleHwmMb !== undefined ? r.coldStart.pglite.idleHwmMb <= 150 : null),
+  ]);
+  const cli = (c: (typeof r.coldStart)['postgres'], f: (x: NonNullable<typeof c>['cli']) => string) =>
+    c?.cli ? f(c.cli) : 'not run';
+  rows.push([
+    `5. reclam --help, s`,
+    cli(r.coldStart.postgres, (c) => fmt(c.helpSeconds, 2)),
+    cli(r.coldStart.pglite, (c) => fmt(c.helpSeconds, 2)),
+    '≤ 0.3',
+    verdict(r.coldStart.pglite?.cli ? r.coldStart.pglite.cli.helpSeconds <= 0.3 : null),
+  ]);
+  rows.push([
+    `5. reclam tickets, no daemon running: s (peak RSS, MB)`,
+    cli(r.coldStart.postgres, (c) => `${fmt(c.ticketsSeconds, 2)} (${fmt(c.ticketsHwmMb)})`),
+    cli(r.coldStart.pglite, (c) => `${fmt(c.ticketsSeconds, 2)} (${fmt(c.ticketsHwmMb)})`),
+    'PGlite ≤ 0.8',
+    verdict(r.coldStart.pglite?.cli ? r.coldStart.pglite.cli.ticketsSeconds <= 0.8 : null),
   ]);
   const rel = r.reliability;
   rows.push([

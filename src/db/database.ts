@@ -1,9 +1,11 @@
 // Opens the database: embedded PGlite in `dataDir` when no URL is configured, PostgreSQL through
 // postgres.js otherwise. Both get the same drizzle schema and the same migrations, applied under
 // a lock (an advisory lock on PostgreSQL; the data-directory lock file on PGlite).
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
@@ -83,6 +85,7 @@ async function openPostgres(url: string, max: number): Promise<Database> {
     engine: 'postgres',
     location: redactDatabaseUrl(url),
     async migrate() {
+      if (await schemaUpToDate(db)) return;
       const reserved = await client.reserve();
       try {
         await reserved`select pg_advisory_lock(${MIGRATION_LOCK_KEY})`;
@@ -103,10 +106,12 @@ async function openPglite(dataDir: string): Promise<Database> {
   await mkdir(directory, { recursive: true });
   const lock: DirectoryLock = await acquireDirectoryLock(directory);
   try {
+    const pgdata = join(directory, 'pglite');
+    if (!existsSync(join(pgdata, 'PG_VERSION'))) await initPgliteApart(pgdata);
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
     const { migrate } = await import('drizzle-orm/pglite/migrator');
-    const client = await PGlite.create(join(directory, 'pglite'), {
+    const client = await PGlite.create(pgdata, {
       postgresqlconf: PGLITE_SETTINGS,
       serializers: { [BYTEA_OID]: byteaText },
       parsers: { [BYTEA_OID]: byteaFromText },
@@ -117,6 +122,7 @@ async function openPglite(dataDir: string): Promise<Database> {
       engine: 'pglite',
       location: directory,
       async migrate() {
+        if (await schemaUpToDate(db)) return;
         await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
       },
       async dump() {
@@ -136,6 +142,37 @@ async function openPglite(dataDir: string): Promise<Database> {
     await lock.release();
     throw error;
   }
+}
+
+/**
+ * Creates a new embedded database (PGlite's initdb) in a short-lived child process. In-process,
+ * initdb runs a second PGlite instance and copies its whole data directory through memory: the
+ * process peaked at ~650 MB and kept ~600 MB resident afterwards (the first instance's WASM
+ * memory and the copies, freed only by a later garbage collection); the database opened on a
+ * fresh directory is then as small as on a restart. bench/README.md (Memory) has the figures.
+ */
+async function initPgliteApart(pgdata: string): Promise<void> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  const script = [
+    `const { PGlite } = require(${JSON.stringify(entry)});`,
+    `PGlite.create(${JSON.stringify(pgdata)}, { postgresqlconf: ${JSON.stringify(PGLITE_SETTINGS)} })`,
+    '  .then((db) => db.close())',
+    '  .catch((error) => { process.stderr.write(String(error?.stack ?? error)); process.exitCode = 1; });',
+  ].join('\n');
+  // Liftoff only: initdb runs once, TurboFan's optimised code for PGlite's WASM would not pay back.
+  const child = spawn(process.execPath, ['--liftoff-only', '-e', script], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    if (stderr.length < 4000) stderr += chunk;
+  });
+  const code = await new Promise<number | null>((done, fail) => {
+    child.once('error', fail).once('close', (exit) => done(exit));
+  });
+  if (code !== 0 || !existsSync(join(pgdata, 'PG_VERSION')))
+    throw new Error(`the embedded database could not be created in ${pgdata} (exit ${code}): ${stderr.trim()}`);
 }
 
 /** Where `reclam restore` moved the data directory it replaced (`--force`). */
@@ -215,6 +252,29 @@ function byteaText(value: unknown): string {
 function byteaFromText(text: string): Uint8Array {
   const bytes = Buffer.from(text.slice(2), 'hex');
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/**
+ * Whether the database already has the last migration of drizzle/meta/_journal.json: one query
+ * instead of drizzle's migrator, which reads and hashes every migration file and runs its schema
+ * and table set-up statements at every start. Any doubt (no migrations table yet, unreadable
+ * journal) answers false and the migrator runs as before.
+ */
+async function schemaUpToDate(db: Db): Promise<boolean> {
+  try {
+    const journal = JSON.parse(await readFile(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries?: { when?: unknown }[];
+    };
+    const last = Number(journal.entries?.at(-1)?.when);
+    if (!Number.isFinite(last)) return false;
+    const rows = rowsOf<{ at: string | number | null }>(
+      await db.execute(sql`select max(created_at) as at from drizzle.__drizzle_migrations`),
+    );
+    const applied = Number(rows[0]?.at);
+    return Number.isFinite(applied) && applied >= last;
+  } catch {
+    return false;
+  }
 }
 
 /** True when drizzle/ exists next to the code (it must ship with the package). */

@@ -1,8 +1,14 @@
 // bytea on both engines goes through reclam's own text serializer (src/db/database.ts): the
 // bytes must come back exactly, for views at an offset of a larger buffer too.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase, rowsOf } from '../../src/db/database.js';
+import { readLockOwner } from '../../src/db/directory-lock.js';
 import { quarantine } from '../../src/db/schema.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 
@@ -53,6 +59,64 @@ describe('the embedded engine', () => {
       expect(await setting('shared_buffers')).toBe('16MB');
       expect(await setting('wal_buffers')).toBe('512kB');
       expect(await setting('maintenance_work_mem')).toBe('16MB');
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('creates a new database apart (initdb in a child process), then opens and migrates it', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'reclam-fresh-'));
+    try {
+      const database = await openDatabase({ dataDir });
+      try {
+        expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
+        await database.migrate();
+        const result = (await database.db.execute(sql`select count(*)::int as n from tickets`)) as unknown as {
+          rows: { n: number }[];
+        };
+        expect(result.rows[0]!.n).toBe(0);
+      } finally {
+        await database.close();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('says where a new database could not be created, and releases the directory', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'reclam-fresh-'));
+    try {
+      await writeFile(join(dataDir, 'pglite'), 'not a directory');
+      await expect(openDatabase({ dataDir })).rejects.toThrow(/could not be created in .*pglite/);
+      expect(await readLockOwner(dataDir)).toBeNull();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe.each(ENGINES)('migrations on %s', (engine) => {
+  it('a database without the last migration gets it; an up-to-date one is left as it is', async () => {
+    const t = await createTestDatabase(engine);
+    try {
+      const { db } = t.database;
+      const count = async () =>
+        Number(
+          rowsOf<{ n: string | number }>(
+            await db.execute(sql`select count(*) as n from drizzle.__drizzle_migrations`),
+          )[0]!.n,
+        );
+      const applied = await count();
+      await t.database.migrate();
+      expect(await count()).toBe(applied);
+      // Back to the state before the last migration (0009 created month_figures).
+      await db.execute(sql`drop table month_figures`);
+      await db.execute(
+        sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+      );
+      await t.database.migrate();
+      expect(await count()).toBe(applied);
+      expect(rowsOf(await db.execute(sql`select * from month_figures`))).toEqual([]);
     } finally {
       await t.close();
     }

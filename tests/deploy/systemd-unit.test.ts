@@ -19,8 +19,13 @@ describe('deploy/reclam.service', () => {
     expect(value('User')).toEqual(['reclam']);
     expect(value('Restart')).toEqual(['on-failure']);
     expect(value('EnvironmentFile')).toEqual(['/etc/reclam/reclam.env']);
-    expect(value('ExecStart')).toEqual(['/usr/bin/node /opt/reclam/bin/reclam.js run']);
     expect(existsSync(join(root, 'bin/reclam.js'))).toBe(true);
+    // The node flags of the command's own first line (`#!/usr/bin/env -S node …`), no others.
+    const shebang = /^#!\/usr\/bin\/env -S node((?: --[a-z0-9=-]+)*)\n/.exec(
+      readFileSync(join(root, 'bin/reclam.js'), 'utf8'),
+    );
+    expect(shebang?.[1]).toContain('--liftoff-only');
+    expect(value('ExecStart')).toEqual([`/usr/bin/node${shebang![1]} /opt/reclam/bin/reclam.js run`]);
     // No secret in the unit itself.
     expect(unit).not.toMatch(/PASSWORD=|SECRET=|postgres:\/\//);
   });

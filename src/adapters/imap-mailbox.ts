@@ -2,7 +2,13 @@
 // quarantine folders exist, fetches with BODY.PEEK (never \Seen) and reports new mail from IDLE.
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
-import { type AppError, describeNetworkFailure, imapAuthFailed, imapUnreachable } from '../domain/errors.js';
+import {
+  type AppError,
+  describeNetworkFailure,
+  imapAuthFailed,
+  NODE_UNREACHABLE_CODES,
+  imapUnreachable,
+} from '../domain/errors.js';
 import { certificateProblem } from '../domain/tls-failure.js';
 import type { FetchedMail, MailboxSession, MailRemover } from '../ports.js';
 
@@ -187,16 +193,9 @@ export async function openMailboxSession(options: MailboxOptions): Promise<Mailb
   }
 }
 
-/** imapflow's and Node's codes for a server that cannot be reached or talked to (waiting may help). */
+/** Node's and imapflow's codes for a server that cannot be reached or talked to (waiting may help). */
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
+  ...NODE_UNREACHABLE_CODES,
   'CONNECT_TIMEOUT',
   'GREETING_TIMEOUT',
   'UPGRADE_TIMEOUT',

@@ -9,7 +9,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
-import { AppError, databaseRejected, databaseUnreachable, describeNetworkFailure } from '../domain/errors.js';
+import {
+  AppError,
+  databaseRejected,
+  databaseUnreachable,
+  describeNetworkFailure,
+  NODE_UNREACHABLE_CODES,
+} from '../domain/errors.js';
 import * as schema from './schema.js';
 import { acquireDirectoryLock, type DirectoryLock } from './directory-lock.js';
 
@@ -322,14 +328,7 @@ export function isDataError(error: unknown): boolean {
 
 /** Node and postgres.js codes that mean the server is out of reach (waiting helps). */
 const UNREACHABLE_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'ETIMEDOUT',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
+  ...NODE_UNREACHABLE_CODES,
   'CONNECT_TIMEOUT',
   'CONNECTION_CLOSED',
   'CONNECTION_ENDED',

@@ -84,6 +84,18 @@ const NETWORK_WORDS: Readonly<Record<string, string>> = {
   ETLS: 'échec de la négociation TLS',
 };
 
+/** Node's codes for a server that cannot be reached or talked to (waiting may help); clients add their own. */
+export const NODE_UNREACHABLE_CODES: readonly string[] = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+];
+
 /**
  * « ECONNREFUSED 127.0.0.1:5433 : connexion refusée »: the code as the system gave it, where, and
  * what it means. `where` is omitted when unknown.

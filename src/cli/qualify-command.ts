@@ -269,11 +269,13 @@ export function registerQualifyCommand(program: Command, setExitCode: (code: num
   program
     .command('qualify')
     .description(
-      'qualify complaints from .eml, .txt or .jsonl files (category, level, requester, receivability, typology) and, with labels, measure accuracy',
+      'qualify complaints from .eml, .txt or .jsonl files ' +
+        '(category, level, requester, receivability, typology) and, with labels, measure accuracy',
     )
     .argument(
       '[files...]',
-      '.eml (a raw mail), mbox (each of its mails), .txt (a text; --subject and --from optional) or .jsonl (one mail per line, labels optional)',
+      '.eml (a raw mail), mbox (each of its mails), .txt (a text; --subject and --from optional) ' +
+        'or .jsonl (one mail per line, labels optional)',
     )
     .option('--subject <text>', 'subject of a .txt file', '')
     .option('--from <address>', 'sender of a .txt file')
@@ -332,9 +334,10 @@ export function registerQualifyCommand(program: Command, setExitCode: (code: num
       const model = useModel ? createModel({ ticketWeight: rules.learning.ticketWeight }) : null;
       if (model)
         for (const item of training) learnExample(model, modelDocumentOf(item.input, rules), item.labels, 'corpus');
+      const corpusNote = options.corpus === false ? ' (--no-corpus)' : ', none of those qualified here';
       const modelSource = !model
         ? 'no model (rules only)'
-        : `model trained on ${training.length} corpus item(s)${options.corpus === false ? ' (--no-corpus)' : ', none of those qualified here'}`;
+        : `model trained on ${training.length} corpus item(s)${corpusNote}`;
       const deadlines = levelDeadlines(procedure.levels);
       if (options.online) {
         if (!model) {
@@ -464,21 +467,21 @@ export function formatReport(
       (f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(q, f),
     );
     const mark = labelled && r.item.expected ? (wrong.length === 0 ? '✔' : '✘') : ' ';
+    const confidence = `${String(Math.round(q.confidence * 100)).padStart(3)} %`;
+    const toConfirm = q.lowConfidence ? ' (à confirmer)' : '';
+    const mistakes = wrong.map((f) => `${f} ${qualifiedValue(q, f)}≠${r.item.expected![f]}`).join(', ');
+    const mistakesNote = wrong.length > 0 ? `   ${mistakes}` : '';
     lines.push(
-      `${mark} ${r.item.id.padEnd(10)} ${String(q.category ?? '∅').padEnd(14)} niveau ${q.level}  ${String(q.requester ?? '∅').padEnd(8)} ` +
-        `${q.receivable ? 'recevable    ' : 'non recevable'} ${String(q.typology ?? '-').padEnd(20)} confiance ${Math.round(
-          q.confidence * 100,
-        )
-          .toString()
-          .padStart(
-            3,
-          )} %${q.lowConfidence ? ' (à confirmer)' : ''}${wrong.length > 0 ? `   ${wrong.map((f) => `${f} ${qualifiedValue(q, f)}≠${r.item.expected![f]}`).join(', ')}` : ''}`,
+      `${mark} ${r.item.id.padEnd(10)} ${String(q.category ?? '∅').padEnd(14)} niveau ${q.level}  ` +
+        `${String(q.requester ?? '∅').padEnd(8)} ` +
+        `${q.receivable ? 'recevable    ' : 'non recevable'} ${String(q.typology ?? '-').padEnd(20)} ` +
+        `confiance ${confidence}${toConfirm}${mistakesNote}`,
     );
     if (options.evidence) for (const e of q.evidence) lines.push(`      ${e}`);
   }
   lines.push(
     '',
-    `${evaluation.results.length} mail(s), ${round(evaluation.msPerMail, 3)} ms per mail on average (max ${round(evaluation.msMax, 2)} ms); ${evaluation.lowConfidence} with low confidence`,
+    `${evaluation.results.length} mail(s), ${timing(evaluation)}; ${evaluation.lowConfidence} with low confidence`,
   );
   if (!labelled) return `${lines.join('\n')}\n`;
 
@@ -506,10 +509,10 @@ export function formatReport(
     const wrong = EVALUATED_FIELDS.filter(
       (f) => r.item.expected?.[f] !== undefined && r.item.expected[f] !== qualifiedValue(r.qualification, f),
     );
-    lines.push(
-      `  ${r.item.id} — ${r.item.input.subject}`,
-      `    ${wrong.map((f) => `${f}: qualified ${qualifiedValue(r.qualification, f)}, expected ${r.item.expected![f]}`).join('; ')}`,
+    const mistakes = wrong.map(
+      (f) => `${f}: qualified ${qualifiedValue(r.qualification, f)}, expected ${r.item.expected![f]}`,
     );
+    lines.push(`  ${r.item.id} — ${r.item.input.subject}`, `    ${mistakes.join('; ')}`);
     if (!options.evidence) for (const e of r.qualification.evidence) lines.push(`      ${e}`);
   }
   return `${lines.join('\n')}\n`;
@@ -537,8 +540,11 @@ export function formatOnlineReport(
   const n = evaluation.results.length;
   const cell = (slice: OnlineSlice, f: EvaluatedField) =>
     (slice.accuracy[f] === undefined ? '—' : `${(100 * slice.accuracy[f]!).toFixed(1)} %`).padStart(11);
-  const row = (label: string, slice: OnlineSlice) =>
-    `  ${label.padEnd(14)}${fields.map((f) => cell(slice, f)).join('')}${`${(100 * slice.mean).toFixed(1)} %`.padStart(9)}`;
+  const row = (label: string, slice: OnlineSlice) => {
+    const mean = `${(100 * slice.mean).toFixed(1)} %`;
+    return `  ${label.padEnd(14)}${fields.map((f) => cell(slice, f)).join('')}${mean.padStart(9)}`;
+  };
+  const gain = (secondHalf.mean - firstHalf.mean) * 100;
   const lines = [
     `rules: ${options.source}`,
     `online: each mail is qualified, then its labels are learned (${n} mails; ${options.modelSource})`,
@@ -548,7 +554,7 @@ export function formatOnlineReport(
     '',
     row(`1st half`, firstHalf),
     row(`2nd half`, secondHalf),
-    `  second half − first half: ${(secondHalf.mean - firstHalf.mean) * 100 >= 0 ? '+' : ''}${((secondHalf.mean - firstHalf.mean) * 100).toFixed(1)} points (mean of ${fields.join(', ')})`,
+    `  second half − first half: ${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points (mean of ${fields.join(', ')})`,
     '',
     'over the whole stream:',
   ];
@@ -560,11 +566,13 @@ export function formatOnlineReport(
   if (recall.total > 0)
     lines.push(`  non-receivable recall ${pct(recall.found, recall.total)}  (${recall.found}/${recall.total})`);
   lines.push(...formatPromises(evaluation));
-  lines.push(
-    '',
-    `${round(evaluation.msPerMail, 3)} ms per mail on average (max ${round(evaluation.msMax, 2)} ms), learning included`,
-  );
+  lines.push('', `${timing(evaluation)}, learning included`);
   return `${lines.join('\n')}\n`;
+}
+
+/** `N ms per mail on average (max M ms)`. */
+function timing(evaluation: Evaluation): string {
+  return `${round(evaluation.msPerMail, 3)} ms per mail on average (max ${round(evaluation.msMax, 2)} ms)`;
 }
 
 function formatMatrix(matrix: Map<string, Map<string, number>>): string[] {
@@ -573,10 +581,10 @@ function formatMatrix(matrix: Map<string, Map<string, number>>): string[] {
   const header = `  ${''.padEnd(width)}${values.map((v) => v.padStart(width)).join('')}`;
   const rows = values
     .filter((expected) => matrix.has(expected))
-    .map(
-      (expected) =>
-        `  ${expected.padEnd(width)}${values.map((got) => String(matrix.get(expected)?.get(got) ?? '.').padStart(width)).join('')}`,
-    );
+    .map((expected) => {
+      const counts = values.map((got) => String(matrix.get(expected)?.get(got) ?? '.').padStart(width));
+      return `  ${expected.padEnd(width)}${counts.join('')}`;
+    });
   return [header, ...rows];
 }
 

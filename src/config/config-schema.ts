@@ -296,7 +296,10 @@ export const configSchema = z
           })
           .prefault('0 8 1 * *'),
         recipients: z.array(email).default([]),
-        /** Which digests the schedule sends; absent: implied by the schedule's months (every month → monthly, 4 → quarterly, 1 → annual). */
+        /**
+         * Which digests the schedule sends; absent: implied by the schedule's months
+         * (every month → monthly, 4 → quarterly, 1 → annual).
+         */
         reviews: z.array(z.enum(DIGEST_REVIEWS)).min(1).optional(),
       })
       .prefault({}),
@@ -416,14 +419,16 @@ function checkReferences(config: unknown, ctx: z.RefinementCtx): void {
     // Without it no Authentication-Results could be told from one the sender wrote: trustDmarcPass would do nothing.
     issue(
       ['security', 'authservId'],
-      'required when security.trustDmarcPass is true: the authserv-id your receiving mail server writes in Authentication-Results (e.g. mx.spst-exemple.fr)',
+      'required when security.trustDmarcPass is true: the authserv-id your receiving mail server writes ' +
+        'in Authentication-Results (e.g. mx.spst-exemple.fr)',
     );
   }
   const organisation = isRecord(config.organisation) ? config.organisation : {};
   if (organisation.ticketPrefix === ANALYSIS_PREFIX) {
     issue(
       ['organisation', 'ticketPrefix'],
-      `${ANALYSIS_PREFIX} is the prefix of recurrence analyses (${ANALYSIS_PREFIX}-2026-0001): choose another ticket prefix`,
+      `${ANALYSIS_PREFIX} is the prefix of recurrence analyses (${ANALYSIS_PREFIX}-2026-0001): ` +
+        'choose another ticket prefix',
     );
   }
   const address = isRecord(config.mailbox) ? config.mailbox.address : undefined;

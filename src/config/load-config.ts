@@ -23,10 +23,8 @@ export class ConfigError extends AppError {
     readonly source: string,
   ) {
     const listed = problems.map((p) => (typeof p === 'string' ? { text: p, line: null } : p));
-    super(
-      ERROR_CODES.configInvalid,
-      `invalid configuration in ${source}:\n${listed.map((p) => `  - ${p.line ? `line ${p.line}: ` : ''}${p.text}`).join('\n')}`,
-    );
+    const bullets = listed.map((p) => `  - ${p.line ? `line ${p.line}: ` : ''}${p.text}`);
+    super(ERROR_CODES.configInvalid, `invalid configuration in ${source}:\n${bullets.join('\n')}`);
     this.name = 'ConfigError';
     this.problems = listed.map((p) => p.text);
     this.lines = listed.map((p) => p.line);
@@ -124,7 +122,8 @@ function transportMismatches(config: unknown): { path: (string | number)[]; text
       found.push({
         path: ['mailbox', name, 'secure'],
         text:
-          `mailbox.${name}.secure: port ${server.port} starts in plain text and switches to TLS once connected (STARTTLS), ` +
+          `mailbox.${name}.secure: port ${server.port} starts in plain text ` +
+          `and switches to TLS once connected (STARTTLS), ` +
           `but secure: true makes reclam speak TLS from the first byte, so the two would not understand each other ` +
           `(the error would read "wrong version number" or a timeout); set secure: false (TLS is still used: ` +
           `reclam upgrades the connection with STARTTLS) or use port ${tlsPorts[0]}, where TLS starts at once`,
@@ -133,8 +132,10 @@ function transportMismatches(config: unknown): { path: (string | number)[]; text
       found.push({
         path: ['mailbox', name, 'secure'],
         text:
-          `mailbox.${name}.secure: port ${server.port} speaks TLS from the first byte, but secure: false makes reclam ` +
-          `start in plain text, so the connection would hang or be cut; set secure: true, or use port ${plainPorts[0]} ` +
+          `mailbox.${name}.secure: port ${server.port} speaks TLS from the first byte, ` +
+          `but secure: false makes reclam ` +
+          `start in plain text, so the connection would hang or be cut; ` +
+          `set secure: true, or use port ${plainPorts[0]} ` +
           `(plain text upgraded with STARTTLS)`,
       });
   };

@@ -55,6 +55,13 @@ const refuse = (message: string): never => {
   throw new Refusal(message);
 };
 
+// Long pieces of the staff replies, kept whole so they read (and grep) as sent.
+const LRAR_CHANNEL_NOTE = ' ; la réponse devra être faite par lettre recommandée (#lrar NUMÉRO)';
+const ASKED_IF_SETTLED_NOTE = ' ; il lui est demandé si elle règle sa réclamation (OUI/NON)';
+const EFFECTIVENESS_NOTE = ' ; vérifiez ensuite l’efficacité (#efficace ou #inefficace)';
+const WRITE_AGAIN_HINT =
+  'pour lui écrire de nouveau, rouvrez-la d’abord (#rouvrir) ; si vous l’avez joint autrement, notez-le (#note)';
+
 /** Applies one command; returns the ticket as it now is and the line for the staff reply. */
 export async function applyCommand(
   ticket: TicketRow,
@@ -198,10 +205,8 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
         },
       });
     }
-    return {
-      ticket: updated,
-      message: `réclamation confiée à ${target!.name ?? target!.email}${target!.email !== context.person.email ? ', qui en est informé(e)' : ''}`,
-    };
+    const informed = target!.email !== context.person.email ? ', qui en est informé(e)' : '';
+    return { ticket: updated, message: `réclamation confiée à ${target!.name ?? target!.email}${informed}` };
   },
 
   async categorie(ticket, command, context) {
@@ -283,7 +288,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     await event(context, ticket, EVENT_TYPES.requalified, { field: 'channel', from: ticket.channel, to: value });
     return {
       ticket: updated,
-      message: `canal : ${value}${value === 'lrar' ? ' ; la réponse devra être faite par lettre recommandée (#lrar NUMÉRO)' : ''}`,
+      message: `canal : ${value}${value === 'lrar' ? LRAR_CHANNEL_NOTE : ''}`,
     };
   },
 
@@ -330,7 +335,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const updated = await applyChange(context, ticket, answer);
     return {
       ticket: updated,
-      message: `réponse envoyée au réclamant${verification ? ' ; il lui est demandé si elle règle sa réclamation (OUI/NON)' : ''}`,
+      message: `réponse envoyée au réclamant${verification ? ASKED_IF_SETTLED_NOTE : ''}`,
     };
   },
 
@@ -349,7 +354,7 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     const updated = await applyChange(context, ticket, answer);
     return {
       ticket: updated,
-      message: `réponse par lettre recommandée n° ${tracking} enregistrée${verification ? ' ; vérifiez ensuite l’efficacité (#efficace ou #inefficace)' : ''}`,
+      message: `réponse par lettre recommandée n° ${tracking} enregistrée${verification ? EFFECTIVENESS_NOTE : ''}`,
     };
   },
 
@@ -369,9 +374,10 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     await event(context, ticket, EVENT_TYPES.milestone, { dueAt: dueAt.toISOString(), text: parsed!.rest });
     // The follow-through reminds it like the main deadline: its schedule is computed again.
     const updated = await change(context, ticket, {});
+    const what = parsed!.rest ? ` : ${parsed!.rest}` : '';
     return {
       ticket: updated,
-      message: `échéance intermédiaire le ${formatFrenchDate(dueAt, timeZone)}${parsed!.rest ? ` : ${parsed!.rest}` : ''}`,
+      message: `échéance intermédiaire le ${formatFrenchDate(dueAt, timeZone)}${what}`,
     };
   },
 
@@ -411,13 +417,14 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     if (!isOpen(ticket.status)) {
       refuse(
         ticket.status === 'closed'
-          ? 'la réclamation est clôturée et le réclamant a reçu l’avis de clôture : pour lui écrire de nouveau, rouvrez-la d’abord (#rouvrir) ; si vous l’avez joint autrement, notez-le (#note)'
-          : 'la réclamation est non recevable et le réclamant en a reçu l’avis : pour lui écrire de nouveau, rouvrez-la d’abord (#rouvrir) ; si vous l’avez joint autrement, notez-le (#note)',
+          ? `la réclamation est clôturée et le réclamant a reçu l’avis de clôture : ${WRITE_AGAIN_HINT}`
+          : `la réclamation est non recevable et le réclamant en a reçu l’avis : ${WRITE_AGAIN_HINT}`,
       );
     }
     if (!ticket.complainantEmail)
       refuse(
-        'le réclamant n’a pas d’adresse électronique : donnez-lui des nouvelles par téléphone ou courrier puis notez-le (#note)',
+        'le réclamant n’a pas d’adresse électronique : ' +
+          'donnez-lui des nouvelles par téléphone ou courrier puis notez-le (#note)',
       );
     const text = (
       context.bodyIsResponse
@@ -427,8 +434,10 @@ const HANDLERS: Partial<Record<ParsedCommand['name'], Handler>> = {
     if (!text)
       refuse(
         context.bodyIsResponse
-          ? 'le texte sous les commandes est la réponse (#repondre) : écrivez le point d’étape sur la ligne même, #informer Nous avons relancé le médecin'
-          : 'écrivez le message pour le réclamant après la commande : #informer Nous avons relancé le médecin ; vous aurez une réponse d’ici vendredi',
+          ? 'le texte sous les commandes est la réponse (#repondre) : ' +
+              'écrivez le point d’étape sur la ligne même, #informer Nous avons relancé le médecin'
+          : 'écrivez le message pour le réclamant après la commande : ' +
+              '#informer Nous avons relancé le médecin ; vous aurez une réponse d’ici vendredi',
       );
     await mailComplainant(context.tx, context.deps, ticket, 'interim-update', { text });
     await event(context, ticket, EVENT_TYPES.informed, { text });

@@ -296,7 +296,9 @@ export function reminderLines(
         masked: !visible,
         command: commands.join(' ou '),
         replyAddress,
-        mailto: `mailto:${replyAddress}?subject=${encodeURIComponent(subject)}&body=${encodeURIComponent(`${commands[0]}\n`)}`,
+        mailto:
+          `mailto:${replyAddress}?subject=${encodeURIComponent(subject)}` +
+          `&body=${encodeURIComponent(`${commands[0]}\n`)}`,
       };
     });
 }

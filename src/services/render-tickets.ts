@@ -89,17 +89,23 @@ export async function showTicket(
   const tz = config.organisation.timezone;
   const visible = maySeeContent(ticket, findPerson(config, args.viewer));
   const rule = parseDuration(ticket.deadlineRule);
+  const ruleNote = rule ? ` (délai : ${describeDuration(rule)})` : '';
   const lines = [
     `${ticket.reference} — ${statusLabel(ticket.status)}`,
     `  reçue le      ${formatFrenchDateTime(ticket.receivedAt, tz)} (${channelLabel(ticket.channel)})`,
-    `  niveau        ${ticket.level}, échéance le ${formatFrenchDateTime(ticket.deadlineAt, tz)}${rule ? ` (délai : ${describeDuration(rule)})` : ''}`,
+    `  niveau        ${ticket.level}, échéance le ${formatFrenchDateTime(ticket.deadlineAt, tz)}${ruleNote}`,
   ];
   if (visible) {
+    const confidentialNote = ticket.confidential ? ' (confidentielle : réservée aux médecins)' : '';
+    const requester = ticket.requester ? requesterLabel(ticket.requester) : NOT_SET;
+    const typologyNote = ticket.typology ? `, typologie ${ticket.typology}` : '';
+    const complainantEmail = ticket.complainantEmail && `<${ticket.complainantEmail}>`;
+    const complainant = [ticket.complainantName, complainantEmail].filter(Boolean).join(' ') || NOT_SET;
     lines.push(
-      `  catégorie     ${categoryLabel(config, ticket.category)}${ticket.confidential ? ' (confidentielle : réservée aux médecins)' : ''}`,
-      `  demandeur     ${ticket.requester ? requesterLabel(ticket.requester) : NOT_SET}${ticket.typology ? `, typologie ${ticket.typology}` : ''}`,
+      `  catégorie     ${categoryLabel(config, ticket.category)}${confidentialNote}`,
+      `  demandeur     ${requester}${typologyNote}`,
       `  attribuée à   ${ticket.assigneeEmail ? personName(deps, ticket.assigneeEmail) : UNASSIGNED}`,
-      `  réclamant     ${[ticket.complainantName, ticket.complainantEmail && `<${ticket.complainantEmail}>`].filter(Boolean).join(' ') || NOT_SET}`,
+      `  réclamant     ${complainant}`,
     );
     if (ticket.complainantPhone) lines.push(`  téléphone     ${ticket.complainantPhone}`);
     if (ticket.complainantCompany) lines.push(`  entreprise    ${ticket.complainantCompany}`);
@@ -123,9 +129,10 @@ export async function showTicket(
   lines.push('', 'Messages reçus');
   for (const message of await ticketMessages(deps.db, ticket.id)) {
     const kind = INBOUND_KIND_LABELS[message.kind] ?? message.kind;
-    lines.push(
-      `  ${formatShort(message.receivedAt, tz)}  ${capitalized(kind)} — ${visible ? `${message.fromAddress ?? ''} — ${truncate(message.subject || NO_SUBJECT, 60)}` : CONFIDENTIAL_PLACEHOLDER}`,
-    );
+    const heading = visible
+      ? `${message.fromAddress ?? ''} — ${truncate(message.subject || NO_SUBJECT, 60)}`
+      : CONFIDENTIAL_PLACEHOLDER;
+    lines.push(`  ${formatShort(message.receivedAt, tz)}  ${capitalized(kind)} — ${heading}`);
     if (visible && message.text.trim()) lines.push(...indent(message.text.trim()));
   }
   if (visible) {
@@ -139,9 +146,11 @@ export async function showTicket(
   lines.push('', 'Messages envoyés');
   for (const mail of await ticketOutbox(deps.db, ticket.id)) {
     const toComplainant = COMPLAINANT_MAILS.has(mail.kind);
-    lines.push(
-      `  ${formatShort(mail.createdAt, tz)}  ${capitalized(mailKindLabel(mail.kind))} — ${OUTBOX_STATUS_LABELS[mail.status] ?? mail.status} → ${visible ? mail.toAddress : '—'}${mail.lastError ? ` (${visibleErrorText(mail.lastError, visible)})` : ''}`,
-    );
+    const kindText = capitalized(mailKindLabel(mail.kind));
+    const statusText = OUTBOX_STATUS_LABELS[mail.status] ?? mail.status;
+    const recipient = visible ? mail.toAddress : '—';
+    const errorNote = mail.lastError ? ` (${visibleErrorText(mail.lastError, visible)})` : '';
+    lines.push(`  ${formatShort(mail.createdAt, tz)}  ${kindText} — ${statusText} → ${recipient}${errorNote}`);
     // What the complainant was told (the response, a rejection, a new deadline…), word for word.
     if (visible && toComplainant && mail.kind !== 'ack') lines.push(...indent(mail.text.trim()));
   }

@@ -97,7 +97,8 @@ export async function statusReport(
     problems.push('aucun démon ne relève la boîte');
   } else if (leaseAlive) {
     more(
-      `relevée par le démon ${lease.holder}, dernière relève le ${when(renewedAt(lease))} (${ago(now, renewedAt(lease))})`,
+      `relevée par le démon ${lease.holder}, dernière relève le ${when(renewedAt(lease))} ` +
+        `(${ago(now, renewedAt(lease))})`,
     );
   } else {
     more(
@@ -121,17 +122,21 @@ export async function statusReport(
     'Envois',
     outbox.unsent === 0
       ? 'aucun courriel en attente'
-      : `${plural(outbox.unsent, 'courriel en attente', 'courriels en attente')}, le plus ancien depuis ${duration(now.getTime() - (outbox.oldestUnsentAt ?? now).getTime())}`,
+      : `${plural(outbox.unsent, 'courriel en attente', 'courriels en attente')}, le plus ancien depuis ` +
+          `${duration(now.getTime() - (outbox.oldestUnsentAt ?? now).getTime())}`,
   );
   if (outbox.loginRefused > 0) {
     more(
-      `le serveur SMTP refuse l’identification (${plural(outbox.loginRefused, 'courriel bloqué', 'courriels bloqués')}) : vérifiez mailbox.smtp.user et mailbox.smtp.password`,
+      `le serveur SMTP refuse l’identification ` +
+        `(${plural(outbox.loginRefused, 'courriel bloqué', 'courriels bloqués')}) : ` +
+        'vérifiez mailbox.smtp.user et mailbox.smtp.password',
     );
     problems.push('le serveur SMTP refuse l’identification');
   }
   if (outbox.dead > 0) {
     more(
-      `${plural(outbox.dead, 'envoi abandonné', 'envois abandonnés')} en tout, dont ${deadLastDay} dans les dernières 24 heures (le pilote a été alerté)`,
+      `${plural(outbox.dead, 'envoi abandonné', 'envois abandonnés')} en tout, ` +
+        `dont ${deadLastDay} dans les dernières 24 heures (le pilote a été alerté)`,
     );
   }
   if (deadLastDay > 0) problems.push(`${plural(deadLastDay, 'envoi abandonné', 'envois abandonnés')} en 24 heures`);
@@ -143,16 +148,19 @@ export async function statusReport(
     .filter(([, n]) => n > 0);
   const openTotal = open.reduce((sum, [, n]) => sum + n, 0);
   const overdue = await overdueCount(db, now);
+  const openByState = open.map(([s, n]) => `${n} ${OPEN_STATES[s]![n === 1 ? 0 : 1]}`).join(', ');
+  const overdueText = overdue === 0 ? 'aucune en retard' : `dont ${overdue} en retard`;
   row(
     'Réclamations',
     openTotal === 0
       ? 'aucune réclamation ouverte'
-      : `${plural(openTotal, 'ouverte', 'ouvertes')} (${open.map(([s, n]) => `${n} ${OPEN_STATES[s]![n === 1 ? 0 : 1]}`).join(', ')}), ${overdue === 0 ? 'aucune en retard' : `dont ${overdue} en retard`}`,
+      : `${plural(openTotal, 'ouverte', 'ouvertes')} (${openByState}), ${overdueText}`,
   );
   if (overdue > 0) {
     for (const t of await overdueTickets(db, now, OVERDUE_SHOWN)) {
       more(
-        `${t.reference}  niveau ${t.level}  ${statusLabel(t.status, 'short')}  échéance dépassée depuis le ${when(t.deadlineAt)}`,
+        `${t.reference}  niveau ${t.level}  ${statusLabel(t.status, 'short')}  ` +
+          `échéance dépassée depuis le ${when(t.deadlineAt)}`,
       );
     }
     if (overdue > OVERDUE_SHOWN) more(`… et ${overdue - OVERDUE_SHOWN} autres (reclam tickets)`);
@@ -212,9 +220,9 @@ async function nextDigest(
     const run = await lastJobRun(deps.db, digestJobName(kind));
     if (run && (!last || (run.finishedAt?.getTime() ?? 0) > (last.finishedAt?.getTime() ?? 0))) last = { kind, ...run };
   }
-  const lastText = last
-    ? `${periodName(last.periodKey)}${last.finishedAt ? `, envoyé le ${formatFrenchDateTime(last.finishedAt, tz)}` : ', en cours d’envoi'}`
-    : null;
+  const sentWhen = (finishedAt: Date | null) =>
+    finishedAt ? `, envoyé le ${formatFrenchDateTime(finishedAt, tz)}` : ', en cours d’envoi';
+  const lastText = last ? `${periodName(last.periodKey)}${sentWhen(last.finishedAt)}` : null;
   if (config.digest.recipients.length === 0) return { next: 'aucun : digest.recipients est vide', last: lastText };
   const { schedule } = config.digest;
   const fire = nextFireAtOrAfter(schedule, now, tz);

@@ -123,6 +123,21 @@ describe('dependency directions', () => {
   });
 });
 
+describe('line length', () => {
+  // The formatter wraps code at 120 characters but not strings, regexes or comments; only a row of
+  // a data table (a qualification cue: 'phrase|phrase…': weight,) may be longer.
+  const DATA_ROW = /^\s*'[^']*': -?\d+(?:\.\d+)?,$/;
+  it('keeps every src/ line within 120 characters, data table rows apart', async () => {
+    const long: string[] = [];
+    for (const file of await sources(src)) {
+      (await readFile(file, 'utf8')).split('\n').forEach((line, i) => {
+        if (line.length > 120 && !DATA_ROW.test(line)) long.push(`${relative(src, file)}:${i + 1}`);
+      });
+    }
+    expect(long).toEqual([]);
+  });
+});
+
 // Where a test lives says what it tests: tests/<dir>/<name>.test.ts or <name>-<aspect>.test.ts for
 // src/<dir>/<name>.ts. The suites below test a property across several modules and say which.
 const CROSS_CUTTING_TESTS: Record<string, string> = {

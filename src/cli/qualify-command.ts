@@ -486,14 +486,7 @@ export function formatReport(
   if (!labelled) return `${lines.join('\n')}\n`;
 
   lines.push('', 'accuracy per field:');
-  for (const field of EVALUATED_FIELDS) {
-    const a = evaluation.accuracy[field];
-    if (a) lines.push(`  ${field.padEnd(11)} ${pct(a.correct, a.total).padStart(7)}  (${a.correct}/${a.total})`);
-  }
-  const recall = evaluation.nonReceivableRecall;
-  if (recall.total > 0)
-    lines.push(`  non-receivable recall ${pct(recall.found, recall.total)}  (${recall.found}/${recall.total})`);
-  lines.push(...formatPromises(evaluation));
+  lines.push(...formatAccuracy(evaluation));
   for (const field of EVALUATED_FIELDS) {
     const matrix = evaluation.confusion[field];
     if (matrix)
@@ -558,6 +551,14 @@ export function formatOnlineReport(
     '',
     'over the whole stream:',
   ];
+  lines.push(...formatAccuracy(evaluation));
+  lines.push('', `${timing(evaluation)}, learning included`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Accuracy per field, the non-receivable recall and what the acknowledgements would promise. */
+function formatAccuracy(evaluation: Evaluation): string[] {
+  const lines: string[] = [];
   for (const field of EVALUATED_FIELDS) {
     const a = evaluation.accuracy[field];
     if (a) lines.push(`  ${field.padEnd(11)} ${pct(a.correct, a.total).padStart(7)}  (${a.correct}/${a.total})`);
@@ -566,8 +567,7 @@ export function formatOnlineReport(
   if (recall.total > 0)
     lines.push(`  non-receivable recall ${pct(recall.found, recall.total)}  (${recall.found}/${recall.total})`);
   lines.push(...formatPromises(evaluation));
-  lines.push('', `${timing(evaluation)}, learning included`);
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
 /** `N ms per mail on average (max M ms)`. */

@@ -289,7 +289,7 @@ export const LAUNCH_FLAGS: readonly string[] = (
 
 /**
  * The daemon children's node flags: the launch flags, then DAEMON_NODE_ARGS (e.g. `--import
- * ./memlog.mjs`; a later V8 flag wins, so `--no-liftoff-only --max-semi-space-size=16` measures
+ * ./memlog.mjs`; a later V8 flag wins, so `--no-liftoff-only` measures
  * without the launch flags).
  */
 export function extraNodeArgs(): string[] {

@@ -19,16 +19,21 @@ const email = z
   .toLowerCase()
   .regex(/^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/, 'must be an e-mail address like nom@domaine.fr');
 
-/** A duration as written (`10d`, `5bd`, `48h`), parsed here once: the rest of the code reads a Duration. */
-const duration = z.string().transform((value, ctx): Duration => {
-  const parsed = parseDuration(value);
-  if (parsed) return parsed;
-  ctx.addIssue({
-    code: 'custom',
-    message: 'must be a duration such as 10d (calendar days), 5bd (business days) or 48h (hours)',
+/** A text parsed here once by `parse` (null: not understood, `message` says what is expected). */
+function parsedText<T>(parse: (text: string) => T | null, message: string) {
+  return z.string().transform((value, ctx): T => {
+    const parsed = parse(value);
+    if (parsed !== null) return parsed;
+    ctx.addIssue({ code: 'custom', message });
+    return z.NEVER;
   });
-  return z.NEVER;
-});
+}
+
+/** A duration as written (`10d`, `5bd`, `48h`), parsed here once: the rest of the code reads a Duration. */
+const duration = parsedText<Duration>(
+  parseDuration,
+  'must be a duration such as 10d (calendar days), 5bd (business days) or 48h (hours)',
+);
 
 const timezone = z.string().refine(
   (value) => {
@@ -257,15 +262,12 @@ export const configSchema = z
         workingHours: z
           .string()
           .regex(/^\d{1,2}-\d{1,2}$/)
-          .transform((value, ctx): WorkingHours => {
-            const parsed = parseWorkingHours(value);
-            if (parsed) return parsed;
-            ctx.addIssue({
-              code: 'custom',
-              message: 'must be START-END in whole hours with START < END ≤ 24, e.g. "8-18"',
-            });
-            return z.NEVER;
-          })
+          .pipe(
+            parsedText<WorkingHours>(
+              parseWorkingHours,
+              'must be START-END in whole hours with START < END ≤ 24, e.g. "8-18"',
+            ),
+          )
           .prefault('8-18'),
       })
       .prefault({}),
@@ -282,19 +284,10 @@ export const configSchema = z
     digest: z
       .object({
         /** Parsed here once; its `expression` is what node-cron is given. */
-        schedule: z
-          .string()
-          .transform((value, ctx): CronSchedule => {
-            const parsed = parseCronSchedule(value);
-            if (parsed) return parsed;
-            ctx.addIssue({
-              code: 'custom',
-              message:
-                'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 8 1 * *"',
-            });
-            return z.NEVER;
-          })
-          .prefault('0 8 1 * *'),
+        schedule: parsedText<CronSchedule>(
+          parseCronSchedule,
+          'must be a five-field cron expression (minute hour day-of-month month day-of-week), e.g. "0 8 1 * *"',
+        ).prefault('0 8 1 * *'),
         recipients: z.array(email).default([]),
         /**
          * Which digests the schedule sends; absent: implied by the schedule's months

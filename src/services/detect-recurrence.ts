@@ -21,7 +21,7 @@ import { localDateOf } from '../domain/zoned-time.js';
 import { addReminderInterval } from '../domain/analysis-reminder.js';
 import { queueAnalysisOpened } from './analysis-mail.js';
 import type { Deps } from './deps.js';
-import { reminderCalendar, reminderInterval } from './remind-analyses.js';
+import { reminderCalendar } from './remind-analyses.js';
 
 export type RecurrenceDeps = Pick<Deps, 'clock' | 'config' | 'log' | 'render' | 'random'>;
 
@@ -83,7 +83,7 @@ export async function checkRecurrence(
         windowStart: start,
         windowEnd: end,
         openedAt: now,
-        nextReminderAt: addReminderInterval(now, reminderInterval(deps), reminderCalendar(deps)),
+        nextReminderAt: addReminderInterval(now, deps.config.recurrence.remindEvery, reminderCalendar(deps)),
         updatedAt: now,
       });
       if (analysis === null) {

@@ -12,7 +12,6 @@ import {
   type ReminderCalendar,
 } from '../domain/analysis-reminder.js';
 import { missingParts } from '../domain/analysis.js';
-import type { Duration } from '../domain/duration.js';
 import { EVENT_TYPES } from '../domain/event-types.js';
 import { peopleWithRole } from '../domain/people.js';
 import { loadAnalysisState, queueAnalysisMail } from './analysis-mail.js';
@@ -30,10 +29,6 @@ export function reminderCalendar(deps: Pick<Deps, 'config'>): ReminderCalendar {
   };
 }
 
-export function reminderInterval(deps: Pick<Deps, 'config'>): Duration {
-  return deps.config.recurrence.remindEvery;
-}
-
 export interface RemindResult {
   /** Reminders recorded now (one per analysis; its mails to every pilot). */
   readonly reminded: readonly string[];
@@ -49,7 +44,7 @@ export async function remindAnalyses(deps: ReminderDeps): Promise<RemindResult> 
   if (nextDue === null) return { reminded: [], nextCheckAt: null };
   if (nextDue.getTime() > now.getTime()) return { reminded: [], nextCheckAt: nextDue };
   if (!isWorkingTime(now, calendar)) return { reminded: [], nextCheckAt: nextWorkingTime(now, calendar) };
-  const every = reminderInterval(deps);
+  const every = deps.config.recurrence.remindEvery;
   const pilots = peopleWithRole(deps.config, 'pilot');
   const reminded = await deps.db.transaction(async (tx) => {
     const done: string[] = [];

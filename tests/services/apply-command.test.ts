@@ -9,7 +9,7 @@ import type { Deps } from '../../src/services/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { testConfig } from '../support/test-config.js';
-import { emptyTables } from '../support/empty-tables.js';
+import { COMMAND_TABLES, emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `m${++n}` });
@@ -27,15 +27,7 @@ describe.each(ENGINES)('staff commands on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    await emptyTables(t.database.db, [
-      'qualification_feedback',
-      'attachments',
-      'events',
-      'outbox',
-      'messages',
-      'tickets',
-      'ticket_sequences',
-    ]);
+    await emptyTables(t.database.db, COMMAND_TABLES);
     clock.set('2026-11-23T08:00:00Z');
     deps?.sender.close();
     deps = testDeps(t.database.db, testConfig(), clock);

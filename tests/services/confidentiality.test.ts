@@ -15,7 +15,7 @@ import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.j
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml, withAdministrativeCategory } from '../support/test-config.js';
-import { emptyTables } from '../support/empty-tables.js';
+import { COMMAND_TABLES, emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `c${++n}` });
@@ -44,15 +44,7 @@ describe.each(ENGINES)('confidentiality of medical tickets on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    await emptyTables(t.database.db, [
-      'qualification_feedback',
-      'attachments',
-      'events',
-      'outbox',
-      'messages',
-      'tickets',
-      'ticket_sequences',
-    ]);
+    await emptyTables(t.database.db, COMMAND_TABLES);
     smtp.mails.length = 0;
     smtp.respondWith(null);
     clock.set('2026-11-23T08:00:00Z');

@@ -9,7 +9,7 @@ import { ingestMail } from '../../src/services/ingest-mail.js';
 import { FakeClock, rawMail, testDeps } from '../support/deps.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfig } from '../support/test-config.js';
-import { emptyTables } from '../support/empty-tables.js';
+import { COMMAND_TABLES, emptyTables } from '../support/empty-tables.js';
 
 let n = 0;
 const file = () => ({ kind: 'file' as const, name: `h${++n}` });
@@ -27,15 +27,7 @@ describe.each(ENGINES)('commands hidden in an HTML reply on %s', (engine) => {
     await t?.close();
   });
   beforeEach(async () => {
-    await emptyTables(t.database.db, [
-      'qualification_feedback',
-      'attachments',
-      'events',
-      'outbox',
-      'messages',
-      'tickets',
-      'ticket_sequences',
-    ]);
+    await emptyTables(t.database.db, COMMAND_TABLES);
     deps?.sender.close();
     deps = testDeps(t.database.db, testConfig(), clock);
   });

@@ -16,3 +16,14 @@ export type TableName = {
 export async function emptyTables(db: Db, tables: readonly TableName[]): Promise<void> {
   for (const table of tables) await db.execute(sql.raw(`delete from ${table}`));
 }
+
+/** What a staff command touches, sequences included: the suites of commands start each test from no ticket. */
+export const COMMAND_TABLES: readonly TableName[] = [
+  'qualification_feedback',
+  'attachments',
+  'events',
+  'outbox',
+  'messages',
+  'tickets',
+  'ticket_sequences',
+];

@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './tests/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -16,6 +17,8 @@ export default defineConfig({
     // PGlite's WASM compiled by Liftoff only, as bin/reclam.js runs it: every test file opens
     // fresh instances, and TurboFan's optimisation of them is CPU the short tests never recoup.
     execArgv: ['--liftoff-only'],
+    // Longest files first, so that the two workers finish together (tests/support/sequencer.ts).
+    sequence: { sequencer: LongestFirst },
     reporters: ['default', './tests/support/summary-reporter.ts'],
   },
 });

@@ -9,6 +9,7 @@ import { openDatabase, rowsOf } from '../../src/db/database.js';
 import { appendMessage, listMessages, startDovecot, type DovecotServer } from '../harness/dovecot.js';
 import { startSmtpReceiver, type SmtpReceiver } from '../harness/smtp-receiver.js';
 import { describeE2E } from '../harness/e2e-guard.js';
+import { reclamNodeArgs } from '../harness/reclam-cli.js';
 import { copyPgliteTemplate, createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
 import { testConfigYaml } from '../support/test-config.js';
 import { waitUntil } from '../support/wait.js';
@@ -17,14 +18,10 @@ const root = resolve(import.meta.dirname, '../..');
 const COMPLAINTS = 40;
 
 function startChild(configPath: string): { child: ChildProcess; created: () => number; output: () => string } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(root, 'src/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'],
-    {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [...reclamNodeArgs(), 'run', '--config', configPath, '--log-level', 'info'], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let created = 0;
   const read = (chunk: Buffer) => {

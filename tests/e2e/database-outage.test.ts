@@ -15,6 +15,7 @@ import { startDaemon, type RunningDaemon } from '../../src/daemon/daemon.js';
 import { openDatabase, rowsOf, type Db } from '../../src/db/database.js';
 import { appendMessage, listMessages, startDovecot, type DovecotServer } from '../harness/dovecot.js';
 import { describeE2E } from '../harness/e2e-guard.js';
+import { reclamNodeArgs } from '../harness/reclam-cli.js';
 import { describeWithPostgres, startPostgres, type PostgresServer } from '../harness/postgres.js';
 import { startSmtpReceiver, type CapturedMail, type SmtpReceiver } from '../harness/smtp-receiver.js';
 import { createTestDatabase, type TestDatabase } from '../support/engines.js';
@@ -95,11 +96,10 @@ describeE2E('the daemon through database outages', () => {
       );
       await appendComplaints(dovecot, 'pg', COMPLAINTS);
 
-      child = spawn(
-        process.execPath,
-        ['--import', 'tsx', join(root, 'src/bin.ts'), 'run', '--config', configPath, '--log-level', 'info'],
-        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
+      child = spawn(process.execPath, [...reclamNodeArgs(), 'run', '--config', configPath, '--log-level', 'info'], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let output = '';
       let created = 0;
       const read = (chunk: Buffer) => {

@@ -1,13 +1,26 @@
 // `reclam` as an administrator runs it, as child processes of the e2e and CLI suites: a command run
 // to its end (its exit code and output, never a throw), and `reclam run` with its stderr (pino
-// JSON lines) collected. src/bin.ts runs through tsx, so no build is needed.
+// JSON lines) collected. They run src/ as the run compiled it once (tests/support/cli-build.ts),
+// with the node flags of bin/reclam.js.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { inject } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-/** The node arguments that run the `reclam` command from the sources. */
-export const RECLAM_CLI: readonly string[] = [join(ROOT, 'node_modules/tsx/dist/cli.mjs'), join(ROOT, 'src/bin.ts')];
+
+/** The node flags of bin/reclam.js's first line (`#!/usr/bin/env -S node --flag…`). */
+export const LAUNCH_FLAGS: readonly string[] = (
+  /^#!\/usr\/bin\/env -S node((?: --[a-z0-9=-]+)*)\n/.exec(readFileSync(join(ROOT, 'bin/reclam.js'), 'utf8'))?.[1] ?? ''
+)
+  .split(' ')
+  .filter(Boolean);
+
+/** The node arguments that run the `reclam` command: bin/reclam.js's flags, the run's build of src/bin.ts. */
+export function reclamNodeArgs(): string[] {
+  return [...LAUNCH_FLAGS, join(inject('cliBuild'), 'bin.js')];
+}
 
 export interface CommandResult {
   readonly code: number;
@@ -18,7 +31,7 @@ export interface CommandResult {
 /** `reclam ARGS…` from the repository root, killed after `timeoutMs`; a failure is a non-zero `code`. */
 export async function reclam(args: readonly string[], timeoutMs = 60_000): Promise<CommandResult> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...RECLAM_CLI, ...args], {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [...reclamNodeArgs(), ...args], {
       cwd: ROOT,
       timeout: timeoutMs,
     });
@@ -46,7 +59,7 @@ export interface ReclamRun {
 
 /** `reclam run --config CONFIG --log-level info` as a child process; stdout is not read. */
 export function spawnReclamRun(config: string): ReclamRun {
-  const child = spawn(process.execPath, [...RECLAM_CLI, 'run', '--config', config, '--log-level', 'info'], {
+  const child = spawn(process.execPath, [...reclamNodeArgs(), 'run', '--config', config, '--log-level', 'info'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -1,5 +1,6 @@
-// bytea on both engines goes through reclam's own text serializer (src/db/database.ts): the
-// bytes must come back exactly, for views at an offset of a larger buffer too.
+// bytea on both engines goes through reclam's own serializers (src/db/database.ts: the bytes
+// bound in the binary format on PGlite, hex text on PostgreSQL): the bytes must come back
+// exactly, for views at an offset of a larger buffer too.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';

@@ -3,12 +3,12 @@
 // exactly, for views at an offset of a larger buffer too.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eq, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, rowsOf } from '../../src/db/database.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { openDatabase, pgliteTemplateDir, preparePgliteTemplate, rowsOf } from '../../src/db/database.js';
 import { readLockOwner } from '../../src/db/directory-lock.js';
 import { quarantine } from '../../src/db/schema.js';
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js';
@@ -68,7 +68,7 @@ describe('the embedded engine', () => {
   it('creates a new database apart (initdb in a child process), then opens and migrates it', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'reclam-fresh-'));
     try {
-      const database = await openDatabase({ dataDir });
+      const database = await openDatabase({ dataDir, pgliteTemplate: null });
       try {
         expect(existsSync(join(dataDir, 'pglite', 'PG_VERSION'))).toBe(true);
         await database.migrate();
@@ -84,12 +84,52 @@ describe('the embedded engine', () => {
     }
   });
 
+  it('creates a new database as a copy of the template made at install, which stays as it was', async () => {
+    expect(pgliteTemplateDir()).toMatch(/node_modules\/\.cache\/reclam\/pglite-\d+\.\d+\.\d+-[0-9a-f]{12}$/);
+    // The run's migrated database stands for the template (one initdb less); an existing template is kept.
+    const template = join(inject('pgliteTemplate'), 'pglite');
+    expect(await preparePgliteTemplate(template)).toBe(template);
+    const files = async () =>
+      (await readdir(template, { recursive: true, withFileTypes: true }))
+        .filter((entry) => entry.isFile())
+        .map((entry) => join(entry.parentPath, entry.name));
+    const before = await Promise.all((await files()).map(async (file) => [file, (await stat(file)).mtimeMs]));
+    const dataDir = await mkdtemp(join(tmpdir(), 'reclam-fresh-'));
+    try {
+      const database = await openDatabase({ dataDir, pgliteTemplate: template });
+      try {
+        // A copy: the template's migrations are there before any migrate() (initdb has none).
+        const applied = rowsOf<{ n: number }>(
+          await database.db.execute(sql`select count(*)::int as n from drizzle.__drizzle_migrations`),
+        );
+        expect(applied[0]!.n).toBeGreaterThan(0);
+        await database.migrate();
+        await database.db.execute(
+          sql`insert into mailbox_checkpoints (mailbox, uid_validity, last_uid, updated_at) values ('x', 1, 2, now())`,
+        );
+        expect(rowsOf(await database.db.execute(sql`select count(*)::int as n from mailbox_checkpoints`))).toEqual([
+          { n: 1 },
+        ]);
+      } finally {
+        await database.close();
+      }
+      expect(existsSync(join(dataDir, 'pglite.partial'))).toBe(false);
+      const after = await Promise.all((await files()).map(async (file) => [file, (await stat(file)).mtimeMs]));
+      expect(after).toEqual(before);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('says where a new database could not be created, and releases the directory', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'reclam-fresh-'));
     try {
       await writeFile(join(dataDir, 'pglite'), 'not a directory');
-      await expect(openDatabase({ dataDir })).rejects.toThrow(/could not be created in .*pglite/);
-      expect(await readLockOwner(dataDir)).toBeNull();
+      // From the installed template, and by initdb.
+      for (const pgliteTemplate of [join(inject('pgliteTemplate'), 'pglite'), null]) {
+        await expect(openDatabase({ dataDir, pgliteTemplate })).rejects.toThrow(/could not be created in .*pglite/);
+        expect(await readLockOwner(dataDir)).toBeNull();
+      }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -126,7 +126,6 @@ async function openPglite(dataDir: string, template: string | null): Promise<Dat
     if (!existsSync(join(pgdata, 'PG_VERSION'))) await createPglite(pgdata, template);
     const { PGlite } = await import('@electric-sql/pglite');
     const { drizzle } = await import('drizzle-orm/pglite');
-    const { migrate } = await import('drizzle-orm/pglite/migrator');
     const client = await PGlite.create(pgdata, {
       postgresqlconf: PGLITE_SETTINGS,
       // Typed as returning text; PGlite binds a Uint8Array it returns in the binary format.
@@ -140,6 +139,8 @@ async function openPglite(dataDir: string, template: string | null): Promise<Dat
       location: directory,
       async migrate() {
         if (await schemaUpToDate(db)) return;
+        // Loaded only when a migration is due: an up-to-date database (every restart) does without it.
+        const { migrate } = await import('drizzle-orm/pglite/migrator');
         await migrate(drizzle({ client, schema }), { migrationsFolder: MIGRATIONS_FOLDER });
       },
       async dump() {

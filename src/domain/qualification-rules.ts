@@ -16,7 +16,12 @@
 //   - a cue is ignored when a negation (pas, jamais, aucun, rien, sans, non) precedes it closely in
 //     the same clause, unless the cue itself contains one ("pas eu lieu").
 import { approximateHours, type Duration } from './duration.js';
-import type { QualificationOverrides } from './qualification-overrides.js';
+import {
+  type AcknowledgementLevelChoice,
+  DEFAULT_LEARNING,
+  DEFAULT_LOW_CONFIDENCE,
+  type QualificationOverrides,
+} from './qualification-overrides.js';
 import type { Settings } from './settings.js';
 import { normaliseFrench, tokenizeFrench } from './french-text.js';
 
@@ -25,9 +30,6 @@ export type CueMap = Readonly<Record<string, number>>;
 
 export const NON_RECEIVABLE_KINDS = ['request', 'thanks', 'commercial', 'thirdParty'] as const;
 export type NonReceivableKind = (typeof NON_RECEIVABLE_KINDS)[number];
-
-export const ACKNOWLEDGEMENT_LEVEL_CHOICES = ['default', 'most-protective', 'cautious'] as const;
-export type AcknowledgementLevelChoice = (typeof ACKNOWLEDGEMENT_LEVEL_CHOICES)[number];
 
 /** The tunable part of the rules (the shape of the `qualification` section, fully resolved). */
 export interface QualificationRuleSet {
@@ -1090,8 +1092,8 @@ export const DEFAULT_QUALIFICATION_RULES: QualificationRuleSet = {
   subjectWeight: 1.5,
   phraseWindow: 2,
   negationWindow: 3,
-  lowConfidence: { threshold: 0.5, acknowledgementLevel: 'cautious', cautiousFloor: 0.12 },
-  learning: { enabled: true, weight: 1, corpus: true, maxTickets: 10_000, ticketWeight: 1 },
+  lowConfidence: DEFAULT_LOW_CONFIDENCE,
+  learning: DEFAULT_LEARNING,
 };
 
 /** The six SPST categories with the usual typologies, used when no configuration is given (CLI). */

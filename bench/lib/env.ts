@@ -3,13 +3,14 @@
 // and the daemon as a real child process (the compiled `reclam run`) whose memory and CPU are read
 // from /proc.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import postgres from 'postgres';
 import { startDovecot, type DovecotServer } from '../../tests/harness/dovecot.js';
+import { LAUNCH_FLAGS } from '../../tests/harness/launch-flags.js';
 import { testConfigYaml } from '../../tests/support/test-config.js';
 import type { ReceivedRecord } from './receiver-child.js';
 import { cpuSecondsOf, memoryOf } from './util.js';
@@ -276,16 +277,6 @@ export interface SpawnOptions {
   readonly nodeArgs?: readonly string[];
   readonly onLine?: (entry: Record<string, unknown>) => void;
 }
-
-/**
- * The node flags production runs with: those of bin/reclam.js's first line
- * (`#!/usr/bin/env -S node --liftoff-only …`, repeated in deploy/reclam.service).
- */
-export const LAUNCH_FLAGS: readonly string[] = (
-  /^#!\/usr\/bin\/env -S node(.*)$/m.exec(readFileSync(join(ROOT, 'bin/reclam.js'), 'utf8'))?.[1] ?? ''
-)
-  .split(' ')
-  .filter(Boolean);
 
 /**
  * The daemon children's node flags: the launch flags, then DAEMON_NODE_ARGS (e.g. `--import

@@ -3,19 +3,12 @@
 // JSON lines) collected. They run src/ as the run compiled it once (tests/support/cli-build.ts),
 // with the node flags of bin/reclam.js.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { inject } from 'vitest';
+import { LAUNCH_FLAGS } from './launch-flags.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-
-/** The node flags of bin/reclam.js's first line (`#!/usr/bin/env -S node --flag…`). */
-export const LAUNCH_FLAGS: readonly string[] = (
-  /^#!\/usr\/bin\/env -S node((?: --[a-z0-9=-]+)*)\n/.exec(readFileSync(join(ROOT, 'bin/reclam.js'), 'utf8'))?.[1] ?? ''
-)
-  .split(' ')
-  .filter(Boolean);
 
 /** The node arguments that run the `reclam` command: bin/reclam.js's flags, the run's build of src/bin.ts. */
 export function reclamNodeArgs(): string[] {
